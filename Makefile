@@ -1,0 +1,34 @@
+# Renewal Planner: all set-up lives here and in pyproject.toml.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint bench e2e clean sample
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[gui,dev]"
+	touch $(STAMP)
+
+demo: setup
+	$(VENV)/bin/renewal-planner run sample_data/sample_project.toml --out out/demo
+
+sample: setup
+	$(PY) sample_data/make_sample_city.py
+
+lint: setup
+	$(VENV)/bin/ruff check planner tests bench sample_data/make_sample_city.py
+	$(VENV)/bin/lint-imports
+
+test: setup lint
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow"
+
+bench: setup
+	$(PY) bench/run_bench.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

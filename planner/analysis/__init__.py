@@ -1,0 +1,1 @@
+"""Analyses: each module registers one analysis in :mod:`planner.analysis.registry`."""

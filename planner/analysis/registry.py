@@ -1,0 +1,165 @@
+"""The one registry of analyses (after QGIS Processing: parameters are data).
+
+Each analysis declares an id, titles, the layer roles and fields it needs, and its parameters
+with the defaults of rules.md. The command line (``--set id.param=value``), the GUI's dialog and
+the manifest are generated from these declarations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+
+from planner.errors import InputError
+
+FLAG_COLUMNS = ["source_layer", "source_id", "code", "severity", "reason", "reason_en"]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    default: object
+    unit: str = ""
+    title: str = ""
+    title_en: str = ""
+    description: str = ""
+    description_en: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple = ()
+
+    def coerce(self, value: object, *, analysis_id: str) -> object:
+        """Check and convert a user value to the default's type."""
+        kind = type(self.default)
+        where = f"{analysis_id}.{self.name}"
+        try:
+            if kind is bool:
+                if isinstance(value, str):
+                    if value.lower() not in {"true", "false", "1", "0", "yes", "no"}:
+                        raise ValueError
+                    value = value.lower() in {"true", "1", "yes"}
+                out: object = bool(value)
+            elif kind is int:
+                out = int(value)  # type: ignore[arg-type]
+            elif kind is float:
+                out = float(value)  # type: ignore[arg-type]
+            elif kind in (list, tuple):
+                out = [s.strip() for s in value.split(",") if s.strip()] if isinstance(value, str) else list(value)  # type: ignore[union-attr]
+            else:
+                out = str(value)
+        except (TypeError, ValueError):
+            raise InputError(f"parameter {where} = {value!r} is not a {kind.__name__}.",
+                             hint=f"give a {kind.__name__} (default {self.default!r}).") from None
+        if isinstance(out, int | float) and not isinstance(out, bool):
+            if (self.minimum is not None and out < self.minimum) or (self.maximum is not None and out > self.maximum):
+                raise InputError(f"parameter {where} = {out} is outside {self.minimum}..{self.maximum}.",
+                                 hint=f"give a value in range (default {self.default!r}).")
+        if self.choices and out not in self.choices:
+            raise InputError(f"parameter {where} = {out!r} is not one of {', '.join(map(str, self.choices))}.",
+                             hint="pick one of the choices listed.")
+        return out
+
+
+@dataclass
+class AnalysisInputs:
+    """What an analysis gets: harmonised layers by role, rasters, as-of date, catalogue."""
+
+    layers: dict[str, gpd.GeoDataFrame]
+    as_of: dt.date
+    catalogue: object
+    crs: object
+    rasters: dict = field(default_factory=dict)
+    missing_fields: dict[str, list[str]] = field(default_factory=dict)
+    # Intermediate results of earlier analyses (e.g. the road network), by name.
+    shared: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class AnalysisOutput:
+    """Flags by output layer (flag_idle_land, road_gap, ...) and attribute tables."""
+
+    flags: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+    # Intermediate results other analyses may use (e.g. the road network).
+    shared: dict[str, object] = field(default_factory=dict)
+
+
+RunFunction = Callable[[AnalysisInputs, dict, object], AnalysisOutput]
+
+
+@dataclass
+class Analysis:
+    id: str
+    title: str
+    title_en: str
+    run: RunFunction
+    requires: dict[str, list[str]]          # role -> fields that must be present
+    optional: dict[str, list[str]] = field(default_factory=dict)
+    parameters: list[Parameter] = field(default_factory=list)
+    codes: tuple[str, ...] = ()
+    basis: str = ""
+    order: int = 100
+
+    def defaults(self) -> dict[str, object]:
+        return {p.name: p.default for p in self.parameters}
+
+    def resolve_params(self, user: dict[str, object]) -> dict[str, object]:
+        params = self.defaults()
+        by_name = {p.name: p for p in self.parameters}
+        for key, value in user.items():
+            if key not in by_name:
+                raise InputError(f"analysis '{self.id}' has no parameter '{key}'.",
+                                 hint=f"its parameters: {', '.join(by_name) or 'none'}.")
+            params[key] = by_name[key].coerce(value, analysis_id=self.id)
+        return params
+
+    def missing_inputs(self, inputs: AnalysisInputs) -> list[str]:
+        """Plain-words list of what is missing for this analysis (empty: it can run)."""
+        missing = []
+        for role, fields in self.requires.items():
+            frame = inputs.layers.get(role)
+            if frame is None:
+                missing.append(f"layer '{role}'")
+                continue
+            absent = [f for f in fields if f in inputs.missing_fields.get(role, [])]
+            if absent:
+                missing.append(f"field(s) {', '.join(absent)} of layer '{role}'")
+        return missing
+
+
+_REGISTRY: dict[str, Analysis] = {}
+
+
+def register(analysis: Analysis) -> Analysis:
+    if analysis.id in _REGISTRY:
+        raise ValueError(f"analysis id '{analysis.id}' registered twice")
+    _REGISTRY[analysis.id] = analysis
+    return analysis
+
+
+def all_analyses() -> list[Analysis]:
+    from planner.analysis import modules  # noqa: F401  (importing registers them)
+
+    return sorted(_REGISTRY.values(), key=lambda a: (a.order, a.id))
+
+
+def get_analysis(analysis_id: str) -> Analysis:
+    all_analyses()
+    try:
+        return _REGISTRY[analysis_id]
+    except KeyError:
+        raise InputError(f"there is no analysis '{analysis_id}'.",
+                         hint=f"analyses: {', '.join(sorted(_REGISTRY))}.") from None
+
+
+def empty_flags(crs, extra: dict[str, str] | None = None) -> gpd.GeoDataFrame:
+    cols = {c: pd.Series(dtype="object") for c in FLAG_COLUMNS}
+    cols["severity"] = pd.Series(dtype="int64")
+    for name, dtype in (extra or {}).items():
+        cols[name] = pd.Series(dtype=dtype)
+    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=crs), crs=crs)

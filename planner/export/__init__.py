@@ -1,0 +1,1 @@
+"""Deliverables: GeoPackage, workbook, HTML map, map sheets (no Qt here either)."""

@@ -1,0 +1,1 @@
+"""Reading input files and harmonising them into the catalogue's layers."""

@@ -1,0 +1,196 @@
+"""The headless job shared by the command line and the GUI: load, analyse, write deliverables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+
+from planner import __version__
+from planner.catalogue import Catalogue, default_catalogue, load_catalogue
+from planner.crs import central_meridian_of, gk_zone_epsg, guess_crs, nearest_central_meridian
+from planner.errors import InputError
+from planner.feedback import Feedback
+from planner.fileio import write_json_atomic
+from planner.io.loading import LoadedLayer, harmonise
+from planner.io.rasters import RasterInfo, open_raster
+from planner.io.readers import RawLayer, read_crs_text, read_vector
+from planner.io.sources import file_hash, parse_source
+from planner.project import RunConfig
+
+
+@dataclass
+class Workspace:
+    """The harmonised inputs of a run, in one working CRS."""
+
+    working_crs: CRS
+    crs_reason: str
+    layers: dict[str, LoadedLayer] = field(default_factory=dict)
+    rasters: dict[str, RasterInfo] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    catalogue: Catalogue | None = None
+
+    def frame(self, role: str):
+        layer = self.layers.get(role)
+        return None if layer is None else layer.frame
+
+
+def _centre_lon(raw: RawLayer) -> float | None:
+    frame = raw.frame
+    if frame.crs is None or len(frame) == 0:
+        return None
+    b = shapely.total_bounds(frame.geometry.values)
+    if not np.all(np.isfinite(b)):
+        return None
+    t = Transformer.from_crs(frame.crs, 4490, always_xy=True)
+    lon, _ = t.transform((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
+    return float(lon) if np.isfinite(lon) else None
+
+
+def choose_working_crs(raws: dict[str, RawLayer], cfg: RunConfig) -> tuple[CRS, str]:
+    """The CRS the user asked for, else the GK zone nearest the data's centre."""
+    if cfg.crs:
+        crs = read_crs_text(cfg.crs)
+        if crs.is_geographic:
+            raise InputError(f"the working CRS {cfg.crs} is in degrees; analyses need metres.",
+                             hint="give a projected CRS, e.g. EPSG:4546, or leave --crs out.")
+        return crs, f"given by the user ({cfg.crs})"
+    lons = []
+    for role, raw in raws.items():
+        inp = cfg.inputs.get(role)
+        if raw.frame.crs is None and not (inp and (inp.crs or inp.coords)):
+            b = shapely.total_bounds(raw.frame.geometry.values) if len(raw.frame) else None
+            g = guess_crs(*b) if b is not None else None
+            if g is None:
+                continue
+            raw_frame = raw.frame.set_crs(g.crs)
+        elif inp and inp.crs:
+            raw_frame = raw.frame.set_crs(inp.crs, allow_override=True)
+        elif inp and inp.coords:
+            raw_frame = raw.frame.set_crs(4490, allow_override=True)
+        else:
+            raw_frame = raw.frame
+        lon = _centre_lon(RawLayer(raw.source, raw_frame, raw.driver, raw.layer))
+        if lon is not None:
+            lons.append(lon)
+    if not lons:
+        raise InputError("no input layer has a CRS or coordinates from which a working CRS can be chosen.",
+                         hint="give --crs EPSG:NNNN (e.g. EPSG:4546) or add .prj files.")
+    lon = float(np.median(lons))
+    cm = nearest_central_meridian(lon)
+    epsg = gk_zone_epsg(cm)
+    return CRS.from_epsg(epsg), (f"automatic: data centred at {lon:.3f}°E, nearest CGCS2000 3-degree GK "
+                                 f"central meridian {cm}°E (EPSG:{epsg})")
+
+
+def load_inputs(cfg: RunConfig, feedback: Feedback, *, catalogue: Catalogue | None = None) -> Workspace:
+    """Read and harmonise every input; a layer that fails is reported and the others go on."""
+    catalogue = catalogue or (load_catalogue(*cfg.catalogue_dirs) if cfg.catalogue_dirs else default_catalogue())
+    feedback.set_stage("读取图层 Reading layers")
+    raws: dict[str, RawLayer] = {}
+    errors: list[str] = []
+    n = max(len(cfg.inputs), 1)
+    for i, (role, inp) in enumerate(cfg.inputs.items()):
+        feedback.check()
+        try:
+            source = parse_source(inp.path, base=cfg.base_dir)
+            raws[role] = read_vector(source, role=role, encoding=inp.encoding)
+        except InputError as exc:
+            errors.append(f"{role}: {exc.message()}")
+            feedback.warn(exc.message())
+        feedback.set_progress(100 * (i + 1) / n)
+    working_crs, reason = choose_working_crs(raws, cfg)
+    cm = central_meridian_of(working_crs)
+    ws = Workspace(working_crs, reason, errors=errors, catalogue=catalogue)
+    feedback.info(f"working CRS {working_crs.to_string()}: {reason}")
+    feedback.set_stage("整理图层 Harmonising layers")
+    for i, (role, raw) in enumerate(raws.items()):
+        feedback.check()
+        inp = cfg.inputs[role]
+        try:
+            layer = harmonise(raw, role, catalogue, working_crs, user_mapping=inp.mapping,
+                              declared_crs=inp.crs, offset=inp.coords,
+                              zone_hint_cm=int(cm) if cm is not None and float(cm).is_integer() else None)
+            ws.layers[role] = layer
+            for w in layer.report.warnings:
+                feedback.warn(w)
+        except InputError as exc:
+            ws.errors.append(f"{role}: {exc.message()}")
+            feedback.warn(exc.message())
+        feedback.set_progress(100 * (i + 1) / max(len(raws), 1))
+    for name, path in cfg.rasters.items():
+        try:
+            ws.rasters[name] = open_raster(name, parse_source(path, base=cfg.base_dir).path, working_crs)
+            if catalogue.raster_kind(name) is None:
+                feedback.warn(f"raster '{name}' is of no kind in the catalogue (layers/rasters.toml); "
+                              "it is recorded but no analysis uses it")
+        except InputError as exc:
+            ws.errors.append(f"raster {name}: {exc.message()}")
+            feedback.warn(exc.message())
+    return ws
+
+
+def build_manifest(cfg: RunConfig, ws: Workspace, timings: dict[str, float], extra: dict | None = None) -> dict:
+    inputs = {}
+    for role, layer in ws.layers.items():
+        report = layer.report.to_dict()
+        try:
+            report["sha256"] = file_hash(Path(report["path"]))
+        except OSError:
+            report["sha256"] = None
+        inputs[role] = report
+    return {
+        "software": {"name": "renewal-planner", "version": __version__},
+        "run": {
+            "name": cfg.name,
+            "project_file": str(cfg.project_file) if cfg.project_file else None,
+            "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "as_of": cfg.as_of.isoformat(),
+        },
+        "crs": {
+            "working": ws.working_crs.to_string(),
+            "working_name": ws.working_crs.name,
+            "reason": ws.crs_reason,
+            "inputs": {role: {"found": layer.report.crs_in, "note": layer.report.crs_note}
+                       for role, layer in ws.layers.items()},
+        },
+        "inputs": inputs,
+        "rasters": {name: info.to_dict() for name, info in ws.rasters.items()},
+        "parameters": dict(cfg.params),
+        "errors": ws.errors,
+        "warnings": [w for layer in ws.layers.values() for w in layer.report.warnings],
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+        "attribution": "Sample and test data may include © OpenStreetMap contributors (ODbL 1.0)",
+        **(extra or {}),
+    }
+
+
+def run_job(cfg: RunConfig, out_dir: Path, feedback: Feedback) -> tuple[dict, Workspace]:
+    """The whole headless run. Returns the manifest and the workspace."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    ws = load_inputs(cfg, feedback)
+    timings["loading"] = time.perf_counter() - t0
+    out_dir.mkdir(parents=True, exist_ok=True)
+    extra: dict = {}
+    from planner.analysis.runner import run_analyses  # noqa: PLC0415 (keeps loading importable alone)
+
+    t1 = time.perf_counter()
+    result = run_analyses(ws, cfg, feedback)
+    timings.update({f"analysis.{k}": v for k, v in result.timings.items()})
+    timings["analyses"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    from planner.export.gpkg import write_flags_gpkg  # noqa: PLC0415
+
+    write_flags_gpkg(out_dir / "portfolio.gpkg", result, ws, cfg)
+    timings["export.gpkg"] = time.perf_counter() - t2
+    extra["analyses"] = result.summary()
+    timings["total"] = time.perf_counter() - t0
+    manifest = build_manifest(cfg, ws, timings, extra)
+    write_json_atomic(out_dir / "run.json", manifest)
+    return manifest, ws
