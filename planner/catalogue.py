@@ -87,6 +87,16 @@ class Domain:
         keys = np.array([self.lookup(u) for u in uniques] + [None], dtype=object)
         return pd.Series(keys[codes], index=series.index, dtype=object)
 
+    def classify_with_failures(self, series: pd.Series) -> tuple[pd.Series, np.ndarray, list[str]]:
+        """Keys, a mask of non-blank values that match nothing, and a few of those values."""
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        keys = [self.lookup(u) for u in uniques]
+        table = np.array(keys + [None], dtype=object)
+        unknown = np.array([k is None and normalise_name(u) not in ("", "nan", "null", "none", "-")
+                            for k, u in zip(keys, uniques, strict=True)] + [False])
+        examples = [str(u) for k, u, bad in zip(keys, uniques, unknown, strict=False) if bad][:3]
+        return pd.Series(table[codes], index=series.index, dtype=object), unknown[codes], examples
+
     def value(self, key: str) -> DomainValue | None:
         for v in self.values:
             if v.key == key:

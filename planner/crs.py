@@ -177,3 +177,17 @@ OFFSET_SYSTEMS = {"gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84}
 
 def lonlat_transformer(crs: CRS) -> Transformer:
     return Transformer.from_crs(crs, CGCS2000_GEOGRAPHIC, always_xy=True)
+
+
+def reproject(geoms: np.ndarray, source: CRS, target: CRS) -> np.ndarray:
+    """Transform shapely geometries between CRSs on every core (a Transformer per chunk,
+    since Transformers are not thread-safe)."""
+    import shapely
+
+    from planner.parallel import chunked
+
+    def one(chunk: np.ndarray) -> np.ndarray:
+        t = Transformer.from_crs(source, target, always_xy=True)
+        return shapely.transform(chunk, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
+
+    return chunked(one, np.asarray(geoms))

@@ -19,7 +19,7 @@ def atomic_path(target: str | Path, *, suffix: str | None = None) -> Iterator[Pa
     """Yield a temporary path to write; on success it replaces ``target``."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or target.suffix + ".tmp",
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or ".tmp" + target.suffix,
                                dir=target.parent)
     os.close(fd)
     os.unlink(tmp)  # writers (GDAL, xlsxwriter) want to create the file themselves

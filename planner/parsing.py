@@ -28,26 +28,38 @@ class Parsed:
     extra: dict[str, pd.Series] = field(default_factory=dict)
 
 
+_BLANK_TEXT = {"", "nan", "null", "none", "-", "/", "—"}
+
+
+def _blank_text(value: object) -> bool:
+    return str(value).strip().casefold() in _BLANK_TEXT
+
+
 def _is_blank(series: pd.Series) -> np.ndarray:
-    if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
-        stripped = series.astype("string").str.strip()
-        return (series.isna() | (stripped == "") | stripped.str.lower().isin(["nan", "null", "none", "-", "/", "—"])).to_numpy(dtype=bool)
-    return series.isna().to_numpy()
+    """Null or blank-looking text ("", "-", "null" ...), tested once per distinct value."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    blank = np.array([_blank_text(u) for u in uniques] + [True], dtype=bool)
+    return blank[codes]
 
 
 def _by_unique(
     series: pd.Series, parse_one: Callable[[str], object], dtype: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """Apply ``parse_one`` to each distinct non-blank value; returns (values, failed mask)."""
-    blank = _is_blank(series)
-    codes, uniques = pd.factorize(series.where(~blank), use_na_sentinel=True)
-    parsed = [parse_one(str(u).strip()) for u in uniques]
-    ok = np.array([p is not None for p in parsed] + [True], dtype=bool)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
     fill = np.datetime64("NaT") if dtype.startswith("datetime") else np.nan
-    table = np.array([fill if p is None else p for p in parsed] + [fill], dtype=dtype)
-    values = table[codes]
-    failed = ~ok[codes] & ~blank
-    return values, failed
+    values, ok = [], []
+    for u in uniques:
+        if _blank_text(u):
+            values.append(fill)
+            ok.append(True)
+            continue
+        p = parse_one(str(u).strip())
+        values.append(fill if p is None else p)
+        ok.append(p is not None)
+    table = np.array(values + [fill], dtype=dtype)
+    okay = np.array(ok + [True], dtype=bool)
+    return table[codes], ~okay[codes]
 
 
 def _examples(series: pd.Series, failed: np.ndarray, n: int = 3) -> list[str]:
@@ -163,13 +175,12 @@ def parse_year(series: pd.Series) -> Parsed:
         bad = y.notna() & ~y.between(1800, 2100)
         y = y.where(~bad)
         return Parsed(y, int(bad.sum()), _examples(series, bad.to_numpy()), {"max": y.copy()})
-    blank = _is_blank(series)
-    codes, uniques = pd.factorize(series.where(~blank), use_na_sentinel=True)
-    ranges = [_year_range(str(u)) for u in uniques]
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    ranges = [None if _blank_text(u) else _year_range(str(u)) for u in uniques]
     lo = np.array([r[0] if r else np.nan for r in ranges] + [np.nan])[codes]
     hi = np.array([r[1] if r else np.nan for r in ranges] + [np.nan])[codes]
-    ok = np.array([r is not None for r in ranges] + [True])[codes]
-    failed = ~ok & ~blank
+    ok = np.array([r is not None or _blank_text(u) for r, u in zip(ranges, uniques, strict=True)] + [True])
+    failed = ~ok[codes]
     return Parsed(
         pd.Series(lo, index=series.index),
         int(failed.sum()),
@@ -278,12 +289,19 @@ def parse_ratio(series: pd.Series) -> Parsed:
 
 
 def parse_text(series: pd.Series) -> Parsed:
-    """Text kept as text; numbers that are ids lose a trailing '.0'."""
+    """Text kept as text (trimmed, blank -> null); integral float ids lose their '.0'."""
     if pd.api.types.is_float_dtype(series.dtype):
-        v = series.astype("Int64").astype("string") if (series.dropna() % 1 == 0).all() else series.astype("string")
+        whole = series.dropna()
+        v = series.astype("Int64").astype("string") if (whole % 1 == 0).all() else series.astype("string")
+    elif pd.api.types.is_integer_dtype(series.dtype):
+        v = series.astype("string")
     else:
-        v = series.astype("string").str.strip()
-    v = v.mask(v == "")
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pc.utf8_trim_whitespace(pa.array(series.astype("string[pyarrow]").array))
+        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+        return Parsed(pd.Series(arr.to_numpy(zero_copy_only=False), index=series.index, dtype=object))
     return Parsed(v.astype(object).where(v.notna(), None))
 
 

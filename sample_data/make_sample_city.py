@@ -352,6 +352,11 @@ def main() -> None:
     parcels, raw_buildings = make_parcels_and_buildings(rng)
     buildings = style_buildings(raw_buildings, rng)
     parcels_gdf = gpd.GeoDataFrame(parcels, crs=WORK_EPSG)
+    # Planned FAR a little above what stands (so only the planted parcel is underused).
+    gfa = buildings.geometry.area * buildings["CS"].str.extract(r"(\d+)")[0].astype(float)
+    built_far = gfa.groupby(buildings["所属地块"]).sum() / parcels_gdf.set_index("地块编号").geometry.area
+    planned = (built_far.reindex(parcels_gdf["地块编号"]).fillna(1.5) * 1.1 + 0.1).round(1).to_numpy()
+    parcels_gdf["规划容积率"] = np.where(parcels_gdf["规划容积率"] == 3.0, 3.0, planned)
     # Parcels carry the zone prefix (37) in the easting: EPSG:4525 coordinates, but no .prj.
     parcels_gdf = parcels_gdf.to_crs(4525)
     write_gbk_shapefile_without_cpg_prj(parcels_gdf, HERE / "parcels" / "地块.shp")

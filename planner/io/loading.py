@@ -17,9 +17,10 @@ import shapely
 from pyproj import CRS, Transformer
 
 from planner.catalogue import Catalogue, LayerSpec, normalise_name
-from planner.crs import CHINA_LAT, CHINA_LON, OFFSET_SYSTEMS, CrsGuess, guess_crs
+from planner.crs import CHINA_LAT, CHINA_LON, OFFSET_SYSTEMS, CrsGuess, guess_crs, reproject
 from planner.errors import InputError
 from planner.io.readers import RawLayer, osm_roads_status
+from planner.parallel import chunked
 from planner.parsing import PARSERS, Parsed
 
 _TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint",
@@ -111,10 +112,7 @@ def map_fields(
 
 def _parse_field(series: pd.Series, kind: str, domain) -> Parsed:
     if kind == "domain":
-        keys = domain.classify(series)
-        blank = series.isna() | (series.astype("string").str.strip() == "").fillna(True)
-        failed = (keys.isna() & ~blank).to_numpy()
-        examples = [str(v) for v in pd.unique(series[failed])[:3]] if failed.any() else []
+        keys, failed, examples = domain.classify_with_failures(series)
         return Parsed(keys, int(failed.sum()), examples)
     return PARSERS[kind](series)
 
@@ -183,7 +181,7 @@ def validate_geometry(frame: gpd.GeoDataFrame, spec: LayerSpec, raw: RawLayer,
     _check_geometry_type(frame, spec, raw)
     if spec.geometry == "polygon" and len(frame):
         arr = np.asarray(frame.geometry.values)
-        invalid = ~shapely.is_valid(arr)
+        invalid = ~chunked(shapely.is_valid, arr)
         if invalid.any():
             repaired = shapely.make_valid(arr[invalid], method="structure", keep_collapsed=False)
             arr = arr.copy()
@@ -285,7 +283,8 @@ def harmonise(raw: RawLayer, role: str, catalogue: Catalogue, working_crs: CRS, 
     raw.frame = frame
     frame = harmonise_attributes(raw, spec, catalogue, report, user_mapping)
     if frame.crs is not None and not frame.crs.equals(working_crs):
-        frame = frame.to_crs(working_crs)
+        geoms = reproject(frame.geometry.values, frame.crs, working_crs)
+        frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=working_crs))
     elif frame.crs is not None:
         frame = frame.set_crs(working_crs, allow_override=True)
     id_field = spec.id_field

@@ -1,0 +1,31 @@
+"""``make bench``: every benchmark, each printing its numbers and ratios against a baseline
+measured in the same run. Benchmarks generate their own data under out/bench/."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_loading  # noqa: E402
+
+
+def main() -> None:
+    names = sys.argv[1:]
+    suites = {"loading": bench_loading.run}
+    try:
+        import bench_analyses  # noqa: PLC0415
+
+        suites["analyses"] = bench_analyses.run
+    except ImportError:
+        pass
+    for name, fn in suites.items():
+        if names and name not in names:
+            continue
+        print(f"== {name} ==")
+        fn()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,231 @@
+"""Old and unsafe housing, elevator retrofits, precast-slab houses and idle buildings.
+
+Basis: 国办发〔2020〕23号 (old compounds built before the end of 2000), JGJ 125 危险房屋鉴定标准
+(grades A-D), local elevator-retrofit policies, the policy's 预制板房 item; 闲置楼宇盘活.
+Reasons are built with vectorised string operations: these codes can flag millions of rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from planner.analysis.common import anchor_points, concat_flags, make_flags, points_in_polygons
+from planner.analysis.registry import Analysis, AnalysisOutput, Parameter, register
+
+
+def _s(values) -> pd.Series:
+    """Values as text for string building ('' for missing, integers without '.0')."""
+    s = pd.Series(values)
+    if pd.api.types.is_float_dtype(s.dtype):
+        whole = s.dropna()
+        if len(whole) == 0 or (whole % 1 == 0).all():
+            return s.astype("Int64").astype("string").fillna("")
+    return s.astype("string").fillna("")
+
+
+def floor_area(buildings) -> np.ndarray:
+    """Floor area: the field where given, else footprint x storeys, else the footprint."""
+    footprint = shapely.area(buildings.geometry.values)
+    fa = buildings["floor_area"].to_numpy(dtype="float64") if "floor_area" in buildings else np.full(len(buildings), np.nan)
+    floors = (pd.to_numeric(buildings["floors"], errors="coerce").to_numpy(dtype="float64")
+              if "floors" in buildings else np.full(len(buildings), np.nan))
+    return np.where(np.isfinite(fa), fa, np.where(np.isfinite(floors), footprint * floors, footprint))
+
+
+def old_status(buildings, cutoff: int) -> tuple[np.ndarray, np.ndarray]:
+    """(old, unknown): old where the latest possible year is <= cutoff; unknown where the year's range
+    (a decade such as 2000年代) straddles the cut-off or the year is missing."""
+    lo = buildings["year_built"].to_numpy(dtype="float64")
+    hi = buildings["year_built_max"].to_numpy(dtype="float64") if "year_built_max" in buildings else lo
+    old = hi <= cutoff
+    new = lo > cutoff
+    return old, ~(old | new)
+
+
+def compound_keys(buildings, parcels, blocks) -> tuple[np.ndarray, np.ndarray]:
+    """Grouping of buildings into compounds: named compound, else parcel, else block."""
+    n = len(buildings)
+    key = np.full(n, None, dtype=object)
+    kind = np.full(n, None, dtype=object)
+    if "compound" in buildings:
+        names = buildings["compound"].to_numpy(dtype=object)
+        has = pd.notna(names) & (pd.Series(names, dtype="string").fillna("").str.len().to_numpy() > 0)
+        key[has] = names[has]
+        kind[has] = "compound"
+    pts = None
+    if parcels is not None and len(parcels) and (kind == None).any():  # noqa: E711
+        pts = anchor_points(buildings.geometry.values)
+        which = points_in_polygons(pts, parcels.geometry.values)
+        todo = (kind == None) & (which >= 0)  # noqa: E711
+        key[todo] = parcels["parcel_id"].to_numpy()[which[todo]]
+        kind[todo] = "parcel"
+    if blocks is not None and len(blocks) and (kind == None).any():  # noqa: E711
+        pts = anchor_points(buildings.geometry.values) if pts is None else pts
+        which = points_in_polygons(pts, blocks)
+        todo = (kind == None) & (which >= 0)  # noqa: E711
+        key[todo] = np.char.add("block", which[todo].astype(str))
+        kind[todo] = "block"
+    rest = kind == None  # noqa: E711
+    key[rest] = np.char.add("building", np.flatnonzero(rest).astype(str))
+    kind[rest] = "building"
+    return key, kind
+
+
+def road_blocks(roads) -> np.ndarray | None:
+    """City blocks: the faces the road lines enclose."""
+    if roads is None or len(roads) == 0:
+        return None
+    merged = shapely.union_all(roads.geometry.values)
+    faces = shapely.get_parts(shapely.polygonize([merged]))
+    return faces if len(faces) else None
+
+
+def run_housing(inputs, params, feedback) -> AnalysisOutput:
+    b = inputs.layers["buildings"]
+    out = AnalysisOutput()
+    uses = set(params["residential_uses"])
+    residential = b["use"].isin(uses).to_numpy() if "use" in b else np.zeros(len(b), bool)
+    cutoff = int(params["cutoff_year"])
+    old, unknown = old_status(b, cutoff) if "year_built" in b else (np.zeros(len(b), bool), np.ones(len(b), bool))
+    year_txt = _s(b["year_built"]) if "year_built" in b else pd.Series([""] * len(b))
+    year_hi = _s(b["year_built_max"]) if "year_built_max" in b else year_txt
+    decade = (year_txt != year_hi).to_numpy()
+    year_label = year_txt.where(~decade, year_txt + "年代").to_numpy()
+    floors = pd.to_numeric(b["floors"], errors="coerce").to_numpy(dtype="float64") if "floors" in b else np.full(len(b), np.nan)
+    elevator = b["has_elevator"] if "has_elevator" in b else pd.Series(pd.NA, index=b.index, dtype="boolean")
+    grade = b["safety_grade"].to_numpy(dtype=object) if "safety_grade" in b else np.full(len(b), None)
+    structure = b["structure"].to_numpy(dtype=object) if "structure" in b else np.full(len(b), None)
+    fa = floor_area(b)
+    frames = []
+
+    m = residential & old
+    if m.any():
+        y = pd.Series(year_label[m])
+        frames.append(make_flags(b, m, source_layer="buildings", id_field="building_id", code="OLD_HOUSING",
+                                 severity=2,
+                                 reason=("住宅建成于" + y + "，不晚于" + str(cutoff) + "年，属老旧小区改造对象").tolist(),
+                                 reason_en=("residential building built " + y.str.replace("年代", "s") +
+                                            f", in or before {cutoff}: old-compound renovation candidate").tolist(),
+                                 extra={"floor_area_m2": fa[m].round(1)}))
+    n_unknown = int((residential & unknown).sum())
+    if n_unknown:
+        out.messages.append(f"OLD_HOUSING: {n_unknown} residential buildings have an unknown or undecidable year "
+                            f"(missing, or a decade spanning {cutoff}); they are not flagged and are counted as unknown")
+    for code, g, sev, zh, en in (
+        ("UNSAFE_D", "D", 3, "房屋安全鉴定为D级（整幢危房），应原拆原建或拆除重建", "safety grade D (whole building dangerous): demolish and rebuild"),
+        ("UNSAFE_C", "C", 2, "房屋安全鉴定为C级（局部危房），应加固改造", "safety grade C (local danger): reinforce"),
+    ):
+        m = grade == g
+        if m.any():
+            frames.append(make_flags(b, m, source_layer="buildings", id_field="building_id", code=code, severity=sev,
+                                     reason=[zh] * int(m.sum()), reason_en=[en] * int(m.sum()),
+                                     extra={"floor_area_m2": fa[m].round(1)}))
+    no_elevator = (elevator == False).fillna(False).to_numpy(dtype=bool)  # noqa: E712 (nullable boolean)
+    m = residential & (floors >= params["elevator_min_floors"]) & no_elevator
+    if m.any():
+        f = _s(floors[m])
+        frames.append(make_flags(b, m, source_layer="buildings", id_field="building_id", code="ELEVATOR_RETROFIT",
+                                 severity=1,
+                                 reason=("既有住宅" + f + "层，无电梯，符合加装电梯条件（" +
+                                         str(params["elevator_min_floors"]) + "层及以上）").tolist(),
+                                 reason_en=("existing residential building of " + f + " storeys without an elevator "
+                                            f"({params['elevator_min_floors']} storeys or more): elevator retrofit candidate").tolist(),
+                                 extra={"floor_area_m2": fa[m].round(1)}))
+    m = structure == "precast_slab"
+    if m.any():
+        frames.append(make_flags(b, m, source_layer="buildings", id_field="building_id", code="PRECAST_SLAB", severity=2,
+                                 reason=["结构为预制板，属预制板房治理对象（抗震加固）"] * int(m.sum()),
+                                 reason_en=["precast-slab structure: precast-slab housing remediation (seismic reinforcement)"] * int(m.sum()),
+                                 extra={"floor_area_m2": fa[m].round(1)}))
+    out.flags["flag_old_housing"] = concat_flags(frames, inputs.crs)
+
+    # Compound level: share of residential floor area that is old.
+    blocks = road_blocks(inputs.layers.get("roads")) if "compound" not in b else None
+    key, kind = compound_keys(b, inputs.layers.get("parcels"), blocks)
+    hh = pd.to_numeric(b["households"], errors="coerce").fillna(0).to_numpy() if "households" in b else np.zeros(len(b))
+    table = pd.DataFrame({
+        "compound": key, "compound_kind": kind, "residential": residential, "res_floor_area": np.where(residential, fa, 0.0),
+        "old_floor_area": np.where(residential & old, fa, 0.0), "unknown_year": residential & unknown,
+        "households": np.where(residential, hh, 0), "unsafe_c": grade == "C", "unsafe_d": grade == "D",
+        "elevator": residential & (floors >= params["elevator_min_floors"]) & no_elevator,
+        "precast": structure == "precast_slab",
+    })
+    agg = table[table["residential"]].groupby("compound", sort=True).agg(
+        compound_kind=("compound_kind", "first"), buildings=("residential", "size"),
+        res_floor_area_m2=("res_floor_area", "sum"), old_floor_area_m2=("old_floor_area", "sum"),
+        unknown_year=("unknown_year", "sum"), households=("households", "sum"), unsafe_c=("unsafe_c", "sum"),
+        unsafe_d=("unsafe_d", "sum"), elevator_candidates=("elevator", "sum"), precast=("precast", "sum"),
+    ).reset_index()
+    agg["old_share"] = (agg["old_floor_area_m2"] / agg["res_floor_area_m2"].where(agg["res_floor_area_m2"] > 0)).round(4)
+    agg["candidate"] = agg["old_share"] > params["compound_old_share"]
+    out.tables["compounds"] = agg
+    out.shared["compound_key"] = key
+    out.shared["floor_area"] = fa
+    out.shared["old"] = old
+    out.shared["old_unknown"] = unknown
+    out.shared["residential"] = residential
+    n_cand = int(agg["candidate"].sum())
+    out.messages.append(f"old housing: {n_cand} of {len(agg)} compounds have most of their residential floor area "
+                        f"built in or before {cutoff}")
+    return out
+
+
+def run_idle_buildings(inputs, params, feedback) -> AnalysisOutput:
+    b = inputs.layers["buildings"]
+    out = AnalysisOutput()
+    vac = b["vacancy_rate"].to_numpy(dtype="float64")
+    m = b["use"].isin(params["uses"]).to_numpy() & (vac >= params["vacancy_threshold"])
+    use_title = b["use"].map(lambda k: inputs.catalogue.domains["building_use"].title(k)).to_numpy()[m] if m.any() else []
+    v = pd.Series((vac[m] * 100).round(0)).astype(int).astype(str)
+    out.flags["flag_idle_building"] = make_flags(
+        b, m, source_layer="buildings", id_field="building_id", code="IDLE_BUILDING", severity=2,
+        reason=(pd.Series(use_title, dtype="string") + "楼宇空置率" + v + "%，不低于" +
+                f"{params['vacancy_threshold']:.0%}，属闲置楼宇盘活对象").tolist(),
+        reason_en=("building (" + pd.Series(b["use"].to_numpy()[m], dtype="string") + ") with vacancy rate " + v +
+                   f"% (>= {params['vacancy_threshold']:.0%}): idle-building revitalisation candidate").tolist(),
+        extra={"vacancy_rate": vac[m], "floor_area_m2": floor_area(b)[m].round(1)},
+    )
+    return out
+
+
+register(Analysis(
+    id="old_housing",
+    title="老旧小区与危旧房",
+    title_en="Old and unsafe housing",
+    run=run_housing,
+    requires={"buildings": ["use"]},
+    optional={"buildings": ["year_built", "floors", "has_elevator", "safety_grade", "structure", "compound"]},
+    codes=("OLD_HOUSING", "UNSAFE_D", "UNSAFE_C", "ELEVATOR_RETROFIT", "PRECAST_SLAB"),
+    basis="国办发〔2020〕23号；JGJ 125 危险房屋鉴定标准；各地既有住宅加装电梯政策",
+    order=20,
+    parameters=[
+        Parameter("cutoff_year", 2000, "年", "老旧小区建成年份截止", "Old-housing cut-off year",
+                  "建成于该年及以前的住宅为老旧小区改造对象（部分城市为2004年）",
+                  "residential buildings built in or before this year (some cities use 2004)", 1949, 2030),
+        Parameter("elevator_min_floors", 4, "层", "加装电梯最低层数", "Elevator retrofit: minimum storeys",
+                  "无电梯且层数不低于该值的既有住宅", "existing residential buildings of at least this many storeys", 2, 30),
+        Parameter("compound_old_share", 0.5, "", "小区老旧判定：老旧住宅面积占比高于", "Compound candidate: old share above",
+                  "小区住宅建筑面积中老旧住宅占比高于该值（多数）", "share of residential floor area that is old", 0.0, 1.0),
+        Parameter("residential_uses", ["residential", "mixed"], "", "住宅用途", "Residential uses",
+                  "视为住宅的建筑用途代码", "building-use keys counted as residential"),
+    ],
+))
+
+register(Analysis(
+    id="idle_buildings",
+    title="闲置楼宇",
+    title_en="Idle buildings",
+    run=run_idle_buildings,
+    requires={"buildings": ["use", "vacancy_rate"]},
+    codes=("IDLE_BUILDING",),
+    basis="闲置楼宇盘活",
+    order=15,
+    parameters=[
+        Parameter("vacancy_threshold", 0.5, "", "空置率不低于", "Vacancy rate at least",
+                  "办公、商业、商住楼宇空置率不低于该值为闲置", "office / commercial / mixed buildings at or above", 0.0, 1.0),
+        Parameter("uses", ["office", "commercial", "mixed"], "", "适用用途", "Uses", "参与判定的建筑用途",
+                  "building uses checked"),
+    ],
+))
