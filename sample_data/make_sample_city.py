@@ -79,7 +79,7 @@ def make_roads() -> gpd.GeoDataFrame:
         add([(-40, y), (W + 40, y)], ROAD_NAMES_EW[j], "次干路" if j == 1 else "主干路")
 
     gap_x, gap_span = 1000.0, (1250.0, 1500.0)       # broken street: a planted gap
-    stub_skip = {(600.0, (750.0, 1000.0))}            # replaced by the near-miss street below
+    stub_skip = {(600.0, (750.0, 1000.0)), (1400.0, (750.0, 1000.0))}  # replaced by near-miss streets below
     # Local streets, one line per block side, meeting each other at shared vertices.
     for x in LOC_X:
         ys = sorted(set(ART_Y + LOC_Y))
@@ -100,13 +100,14 @@ def make_roads() -> gpd.GeoDataFrame:
     # Near-miss ends: a street that stops 0.5 m short of the arterial (connected within the 1 m
     # snapping tolerance) and its neighbour that stops 3 m short (a dead end, a 3 m gap).
     add([(600, 750), (600, 999.5)], "林荫路", "支路")
-    add([(1400, 1750), (1400, 1997)], "明德路", "支路")   # replaces nothing: stops 3 m short
+    add([(1400, 750), (1400, 997)], "明德路", "支路")
     # Cul-de-sacs into blocks (dead ends that are gaps: the next street is close, the detour long).
     add([(200, 1250), (300, 1250 + 0.0)], "幸福里", "支路")  # overlaps nothing: local street runs along
     add([(1200, 300), (1300, 300)], "团结巷", "支路")        # 100 m stub, end 100 m from x=1400
     add([(2000, 1600), (2090, 1600)], "青年巷", "支路")      # 90 m stub, 110 m from x=2200
-    # A driveway bending back toward its own access road: a dead end, not a gap.
-    add([(1800, 560), (1840, 560), (1840, 520)], "康乐巷", "支路")
+    # A driveway bending back toward its own access road: a dead end, not a gap (the detour to
+    # every road within 150 m is short).
+    add([(1800, 620), (1860, 620), (1860, 600)], "康乐巷", "支路")
     # A footpath dead end (class excluded from dead-end flags by default).
     add([(400, 1600), (470, 1600)], "步行道", "步行道")
     # A planned link through the block between two stubs: reported as PLANNED_UNBUILT.

@@ -1,0 +1,227 @@
+"""Road topology from line geometry, vectorised (no loop over features).
+
+Lines are exploded to 2-point segments; vertices closer than the snapping tolerance are merged
+(KD-tree pairs + connected components); a line end that touches another segment's interior
+(a T-junction without a shared vertex) splits that segment there. The result is an undirected
+graph (CSR matrix of segment lengths) with a street count per node as OSMnx counts it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.spatial import cKDTree
+
+
+@dataclass
+class RoadNetwork:
+    node_xy: np.ndarray          # (N, 2)
+    edge_u: np.ndarray           # (E,)
+    edge_v: np.ndarray
+    edge_len: np.ndarray
+    edge_road: np.ndarray        # index of the source road (row of the roads frame)
+    degree: np.ndarray           # street count per node (OSMnx's definition)
+    end_nodes: np.ndarray        # node of each line-part end (2 per part)
+    end_road: np.ndarray         # road of each of those ends
+    t_splits: int = 0            # T-junctions found without a shared vertex
+    _graph: csr_matrix | None = None
+    _segments: np.ndarray | None = None
+    _tree: shapely.STRtree | None = None
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_xy)
+
+    @property
+    def graph(self) -> csr_matrix:
+        """Symmetric CSR of edge lengths (the shortest of parallel edges)."""
+        if self._graph is None:
+            self._graph = _csr(self.edge_u, self.edge_v, self.edge_len, self.n_nodes)
+        return self._graph
+
+    @property
+    def segments(self) -> np.ndarray:
+        if self._segments is None:
+            self._segments = shapely.linestrings(
+                np.stack([self.node_xy[self.edge_u], self.node_xy[self.edge_v]], axis=1))
+        return self._segments
+
+    @property
+    def tree(self) -> shapely.STRtree:
+        if self._tree is None:
+            self._tree = shapely.STRtree(self.segments)
+        return self._tree
+
+    def dead_end_nodes(self) -> np.ndarray:
+        return np.flatnonzero(self.degree == 1)
+
+    def road_of_node(self, nodes: np.ndarray) -> np.ndarray:
+        """The road whose line ends at each node (the first such end)."""
+        order = np.argsort(self.end_nodes, kind="stable")
+        sorted_nodes = self.end_nodes[order]
+        pos = np.searchsorted(sorted_nodes, nodes)
+        pos = np.clip(pos, 0, len(sorted_nodes) - 1)
+        found = sorted_nodes[pos] == nodes
+        out = np.full(len(nodes), -1, dtype=np.int64)
+        out[found] = self.end_road[order][pos[found]]
+        return out
+
+    def attach(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Nearest segment of each point: (edge index, position along it 0..1, straight distance)."""
+        idx_pts, idx_seg = self.tree.query_nearest(points, all_matches=False)
+        edge = np.full(len(points), -1, dtype=np.int64)
+        edge[idx_pts] = idx_seg
+        seg = self.segments[edge]
+        t = shapely.line_locate_point(seg, points, normalized=True)
+        d = shapely.distance(seg, points)
+        return edge, np.nan_to_num(t), d
+
+
+def _csr(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> csr_matrix:
+    a, b = np.minimum(u, v), np.maximum(u, v)
+    keep = a != b
+    a, b, w = a[keep], b[keep], w[keep]
+    order = np.lexsort((w, b, a))
+    a, b, w = a[order], b[order], w[order]
+    first = np.ones(len(a), dtype=bool)
+    first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    a, b, w = a[first], b[first], w[first]
+    # A zero-length edge would vanish from a sparse matrix: give it a tiny positive length.
+    w = np.maximum(w, 1e-9)
+    m = coo_matrix((np.concatenate([w, w]), (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n))
+    return m.tocsr()
+
+
+def _merge_vertices(coords: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
+    """Node id of each vertex and node coordinates: exact equality, or within ``tol``."""
+    if tol <= 0:
+        uniq, inverse = np.unique(coords, axis=0, return_inverse=True)
+        return inverse.ravel(), uniq
+    # Exact duplicates first (most shared vertices), then close pairs among the distinct ones.
+    uniq, inverse = np.unique(coords, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    pairs = cKDTree(uniq).query_pairs(tol, output_type="ndarray")
+    if len(pairs) == 0:
+        return inverse, uniq
+    n = len(uniq)
+    adj = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    _, label = connected_components(adj, directed=False)
+    # Each merged node sits at its first member's position.
+    first = np.full(label.max() + 1, -1, dtype=np.int64)
+    order = np.arange(n)[::-1]
+    first[label[order]] = order
+    return label[inverse], uniq[first]
+
+
+def build_network(geoms: np.ndarray, *, tolerance: float = 1.0, split_t_junctions: bool = True) -> RoadNetwork:
+    """The topology of the given lines (one array entry per road; multi-lines allowed)."""
+    parts, part_road = shapely.get_parts(np.asarray(geoms), return_index=True)
+    keep = shapely.get_type_id(parts) == 1
+    parts, part_road = parts[keep], part_road[keep]
+    coords, cidx = shapely.get_coordinates(parts, return_index=True)
+    if len(coords) == 0:
+        z = np.zeros(0, dtype=np.int64)
+        return RoadNetwork(np.zeros((0, 2)), z, z, np.zeros(0), z, z, z, z)
+    node_of, node_xy = _merge_vertices(coords, tolerance)
+    same_part = cidx[1:] == cidx[:-1]
+    u = node_of[:-1][same_part]
+    v = node_of[1:][same_part]
+    road = part_road[cidx[:-1][same_part]]
+    seg_keep = u != v
+    u, v, road = u[seg_keep], v[seg_keep], road[seg_keep]
+    # Line-part ends.
+    starts = np.flatnonzero(np.r_[True, cidx[1:] != cidx[:-1]])
+    ends = np.flatnonzero(np.r_[cidx[1:] != cidx[:-1], True])
+    end_nodes = np.concatenate([node_of[starts], node_of[ends]])
+    end_road = np.concatenate([part_road[cidx[starts]], part_road[cidx[ends]]])
+    t_splits = 0
+    if split_t_junctions and len(u):
+        u, v, road, t_splits = _split_at_t_junctions(u, v, road, node_xy, np.unique(end_nodes), tolerance)
+    length = np.hypot(*(node_xy[u] - node_xy[v]).T)
+    degree = np.bincount(u, minlength=len(node_xy)) + np.bincount(v, minlength=len(node_xy))
+    return RoadNetwork(node_xy, u, v, length, road, degree, end_nodes, end_road, t_splits)
+
+
+def _split_at_t_junctions(u, v, road, node_xy, end_nodes, tol):
+    """Split segments whose interior an end node touches (within ``tol``); join the end there."""
+    segs = shapely.linestrings(np.stack([node_xy[u], node_xy[v]], axis=1))
+    pts = shapely.points(node_xy[end_nodes])
+    tree = shapely.STRtree(segs)
+    if tol > 0:
+        pi, si = tree.query(pts, predicate="dwithin", distance=tol)
+    else:
+        pi, si = tree.query(pts, predicate="intersects")
+    node = end_nodes[pi]
+    own = (u[si] == node) | (v[si] == node)
+    pi, si, node = pi[~own], si[~own], node[~own]
+    if len(si) == 0:
+        return u, v, road, 0
+    seglen = np.hypot(*(node_xy[u[si]] - node_xy[v[si]]).T)
+    t = shapely.line_locate_point(segs[si], pts[pi], normalized=False)
+    interior = (t > min(tol, 1e-9)) & (t < seglen - min(tol, 1e-9)) & (seglen > 0)
+    # Where a segment end is itself within tol of the node, snapping already joined them.
+    si, node, t = si[interior], node[interior], t[interior]
+    if len(si) == 0:
+        return u, v, road, 0
+    order = np.lexsort((t, si))
+    si, node = si[order], node[order]
+    # One end node may touch two segments (a crossing at a vertex of neither): keep both splits.
+    group_start = np.r_[True, si[1:] != si[:-1]]
+    prev = np.where(group_start, u[si], np.r_[-1, node[:-1]])
+    group_end = np.r_[si[1:] != si[:-1], True]
+    new_u = np.concatenate([prev, node[group_end]])
+    new_v = np.concatenate([node, v[si[group_end]]])
+    new_road = np.concatenate([road[si], road[si[group_end]]])
+    keep = np.ones(len(u), dtype=bool)
+    keep[np.unique(si)] = False
+    u2 = np.concatenate([u[keep], new_u])
+    v2 = np.concatenate([v[keep], new_v])
+    r2 = np.concatenate([road[keep], new_road])
+    ok = u2 != v2
+    return u2[ok], v2[ok], r2[ok], int(len(np.unique(node)))
+
+
+def local_distances(net: RoadNetwork, sources: np.ndarray, targets: np.ndarray, *, limit: float,
+                    cell: float = 1000.0) -> np.ndarray:
+    """Network distance from ``sources[i]`` to ``targets[i]`` (inf beyond ``limit``).
+
+    Limited multi-source Dijkstra, one search per spatial cell of sources on the subgraph within
+    ``limit`` of that cell (network distance is never shorter than the straight line), so memory
+    stays (sources in cell) x (nodes near cell) instead of sources x all nodes.
+    """
+    out = np.full(len(sources), np.inf)
+    if len(sources) == 0:
+        return out
+    xy = net.node_xy
+    sxy = xy[sources]
+    cx = np.floor(sxy[:, 0] / cell).astype(np.int64)
+    cy = np.floor(sxy[:, 1] / cell).astype(np.int64)
+    cell_id = (cx - cx.min()) * (cy.max() - cy.min() + 1) + (cy - cy.min())
+    order = np.argsort(cell_id, kind="stable")
+    bounds = np.flatnonzero(np.r_[True, cell_id[order][1:] != cell_id[order][:-1], True])
+    # Nodes sorted by x for quick windowing.
+    by_x = np.argsort(xy[:, 0], kind="stable")
+    xs = xy[by_x, 0]
+    graph = net.graph
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        rows = order[a:b]
+        x0, x1 = sxy[rows, 0].min() - limit, sxy[rows, 0].max() + limit
+        y0, y1 = sxy[rows, 1].min() - limit, sxy[rows, 1].max() + limit
+        cand = by_x[np.searchsorted(xs, x0):np.searchsorted(xs, x1, side="right")]
+        cand = cand[(xy[cand, 1] >= y0) & (xy[cand, 1] <= y1)]
+        local = np.full(net.n_nodes, -1, dtype=np.int64)
+        local[cand] = np.arange(len(cand))
+        sub = graph[cand][:, cand]
+        src_local = local[sources[rows]]
+        uniq_src, src_row = np.unique(src_local, return_inverse=True)
+        dist = dijkstra(sub, directed=False, indices=uniq_src, limit=limit)
+        tgt_local = local[targets[rows]]
+        found = tgt_local >= 0
+        vals = np.full(len(rows), np.inf)
+        vals[found] = dist[src_row.ravel()[found], tgt_local[found]]
+        out[rows] = vals
+    return out

@@ -1,0 +1,269 @@
+"""Dead-end roads and gaps (断头路): DEAD_END, ROAD_GAP, PLANNED_UNBUILT.
+
+Basis: the policy's "加快贯通城市断头路"; connectivity as QGIS's topology checker ("must not
+have dangles") and OSMnx (nodes with one street) measure it. Connectivity uses built roads
+only; planned roads never connect anything.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from planner.analysis.common import concat_flags
+from planner.analysis.network import RoadNetwork, build_network, local_distances
+from planner.analysis.registry import Analysis, AnalysisOutput, Parameter, empty_flags, register
+
+GAP_EXTRA = {"length_m": "float64", "detour_ratio": "float64", "crosses": "object",
+             "from_source_id": "object", "to_source_id": "object"}
+
+
+def built_mask(roads: gpd.GeoDataFrame) -> np.ndarray:
+    if "status" not in roads:
+        return np.ones(len(roads), dtype=bool)
+    return (roads["status"] != "planned").fillna(True).to_numpy(dtype=bool)
+
+
+def study_area(inputs) -> object | None:
+    boundary = inputs.layers.get("boundary")
+    if boundary is not None and len(boundary):
+        return shapely.union_all(boundary.geometry.values)
+    return None
+
+
+def _names(roads, idx) -> np.ndarray:
+    if "name" not in roads:
+        return np.full(len(idx), "", dtype=object)
+    names = roads["name"].to_numpy(dtype=object)[np.maximum(idx, 0)]
+    return np.where(pd.isna(names), "", names)
+
+
+def _label(names: np.ndarray, ids: np.ndarray, lang: str) -> pd.Series:
+    n = pd.Series(names, dtype="string").fillna("")
+    i = pd.Series(ids, dtype="string").fillna("")
+    if lang == "zh":
+        return ("「" + n + "」").where(n != "", "道路" + i)
+    return ("'" + n + "'").where(n != "", "road " + i)
+
+
+def dead_ends(net: RoadNetwork, roads_built: gpd.GeoDataFrame, area, params) -> tuple[np.ndarray, np.ndarray]:
+    """(nodes, road row) of dead ends after the study-area edge and class exclusions."""
+    nodes = net.dead_end_nodes()
+    road = net.road_of_node(nodes)
+    keep = road >= 0
+    buffer = float(params["edge_buffer_m"])
+    if area is not None and buffer > 0:
+        pts = shapely.points(net.node_xy[nodes])
+        inside = shapely.contains(area, pts)
+        far = shapely.distance(shapely.boundary(area), pts) > buffer
+        keep &= inside & far
+    excluded = set(params["excluded_classes"])
+    if excluded and "road_class" in roads_built:
+        cls = roads_built["road_class"].to_numpy(dtype=object)[np.maximum(road, 0)]
+        keep &= ~np.isin(cls.astype(str), list(excluded))
+    return nodes[keep], road[keep]
+
+
+def find_gaps(net: RoadNetwork, nodes: np.ndarray, params) -> pd.DataFrame:
+    """For each dead end, the shortest link to another road that passes the detour test."""
+    gap_max = float(params["gap_distance_m"])
+    ratio = float(params["detour_ratio"])
+    extra = float(params["detour_extra_m"])
+    if len(nodes) == 0:
+        return pd.DataFrame(columns=["node", "edge", "t", "straight", "network"])
+    pts = shapely.points(net.node_xy[nodes])
+    pi, si = net.tree.query(pts, predicate="dwithin", distance=gap_max)
+    own = (net.edge_u[si] == nodes[pi]) | (net.edge_v[si] == nodes[pi])
+    pi, si = pi[~own], si[~own]
+    straight = shapely.distance(pts[pi], net.segments[si])
+    t = shapely.line_locate_point(net.segments[si], pts[pi], normalized=True)
+    limit = max(ratio * gap_max, gap_max + extra) + 1.0
+    src = nodes[pi]
+    du = local_distances(net, src, net.edge_u[si], limit=limit)
+    dv = local_distances(net, src, net.edge_v[si], limit=limit)
+    length = net.edge_len[si]
+    network = np.minimum(du + t * length, dv + (1 - t) * length)
+    ok = (network >= ratio * straight) & (network >= straight + extra) & (straight > 0)
+    cand = pd.DataFrame({"node": src[ok], "row": pi[ok], "edge": si[ok], "t": t[ok], "straight": straight[ok],
+                         "network": network[ok]})
+    # The shortest qualifying link per dead end.
+    cand = cand.sort_values(["node", "straight"], kind="stable").drop_duplicates("node")
+    return cand.reset_index(drop=True)
+
+
+def _target_node(net: RoadNetwork, edge: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The node a link ends at where it ends at a segment's end (else -1)."""
+    out = np.full(len(edge), -1, dtype=np.int64)
+    out[t <= 1e-9] = net.edge_u[edge[t <= 1e-9]]
+    out[t >= 1 - 1e-9] = net.edge_v[edge[t >= 1 - 1e-9]]
+    return out
+
+
+def run(inputs, params, feedback) -> AnalysisOutput:
+    roads = inputs.layers["roads"]
+    out = AnalysisOutput()
+    built = built_mask(roads)
+    roads_built = roads.loc[built].reset_index(drop=True)
+    roads_planned = roads.loc[~built].reset_index(drop=True)
+    net = build_network(roads_built.geometry.values, tolerance=float(params["snap_tolerance_m"]),
+                        split_t_junctions=True)
+    out.shared["road_network"] = net
+    out.shared["roads_built"] = roads_built
+    feedback.set_progress(30)
+    area = study_area(inputs)
+    nodes, road_row = dead_ends(net, roads_built, area, params)
+    ids = roads_built["road_id"].to_numpy(dtype=object)[road_row].astype(str)
+    names = _names(roads_built, road_row)
+    pts = shapely.points(net.node_xy[nodes])
+    edge_dist = (shapely.distance(shapely.boundary(area), pts) if area is not None
+                 else np.full(len(nodes), np.nan))
+    zh = (_label(names, ids, "zh") + "在此断头：端点未与其他道路相接（捕捉容差"
+          + f"{params['snap_tolerance_m']:g} m）").tolist()
+    en = (_label(names, ids, "en") + " ends here without meeting another road (snapping tolerance "
+          + f"{params['snap_tolerance_m']:g} m)").tolist()
+    dead = gpd.GeoDataFrame({
+        "source_layer": "roads", "source_id": ids, "code": "DEAD_END", "severity": np.full(len(nodes), 2, dtype="int64"),
+        "reason": zh, "reason_en": en, "road_name": names,
+        "edge_distance_m": np.round(edge_dist, 1), "in_gap": False,
+    }, geometry=gpd.GeoSeries(pts, crs=inputs.crs), crs=inputs.crs)
+    feedback.set_progress(50)
+    feedback.check()
+
+    gaps = find_gaps(net, nodes, params)
+    gap_frames = []
+    if len(gaps):
+        # A link between two dead ends that chose each other is one gap, listed once.
+        target = _target_node(net, gaps["edge"].to_numpy(), gaps["t"].to_numpy())
+        chosen = dict(zip(gaps["node"].to_numpy().tolist(), target.tolist(), strict=True))
+        back = np.array([chosen.get(int(tn), -2) for tn in target])  # lookup over gap rows only
+        mutual = (target >= 0) & (back == gaps["node"].to_numpy())
+        drop = mutual & (gaps["node"].to_numpy() > target)
+        gaps = gaps.loc[~drop].reset_index(drop=True)
+        target = target[~drop]
+        start = net.node_xy[gaps["node"].to_numpy()]
+        seg = net.segments[gaps["edge"].to_numpy()]
+        end = shapely.get_coordinates(shapely.line_interpolate_point(seg, gaps["t"].to_numpy(), normalized=True))
+        links = shapely.linestrings(np.stack([start, end], axis=1))
+        row = gaps["row"].to_numpy()
+        from_row = road_row[row]
+        to_row = net.edge_road[gaps["edge"].to_numpy()]
+        from_id = ids[row]
+        to_id = roads_built["road_id"].to_numpy(dtype=object)[to_row].astype(str)
+        length = gaps["straight"].to_numpy()
+        network = gaps["network"].to_numpy()
+        detour = np.where(np.isfinite(network), network / length, np.nan)
+        crosses = _crossings(links, inputs)
+        dead.loc[row, "in_gap"] = True
+        in_gap_nodes = np.isin(nodes, target[target >= 0])
+        dead.loc[in_gap_nodes, "in_gap"] = True
+        det_zh = pd.Series(np.where(np.isfinite(detour), np.char.add("绕行距离为直线的", np.round(detour, 1).astype(str)) + "倍",
+                                    f"{params['gap_distance_m'] * params['detour_ratio']:g} m内无连通路径"))
+        det_en = pd.Series(np.where(np.isfinite(detour), np.char.add("detour ratio ", np.round(detour, 1).astype(str)),
+                                    "no connection within the search limit"))
+        len_txt = pd.Series(np.round(length, 1).astype(str))
+        cross_zh = pd.Series(crosses).map(lambda c: f"，穿越{c}" if c else "")
+        cross_en = pd.Series(crosses).map(lambda c: f", crosses {c}" if c else "")
+        from_lab_zh = _label(names[row], from_id, "zh")
+        to_lab_zh = _label(_names(roads_built, to_row), to_id, "zh")
+        from_lab_en = _label(names[row], from_id, "en")
+        to_lab_en = _label(_names(roads_built, to_row), to_id, "en")
+        zh = (from_lab_zh + "断头端点距" + to_lab_zh + len_txt + " m，" + det_zh + cross_zh + "，建议打通").tolist()
+        en = (from_lab_en + " dead end is " + len_txt + " m from " + to_lab_en + ", " + det_en + cross_en +
+              ": proposed link").tolist()
+        sev = np.where(length <= params["short_gap_m"], 3, 2)
+        gap_frames.append(gpd.GeoDataFrame({
+            "source_layer": "roads", "source_id": from_id, "code": "ROAD_GAP", "severity": sev.astype("int64"),
+            "reason": zh, "reason_en": en, "length_m": np.round(length, 1), "detour_ratio": np.round(detour, 2),
+            "crosses": crosses, "from_source_id": from_id, "to_source_id": to_id,
+        }, geometry=gpd.GeoSeries(links, crs=inputs.crs), crs=inputs.crs))
+    feedback.set_progress(80)
+    if len(roads_planned):
+        gap_frames.append(_planned(net, roads_built, roads_planned, params, inputs))
+    out.flags["flag_dead_end"] = dead
+    out.flags["road_gap"] = concat_flags(gap_frames, inputs.crs) if gap_frames else empty_flags(inputs.crs, GAP_EXTRA)
+    km = float(shapely.length(roads_built.geometry.values).sum()) / 1000
+    out.messages.append(f"roads: {net.n_nodes} nodes, {len(net.edge_u)} segments, {net.t_splits} T-junctions "
+                        f"without a shared vertex joined, {len(nodes)} dead ends, "
+                        f"{int((out.flags['road_gap']['code'] == 'ROAD_GAP').sum())} gaps on {km:.1f} km of built road")
+    return out
+
+
+def _crossings(links: np.ndarray, inputs) -> list[str]:
+    """What each proposed link crosses: building ids (and any other obstacle layer later)."""
+    b = inputs.layers.get("buildings")
+    result = [""] * len(links)
+    if b is None or len(b) == 0 or len(links) == 0:
+        return result
+    li, bi = shapely.STRtree(b.geometry.values).query(links, predicate="intersects")
+    if len(li) == 0:
+        return result
+    ids = b["building_id"].to_numpy(dtype=object)[bi].astype(str)
+    grouped = pd.Series(ids).groupby(li).agg(lambda s: "建筑 " + ", ".join(s.iloc[:5]) + (" …" if len(s) > 5 else ""))
+    for k, v in grouped.items():
+        result[int(k)] = v
+    return result
+
+
+def _planned(net, roads_built, planned, params, inputs) -> gpd.GeoDataFrame:
+    """Planned roads whose both ends meet built roads: they would connect existing roads."""
+    tol = float(params["snap_tolerance_m"])
+    geoms = shapely.line_merge(planned.geometry.values)
+    first = shapely.get_point(shapely.get_geometry(geoms, 0), 0)
+    last = shapely.get_point(shapely.get_geometry(geoms, -1), -1)
+    # Planned pieces of one road chain: treat touching planned ends as continuing the link.
+    hit_first = _touches_built(net, first, tol)
+    hit_last = _touches_built(net, last, tol)
+    m = hit_first & hit_last
+    ids = planned["road_id"].to_numpy(dtype=object).astype(str)
+    names = _names(planned, np.arange(len(planned)))
+    length = shapely.length(planned.geometry.values)
+    lab_zh = _label(names, ids, "zh")[m]
+    lab_en = _label(names, ids, "en")[m]
+    len_txt = pd.Series(np.round(length[m], 1).astype(str), index=lab_zh.index)
+    return gpd.GeoDataFrame({
+        "source_layer": "roads", "source_id": ids[m], "code": "PLANNED_UNBUILT", "severity": np.full(int(m.sum()), 2, "int64"),
+        "reason": (lab_zh + "为规划/在建道路（" + len_txt + " m），建成后可连通现状道路，属规划未建断头路").tolist(),
+        "reason_en": (lab_en + " is planned / under construction (" + len_txt +
+                      " m) and would connect existing roads: planned but unbuilt").tolist(),
+        "length_m": np.round(length[m], 1), "detour_ratio": np.nan, "crosses": _crossings(planned.geometry.values[m], inputs),
+        "from_source_id": ids[m], "to_source_id": ids[m],
+    }, geometry=gpd.GeoSeries(planned.geometry.values[m], crs=inputs.crs), crs=inputs.crs)
+
+
+def _touches_built(net: RoadNetwork, points: np.ndarray, tol: float) -> np.ndarray:
+    pi, _ = net.tree.query(points, predicate="dwithin", distance=max(tol, 1e-6))
+    out = np.zeros(len(points), dtype=bool)
+    out[pi] = True
+    return out
+
+
+register(Analysis(
+    id="roads",
+    title="断头路与道路缺口",
+    title_en="Dead-end roads and gaps",
+    run=run,
+    requires={"roads": []},
+    optional={"roads": ["status", "road_class", "name"], "boundary": [], "buildings": []},
+    codes=("DEAD_END", "ROAD_GAP", "PLANNED_UNBUILT"),
+    basis="加快贯通城市断头路；QGIS拓扑检查“不得有悬挂点”；OSMnx 街道数",
+    order=30,
+    parameters=[
+        Parameter("snap_tolerance_m", 1.0, "m", "捕捉容差", "Snapping tolerance",
+                  "端点相距小于该距离视为相接", "ends closer than this are connected", 0.0, 50.0),
+        Parameter("edge_buffer_m", 50.0, "m", "研究范围边缘缓冲", "Study-area edge buffer",
+                  "距研究范围边界该距离内的端点不计为断头路（0为不排除）",
+                  "ends within this distance of the study-area edge are not dead ends (0: none excluded)", 0.0, 5000.0),
+        Parameter("excluded_classes", ["path"], "", "排除的道路等级", "Excluded road classes",
+                  "这些等级道路的端点不计为断头路", "ends of roads of these classes are not flagged"),
+        Parameter("gap_distance_m", 150.0, "m", "缺口搜索距离", "Gap distance",
+                  "断头端点与其他道路的最大直线距离", "largest straight distance from a dead end to another road", 1.0, 2000.0),
+        Parameter("detour_ratio", 3.0, "", "绕行系数不低于", "Detour ratio at least",
+                  "网络距离不低于直线距离的该倍数", "network distance at least this times the straight distance", 1.0, 100.0),
+        Parameter("detour_extra_m", 50.0, "m", "绕行增加距离不低于", "Detour at least longer by",
+                  "网络距离比直线距离至少长出该值", "network distance at least this much longer", 0.0, 5000.0),
+        Parameter("short_gap_m", 50.0, "m", "短缺口（高优先）长度", "Short gap (high severity) up to",
+                  "不超过该长度的缺口为严重程度3", "gaps up to this length have severity 3", 0.0, 2000.0),
+    ],
+))
