@@ -107,7 +107,7 @@ def make_roads() -> gpd.GeoDataFrame:
     add([(2000, 1600), (2090, 1600)], "青年巷", "支路")      # 90 m stub, 110 m from x=2200
     # A driveway bending back toward its own access road: a dead end, not a gap (the detour to
     # every road within 150 m is short).
-    add([(1800, 620), (1860, 620), (1860, 600)], "康乐巷", "支路")
+    add([(1800, 530), (1830, 530), (1830, 540)], "康乐巷", "支路")
     # A footpath dead end (class excluded from dead-end flags by default).
     add([(400, 1600), (470, 1600)], "步行道", "步行道")
     # A planned link through the block between two stubs: reported as PLANNED_UNBUILT.
@@ -279,24 +279,29 @@ def style_buildings(raw: list[dict], rng: np.random.Generator) -> gpd.GeoDataFra
 
 
 FACILITY_COUNTS = {
-    "幼儿园": 5, "托育": 2, "小学": 3, "初中": 1, "社区卫生服务站": 3, "社区卫生服务中心": 1, "菜市场": 2,
-    "便利店": 12, "日间照料中心": 2, "社区服务站": 4, "健身设施": 5, "口袋公园": 3, "文化活动站": 1,
-    "公交站": 10, "公共停车场": 3, "充电站": 2, "应急避难场所": 1, "消防站": 1,
+    "幼儿园": 10, "托育": 5, "小学": 5, "初中": 2, "社区卫生服务站": 5, "社区卫生服务中心": 1, "菜市场": 4,
+    "便利店": 24, "日间照料中心": 4, "社区服务站": 8, "健身设施": 10, "口袋公园": 4, "文化活动站": 2,
+    "公交站": 12, "公共停车场": 3, "充电站": 2, "应急避难场所": 1, "消防站": 1,
 }
 
 
 def make_facilities(rng: np.random.Generator) -> pd.DataFrame:
+    """Facilities spread over the district by stratified sampling; the east side is thinner
+    (each eastern slot is dropped with probability 0.35), so the gaps are where planners
+    would expect them."""
     rows = []
-    xs = sorted(set(ART_X + LOC_X))
     ys = sorted(set(ART_Y + LOC_Y))
     n = 0
     for ftype, count in FACILITY_COUNTS.items():
-        for k in range(count):
-            # West side is well served, the east thinner: facilities sit at street fronts.
-            x = float(rng.choice(xs[:-1])) + float(rng.uniform(30, 170))
-            if k % 3 == 2:
-                x = min(x, 1150.0)
-            y = float(rng.choice(ys[:-1])) + 14.0
+        cols = int(np.ceil(np.sqrt(count * W / H)))
+        rws = int(np.ceil(count / cols))
+        slots = [(c, r) for r in range(rws) for c in range(cols)][:count]
+        for k, (c, r) in enumerate(slots):
+            x = (c + float(rng.uniform(0.15, 0.85))) * W / cols
+            if x > W / 2 and rng.random() < 0.35:
+                continue
+            y_band = (r + float(rng.uniform(0.1, 0.9))) * H / rws
+            y = float(max(v for v in ys if v <= y_band)) + 14.0  # at a street front
             n += 1
             rows.append({"设施编号": f"SS{n:03d}", "设施名称": f"{ftype}{k + 1}号", "设施类型": ftype,
                          "x": x, "y": y})

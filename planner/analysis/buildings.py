@@ -166,6 +166,8 @@ def run_housing(inputs, params, feedback) -> AnalysisOutput:
     out.shared["old"] = old
     out.shared["old_unknown"] = unknown
     out.shared["residential"] = residential
+    out.shared["cutoff_year"] = cutoff
+    out.shared["elevator_flags"] = residential & (floors >= params["elevator_min_floors"]) & no_elevator
     n_cand = int(agg["candidate"].sum())
     out.messages.append(f"old housing: {n_cand} of {len(agg)} compounds have most of their residential floor area "
                         f"built in or before {cutoff}")

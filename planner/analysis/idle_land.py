@@ -111,6 +111,7 @@ def run(inputs, params, feedback) -> AnalysisOutput:
         out.messages.append("UNDERUSED not checked: it needs the buildings layer for the actual floor-area ratio")
 
     stack = np.column_stack([codes[c] for c in RANK])
+    out.shared["idle_codes"] = {c: stack[:, i] & (np.argmax(stack, axis=1) == i) for i, c in enumerate(RANK)}
     any_code = stack.any(axis=1)
     first = np.argmax(stack, axis=1)
     main_code = np.array(RANK, dtype=object)[first]

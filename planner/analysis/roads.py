@@ -182,6 +182,11 @@ def run(inputs, params, feedback) -> AnalysisOutput:
     if len(roads_planned):
         gap_frames.append(_planned(net, roads_built, roads_planned, params, inputs))
     out.flags["flag_dead_end"] = dead
+    out.shared["dead_end_points"] = pts
+    out_gaps = [f for f in gap_frames if len(f)]
+    out.shared["gap_points"] = (shapely.get_point(np.concatenate([f.geometry.values[f["code"].to_numpy() == "ROAD_GAP"]
+                                                                  for f in out_gaps]), 0)
+                                if out_gaps else np.array([], dtype=object))
     out.flags["road_gap"] = concat_flags(gap_frames, inputs.crs) if gap_frames else empty_flags(inputs.crs, GAP_EXTRA)
     km = float(shapely.length(roads_built.geometry.values).sum()) / 1000
     out.messages.append(f"roads: {net.n_nodes} nodes, {len(net.edge_u)} segments, {net.t_splits} T-junctions "

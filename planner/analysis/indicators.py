@@ -1,0 +1,148 @@
+"""City-examination indicators (城市体检), per district and for the whole study area.
+
+Targets come from national policy where one exists: road network density >= 8 km/km²
+(中共中央 国务院《关于进一步加强城市规划建设管理工作的若干意见》, 2016), park 500 m service
+coverage >= 90% (城市体检基础指标体系 / 国家园林城市标准), D-grade dangerous housing = 0
+(危房清零). Indicators without a target report their value only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from planner.analysis.common import anchor_points, points_in_polygons
+from planner.analysis.registry import Analysis, AnalysisOutput, Parameter, register
+
+ALL = "全部 (all)"
+
+
+def _district_of(geoms: np.ndarray, districts) -> np.ndarray:
+    if districts is None or len(districts) == 0 or len(geoms) == 0:
+        return np.full(len(geoms), -1)
+    return points_in_polygons(anchor_points(geoms), districts.geometry.values)
+
+
+def run(inputs, params, feedback) -> AnalysisOutput:
+    out = AnalysisOutput()
+    districts = inputs.layers.get("boundary")
+    names = (districts["name"].fillna(districts["district_id"]).astype(str).tolist()
+             if districts is not None and len(districts) else [])
+    groups = [(ALL, None)] + [(n, i) for i, n in enumerate(names)]
+    rows: list[dict] = []
+
+    def add(key, title, title_en, unit, values_by_group, target=None, better="higher"):
+        for (name, _), value in zip(groups, values_by_group, strict=True):
+            passed = None
+            if target is not None and value is not None and np.isfinite(value):
+                passed = bool(value >= target) if better == "higher" else bool(value <= target)
+            rows.append({"indicator": key, "title": title, "title_en": title_en, "district": name,
+                         "value": None if value is None or not np.isfinite(value) else round(float(value), 4),
+                         "unit": unit, "target": target, "direction": better, "pass": passed})
+
+    def per_group(district_idx: np.ndarray, values: np.ndarray) -> list[float]:
+        res = [float(np.nansum(values))]
+        for _, i in groups[1:]:
+            res.append(float(np.nansum(values[district_idx == i])))
+        return res
+
+    b = inputs.layers.get("buildings")
+    shared = inputs.shared
+    if b is not None and "old" in shared:
+        bd = _district_of(b.geometry.values, districts)
+        res = shared["residential"]
+        fa = shared["floor_area"]
+        old_fa = per_group(bd, np.where(res & shared["old"], fa, 0.0))
+        res_fa = per_group(bd, np.where(res, fa, 0.0))
+        add("old_housing_share", "2000年及以前建成住宅建筑面积占比", "Share of residential floor area built in or before "
+            f"{inputs.shared.get('cutoff_year', 2000)}", "%",
+            [o / r * 100 if r else np.nan for o, r in zip(old_fa, res_fa, strict=True)])
+        grade = b["safety_grade"].to_numpy(dtype=object) if "safety_grade" in b else np.full(len(b), None)
+        add("unsafe_d_count", "D级危房数量", "Grade D dangerous buildings", "栋", per_group(bd, (grade == "D").astype(float)),
+            target=0, better="lower")
+        add("unsafe_c_count", "C级危房数量", "Grade C buildings", "栋", per_group(bd, (grade == "C").astype(float)))
+        flags = inputs.shared.get("elevator_flags")
+        if flags is not None:
+            add("elevator_candidates", "加装电梯候选住宅数量", "Elevator-retrofit candidates", "栋",
+                per_group(bd, flags.astype(float)))
+    parcels = inputs.layers.get("parcels")
+    idle = inputs.shared.get("idle_codes")
+    if parcels is not None and idle is not None:
+        pd_idx = _district_of(parcels.geometry.values, districts)
+        area = shapely.area(parcels.geometry.values)
+        for code, mask in idle.items():
+            add(f"idle_area.{code}", f"{code} 用地面积", f"Land area {code}", "公顷", per_group(pd_idx, np.where(mask, area, 0) / 1e4))
+    roads_built = shared.get("roads_built")
+    if roads_built is not None and len(roads_built):
+        lines = roads_built.geometry.values
+        lengths = []
+        areas = []
+        if districts is not None and len(districts):
+            total_area = shapely.area(shapely.union_all(districts.geometry.values))
+            total_len = float(shapely.length(shapely.intersection(lines, shapely.union_all(districts.geometry.values))).sum())
+        else:
+            total_area = shapely.area(shapely.convex_hull(shapely.union_all(lines)))
+            total_len = float(shapely.length(lines).sum())
+        lengths.append(total_len)
+        areas.append(total_area)
+        for _, i in groups[1:]:
+            poly = districts.geometry.values[i]
+            lengths.append(float(shapely.length(shapely.intersection(lines, poly)).sum()))
+            areas.append(float(shapely.area(poly)))
+        km = np.array(lengths) / 1000
+        add("road_density", "道路网密度", "Road network density", "km/km²",
+            list(km / (np.array(areas) / 1e6)), target=params["road_density_target"])
+        dead = shared.get("dead_end_points")
+        gaps = shared.get("gap_points")
+        if dead is not None:
+            dd = _district_of(dead, districts)
+            add("dead_ends_per_km", "每公里道路断头路数", "Dead ends per km of road", "个/km",
+                [c / k if k else np.nan for c, k in zip(per_group(dd, np.ones(len(dead))), km, strict=True)], better="lower")
+        if gaps is not None:
+            gd = _district_of(gaps, districts)
+            add("gaps_per_km", "每公里道路缺口数", "Road gaps per km of road", "个/km",
+                [c / k if k else np.nan for c, k in zip(per_group(gd, np.ones(len(gaps))), km, strict=True)], better="lower")
+    dist = shared.get("service_distances")
+    if dist is not None and b is not None:
+        bidx = shared["service_buildings"]
+        rb = b.iloc[bidx]
+        hh = pd.to_numeric(rb["households"], errors="coerce").fillna(0).to_numpy() if "households" in rb else np.ones(len(rb))
+        bd = _district_of(rb.geometry.values, districts)
+        radii = inputs.catalogue.facility_radii()
+        domain = inputs.catalogue.domains["facility_type"]
+        total = per_group(bd, hh)
+        for t, d in dist.items():
+            cov = per_group(bd, np.where(d <= radii.get(t, 0), hh, 0))
+            add(f"coverage.{t}", f"{domain.title(t)}{radii.get(t, 0):g}米覆盖居民户比例",
+                f"Households within {radii.get(t, 0):g} m of a {domain.title(t, 'en').lower()}", "%",
+                [c / n * 100 if n else np.nan for c, n in zip(cov, total, strict=True)])
+        if "park" in dist:
+            cov = per_group(bd, np.where(dist["park"] <= params["park_radius_m"], hh, 0))
+            add("park_500m_coverage", f"公园绿地{params['park_radius_m']:g}米服务半径覆盖率",
+                f"Park {params['park_radius_m']:g} m service coverage", "%",
+                [c / n * 100 if n else np.nan for c, n in zip(cov, total, strict=True)],
+                target=params["park_coverage_target"])
+    out.tables["indicators"] = pd.DataFrame(rows, columns=["indicator", "title", "title_en", "district", "value",
+                                                           "unit", "target", "direction", "pass"])
+    return out
+
+
+register(Analysis(
+    id="indicators",
+    title="城市体检指标",
+    title_en="City-examination indicators",
+    run=run,
+    requires={},
+    optional={"boundary": ["name"]},
+    basis="城市体检基础指标体系；中共中央 国务院关于进一步加强城市规划建设管理工作的若干意见（2016）",
+    order=90,
+    parameters=[
+        Parameter("road_density_target", 8.0, "km/km²", "道路网密度目标", "Road density target",
+                  "建成区路网密度不低于该值（2016年若干意见：8 km/km²）", "at least this (2016 guideline: 8)", 0.0, 50.0),
+        Parameter("park_radius_m", 500.0, "m", "公园服务半径", "Park service radius", "公园绿地服务半径",
+                  "park service radius", 50.0, 5000.0),
+        Parameter("park_coverage_target", 90.0, "%", "公园覆盖率目标", "Park coverage target",
+                  "公园绿地服务半径覆盖率不低于该值", "park coverage at least this", 0.0, 100.0),
+    ],
+))

@@ -1,0 +1,159 @@
+"""Living-circle service gaps (一刻钟便民生活圈 / 完整社区): SERVICE_GAP.
+
+Basis: GB 50180-2018 城市居住区规划设计标准 (5-, 10- and 15-minute circles: 300, 500 and
+800-1000 m walking), 完整居住社区建设标准 (2020). Radii come from the layer catalogue
+(layers/domains/facility_type.toml); ``radius.<type>`` parameters override them.
+
+Walking distance = straight walk from the building to the nearest point of the nearest road
+segment + network distance + straight walk from the road to the facility. Buildings and
+facilities are attached to the nearest point on the nearest segment (not the nearest node),
+and a building and a facility on the same segment are measured along it.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from planner.analysis.common import anchor_points, concat_flags
+from planner.analysis.network import RoadNetwork, build_network
+from planner.analysis.registry import Analysis, AnalysisOutput, Parameter, register
+
+
+def walking_distances(net: RoadNetwork, building_pts: np.ndarray, facility_pts: np.ndarray,
+                      facility_type: np.ndarray, types: list[str], *, limit: float) -> dict[str, np.ndarray]:
+    """Distance from every building to the nearest facility of each type (inf: none within limit)."""
+    n = net.n_nodes
+    b_edge, b_t, b_off = net.attach(building_pts)
+    f_edge, f_t, f_off = net.attach(facility_pts)
+    length = net.edge_len
+    # One virtual node per facility, joined to both ends of its segment.
+    nf = len(facility_pts)
+    fv = n + np.arange(nf)
+    w_u = f_off + f_t * length[f_edge]
+    w_v = f_off + (1 - f_t) * length[f_edge]
+    base = net.graph.tocoo()
+    rows = np.concatenate([base.row, fv, net.edge_u[f_edge], fv, net.edge_v[f_edge]])
+    cols = np.concatenate([base.col, net.edge_u[f_edge], fv, net.edge_v[f_edge], fv])
+    vals = np.concatenate([base.data, w_u, w_u, w_v, w_v])
+    graph = coo_matrix((np.maximum(vals, 1e-9), (rows, cols)), shape=(n + nf, n + nf)).tocsr()
+    bu, bv = net.edge_u[b_edge], net.edge_v[b_edge]
+    bl = length[b_edge]
+    out: dict[str, np.ndarray] = {}
+    for ftype in types:
+        sel = np.flatnonzero(facility_type == ftype)
+        if len(sel) == 0:
+            out[ftype] = np.full(len(building_pts), np.inf)
+            continue
+        dist = dijkstra(graph, directed=False, indices=fv[sel], min_only=True, limit=limit)
+        via = np.minimum(dist[bu] + b_t * bl, dist[bv] + (1 - b_t) * bl) + b_off
+        # Same segment: walk along it directly (the graph route would pass an end node).
+        same = pd.DataFrame({"edge": f_edge[sel], "t": f_t[sel], "off": f_off[sel]})
+        bdf = pd.DataFrame({"b": np.arange(len(building_pts)), "edge": b_edge, "t": b_t, "off": b_off})
+        pair = bdf.merge(same, on="edge", suffixes=("", "_f"))
+        if len(pair):
+            direct = pair["off"] + pair["off_f"] + np.abs(pair["t"] - pair["t_f"]) * length[pair["edge"].to_numpy()]
+            best = direct.groupby(pair["b"]).min()
+            via[best.index.to_numpy()] = np.minimum(via[best.index.to_numpy()], best.to_numpy())
+        via[~np.isfinite(via) | (via > limit)] = np.inf
+        out[ftype] = via
+    return out
+
+
+def _radii(inputs, params) -> dict[str, float]:
+    radii = inputs.catalogue.facility_radii()
+    for key, value in params.items():
+        if key.startswith("radius.") and value is not None:
+            radii[key.split(".", 1)[1]] = float(value)
+    wanted = params.get("types") or list(radii)
+    return {t: radii[t] for t in wanted if t in radii and radii[t] > 0}
+
+
+def run(inputs, params, feedback) -> AnalysisOutput:
+    out = AnalysisOutput()
+    b = inputs.layers["buildings"]
+    f = inputs.layers["facilities"]
+    net = inputs.shared.get("road_network")
+    if net is None:  # the roads analysis did not run: build the network here
+        from planner.analysis.roads import built_mask
+
+        roads = inputs.layers["roads"]
+        net = build_network(roads.geometry.values[built_mask(roads)], tolerance=1.0)
+    residential = b["use"].isin(params["residential_uses"]).to_numpy()
+    rb = b.loc[residential].reset_index(drop=True)
+    radii = _radii(inputs, params)
+    if len(rb) == 0 or net.n_nodes == 0:
+        out.messages.append("service gaps: no residential buildings or no road network")
+        return out
+    types = list(radii)
+    bpts = anchor_points(rb.geometry.values)
+    fpts = anchor_points(f.geometry.values)
+    ftype = f["type"].to_numpy(dtype=object).astype(str)
+    limit = max(radii.values()) + float(params["search_margin_m"])
+    dist = walking_distances(net, bpts, fpts, ftype, types, limit=limit)
+    feedback.set_progress(80)
+    hh = pd.to_numeric(rb["households"], errors="coerce").fillna(0).to_numpy() if "households" in rb else np.ones(len(rb))
+    domain = inputs.catalogue.domains["facility_type"]
+    frames, coverage_rows = [], []
+    for i, t in enumerate(types):
+        feedback.check()
+        d = dist[t]
+        radius = radii[t]
+        gap = ~(d <= radius)
+        covered_hh = float(hh[~gap].sum())
+        coverage_rows.append({"facility_type": t, "title": domain.title(t), "radius_m": radius,
+                              "buildings": len(rb), "buildings_covered": int((~gap).sum()),
+                              "households": float(hh.sum()), "households_covered": covered_hh,
+                              "coverage": round(covered_hh / hh.sum(), 4) if hh.sum() > 0 else None,
+                              "facilities": int((ftype == t).sum())})
+        if not gap.any():
+            continue
+        idx = np.flatnonzero(gap)
+        dd = d[idx]
+        finite = np.isfinite(dd)
+        dtext = pd.Series(np.where(finite, np.char.add(np.round(np.where(finite, dd, 0)).astype(int).astype(str), " m"), ""))
+        title = domain.title(t)
+        zh = np.where(finite, ("住宅步行至最近" + title + dtext + "，超过" + f"{radius:g} m服务半径").to_numpy(),
+                      f"住宅{limit:g} m步行范围内无{title}（服务半径{radius:g} m）")
+        en = np.where(finite, (f"walk to the nearest {domain.title(t, 'en').lower()} is " + dtext +
+                               f", beyond the {radius:g} m radius").to_numpy(),
+                      f"no {domain.title(t, 'en').lower()} within {limit:g} m walking (radius {radius:g} m)")
+        sev = np.where(finite & (dd <= 2 * radius), 2, 3).astype("int64")
+        frames.append(gpd.GeoDataFrame({
+            "source_layer": "buildings", "source_id": rb["building_id"].to_numpy(dtype=object)[idx].astype(str),
+            "code": "SERVICE_GAP", "severity": sev, "reason": zh, "reason_en": en, "facility_type": t,
+            "facility_title": title, "distance_m": np.where(finite, np.round(dd, 1), np.nan), "radius_m": radius,
+            "households": hh[idx],
+        }, geometry=gpd.GeoSeries(rb.geometry.values[idx], crs=inputs.crs), crs=inputs.crs))
+        feedback.set_progress(80 + 20 * (i + 1) / len(types))
+    out.flags["service_gap"] = concat_flags(frames, inputs.crs)
+    out.tables["service_coverage"] = pd.DataFrame(coverage_rows)
+    out.shared["service_distances"] = dist
+    out.shared["service_buildings"] = np.flatnonzero(residential)
+    return out
+
+
+register(Analysis(
+    id="services",
+    title="生活圈服务短板",
+    title_en="Living-circle service gaps",
+    run=run,
+    requires={"buildings": ["use"], "facilities": ["type"], "roads": []},
+    optional={"buildings": ["households"]},
+    codes=("SERVICE_GAP",),
+    basis="GB 50180-2018 城市居住区规划设计标准；完整居住社区建设标准（2020）",
+    order=40,
+    parameters=[
+        Parameter("search_margin_m", 500.0, "m", "搜索余量", "Search margin",
+                  "最大服务半径之外继续搜索的距离（用于报告实际距离）",
+                  "searched beyond the largest radius, to report actual distances", 0.0, 10000.0),
+        Parameter("residential_uses", ["residential", "mixed"], "", "住宅用途", "Residential uses",
+                  "参与生活圈评估的建筑用途", "building uses assessed"),
+        Parameter("types", [], "", "评估的设施类型", "Facility types assessed",
+                  "为空时评估目录中所有有服务半径的类型", "empty: every type with a radius in the catalogue"),
+    ],
+))
