@@ -21,6 +21,7 @@ Run: python sample_data/make_sample_city.py
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 from pathlib import Path
 
@@ -32,6 +33,8 @@ import shapely
 from pyproj import Transformer
 from rasterio.transform import from_bounds
 
+# Fixed GeoPackage timestamps, so that the same script writes the same bytes.
+os.environ.setdefault("OGR_CURRENT_DATE", "2026-06-30T00:00:00Z")
 HERE = Path(__file__).resolve().parent
 WORK_EPSG = 4546                       # CGCS2000 / 3-degree GK CM 111E
 CENTRE_LONLAT = (109.835, 40.655)      # Kundulun district, Baotou
@@ -152,7 +155,6 @@ def make_parcels_and_buildings(rng: np.random.Generator):
     residential_codes = ["R2", "0701", "城镇住宅用地", "R2", "R1"]
     for bi, (x0, y0, x1, y1) in enumerate(blocks()):
         kind = PLANTED.get(bi, "built")
-        district_west = (x0 + x1) / 2 < 1200
         use_roll = rng.random()
         if kind == "built":
             land_use = residential_codes[bi % 5] if use_roll < 0.72 else (

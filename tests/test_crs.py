@@ -8,8 +8,8 @@ from planner.crs import (
     gcj02_to_wgs84,
     gk_zone_epsg,
     guess_crs,
-    working_crs_for_lon,
     wgs84_to_gcj02,
+    working_crs_for_lon,
 )
 
 

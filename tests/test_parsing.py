@@ -2,7 +2,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.parsing import parse_bool, parse_date, parse_float, parse_ratio, parse_storeys, parse_year
+from planner.parsing import (
+    parse_bool,
+    parse_date,
+    parse_float,
+    parse_ratio,
+    parse_storeys,
+    parse_year,
+)
 
 
 def test_dates_in_every_written_form():

@@ -10,7 +10,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner.analysis.common import anchor_points, date_text, full_months, make_flags, points_in_polygons, span_text
+from planner.analysis.common import (
+    anchor_points,
+    date_text,
+    full_months,
+    make_flags,
+    points_in_polygons,
+    span_text,
+)
 from planner.analysis.registry import Analysis, AnalysisOutput, Parameter, empty_flags, register
 
 # Most severe first.
@@ -94,7 +101,9 @@ def run(inputs, params, feedback) -> AnalysisOutput:
     stats = building_stats(parcels, buildings)
     coverage = stats["coverage"].to_numpy()
     if buildings is not None:
-        codes["IDLE_SUSPECTED"] = (supplied & agreed.isna().to_numpy() & (supply_m >= 12 * params["suspected_years"])
+        # A parcel recorded as built (已建) is developed land, not suspected idle, whatever its coverage.
+        codes["IDLE_SUSPECTED"] = (supplied & ~(status == "built").to_numpy() & agreed.isna().to_numpy()
+                                   & (supply_m >= 12 * params["suspected_years"])
                                    & (coverage < params["suspected_coverage"]))
     else:
         codes["IDLE_SUSPECTED"] = np.zeros(len(parcels), dtype=bool)

@@ -104,6 +104,8 @@ class Analysis:
     codes: tuple[str, ...] = ()
     basis: str = ""
     order: int = 100
+    # Parameter families named at run time, e.g. "radius." -> radius.park (numbers, in metres).
+    open_prefixes: tuple[str, ...] = ()
 
     def defaults(self) -> dict[str, object]:
         return {p.name: p.default for p in self.parameters}
@@ -112,6 +114,10 @@ class Analysis:
         params = self.defaults()
         by_name = {p.name: p for p in self.parameters}
         for key, value in user.items():
+            prefix = next((p for p in self.open_prefixes if key.startswith(p)), None)
+            if prefix is not None and key not in by_name:
+                params[key] = Parameter(key, 0.0, minimum=0.0).coerce(value, analysis_id=self.id)
+                continue
             if key not in by_name:
                 raise InputError(f"analysis '{self.id}' has no parameter '{key}'.",
                                  hint=f"its parameters: {', '.join(by_name) or 'none'}.")

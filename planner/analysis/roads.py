@@ -147,7 +147,6 @@ def run(inputs, params, feedback) -> AnalysisOutput:
         end = shapely.get_coordinates(shapely.line_interpolate_point(seg, gaps["t"].to_numpy(), normalized=True))
         links = shapely.linestrings(np.stack([start, end], axis=1))
         row = gaps["row"].to_numpy()
-        from_row = road_row[row]
         to_row = net.edge_road[gaps["edge"].to_numpy()]
         from_id = ids[row]
         to_id = roads_built["road_id"].to_numpy(dtype=object)[to_row].astype(str)

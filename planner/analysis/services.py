@@ -15,7 +15,6 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 
@@ -147,6 +146,7 @@ register(Analysis(
     codes=("SERVICE_GAP",),
     basis="GB 50180-2018 城市居住区规划设计标准；完整居住社区建设标准（2020）",
     order=40,
+    open_prefixes=("radius.",),
     parameters=[
         Parameter("search_margin_m", 500.0, "m", "搜索余量", "Search margin",
                   "最大服务半径之外继续搜索的距离（用于报告实际距离）",
