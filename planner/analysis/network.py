@@ -11,10 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import shapely
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
+
+from planner.parallel import query_pairs
 
 
 @dataclass
@@ -98,12 +101,13 @@ def _csr(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> csr_matrix:
 
 def _merge_vertices(coords: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
     """Node id of each vertex and node coordinates: exact equality, or within ``tol``."""
+    # Exact duplicates first (most shared vertices), hashed as complex numbers (no sort), then
+    # close pairs among the distinct ones.
+    inverse, keys = pd.factorize(coords[:, 0] + 1j * coords[:, 1])
+    uniq = np.column_stack([keys.real, keys.imag]) if isinstance(keys, np.ndarray) else \
+        np.column_stack([np.real(keys.to_numpy()), np.imag(keys.to_numpy())])
     if tol <= 0:
-        uniq, inverse = np.unique(coords, axis=0, return_inverse=True)
-        return inverse.ravel(), uniq
-    # Exact duplicates first (most shared vertices), then close pairs among the distinct ones.
-    uniq, inverse = np.unique(coords, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
+        return inverse, uniq
     pairs = cKDTree(uniq).query_pairs(tol, output_type="ndarray")
     if len(pairs) == 0:
         return inverse, uniq
@@ -140,10 +144,16 @@ def build_network(geoms: np.ndarray, *, tolerance: float = 1.0, split_t_junction
     end_road = np.concatenate([part_road[cidx[starts]], part_road[cidx[ends]]])
     t_splits = 0
     if split_t_junctions and len(u):
-        u, v, road, t_splits = _split_at_t_junctions(u, v, road, node_xy, np.unique(end_nodes), tolerance)
+        # Only ends that are not yet junctions (one or two segments) can be T-junctions to find.
+        pre_degree = np.bincount(u, minlength=len(node_xy)) + np.bincount(v, minlength=len(node_xy))
+        ends_open = np.unique(end_nodes)
+        ends_open = ends_open[pre_degree[ends_open] <= 2]
+        u, v, road, t_splits, segments = _split_at_t_junctions(u, v, road, node_xy, ends_open, tolerance)
+    else:
+        segments = None
     length = np.hypot(*(node_xy[u] - node_xy[v]).T)
     degree = np.bincount(u, minlength=len(node_xy)) + np.bincount(v, minlength=len(node_xy))
-    return RoadNetwork(node_xy, u, v, length, road, degree, end_nodes, end_road, t_splits)
+    return RoadNetwork(node_xy, u, v, length, road, degree, end_nodes, end_road, t_splits, _segments=segments)
 
 
 def _split_at_t_junctions(u, v, road, node_xy, end_nodes, tol):
@@ -152,21 +162,21 @@ def _split_at_t_junctions(u, v, road, node_xy, end_nodes, tol):
     pts = shapely.points(node_xy[end_nodes])
     tree = shapely.STRtree(segs)
     if tol > 0:
-        pi, si = tree.query(pts, predicate="dwithin", distance=tol)
+        pi, si = query_pairs(tree, pts, predicate="dwithin", distance=tol)
     else:
-        pi, si = tree.query(pts, predicate="intersects")
+        pi, si = query_pairs(tree, pts, predicate="intersects")
     node = end_nodes[pi]
     own = (u[si] == node) | (v[si] == node)
     pi, si, node = pi[~own], si[~own], node[~own]
     if len(si) == 0:
-        return u, v, road, 0
+        return u, v, road, 0, segs
     seglen = np.hypot(*(node_xy[u[si]] - node_xy[v[si]]).T)
     t = shapely.line_locate_point(segs[si], pts[pi], normalized=False)
     interior = (t > min(tol, 1e-9)) & (t < seglen - min(tol, 1e-9)) & (seglen > 0)
     # Where a segment end is itself within tol of the node, snapping already joined them.
     si, node, t = si[interior], node[interior], t[interior]
     if len(si) == 0:
-        return u, v, road, 0
+        return u, v, road, 0, segs
     order = np.lexsort((t, si))
     si, node = si[order], node[order]
     # One end node may touch two segments (a crossing at a vertex of neither): keep both splits.
@@ -182,20 +192,27 @@ def _split_at_t_junctions(u, v, road, node_xy, end_nodes, tol):
     v2 = np.concatenate([v[keep], new_v])
     r2 = np.concatenate([road[keep], new_road])
     ok = u2 != v2
-    return u2[ok], v2[ok], r2[ok], int(len(np.unique(node)))
+    new_segs = shapely.linestrings(np.stack([node_xy[new_u], node_xy[new_v]], axis=1))
+    s2 = np.concatenate([segs[keep], new_segs])
+    return u2[ok], v2[ok], r2[ok], int(len(np.unique(node))), s2[ok]
 
 
 def local_distances(net: RoadNetwork, sources: np.ndarray, targets: np.ndarray, *, limit: float,
-                    cell: float = 1000.0) -> np.ndarray:
-    """Network distance from ``sources[i]`` to ``targets[i]`` (inf beyond ``limit``).
+                    cell: float | None = None) -> np.ndarray:
+    """Network distance from ``sources[i]`` to each of ``targets[i, :]`` (inf beyond ``limit``).
 
     Limited multi-source Dijkstra, one search per spatial cell of sources on the subgraph within
     ``limit`` of that cell (network distance is never shorter than the straight line), so memory
-    stays (sources in cell) x (nodes near cell) instead of sources x all nodes.
+    stays (sources in cell) x (nodes near cell) instead of sources x all nodes. ``targets`` may be
+    1-D (one target per source) or 2-D (several per source).
     """
-    out = np.full(len(sources), np.inf)
+    targets = np.asarray(targets)
+    one_d = targets.ndim == 1
+    targets = targets.reshape(len(sources), 1 if one_d else targets.shape[1])
+    out = np.full(targets.shape, np.inf)
     if len(sources) == 0:
-        return out
+        return out[:, 0] if one_d else out
+    cell = cell or max(2000.0, 4 * limit)
     xy = net.node_xy
     sxy = xy[sources]
     cx = np.floor(sxy[:, 0] / cell).astype(np.int64)
@@ -203,25 +220,24 @@ def local_distances(net: RoadNetwork, sources: np.ndarray, targets: np.ndarray, 
     cell_id = (cx - cx.min()) * (cy.max() - cy.min() + 1) + (cy - cy.min())
     order = np.argsort(cell_id, kind="stable")
     bounds = np.flatnonzero(np.r_[True, cell_id[order][1:] != cell_id[order][:-1], True])
-    # Nodes sorted by x for quick windowing.
     by_x = np.argsort(xy[:, 0], kind="stable")
     xs = xy[by_x, 0]
     graph = net.graph
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):  # one Dijkstra per cell, not per source
         rows = order[a:b]
         x0, x1 = sxy[rows, 0].min() - limit, sxy[rows, 0].max() + limit
         y0, y1 = sxy[rows, 1].min() - limit, sxy[rows, 1].max() + limit
         cand = by_x[np.searchsorted(xs, x0):np.searchsorted(xs, x1, side="right")]
-        cand = cand[(xy[cand, 1] >= y0) & (xy[cand, 1] <= y1)]
-        local = np.full(net.n_nodes, -1, dtype=np.int64)
-        local[cand] = np.arange(len(cand))
+        cand = np.sort(cand[(xy[cand, 1] >= y0) & (xy[cand, 1] <= y1)])
         sub = graph[cand][:, cand]
-        src_local = local[sources[rows]]
+        src_local = np.searchsorted(cand, sources[rows])
         uniq_src, src_row = np.unique(src_local, return_inverse=True)
         dist = dijkstra(sub, directed=False, indices=uniq_src, limit=limit)
-        tgt_local = local[targets[rows]]
-        found = tgt_local >= 0
-        vals = np.full(len(rows), np.inf)
-        vals[found] = dist[src_row.ravel()[found], tgt_local[found]]
+        tg = targets[rows]
+        pos = np.minimum(np.searchsorted(cand, tg), len(cand) - 1)
+        found = cand[pos] == tg
+        vals = np.full(tg.shape, np.inf)
+        r = np.broadcast_to(src_row.reshape(-1, 1), tg.shape)
+        vals[found] = dist[r[found], pos[found]]
         out[rows] = vals
-    return out
+    return out[:, 0] if one_d else out

@@ -15,6 +15,7 @@ import shapely
 from planner.analysis.common import concat_flags
 from planner.analysis.network import RoadNetwork, build_network, local_distances
 from planner.analysis.registry import Analysis, AnalysisOutput, Parameter, empty_flags, register
+from planner.parallel import map_pairs, query_pairs
 
 GAP_EXTRA = {"length_m": "float64", "detour_ratio": "float64", "crosses": "object",
              "from_source_id": "object", "to_source_id": "object"}
@@ -74,15 +75,15 @@ def find_gaps(net: RoadNetwork, nodes: np.ndarray, params) -> pd.DataFrame:
     if len(nodes) == 0:
         return pd.DataFrame(columns=["node", "edge", "t", "straight", "network"])
     pts = shapely.points(net.node_xy[nodes])
-    pi, si = net.tree.query(pts, predicate="dwithin", distance=gap_max)
+    pi, si = query_pairs(net.tree, pts, predicate="dwithin", distance=gap_max)
     own = (net.edge_u[si] == nodes[pi]) | (net.edge_v[si] == nodes[pi])
     pi, si = pi[~own], si[~own]
-    straight = shapely.distance(pts[pi], net.segments[si])
-    t = shapely.line_locate_point(net.segments[si], pts[pi], normalized=True)
+    straight = map_pairs(shapely.distance, pts[pi], net.segments[si])
+    t = map_pairs(lambda s, p: shapely.line_locate_point(s, p, normalized=True), net.segments[si], pts[pi])
     limit = max(ratio * gap_max, gap_max + extra) + 1.0
     src = nodes[pi]
-    du = local_distances(net, src, net.edge_u[si], limit=limit)
-    dv = local_distances(net, src, net.edge_v[si], limit=limit)
+    duv = local_distances(net, src, np.column_stack([net.edge_u[si], net.edge_v[si]]), limit=limit)
+    du, dv = duv[:, 0], duv[:, 1]
     length = net.edge_len[si]
     network = np.minimum(du + t * length, dv + (1 - t) * length)
     ok = (network >= ratio * straight) & (network >= straight + extra) & (straight > 0)

@@ -1,0 +1,176 @@
+"""A synthetic city for benchmarks, generated vectorised: ~1,000,000 buildings, ~200,000 road
+segments, ~100,000 parcels, 5,000 facilities, with dead ends, gaps, T-junctions without shared
+vertices and planned links. Returns harmonised layers (as the loader makes them)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+
+X0, Y0 = 380_000.0, 4_480_000.0   # EPSG:4546, around Baotou
+FACILITY_TYPES = ["kindergarten", "nursery", "primary_school", "middle_school", "clinic", "health_centre", "market",
+                  "convenience_store", "elderly_care", "community_service", "fitness", "park", "culture", "bus_stop",
+                  "parking", "charging", "shelter", "fire_station"]
+
+
+def make_city(*, n_grid: int = 317, spacing: float = 80.0, buildings_per_block: int = 10,
+              n_facilities: int = 5000, seed: int = 1):
+    import geopandas as gpd
+
+    rng = np.random.default_rng(seed)
+    s = spacing
+    ij = np.arange(n_grid)
+    # Horizontal segments, except every 8th row, drawn as one long two-vertex arterial.
+    hi, hj = np.meshgrid(ij[:-1], ij, indexing="ij")
+    hi, hj = hi.ravel(), hj.ravel()
+    art = hj % 8 == 0
+    h_start = np.column_stack([X0 + hi * s, Y0 + hj * s])[~art]
+    h_end = h_start + [s, 0]
+    arterial_rows = ij[ij % 8 == 0]
+    art_start = np.column_stack([np.full(len(arterial_rows), X0), Y0 + arterial_rows * s])
+    art_end = art_start + [(n_grid - 1) * s, 0]
+    vi, vj = np.meshgrid(ij, ij[:-1], indexing="ij")
+    v_start = np.column_stack([X0 + vi.ravel() * s, Y0 + vj.ravel() * s])
+    v_end = v_start + [0, s]
+    # Gaps: 2,000 vertical segments become two stubs with a 30 m hole; 500 get a planned link.
+    n_v = len(v_start)
+    gap_idx = rng.choice(n_v, 2000, replace=False)
+    keep_v = np.ones(n_v, dtype=bool)
+    keep_v[gap_idx] = False
+    mid = (v_start[gap_idx] + v_end[gap_idx]) / 2
+    stub_a = (v_start[gap_idx], mid - [0, 15])
+    stub_b = (mid + [0, 15], v_end[gap_idx])
+    planned = (mid[:500] - [0, 15], mid[:500] + [0, 15])
+    # Cul-de-sacs: 8,000 stubs of 30 m from the middle of a horizontal segment into the block
+    # (their start touches the segment's interior: a T-junction without a shared vertex).
+    pick = rng.choice(len(h_start), 8000, replace=False)
+    cds_start = (h_start[pick] + h_end[pick]) / 2
+    cds = (cds_start, cds_start + [0, 30])
+    starts = np.concatenate([h_start, art_start, v_start[keep_v], stub_a[0], stub_b[0], cds[0], planned[0]])
+    ends = np.concatenate([h_end, art_end, v_end[keep_v], stub_a[1], stub_b[1], cds[1], planned[1]])
+    n_built = len(starts) - len(planned[0])
+    geoms = shapely.linestrings(np.stack([starts, ends], axis=1))
+    roads = gpd.GeoDataFrame({
+        "road_id": np.char.add("R", np.arange(len(geoms)).astype(str)).astype(object),
+        "name": None,
+        "road_class": np.where(np.arange(len(geoms)) < len(h_start) + len(art_start), "arterial", "local").astype(object),
+        "status": np.where(np.arange(len(geoms)) < n_built, "built", "planned").astype(object),
+    }, geometry=geoms, crs=4546)
+
+    # Blocks, parcels (one per block), buildings (buildings_per_block per block in 2 rows).
+    bi, bj = np.meshgrid(ij[:-1], ij[:-1], indexing="ij")
+    bx, by = X0 + bi.ravel() * s, Y0 + bj.ravel() * s
+    n_blocks = len(bx)
+    parcels_geom = shapely.box(bx + 8, by + 8, bx + s - 8, by + s - 8)
+    status = rng.choice(["built", "supplied", "approved_not_supplied", "reserve"], n_blocks, p=[0.9, 0.06, 0.02, 0.02])
+    agreed = pd.Series(pd.to_datetime("2018-01-01") + pd.to_timedelta(rng.integers(0, 3000, n_blocks), unit="D"))
+    started = rng.random(n_blocks) < 0.5
+    parcels = gpd.GeoDataFrame({
+        "parcel_id": np.char.add("P", np.arange(n_blocks).astype(str)).astype(object),
+        "land_use": rng.choice(["R2", "B1", "M1", "0701"], n_blocks).astype(object),
+        "status": status.astype(object),
+        "supply_type": np.where(status == "supplied", "transfer", None).astype(object),
+        "supply_date": (agreed - pd.Timedelta(days=180)).where(status == "supplied"),
+        "agreed_start": agreed.where(status == "supplied"),
+        "actual_start": (agreed + pd.Timedelta(days=30)).where((status == "supplied") & started),
+        "suspended_since": (agreed + pd.Timedelta(days=400)).where((status == "supplied") & started),
+        "dev_ratio": rng.random(n_blocks), "invest_ratio": rng.random(n_blocks), "delay_cause": None,
+        "plan_far": rng.uniform(0.8, 3.0, n_blocks), "area": np.nan,
+    }, geometry=parcels_geom, crs=4546)
+    k = buildings_per_block
+    per_row = k // 2
+    col = np.tile(np.arange(k) % per_row, n_blocks)
+    row = np.tile(np.arange(k) // per_row, n_blocks)
+    block = np.repeat(np.arange(n_blocks), k)
+    w = (s - 20) / per_row
+    gx = bx[block] + 10 + col * w
+    gy = by[block] + 12 + row * (s - 24) / 2
+    bgeom = shapely.box(gx, gy, gx + w * 0.7, gy + 12)
+    n_b = len(bgeom)
+    year = rng.integers(1960, 2024, n_b).astype(float)
+    decade = rng.random(n_b) < 0.1
+    year_max = np.where(decade, year // 10 * 10 + 9, year)
+    year = np.where(decade, year // 10 * 10, year)
+    use = rng.choice(["residential", "commercial", "office", "mixed", "industrial", "public"], n_b,
+                     p=[0.6, 0.12, 0.08, 0.08, 0.07, 0.05])
+    floors = rng.integers(1, 20, n_b)
+    buildings = gpd.GeoDataFrame({
+        "building_id": np.char.add("B", np.arange(n_b).astype(str)).astype(object),
+        "year_built": year, "year_built_max": year_max, "floors": pd.array(floors, dtype="Int64"),
+        "use": use.astype(object),
+        "has_elevator": pd.array(rng.random(n_b) < 0.5, dtype="boolean"),
+        "safety_grade": rng.choice(["A", "B", "C", "D"], n_b, p=[0.6, 0.35, 0.04, 0.01]).astype(object),
+        "structure": rng.choice(["masonry", "frame", "reinforced_concrete", "precast_slab"], n_b,
+                                p=[0.3, 0.3, 0.37, 0.03]).astype(object),
+        "households": pd.array(np.where(use == "residential", floors * 4, 0), dtype="Int64"),
+        "floor_area": np.nan,
+        "compound": np.char.add("小区", block.astype(str)).astype(object),
+        "vacancy_rate": np.where(np.isin(use, ["office", "commercial"]), rng.random(n_b), np.nan),
+    }, geometry=bgeom, crs=4546)
+    fi = rng.integers(0, len(h_start), n_facilities)
+    fpos = h_start[fi] + [s / 2, 6]
+    facilities = gpd.GeoDataFrame({
+        "facility_id": np.char.add("F", np.arange(n_facilities).astype(str)).astype(object),
+        "name": None, "type": rng.choice(FACILITY_TYPES, n_facilities).astype(object),
+    }, geometry=shapely.points(fpos), crs=4546)
+    extent = (n_grid - 1) * s
+    boundary = gpd.GeoDataFrame({"district_id": ["W", "E"], "name": ["西区", "东区"]},
+                                geometry=[shapely.box(X0 - 30, Y0 - 30, X0 + extent / 2, Y0 + extent + 30),
+                                          shapely.box(X0 + extent / 2, Y0 - 30, X0 + extent + 30, Y0 + extent + 30)],
+                                crs=4546)
+    return {"roads": roads, "parcels": parcels, "buildings": buildings, "facilities": facilities, "boundary": boundary}
+
+
+def write_osm_xml(roads, path) -> int:
+    """The built roads as OSM XML (nodes shared where coordinates are equal; arterials carry a
+    node at every crossing as OSM would), in degrees, for OSMnx's graph_from_xml."""
+    from pyproj import Transformer
+
+    built = roads[roads["status"] == "built"]
+    geoms = built.geometry.values
+    # Split the two-vertex arterials at every grid crossing so that OSM ways share nodes there.
+    coords, idx = shapely.get_coordinates(geoms, return_index=True)
+    xs = np.unique(coords[:, 0])
+    is_art = (built["road_class"] == "arterial").to_numpy() & (shapely.get_num_coordinates(geoms) == 2)
+    pts_list = []
+    art_idx = np.flatnonzero(is_art)
+    c0 = coords[np.searchsorted(idx, art_idx)]
+    c1 = coords[np.searchsorted(idx, art_idx) + 1]
+    for a, b in zip(c0, c1, strict=True):  # one loop per arterial line (a few dozen)
+        inner = xs[(xs > min(a[0], b[0])) & (xs < max(a[0], b[0]))]
+        pts = np.vstack([a, np.column_stack([inner, np.full(len(inner), a[1])]), b])
+        pts_list.append(pts)
+    other = np.flatnonzero(~is_art)
+    seg = np.stack([coords[np.searchsorted(idx, other)], coords[np.searchsorted(idx, other) + 1]], axis=1)
+    all_pts = np.vstack([*pts_list, seg.reshape(-1, 2)])
+    uniq, inv = np.unique(np.round(all_pts, 3), axis=0, return_inverse=True)
+    inv = inv.ravel()
+    lon, lat = Transformer.from_crs(4546, 4326, always_xy=True).transform(uniq[:, 0], uniq[:, 1])
+    node_lines = np.char.add(np.char.add(np.char.add(np.char.add(
+        '  <node id="', (np.arange(len(uniq)) + 1).astype(str)), '" lat="'), np.char.mod("%.8f", lat)),
+        np.char.add(np.char.add('" lon="', np.char.mod("%.8f", lon)), '" version="1"/>'))
+    ways = []
+    pos = 0
+    wid = 1
+    for pts in pts_list:
+        ids = inv[pos:pos + len(pts)] + 1
+        pos += len(pts)
+        nds = "".join(f'<nd ref="{i}"/>' for i in ids)
+        ways.append(f'  <way id="{wid}" version="1">{nds}<tag k="highway" v="primary"/></way>')
+        wid += 1
+    a = inv[pos::2][: len(other)] + 1
+    b = inv[pos + 1::2][: len(other)] + 1
+    way_ids = (np.arange(len(other)) + wid).astype(str)
+    seg_lines = np.char.add(np.char.add(np.char.add(np.char.add(np.char.add(
+        '  <way id="', way_ids), '" version="1"><nd ref="'), a.astype(str)), '"/><nd ref="'),
+        np.char.add(b.astype(str), '"/><tag k="highway" v="residential"/></way>'))
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="renewal-planner bench">\n')
+        fh.write("\n".join(node_lines.tolist()))
+        fh.write("\n")
+        fh.write("\n".join(ways))
+        fh.write("\n")
+        fh.write("\n".join(seg_lines.tolist()))
+        fh.write("\n</osm>\n")
+    return len(other) + len(ways)
