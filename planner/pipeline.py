@@ -170,7 +170,8 @@ def build_manifest(cfg: RunConfig, ws: Workspace, timings: dict[str, float], ext
     }
 
 
-def run_job(cfg: RunConfig, out_dir: Path, feedback: Feedback) -> tuple[dict, Workspace]:
+def run_job(cfg: RunConfig, out_dir: Path, feedback: Feedback, *, export_options: dict | None = None
+            ) -> tuple[dict, Workspace]:
     """The whole headless run. Returns the manifest and the workspace."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -185,11 +186,26 @@ def run_job(cfg: RunConfig, out_dir: Path, feedback: Feedback) -> tuple[dict, Wo
     timings.update({f"analysis.{k}": v for k, v in result.timings.items()})
     timings["analyses"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    from planner.export.gpkg import write_flags_gpkg  # noqa: PLC0415
+    from planner.portfolio.build import build_portfolio  # noqa: PLC0415
+    from planner.portfolio.settings import load_settings  # noqa: PLC0415
 
-    write_flags_gpkg(out_dir / "portfolio.gpkg", result, ws, cfg)
-    timings["export.gpkg"] = time.perf_counter() - t2
+    settings = load_settings(overrides={k: v for k, v in cfg.params.items()
+                                        if k.startswith(("weights.", "scales."))})
+    projects = build_portfolio(ws, result, settings=settings)
+    timings["portfolio"] = time.perf_counter() - t2
     extra["analyses"] = result.summary()
+    extra["portfolio"] = {
+        "projects": len(projects),
+        "by_type": {str(k): int(v) for k, v in projects["type"].value_counts().sort_index().items()},
+        "by_phase": {str(k): int(v) for k, v in projects["phase"].value_counts().sort_index().items()},
+        "estimated_cost_wan_yuan": round(float(projects["estimated_cost"].sum()), 2),
+        "weights": settings.weights,
+    }
+    run_info = {"name": cfg.name, "as_of": cfg.as_of.isoformat(), "working_crs": ws.working_crs.to_string(),
+                "parameters": result.parameters, "weights": settings.weights, "software": __version__}
+    from planner.export.deliverables import write_deliverables  # noqa: PLC0415
+
+    timings.update(write_deliverables(out_dir, result, ws, cfg, projects, run_info, feedback, options=export_options))
     timings["total"] = time.perf_counter() - t0
     manifest = build_manifest(cfg, ws, timings, extra)
     write_json_atomic(out_dir / "run.json", manifest)

@@ -216,7 +216,9 @@ def make_parcels_and_buildings(rng: np.random.Generator):
             continue
         code = str(rec["用地性质"])
         residential = code.startswith(("R", "07")) or "住宅" in code
-        compound = COMPOUND_NAMES[bi % len(COMPOUND_NAMES)] if residential else ""
+        n_round = bi // len(COMPOUND_NAMES)
+        compound = (COMPOUND_NAMES[bi % len(COMPOUND_NAMES)].replace("小区", "") +
+                    ("小区" if n_round == 0 else f"{'二三四五'[n_round - 1]}区")) if residential else ""
         if kind == "underused":      # one small low building on a big commercial parcel
             buildings.append(_building(P(x0 + 20, y0 + 20), 30, 20, "商业", 1, 2008, rng, "", pid))
             continue

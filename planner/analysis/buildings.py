@@ -162,6 +162,7 @@ def run_housing(inputs, params, feedback) -> AnalysisOutput:
     agg["candidate"] = agg["old_share"] > params["compound_old_share"]
     out.tables["compounds"] = agg
     out.shared["compound_key"] = key
+    out.shared["compound_kind"] = kind
     out.shared["floor_area"] = fa
     out.shared["old"] = old
     out.shared["old_unknown"] = unknown

@@ -21,6 +21,8 @@ class RunResult:
     messages: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     parameters: dict[str, dict] = field(default_factory=dict)
+    # Intermediate results of the analyses (network, compound of each building ...).
+    shared: dict[str, object] = field(default_factory=dict)
 
     def counts_by_code(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -95,4 +97,25 @@ def run_analyses(ws, cfg, feedback: Feedback, *, only: list[str] | None = None) 
         for m in out.messages:
             feedback.info(m)
         feedback.set_progress(100.0)
+    result.shared = inputs.shared
+    for name, frame in result.flags.items():
+        result.flags[name] = with_flag_ids(frame)
     return result
+
+
+def with_flag_ids(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A stable id per flag: CODE:source_id (plus the facility type, or the link's far end).
+
+    Stable across runs on the same data, so that review decisions can follow a flag."""
+    if len(frame) == 0:
+        return frame.assign(flag_id=pd.Series(dtype="object"))
+    fid = frame["code"].astype(str) + ":" + frame["source_id"].astype(str)
+    if "facility_type" in frame:
+        fid = fid + ":" + frame["facility_type"].astype(str)
+    if "to_source_id" in frame:
+        fid = fid + ">" + frame["to_source_id"].astype(str)
+    dup = fid.groupby(fid).cumcount()
+    fid = fid.where(dup == 0, fid + "#" + (dup + 1).astype(str))
+    out = frame.copy()
+    out.insert(0, "flag_id", fid.to_numpy())
+    return out

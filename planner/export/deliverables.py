@@ -1,0 +1,59 @@
+"""Write every deliverable of run-contract.md for a finished run; returns timings."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from planner.feedback import Feedback
+
+
+def write_deliverables(out_dir: Path, result, ws, cfg, projects, run_info: dict, feedback: Feedback, *,
+                       options: dict | None = None) -> dict[str, float]:
+    options = dict(options or {})
+    timings: dict[str, float] = {}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    feedback.set_stage("写出成果 Writing deliverables")
+
+    t = time.perf_counter()
+    from planner.export.gpkg import write_portfolio_gpkg
+
+    write_portfolio_gpkg(out_dir / "portfolio.gpkg", result, ws, cfg, projects, run_info)
+    timings["export.gpkg"] = time.perf_counter() - t
+    feedback.set_progress(30)
+    feedback.check()
+
+    t = time.perf_counter()
+    from planner.export.xlsx import write_workbook
+
+    write_workbook(out_dir / "portfolio.xlsx", result, projects, run_info)
+    timings["export.xlsx"] = time.perf_counter() - t
+    feedback.set_progress(55)
+    feedback.check()
+
+    attribution = "© OpenStreetMap contributors (ODbL)" if any(
+        layer.report.driver == "OSM" for layer in ws.layers.values()) else ""
+    t = time.perf_counter()
+    from planner.export.html_map import write_map
+
+    layers = {"projects": projects, **{k: result.flags.get(k) for k in (
+        "flag_idle_land", "flag_idle_building", "flag_old_housing", "road_gap", "flag_dead_end", "service_gap")}}
+    write_map(out_dir / "map.html", layers, title=f"{cfg.name} 城市更新项目与体检图", basemap=options.get("basemap"),
+              attribution=attribution)
+    timings["export.html"] = time.perf_counter() - t
+    feedback.set_progress(70)
+    feedback.check()
+
+    if options.get("sheets", True):
+        t = time.perf_counter()
+        from planner.export.sheets import SheetBase, write_sheets
+        from planner.portfolio.settings import load_settings
+
+        note = (f"坐标系 CRS: {ws.working_crs.to_string()} {ws.working_crs.name}；数据截至 {cfg.as_of.isoformat()}；"
+                f"Renewal Planner {run_info.get('software', '')}" + (f"；{attribution}" if attribution else ""))
+        base = SheetBase(ws)
+        write_sheets(out_dir / "maps", base, projects, title=f"{cfg.name}", note=note, types=load_settings().types,
+                     which=options.get("sheet_types"))
+        timings["export.sheets"] = time.perf_counter() - t
+    feedback.set_progress(100)
+    return timings

@@ -1,0 +1,118 @@
+"""Layer styles and field aliases shared by every deliverable (GeoPackage QML, HTML map, sheets)."""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape, quoteattr
+
+# Colours per rule code / project type (hex), used by QML, the HTML map and the map sheets.
+CODE_COLOURS = {
+    "IDLE_NOT_STARTED_2Y": "#b2182b", "IDLE_NOT_STARTED_1Y": "#ef8a62", "IDLE_STALLED": "#d6604d",
+    "IDLE_SUSPECTED": "#fddbc7", "APPROVED_NOT_SUPPLIED": "#f4a582", "UNDERUSED": "#92c5de",
+    "IDLE_BUILDING": "#8c510a",
+    "OLD_HOUSING": "#fdae61", "UNSAFE_D": "#a50026", "UNSAFE_C": "#f46d43", "ELEVATOR_RETROFIT": "#74add1",
+    "PRECAST_SLAB": "#984ea3",
+    "DEAD_END": "#e41a1c", "ROAD_GAP": "#e41a1c", "PLANNED_UNBUILT": "#377eb8", "SERVICE_GAP": "#ff7f00",
+}
+CODE_TITLES = {
+    "IDLE_NOT_STARTED_2Y": "未动工满2年", "IDLE_NOT_STARTED_1Y": "未动工满1年", "IDLE_STALLED": "停工闲置",
+    "IDLE_SUSPECTED": "疑似闲置", "APPROVED_NOT_SUPPLIED": "批而未供", "UNDERUSED": "低效用地",
+    "IDLE_BUILDING": "闲置楼宇", "OLD_HOUSING": "老旧住宅", "UNSAFE_D": "D级危房", "UNSAFE_C": "C级危房",
+    "ELEVATOR_RETROFIT": "加装电梯候选", "PRECAST_SLAB": "预制板房", "DEAD_END": "断头路端点",
+    "ROAD_GAP": "道路缺口", "PLANNED_UNBUILT": "规划未建道路", "SERVICE_GAP": "生活圈服务短板",
+}
+TYPE_COLOURS = {
+    "old_compound": "#fdae61", "unsafe_housing": "#a50026", "elevator": "#74add1", "urban_village": "#762a83",
+    "idle_land": "#b2182b", "land_supply": "#f4a582", "underused_land": "#92c5de", "idle_building": "#8c510a",
+    "road_link": "#e41a1c", "service_facility": "#ff7f00", "pocket_park": "#1a9850",
+}
+ALIASES = {
+    "flag_id": ("标记编号", "Flag id"), "source_layer": ("来源图层", "Source layer"),
+    "source_id": ("来源要素编号", "Source id"), "code": ("规则代码", "Rule code"), "severity": ("严重程度", "Severity"),
+    "reason": ("原因", "Reason"), "reason_en": ("原因（英文）", "Reason (English)"),
+    "other_codes": ("其他命中规则", "Other codes"), "parcel_area_m2": ("地块面积（m²）", "Parcel area (m²)"),
+    "coverage": ("建筑覆盖率", "Coverage"), "actual_far": ("实际容积率", "Actual FAR"), "land_use": ("用地性质", "Land use"),
+    "floor_area_m2": ("建筑面积（m²）", "Floor area (m²)"), "vacancy_rate": ("空置率", "Vacancy rate"),
+    "road_name": ("道路名称", "Road name"), "edge_distance_m": ("距边界距离（m）", "Distance to edge (m)"),
+    "in_gap": ("属于缺口", "In a gap"), "length_m": ("长度（m）", "Length (m)"), "detour_ratio": ("绕行系数", "Detour ratio"),
+    "crosses": ("穿越", "Crosses"), "from_source_id": ("起点道路", "From road"), "to_source_id": ("终点道路", "To road"),
+    "facility_type": ("设施类型", "Facility type"), "facility_title": ("设施名称", "Facility"),
+    "distance_m": ("步行距离（m）", "Walking distance (m)"), "radius_m": ("服务半径（m）", "Radius (m)"),
+    "households": ("户数", "Households"), "project_id": ("项目编号", "Project id"), "name": ("项目名称", "Name"),
+    "type": ("项目类型代码", "Type"), "type_title": ("项目类型", "Project type"), "subtype": ("子类", "Subtype"),
+    "district": ("所在片区", "District"), "buildings": ("建筑数", "Buildings"), "road_length_m": ("道路长度（m）", "Road length (m)"),
+    "quantity": ("工程量", "Quantity"), "unit": ("单位", "Unit"), "estimated_cost": ("估算投资（万元）", "Estimated cost (10k yuan)"),
+    "cost_basis": ("估算依据", "Cost basis"), "priority_score": ("优先级得分", "Priority score"),
+    "score_need": ("得分：需求", "Score: need"), "score_residents": ("得分：受益居民", "Score: residents"),
+    "score_cost": ("得分：成本", "Score: cost"), "score_ease": ("得分：实施难易", "Score: ease"),
+    "phase": ("实施阶段", "Phase"), "status": ("状态", "Status"), "flags": ("涵盖标记", "Flags covered"),
+    "flag_count": ("标记数", "Flag count"), "notes": ("备注", "Notes"),
+    "indicator": ("指标代码", "Indicator"), "title": ("指标", "Title"), "title_en": ("指标（英文）", "Title (English)"),
+    "value": ("数值", "Value"), "target": ("目标值", "Target"), "direction": ("方向", "Direction"), "pass": ("是否达标", "Pass"),
+    "compound": ("小区/片区", "Compound"), "compound_kind": ("分组方式", "Grouping"), "res_floor_area_m2": ("住宅建筑面积（m²）", "Residential floor area (m²)"),
+    "old_floor_area_m2": ("老旧住宅面积（m²）", "Old floor area (m²)"), "old_share": ("老旧占比", "Old share"),
+    "candidate": ("改造候选", "Candidate"), "unknown_year": ("年代不详", "Unknown year"), "unsafe_c": ("C级", "Grade C"),
+    "unsafe_d": ("D级", "Grade D"), "elevator_candidates": ("加梯候选", "Elevator candidates"), "precast": ("预制板", "Precast"),
+    "buildings_covered": ("覆盖建筑数", "Buildings covered"), "households_covered": ("覆盖户数", "Households covered"),
+    "facilities": ("设施数", "Facilities"),
+}
+
+
+def alias(column: str, lang: str = "zh") -> str:
+    pair = ALIASES.get(column)
+    if pair is None:
+        return column
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def _rgba(hex_colour: str, alpha: int = 255) -> str:
+    h = hex_colour.lstrip("#")
+    return f"{int(h[0:2], 16)},{int(h[2:4], 16)},{int(h[4:6], 16)},{alpha}"
+
+
+def _symbol(kind: str, name: str, colour: str) -> str:
+    if kind == "line":
+        opts = {"line_color": _rgba(colour), "line_width": "0.8", "line_style": "solid", "capstyle": "round"}
+        cls = "SimpleLine"
+    elif kind == "marker":
+        opts = {"color": _rgba(colour), "outline_color": "35,35,35,255", "size": "2.4", "name": "circle"}
+        cls = "SimpleMarker"
+    else:
+        opts = {"color": _rgba(colour, 170), "outline_color": "60,60,60,255", "outline_width": "0.2", "style": "solid"}
+        cls = "SimpleFill"
+    options = "".join(f'<Option name="{k}" type="QString" value="{v}"/>' for k, v in opts.items())
+    return (f'<symbol type="{kind}" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">'
+            f'<layer class="{cls}" enabled="1" locked="0" pass="0"><Option type="Map">{options}</Option></layer></symbol>')
+
+
+def qml(geometry_type: str, field: str, categories: dict[str, tuple[str, str]], columns: list[str]) -> str:
+    """A QGIS style: categorised by ``field`` (value -> (label, colour)), with Chinese aliases."""
+    kind = {"Point": "marker", "MultiPoint": "marker", "LineString": "line", "MultiLineString": "line"}.get(
+        geometry_type, "fill")
+    cats, syms = [], []
+    for i, (value, (label, colour)) in enumerate(categories.items()):
+        cats.append(f'<category value={quoteattr(value)} symbol="{i}" label={quoteattr(label)} render="true"/>')
+        syms.append(_symbol(kind, str(i), colour))
+    aliases = "".join(f'<alias field={quoteattr(c)} index="{i}" name={quoteattr(alias(c))}/>'
+                      for i, c in enumerate(columns))
+    geom_code = {"marker": 0, "line": 1, "fill": 2}[kind]
+    return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+            '<qgis version="3.28.0" styleCategories="AllStyleCategories">'
+            f'<renderer-v2 type="categorizedSymbol" attr={quoteattr(field)} symbollevels="0" enableorderby="0" '
+            f'forceraster="0"><categories>{"".join(cats)}</categories><symbols>{"".join(syms)}</symbols>'
+            '</renderer-v2>'
+            f'<aliases>{aliases}</aliases><layerGeometryType>{geom_code}</layerGeometryType></qgis>')
+
+
+def categories_for(layer: str, values: list[str]) -> tuple[str, dict[str, tuple[str, str]]]:
+    """(field, categories) to style a deliverable layer by."""
+    from planner.portfolio.settings import load_settings
+
+    if layer == "projects":
+        types = load_settings().types
+        return "type", {k: (types[k].title if k in types else k, TYPE_COLOURS.get(k, "#888888")) for k in
+                        (values or list(TYPE_COLOURS))}
+    return "code", {c: (f"{CODE_TITLES.get(c, c)} {c}", CODE_COLOURS.get(c, "#888888")) for c in values}
+
+
+def html_escape(text: object) -> str:
+    return escape(str(text), {'"': "&quot;", "'": "&#x27;"})

@@ -1,0 +1,1 @@
+"""Renewal portfolio: projects built from flags (portfolio.md)."""

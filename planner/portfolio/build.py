@@ -1,0 +1,359 @@
+"""Turn flags into a draft portfolio of projects (grouping, names, quantities, cost, score, phase).
+
+Grouping (portfolio.md): buildings of one compound (or parcel, or block) form one housing
+project; each idle parcel is one disposal project; each road gap one link project; service gaps
+of one facility type in one neighbourhood (a square of twice the type's radius) one facility
+project. Geometries are polygons: road links are buffered into corridors so that the projects
+layer has one geometry type.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from planner.analysis.common import anchor_points, points_in_polygons
+from planner.portfolio.settings import PortfolioSettings, load_settings
+
+TYPE_PREFIX = {"old_compound": "OC", "unsafe_housing": "UH", "elevator": "EL", "idle_land": "IL",
+               "land_supply": "LS", "underused_land": "UL", "idle_building": "IB", "road_link": "RL",
+               "service_facility": "SF", "pocket_park": "PP", "urban_village": "UV"}
+COLUMNS = ["project_id", "name", "type", "type_title", "subtype", "district", "buildings", "floor_area_m2",
+           "households", "parcel_area_m2", "road_length_m", "quantity", "unit", "estimated_cost", "cost_basis",
+           "priority_score", "score_need", "score_residents", "score_cost", "score_ease", "phase", "status",
+           "flags", "flag_count", "notes"]
+SERVICE_UPGRADE_TYPES = {"elderly_care", "community_service", "kindergarten", "nursery"}
+
+
+def _empty(crs) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({c: pd.Series(dtype="object") for c in COLUMNS}, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+
+
+def _group_hulls(geoms: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """Convex hull of the geometries of each group (vectorised via one collection per group)."""
+    order = np.argsort(group, kind="stable")
+    parts, part_of = shapely.get_parts(geoms[order], return_index=True)
+    out = np.full(n_groups, None, dtype=object)
+    shapely.geometrycollections(parts, indices=group[order][part_of], out=out)
+    return shapely.convex_hull(out)
+
+
+def _district_names(geoms: np.ndarray, boundary) -> np.ndarray:
+    if boundary is None or len(boundary) == 0 or len(geoms) == 0:
+        return np.full(len(geoms), "", dtype=object)
+    which = points_in_polygons(anchor_points(geoms), boundary.geometry.values)
+    names = boundary["name"].fillna(boundary["district_id"]).astype(str).to_numpy(dtype=object)
+    return np.where(which >= 0, names[np.maximum(which, 0)], "")
+
+
+def _join_ids(ids: pd.Series, group: np.ndarray) -> pd.Series:
+    return ids.groupby(group).agg(lambda s: ",".join(s))
+
+
+class _Builder:
+    def __init__(self, ws, result, settings: PortfolioSettings):
+        self.ws = ws
+        self.result = result
+        self.settings = settings
+        self.crs = ws.working_crs
+        self.frames: list[pd.DataFrame] = []
+        self.boundary = ws.frame("boundary")
+        b = ws.frame("buildings")
+        self.buildings = b
+        key = result.shared.get("compound_key") if hasattr(result, "shared") else None
+        if b is not None and key is not None:
+            self.compound_of = pd.Series(key, index=b["building_id"].astype(str).to_numpy())
+            self.compound_of = self.compound_of[~self.compound_of.index.duplicated()]
+        else:
+            self.compound_of = None
+
+    def flags(self, layer: str) -> gpd.GeoDataFrame | None:
+        f = self.result.flags.get(layer)
+        return f if f is not None and len(f) else None
+
+    def add(self, kind: str, data: dict, geoms: np.ndarray) -> None:
+        n = len(geoms)
+        if n == 0:
+            return
+        t = self.settings.types[kind]
+        frame = pd.DataFrame({c: data.get(c, [None] * n if c not in {"buildings", "floor_area_m2", "households",
+                                                                        "parcel_area_m2", "road_length_m"} else 0.0)
+                              for c in COLUMNS if c not in {"project_id", "type", "type_title", "district", "unit"}})
+        frame["type"] = kind
+        frame["type_title"] = t.title
+        frame["unit"] = t.unit
+        frame["district"] = _district_names(geoms, self.boundary)
+        frame["geometry"] = geoms
+        frame["_severity"] = data["_severity"]
+        frame["_ease"] = data.get("_ease", np.full(n, t.ease))
+        self.frames.append(frame)
+
+    def compound_label(self, keys: np.ndarray) -> np.ndarray:
+        """Readable place names: the compound, 地块X片区, 第n街坊 or 零星住宅."""
+        kinds = pd.Series(self.result.shared.get("compound_kind", []), dtype=object)
+        kind_of = pd.Series(kinds.to_numpy(), index=pd.Series(self.result.shared.get("compound_key", []), dtype=object))
+        kind_of = kind_of[~kind_of.index.duplicated()]
+        kind = kind_of.reindex(keys).to_numpy(dtype=object)
+        k = pd.Series(keys, dtype="string")
+        out = np.where(kind == "parcel", ("地块" + k + "片区").to_numpy(dtype=object),
+                       np.where(kind == "block", ("第" + k.str.replace("block", "", regex=False) + "街坊").to_numpy(dtype=object),
+                                np.where(kind == "building", "零星住宅", k.to_numpy(dtype=object))))
+        return out.astype(object)
+
+    # housing ----------------------------------------------------------------------------
+    def housing(self) -> None:
+        f = self.flags("flag_old_housing")
+        comp = self.result.tables.get("compounds")
+        if f is None or self.compound_of is None or comp is None:
+            return
+        b = self.buildings
+        f = f.assign(compound=self.compound_of.reindex(f["source_id"].astype(str)).to_numpy())
+        old = f[f["code"] == "OLD_HOUSING"]
+        cand = comp[comp["candidate"]].reset_index(drop=True)
+        if len(cand):
+            gap = self.flags("service_gap")
+            lacking = set()
+            if gap is not None:
+                sg = gap[gap["facility_type"].isin(SERVICE_UPGRADE_TYPES)]
+                lacking = set(self.compound_of.reindex(sg["source_id"].astype(str)).dropna().unique())
+            cls = np.where(np.isin(cand["compound"].to_numpy(), list(lacking)), "提升类",
+                           np.where(cand["elevator_candidates"] > 0, "完善类", "基础类"))
+            idx = pd.Index(cand["compound"])
+            bkey = pd.Series(self.result.shared["compound_key"])
+            bgroup = idx.get_indexer(bkey)
+            res = self.result.shared["residential"]
+            sel = (bgroup >= 0) & res
+            geoms = _group_hulls(b.geometry.values[sel], bgroup[sel], len(cand))
+            ids = old.groupby("compound")["flag_id"].agg(",".join).reindex(cand["compound"]).fillna("")
+            sev = old.groupby("compound")["severity"].max().reindex(cand["compound"]).fillna(2).to_numpy()
+            t = self.settings.types["old_compound"]
+            fa = cand["res_floor_area_m2"].to_numpy()
+            cost = fa * np.array([t.unit_cost(c) for c in cls])
+            label = self.compound_label(cand["compound"].to_numpy())
+            self.add("old_compound", {
+                "name": pd.Series(label, dtype="string") + "老旧小区改造（" + pd.Series(cls) + "）",
+                "subtype": cls, "buildings": cand["buildings"].to_numpy(), "floor_area_m2": fa.round(1),
+                "households": cand["households"].to_numpy(), "quantity": fa.round(1), "estimated_cost": cost,
+                "cost_basis": [t.costs.get(c, ("", "assumption"))[1] for c in cls], "flags": ids.to_numpy(),
+                "_severity": sev,
+            }, geoms)
+        self._per_compound(f[f["code"].isin(["UNSAFE_C", "UNSAFE_D"])], "unsafe_housing")
+        self._per_compound(f[f["code"] == "ELEVATOR_RETROFIT"], "elevator")
+
+    def _per_compound(self, f: pd.DataFrame, kind: str) -> None:
+        if len(f) == 0:
+            return
+        b = self.buildings.set_index(self.buildings["building_id"].astype(str))
+        b = b[~b.index.duplicated()]
+        rows = b.reindex(f["source_id"].astype(str))
+        fa = f["floor_area_m2"].to_numpy(dtype=float) if "floor_area_m2" in f else np.zeros(len(f))
+        hh = pd.to_numeric(rows["households"], errors="coerce").fillna(0).to_numpy() if "households" in rows else np.zeros(len(f))
+        floors = pd.to_numeric(rows["floors"], errors="coerce").fillna(1).to_numpy() if "floors" in rows else np.ones(len(f))
+        keys, group = np.unique(f["compound"].fillna("").astype(str).to_numpy(), return_inverse=True)
+        n = len(keys)
+        t = self.settings.types[kind]
+        df = pd.DataFrame({"g": group, "fa": fa, "hh": hh, "sev": f["severity"].to_numpy(), "id": f["flag_id"].to_numpy(),
+                           "d": (f["code"] == "UNSAFE_D").to_numpy(),
+                           "elev": np.maximum(1, np.round(hh / np.maximum(floors * 2, 1)))})
+        agg = df.groupby("g").agg(fa=("fa", "sum"), hh=("hh", "sum"), sev=("sev", "max"), n=("fa", "size"),
+                                  ids=("id", ",".join), d=("d", "any"), elev=("elev", "sum"))
+        fa_d = df[df["d"]].groupby("g")["fa"].sum().reindex(range(n)).fillna(0).to_numpy()
+        geoms = _group_hulls(f.geometry.values, group, n)
+        label = self.compound_label(keys)
+        if kind == "unsafe_housing":
+            sub = np.where(agg["d"], "原拆原建", "加固")
+            cost = fa_d * t.unit_cost("原拆原建") + (agg["fa"].to_numpy() - fa_d) * t.unit_cost("加固")
+            name = pd.Series(label, dtype="string") + "危旧房改造（" + pd.Series(sub) + "）"
+            qty, basis = agg["fa"].to_numpy(), [f"{t.costs['原拆原建'][1]}; {t.costs['加固'][1]}"] * n
+            ease = np.where(agg["d"], t.ease * 0.8, t.ease)
+        else:
+            sub = np.full(n, "")
+            qty = agg["elev"].to_numpy()
+            cost = qty * t.unit_cost()
+            name = pd.Series(label, dtype="string") + "既有住宅加装电梯（" + pd.Series(qty.astype(int).astype(str)) + "部）"
+            basis, ease = [t.costs[""][1]] * n, np.full(n, t.ease)
+        self.add(kind, {"name": name.to_numpy(), "subtype": sub, "buildings": agg["n"].to_numpy(),
+                        "floor_area_m2": agg["fa"].to_numpy().round(1), "households": agg["hh"].to_numpy(),
+                        "quantity": qty, "estimated_cost": cost, "cost_basis": basis, "flags": agg["ids"].to_numpy(),
+                        "_severity": agg["sev"].to_numpy(), "_ease": ease}, geoms)
+
+    # land and buildings -------------------------------------------------------------------
+    def land(self) -> None:
+        f = self.flags("flag_idle_land")
+        if f is None:
+            return
+        area = f["parcel_area_m2"].to_numpy(dtype=float) if "parcel_area_m2" in f else shapely.area(f.geometry.values)
+        for kind, mask, word in (("idle_land", f["code"].str.startswith("IDLE_").to_numpy(), "闲置土地处置"),
+                                 ("land_supply", (f["code"] == "APPROVED_NOT_SUPPLIED").to_numpy(), "批而未供土地供应"),
+                                 ("underused_land", (f["code"] == "UNDERUSED").to_numpy(), "低效用地再开发")):
+            if not mask.any():
+                continue
+            t = self.settings.types[kind]
+            a = area[mask]
+            qty = a / 1e4 if t.unit == "公顷" else a
+            sub = f["code"].to_numpy()[mask] if kind == "idle_land" else np.full(int(mask.sum()), "")
+            self.add(kind, {
+                "name": ("地块" + f["source_id"][mask].astype(str) + word).to_numpy(), "subtype": sub,
+                "parcel_area_m2": a.round(1), "quantity": qty.round(4), "estimated_cost": qty * t.unit_cost(),
+                "cost_basis": [t.costs[""][1]] * int(mask.sum()), "flags": f["flag_id"].to_numpy()[mask],
+                "_severity": f["severity"].to_numpy()[mask],
+            }, f.geometry.values[mask])
+        self._pocket_parks(f, area)
+
+    def _pocket_parks(self, f, area) -> None:
+        gap = self.flags("service_gap")
+        if gap is None:
+            return
+        park_gaps = gap[gap["facility_type"] == "park"]
+        small = (area <= 10_000) & f["code"].isin(["APPROVED_NOT_SUPPLIED", "IDLE_SUSPECTED", "IDLE_NOT_STARTED_1Y",
+                                                    "IDLE_NOT_STARTED_2Y"]).to_numpy()
+        if len(park_gaps) == 0 or not small.any():
+            return
+        tree = shapely.STRtree(park_gaps.geometry.values)
+        pi, gi = tree.query(f.geometry.values[small], predicate="dwithin", distance=300)
+        hh = park_gaps["households"].to_numpy(dtype=float)[gi] if "households" in park_gaps else np.ones(len(gi))
+        served = np.bincount(pi, weights=hh, minlength=int(small.sum()))
+        keep = np.flatnonzero(small)[served > 0]
+        if len(keep) == 0:
+            return
+        t = self.settings.types["pocket_park"]
+        self.add("pocket_park", {
+            "name": ("地块" + f["source_id"].to_numpy()[keep].astype(str) + "口袋公园").tolist(),
+            "parcel_area_m2": area[keep].round(1), "households": served[served > 0], "quantity": area[keep].round(1),
+            "estimated_cost": area[keep] * t.unit_cost(), "cost_basis": [t.costs[""][1]] * len(keep),
+            "flags": f["flag_id"].to_numpy()[keep], "_severity": np.full(len(keep), 2),
+        }, f.geometry.values[keep])
+
+    def idle_buildings(self) -> None:
+        f = self.flags("flag_idle_building")
+        if f is None:
+            return
+        t = self.settings.types["idle_building"]
+        fa = f["floor_area_m2"].to_numpy(dtype=float)
+        self.add("idle_building", {
+            "name": ("楼宇" + f["source_id"].astype(str) + "盘活利用").to_numpy(), "buildings": np.ones(len(f)),
+            "floor_area_m2": fa.round(1), "quantity": fa.round(1), "estimated_cost": fa * t.unit_cost(),
+            "cost_basis": [t.costs[""][1]] * len(f), "flags": f["flag_id"].to_numpy(), "_severity": f["severity"].to_numpy(),
+        }, f.geometry.values)
+
+    # roads ----------------------------------------------------------------------------
+    def roads(self) -> None:
+        f = self.flags("road_gap")
+        if f is None:
+            return
+        t = self.settings.types["road_link"]
+        length = f["length_m"].to_numpy(dtype=float)
+        crossed_fa = np.zeros(len(f))
+        b = self.buildings
+        if b is not None and len(b):
+            li, bi = shapely.STRtree(b.geometry.values).query(f.geometry.values, predicate="intersects")
+            from planner.analysis.buildings import floor_area
+
+            crossed_fa = np.bincount(li, weights=floor_area(b)[bi], minlength=len(f))
+        cost = length * t.unit_cost("") + crossed_fa * t.unit_cost("拆迁")
+        roads = self.ws.frame("roads")
+        names = pd.Series(dtype="string")
+        if roads is not None and "name" in roads:
+            names = roads.set_index(roads["road_id"].astype(str))["name"]
+            names = names[~names.index.duplicated()]
+        from_name = names.reindex(f["from_source_id"].astype(str)).fillna("").astype(str).to_numpy()
+        to_name = names.reindex(f["to_source_id"].astype(str)).fillna("").astype(str).to_numpy()
+        label = np.where(from_name != "", from_name, "道路" + f["from_source_id"].astype(str).to_numpy())
+        to_label = np.where(to_name != "", to_name, "道路" + f["to_source_id"].astype(str).to_numpy())
+        planned = (f["code"] == "PLANNED_UNBUILT").to_numpy()
+        name = np.where(planned, pd.Series(label) + "（规划路段）建设", pd.Series(label) + "—" + pd.Series(to_label) + "断头路打通")
+        self.add("road_link", {
+            "name": name, "subtype": np.where(planned, "规划未建", "缺口打通"), "road_length_m": length.round(1),
+            "quantity": length.round(1), "estimated_cost": cost,
+            "cost_basis": [f"{t.costs[''][1]}; {t.costs['拆迁'][1]}"] * len(f),
+            "flags": f["flag_id"].to_numpy(), "_severity": f["severity"].to_numpy(),
+            "_ease": np.where(crossed_fa > 0, t.ease * 0.5, t.ease),
+            "notes": np.where(crossed_fa > 0, pd.Series(crossed_fa.round(0).astype(int).astype(str)).radd("需拆迁建筑面积约").add(" m²"), ""),
+        }, shapely.buffer(f.geometry.values, 8.0, cap_style="flat"))
+
+    # services ---------------------------------------------------------------------------
+    def services(self) -> None:
+        f = self.flags("service_gap")
+        if f is None:
+            return
+        t = self.settings.types["service_facility"]
+        pts = anchor_points(f.geometry.values)
+        radius = f["radius_m"].to_numpy(dtype=float)
+        cell = 2 * radius
+        cx = np.floor(shapely.get_x(pts) / cell).astype(np.int64)
+        cy = np.floor(shapely.get_y(pts) / cell).astype(np.int64)
+        key = pd.DataFrame({"t": f["facility_type"].astype(str).to_numpy(), "cx": cx, "cy": cy})
+        group, uniques = pd.factorize(key["t"] + ":" + key["cx"].astype(str) + ":" + key["cy"].astype(str))
+        n = len(uniques)
+        hh = f["households"].to_numpy(dtype=float) if "households" in f else np.ones(len(f))
+        df = pd.DataFrame({"g": group, "hh": hh, "sev": f["severity"].to_numpy(), "id": f["flag_id"].to_numpy(),
+                           "t": key["t"], "title": f["facility_title"].astype(str).to_numpy()})
+        agg = df.groupby("g").agg(hh=("hh", "sum"), sev=("sev", "max"), n=("hh", "size"), ids=("id", ",".join),
+                                  t=("t", "first"), title=("title", "first"))
+        geoms = _group_hulls(f.geometry.values, group, n)
+        geoms = shapely.buffer(geoms, 10.0)
+        dist = _district_names(geoms, self.boundary)
+        seq = pd.Series(np.arange(n)).groupby(agg["t"].to_numpy()).cumcount() + 1
+        cost = np.array([t.unit_cost(k) for k in agg["t"]])
+        self.add("service_facility", {
+            "name": (pd.Series(dist, dtype="string").fillna("") + "片区" + seq.astype(str).to_numpy() + "补建" +
+                     agg["title"].to_numpy()).to_numpy(),
+            "subtype": agg["t"].to_numpy(), "buildings": agg["n"].to_numpy(), "households": agg["hh"].to_numpy(),
+            "quantity": np.ones(n), "estimated_cost": cost,
+            "cost_basis": [t.costs.get(k, ("", "assumption"))[1] for k in agg["t"]],
+            "flags": agg["ids"].to_numpy(), "_severity": agg["sev"].to_numpy(),
+        }, geoms)
+
+    def finish(self) -> gpd.GeoDataFrame:
+        if not self.frames:
+            return _empty(self.crs)
+        df = pd.concat(self.frames, ignore_index=True)
+        s = self.settings
+        w = s.weights
+        hh = pd.to_numeric(df["households"], errors="coerce").fillna(0).to_numpy(dtype=float)
+        cost = pd.to_numeric(df["estimated_cost"], errors="coerce").fillna(0).to_numpy(dtype=float)
+        df["score_need"] = (df["_severity"].astype(float) / 3).clip(0, 1).round(3)
+        df["score_residents"] = np.clip(np.log1p(hh) / np.log1p(s.scales.get("households_full", 500)), 0, 1).round(3)
+        df["score_cost"] = (1 - np.clip(np.log1p(cost) / np.log1p(s.scales.get("cost_full", 10000)), 0, 1)).round(3)
+        df["score_ease"] = df["_ease"].astype(float).clip(0, 1).round(3)
+        total = sum(w.values()) or 1.0
+        df["priority_score"] = (100 * (w.get("need", 0) * df["score_need"] + w.get("residents", 0) * df["score_residents"]
+                                       + w.get("cost", 0) * df["score_cost"] + w.get("ease", 0) * df["score_ease"])
+                                / total).round(1)
+        df["phase"] = [s.phase_of(v) for v in df["priority_score"].to_numpy()]
+        df["status"] = "draft"
+        df["estimated_cost"] = df["estimated_cost"].astype(float).round(2)
+        df["flags"] = df["flags"].fillna("").astype(str)
+        df["flag_count"] = df["flags"].str.count(",") + (df["flags"] != "").astype(int)
+        df["notes"] = df["notes"].fillna("").astype(str)
+        prefix = df["type"].map(TYPE_PREFIX)
+        df["project_id"] = prefix + "-" + (df.groupby("type").cumcount() + 1).astype(str).str.zfill(4)
+        df = df.drop(columns=["_severity", "_ease"])
+        geoms = shapely.make_valid(np.asarray(df.pop("geometry").to_numpy(), dtype=object))
+        out = gpd.GeoDataFrame(df[COLUMNS], geometry=gpd.GeoSeries(geoms, crs=self.crs), crs=self.crs)
+        return out
+
+
+def rescore(projects: gpd.GeoDataFrame, settings: PortfolioSettings) -> gpd.GeoDataFrame:
+    """Recompute scores and phases after the weights changed (components stay as they are)."""
+    w = settings.weights
+    total = sum(w.values()) or 1.0
+    out = projects.copy()
+    out["priority_score"] = (100 * (w.get("need", 0) * out["score_need"] + w.get("residents", 0) * out["score_residents"]
+                                    + w.get("cost", 0) * out["score_cost"] + w.get("ease", 0) * out["score_ease"])
+                             / total).round(1)
+    out["phase"] = [settings.phase_of(v) for v in out["priority_score"].to_numpy()]
+    return out
+
+
+def build_portfolio(ws, result, *, settings: PortfolioSettings | None = None) -> gpd.GeoDataFrame:
+    """The draft portfolio for a run's flags."""
+    b = _Builder(ws, result, settings or load_settings())
+    b.housing()
+    b.land()
+    b.idle_buildings()
+    b.roads()
+    b.services()
+    return b.finish()

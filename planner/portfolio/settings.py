@@ -1,0 +1,56 @@
+"""Portfolio settings from layers/portfolio.toml: types, unit costs, weights, phases."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from planner.paths import LAYERS_DIR
+
+
+@dataclass
+class ProjectType:
+    key: str
+    title: str
+    title_en: str
+    ease: float
+    unit: str
+    costs: dict[str, tuple[float, str]]  # class -> (万元 per unit, source)
+
+    def unit_cost(self, cls: str = "") -> float:
+        return self.costs.get(cls, self.costs.get("", (0.0, "")))[0]
+
+
+@dataclass
+class PortfolioSettings:
+    weights: dict[str, float]
+    scales: dict[str, float]
+    phases: list[tuple[str, float]]          # (name, min score), highest first
+    types: dict[str, ProjectType] = field(default_factory=dict)
+
+    def phase_of(self, score: float) -> str:
+        for name, minimum in self.phases:
+            if score >= minimum:
+                return name
+        return self.phases[-1][0]
+
+
+def load_settings(path: Path | None = None, *, overrides: dict | None = None) -> PortfolioSettings:
+    path = path or LAYERS_DIR / "portfolio.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    types = {}
+    for t in data.get("types", []):
+        costs = {str(c.get("class", "")): (float(c["per_unit"]), str(c.get("source", "assumption")))
+                 for c in t.get("costs", [])}
+        types[t["key"]] = ProjectType(t["key"], t["title"], t.get("title_en", t["key"]), float(t.get("ease", 0.5)),
+                                      t.get("unit", ""), costs)
+    phases = sorted(((p["name"], float(p["min_score"])) for p in data.get("phases", [])), key=lambda p: -p[1])
+    settings = PortfolioSettings(dict(data.get("weights", {})), dict(data.get("scales", {})), phases, types)
+    for key, value in (overrides or {}).items():  # "weights.ease" = 0.4
+        group, _, name = key.partition(".")
+        if group == "weights":
+            settings.weights[name] = float(value)
+        elif group == "scales":
+            settings.scales[name] = float(value)
+    return settings
