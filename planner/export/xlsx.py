@@ -174,7 +174,7 @@ def write_workbook(path: Path, result, projects: pd.DataFrame, run_info: dict) -
             ("汇总", "按片区、类型、阶段汇总的项目数、投资与受益户数，及投资图表"),
             ("城市体检指标", "各片区及全域指标，与目标值比较（绿色达标，红色未达标）"),
         ]
-        for layer, zh, en in FLAG_SHEETS:
+        for _layer, zh, en in FLAG_SHEETS:
             lines.append((zh, f"{en}: 每条标记的来源要素、规则代码、严重程度与原因"))
         lines.append(("", ""))
         lines.append(("参数 Parameters", ""))
