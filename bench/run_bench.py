@@ -14,12 +14,11 @@ import bench_loading  # noqa: E402
 def main() -> None:
     names = sys.argv[1:]
     suites = {"loading": bench_loading.run}
-    try:
-        import bench_analyses  # noqa: PLC0415
+    import bench_analyses  # noqa: PLC0415
+    import bench_deliverables  # noqa: PLC0415
 
-        suites["analyses"] = bench_analyses.run
-    except ImportError:
-        pass
+    suites["analyses"] = bench_analyses.run
+    suites["deliverables"] = bench_deliverables.run
     for name, fn in suites.items():
         if names and name not in names:
             continue

@@ -15,7 +15,10 @@ FACILITY_TYPES = ["kindergarten", "nursery", "primary_school", "middle_school", 
 
 
 def make_city(*, n_grid: int = 317, spacing: float = 80.0, buildings_per_block: int = 10,
-              n_facilities: int = 5000, seed: int = 1):
+              n_facilities: int = 5000, seed: int = 1, profile: str = "audit"):
+    """``profile="audit"``: a city in poor shape (many flags, for the analysis benchmark);
+    ``"portfolio"``: realistic shares (about 10% old housing, few unsafe buildings, facilities of
+    the 15-minute types), giving about 100,000 flags for the deliverables benchmark."""
     import geopandas as gpd
 
     rng = np.random.default_rng(seed)
@@ -35,7 +38,7 @@ def make_city(*, n_grid: int = 317, spacing: float = 80.0, buildings_per_block: 
     v_end = v_start + [0, s]
     # Gaps: 2,000 vertical segments become two stubs with a 30 m hole; 500 get a planned link.
     n_v = len(v_start)
-    gap_idx = rng.choice(n_v, 2000, replace=False)
+    gap_idx = rng.choice(n_v, 1000 if profile == "portfolio" else 2000, replace=False)
     keep_v = np.ones(n_v, dtype=bool)
     keep_v[gap_idx] = False
     mid = (v_start[gap_idx] + v_end[gap_idx]) / 2
@@ -44,7 +47,7 @@ def make_city(*, n_grid: int = 317, spacing: float = 80.0, buildings_per_block: 
     planned = (mid[:500] - [0, 15], mid[:500] + [0, 15])
     # Cul-de-sacs: 8,000 stubs of 30 m from the middle of a horizontal segment into the block
     # (their start touches the segment's interior: a T-junction without a shared vertex).
-    pick = rng.choice(len(h_start), 8000, replace=False)
+    pick = rng.choice(len(h_start), 2000 if profile == "portfolio" else 8000, replace=False)
     cds_start = (h_start[pick] + h_end[pick]) / 2
     cds = (cds_start, cds_start + [0, 30])
     starts = np.concatenate([h_start, art_start, v_start[keep_v], stub_a[0], stub_b[0], cds[0], planned[0]])
@@ -88,7 +91,12 @@ def make_city(*, n_grid: int = 317, spacing: float = 80.0, buildings_per_block: 
     gy = by[block] + 12 + row * (s - 24) / 2
     bgeom = shapely.box(gx, gy, gx + w * 0.7, gy + 12)
     n_b = len(bgeom)
-    year = rng.integers(1960, 2024, n_b).astype(float)
+    realistic = profile == "portfolio"
+    compound_id = (bi.ravel()[block] // 3) * 1000 + bj.ravel()[block] // 3
+    old_compound = (np.bincount(compound_id.astype(np.int64)) > 0) & (rng.random(compound_id.max() + 1) < 0.06)
+    old_b = old_compound[compound_id]
+    year = (np.where(old_b, rng.integers(1960, 2001, n_b), rng.integers(2001, 2024, n_b))
+            if realistic else rng.integers(1960, 2024, n_b)).astype(float)
     decade = rng.random(n_b) < 0.1
     year_max = np.where(decade, year // 10 * 10 + 9, year)
     year = np.where(decade, year // 10 * 10, year)
@@ -99,20 +107,24 @@ def make_city(*, n_grid: int = 317, spacing: float = 80.0, buildings_per_block: 
         "building_id": np.char.add("B", np.arange(n_b).astype(str)).astype(object),
         "year_built": year, "year_built_max": year_max, "floors": pd.array(floors, dtype="Int64"),
         "use": use.astype(object),
-        "has_elevator": pd.array(rng.random(n_b) < 0.5, dtype="boolean"),
-        "safety_grade": rng.choice(["A", "B", "C", "D"], n_b, p=[0.6, 0.35, 0.04, 0.01]).astype(object),
-        "structure": rng.choice(["masonry", "frame", "reinforced_concrete", "precast_slab"], n_b,
-                                p=[0.3, 0.3, 0.37, 0.03]).astype(object),
+        "has_elevator": pd.array((~old_b | (floors >= 7)) if realistic else rng.random(n_b) < 0.5, dtype="boolean"),
+        "safety_grade": np.where(old_b | (not realistic), rng.choice(["A", "B", "C", "D"], n_b, p=[0.5, 0.4, 0.08, 0.02]),
+                                 "A").astype(object),
+        "structure": np.where(old_b | (not realistic), rng.choice(["masonry", "frame", "reinforced_concrete", "precast_slab"],
+                                                             n_b, p=[0.3, 0.3, 0.3, 0.1]), "frame").astype(object),
         "households": pd.array(np.where(use == "residential", floors * 4, 0), dtype="Int64"),
         "floor_area": np.nan,
-        "compound": np.char.add("小区", block.astype(str)).astype(object),
-        "vacancy_rate": np.where(np.isin(use, ["office", "commercial"]), rng.random(n_b), np.nan),
+        # A compound spans 3 x 3 blocks (about 240 m square).
+        "compound": np.char.add("小区", compound_id.astype(str)).astype(object),
+        "vacancy_rate": np.where(np.isin(use, ["office", "commercial"]),
+                                 rng.random(n_b) * (0.505 if realistic else 1.0), np.nan),
     }, geometry=bgeom, crs=4546)
     fi = rng.integers(0, len(h_start), n_facilities)
     fpos = h_start[fi] + [s / 2, 6]
     facilities = gpd.GeoDataFrame({
         "facility_id": np.char.add("F", np.arange(n_facilities).astype(str)).astype(object),
-        "name": None, "type": rng.choice(FACILITY_TYPES, n_facilities).astype(object),
+        "name": None, "type": rng.choice(["middle_school", "health_centre", "culture", "park"] if realistic
+                                         else FACILITY_TYPES, n_facilities).astype(object),
     }, geometry=shapely.points(fpos), crs=4546)
     extent = (n_grid - 1) * s
     boundary = gpd.GeoDataFrame({"district_id": ["W", "E"], "name": ["西区", "东区"]},

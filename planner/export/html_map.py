@@ -1,10 +1,15 @@
-"""map.html (folium): every layer toggleable, styled like the GeoPackage, popups with the reasons
-and quantities, a legend, and no network needed: Leaflet is inlined from resources/web/ and every
-other CDN reference folium adds is removed. Attribute text is HTML-escaped before it reaches the
-page. A basemap is added only when asked for (Tianditu with a user key, or a local tile URL)."""
+"""map.html: a folium page whose layers are toggleable, styled like the GeoPackage, with popups
+giving the reasons and quantities, a legend, and no network needed.
+
+Leaflet is inlined from resources/web/ (every CDN reference folium adds is removed). The layers'
+GeoJSON is serialised here in bulk (shapely.to_geojson, pandas to_json) rather than feature by
+feature, and drawn with one L.geoJSON per layer on a canvas, so a page with 100,000 flags is
+written in seconds. Attribute text is HTML-escaped before it reaches the page. A basemap is
+added only when asked for (Tianditu with a user key, or a tile URL such as a local tile server)."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -13,6 +18,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import MacroElement
+from jinja2 import Template
 
 from planner.export.styles import CODE_COLOURS, CODE_TITLES, TYPE_COLOURS, alias, html_escape
 from planner.fileio import write_text_atomic
@@ -36,45 +43,76 @@ LAYER_TITLES = {
     "service_gap": "生活圈短板",
 }
 
+_LAYERS_JS = Template("""
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  function popup(p, fields) {
+    var rows = "";
+    fields.forEach(function (f) {
+      var v = p[f[0]];
+      if (v !== undefined && v !== null && v !== "") { rows += "<tr><th>" + f[1] + "</th><td>" + v + "</td></tr>"; }
+    });
+    return '<table class="rp-popup">' + rows + "</table>";
+  }
+  var overlays = {};
+  window.rpLayers = overlays;
+  {% for layer in this.layers %}
+  (function () {
+    var fields = {{ layer.fields }};
+    var lyr = L.geoJSON({{ layer.data }}, {
+      style: function (f) { return {color: f.properties._c, fillColor: f.properties._c, weight: 1.5,
+                                    opacity: 0.9, fillOpacity: 0.55}; },
+      pointToLayer: function (f, latlng) { return L.circleMarker(latlng, {radius: 4}); },
+      onEachFeature: function (f, l) { l.bindPopup(function () { return popup(f.properties, fields); },
+                                                   {maxWidth: 420}); }
+    });
+    overlays[{{ layer.title }}] = lyr;
+    {% if layer.show %}lyr.addTo(map);{% endif %}
+  })();
+  {% endfor %}
+  L.control.layers(null, overlays, {collapsed: false}).addTo(map);
+})();
+{% endmacro %}
+""")
 
-def _clean(frame: gpd.GeoDataFrame, fields: list[str], colour_of) -> gpd.GeoDataFrame:
-    """WGS 84, simplified, only popup fields (escaped text), a colour per feature."""
-    fields = [f for f in fields if f in frame.columns]
-    out = gpd.GeoDataFrame(frame[fields].copy(), geometry=frame.geometry.values, crs=frame.crs)
-    for c in fields:
-        s = out[c]
-        if pd.api.types.is_float_dtype(s.dtype):
-            out[c] = np.round(s.to_numpy(dtype=float), 2)
-        elif not (pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)):
-            # Every text value is escaped here: the popup inserts it as HTML.
-            out[c] = [html_escape(v) if v is not None and v is not pd.NA and v == v else "" for v in s.tolist()]
-    out["_colour"] = colour_of(frame)
-    geoms = out.geometry.values
-    if len(out) > MAX_POLYGONS and (shapely.get_type_id(geoms) >= 3).any():
+
+class _Layers(MacroElement):
+    def __init__(self, layers: list[dict]):
+        super().__init__()
+        self._name = "RenewalLayers"
+        self.layers = layers
+        self._template = _LAYERS_JS
+
+
+def _feature_collection(frame: gpd.GeoDataFrame, fields: list[str], colours: list[str]) -> str:
+    """GeoJSON text of a layer in WGS 84, built in bulk; text values HTML-escaped."""
+    geoms = frame.geometry.values
+    if len(frame) > MAX_POLYGONS and (shapely.get_type_id(geoms) >= 1).any():
         geoms = shapely.point_on_surface(geoms)
     else:
         geoms = shapely.simplify(geoms, 0.5, preserve_topology=True)
-    out = out.set_geometry(gpd.GeoSeries(geoms, crs=frame.crs)).to_crs(4326)
-    return out
-
-
-def _add_layer(m: folium.Map, name: str, frame: gpd.GeoDataFrame, colour_of, *, show: bool) -> None:
-    fields = POPUP_FIELDS.get(name, [])
-    data = _clean(frame, fields, colour_of)
-    fields = [f for f in fields if f in data.columns]
-    group = folium.FeatureGroup(name=f"{LAYER_TITLES.get(name, name)}（{len(frame):,}）", show=show)
-    points = bool(len(data)) and (shapely.get_type_id(data.geometry.values) == 0).all()
-    gj = folium.GeoJson(
-        data.__geo_interface__,
-        style_function=lambda f: {"color": f["properties"]["_colour"], "fillColor": f["properties"]["_colour"],
-                                  "weight": 2, "fillOpacity": 0.55, "opacity": 0.9},
-        marker=folium.CircleMarker(radius=5, fill=True) if points else None,
-        popup=folium.GeoJsonPopup(fields=fields, aliases=[alias(f) for f in fields], localize=True, labels=True,
-                                  max_width=420) if fields else None,
-        zoom_on_click=False,
-    )
-    gj.add_to(group)
-    group.add_to(m)
+    geoms = gpd.GeoSeries(geoms, crs=frame.crs).to_crs(4326).values
+    props = pd.DataFrame(index=range(len(frame)))
+    for c in fields:
+        s = frame[c].reset_index(drop=True)
+        if pd.api.types.is_float_dtype(s.dtype):
+            props[c] = s.round(2)
+        elif pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+            props[c] = s
+        else:  # text: escaped here, because the popup inserts it as HTML
+            props[c] = [html_escape(v) if v is not None and v is not pd.NA and v == v else "" for v in s.tolist()]
+    props["_c"] = colours
+    prop_text = props.to_json(orient="records", lines=True, force_ascii=False, double_precision=6).splitlines()
+    if (shapely.get_type_id(geoms) == 0).all():
+        xy = shapely.get_coordinates(geoms)
+        geom_text = np.char.add(np.char.add('{"type":"Point","coordinates":[', np.char.mod("%.6f", xy[:, 0])),
+                                np.char.add(",", np.char.add(np.char.mod("%.6f", xy[:, 1]), "]}")))
+    else:
+        geom_text = shapely.to_geojson(shapely.set_precision(geoms, 1e-6))
+    features = np.char.add(np.char.add('{"type":"Feature","geometry":', geom_text.astype(str)),
+                           np.char.add(',"properties":', np.char.add(np.array(prop_text, dtype=str), "}")))
+    return '{"type":"FeatureCollection","features":[' + ",".join(features.tolist()) + "]}"
 
 
 def _legend(entries: list[tuple[str, str]]) -> str:
@@ -82,7 +120,9 @@ def _legend(entries: list[tuple[str, str]]) -> str:
                     f'margin-right:6px;border:1px solid #555"></span>{html_escape(t)}</div>' for t, c in entries)
     return ('<div id="rp-legend" style="position:fixed;bottom:24px;right:12px;z-index:9999;background:white;'
             'padding:8px 10px;border:1px solid #999;border-radius:4px;font:12px sans-serif;max-height:60%;'
-            f'overflow:auto"><b>图例 Legend</b>{items}</div>')
+            f'overflow:auto"><b>图例 Legend</b>{items}</div>'
+            '<style>.rp-popup th{text-align:left;padding-right:8px;white-space:nowrap;vertical-align:top}'
+            '.rp-popup{font:12px sans-serif}</style>')
 
 
 def _offline(html: str) -> str:
@@ -91,12 +131,13 @@ def _offline(html: str) -> str:
     css = (LEAFLET / "leaflet.css").read_text(encoding="utf-8")
 
     def script(match: re.Match) -> str:
-        return f"<script>{js}</script>" if "leaflet" in match.group(1) and "awesome" not in match.group(1) else ""
+        url = match.group(1)
+        return f"<script>{js}</script>" if re.search(r"/leaflet(@[\d.]+)?/dist/leaflet\.js", url) else ""
 
     def link(match: re.Match) -> str:
         return f"<style>{css}</style>" if re.search(r"/leaflet(@[\d.]+)?/dist/leaflet\.css", match.group(1)) else ""
 
-    html = re.sub(r'<script src="(https?://[^"]+)"></script>', script, html)
+    html = re.sub(r'<script src="(https?://[^"]+)"></script>', lambda m: script(m), html)
     html = re.sub(r'<link rel="stylesheet" href="(https?://[^"]+)"\s*/?>', link, html)
     return html
 
@@ -107,7 +148,8 @@ def write_map(path: Path, layers: dict[str, gpd.GeoDataFrame], *, title: str, ba
     extent = None
     for frame in layers.values():
         if frame is not None and len(frame):
-            b = frame.to_crs(4326).total_bounds
+            b = gpd.GeoSeries(shapely.envelope(shapely.union_all(shapely.envelope(frame.geometry.values))),
+                              crs=frame.crs).to_crs(4326).total_bounds
             extent = b if extent is None else [min(extent[0], b[0]), min(extent[1], b[1]), max(extent[2], b[2]),
                                                max(extent[3], b[3])]
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True, attribution_control=False)
@@ -120,20 +162,33 @@ def write_map(path: Path, layers: dict[str, gpd.GeoDataFrame], *, title: str, ba
         else:
             folium.TileLayer(tiles=basemap, attr="basemap", name="底图 Basemap").add_to(m)
     legend: list[tuple[str, str]] = []
+    js_layers = []
     for name, frame in layers.items():
         if frame is None or len(frame) == 0:
             continue
         if name == "projects":
-            def colour_of(f):
-                return [TYPE_COLOURS.get(t, "#888888") for t in f["type"]]
+            # Small projects on top of large ones; facility projects (whose areas are whole gap
+            # neighbourhoods) as markers at their centres.
+            frame = frame.iloc[np.argsort(-shapely.area(frame.geometry.values), kind="stable")]
+            facility = (frame["type"] == "service_facility").to_numpy()
+            if facility.any():
+                geoms = frame.geometry.values.copy()
+                geoms[facility] = shapely.point_on_surface(geoms[facility])
+                frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+            colours = [TYPE_COLOURS.get(t, "#888888") for t in frame["type"]]
             legend += [(t, TYPE_COLOURS.get(k, "#888")) for k, t in
                        sorted(set(zip(frame["type"], frame["type_title"], strict=True)))]
         else:
-            def colour_of(f):
-                return [CODE_COLOURS.get(c, "#888888") for c in f["code"]]
+            colours = [CODE_COLOURS.get(c, "#888888") for c in frame["code"]]
             legend += [(f"{CODE_TITLES.get(c, c)} {c}", CODE_COLOURS.get(c, "#888")) for c in sorted(set(frame["code"]))]
-        _add_layer(m, name, frame, colour_of, show=name in {"projects", "flag_dead_end", "road_gap"})
-    folium.LayerControl(collapsed=False).add_to(m)
+        fields = [f for f in POPUP_FIELDS.get(name, []) if f in frame.columns]
+        js_layers.append({
+            "title": json.dumps(f"{LAYER_TITLES.get(name, name)}（{len(frame):,}）", ensure_ascii=False),
+            "fields": json.dumps([[f, html_escape(alias(f))] for f in fields], ensure_ascii=False),
+            "data": _feature_collection(frame, fields, colours),
+            "show": name in {"projects", "flag_dead_end", "road_gap"},
+        })
+    m.add_child(_Layers(js_layers))
     if extent is not None:
         m.fit_bounds([[extent[1], extent[0]], [extent[3], extent[2]]])
     header = (f'<div style="position:fixed;top:8px;left:56px;z-index:9999;background:white;padding:4px 10px;'
