@@ -27,6 +27,12 @@ lint: setup
 test: setup lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow"
 
+# Browser tests of map.html in Debian's chromium (installed here; needs root or sudo).
+e2e: setup
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests/e2e
+
 bench: setup
 	$(PY) bench/run_bench.py
 
