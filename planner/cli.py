@@ -36,6 +36,10 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--map", action="append", default=[], metavar="LAYER.FIELD=COLUMN")
     run.add_argument("--out", required=True, metavar="DIR")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    run.add_argument("--basemap", metavar="tianditu:KEY|URL",
+                     help="add a basemap to map.html (needs a network): 'tianditu:YOUR_KEY' or a tile URL template")
+    run.add_argument("--sheets", default="all", metavar="all|none|TYPE,...",
+                     help="map sheets to draw: all (default), none, or overview and/or project types")
 
     layers = sub.add_parser("layers", help="list a file's layers, fields and the mapping it would use")
     layers.add_argument("file")
@@ -104,7 +108,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     cfg = _config_from_args(args)
     feedback = ConsoleFeedback(quiet=args.quiet)
     out = Path(args.out)
-    manifest, ws = run_job(cfg, out, feedback)
+    options: dict = {"basemap": args.basemap}
+    if args.sheets == "none":
+        options["sheets"] = False
+    elif args.sheets != "all":
+        options["sheet_types"] = [t.strip() for t in args.sheets.split(",") if t.strip()]
+    manifest, ws = run_job(cfg, out, feedback, export_options=options)
     if not args.quiet:
         print(f"working CRS: {manifest['crs']['working']} ({manifest['crs']['reason']})", file=sys.stderr)
     print(f"deliverables written to {out.resolve()}")

@@ -177,6 +177,9 @@ def run_job(cfg: RunConfig, out_dir: Path, feedback: Feedback, *, export_options
     t0 = time.perf_counter()
     ws = load_inputs(cfg, feedback)
     timings["loading"] = time.perf_counter() - t0
+    if not ws.layers:
+        raise InputError("no input layer could be used: " + " | ".join(ws.errors),
+                         hint="fix the inputs named above and run again.")
     out_dir.mkdir(parents=True, exist_ok=True)
     extra: dict = {}
     from planner.analysis.runner import run_analyses  # noqa: PLC0415 (keeps loading importable alone)

@@ -140,5 +140,6 @@ def test_one_bad_layer_does_not_stop_the_rest(tmp_path):
 def test_points_as_parcels_is_exit_2(tmp_path):
     pts = gpd.GeoDataFrame({"DKBH": ["1"]}, geometry=gpd.points_from_xy([400000], [4500000]), crs=4546)
     path = write(pts, tmp_path / "p.gpkg", layer="parcels")
-    proc = cli("run", "--land", path, "--out", tmp_path / "o")
+    proc = cli("run", "--land", path, "--out", tmp_path / "o", cwd=tmp_path)
     assert proc.returncode == 2 and "Point" in proc.stderr and "p.gpkg" in proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr

@@ -44,7 +44,7 @@ def write_deliverables(out_dir: Path, result, ws, cfg, projects, run_info: dict,
     feedback.set_progress(70)
     feedback.check()
 
-    if options.get("sheets", True):
+    if options.get("sheets", True) and any(len(layer.frame) for layer in ws.layers.values()):
         t = time.perf_counter()
         from planner.export.sheets import SheetBase, write_sheets
         from planner.portfolio.settings import load_settings

@@ -1,0 +1,139 @@
+"""The map's layer model, shared by the GUI and the project file (no Qt: after napari's
+LayerList). Views subscribe to its psygnal signals."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+from psygnal import Signal
+
+_ids = itertools.count(1)
+
+
+@dataclass(eq=False)
+class MapLayer:
+    """One layer on the map: a GeoDataFrame in the working CRS and how to draw it."""
+
+    name: str
+    frame: gpd.GeoDataFrame
+    role: str = ""                    # parcels / buildings / ... / flags / projects / "" (other)
+    style: dict = field(default_factory=dict)
+    visible: bool = True
+    opacity: float = 1.0
+    label_field: str | None = None
+    min_scale: float | None = None    # visible when the map scale denominator is within these
+    max_scale: float | None = None
+    source: str = ""
+    mapping: dict[str, str] = field(default_factory=dict)
+    uid: int = field(default_factory=lambda: next(_ids))
+
+    @property
+    def geometry_kind(self) -> str:
+        types = set(self.frame.geometry.geom_type.dropna().unique()) if len(self.frame) else set()
+        if types & {"Polygon", "MultiPolygon"}:
+            return "polygon"
+        if types & {"LineString", "MultiLineString"}:
+            return "line"
+        return "point"
+
+    def bounds(self) -> tuple[float, float, float, float] | None:
+        if len(self.frame) == 0:
+            return None
+        b = self.frame.total_bounds
+        return tuple(float(v) for v in b) if np.all(np.isfinite(b)) else None
+
+    def visible_at(self, scale: float) -> bool:
+        if not self.visible:
+            return False
+        if self.min_scale is not None and scale < self.min_scale:
+            return False
+        return not (self.max_scale is not None and scale > self.max_scale)
+
+
+class LayerList:
+    """Ordered layers, first drawn first (the top of the layer panel is the last)."""
+
+    inserted = Signal(int, object)
+    removed = Signal(int, object)
+    moved = Signal(int, int)
+    changed = Signal(object)          # a layer's visibility, style, data or name changed
+    selection_changed = Signal(object, object)   # layer, np.ndarray of row positions
+
+    def __init__(self) -> None:
+        self._layers: list[MapLayer] = []
+        self.selection: dict[int, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    def __iter__(self):
+        return iter(list(self._layers))
+
+    def __getitem__(self, i: int) -> MapLayer:
+        return self._layers[i]
+
+    def index(self, layer: MapLayer) -> int:
+        return self._layers.index(layer)
+
+    def by_name(self, name: str) -> MapLayer | None:
+        return next((lyr for lyr in self._layers if lyr.name == name), None)
+
+    def append(self, layer: MapLayer) -> None:
+        self.insert(len(self._layers), layer)
+
+    def insert(self, i: int, layer: MapLayer) -> None:
+        self._layers.insert(i, layer)
+        self.inserted.emit(i, layer)
+
+    def remove(self, layer: MapLayer) -> None:
+        i = self._layers.index(layer)
+        self._layers.pop(i)
+        self.selection.pop(layer.uid, None)
+        self.removed.emit(i, layer)
+
+    def move(self, src: int, dst: int) -> None:
+        layer = self._layers.pop(src)
+        self._layers.insert(dst, layer)
+        self.moved.emit(src, dst)
+
+    def set_visible(self, layer: MapLayer, visible: bool) -> None:
+        if layer.visible != visible:
+            layer.visible = visible
+            self.changed.emit(layer)
+
+    def notify(self, layer: MapLayer) -> None:
+        self.changed.emit(layer)
+
+    def select(self, layer: MapLayer, rows: np.ndarray) -> None:
+        self.selection[layer.uid] = np.asarray(rows, dtype=np.int64)
+        self.selection_changed.emit(layer, self.selection[layer.uid])
+
+    def selected(self, layer: MapLayer) -> np.ndarray:
+        return self.selection.get(layer.uid, np.zeros(0, dtype=np.int64))
+
+    def extent(self) -> tuple[float, float, float, float] | None:
+        bs = [b for b in (lyr.bounds() for lyr in self._layers) if b is not None]
+        if not bs:
+            return None
+        a = np.array(bs)
+        return float(a[:, 0].min()), float(a[:, 1].min()), float(a[:, 2].max()), float(a[:, 3].max())
+
+
+def default_style(catalogue, role: str, kind: str) -> dict:
+    """The layer catalogue's default style for a role, with its category colours."""
+    spec = catalogue.layers.get(role)
+    style = dict(spec.style) if spec is not None else {"kind": "single"}
+    field_name = style.get("field")
+    if style.get("kind") == "categorised" and spec is not None and field_name:
+        fspec = next((f for f in spec.fields if f.name == field_name or f"{f.name}_class" == field_name), None)
+        domain = catalogue.domains.get(fspec.domain) if fspec is not None and fspec.domain else None
+        if domain is not None:
+            style["categories"] = {v.key: {"colour": v.colour or "#999999", "label": v.title}
+                                   for v in domain.values}
+    style.setdefault("fill", {"polygon": "#c8c8c8", "line": "#7f7f7f", "point": "#3182bd"}[kind])
+    style.setdefault("outline", "#555555")
+    style.setdefault("outline_width", 0.4 if kind == "polygon" else 1.0)
+    return style
