@@ -357,6 +357,12 @@ class Renderer:
         if len(rows) == 0 or len(rows) >= limit:
             return  # too many to read at this scale: labels appear when zoomed in
         values = layer.frame[layer.label_field].astype("string").fillna("").to_numpy()[rows]
+        if prep.kind == "line":  # a street's name once per view, on its longest piece
+            length = shapely.length(layer.frame.geometry.values[rows])
+            order = np.argsort(-length, kind="stable")
+            _, first = np.unique(values[order], return_index=True)
+            keep = np.sort(order[first])
+            rows, values = rows[keep], values[keep]
         pts = shapely.point_on_surface(layer.frame.geometry.values[rows])
         px, py = view.to_pixels(shapely.get_x(pts), shapely.get_y(pts))
         painter.setOpacity(1.0)

@@ -1,0 +1,68 @@
+"""Application start-up: fonts, translations (Chinese first), the main window, --screenshot."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from PyQt6 import QtCore, QtGui, QtWidgets
+
+from planner.fonts import FONT_FAMILY, FONT_FILE
+from planner.paths import RESOURCES_DIR
+
+TRANSLATIONS = RESOURCES_DIR / "translations"
+_keep: list = []  # translators must outlive the call that installed them
+
+
+def register_font(app: QtGui.QGuiApplication) -> str:
+    """Register the bundled CJK font and make it the application font, so Chinese never shows
+    as boxes (offline machines and headless tests often have no CJK font)."""
+    fid = QtGui.QFontDatabase.addApplicationFont(str(FONT_FILE))
+    families = QtGui.QFontDatabase.applicationFontFamilies(fid) if fid >= 0 else []
+    family = families[0] if families else FONT_FAMILY
+    font = QtGui.QFont(family)
+    font.setPointSizeF(max(app.font().pointSizeF(), 9.0))
+    app.setFont(font)
+    return family
+
+
+def install_translations(app: QtCore.QCoreApplication, language: str) -> None:
+    if language.startswith("en"):
+        return
+    qt_dir = QtCore.QLibraryInfo.path(QtCore.QLibraryInfo.LibraryPath.TranslationsPath)
+    for name, folder in (("qtbase_zh_CN", qt_dir), ("renewal_planner_zh_CN", str(TRANSLATIONS))):
+        tr = QtCore.QTranslator()
+        if tr.load(name, folder):
+            app.installTranslator(tr)
+            _keep.append(tr)
+
+
+def make_app(argv: list[str] | None = None) -> QtWidgets.QApplication:
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv or sys.argv[:1])
+    app.setOrganizationName("RenewalPlanner")
+    app.setApplicationName("RenewalPlanner")
+    register_font(app)
+    settings = QtCore.QSettings("RenewalPlanner", "RenewalPlanner")
+    install_translations(app, str(settings.value("language", "zh_CN")))
+    return app
+
+
+def run_app(project: str | None = None, *, screenshot: str | None = None) -> int:
+    if screenshot and "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("DISPLAY"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    app = make_app()
+    from planner.gui.main_window import MainWindow
+
+    window = MainWindow(ask=screenshot is None)
+    window.show()
+    if project:
+        window.open_path(project)
+    if screenshot:
+        app.processEvents()
+        window.canvas.wait_rendered(30)
+        image = window.grab()
+        ok = image.save(str(Path(screenshot)))
+        print(f"screenshot {'written to' if ok else 'FAILED:'} {screenshot}")
+        return 0 if ok else 1
+    return app.exec()

@@ -1,0 +1,162 @@
+"""Attribute table: a lazy Qt model over a layer's columns (a million rows open at once and
+scroll smoothly: cells are read from numpy arrays on demand), with sorting, a text filter,
+Chinese aliases as headers, and selection kept in step with the map."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from PyQt6 import QtCore, QtWidgets
+
+from planner.export.styles import alias as export_alias
+from planner.model import LayerList, MapLayer
+
+
+def column_title(layer: MapLayer, column: str, catalogue=None) -> str:
+    if catalogue is not None and layer.role in getattr(catalogue, "layers", {}):
+        for f in catalogue.layers[layer.role].fields:
+            if f.name == column:
+                return f.title
+    return export_alias(column)
+
+
+class FrameModel(QtCore.QAbstractTableModel):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.layer: MapLayer | None = None
+        self.columns: list[str] = []
+        self.titles: list[str] = []
+        self._arrays: list[np.ndarray] = []
+        self.order = np.zeros(0, dtype=np.int64)   # view row -> frame row
+
+    def set_layer(self, layer: MapLayer | None, catalogue=None) -> None:
+        self.beginResetModel()
+        self.layer = layer
+        if layer is None:
+            self.columns, self.titles, self._arrays = [], [], []
+            self.order = np.zeros(0, dtype=np.int64)
+        else:
+            frame = layer.frame
+            self.columns = [c for c in frame.columns if c != frame.geometry.name]
+            self.titles = [column_title(layer, c, catalogue) for c in self.columns]
+            self._arrays = [frame[c].to_numpy(dtype=object) for c in self.columns]
+            self.order = np.arange(len(frame), dtype=np.int64)
+        self.endResetModel()
+
+    def rowCount(self, parent=QtCore.QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.order)
+
+    def columnCount(self, parent=QtCore.QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
+        if role != QtCore.Qt.ItemDataRole.DisplayRole or not index.isValid():
+            return None
+        v = self._arrays[index.column()][self.order[index.row()]]
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            return ""
+        if isinstance(v, float):
+            return f"{v:,.2f}" if abs(v) < 1e12 else str(v)
+        if isinstance(v, pd.Timestamp):
+            return v.strftime("%Y-%m-%d")
+        return str(v)
+
+    def headerData(self, section, orientation, role=QtCore.Qt.ItemDataRole.DisplayRole):
+        if role != QtCore.Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == QtCore.Qt.Orientation.Horizontal:
+            return self.titles[section] if section < len(self.titles) else None
+        return str(int(self.order[section]) + 1) if section < len(self.order) else None
+
+    def sort(self, column: int, order=QtCore.Qt.SortOrder.AscendingOrder) -> None:
+        if self.layer is None or column < 0:
+            return
+        self.layoutAboutToBeChanged.emit()
+        s = self.layer.frame[self.columns[column]].iloc[self.order]
+        idx = np.argsort(s.to_numpy(), kind="stable") if pd.api.types.is_numeric_dtype(s.dtype) else \
+            s.astype("string").fillna("").argsort(kind="stable").to_numpy()
+        if order == QtCore.Qt.SortOrder.DescendingOrder:
+            idx = idx[::-1]
+        self.order = self.order[idx]
+        self.layoutChanged.emit()
+
+    def set_filter(self, text: str) -> None:
+        if self.layer is None:
+            return
+        self.beginResetModel()
+        frame = self.layer.frame
+        if not text:
+            self.order = np.arange(len(frame), dtype=np.int64)
+        else:
+            mask = np.zeros(len(frame), dtype=bool)
+            for c in self.columns:
+                col = frame[c]
+                if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
+                    mask |= col.astype("string").str.contains(text, regex=False, na=False).to_numpy()
+                else:
+                    mask |= col.astype("string").fillna("") .eq(text).to_numpy()
+            self.order = np.flatnonzero(mask)
+        self.endResetModel()
+
+
+class AttributeTable(QtWidgets.QWidget):
+    def __init__(self, layers: LayerList, catalogue=None, parent=None):
+        super().__init__(parent)
+        self.layers = layers
+        self.catalogue = catalogue
+        self.model = FrameModel(self)
+        self.view = QtWidgets.QTableView()
+        self.view.setModel(self.model)
+        self.view.setSortingEnabled(True)
+        self.view.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.verticalHeader().setDefaultSectionSize(22)
+        self.view.horizontalHeader().setDefaultSectionSize(110)
+        self.filter = QtWidgets.QLineEdit(placeholderText=self.tr("Filter rows…"))
+        self.filter.returnPressed.connect(lambda: self.model.set_filter(self.filter.text()))
+        self.label = QtWidgets.QLabel()
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.label, 1)
+        top.addWidget(self.filter, 1)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addLayout(top)
+        lay.addWidget(self.view)
+        self._syncing = False
+        self.view.selectionModel().selectionChanged.connect(self._table_selection_changed)
+        layers.selection_changed.connect(self._map_selection_changed)
+
+    def set_layer(self, layer: MapLayer | None) -> None:
+        self.model.set_layer(layer, self.catalogue)
+        self.label.setText("" if layer is None else f"{layer.name}: {len(layer.frame):,}")
+        if layer is not None:
+            self._map_selection_changed(layer, self.layers.selected(layer))
+
+    def selected_rows(self) -> np.ndarray:
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
+        return self.model.order[rows] if rows else np.zeros(0, dtype=np.int64)
+
+    def _table_selection_changed(self, *_):
+        if self._syncing or self.model.layer is None:
+            return
+        self._syncing = True
+        self.layers.select(self.model.layer, self.selected_rows())
+        self._syncing = False
+
+    def _map_selection_changed(self, layer, rows) -> None:
+        if self._syncing or layer is not self.model.layer:
+            return
+        self._syncing = True
+        sel = QtCore.QItemSelection()
+        pos = np.flatnonzero(np.isin(self.model.order, rows))
+        # contiguous ranges, so a large selection is a few ranges, not one item per row
+        if len(pos):
+            breaks = np.flatnonzero(np.diff(pos) != 1)
+            starts = np.r_[pos[0], pos[breaks + 1]]
+            ends = np.r_[pos[breaks], pos[-1]]
+            last = self.model.columnCount() - 1
+            for a, b in zip(starts, ends, strict=True):
+                sel.select(self.model.index(int(a), 0), self.model.index(int(b), last))
+        self.view.selectionModel().select(sel, QtCore.QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        if len(pos):
+            self.view.scrollTo(self.model.index(int(pos[0]), 0))
+        self._syncing = False

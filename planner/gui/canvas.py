@@ -1,0 +1,327 @@
+"""The map canvas: renders off the GUI thread, pans a cached image, zooms around the cursor.
+
+Every redraw runs in a worker thread (the renderer's numpy and Qt calls release the GIL) and
+is cancelled when the view changes again; while it runs, the last image is shown shifted and
+scaled to the new view, so panning and zooming never wait for a render."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import shapely
+from PyQt6 import QtCore, QtGui, QtWidgets
+from pyproj import Transformer
+
+from planner.gui.render import Renderer, View
+from planner.model import LayerList, MapLayer
+
+TOOLS = ("pan", "zoom_box", "identify", "select")
+
+
+class _Job:
+    def __init__(self, view: View):
+        self.view = view
+        self.cancelled = False
+
+
+class MapCanvas(QtWidgets.QWidget):
+    extentChanged = QtCore.pyqtSignal(object)
+    cursorMoved = QtCore.pyqtSignal(float, float)
+    renderFinished = QtCore.pyqtSignal(float)
+    identified = QtCore.pyqtSignal(object, object)        # layer, rows
+    _rendered = QtCore.pyqtSignal(object, object, float)  # job, image, seconds
+
+    def __init__(self, layers: LayerList, parent=None):
+        super().__init__(parent)
+        self.layers = layers
+        self.renderer = Renderer()
+        self.setMouseTracking(True)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+        self.setMinimumSize(200, 150)
+        self.setAcceptDrops(False)
+        self.center = (0.0, 0.0)
+        self.units_per_pixel = 1.0
+        self.tool = "pan"
+        self.active_layer: MapLayer | None = None
+        self._image: QtGui.QImage | None = None
+        self._image_view: View | None = None
+        self._job: _Job | None = None
+        self._lock = threading.Lock()
+        self._drag_start: QtCore.QPointF | None = None
+        self._drag_now: QtCore.QPointF | None = None
+        self._pan_origin: tuple[float, float] | None = None
+        self.last_render_ms = 0.0
+        self._timer = QtCore.QTimer(self, singleShot=True, interval=25)
+        self._timer.timeout.connect(self._start_render)
+        self._rendered.connect(self._on_rendered, QtCore.Qt.ConnectionType.QueuedConnection)
+        layers.inserted.connect(lambda *a: self.refresh())
+        layers.removed.connect(self._on_removed)
+        layers.moved.connect(lambda *a: self.refresh())
+        layers.changed.connect(self._on_changed)
+        layers.selection_changed.connect(lambda *a: self.refresh())
+        self.crs = None
+
+    # view ------------------------------------------------------------------------------
+    def view(self) -> View:
+        w, h = max(self.width(), 1), max(self.height(), 1)
+        cx, cy = self.center
+        s = self.units_per_pixel
+        return View(cx - s * w / 2, cy - s * h / 2, cx + s * w / 2, cy + s * h / 2, w, h)
+
+    def extent(self) -> tuple[float, float, float, float]:
+        v = self.view()
+        return (v.x0, v.y0, v.x1, v.y1)
+
+    def set_extent(self, extent) -> None:
+        x0, y0, x1, y1 = extent
+        if not np.all(np.isfinite([x0, y0, x1, y1])):
+            return
+        w, h = max(self.width(), 1), max(self.height(), 1)
+        self.center = ((x0 + x1) / 2, (y0 + y1) / 2)
+        self.units_per_pixel = max((x1 - x0) / w, (y1 - y0) / h, 1e-6)
+        self._view_changed()
+
+    def zoom_full(self) -> None:
+        ext = self.layers.extent()
+        if ext:
+            dx, dy = (ext[2] - ext[0]) * 0.03 + 1, (ext[3] - ext[1]) * 0.03 + 1
+            self.set_extent((ext[0] - dx, ext[1] - dy, ext[2] + dx, ext[3] + dy))
+
+    def zoom_to_layer(self, layer: MapLayer) -> None:
+        b = layer.bounds()
+        if b:
+            self.set_extent((b[0] - 10, b[1] - 10, b[2] + 10, b[3] + 10))
+
+    def zoom_to_selection(self) -> None:
+        boxes = []
+        for layer in self.layers:
+            rows = self.layers.selected(layer)
+            if len(rows):
+                boxes.append(shapely.total_bounds(layer.frame.geometry.values[rows]))
+        if boxes:
+            b = np.array(boxes)
+            pad = max(b[:, 2].max() - b[:, 0].min(), b[:, 3].max() - b[:, 1].min()) * 0.1 + 20
+            self.set_extent((b[:, 0].min() - pad, b[:, 1].min() - pad, b[:, 2].max() + pad, b[:, 3].max() + pad))
+
+    def zoom_by(self, factor: float, anchor: QtCore.QPointF | None = None) -> None:
+        v = self.view()
+        if anchor is None:
+            anchor = QtCore.QPointF(self.width() / 2, self.height() / 2)
+        mx, my = v.to_map(anchor.x(), anchor.y())
+        self.units_per_pixel /= factor
+        s = self.units_per_pixel
+        # keep the map point under the cursor where it is
+        self.center = (float(mx) - (anchor.x() - self.width() / 2) * s, float(my) + (anchor.y() - self.height() / 2) * s)
+        self._view_changed()
+
+    def pan_pixels(self, dx: float, dy: float) -> None:
+        s = self.units_per_pixel
+        self.center = (self.center[0] - dx * s, self.center[1] + dy * s)
+        self._view_changed()
+
+    def _view_changed(self) -> None:
+        self.update()
+        self.extentChanged.emit(self.extent())
+        self.refresh()
+
+    def scale_denominator(self) -> float:
+        return self.view().scale_denominator()
+
+    # rendering --------------------------------------------------------------------------
+    def refresh(self) -> None:
+        if self._job is not None:
+            self._job.cancelled = True  # the view changed: stop the running render
+        self._timer.start()
+
+    def _on_removed(self, _i, layer) -> None:
+        self.renderer.forget(layer)
+        self.refresh()
+
+    def _on_changed(self, layer) -> None:
+        self.renderer.forget(layer)
+        self.refresh()
+
+    def _start_render(self) -> None:
+        job = _Job(self.view())
+        self._job = job
+        layers = list(self.layers)
+        selection = dict(self.layers.selection)
+
+        def work():
+            t = time.perf_counter()
+            with self._lock:  # one render at a time; a cancelled one gives way quickly
+                if job.cancelled:
+                    return
+                image = self.renderer.render(layers, job.view, selection=selection,
+                                             cancelled=lambda: job.cancelled)
+            if image is not None and not job.cancelled:
+                self._rendered.emit(job, image, time.perf_counter() - t)
+
+        threading.Thread(target=work, daemon=True, name="map-render").start()
+
+    def _on_rendered(self, job: _Job, image: QtGui.QImage, seconds: float) -> None:
+        if job is not self._job:
+            return
+        self._image = image
+        self._image_view = job.view
+        self.last_render_ms = seconds * 1000
+        self._job = None
+        self.update()
+        self.renderFinished.emit(self.last_render_ms)
+
+    def is_rendering(self) -> bool:
+        return self._job is not None or self._timer.isActive()
+
+    def wait_rendered(self, timeout: float = 10.0) -> bool:
+        """Process events until the current render is shown (for tests and screenshots)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            QtWidgets.QApplication.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
+            if not self.is_rendering() and self._image is not None:
+                return True
+            time.sleep(0.005)
+        return False
+
+    def paintEvent(self, event) -> None:
+        p = QtGui.QPainter(self)
+        p.fillRect(self.rect(), QtGui.QColor("white"))
+        if self._image is not None and self._image_view is not None:
+            old, new = self._image_view, self.view()
+            # where the cached image's corners fall in the current view (pan and zoom preview)
+            ax, ay = new.to_pixels(old.x0, old.y1)
+            bx, by = new.to_pixels(old.x1, old.y0)
+            p.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, True)
+            p.drawImage(QtCore.QRectF(float(ax), float(ay), float(bx - ax), float(by - ay)), self._image)
+        if self._drag_start is not None and self._drag_now is not None and self.tool in ("zoom_box", "select"):
+            p.setPen(QtGui.QPen(QtGui.QColor("#1f77b4"), 1, QtCore.Qt.PenStyle.DashLine))
+            p.setBrush(QtGui.QColor(31, 119, 180, 40))
+            p.drawRect(QtCore.QRectF(self._drag_start, self._drag_now).normalized())
+        p.end()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.refresh()
+
+    # interaction --------------------------------------------------------------------------
+    def set_tool(self, tool: str) -> None:
+        assert tool in TOOLS
+        self.tool = tool
+        cursor = {"pan": QtCore.Qt.CursorShape.OpenHandCursor, "zoom_box": QtCore.Qt.CursorShape.CrossCursor,
+                  "identify": QtCore.Qt.CursorShape.WhatsThisCursor,
+                  "select": QtCore.Qt.CursorShape.ArrowCursor}[tool]
+        self.setCursor(cursor)
+
+    def wheelEvent(self, event) -> None:
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.zoom_by(1.25 ** steps, event.position())
+
+    def keyPressEvent(self, event) -> None:
+        k = event.key()
+        step_x, step_y = self.width() / 4, self.height() / 4
+        moves = {QtCore.Qt.Key.Key_Left: (step_x, 0), QtCore.Qt.Key.Key_Right: (-step_x, 0),
+                 QtCore.Qt.Key.Key_Up: (0, step_y), QtCore.Qt.Key.Key_Down: (0, -step_y)}
+        if k in moves:
+            self.pan_pixels(*moves[k])
+        elif k in (QtCore.Qt.Key.Key_Plus, QtCore.Qt.Key.Key_Equal):
+            self.zoom_by(1.5)
+        elif k == QtCore.Qt.Key.Key_Minus:
+            self.zoom_by(1 / 1.5)
+        else:
+            super().keyPressEvent(event)
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() != QtCore.Qt.MouseButton.LeftButton:
+            return
+        self._drag_start = event.position()
+        self._drag_now = event.position()
+        self._pan_origin = self.center
+
+    def mouseMoveEvent(self, event) -> None:
+        v = self.view()
+        x, y = v.to_map(event.position().x(), event.position().y())
+        self.cursorMoved.emit(float(x), float(y))
+        if self._drag_start is None:
+            return
+        self._drag_now = event.position()
+        if self.tool == "pan" and self._pan_origin is not None:
+            d = event.position() - self._drag_start
+            s = self.units_per_pixel
+            self.center = (self._pan_origin[0] - d.x() * s, self._pan_origin[1] + d.y() * s)
+            self.update()  # only the cached image moves while dragging
+        else:
+            self.update()
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._drag_start is None:
+            return
+        start, end = self._drag_start, event.position()
+        self._drag_start = self._drag_now = None
+        moved = (end - start).manhattanLength() > 4
+        if self.tool == "pan":
+            if moved:
+                self._view_changed()
+        elif self.tool == "zoom_box" and moved:
+            v = self.view()
+            x0, y0 = v.to_map(min(start.x(), end.x()), max(start.y(), end.y()))
+            x1, y1 = v.to_map(max(start.x(), end.x()), min(start.y(), end.y()))
+            self.set_extent((float(x0), float(y0), float(x1), float(y1)))
+        elif self.tool == "zoom_box":
+            self.zoom_by(2.0, end)
+        elif self.tool == "identify":
+            self.identify_at(end)
+        elif self.tool == "select":
+            if moved:
+                self.select_box(start, end)
+            else:
+                self.select_box(end - QtCore.QPointF(3, 3), end + QtCore.QPointF(3, 3))
+        self.update()
+
+    def _rows_in(self, layer: MapLayer, box) -> np.ndarray:
+        geoms = layer.frame.geometry.values
+        if len(geoms) == 0:
+            return np.zeros(0, dtype=np.int64)
+        prep = self.renderer.prepared(layer)
+        parts = prep.tree.query(box)
+        rows = np.unique(prep.part_feature[parts])
+        if len(rows):
+            rows = rows[shapely.intersects(geoms[rows], box)]
+        return rows
+
+    def identify_at(self, pos: QtCore.QPointF, tolerance_px: float = 3.0):
+        """The topmost visible layer's features under ``pos``; emits :attr:`identified`."""
+        v = self.view()
+        x, y = v.to_map(pos.x(), pos.y())
+        tol = tolerance_px * v.units_per_pixel
+        box = shapely.box(float(x) - tol, float(y) - tol, float(x) + tol, float(y) + tol)
+        scale = v.scale_denominator()
+        for layer in reversed(list(self.layers)):
+            if not layer.visible_at(scale):
+                continue
+            rows = self._rows_in(layer, box)
+            if len(rows):
+                self.identified.emit(layer, rows)
+                return layer, rows
+        self.identified.emit(None, np.zeros(0, dtype=np.int64))
+        return None, np.zeros(0, dtype=np.int64)
+
+    def select_box(self, a: QtCore.QPointF, b: QtCore.QPointF) -> np.ndarray:
+        layer = self.active_layer or (list(self.layers)[-1] if len(self.layers) else None)
+        if layer is None:
+            return np.zeros(0, dtype=np.int64)
+        v = self.view()
+        x0, y0 = v.to_map(min(a.x(), b.x()), max(a.y(), b.y()))
+        x1, y1 = v.to_map(max(a.x(), b.x()), min(a.y(), b.y()))
+        rows = self._rows_in(layer, shapely.box(float(x0), float(y0), float(x1), float(y1)))
+        self.layers.select(layer, rows)
+        return rows
+
+    def map_to_degrees(self, x: float, y: float) -> tuple[float, float] | None:
+        if self.crs is None:
+            return None
+        if getattr(self, "_to_deg", None) is None or self._to_deg[0] != self.crs:
+            self._to_deg = (self.crs, Transformer.from_crs(self.crs, 4490, always_xy=True))
+        lon, lat = self._to_deg[1].transform(x, y)
+        return float(lon), float(lat)

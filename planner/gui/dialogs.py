@@ -1,0 +1,58 @@
+"""Dialogs: the field mapping found for a new layer, which the planner can correct."""
+
+from __future__ import annotations
+
+from PyQt6 import QtWidgets
+
+
+class FieldMappingDialog(QtWidgets.QDialog):
+    def __init__(self, catalogue, role: str, columns: list[str], found: dict[str, str], parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Field mapping"))
+        self.catalogue = catalogue
+        self.columns = columns
+        self.role_box = QtWidgets.QComboBox()
+        for r, spec in catalogue.layers.items():
+            self.role_box.addItem(f"{spec.title} {spec.title_en}", r)
+        self.role_box.setCurrentIndex(list(catalogue.layers).index(role))
+        self.table = QtWidgets.QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels([self.tr("Field"), self.tr("Meaning"), self.tr("Column in the file")])
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.role_box.currentIndexChanged.connect(lambda: self._fill({}))
+        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
+                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QtWidgets.QVBoxLayout(self)
+        form = QtWidgets.QFormLayout()
+        form.addRow(self.tr("Layer role"), self.role_box)
+        lay.addLayout(form)
+        lay.addWidget(self.table)
+        lay.addWidget(buttons)
+        self.resize(640, 480)
+        self._fill(found)
+
+    def _fill(self, found: dict[str, str]) -> None:
+        from planner.io.loading import map_fields
+
+        spec = self.catalogue.layer(self.result_role())
+        found = found or map_fields(self.columns, spec)
+        self.table.setRowCount(len(spec.fields))
+        self.boxes = {}
+        for i, f in enumerate(spec.fields):
+            self.table.setItem(i, 0, QtWidgets.QTableWidgetItem(f.name))
+            self.table.setItem(i, 1, QtWidgets.QTableWidgetItem(f"{f.title} {f.title_en}"))
+            box = QtWidgets.QComboBox()
+            box.addItem(self.tr("(none)"), "")
+            for c in self.columns:
+                box.addItem(c, c)
+            if f.name in found:
+                box.setCurrentIndex(self.columns.index(found[f.name]) + 1)
+            self.table.setCellWidget(i, 2, box)
+            self.boxes[f.name] = box
+
+    def result_role(self) -> str:
+        return self.role_box.currentData()
+
+    def result_mapping(self) -> dict[str, str]:
+        return {name: box.currentData() for name, box in self.boxes.items() if box.currentData()}

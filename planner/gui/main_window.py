@@ -1,0 +1,526 @@
+"""The main window: map canvas, layer panel, attribute table, messages; project files."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+from PyQt6 import QtCore, QtGui, QtWidgets
+from pyproj import CRS
+
+from planner.catalogue import default_catalogue
+from planner.errors import InputError
+from planner.gui.attribute_table import AttributeTable
+from planner.gui.canvas import MapCanvas
+from planner.gui.layer_panel import LayerPanel
+from planner.model import LayerList, MapLayer, default_style
+from planner.projectfile import (
+    ProjectState,
+    autosave_path,
+    load_project_file,
+    recovery_available,
+    save_project,
+)
+
+ORG, APP = "RenewalPlanner", "RenewalPlanner"
+AUTOSAVE_MS = 120_000
+ROLE_TITLES = {"parcels": "地块 Parcels", "buildings": "建筑 Buildings", "facilities": "设施 Facilities",
+               "roads": "道路 Roads", "boundary": "研究范围 Study area"}
+DRAW_ORDER = ["boundary", "parcels", "buildings", "roads", "facilities"]
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    projectLoaded = QtCore.pyqtSignal()
+
+    def __init__(self, *, settings: QtCore.QSettings | None = None, ask: bool = True):
+        super().__init__()
+        self.settings = settings or QtCore.QSettings(ORG, APP)
+        self.ask = ask  # False in tests and --screenshot: no modal questions
+        self.catalogue = default_catalogue()
+        self.layers = LayerList()
+        self.state = ProjectState(layers=self.layers)
+        self.project_path: Path | None = None
+        self.dirty = False
+        self.setWindowTitle(self.tr("Renewal Planner"))
+        self.resize(1400, 900)
+        self.setAcceptDrops(True)
+
+        self.canvas = MapCanvas(self.layers, self)
+        self.setCentralWidget(self.canvas)
+        self.layer_panel = LayerPanel(self.layers)
+        self.table = AttributeTable(self.layers, self.catalogue)
+        self.messages = QtWidgets.QPlainTextEdit(readOnly=True)
+        self.flag_panel = QtWidgets.QLabel(self.tr("Run the checks to list flags and projects here."))
+        self.flag_panel.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.docks = {}
+        for key, title, widget, area in (
+            ("layers", self.tr("Layers"), self.layer_panel, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea),
+            ("flags", self.tr("Flags and projects"), self.flag_panel, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea),
+            ("table", self.tr("Attribute table"), self.table, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea),
+            ("messages", self.tr("Messages"), self.messages, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea),
+        ):
+            dock = QtWidgets.QDockWidget(title, self)
+            dock.setObjectName(f"dock_{key}")
+            dock.setWidget(widget)
+            self.addDockWidget(area, dock)
+            self.docks[key] = dock
+        self.tabifyDockWidget(self.docks["table"], self.docks["messages"])
+        self.docks["table"].raise_()
+
+        self._build_actions()
+        self._build_status()
+        self.layer_panel.activeLayerChanged.connect(self._active_layer_changed)
+        self.layer_panel.zoomToLayer.connect(self.canvas.zoom_to_layer)
+        self.canvas.identified.connect(self._identified)
+        self.canvas.cursorMoved.connect(self._cursor_moved)
+        self.canvas.extentChanged.connect(self._extent_changed)
+        self.canvas.renderFinished.connect(lambda ms: self.render_label.setText(self.tr("Render {0} ms").format(f"{ms:.0f}")))
+        for sig in (self.layers.inserted, self.layers.removed, self.layers.moved, self.layers.changed):
+            sig.connect(self._mark_dirty)
+        self.autosave_timer = QtCore.QTimer(self, interval=AUTOSAVE_MS)
+        self.autosave_timer.timeout.connect(self.autosave)
+        self.autosave_timer.start()
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+
+    # ui -------------------------------------------------------------------------------------
+    def _action(self, text, slot, shortcut=None, checkable=False, icon=None):
+        a = QtGui.QAction(text, self)
+        if shortcut:
+            a.setShortcut(QtGui.QKeySequence(shortcut))
+        a.setCheckable(checkable)
+        if icon is not None:
+            a.setIcon(self.style().standardIcon(icon))
+        a.triggered.connect(slot)
+        return a
+
+    def _build_actions(self) -> None:
+        sp = QtWidgets.QStyle.StandardPixmap
+        self.act_new = self._action(self.tr("&New Project"), self.new_project, "Ctrl+N", icon=sp.SP_FileIcon)
+        self.act_open = self._action(self.tr("&Open Project…"), self.open_dialog, "Ctrl+O", icon=sp.SP_DialogOpenButton)
+        self.act_save = self._action(self.tr("&Save Project"), self.save, "Ctrl+S", icon=sp.SP_DialogSaveButton)
+        self.act_save_as = self._action(self.tr("Save Project &As…"), self.save_as_dialog, "Ctrl+Shift+S")
+        self.act_add = self._action(self.tr("&Add Layer…"), self.add_layer_dialog, "Ctrl+L", icon=sp.SP_FileDialogNewFolder)
+        self.act_quit = self._action(self.tr("E&xit"), self.close, "Ctrl+Q")
+        self.act_full = self._action(self.tr("Zoom to &Full Extent"), self.canvas.zoom_full, "Ctrl+Shift+F")
+        self.act_zoom_layer = self._action(self.tr("Zoom to &Layer"), self._zoom_to_active)
+        self.act_zoom_sel = self._action(self.tr("Zoom to &Selection"), self.canvas.zoom_to_selection)
+        self.act_select_expr = self._action(self.tr("Select by &Expression…"), self.select_by_expression_dialog)
+        self.act_clear_sel = self._action(self.tr("&Clear Selection"), self.clear_selection)
+        self.act_remove = self._action(self.tr("&Remove Layer"), self.remove_active_layer)
+        self.act_lang_zh = self._action("中文", lambda: self.set_language("zh_CN"), checkable=True)
+        self.act_lang_en = self._action("English", lambda: self.set_language("en"), checkable=True)
+        lang = self.settings.value("language", "zh_CN")
+        (self.act_lang_zh if lang == "zh_CN" else self.act_lang_en).setChecked(True)
+        tools = QtGui.QActionGroup(self)
+        self.tool_actions = {}
+        for key, text, icon in (("pan", self.tr("Pan"), sp.SP_ArrowUp), ("zoom_box", self.tr("Zoom Box"), sp.SP_FileDialogContentsView),
+                                ("identify", self.tr("Identify"), sp.SP_MessageBoxInformation),
+                                ("select", self.tr("Select"), sp.SP_DialogApplyButton)):
+            a = self._action(text, lambda _=False, k=key: self.canvas.set_tool(k), checkable=True, icon=icon)
+            tools.addAction(a)
+            self.tool_actions[key] = a
+        self.tool_actions["pan"].setChecked(True)
+
+        mb = self.menuBar()
+        m = mb.addMenu(self.tr("&File"))
+        for a in (self.act_new, self.act_open, self.act_save, self.act_save_as):
+            m.addAction(a)
+        self.recent_menu = m.addMenu(self.tr("Recent Projects"))
+        m.addSeparator()
+        m.addAction(self.act_add)
+        m.addAction(self.act_remove)
+        m.addSeparator()
+        m.addAction(self.act_quit)
+        v = mb.addMenu(self.tr("&View"))
+        for a in (self.act_full, self.act_zoom_layer, self.act_zoom_sel):
+            v.addAction(a)
+        v.addSeparator()
+        for dock in self.docks.values():
+            v.addAction(dock.toggleViewAction())
+        t = mb.addMenu(self.tr("&Tools"))
+        for a in self.tool_actions.values():
+            t.addAction(a)
+        t.addSeparator()
+        t.addAction(self.act_select_expr)
+        t.addAction(self.act_clear_sel)
+        s = mb.addMenu(self.tr("&Settings"))
+        lm = s.addMenu(self.tr("Language"))
+        lm.addAction(self.act_lang_zh)
+        lm.addAction(self.act_lang_en)
+        tb = self.addToolBar(self.tr("Main"))
+        tb.setObjectName("toolbar_main")
+        for a in (self.act_open, self.act_save, self.act_add):
+            tb.addAction(a)
+        tb.addSeparator()
+        for a in self.tool_actions.values():
+            tb.addAction(a)
+        tb.addAction(self.act_full)
+        self._refresh_recent()
+
+    def _build_status(self) -> None:
+        sb = self.statusBar()
+        self.coord_label = QtWidgets.QLabel()
+        self.deg_label = QtWidgets.QLabel()
+        self.scale_label = QtWidgets.QLabel()
+        self.crs_label = QtWidgets.QLabel()
+        self.render_label = QtWidgets.QLabel()
+        for w in (self.coord_label, self.deg_label, self.scale_label, self.crs_label, self.render_label):
+            sb.addPermanentWidget(w)
+
+    # status -------------------------------------------------------------------------------
+    def _cursor_moved(self, x: float, y: float) -> None:
+        self.coord_label.setText(f"X {x:,.1f}  Y {y:,.1f}")
+        deg = self.canvas.map_to_degrees(x, y)
+        if deg:
+            self.deg_label.setText(f"CGCS2000 {deg[0]:.6f}°E {deg[1]:.6f}°N")
+
+    def _extent_changed(self, _extent) -> None:
+        self.scale_label.setText(self.tr("Scale 1:{0}").format(f"{self.canvas.scale_denominator():,.0f}"))
+
+    def log(self, text: str) -> None:
+        self.messages.appendPlainText(f"[{time.strftime('%H:%M:%S')}] {text}")
+
+    def error(self, exc: Exception, title: str | None = None) -> None:
+        text = exc.message() if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
+        self.log(text)
+        if not isinstance(exc, InputError):
+            self.log(traceback.format_exc())
+        if self.ask:
+            QtWidgets.QMessageBox.warning(self, title or self.tr("Problem"), text)
+        self.last_error = text
+
+    # layers -------------------------------------------------------------------------------
+    def _active_layer_changed(self, layer) -> None:
+        self.canvas.active_layer = layer
+        self.table.set_layer(layer)
+
+    def _zoom_to_active(self) -> None:
+        layer = self.layer_panel.current_layer()
+        if layer is not None:
+            self.canvas.zoom_to_layer(layer)
+
+    def _identified(self, layer, rows) -> None:
+        if layer is None or len(rows) == 0:
+            self.statusBar().showMessage(self.tr("Nothing here"), 3000)
+            return
+        row = layer.frame.iloc[int(rows[0])]
+        lines = [f"{layer.name} #{int(rows[0]) + 1}"]
+        for c in layer.frame.columns:
+            if c != layer.frame.geometry.name:
+                lines.append(f"  {c}: {row[c]}")
+        self.log("\n".join(lines))
+        self.identify_result = (layer, rows)
+        self.layer_panel.set_current(layer)
+        self.layers.select(layer, rows[:1])
+        self.docks["messages"].raise_()
+
+    def _mark_dirty(self, *args) -> None:
+        self.dirty = True
+
+    def add_map_layer(self, layer: MapLayer, *, zoom: bool = False) -> None:
+        self.layers.append(layer)
+        self.layer_panel.set_current(layer)
+        if zoom or len(self.layers) == 1:
+            self.canvas.zoom_full()
+
+    def remove_active_layer(self) -> None:
+        layer = self.layer_panel.current_layer()
+        if layer is not None:
+            self.layers.remove(layer)
+
+    def clear_selection(self) -> None:
+        for layer in self.layers:
+            self.layers.select(layer, np.zeros(0, dtype=np.int64))
+
+    def select_by_expression(self, layer: MapLayer, text: str) -> np.ndarray:
+        from planner.expressions import evaluate
+
+        rows = np.flatnonzero(evaluate(layer.frame, text))
+        self.layers.select(layer, rows)
+        self.log(self.tr("{0}: {1} features selected by {2}").format(layer.name, len(rows), text))
+        return rows
+
+    def select_by_expression_dialog(self) -> None:
+        layer = self.layer_panel.current_layer()
+        if layer is None:
+            return
+        text, ok = QtWidgets.QInputDialog.getText(
+            self, self.tr("Select by expression"),
+            self.tr("Expression, e.g. floors >= 4 and use = 'residential'\nFields: {0}").format(
+                ", ".join(c for c in layer.frame.columns if c != "geometry")[:300]))
+        if ok and text.strip():
+            try:
+                self.select_by_expression(layer, text)
+            except InputError as exc:
+                self.error(exc)
+
+    # loading ------------------------------------------------------------------------------
+    def load_run_config(self, path: Path) -> None:
+        """Open a project TOML (like the sample project): read and harmonise its inputs."""
+        from planner.feedback import Feedback
+        from planner.pipeline import load_inputs
+        from planner.project import load_project
+
+        cfg = load_project(path)
+        fb = Feedback()
+        ws = load_inputs(cfg, fb)
+        for w in fb.warnings:
+            self.log(w)
+        for e in ws.errors:
+            self.log(e)
+        self.layers_clear()
+        self.state.crs = ws.working_crs.to_string()
+        self.canvas.crs = ws.working_crs
+        self.state.name = cfg.name
+        self.state.as_of = cfg.as_of.isoformat()
+        self.state.params = dict(cfg.params)
+        self.state.extra["source_toml"] = str(Path(path).resolve())
+        for role in DRAW_ORDER:
+            loaded = ws.layers.get(role)
+            if loaded is None:
+                continue
+            kind = {"parcels": "polygon", "buildings": "polygon", "boundary": "polygon", "roads": "line"}.get(role, "point")
+            layer = MapLayer(ROLE_TITLES.get(role, role), loaded.frame, role=role,
+                             style=default_style(self.catalogue, role, kind), source=str(loaded.report.path),
+                             mapping=loaded.report.field_mapping)
+            if role == "buildings" and "compound" in loaded.frame.columns:
+                layer.label_field = "compound"
+            if role == "roads" and "name" in loaded.frame.columns:
+                layer.label_field = "name"
+            self.layers.append(layer)
+        self.crs_label.setText(ws.working_crs.to_string())
+        self.log(self.tr("Loaded {0} layers from {1}; working CRS {2}").format(len(self.layers), path, ws.working_crs.to_string()))
+        self.canvas.zoom_full()
+
+    def layers_clear(self) -> None:
+        for layer in list(self.layers):
+            self.layers.remove(layer)
+
+    def open_path(self, path: str | Path) -> bool:
+        path = Path(path)
+        try:
+            if path.suffix.lower() == ".toml":
+                self.load_run_config(path)
+                self.project_path = None
+            else:
+                source = path
+                if recovery_available(path) and self._ask_recover(path):
+                    source = autosave_path(path)
+                state = load_project_file(source)
+                self.layers_clear()
+                self.state.crs, self.state.name, self.state.params = state.crs, state.name, state.params
+                self.state.as_of, self.state.extra = state.as_of, state.extra
+                self.canvas.crs = CRS.from_user_input(state.crs) if state.crs else None
+                for layer in state.layers:
+                    self.layers.append(layer)
+                self.crs_label.setText(state.crs or "")
+                if state.view:
+                    self.canvas.set_extent(state.view)
+                else:
+                    self.canvas.zoom_full()
+                self.project_path = path
+                self.log(self.tr("Opened project {0}").format(path) + (" (autosave)" if source != path else ""))
+            self.dirty = False
+            self._add_recent(path)
+            self._update_title()
+            self.projectLoaded.emit()
+            return True
+        except InputError as exc:
+            self.error(exc, self.tr("Cannot open"))
+            return False
+
+    def _ask_recover(self, path: Path) -> bool:
+        if not self.ask:
+            return bool(self.settings.value("recover_without_asking", False, type=bool))
+        answer = QtWidgets.QMessageBox.question(
+            self, self.tr("Recover"), self.tr("An autosave newer than {0} exists. Open the autosave?").format(path.name))
+        return answer == QtWidgets.QMessageBox.StandardButton.Yes
+
+    def add_layer_file(self, path: str, role: str | None = None, mapping: dict | None = None) -> MapLayer | None:
+        """Add a file as a layer with the engine's readers, CRS handling and field mapping."""
+        from planner.io.loading import harmonise, map_fields
+        from planner.io.readers import read_vector
+        from planner.io.sources import parse_source
+        from planner.pipeline import choose_working_crs
+        from planner.project import InputConfig, RunConfig
+
+        try:
+            source = parse_source(path)
+            raw = read_vector(source, role=role)
+            columns = [c for c in raw.frame.columns if c != raw.frame.geometry.name]
+            if role is None:
+                role = max(self.catalogue.layers, key=lambda r: len(map_fields(columns, self.catalogue.layers[r])))
+            if mapping is None and self.ask:
+                from planner.gui.dialogs import FieldMappingDialog
+
+                found = map_fields(columns, self.catalogue.layer(role))
+                dialog = FieldMappingDialog(self.catalogue, role, columns, found, self)
+                if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+                    return None
+                role, mapping = dialog.result_role(), dialog.result_mapping()
+            if self.state.crs:
+                working = CRS.from_user_input(self.state.crs)
+            else:
+                cfg = RunConfig(inputs={role: InputConfig(role, str(path))})
+                working, _ = choose_working_crs({role: raw}, cfg)
+                self.state.crs = working.to_string()
+                self.canvas.crs = working
+                self.crs_label.setText(self.state.crs)
+            loaded = harmonise(raw, role, self.catalogue, working, user_mapping=mapping or {})
+            for w in loaded.report.warnings:
+                self.log(w)
+            kind = {"parcels": "polygon", "buildings": "polygon", "boundary": "polygon", "roads": "line"}.get(role, "point")
+            layer = MapLayer(f"{Path(source.path).stem}", loaded.frame, role=role,
+                             style=default_style(self.catalogue, role, kind), source=source.label(),
+                             mapping=loaded.report.field_mapping)
+            self.add_map_layer(layer, zoom=len(self.layers) == 0)
+            self.log(self.tr("Added {0} ({1} features) as {2}").format(layer.name, len(layer.frame), role))
+            return layer
+        except InputError as exc:
+            self.error(exc, self.tr("Cannot add layer"))
+            return None
+
+    def add_layer_dialog(self) -> None:
+        files, _ = QtWidgets.QFileDialog.getOpenFileNames(
+            self, self.tr("Add layer"), str(self.settings.value("last_dir", "")),
+            self.tr("GIS data (*.gpkg *.shp *.zip *.geojson *.json *.csv *.xlsx *.osm *.pbf);;All files (*)"))
+        for f in files:
+            self.settings.setValue("last_dir", str(Path(f).parent))
+            self.add_layer_file(f)
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        for url in event.mimeData().urls():
+            path = url.toLocalFile()
+            if path.lower().endswith((".toml",)) or (path.lower().endswith(".gpkg") and self._is_project(path)):
+                self.open_path(path)
+            else:
+                self.add_layer_file(path)
+
+    @staticmethod
+    def _is_project(path: str) -> bool:
+        import sqlite3
+
+        try:
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+                return con.execute("SELECT 1 FROM sqlite_master WHERE name='rp_project'").fetchone() is not None
+        except sqlite3.Error:
+            return False
+
+    # saving -------------------------------------------------------------------------------
+    def _sync_state(self) -> None:
+        self.state.view = self.canvas.extent() if len(self.layers) else None
+
+    def save_to(self, path: str | Path) -> bool:
+        path = Path(path)
+        if path.suffix.lower() != ".gpkg":
+            path = path.with_suffix(".gpkg")
+        self._sync_state()
+        try:
+            save_project(self.state, path)
+        except InputError as exc:
+            self.error(exc, self.tr("Cannot save"))
+            return False
+        auto = autosave_path(path)
+        if auto.exists():
+            auto.unlink()
+        self.project_path = path
+        self.dirty = False
+        self._add_recent(path)
+        self._update_title()
+        self.log(self.tr("Saved {0}").format(path))
+        return True
+
+    def save(self) -> bool:
+        if self.project_path is None:
+            return self.save_as_dialog()
+        return self.save_to(self.project_path)
+
+    def save_as_dialog(self) -> bool:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, self.tr("Save project"), str(self.settings.value("last_dir", "")),
+                                                        self.tr("Renewal Planner project (*.gpkg)"))
+        return bool(path) and self.save_to(path)
+
+    def autosave(self) -> Path | None:
+        if not self.dirty or self.project_path is None or len(self.layers) == 0:
+            return None
+        self._sync_state()
+        target = autosave_path(self.project_path)
+        try:
+            save_project(self.state, target)
+            self.log(self.tr("Autosaved to {0}").format(target))
+            return target
+        except InputError as exc:
+            self.log(exc.message())
+            return None
+
+    def new_project(self) -> None:
+        if not self._maybe_save():
+            return
+        self.layers_clear()
+        self.state = ProjectState(layers=self.layers)
+        self.project_path = None
+        self.canvas.crs = None
+        self.dirty = False
+        self._update_title()
+
+    def open_dialog(self) -> None:
+        if not self._maybe_save():
+            return
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, self.tr("Open project"), str(self.settings.value("last_dir", "")),
+            self.tr("Projects (*.gpkg *.toml);;All files (*)"))
+        if path:
+            self.open_path(path)
+
+    def _maybe_save(self) -> bool:
+        if not self.dirty or not self.ask or len(self.layers) == 0:
+            return True
+        answer = QtWidgets.QMessageBox.question(
+            self, self.tr("Unsaved changes"), self.tr("Save the changes to the project first?"),
+            QtWidgets.QMessageBox.StandardButton.Save | QtWidgets.QMessageBox.StandardButton.Discard
+            | QtWidgets.QMessageBox.StandardButton.Cancel)
+        if answer == QtWidgets.QMessageBox.StandardButton.Cancel:
+            return False
+        if answer == QtWidgets.QMessageBox.StandardButton.Save:
+            return self.save()
+        return True
+
+    def _update_title(self) -> None:
+        name = self.project_path.name if self.project_path else self.state.name
+        self.setWindowTitle(f"{name} — " + self.tr("Renewal Planner"))
+
+    def _add_recent(self, path: Path) -> None:
+        recent = [p for p in (self.settings.value("recent", []) or []) if p != str(path)]
+        recent.insert(0, str(path))
+        self.settings.setValue("recent", recent[:8])
+        self._refresh_recent()
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        for p in self.settings.value("recent", []) or []:
+            self.recent_menu.addAction(p, lambda _=False, p=p: self.open_path(p))
+
+    def set_language(self, lang: str) -> None:
+        self.settings.setValue("language", lang)
+        self.act_lang_zh.setChecked(lang == "zh_CN")
+        self.act_lang_en.setChecked(lang == "en")
+        self.log(self.tr("The language changes at the next start."))
+
+    def closeEvent(self, event) -> None:
+        if not self._maybe_save():
+            event.ignore()
+            return
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        super().closeEvent(event)
