@@ -11,8 +11,8 @@ import time
 
 import numpy as np
 import shapely
-from PyQt6 import QtCore, QtGui, QtWidgets
 from pyproj import Transformer
+from PyQt6 import QtCore, QtGui, QtWidgets
 
 from planner.gui.render import Renderer, View
 from planner.model import LayerList, MapLayer

@@ -7,8 +7,8 @@ import traceback
 from pathlib import Path
 
 import numpy as np
-from PyQt6 import QtCore, QtGui, QtWidgets
 from pyproj import CRS
+from PyQt6 import QtCore, QtGui, QtWidgets
 
 from planner.catalogue import default_catalogue
 from planner.errors import InputError
