@@ -169,7 +169,7 @@ def cmd_analyses(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from planner.render.cli import render_command
+    from planner.gui.render_cli import render_command
 
     return render_command(args)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
+import shapely
 from psygnal import Signal
 
 _ids = itertools.count(1)
@@ -32,12 +33,14 @@ class MapLayer:
 
     @property
     def geometry_kind(self) -> str:
-        types = set(self.frame.geometry.geom_type.dropna().unique()) if len(self.frame) else set()
-        if types & {"Polygon", "MultiPolygon"}:
-            return "polygon"
-        if types & {"LineString", "MultiLineString"}:
-            return "line"
-        return "point"
+        """polygon, line or point (cached per frame: the type scan holds the GIL)."""
+        cached = getattr(self, "_kind", None)
+        if cached is not None and cached[0] is self.frame:
+            return cached[1]
+        ids = set(np.unique(shapely.get_type_id(self.frame.geometry.values)).tolist()) if len(self.frame) else set()
+        kind = "polygon" if ids & {3, 6} else "line" if ids & {1, 2, 5} else "point"
+        self._kind = (self.frame, kind)
+        return kind
 
     def bounds(self) -> tuple[float, float, float, float] | None:
         if len(self.frame) == 0:

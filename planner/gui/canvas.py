@@ -6,6 +6,7 @@ scaled to the new view, so panning and zooming never wait for a render."""
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 
@@ -144,6 +145,10 @@ class MapCanvas(QtWidgets.QWidget):
         self.refresh()
 
     def _start_render(self) -> None:
+        # The objects alive now (layers, geometries) need no cycle collection; without this a
+        # full collection over millions of objects, triggered by the worker's allocations,
+        # would hold the GIL for tens of milliseconds and stall the window.
+        gc.freeze()
         job = _Job(self.view())
         self._job = job
         layers = list(self.layers)
@@ -284,7 +289,7 @@ class MapCanvas(QtWidgets.QWidget):
         if len(geoms) == 0:
             return np.zeros(0, dtype=np.int64)
         prep = self.renderer.prepared(layer)
-        parts = prep.tree.query(box)
+        parts = prep.query(*shapely.bounds(box))
         rows = np.unique(prep.part_feature[parts])
         if len(rows):
             rows = rows[shapely.intersects(geoms[rows], box)]

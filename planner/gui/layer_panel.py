@@ -57,10 +57,12 @@ class LayerPanel(QtWidgets.QWidget):
         lay.addWidget(self.tree)
         lay.addLayout(buttons)
         self._updating = False
-        layers.inserted.connect(lambda *a: self.rebuild())
-        layers.removed.connect(lambda *a: self.rebuild())
-        layers.moved.connect(lambda *a: self.rebuild())
-        layers.changed.connect(lambda *a: self.rebuild())
+        # Rebuilt after the event that caused it: rebuilding inside an item's own signal would
+        # delete the item while Qt still uses it.
+        self._rebuild_timer = QtCore.QTimer(self, singleShot=True, interval=0)
+        self._rebuild_timer.timeout.connect(self.rebuild)
+        for sig in (layers.inserted, layers.removed, layers.moved, layers.changed):
+            sig.connect(lambda *a: self._rebuild_timer.start())
         self.rebuild()
 
     def rebuild(self) -> None:
@@ -145,4 +147,5 @@ class LayerPanel(QtWidgets.QWidget):
         j = min(max(i + direction, 0), len(self.layers) - 1)
         if i != j:
             self.layers.move(i, j)
+            self.rebuild()
             self.set_current(layer)

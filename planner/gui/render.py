@@ -57,21 +57,79 @@ def _morton(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return spread(x) | (spread(y) << np.uint64(1))
 
 
+class GridIndex:
+    """A bounding-box index in numpy (no geometry objects, so building it never holds the GIL
+    long): parts are bucketed by the cell of their lower-left corner; parts larger than a cell
+    are kept aside and tested directly."""
+
+    N = 256
+
+    def __init__(self, bounds: np.ndarray):
+        self.bounds = bounds
+        if len(bounds) == 0:
+            self.size = 1.0
+            self.origin = (0.0, 0.0)
+            self.sorted_parts = np.zeros(0, dtype=np.int64)
+            self.cell_start = np.zeros(self.N * self.N + 1, dtype=np.int64)
+            self.big = np.zeros(0, dtype=np.int64)
+            return
+        x0, y0 = bounds[:, 0].min(), bounds[:, 1].min()
+        span = max(bounds[:, 2].max() - x0, bounds[:, 3].max() - y0, 1e-9)
+        self.size = span / self.N * 1.0000001
+        self.origin = (x0, y0)
+        w = bounds[:, 2] - bounds[:, 0]
+        h = bounds[:, 3] - bounds[:, 1]
+        big = (w > self.size) | (h > self.size)
+        self.big = np.flatnonzero(big)
+        small = np.flatnonzero(~big)
+        cx = np.clip(((bounds[small, 0] - x0) / self.size).astype(np.int64), 0, self.N - 1)
+        cy = np.clip(((bounds[small, 1] - y0) / self.size).astype(np.int64), 0, self.N - 1)
+        cell = cy * self.N + cx
+        order = np.argsort(cell, kind="stable")
+        self.sorted_parts = small[order]
+        self.cell_start = np.searchsorted(cell[order], np.arange(self.N * self.N + 1))
+
+    def query(self, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+        b = self.bounds
+        if len(b) == 0:
+            return np.zeros(0, dtype=np.int64)
+        ox, oy = self.origin
+        # a small part starts at most one cell before the window
+        cx0 = int(np.clip(np.floor((x0 - self.size - ox) / self.size), 0, self.N - 1))
+        cx1 = int(np.clip(np.floor((x1 - ox) / self.size), -1, self.N - 1))
+        cy0 = int(np.clip(np.floor((y0 - self.size - oy) / self.size), 0, self.N - 1))
+        cy1 = int(np.clip(np.floor((y1 - oy) / self.size), -1, self.N - 1))
+        parts = [self.big]
+        if cx1 >= cx0 and cy1 >= cy0:
+            rows = np.arange(cy0, cy1 + 1) * self.N
+            starts = self.cell_start[rows + cx0]
+            ends = self.cell_start[rows + cx1 + 1]
+            n = ends - starts
+            idx = np.repeat(starts - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(n.sum())
+            parts.append(self.sorted_parts[idx])
+        cand = np.concatenate(parts)
+        cb = b[cand]
+        hit = (cb[:, 2] >= x0) & (cb[:, 0] <= x1) & (cb[:, 3] >= y0) & (cb[:, 1] <= y1)
+        return np.sort(cand[hit])
+
+
 @dataclass
 class Prepared:
     kind: str                 # polygon | line | point
     xy: np.ndarray            # (n, 2) vertices, all rings / parts in draw order
     ring_start: np.ndarray    # (r + 1,) offsets into xy
-    ring_part: np.ndarray     # (r,) part of each ring
     part_rings: np.ndarray    # (p + 1,) offsets into rings
     part_feature: np.ndarray  # (p,) row of the layer's frame
     part_bounds: np.ndarray   # (p, 4)
     part_area: np.ndarray     # (p,)
     part_perimeter: np.ndarray
-    tree: shapely.STRtree
+    index: GridIndex
     colour_index: np.ndarray  # (p,) index into colours
     colours: list[str]
     widths: list[float]
+
+    def query(self, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+        return self.index.query(x0, y0, x1, y1)
 
 
 def _style_colours(layer: MapLayer, part_feature: np.ndarray) -> tuple[np.ndarray, list[str], list[float]]:
@@ -84,48 +142,95 @@ def _style_colours(layer: MapLayer, part_feature: np.ndarray) -> tuple[np.ndarra
     field = style.get("field")
     if style.get("kind") == "categorised" and field in layer.frame.columns and cats:
         keys = list(cats)
-        values = layer.frame[field].astype("string").fillna("").to_numpy()[part_feature]
-        idx = pd.Index(keys).get_indexer(values)
+        codes, uniques = pd.factorize(layer.frame[field])
+        lookup = pd.Index(keys).get_indexer(pd.Index(uniques).astype(str))
+        lookup = np.r_[np.where(lookup < 0, len(keys), lookup), len(keys)]
+        idx = lookup[codes[part_feature]]
         colours = [cats[k].get("colour", base) for k in keys] + [style.get("default_fill", base)]
         widths = [float(cats[k].get("width", base_width)) for k in keys] + [base_width]
-        idx = np.where(idx < 0, len(keys), idx)
         return idx.astype(np.int64), colours, widths
     return np.zeros(len(part_feature), dtype=np.int64), [base], [base_width]
 
 
+def _ring_areas(xy: np.ndarray, ring_start: np.ndarray) -> np.ndarray:
+    """Signed shoelace area of each ring (closed rings)."""
+    if len(xy) < 2:
+        return np.zeros(len(ring_start) - 1)
+    x, y = xy[:, 0], xy[:, 1]
+    x0, y0 = x - x.mean(), y - y.mean()  # better precision far from the origin
+    cross = x0[:-1] * y0[1:] - x0[1:] * y0[:-1]
+    cross = np.r_[cross, 0.0]
+    last = ring_start[1:] - 1
+    cross[last] = 0.0  # no segment from one ring's end to the next ring's start
+    return np.add.reduceat(cross, ring_start[:-1]) / 2 if len(ring_start) > 1 else np.zeros(0)
+
+
+CHUNK_GEOMS = 8_000
+
+
 def prepare(layer: MapLayer) -> Prepared:
+    """Flatten a layer for drawing. Geometry objects are only touched in chunks of 8,000 (the
+    calls that create them hold the GIL), and the thread yields between chunks, so preparing a
+    million buildings off the GUI thread never freezes the window."""
     geoms = np.asarray(layer.frame.geometry.values)
     kind = layer.geometry_kind
-    parts, feature = shapely.get_parts(geoms, return_index=True)
-    if kind == "polygon":
-        keep = shapely.get_type_id(parts) == 3
-        parts, feature = parts[keep], feature[keep]
-        parts = shapely.orient_polygons(parts)  # exterior counter-clockwise, holes clockwise
-    elif kind == "line":
-        keep = shapely.get_type_id(parts) == 1
-        parts, feature = parts[keep], feature[keep]
-    else:
-        parts = shapely.point_on_surface(parts) if len(parts) and (shapely.get_type_id(parts) != 0).any() else parts
-    bounds = shapely.bounds(parts) if len(parts) else np.zeros((0, 4))
-    if len(parts):
+    xys, ring_counts, part_nrings, features, bounds, areas, lengths = [], [], [], [], [], [], []
+    for a in range(0, len(geoms), CHUNK_GEOMS):
+        chunk = geoms[a:a + CHUNK_GEOMS]
+        parts, feature = shapely.get_parts(chunk, return_index=True)
+        tid = shapely.get_type_id(parts)
+        keep = tid == {"polygon": 3, "line": 1}.get(kind, 0)
+        if kind == "point" and not keep.all():
+            parts = np.where(keep, parts, shapely.point_on_surface(parts))
+            keep = np.ones(len(parts), dtype=bool)
+        parts, feature = parts[keep], feature[keep] + a
+        if kind == "polygon":
+            rings, ring_part = shapely.get_rings(parts, return_index=True)
+        else:
+            rings, ring_part = parts, np.arange(len(parts))
+        xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+        xys.append(xy)
+        ring_counts.append(np.bincount(ring_of, minlength=len(rings)))
+        part_nrings.append(np.bincount(ring_part, minlength=len(parts)))
+        features.append(feature)
+        bounds.append(shapely.bounds(parts).reshape(-1, 4))
+        areas.append(shapely.area(parts) if kind == "polygon" else np.zeros(len(parts)))
+        lengths.append(shapely.length(parts) if kind != "point" else np.zeros(len(parts)))
+        time.sleep(0)  # let the GUI thread run between chunks
+    cat = (lambda arrs, shape=(0,): np.concatenate(arrs) if arrs else np.zeros(shape))  # noqa: E731
+    xy = cat(xys, (0, 2)).reshape(-1, 2)
+    ring_start = np.r_[0, np.cumsum(cat(ring_counts).astype(np.int64))]
+    part_rings = np.r_[0, np.cumsum(cat(part_nrings).astype(np.int64))]
+    feature = cat(features).astype(np.int64)
+    bounds = cat(bounds, (0, 4)).reshape(-1, 4)
+    area, length = cat(areas), cat(lengths)
+    if kind == "polygon" and len(xy):
+        # Winding fill needs exteriors and holes in opposite directions: make exteriors
+        # counter-clockwise and holes clockwise, reversing rings in numpy.
+        signed = _ring_areas(xy, ring_start)
+        is_exterior = np.zeros(len(signed), dtype=bool)
+        is_exterior[part_rings[:-1]] = True
+        flip = np.flatnonzero((signed < 0) == is_exterior)
+        if len(flip):
+            s0, s1 = ring_start[flip], ring_start[flip + 1]
+            n = s1 - s0
+            idx = np.repeat(s0 - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(n.sum())
+            rev = np.repeat(s0 + s1 - 1, n) - idx
+            xy[idx] = xy[rev]
+    if len(feature):  # neighbours drawn together: order parts along a Morton curve
         cx, cy = (bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2
         span = max(np.ptp(cx), np.ptp(cy), 1e-9)
-        code = _morton((cx - cx.min()) / span * 65535, (cy - cy.min()) / span * 65535)
-        order = np.argsort(code, kind="stable")
-        parts, feature, bounds = parts[order], feature[order], bounds[order]
-    if kind == "polygon":
-        rings, ring_part = shapely.get_rings(parts, return_index=True)
-    else:
-        rings, ring_part = parts, np.arange(len(parts))
-    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
-    counts = np.bincount(ring_of, minlength=len(rings))
-    ring_start = np.r_[0, np.cumsum(counts)]
-    part_rings = np.r_[0, np.cumsum(np.bincount(ring_part, minlength=len(parts)))]
+        order = np.argsort(_morton((cx - cx.min()) / span * 65535, (cy - cy.min()) / span * 65535), kind="stable")
+        nr = np.diff(part_rings)[order]
+        rings = np.repeat(part_rings[:-1][order] - np.r_[0, np.cumsum(nr)[:-1]], nr) + np.arange(nr.sum())
+        nv = np.diff(ring_start)[rings]
+        vidx = np.repeat(ring_start[:-1][rings] - np.r_[0, np.cumsum(nv)[:-1]], nv) + np.arange(nv.sum())
+        xy = xy[vidx]
+        ring_start = np.r_[0, np.cumsum(nv)]
+        part_rings = np.r_[0, np.cumsum(nr)]
+        feature, bounds, area, length = feature[order], bounds[order], area[order], length[order]
     colour_index, colours, widths = _style_colours(layer, feature)
-    return Prepared(kind, xy, ring_start, ring_part, part_rings, feature, bounds,
-                    shapely.area(parts) if kind == "polygon" else np.zeros(len(parts)),
-                    shapely.length(parts) if kind != "point" else np.zeros(len(parts)),
-                    shapely.STRtree(shapely.box(*bounds.T)) if len(parts) else shapely.STRtree([]),
+    return Prepared(kind, xy, ring_start, part_rings, feature, bounds, area, length, GridIndex(bounds),
                     colour_index, colours, widths)
 
 
@@ -229,7 +334,7 @@ class Renderer:
     def _visible_parts(self, prep: Prepared, view: View) -> np.ndarray:
         if len(prep.part_feature) == 0:
             return np.zeros(0, dtype=np.int64)
-        return np.sort(prep.tree.query(shapely.box(view.x0, view.y0, view.x1, view.y1)))
+        return prep.query(view.x0, view.y0, view.x1, view.y1)
 
     def _draw_layer(self, painter, prep: Prepared, layer: MapLayer, view: View, *, lod: bool, cancelled) -> None:
         parts = self._visible_parts(prep, view)

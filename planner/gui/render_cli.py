@@ -1,0 +1,112 @@
+"""``renewal-planner render``: the canvas's renderer, headless, for docs, tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from planner.errors import InputError
+
+
+def load_layers(inputs: list[str]):
+    """MapLayers from a project (TOML or GeoPackage project) or from files (in their own CRS
+    when one file is given, else in the working CRS chosen for them)."""
+    from planner.catalogue import default_catalogue
+    from planner.model import MapLayer, default_style
+
+    catalogue = default_catalogue()
+    first = Path(inputs[0].split(":")[0] if not Path(inputs[0]).exists() else inputs[0])
+    if len(inputs) == 1 and first.suffix.lower() == ".toml":
+        from planner.feedback import Feedback
+        from planner.pipeline import load_inputs
+        from planner.project import load_project
+
+        ws = load_inputs(load_project(first), Feedback())
+        out = []
+        for role in ("boundary", "parcels", "buildings", "roads", "facilities"):
+            if role in ws.layers:
+                kind = {"roads": "line", "facilities": "point"}.get(role, "polygon")
+                out.append(MapLayer(role, ws.layers[role].frame, role=role, style=default_style(catalogue, role, kind)))
+        return out
+    if len(inputs) == 1 and first.suffix.lower() == ".gpkg" and first.exists():
+        import sqlite3
+
+        with sqlite3.connect(f"file:{first}?mode=ro", uri=True) as con:
+            is_project = con.execute("SELECT 1 FROM sqlite_master WHERE name='rp_project'").fetchone() is not None
+        if is_project:
+            from planner.projectfile import load_project_file
+
+            return list(load_project_file(first).layers)
+    from planner.io.loading import harmonise, map_fields
+    from planner.io.readers import read_vector
+    from planner.io.sources import parse_source
+
+    raws = []
+    for text in inputs:
+        raw = read_vector(parse_source(text))
+        columns = [c for c in raw.frame.columns if c != raw.frame.geometry.name]
+        role = max(catalogue.layers, key=lambda r: len(map_fields(columns, catalogue.layers[r])))
+        raws.append((role, raw))
+    if len(raws) == 1 and raws[0][1].frame.crs is not None:
+        crs = raws[0][1].frame.crs
+    else:
+        from planner.pipeline import choose_working_crs
+        from planner.project import InputConfig, RunConfig
+
+        cfg = RunConfig(inputs={f"{r}{i}": InputConfig(r, "x") for i, (r, _) in enumerate(raws)})
+        crs, _ = choose_working_crs({f"{r}{i}": raw for i, (r, raw) in enumerate(raws)}, cfg)
+    out = []
+    for role, raw in raws:
+        loaded = harmonise(raw, role, catalogue, crs)
+        kind = {"roads": "line", "facilities": "point"}.get(role, "polygon")
+        out.append(MapLayer(Path(raw.source.path).stem, loaded.frame, role=role, style=default_style(catalogue, role, kind)))
+    return out
+
+
+def render_command(args) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PyQt6 import QtGui
+
+    from planner.gui.app import register_font
+    from planner.gui.render import Renderer, View
+
+    app = QtGui.QGuiApplication.instance() or QtGui.QGuiApplication(sys.argv[:1])
+    register_font(app)
+    try:
+        w, h = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        raise InputError(f"--size '{args.size}' is not WIDTHxHEIGHT.", hint="e.g. --size 1920x1080") from None
+    layers = load_layers(args.inputs)
+    if not layers:
+        raise InputError("nothing to draw.", hint="give at least one layer or a project.")
+    if args.extent:
+        try:
+            extent = tuple(float(v) for v in args.extent.split(","))
+            assert len(extent) == 4
+        except (ValueError, AssertionError):
+            raise InputError(f"--extent '{args.extent}' is not XMIN,YMIN,XMAX,YMAX.",
+                             hint="give four numbers in the layers' CRS.") from None
+    else:
+        from planner.model import LayerList
+
+        ll = LayerList()
+        for layer in layers:
+            ll.append(layer)
+        extent = ll.extent()
+    renderer = Renderer()
+    view = View.fit(extent, w, h)
+    for layer in layers:  # preparing (indexing) belongs to loading, not to drawing
+        renderer.prepared(layer)
+    best = float("inf")
+    image = None
+    for _ in range(max(1, args.repeat)):
+        t = time.perf_counter()
+        image = renderer.render(layers, view)
+        best = min(best, time.perf_counter() - t)
+    if not image.save(str(args.out)):
+        raise InputError("the image cannot be written.", file=str(args.out), hint="check the folder and the suffix (.png).")
+    print(f"rendered {len(layers)} layer(s) to {args.out}")
+    print(f"render_ms: {best * 1000:.1f}")
+    return 0

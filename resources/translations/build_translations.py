@@ -1,0 +1,72 @@
+"""Regenerate the Chinese translation of the UI: pylupdate6 extracts the strings into the .ts
+source, the Chinese text below is filled in, and Qt's lrelease compiles the .qm the app loads.
+
+Run: python resources/translations/build_translations.py  (lrelease: apt-get install qt6-l10n-tools)
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+TS = HERE / "renewal_planner_zh_CN.ts"
+QM = HERE / "renewal_planner_zh_CN.qm"
+
+ZH = {
+    "Filter rows…": "筛选行…", "Field mapping": "字段映射", "Field": "字段", "Meaning": "含义",
+    "Column in the file": "文件中的列", "Layer role": "图层类型", "(none)": "（无）", "Move layer up": "上移图层",
+    "Move layer down": "下移图层", "Renewal Planner": "城市更新规划助手",
+    "Run the checks to list flags and projects here.": "运行检查后，此处列出标记与项目。", "Layers": "图层",
+    "Flags and projects": "标记与项目", "Attribute table": "属性表", "Messages": "消息", "Render {0} ms": "绘制 {0} 毫秒",
+    "&New Project": "新建项目(&N)", "&Open Project…": "打开项目(&O)…", "&Save Project": "保存项目(&S)",
+    "Save Project &As…": "项目另存为(&A)…", "&Add Layer…": "添加图层(&A)…", "E&xit": "退出(&X)",
+    "Zoom to &Full Extent": "缩放至全图(&F)", "Zoom to &Layer": "缩放至图层(&L)", "Zoom to &Selection": "缩放至所选(&S)",
+    "Select by &Expression…": "按表达式选择(&E)…", "&Clear Selection": "清除选择(&C)", "&Remove Layer": "移除图层(&R)",
+    "Pan": "平移", "Zoom Box": "拉框放大", "Identify": "识别", "Select": "选择", "&File": "文件(&F)",
+    "Recent Projects": "最近的项目", "&View": "视图(&V)", "&Tools": "工具(&T)", "&Settings": "设置(&S)",
+    "Language": "语言", "Main": "主工具栏", "Scale 1:{0}": "比例尺 1:{0}", "Problem": "问题", "Nothing here": "此处无要素",
+    "{0}: {1} features selected by {2}": "{0}：按 {2} 选中 {1} 个要素", "Select by expression": "按表达式选择",
+    "Loaded {0} layers from {1}; working CRS {2}": "已从 {1} 载入 {0} 个图层；工作坐标系 {2}",
+    "Opened project {0}": "已打开项目 {0}", "Cannot open": "无法打开", "Recover": "恢复",
+    "An autosave newer than {0} exists. Open the autosave?": "存在比 {0} 更新的自动保存副本，是否打开自动保存副本？",
+    "Added {0} ({1} features) as {2}": "已添加 {0}（{1} 个要素），类型 {2}", "Cannot add layer": "无法添加图层",
+    "Add layer": "添加图层",
+    "GIS data (*.gpkg *.shp *.zip *.geojson *.json *.csv *.xlsx *.osm *.pbf);;All files (*)":
+        "GIS 数据 (*.gpkg *.shp *.zip *.geojson *.json *.csv *.xlsx *.osm *.pbf);;所有文件 (*)",
+    "Cannot save": "无法保存", "Saved {0}": "已保存 {0}", "Save project": "保存项目",
+    "Renewal Planner project (*.gpkg)": "城市更新规划助手项目 (*.gpkg)", "Autosaved to {0}": "已自动保存到 {0}",
+    "Open project": "打开项目", "Projects (*.gpkg *.toml);;All files (*)": "项目 (*.gpkg *.toml);;所有文件 (*)",
+    "Unsaved changes": "未保存的更改", "Save the changes to the project first?": "是否先保存项目的更改？",
+    "The language changes at the next start.": "语言将在下次启动时切换。",
+    "Expression, e.g. floors >= 4 and use = 'residential'\nFields: {0}": "表达式，例如 floors >= 4 and use = 'residential'\n字段：{0}",
+}
+
+
+def main() -> int:
+    sources = sorted(str(p) for p in (ROOT / "planner" / "gui").glob("*.py"))
+    subprocess.run([str(Path(sys.executable).parent / "pylupdate6"), *sources, "-ts", str(TS)], check=True)
+    tree = ET.parse(TS)
+    missing = []
+    for message in tree.iter("message"):
+        source = message.findtext("source")
+        tr = message.find("translation")
+        if source in ZH:
+            tr.text = ZH[source]
+            tr.attrib.pop("type", None)
+        else:
+            missing.append(source)
+    tree.write(TS, encoding="utf-8", xml_declaration=True)
+    lrelease = shutil.which("lrelease") or "/usr/lib/qt6/bin/lrelease"
+    subprocess.run([lrelease, str(TS), "-qm", str(QM)], check=True)
+    if missing:
+        print("untranslated:", *missing, sep="\n  ")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
