@@ -54,6 +54,8 @@ ALIASES = {
     "unsafe_d": ("D级", "Grade D"), "elevator_candidates": ("加梯候选", "Elevator candidates"), "precast": ("预制板", "Precast"),
     "buildings_covered": ("覆盖建筑数", "Buildings covered"), "households_covered": ("覆盖户数", "Households covered"),
     "facilities": ("设施数", "Facilities"),
+    "year_built_max": ("建成年代（上限）", "Year built (latest)"), "land_use_class": ("用地大类", "Land-use class"),
+    "parcel_ref": ("所属地块", "Parcel"),
 }
 
 

@@ -20,12 +20,27 @@ def column_title(layer: MapLayer, column: str, catalogue=None) -> str:
     return export_alias(column)
 
 
+def domain_labels(layer: MapLayer, column: str, catalogue) -> dict | None:
+    """Chinese titles of a domain column's keys (residential -> 住宅), from the catalogue."""
+    if catalogue is None or layer.role not in getattr(catalogue, "layers", {}):
+        return None
+    for f in catalogue.layers[layer.role].fields:
+        name = f.name if column == f.name else (f.name if column == f"{f.name}_class" else None)
+        if name and f.domain in catalogue.domains:
+            domain = catalogue.domains[f.domain]
+            if domain.keep_raw and column == f.name:
+                return None
+            return {v.key: v.title for v in domain.values}
+    return None
+
+
 class FrameModel(QtCore.QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.layer: MapLayer | None = None
         self.columns: list[str] = []
         self.titles: list[str] = []
+        self._labels: list[dict | None] = []
         self._arrays: list[np.ndarray] = []
         self.order = np.zeros(0, dtype=np.int64)   # view row -> frame row
 
@@ -33,13 +48,14 @@ class FrameModel(QtCore.QAbstractTableModel):
         self.beginResetModel()
         self.layer = layer
         if layer is None:
-            self.columns, self.titles, self._arrays = [], [], []
+            self.columns, self.titles, self._arrays, self._labels = [], [], [], []
             self.order = np.zeros(0, dtype=np.int64)
         else:
             frame = layer.frame
             self.columns = [c for c in frame.columns if c != frame.geometry.name]
             self.titles = [column_title(layer, c, catalogue) for c in self.columns]
             self._arrays = [frame[c].to_numpy(dtype=object) for c in self.columns]
+            self._labels = [domain_labels(layer, c, catalogue) for c in self.columns]
             self.order = np.arange(len(frame), dtype=np.int64)
         self.endResetModel()
 
@@ -55,8 +71,13 @@ class FrameModel(QtCore.QAbstractTableModel):
         v = self._arrays[index.column()][self.order[index.row()]]
         if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
             return ""
+        labels = self._labels[index.column()]
+        if labels and v in labels:
+            return labels[v]
+        if isinstance(v, bool | np.bool_):
+            return "是" if v else "否"
         if isinstance(v, float):
-            return f"{v:,.2f}" if abs(v) < 1e12 else str(v)
+            return str(int(v)) if v.is_integer() and abs(v) < 1e15 else f"{v:,.2f}"
         if isinstance(v, pd.Timestamp):
             return v.strftime("%Y-%m-%d")
         return str(v)

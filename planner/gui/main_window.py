@@ -296,6 +296,10 @@ class MainWindow(QtWidgets.QMainWindow):
                 layer.label_field = "name"
             self.layers.append(layer)
         self.crs_label.setText(ws.working_crs.to_string())
+        buildings = next((lyr for lyr in self.layers if lyr.role == "buildings"), None)
+        if buildings is not None:  # the table shows the buildings from the start
+            self.layer_panel.rebuild()
+            self.layer_panel.set_current(buildings)
         self.log(self.tr("Loaded {0} layers from {1}; working CRS {2}").format(len(self.layers), path, ws.working_crs.to_string()))
         self.canvas.zoom_full()
 
