@@ -7,7 +7,7 @@ Targets: full extent < 0.3 s; 3x QGIS (reference 4.2 s, 180 ms, 8.5 ms); MAD <= 
 
 from __future__ import annotations
 
-from common import DATA, measure, row
+from common import DATA, measure
 
 PATH = DATA / "buildings_1m.gpkg"
 

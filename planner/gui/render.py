@@ -22,6 +22,9 @@ from planner.model import MapLayer
 
 CHUNK_PARTS = 64
 LOD_PIXELS = 1.0
+# Qt's antialiased stroke of a sub-pixel outline inks less than length x width; measured against
+# exact renders of a million buildings (bench/bench_render.py), this factor fits best.
+SPLAT_PEN_FACTOR = 1.0
 _REC = np.dtype([("c", ">i4"), ("x", ">f8"), ("y", ">f8")])
 
 
@@ -37,6 +40,16 @@ def qpath(x: np.ndarray, y: np.ndarray, move: np.ndarray) -> QtGui.QPainterPath:
     path = QtGui.QPainterPath()
     stream >> path
     return path
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(start, start + count)`` for each pair (vectorised)."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.zeros(len(counts), dtype=np.int64)
+    np.cumsum(counts[:-1], out=offsets[1:])
+    return np.repeat(starts - offsets, counts) + np.arange(total)
 
 
 def qcolor(text: str | None, alpha: float = 1.0) -> QtGui.QColor:
@@ -104,10 +117,10 @@ class GridIndex:
             rows = np.arange(cy0, cy1 + 1) * self.N
             starts = self.cell_start[rows + cx0]
             ends = self.cell_start[rows + cx1 + 1]
-            n = ends - starts
-            idx = np.repeat(starts - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(n.sum())
-            parts.append(self.sorted_parts[idx])
+            parts.append(self.sorted_parts[_ranges(starts, ends - starts)])
         cand = np.concatenate(parts)
+        if len(cand) > len(b) // 4:  # most of the layer: one pass over all bounds, already in order
+            return np.flatnonzero((b[:, 2] >= x0) & (b[:, 0] <= x1) & (b[:, 3] >= y0) & (b[:, 1] <= y1))
         cb = b[cand]
         hit = (cb[:, 2] >= x0) & (cb[:, 0] <= x1) & (cb[:, 3] >= y0) & (cb[:, 1] <= y1)
         return np.sort(cand[hit])
@@ -273,15 +286,16 @@ class View:
 def _gather(prep: Prepared, parts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Vertices of the given parts' rings, with sub-path start flags (vectorised gather)."""
     r0 = prep.part_rings[parts]
-    r1 = prep.part_rings[parts + 1]
-    nr = r1 - r0
-    rings = np.repeat(r0 - np.r_[0, np.cumsum(nr)[:-1]], nr) + np.arange(nr.sum())
+    nr = prep.part_rings[parts + 1] - r0
+    rings = _ranges(r0, nr)
     s0 = prep.ring_start[rings]
-    s1 = prep.ring_start[rings + 1]
-    nv = s1 - s0
-    idx = np.repeat(s0 - np.r_[0, np.cumsum(nv)[:-1]], nv) + np.arange(nv.sum())
+    nv = prep.ring_start[rings + 1] - s0
+    idx = _ranges(s0, nv)
     move = np.zeros(len(idx), dtype=bool)
-    move[np.r_[0, np.cumsum(nv)[:-1]]] = True if len(idx) else False
+    if len(idx):
+        firsts = np.zeros(len(nv), dtype=np.int64)
+        np.cumsum(nv[:-1], out=firsts[1:])
+        move[firsts] = True
     part_of_vertex = np.repeat(np.repeat(np.arange(len(parts)), nr), nv)
     return prep.xy[idx], move, part_of_vertex
 
@@ -318,8 +332,22 @@ class Renderer:
                 if cancelled():
                     return None
                 prep = self.prepared(layer)
-                painter.setOpacity(layer.opacity)
-                self._draw_layer(painter, prep, layer, view, lod=lod, cancelled=cancelled)
+                alpha = layer.opacity * float((layer.style or {}).get("opacity", 1.0))
+                if alpha < 0.999 and prep.kind == "polygon":
+                    # Translucent layers: draw opaque into an image, then blend it once. Blending
+                    # every feature is several times slower, and darkens where features overlap.
+                    sub = QtGui.QImage(view.width, view.height, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+                    sub.fill(QtGui.QColor(0, 0, 0, 0))
+                    sp = QtGui.QPainter(sub)
+                    sp.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, antialias)
+                    self._draw_layer(sp, prep, layer, view, lod=lod, cancelled=cancelled)
+                    sp.end()
+                    painter.setOpacity(alpha)
+                    painter.drawImage(0, 0, sub)
+                    painter.setOpacity(1.0)
+                else:
+                    painter.setOpacity(layer.opacity)
+                    self._draw_layer(painter, prep, layer, view, lod=lod, cancelled=cancelled)
                 sel = (selection or {}).get(layer.uid)
                 if sel is not None and len(sel):
                     self._draw_selection(painter, prep, sel, view)
@@ -370,7 +398,7 @@ class Renderer:
             if cancelled():
                 return
             chosen = big[prep.colour_index[big] == ci]
-            colour = qcolor(prep.colours[ci], float(style.get("opacity", 1.0)) if prep.kind == "polygon" else 1.0)
+            colour = qcolor(prep.colours[ci])
             if prep.kind == "polygon":
                 hollow = str(prep.colours[ci]).lower() in {"none", "transparent", ""}
                 painter.setBrush(QtCore.Qt.BrushStyle.NoBrush if hollow else colour)
@@ -389,52 +417,76 @@ class Renderer:
                 painter.drawPath(qpath(px[a:c], py[a:c], move[a:c]))
 
     def _splat(self, painter, prep: Prepared, parts: np.ndarray, view: View, style: dict) -> None:
-        """Sub-pixel parts as coverage: fill area and outline length in pixel units, composited
-        per pixel as 1 - exp(-coverage) (the chance a pixel is left uncovered)."""
+        """Sub-pixel parts as coverage (level of detail).
+
+        Each part's ink (fill area, and outline length x pen width, in pixel units) is shared
+        among the pixels its bounding box overlaps (at most 2 x 2), in proportion to the overlap:
+        the area sampling an exact antialiased draw does. Per pixel, ink is composited as
+        1 - exp(-coverage), the chance that a pixel stays uncovered under random overlap."""
         upp = view.units_per_pixel
         b = prep.part_bounds[parts]
-        cx, cy = view.to_pixels((b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2)
-        ix, iy = cx.astype(np.int64), cy.astype(np.int64)
-        ok = (ix >= 0) & (ix < view.width) & (iy >= 0) & (iy < view.height)
-        ix, iy, parts = ix[ok], iy[ok], parts[ok]
-        if len(parts) == 0:
-            return
-        fill_cov = prep.part_area[parts] / (upp * upp)
-        outline_width = float(style.get("outline_width", 0.4))
-        line_cov = prep.part_perimeter[parts] / upp * outline_width if prep.kind == "polygon" else \
-            prep.part_perimeter[parts] / upp * np.array(prep.widths)[prep.colour_index[parts]]
-        if prep.kind != "polygon":
-            fill_cov = np.zeros_like(line_cov)
-        pix = iy * view.width + ix
-        n = view.width * view.height
-        colours = np.array([[qcolor(c).redF(), qcolor(c).greenF(), qcolor(c).blueF()] for c in prep.colours])
+        inv = 1.0 / upp
+        grow = 0.5 * float(style.get("outline_width", 0.4)) if prep.kind == "polygon" else 0.5
+        px0 = (b[:, 0] - view.x0) * inv - grow  # the pen reaches half its width outside
+        px1 = (b[:, 2] - view.x0) * inv + grow
+        py0 = (view.y1 - b[:, 3]) * inv - grow
+        py1 = (view.y1 - b[:, 1]) * inv + grow
+        ix, iy = np.floor(px0).astype(np.int64), np.floor(py0).astype(np.int64)
+        wx1 = np.clip(px1 - (ix + 1), 0, None) / np.maximum(px1 - px0, 1e-9)
+        wy1 = np.clip(py1 - (iy + 1), 0, None) / np.maximum(py1 - py0, 1e-9)
+        fill = prep.part_area[parts] * (inv * inv) if prep.kind == "polygon" else np.zeros(len(parts))
+        pen = float(style.get("outline_width", 0.4)) if prep.kind == "polygon" else \
+            np.asarray(prep.widths)[prep.colour_index[parts]]
+        line = prep.part_perimeter[parts] * inv * pen
+        line = line * SPLAT_PEN_FACTOR
         if prep.kind == "polygon" and all(str(c).lower() in {"none", "transparent"} for c in prep.colours):
-            fill_cov = np.zeros_like(fill_cov)
-        fill_rgb = colours[prep.colour_index[parts]]
-        out_rgb = np.array([qcolor(style.get("outline", "#555555")).redF(), qcolor(style.get("outline", "#555555")).greenF(),
-                            qcolor(style.get("outline", "#555555")).blueF()])
-        if prep.kind != "polygon":
-            out_rgb = fill_rgb
-        fill_alpha = float(style.get("opacity", 1.0)) if prep.kind == "polygon" else 1.0
-        wf = fill_cov * fill_alpha
-        cov = np.bincount(pix, weights=wf + line_cov, minlength=n)
-        acc = np.zeros((n, 3))
-        for k in range(3):
-            lc = out_rgb[:, k] * line_cov if out_rgb.ndim == 2 else out_rgb[k] * line_cov
-            acc[:, k] = np.bincount(pix, weights=fill_rgb[:, k] * wf + lc, minlength=n)
-        used = cov > 0
-        alpha = np.zeros(n)
-        alpha[used] = 1 - np.exp(-cov[used])
-        rgb = np.zeros((n, 3))
-        rgb[used] = acc[used] / cov[used, None]
-        buf = np.zeros((view.height, view.width, 4), dtype=np.uint8)  # BGRA premultiplied
-        pre = rgb * alpha[:, None]
-        buf.reshape(-1, 4)[:, 0] = np.round(pre[:, 2] * 255)
-        buf.reshape(-1, 4)[:, 1] = np.round(pre[:, 1] * 255)
-        buf.reshape(-1, 4)[:, 2] = np.round(pre[:, 0] * 255)
-        buf.reshape(-1, 4)[:, 3] = np.round(alpha * 255)
-        img = QtGui.QImage(buf.data, view.width, view.height, view.width * 4,
-                           QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+            fill = np.zeros_like(fill)
+        cat = prep.colour_index[parts]
+        palette = np.array([[qcolor(c).redF(), qcolor(c).greenF(), qcolor(c).blueF()] for c in prep.colours])
+        if prep.kind == "polygon":
+            o = qcolor(style.get("outline", "#555555"))
+            inks = [palette[cat, k] * fill + line * c for k, c in enumerate((o.redF(), o.greenF(), o.blueF()))]
+        else:
+            inks = [palette[cat, k] * (fill + line) for k in range(3)]
+        channels = [fill + line, *inks]
+        W, H = view.width, view.height
+        n = W * H
+
+        def accumulate(sl: slice) -> list[np.ndarray]:
+            out = [np.zeros(n) for _ in channels]
+            x, y, ax, ay = ix[sl], iy[sl], wx1[sl], wy1[sl]
+            # the four pixels a part's box can touch, each with its share of the part's ink
+            for dx, dy, share in ((0, 0, (1 - ax) * (1 - ay)), (1, 0, ax * (1 - ay)), (0, 1, (1 - ax) * ay),
+                                  (1, 1, ax * ay)):
+                qx, qy = x + dx, y + dy
+                keep = (share > 0) & (qx >= 0) & (qx < W) & (qy >= 0) & (qy < H)
+                if not keep.any():
+                    continue
+                pix = qy[keep] * W + qx[keep]
+                sh = share[keep]
+                for acc, ch in zip(out, channels, strict=True):
+                    acc += np.bincount(pix, weights=ch[sl][keep] * sh, minlength=n)
+            return out
+
+        half = len(parts) // 2
+        if half > 100_000:  # elementwise numpy releases the GIL: two halves on two cores
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(2) as pool:
+                a, b2 = pool.map(accumulate, (slice(0, half), slice(half, None)))
+            cov, r_, g_, b_ = (x + y for x, y in zip(a, b2, strict=True))
+        else:
+            cov, r_, g_, b_ = accumulate(slice(None))
+        used = np.flatnonzero(cov > 0)
+        c = cov[used]
+        alpha = -np.expm1(-c)
+        scale = alpha / c * 255.0  # premultiplied colour: ink / coverage x alpha
+        buf = np.zeros((n, 4), dtype=np.uint8)  # BGRA
+        buf[used, 0] = np.rint(b_[used] * scale)
+        buf[used, 1] = np.rint(g_[used] * scale)
+        buf[used, 2] = np.rint(r_[used] * scale)
+        buf[used, 3] = np.rint(alpha * 255.0)
+        img = QtGui.QImage(buf.data, W, H, W * 4, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
         painter.drawImage(0, 0, img)
 
     def _draw_selection(self, painter, prep: Prepared, rows: np.ndarray, view: View) -> None:
