@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench e2e clean sample
+.PHONY: setup demo test lint bench bench-qgis e2e clean sample
 
 setup: $(STAMP)
 
@@ -35,6 +35,11 @@ e2e: setup
 
 bench: setup
 	$(PY) bench/run_bench.py
+
+# The render benchmark beside QGIS 3.22 (Debian's python3-qgis, installed here; needs root).
+bench-qgis: setup
+	command -v qgis >/dev/null || (apt-get update -qq && apt-get install -y -qq python3-qgis)
+	$(PY) bench/run_bench.py render --qgis
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

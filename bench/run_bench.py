@@ -12,13 +12,15 @@ import bench_loading  # noqa: E402
 
 
 def main() -> None:
-    names = sys.argv[1:]
+    names = [a for a in sys.argv[1:] if not a.startswith("--")]
     suites = {"loading": bench_loading.run}
     import bench_analyses  # noqa: PLC0415
     import bench_deliverables  # noqa: PLC0415
+    import bench_render  # noqa: PLC0415
 
     suites["analyses"] = bench_analyses.run
     suites["deliverables"] = bench_deliverables.run
+    suites["render"] = lambda: bench_render.run(qgis="--qgis" in sys.argv)
     for name, fn in suites.items():
         if names and name not in names:
             continue
