@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench bench-qgis e2e clean sample
+.PHONY: setup demo test lint bench bench-qgis e2e installer test-installer clean sample
 
 setup: $(STAMP)
 
@@ -41,5 +41,13 @@ bench-qgis: setup
 	command -v qgis >/dev/null || (apt-get update -qq && apt-get install -y -qq python3-qgis)
 	$(PY) bench/run_bench.py render --qgis
 
+# Linux bundle (PyInstaller one-folder + tarball); see installer/README.md.
+installer: setup
+	$(PY) -m pip install --quiet "pyinstaller>=6.5"
+	PY=$(PY) bash installer/build_linux.sh
+
+test-installer: installer
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m slow tests/test_installer.py
+
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) out .pytest_cache dist build

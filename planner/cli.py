@@ -20,6 +20,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="renewal-planner",
                                 description="Renewal Planner 城市更新规划助手")
     p.add_argument("--version", action="version", version=f"renewal-planner {__version__}")
+    p.add_argument("--self-test", action="store_true",
+                   help="load the sample project, run the checks, write and verify the deliverables, exit 0 or 1")
     sub = p.add_subparsers(dest="command")
 
     run = sub.add_parser("run", help="load inputs, run the checks, write the deliverables")
@@ -187,6 +189,10 @@ def cmd_gui(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
+    if args.self_test:
+        from planner.selftest import self_test
+
+        return self_test()
     if args.command is None:
         args = parser.parse_args(["gui", *(argv or sys.argv[1:])])
     handlers = {"run": cmd_run, "layers": cmd_layers, "analyses": cmd_analyses, "render": cmd_render,
