@@ -29,11 +29,14 @@ class MapLayer:
     max_scale: float | None = None
     source: str = ""
     mapping: dict[str, str] = field(default_factory=dict)
+    raster: str | None = None         # a raster layer: the file drawn; frame holds its footprint
     uid: int = field(default_factory=lambda: next(_ids))
 
     @property
     def geometry_kind(self) -> str:
         """polygon, line or point (cached per frame: the type scan holds the GIL)."""
+        if self.raster:
+            return "raster"
         cached = getattr(self, "_kind", None)
         if cached is not None and cached[0] is self.frame:
             return cached[1]
@@ -140,3 +143,12 @@ def default_style(catalogue, role: str, kind: str) -> dict:
     style.setdefault("outline", "#555555")
     style.setdefault("outline_width", 0.4 if kind == "polygon" else 1.0)
     return style
+
+
+def raster_layer(name: str, path: str, bounds_working: tuple[float, float, float, float], crs, *,
+                 kind: str = "dem") -> MapLayer:
+    """A raster on the map: its footprint (in the working CRS) as the frame, the file as source."""
+    frame = gpd.GeoDataFrame({"name": [name], "path": [str(path)], "kind": [kind]},
+                             geometry=[shapely.box(*bounds_working)], crs=crs)
+    return MapLayer(name, frame, role="raster", style={"kind": "raster", "colormap": kind}, raster=str(path),
+                    opacity=0.5, source=str(path))

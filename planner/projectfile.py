@@ -67,7 +67,7 @@ def save_project(state: ProjectState, path: str | Path) -> None:
                 meta["layers"].append({"table": table, "name": layer.name, "role": layer.role, "style": layer.style,
                                        "visible": layer.visible, "opacity": layer.opacity, "label_field": layer.label_field,
                                        "min_scale": layer.min_scale, "max_scale": layer.max_scale,
-                                       "source": layer.source, "mapping": layer.mapping,
+                                       "source": layer.source, "mapping": layer.mapping, "raster": layer.raster,
                                        "columns": [str(c) for c in layer.frame.columns]})
             pyogrio.write_dataframe(pd.DataFrame({"key": ["project"], "value": [json.dumps(meta, ensure_ascii=False)]}),
                                     tmp, layer=META_TABLE, driver="GPKG",
@@ -123,7 +123,7 @@ def load_project_file(path: str | Path) -> ProjectState:
             name=entry["name"], frame=frame, role=entry.get("role", ""), style=entry.get("style", {}),
             visible=entry.get("visible", True), opacity=entry.get("opacity", 1.0), label_field=entry.get("label_field"),
             min_scale=entry.get("min_scale"), max_scale=entry.get("max_scale"), source=entry.get("source", ""),
-            mapping=entry.get("mapping", {})))
+            mapping=entry.get("mapping", {}), raster=entry.get("raster")))
     return state
 
 

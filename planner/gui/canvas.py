@@ -69,7 +69,7 @@ class MapCanvas(QtWidgets.QWidget):
         w, h = max(self.width(), 1), max(self.height(), 1)
         cx, cy = self.center
         s = self.units_per_pixel
-        return View(cx - s * w / 2, cy - s * h / 2, cx + s * w / 2, cy + s * h / 2, w, h)
+        return View(cx - s * w / 2, cy - s * h / 2, cx + s * w / 2, cy + s * h / 2, w, h, self.crs)
 
     def extent(self) -> tuple[float, float, float, float]:
         v = self.view()
@@ -303,7 +303,7 @@ class MapCanvas(QtWidgets.QWidget):
         box = shapely.box(float(x) - tol, float(y) - tol, float(x) + tol, float(y) + tol)
         scale = v.scale_denominator()
         for layer in reversed(list(self.layers)):
-            if not layer.visible_at(scale):
+            if not layer.visible_at(scale) or layer.raster:
                 continue
             rows = self._rows_in(layer, box)
             if len(rows):

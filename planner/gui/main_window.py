@@ -114,6 +114,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.act_select_expr = self._action(self.tr("Select by &Expression…"), self.select_by_expression_dialog)
         self.act_clear_sel = self._action(self.tr("&Clear Selection"), self.clear_selection)
         self.act_remove = self._action(self.tr("&Remove Layer"), self.remove_active_layer)
+        self.act_style = self._action(self.tr("Layer &Style…"), self.style_dialog)
         self.act_lang_zh = self._action("中文", lambda: self.set_language("zh_CN"), checkable=True)
         self.act_lang_en = self._action("English", lambda: self.set_language("en"), checkable=True)
         lang = self.settings.value("language", "zh_CN")
@@ -136,6 +137,7 @@ class MainWindow(QtWidgets.QMainWindow):
         m.addSeparator()
         m.addAction(self.act_add)
         m.addAction(self.act_remove)
+        m.addAction(self.act_style)
         m.addSeparator()
         m.addAction(self.act_quit)
         v = mb.addMenu(self.tr("&View"))
@@ -235,6 +237,21 @@ class MainWindow(QtWidgets.QMainWindow):
         if layer is not None:
             self.layers.remove(layer)
 
+    def style_dialog(self, layer: MapLayer | None = None, *, accept: bool | None = None):
+        """Edit a layer's style; ``accept`` answers the dialog without showing it (tests)."""
+        from planner.gui.style_dialog import StyleDialog
+
+        layer = layer or self.layer_panel.current_layer()
+        if layer is None:
+            return None
+        dialog = StyleDialog(layer, self)
+        if accept is None:
+            accept = dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted
+        if accept:
+            dialog.apply()
+            self.layers.notify(layer)
+        return dialog
+
     def clear_selection(self) -> None:
         for layer in self.layers:
             self.layers.select(layer, np.zeros(0, dtype=np.int64))
@@ -295,6 +312,12 @@ class MainWindow(QtWidgets.QMainWindow):
             if role == "roads" and "name" in loaded.frame.columns:
                 layer.label_field = "name"
             self.layers.append(layer)
+        from planner.model import raster_layer
+
+        for name, info in ws.rasters.items():  # rasters at the bottom of the map
+            kind = ws.catalogue.raster_kind(name)
+            self.layers.insert(0, raster_layer(f"{kind.title if kind else name} {name}", str(info.path),
+                                               info.bounds_working, ws.working_crs, kind=kind.name if kind else name))
         self.crs_label.setText(ws.working_crs.to_string())
         buildings = next((lyr for lyr in self.layers if lyr.role == "buildings"), None)
         if buildings is not None:  # the table shows the buildings from the start

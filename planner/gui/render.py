@@ -257,15 +257,17 @@ class View:
     y1: float
     width: int
     height: int
+    crs: object = None  # the map's CRS: rasters in another CRS are reprojected into it
 
     @classmethod
-    def fit(cls, extent, width: int, height: int) -> View:
+    def fit(cls, extent, width: int, height: int, crs=None) -> View:
         x0, y0, x1, y1 = extent
         sx = (x1 - x0) / width
         sy = (y1 - y0) / height
         s = max(sx, sy) or 1.0
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        return cls(cx - s * width / 2, cy - s * height / 2, cx + s * width / 2, cy + s * height / 2, width, height)
+        return cls(cx - s * width / 2, cy - s * height / 2, cx + s * width / 2, cy + s * height / 2, width, height,
+                   crs)
 
     @property
     def units_per_pixel(self) -> float:
@@ -331,6 +333,11 @@ class Renderer:
                     continue
                 if cancelled():
                     return None
+                if layer.raster:
+                    painter.setOpacity(layer.opacity)
+                    draw_raster(painter, layer, view)
+                    painter.setOpacity(1.0)
+                    continue
                 prep = self.prepared(layer)
                 alpha = layer.opacity * float((layer.style or {}).get("opacity", 1.0))
                 if alpha < 0.999 and prep.kind == "polygon":
@@ -540,3 +547,71 @@ def timed_render(renderer: Renderer, layers, view: View, **kwargs) -> tuple[QtGu
     t = time.perf_counter()
     image = renderer.render(layers, view, **kwargs)
     return image, time.perf_counter() - t
+
+
+RAMPS = {  # colour ramps for single-band rasters (low -> high)
+    "dem": ["#2b83ba", "#abdda4", "#ffffbf", "#fdae61", "#d7191c"],
+    "nightlight": ["#000004", "#51127c", "#b73779", "#fc8961", "#fcfdbf"],
+    "landcover": ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02"],
+}
+
+
+def _ramp(values: np.ndarray, name: str) -> np.ndarray:
+    stops = np.array([[QtGui.QColor(c).red(), QtGui.QColor(c).green(), QtGui.QColor(c).blue()]
+                      for c in RAMPS.get(name, RAMPS["dem"])], dtype=float)
+    pos = np.clip(values, 0, 1) * (len(stops) - 1)
+    i = np.minimum(pos.astype(int), len(stops) - 2)
+    f = (pos - i)[..., None]
+    return stops[i] * (1 - f) + stops[i + 1] * f
+
+
+def draw_raster(painter, layer: MapLayer, view: View) -> None:
+    """Draw a GeoTIFF: a decimated windowed read (rasterio uses the file's overviews), then a
+    reprojection onto the view's grid in the map CRS, so a raster in another CRS lands in place."""
+    import rasterio
+    from rasterio.transform import from_bounds
+    from rasterio.warp import Resampling, reproject, transform_bounds
+    from rasterio.windows import Window
+    from rasterio.windows import from_bounds as window_from_bounds
+
+    with rasterio.open(layer.raster) as ds:
+        dst_crs = view.crs or ds.crs
+        try:
+            b = transform_bounds(dst_crs, ds.crs, view.x0, view.y0, view.x1, view.y1, densify_pts=21)
+        except Exception:
+            return
+        try:
+            win = window_from_bounds(*b, transform=ds.transform).intersection(Window(0, 0, ds.width, ds.height))
+        except Exception:  # the view does not overlap the raster
+            return
+        if win.width < 1 or win.height < 1:
+            return
+        factor = max(1.0, min(win.width / view.width, win.height / view.height) / 1.5)
+        out_h, out_w = max(1, int(win.height / factor)), max(1, int(win.width / factor))
+        bands = [1, 2, 3] if ds.count >= 3 and layer.style.get("colormap") == "imagery" else [1]
+        data = ds.read(bands, window=win, out_shape=(len(bands), out_h, out_w), resampling=Resampling.bilinear,
+                       masked=True).astype("float32").filled(np.nan)
+        src_transform = ds.window_transform(win) @ rasterio.Affine.scale(win.width / out_w, win.height / out_h)
+        dst = np.full((len(bands), view.height, view.width), np.nan, dtype="float32")
+        reproject(data, dst, src_transform=src_transform, src_crs=ds.crs, src_nodata=np.nan,
+                  dst_transform=from_bounds(view.x0, view.y0, view.x1, view.y1, view.width, view.height),
+                  dst_crs=dst_crs, dst_nodata=np.nan, resampling=Resampling.bilinear)
+        stats = layer.style.get("stats")
+        if not stats:
+            sample = ds.read(1, out_shape=(min(ds.height, 256), min(ds.width, 256)), masked=True).compressed()
+            stats = [float(np.percentile(sample, 2)), float(np.percentile(sample, 98))] if sample.size else [0, 1]
+            layer.style["stats"] = stats
+    valid = np.isfinite(dst).all(axis=0)
+    rgba = np.zeros((view.height, view.width, 4), dtype=np.uint8)
+    if len(bands) == 3:
+        rgb = np.clip(np.nan_to_num(np.moveaxis(dst, 0, -1)), 0, 255)
+    else:
+        lo, hi = stats
+        rgb = _ramp((np.nan_to_num(dst[0]) - lo) / max(hi - lo, 1e-9), str(layer.style.get("colormap", "dem")))
+    rgba[..., 0] = rgb[..., 2]  # BGRA
+    rgba[..., 1] = rgb[..., 1]
+    rgba[..., 2] = rgb[..., 0]
+    rgba[..., 3] = np.where(valid, 255, 0)
+    rgba[~valid, :3] = 0
+    image = QtGui.QImage(rgba.data, view.width, view.height, view.width * 4, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+    painter.drawImage(0, 0, image)

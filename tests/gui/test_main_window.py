@@ -44,7 +44,7 @@ def canvas_image(w):
 
 
 def test_open_sample_shows_city_in_chinese(window):
-    assert [lyr.role for lyr in window.layers] == ["boundary", "parcels", "buildings", "roads", "facilities"]
+    assert [lyr.role for lyr in window.layers] == ["raster", "boundary", "parcels", "buildings", "roads", "facilities"]
     assert window.menuBar().actions()[0].text() == "文件(&F)"
     assert "城市更新规划助手" in window.windowTitle()
     img = canvas_image(window)
@@ -209,7 +209,7 @@ def test_corrupt_or_foreign_project_is_refused_clearly(window, tmp_path):
     shutil.copy(SAMPLE / "city.gpkg", foreign)
     assert window.open_path(foreign) is False
     assert "not a Renewal Planner project" in window.last_error
-    assert len(window.layers) == 5  # the open project is untouched
+    assert len(window.layers) == 6  # the open project is untouched
 
 
 def test_newer_version_is_refused(window, tmp_path):
@@ -270,3 +270,53 @@ def test_gui_thread_stays_responsive_during_redraw(window, qtbot):
     gaps = np.diff(stamps)
     assert len(stamps) > 20
     assert gaps.max() < 0.050, f"event loop blocked {gaps.max() * 1000:.0f} ms"
+
+
+def test_style_dialog_changes_the_drawing_and_scale_range(window):
+    parcels = layer_named(window, "parcels")
+    before = canvas_image(window).copy()
+    dialog = window.style_dialog(parcels, accept=False)
+    dialog.opacity.setValue(100)
+    dialog.outline.set_colour("#ff0000")
+    dialog.width.setValue(3.0)
+    dialog.apply()
+    window.layers.notify(parcels)
+    assert parcels.style["outline"] == "#ff0000" and parcels.opacity == 1.0
+    after = canvas_image(window)
+    assert after != before
+    # scale-dependent visibility: hidden when the map scale is beyond the range
+    parcels.max_scale = 1000
+    assert not parcels.visible_at(window.canvas.scale_denominator())
+
+
+def test_raster_in_another_crs_is_drawn_in_place(tmp_path):
+    """A GeoTIFF in CGCS2000 degrees drawn on a GK-metre map lands where its coordinates say."""
+    import rasterio
+    from pyproj import CRS, Transformer
+    from PyQt6 import QtGui
+    from rasterio.transform import from_origin
+
+    from planner.gui.render import Renderer, View
+    from planner.model import raster_layer
+
+    path = tmp_path / "r.tif"
+    data = np.zeros((100, 100), dtype="float32")
+    data[40:50, 60:70] = 100.0  # a bright block at lon 109.86-109.87, lat 40.65-40.66
+    with rasterio.open(path, "w", driver="GTiff", width=100, height=100, count=1, dtype="float32", crs="EPSG:4490",
+                       transform=from_origin(109.80, 40.70, 0.001, 0.001)) as ds:
+        ds.write(data, 1)
+    work = CRS.from_epsg(4546)
+    t = Transformer.from_crs(4490, work, always_xy=True)
+    x0, y0 = t.transform(109.80, 40.60)
+    x1, y1 = t.transform(109.90, 40.70)
+    layer = raster_layer("r", str(path), (x0, y0, x1, y1), work)
+    layer.opacity = 1.0
+    layer.style["stats"] = [0.0, 100.0]
+    view = View.fit((x0, y0, x1, y1), 400, 400, crs=work)
+    img = Renderer().render([layer], view).convertToFormat(QtGui.QImage.Format.Format_RGBA8888)
+    arr = np.frombuffer(img.constBits().asstring(img.sizeInBytes()), np.uint8).reshape(400, 400, 4)
+    red = (arr[..., 0] > 200) & (arr[..., 2] < 80)  # the top of the ramp is red
+    ys, xs = np.nonzero(red)
+    cx, cy = view.to_map(xs.mean(), ys.mean())
+    lon, lat = Transformer.from_crs(work, 4490, always_xy=True).transform(cx, cy)
+    assert abs(lon - 109.865) < 0.002 and abs(lat - 40.655) < 0.002
