@@ -43,6 +43,9 @@ ZH = {
     "Open project": "打开项目", "Projects (*.gpkg *.toml);;All files (*)": "项目 (*.gpkg *.toml);;所有文件 (*)",
     "Unsaved changes": "未保存的更改", "Save the changes to the project first?": "是否先保存项目的更改？",
     "The language changes at the next start.": "语言将在下次启动时切换。",
+    "Colour": "颜色", "Layer &Style…": "图层样式(&S)…", "Layer style: {0}": "图层样式：{0}", "any": "不限",
+    "Fill colour": "填充颜色", "Outline colour": "边线颜色", "Outline width (px)": "边线宽度（像素）", "Opacity": "不透明度",
+    "Label field": "标注字段", "Visible from scale": "可见最小比例尺", "Visible up to scale": "可见最大比例尺",
     "Expression, e.g. floors >= 4 and use = 'residential'\nFields: {0}": "表达式，例如 floors >= 4 and use = 'residential'\n字段：{0}",
 }
 

@@ -12,7 +12,7 @@
     <message>
         <location filename="../../planner/gui/style_dialog.py" line="23" />
         <source>Colour</source>
-        <translation type="unfinished" />
+        <translation>颜色</translation>
     </message>
 </context><context>
     <name>FieldMappingDialog</name>
@@ -159,7 +159,7 @@
     <message>
         <location filename="../../planner/gui/main_window.py" line="117" />
         <source>Layer &amp;Style…</source>
-        <translation type="unfinished" />
+        <translation>图层样式(&amp;S)…</translation>
     </message>
     <message>
         <location filename="../../planner/gui/main_window.py" line="124" />
@@ -348,7 +348,7 @@ Fields: {0}</source>
     <message>
         <location filename="../../planner/gui/style_dialog.py" line="32" />
         <source>Layer style: {0}</source>
-        <translation type="unfinished" />
+        <translation>图层样式：{0}</translation>
     </message>
     <message>
         <location filename="../../planner/gui/style_dialog.py" line="41" />
@@ -359,41 +359,41 @@ Fields: {0}</source>
         <location filename="../../planner/gui/style_dialog.py" line="49" />
         <location filename="../../planner/gui/style_dialog.py" line="47" />
         <source>any</source>
-        <translation type="unfinished" />
+        <translation>不限</translation>
     </message>
     <message>
         <location filename="../../planner/gui/style_dialog.py" line="52" />
         <source>Fill colour</source>
-        <translation type="unfinished" />
+        <translation>填充颜色</translation>
     </message>
     <message>
         <location filename="../../planner/gui/style_dialog.py" line="53" />
         <source>Outline colour</source>
-        <translation type="unfinished" />
+        <translation>边线颜色</translation>
     </message>
     <message>
         <location filename="../../planner/gui/style_dialog.py" line="54" />
         <source>Outline width (px)</source>
-        <translation type="unfinished" />
+        <translation>边线宽度（像素）</translation>
     </message>
     <message>
         <location filename="../../planner/gui/style_dialog.py" line="55" />
         <source>Opacity</source>
-        <translation type="unfinished" />
+        <translation>不透明度</translation>
     </message>
     <message>
         <location filename="../../planner/gui/style_dialog.py" line="56" />
         <source>Label field</source>
-        <translation type="unfinished" />
+        <translation>标注字段</translation>
     </message>
     <message>
         <location filename="../../planner/gui/style_dialog.py" line="57" />
         <source>Visible from scale</source>
-        <translation type="unfinished" />
+        <translation>可见最小比例尺</translation>
     </message>
     <message>
         <location filename="../../planner/gui/style_dialog.py" line="58" />
         <source>Visible up to scale</source>
-        <translation type="unfinished" />
+        <translation>可见最大比例尺</translation>
     </message>
 </context></TS>
