@@ -399,12 +399,22 @@ class Renderer:
             if tiny.any():
                 self._splat(painter, prep, parts[tiny], view, style)
                 big = parts[~tiny]
+        if len(big) == 0:
+            return
         outline = qcolor(style.get("outline", "#555555"))
         outline_width = float(style.get("outline_width", 0.4))
-        for ci in np.unique(prep.colour_index[big]):
+        # one gather for all parts, grouped by colour (stable: Morton order within a colour)
+        cats = prep.colour_index[big]
+        order = np.argsort(cats, kind="stable")
+        big, cats = big[order], cats[order]
+        xy, move, part_of_vertex = _gather(prep, big)
+        px, py = view.to_pixels(xy[:, 0], xy[:, 1])
+        part_first_vertex = np.flatnonzero(np.r_[True, part_of_vertex[1:] != part_of_vertex[:-1]])
+        colour_bounds = np.flatnonzero(np.r_[True, cats[1:] != cats[:-1], True])
+        for g0, g1 in zip(colour_bounds[:-1], colour_bounds[1:], strict=True):
             if cancelled():
                 return
-            chosen = big[prep.colour_index[big] == ci]
+            ci = cats[g0]
             colour = qcolor(prep.colours[ci])
             if prep.kind == "polygon":
                 hollow = str(prep.colours[ci]).lower() in {"none", "transparent", ""}
@@ -416,10 +426,8 @@ class Renderer:
                 painter.setPen(QtGui.QPen(colour, prep.widths[ci], QtCore.Qt.PenStyle.SolidLine,
                                           QtCore.Qt.PenCapStyle.RoundCap, QtCore.Qt.PenJoinStyle.RoundJoin))
                 step = CHUNK_PARTS * 16
-            xy, move, part_of_vertex = _gather(prep, chosen)
-            px, py = view.to_pixels(xy[:, 0], xy[:, 1])
-            part_starts = np.flatnonzero(np.r_[True, part_of_vertex[1:] != part_of_vertex[:-1]])
-            cuts = np.r_[part_starts[::step], len(px)]  # a path per ``step`` parts
+            end_vertex = part_first_vertex[g1] if g1 < len(part_first_vertex) else len(px)
+            cuts = np.r_[part_first_vertex[g0:g1:step], end_vertex]  # a path per ``step`` parts
             for a, c in zip(cuts[:-1], cuts[1:], strict=True):
                 painter.drawPath(qpath(px[a:c], py[a:c], move[a:c]))
 
