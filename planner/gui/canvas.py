@@ -162,7 +162,10 @@ class MapCanvas(QtWidgets.QWidget):
                 image = self.renderer.render(layers, job.view, selection=selection,
                                              cancelled=lambda: job.cancelled)
             if image is not None and not job.cancelled:
-                self._rendered.emit(job, image, time.perf_counter() - t)
+                try:
+                    self._rendered.emit(job, image, time.perf_counter() - t)
+                except RuntimeError:  # the canvas was closed while this render ran
+                    pass
 
         threading.Thread(target=work, daemon=True, name="map-render").start()
 

@@ -25,6 +25,12 @@ from planner.projectfile import (
 )
 
 ORG, APP = "RenewalPlanner", "RenewalPlanner"
+
+
+def copy_result(result):
+    import copy
+
+    return copy.copy(result)
 AUTOSAVE_MS = 120_000
 ROLE_TITLES = {"parcels": "地块 Parcels", "buildings": "建筑 Buildings", "facilities": "设施 Facilities",
                "roads": "道路 Roads", "boundary": "研究范围 Study area"}
@@ -52,12 +58,21 @@ class MainWindow(QtWidgets.QMainWindow):
         self.layer_panel = LayerPanel(self.layers)
         self.table = AttributeTable(self.layers, self.catalogue)
         self.messages = QtWidgets.QPlainTextEdit(readOnly=True)
-        self.flag_panel = QtWidgets.QLabel(self.tr("Run the checks to list flags and projects here."))
-        self.flag_panel.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        from planner.gui.workflow import FlagPanel, PortfolioPanel
+
+        self.flag_panel = FlagPanel()
+        self.portfolio_panel = PortfolioPanel()
+        self.undo_stack = QtGui.QUndoStack(self)
+        self.undo_view = QtWidgets.QUndoView(self.undo_stack)
+        self.result = None
+        self.projects = None
+        self.worker = None
         self.docks = {}
         for key, title, widget, area in (
             ("layers", self.tr("Layers"), self.layer_panel, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea),
-            ("flags", self.tr("Flags and projects"), self.flag_panel, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea),
+            ("flags", self.tr("Flags"), self.flag_panel, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea),
+            ("portfolio", self.tr("Portfolio"), self.portfolio_panel, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea),
+            ("history", self.tr("Undo history"), self.undo_view, QtCore.Qt.DockWidgetArea.RightDockWidgetArea),
             ("table", self.tr("Attribute table"), self.table, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea),
             ("messages", self.tr("Messages"), self.messages, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea),
         ):
@@ -67,11 +82,19 @@ class MainWindow(QtWidgets.QMainWindow):
             self.addDockWidget(area, dock)
             self.docks[key] = dock
         self.tabifyDockWidget(self.docks["table"], self.docks["messages"])
+        self.tabifyDockWidget(self.docks["table"], self.docks["portfolio"])
+        self.docks["history"].hide()
         self.docks["table"].raise_()
 
         self._build_actions()
         self._build_status()
         self.layer_panel.activeLayerChanged.connect(self._active_layer_changed)
+        self.flag_panel.flagSelected.connect(self._flag_selected)
+        self.flag_panel.btn_confirm.clicked.connect(lambda: self._decide_current("confirmed"))
+        self.flag_panel.btn_dismiss.clicked.connect(lambda: self._decide_current("dismissed"))
+        self.flag_panel.btn_reopen.clicked.connect(lambda: self._decide_current(None))
+        self.portfolio_panel.weightsEdited.connect(lambda w: self.undo_stack.push(__import__(
+            "planner.gui.workflow", fromlist=["WeightsCommand"]).WeightsCommand(self, w)))
         self.layer_panel.zoomToLayer.connect(self.canvas.zoom_to_layer)
         self.canvas.identified.connect(self._identified)
         self.canvas.cursorMoved.connect(self._cursor_moved)
@@ -115,6 +138,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.act_clear_sel = self._action(self.tr("&Clear Selection"), self.clear_selection)
         self.act_remove = self._action(self.tr("&Remove Layer"), self.remove_active_layer)
         self.act_style = self._action(self.tr("Layer &Style…"), self.style_dialog)
+        self.act_run = self._action(self.tr("&Run Checks…"), self.run_checks_dialog, "F5", icon=sp.SP_MediaPlay)
+        self.act_export = self._action(self.tr("&Export Deliverables…"), self.export_dialog, "Ctrl+E")
+        self.act_undo = self.undo_stack.createUndoAction(self, self.tr("&Undo"))
+        self.act_undo.setShortcut(QtGui.QKeySequence("Ctrl+Z"))
+        self.act_redo = self.undo_stack.createRedoAction(self, self.tr("&Redo"))
+        self.act_redo.setShortcut(QtGui.QKeySequence("Ctrl+Y"))
         self.act_lang_zh = self._action("中文", lambda: self.set_language("zh_CN"), checkable=True)
         self.act_lang_en = self._action("English", lambda: self.set_language("en"), checkable=True)
         lang = self.settings.value("language", "zh_CN")
@@ -140,6 +169,12 @@ class MainWindow(QtWidgets.QMainWindow):
         m.addAction(self.act_style)
         m.addSeparator()
         m.addAction(self.act_quit)
+        e = mb.addMenu(self.tr("&Edit"))
+        e.addAction(self.act_undo)
+        e.addAction(self.act_redo)
+        an = mb.addMenu(self.tr("&Analysis"))
+        an.addAction(self.act_run)
+        an.addAction(self.act_export)
         v = mb.addMenu(self.tr("&View"))
         for a in (self.act_full, self.act_zoom_layer, self.act_zoom_sel):
             v.addAction(a)
@@ -158,7 +193,7 @@ class MainWindow(QtWidgets.QMainWindow):
         lm.addAction(self.act_lang_en)
         tb = self.addToolBar(self.tr("Main"))
         tb.setObjectName("toolbar_main")
-        for a in (self.act_open, self.act_save, self.act_add):
+        for a in (self.act_open, self.act_save, self.act_add, self.act_run):
             tb.addAction(a)
         tb.addSeparator()
         for a in self.tool_actions.values():
@@ -353,6 +388,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 else:
                     self.canvas.zoom_full()
                 self.project_path = path
+                self._restore_results()
                 self.log(self.tr("Opened project {0}").format(path) + (" (autosave)" if source != path else ""))
             self.dirty = False
             self._add_recent(path)
@@ -443,6 +479,247 @@ class MainWindow(QtWidgets.QMainWindow):
                 return con.execute("SELECT 1 FROM sqlite_master WHERE name='rp_project'").fetchone() is not None
         except sqlite3.Error:
             return False
+
+    # workflow -----------------------------------------------------------------------------
+    def decisions(self) -> dict:
+        return self.state.extra.setdefault("decisions", {})
+
+    def weights(self) -> dict:
+        from planner.portfolio.settings import load_settings
+
+        return dict(self.state.extra.get("weights") or load_settings().weights)
+
+    def settings_for_portfolio(self):
+        from planner.portfolio.settings import load_settings
+
+        s = load_settings()
+        s.weights = self.weights()
+        return s
+
+    def run_checks_dialog(self) -> None:
+        from planner.gui.workflow import RunChecksDialog
+
+        dialog = RunChecksDialog(self.state.params, self.state.as_of, self)
+        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+            self.run_checks(params=dialog.params(), selected=dialog.selected(), as_of=dialog.as_of_date())
+
+    def run_checks(self, *, params: dict | None = None, selected: list[str] | None = None, as_of=None):
+        """Run the analyses on a worker thread; results replace the previous ones only on success."""
+        import datetime as dt
+
+        from planner.analysis.runner import run_analyses
+        from planner.gui.workflow import Worker, workspace_from_layers
+        from planner.portfolio.build import build_portfolio
+        from planner.project import RunConfig
+        from planner.review import without_dismissed
+
+        if self.worker is not None and self.worker.is_running():
+            return None
+        params = dict(self.state.params if params is None else params)
+        as_of = as_of or (dt.date.fromisoformat(self.state.as_of) if self.state.as_of else dt.date.today())
+        decisions = dict(self.decisions())
+        settings = self.settings_for_portfolio()
+        ws = workspace_from_layers(self)
+        cfg = RunConfig(name=self.state.name, as_of=as_of, params=params)
+
+        def job(feedback):
+            result = run_analyses(ws, cfg, feedback, only=selected)
+            feedback.check()
+            projects = build_portfolio(ws, without_dismissed(result, decisions), settings=settings)
+            return ws, cfg, result, projects
+
+        self.worker = Worker(job, self)
+        self.worker.progress.connect(self._progress)
+        self.worker.finished.connect(self._checks_finished)
+        self.worker.failed.connect(lambda exc: self.error(exc, self.tr("Checks failed")))
+        self.worker.cancelled.connect(lambda: self.log(self.tr("Checks cancelled; the previous results are kept.")))
+        self._progress_dialog(self.tr("Running checks…"))
+        self.worker.start()
+        return self.worker
+
+    def _progress_dialog(self, title: str) -> None:
+        if not self.ask:
+            return
+        self.progress = QtWidgets.QProgressDialog(title, self.tr("Cancel"), 0, 100, self)
+        self.progress.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
+        self.progress.canceled.connect(lambda: self.worker and self.worker.cancel())
+        self.progress.show()
+
+    def _progress(self, stage: str, percent: float) -> None:
+        self.statusBar().showMessage(f"{stage} {percent:.0f}%")
+        if self.ask and getattr(self, "progress", None) is not None:
+            self.progress.setLabelText(stage)
+            self.progress.setValue(int(percent))
+
+    def _close_progress(self) -> None:
+        if getattr(self, "progress", None) is not None:
+            self.progress.close()
+            self.progress = None
+
+    def _checks_finished(self, payload) -> None:
+        from planner.gui.workflow import flag_style
+
+        self._close_progress()
+        ws, cfg, result, projects = payload
+        self.result, self.run_ws, self.run_cfg = result, ws, cfg
+        self.state.params = dict(cfg.params)
+        self.state.as_of = cfg.as_of.isoformat()
+        for layer in list(self.layers):
+            if layer.role.startswith("flags:") or layer.role == "projects":
+                self.layers.remove(layer)
+        from planner.gui.workflow import FLAG_TITLES
+
+        for name, frame in result.flags.items():
+            if frame is not None and len(frame):
+                self.layers.append(MapLayer(f"标记 {FLAG_TITLES.get(name, name)}", frame, role=f"flags:{name}",
+                                            style=flag_style(sorted(frame["code"].unique())), visible=name in {
+                                                "flag_dead_end", "road_gap", "flag_idle_land"}))
+        self._set_projects(projects)
+        self.flag_panel.show_flags(result.flags, self.decisions())
+        counts = result.counts_by_code()
+        self.log(self.tr("Checks done: {0} flags, {1} projects").format(sum(counts.values()), len(projects)))
+        for why in result.skipped.values():
+            self.log(why)
+
+    def _set_projects(self, projects) -> None:
+        from planner.gui.workflow import project_style
+
+        self.projects = projects
+        old = next((lyr for lyr in self.layers if lyr.role == "projects"), None)
+        if old is not None:
+            old.frame = projects
+            old.style = project_style(sorted(projects["type"].unique())) if len(projects) else old.style
+            self.layers.notify(old)
+            layer = old
+        else:
+            layer = MapLayer("更新项目 Projects", projects, role="projects",
+                             style=project_style(sorted(projects["type"].unique())) if len(projects) else {})
+            self.layers.append(layer)
+        self.portfolio_panel.show_projects(layer)
+        self.portfolio_panel.set_weights(self.weights())
+
+    def _restore_results(self) -> None:
+        """Flags and projects saved in a project come back into the panels."""
+        import datetime as dt
+
+        from planner.analysis.runner import RunResult
+        from planner.gui.workflow import workspace_from_layers
+        from planner.project import RunConfig
+
+        flags = {lyr.role.split(":", 1)[1]: lyr.frame for lyr in self.layers if lyr.role.startswith("flags:")}
+        self.result = RunResult(flags=flags) if flags else None
+        self.run_ws = workspace_from_layers(self) if flags else None
+        self.run_cfg = RunConfig(name=self.state.name, params=dict(self.state.params),
+                                 as_of=dt.date.fromisoformat(self.state.as_of) if self.state.as_of else dt.date.today())
+        projects = next((lyr for lyr in self.layers if lyr.role == "projects"), None)
+        self.projects = projects.frame if projects is not None else None
+        if flags:
+            self.flag_panel.show_flags(flags, self.decisions())
+        self.portfolio_panel.show_projects(projects)
+        self.portfolio_panel.set_weights(self.weights())
+
+    def decide(self, flag_id: str, state: str | None, note: str = "", code: str = "") -> None:
+        from planner.gui.workflow import DecisionCommand
+
+        decision = None if state is None else {"state": state, "note": note, "code": code}
+        self.undo_stack.push(DecisionCommand(self, flag_id, decision))
+
+    def _decide_current(self, state) -> None:
+        data = self.flag_panel.current()
+        if not data:
+            return
+        note = ""
+        if state == "dismissed" and self.ask:
+            note, ok = QtWidgets.QInputDialog.getText(self, self.tr("Dismiss flag"), self.tr("Why is this flag dismissed?"))
+            if not ok:
+                return
+        self.decide(data[1], state, note)
+
+    def decisions_changed(self) -> None:
+        """Decisions changed (or were undone): refresh the panel and rebuild the portfolio."""
+        from planner.portfolio.build import build_portfolio
+        from planner.review import without_dismissed
+
+        self.dirty = True
+        if self.result is None:
+            return
+        current = self.flag_panel.current()
+        self.flag_panel.show_flags(self.result.flags, self.decisions())
+        if current:
+            self.flag_panel.select_flag(current[1])
+        ws = getattr(self, "run_ws", None)
+        if ws is not None:
+            self._set_projects(build_portfolio(ws, without_dismissed(self.result, self.decisions()),
+                                               settings=self.settings_for_portfolio()))
+
+    def set_weights(self, weights: dict) -> None:
+        from planner.portfolio.build import rescore
+
+        self.state.extra["weights"] = dict(weights)
+        self.dirty = True
+        if self.projects is not None and len(self.projects):
+            self._set_projects(rescore(self.projects, self.settings_for_portfolio()))
+        else:
+            self.portfolio_panel.set_weights(weights)
+
+    def _flag_selected(self, layer_name: str, flag_id: str) -> None:
+        from planner.gui.workflow import zoom_to_rows
+
+        layer = next((lyr for lyr in self.layers if lyr.role == f"flags:{layer_name}"), None)
+        if layer is None:
+            return
+        rows = np.flatnonzero(layer.frame["flag_id"].astype(str).to_numpy() == flag_id)
+        layer.visible = True
+        self.layers.select(layer, rows)
+        zoom_to_rows(self.canvas, layer.frame, rows)
+        frame = self.result.flags.get(layer_name) if self.result else None
+        if frame is not None and len(rows):
+            src = str(frame["source_id"].iloc[rows[0]])
+            self.log(f"{flag_id}: {frame['reason'].iloc[rows[0]]} ({src})")
+
+    def export_dialog(self) -> None:
+        folder = QtWidgets.QFileDialog.getExistingDirectory(self, self.tr("Export deliverables to"),
+                                                            str(self.settings.value("last_dir", "")))
+        if folder:
+            self.export(Path(folder), open_when_done=True)
+
+    def export(self, folder: Path, *, open_when_done: bool = False, sheets: bool = True):
+        """Write the deliverables of the current results (with review decisions) on a worker thread."""
+        from planner import __version__
+        from planner.export.deliverables import write_deliverables
+        from planner.gui.workflow import Worker, open_folder
+        from planner.review import apply_decisions
+
+        if self.result is None or getattr(self, "run_ws", None) is None:
+            self.error(InputError("there are no results to export yet.", hint="run the checks first (F5)."))
+            return None
+        result = copy_result(self.result)
+        result.flags = apply_decisions(self.result.flags, self.decisions())
+        projects = self.projects
+        ws, cfg = self.run_ws, self.run_cfg
+        run_info = {"name": cfg.name, "as_of": cfg.as_of.isoformat(), "working_crs": self.state.crs,
+                    "parameters": result.parameters, "weights": self.weights(), "software": __version__,
+                    "decisions": len(self.decisions())}
+
+        def job(feedback):
+            # sheets drawn in this process: forking a process that runs Qt threads is unsafe
+            return write_deliverables(folder, result, ws, cfg, projects, run_info, feedback,
+                                      options={"sheets": sheets, "sheet_workers": 1})
+
+        self.worker = Worker(job, self)
+        self.worker.progress.connect(self._progress)
+
+        def done(timings):
+            self._close_progress()
+            self.log(self.tr("Deliverables written to {0}").format(folder))
+            if open_when_done:
+                open_folder(folder)
+
+        self.worker.finished.connect(done)
+        self.worker.failed.connect(lambda exc: (self._close_progress(), self.error(exc, self.tr("Export failed"))))
+        self._progress_dialog(self.tr("Writing deliverables…"))
+        self.worker.start()
+        return self.worker
 
     # saving -------------------------------------------------------------------------------
     def _sync_state(self) -> None:

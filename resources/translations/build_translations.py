@@ -46,6 +46,16 @@ ZH = {
     "Colour": "颜色", "Layer &Style…": "图层样式(&S)…", "Layer style: {0}": "图层样式：{0}", "any": "不限",
     "Fill colour": "填充颜色", "Outline colour": "边线颜色", "Outline width (px)": "边线宽度（像素）", "Opacity": "不透明度",
     "Label field": "标注字段", "Visible from scale": "可见最小比例尺", "Visible up to scale": "可见最大比例尺",
+    "Flag": "标记", "Review": "审核", "Confirm": "确认", "Dismiss…": "驳回…", "Reopen": "重新打开", "Flags": "问题标记",
+    "Portfolio": "项目库", "Undo history": "撤销历史", "&Run Checks…": "运行检查(&R)…",
+    "&Export Deliverables…": "导出成果(&E)…", "&Undo": "撤销(&U)", "&Redo": "重做(&R)", "&Edit": "编辑(&E)",
+    "&Analysis": "分析(&A)", "Checks failed": "检查失败", "Checks cancelled; the previous results are kept.": "检查已取消，保留原有结果。",
+    "Running checks…": "正在运行检查…", "Cancel": "取消", "Checks done: {0} flags, {1} projects": "检查完成：{0} 条标记，{1} 个项目",
+    "Dismiss flag": "驳回标记", "Why is this flag dismissed?": "驳回理由：", "Export deliverables to": "导出成果到",
+    "Deliverables written to {0}": "成果已写入 {0}", "Export failed": "导出失败", "Writing deliverables…": "正在写出成果…",
+    "Filter by type, phase, district…": "按类型、阶段、片区筛选…", "Need": "需求", "Residents": "受益居民", "Cost": "成本",
+    "Ease": "难易", "Total: {0} projects, {1} 10k yuan": "合计：{0} 个项目，估算投资 {1} 万元", "Run checks": "运行检查",
+    "As-of date": "评估基准日",
     "Expression, e.g. floors >= 4 and use = 'residential'\nFields: {0}": "表达式，例如 floors >= 4 and use = 'residential'\n字段：{0}",
 }
 

@@ -47,6 +47,33 @@
         <translation>（无）</translation>
     </message>
 </context><context>
+    <name>FlagPanel</name>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="216" />
+        <source>Flag</source>
+        <translation>标记</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="216" />
+        <source>Review</source>
+        <translation>审核</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="219" />
+        <source>Confirm</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="220" />
+        <source>Dismiss…</source>
+        <translation>驳回…</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="221" />
+        <source>Reopen</source>
+        <translation>重新打开</translation>
+    </message>
+</context><context>
     <name>LayerPanel</name>
     <message>
         <location filename="../../planner/gui/layer_panel.py" line="47" />
@@ -61,287 +88,429 @@
 </context><context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="528" />
-        <location filename="../../planner/gui/main_window.py" line="46" />
+        <location filename="../../planner/gui/main_window.py" line="805" />
+        <location filename="../../planner/gui/main_window.py" line="52" />
         <source>Renewal Planner</source>
         <translation>城市更新规划助手</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="55" />
-        <source>Run the checks to list flags and projects here.</source>
-        <translation>运行检查后，此处列出标记与项目。</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="59" />
+        <location filename="../../planner/gui/main_window.py" line="72" />
         <source>Layers</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="60" />
-        <source>Flags and projects</source>
-        <translation>标记与项目</translation>
+        <location filename="../../planner/gui/main_window.py" line="73" />
+        <source>Flags</source>
+        <translation>问题标记</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="61" />
+        <location filename="../../planner/gui/main_window.py" line="74" />
+        <source>Portfolio</source>
+        <translation>项目库</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="75" />
+        <source>Undo history</source>
+        <translation>撤销历史</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="76" />
         <source>Attribute table</source>
         <translation>属性表</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="62" />
+        <location filename="../../planner/gui/main_window.py" line="77" />
         <source>Messages</source>
         <translation>消息</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="79" />
+        <location filename="../../planner/gui/main_window.py" line="102" />
         <source>Render {0} ms</source>
         <translation>绘制 {0} 毫秒</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="105" />
+        <location filename="../../planner/gui/main_window.py" line="128" />
         <source>&amp;New Project</source>
         <translation>新建项目(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="106" />
+        <location filename="../../planner/gui/main_window.py" line="129" />
         <source>&amp;Open Project…</source>
         <translation>打开项目(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="107" />
+        <location filename="../../planner/gui/main_window.py" line="130" />
         <source>&amp;Save Project</source>
         <translation>保存项目(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="108" />
+        <location filename="../../planner/gui/main_window.py" line="131" />
         <source>Save Project &amp;As…</source>
         <translation>项目另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="109" />
+        <location filename="../../planner/gui/main_window.py" line="132" />
         <source>&amp;Add Layer…</source>
         <translation>添加图层(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="110" />
+        <location filename="../../planner/gui/main_window.py" line="133" />
         <source>E&amp;xit</source>
         <translation>退出(&amp;X)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="111" />
+        <location filename="../../planner/gui/main_window.py" line="134" />
         <source>Zoom to &amp;Full Extent</source>
         <translation>缩放至全图(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="112" />
+        <location filename="../../planner/gui/main_window.py" line="135" />
         <source>Zoom to &amp;Layer</source>
         <translation>缩放至图层(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="113" />
+        <location filename="../../planner/gui/main_window.py" line="136" />
         <source>Zoom to &amp;Selection</source>
         <translation>缩放至所选(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="114" />
+        <location filename="../../planner/gui/main_window.py" line="137" />
         <source>Select by &amp;Expression…</source>
         <translation>按表达式选择(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="115" />
+        <location filename="../../planner/gui/main_window.py" line="138" />
         <source>&amp;Clear Selection</source>
         <translation>清除选择(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="116" />
+        <location filename="../../planner/gui/main_window.py" line="139" />
         <source>&amp;Remove Layer</source>
         <translation>移除图层(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="117" />
+        <location filename="../../planner/gui/main_window.py" line="140" />
         <source>Layer &amp;Style…</source>
         <translation>图层样式(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="124" />
+        <location filename="../../planner/gui/main_window.py" line="141" />
+        <source>&amp;Run Checks…</source>
+        <translation>运行检查(&amp;R)…</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="142" />
+        <source>&amp;Export Deliverables…</source>
+        <translation>导出成果(&amp;E)…</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="143" />
+        <source>&amp;Undo</source>
+        <translation>撤销(&amp;U)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="145" />
+        <source>&amp;Redo</source>
+        <translation>重做(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="153" />
         <source>Pan</source>
         <translation>平移</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="124" />
+        <location filename="../../planner/gui/main_window.py" line="153" />
         <source>Zoom Box</source>
         <translation>拉框放大</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="125" />
+        <location filename="../../planner/gui/main_window.py" line="154" />
         <source>Identify</source>
         <translation>识别</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="126" />
+        <location filename="../../planner/gui/main_window.py" line="155" />
         <source>Select</source>
         <translation>选择</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="133" />
+        <location filename="../../planner/gui/main_window.py" line="162" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="136" />
+        <location filename="../../planner/gui/main_window.py" line="165" />
         <source>Recent Projects</source>
         <translation>最近的项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="143" />
+        <location filename="../../planner/gui/main_window.py" line="172" />
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="175" />
+        <source>&amp;Analysis</source>
+        <translation>分析(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="178" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="149" />
+        <location filename="../../planner/gui/main_window.py" line="184" />
         <source>&amp;Tools</source>
         <translation>工具(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="155" />
+        <location filename="../../planner/gui/main_window.py" line="190" />
         <source>&amp;Settings</source>
         <translation>设置(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="156" />
+        <location filename="../../planner/gui/main_window.py" line="191" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="159" />
+        <location filename="../../planner/gui/main_window.py" line="194" />
         <source>Main</source>
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="187" />
+        <location filename="../../planner/gui/main_window.py" line="222" />
         <source>Scale 1:{0}</source>
         <translation>比例尺 1:{0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="198" />
+        <location filename="../../planner/gui/main_window.py" line="233" />
         <source>Problem</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="213" />
+        <location filename="../../planner/gui/main_window.py" line="248" />
         <source>Nothing here</source>
         <translation>此处无要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="264" />
+        <location filename="../../planner/gui/main_window.py" line="299" />
         <source>{0}: {1} features selected by {2}</source>
         <translation>{0}：按 {2} 选中 {1} 个要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="272" />
+        <location filename="../../planner/gui/main_window.py" line="307" />
         <source>Select by expression</source>
         <translation>按表达式选择</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="273" />
+        <location filename="../../planner/gui/main_window.py" line="308" />
         <source>Expression, e.g. floors &gt;= 4 and use = 'residential'
 Fields: {0}</source>
         <translation>表达式，例如 floors &gt;= 4 and use = 'residential'
 字段：{0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="326" />
+        <location filename="../../planner/gui/main_window.py" line="361" />
         <source>Loaded {0} layers from {1}; working CRS {2}</source>
         <translation>已从 {1} 载入 {0} 个图层；工作坐标系 {2}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="356" />
+        <location filename="../../planner/gui/main_window.py" line="392" />
         <source>Opened project {0}</source>
         <translation>已打开项目 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="363" />
+        <location filename="../../planner/gui/main_window.py" line="399" />
         <source>Cannot open</source>
         <translation>无法打开</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="370" />
+        <location filename="../../planner/gui/main_window.py" line="406" />
         <source>Recover</source>
         <translation>恢复</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="370" />
+        <location filename="../../planner/gui/main_window.py" line="406" />
         <source>An autosave newer than {0} exists. Open the autosave?</source>
         <translation>存在比 {0} 更新的自动保存副本，是否打开自动保存副本？</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="411" />
+        <location filename="../../planner/gui/main_window.py" line="447" />
         <source>Added {0} ({1} features) as {2}</source>
         <translation>已添加 {0}（{1} 个要素），类型 {2}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="414" />
+        <location filename="../../planner/gui/main_window.py" line="450" />
         <source>Cannot add layer</source>
         <translation>无法添加图层</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="419" />
+        <location filename="../../planner/gui/main_window.py" line="455" />
         <source>Add layer</source>
         <translation>添加图层</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="420" />
+        <location filename="../../planner/gui/main_window.py" line="456" />
         <source>GIS data (*.gpkg *.shp *.zip *.geojson *.json *.csv *.xlsx *.osm *.pbf);;All files (*)</source>
         <translation>GIS 数据 (*.gpkg *.shp *.zip *.geojson *.json *.csv *.xlsx *.osm *.pbf);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="459" />
+        <location filename="../../planner/gui/main_window.py" line="534" />
+        <source>Checks failed</source>
+        <translation>检查失败</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="535" />
+        <source>Checks cancelled; the previous results are kept.</source>
+        <translation>检查已取消，保留原有结果。</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="536" />
+        <source>Running checks…</source>
+        <translation>正在运行检查…</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="543" />
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="580" />
+        <source>Checks done: {0} flags, {1} projects</source>
+        <translation>检查完成：{0} 条标记，{1} 个项目</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="633" />
+        <source>Dismiss flag</source>
+        <translation>驳回标记</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="633" />
+        <source>Why is this flag dismissed?</source>
+        <translation>驳回理由：</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="681" />
+        <source>Export deliverables to</source>
+        <translation>导出成果到</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="714" />
+        <source>Deliverables written to {0}</source>
+        <translation>成果已写入 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="719" />
+        <source>Export failed</source>
+        <translation>导出失败</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="720" />
+        <source>Writing deliverables…</source>
+        <translation>正在写出成果…</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="736" />
         <source>Cannot save</source>
         <translation>无法保存</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="468" />
+        <location filename="../../planner/gui/main_window.py" line="745" />
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="477" />
+        <location filename="../../planner/gui/main_window.py" line="754" />
         <source>Save project</source>
         <translation>保存项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="478" />
+        <location filename="../../planner/gui/main_window.py" line="755" />
         <source>Renewal Planner project (*.gpkg)</source>
         <translation>城市更新规划助手项目 (*.gpkg)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="488" />
+        <location filename="../../planner/gui/main_window.py" line="765" />
         <source>Autosaved to {0}</source>
         <translation>已自动保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="508" />
+        <location filename="../../planner/gui/main_window.py" line="785" />
         <source>Open project</source>
         <translation>打开项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="509" />
+        <location filename="../../planner/gui/main_window.py" line="786" />
         <source>Projects (*.gpkg *.toml);;All files (*)</source>
         <translation>项目 (*.gpkg *.toml);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="517" />
+        <location filename="../../planner/gui/main_window.py" line="794" />
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="517" />
+        <location filename="../../planner/gui/main_window.py" line="794" />
         <source>Save the changes to the project first?</source>
         <translation>是否先保存项目的更改？</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="545" />
+        <location filename="../../planner/gui/main_window.py" line="822" />
         <source>The language changes at the next start.</source>
         <translation>语言将在下次启动时切换。</translation>
+    </message>
+    <message>
+        <source>Run the checks to list flags and projects here.</source>
+        <translation>运行检查后，此处列出标记与项目。</translation>
+    </message>
+    <message>
+        <source>Flags and projects</source>
+        <translation>标记与项目</translation>
+    </message>
+</context><context>
+    <name>PortfolioPanel</name>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="290" />
+        <source>Filter by type, phase, district…</source>
+        <translation>按类型、阶段、片区筛选…</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="296" />
+        <source>Need</source>
+        <translation>需求</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="296" />
+        <source>Residents</source>
+        <translation>受益居民</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="296" />
+        <source>Cost</source>
+        <translation>成本</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="297" />
+        <source>Ease</source>
+        <translation>难易</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="327" />
+        <source>Total: {0} projects, {1} 10k yuan</source>
+        <translation>合计：{0} 个项目，估算投资 {1} 万元</translation>
+    </message>
+</context><context>
+    <name>RunChecksDialog</name>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="28" />
+        <source>Run checks</source>
+        <translation>运行检查</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="35" />
+        <source>As-of date</source>
+        <translation>评估基准日</translation>
     </message>
 </context><context>
     <name>StyleDialog</name>

@@ -1,0 +1,364 @@
+"""The planning workflow in the window: run the checks (a dialog generated from the analyses'
+declared parameters, a worker thread, progress and Cancel), review flags, the portfolio table
+with live weights, undoable decisions, and export of the deliverables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+
+import numpy as np
+from PyQt6 import QtCore, QtGui, QtWidgets
+
+from planner.analysis.registry import all_analyses
+from planner.export.styles import CODE_COLOURS, CODE_TITLES, TYPE_COLOURS
+from planner.feedback import Feedback
+from planner.model import MapLayer
+
+FLAG_TITLES = {"flag_idle_land": "闲置及低效用地", "flag_idle_building": "闲置楼宇", "flag_old_housing": "老旧住房",
+               "flag_dead_end": "断头路端点", "road_gap": "道路缺口", "service_gap": "生活圈短板"}
+
+
+class RunChecksDialog(QtWidgets.QDialog):
+    """Generated from each analysis's declared parameters (defaults, units, policy basis)."""
+
+    def __init__(self, params: dict | None = None, as_of: str | None = None, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Run checks"))
+        params = params or {}
+        lay = QtWidgets.QVBoxLayout(self)
+        form = QtWidgets.QFormLayout()
+        self.as_of = QtWidgets.QDateEdit(calendarPopup=True, displayFormat="yyyy-MM-dd")
+        d = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+        self.as_of.setDate(QtCore.QDate(d.year, d.month, d.day))
+        form.addRow(self.tr("As-of date"), self.as_of)
+        lay.addLayout(form)
+        scroll = QtWidgets.QScrollArea(widgetResizable=True)
+        inner = QtWidgets.QWidget()
+        inner_lay = QtWidgets.QVBoxLayout(inner)
+        self.groups: dict[str, QtWidgets.QGroupBox] = {}
+        self.fields: dict[str, tuple[object, QtWidgets.QWidget]] = {}
+        for a in all_analyses():
+            box = QtWidgets.QGroupBox(f"{a.title}  {a.title_en}", checkable=True, checked=True)
+            box.setToolTip(a.basis)
+            f = QtWidgets.QFormLayout(box)
+            for p in a.parameters:
+                key = f"{a.id}.{p.name}"
+                value = params.get(key, p.default)
+                if isinstance(p.default, bool):
+                    w = QtWidgets.QCheckBox(checked=bool(value))
+                elif isinstance(p.default, int):
+                    w = QtWidgets.QSpinBox(minimum=int(p.minimum if p.minimum is not None else -10**9),
+                                           maximum=int(p.maximum if p.maximum is not None else 10**9), value=int(value))
+                elif isinstance(p.default, float):
+                    w = QtWidgets.QDoubleSpinBox(minimum=p.minimum if p.minimum is not None else -1e12,
+                                                 maximum=p.maximum if p.maximum is not None else 1e12, decimals=3,
+                                                 value=float(value))
+                else:
+                    w = QtWidgets.QLineEdit(",".join(map(str, value)) if isinstance(value, list | tuple) else str(value))
+                if p.unit:
+                    if hasattr(w, "setSuffix"):
+                        w.setSuffix(f" {p.unit}")
+                w.setToolTip(f"{p.description}\n{p.description_en}\n{a.basis}")
+                f.addRow(p.title or p.name, w)
+                self.fields[key] = (p, w)
+            inner_lay.addWidget(box)
+            self.groups[a.id] = box
+        scroll.setWidget(inner)
+        lay.addWidget(scroll)
+        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
+                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+        self.resize(620, 720)
+
+    def selected(self) -> list[str]:
+        return [k for k, box in self.groups.items() if box.isChecked()]
+
+    def params(self) -> dict:
+        out = {}
+        for key, (p, w) in self.fields.items():
+            if isinstance(w, QtWidgets.QCheckBox):
+                v = w.isChecked()
+            elif isinstance(w, QtWidgets.QSpinBox | QtWidgets.QDoubleSpinBox):
+                v = w.value()
+            else:
+                v = [s.strip() for s in w.text().split(",") if s.strip()] if isinstance(p.default, list | tuple) \
+                    else w.text()
+            if isinstance(p.default, float) and abs(v - p.default) < 10 ** -w.decimals():
+                continue  # the spin box shows a rounded default (1/3 as 0.333): not a change
+            if v != p.default:
+                out[key] = v
+        return out
+
+    def as_of_date(self) -> dt.date:
+        q = self.as_of.date()
+        return dt.date(q.year(), q.month(), q.day())
+
+
+class _QtFeedback(Feedback):
+    def __init__(self, signal):
+        super().__init__()
+        self._signal = signal
+
+    def set_progress(self, percent: float) -> None:
+        super().set_progress(percent)
+        self._signal.emit(self.stage, float(percent))
+
+
+class Worker(QtCore.QObject):
+    """Runs a function on a thread; progress, result and failure come back as queued signals."""
+
+    progress = QtCore.pyqtSignal(str, float)
+    finished = QtCore.pyqtSignal(object)
+    failed = QtCore.pyqtSignal(object)
+    cancelled = QtCore.pyqtSignal()
+
+    def __init__(self, fn, parent=None):
+        super().__init__(parent)
+        self.fn = fn
+        self.feedback = _QtFeedback(self.progress)
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        import gc
+
+        from planner.errors import Cancelled
+
+        gc.freeze()  # no full cycle collection over the loaded data while the job runs (GIL)
+        def run():
+            try:
+                result = self.fn(self.feedback)
+            except Cancelled:
+                self.cancelled.emit()
+                return
+            except Exception as exc:  # reported in the window, the app goes on
+                self.failed.emit(exc)
+                return
+            if self.feedback.is_cancelled:
+                self.cancelled.emit()
+            else:
+                self.finished.emit(result)
+
+        self.thread = threading.Thread(target=run, daemon=True, name="planner-job")
+        self.thread.start()
+
+    def cancel(self) -> None:
+        self.feedback.cancel()
+
+    def is_running(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+
+def flag_style(codes) -> dict:
+    return {"kind": "categorised", "field": "code", "outline": "#333333", "outline_width": 0.6,
+            "categories": {c: {"colour": CODE_COLOURS.get(c, "#888888"), "label": f"{CODE_TITLES.get(c, c)} {c}",
+                               "width": 3.0} for c in codes}}
+
+
+def project_style(types) -> dict:
+    from planner.portfolio.settings import load_settings
+
+    t = load_settings().types
+    return {"kind": "categorised", "field": "type", "outline": "#222222", "outline_width": 0.8, "opacity": 0.6,
+            "categories": {k: {"colour": TYPE_COLOURS.get(k, "#888888"), "label": t[k].title if k in t else k}
+                           for k in types}}
+
+
+class DecisionCommand(QtGui.QUndoCommand):
+    """One review decision on one flag (undoable)."""
+
+    def __init__(self, window, flag_id: str, decision: dict | None):
+        super().__init__(f"{(decision or {}).get('state', 'open')}: {flag_id}")
+        self.window = window
+        self.flag_id = flag_id
+        self.new = decision
+        self.old = window.decisions().get(flag_id)
+
+    def _set(self, value) -> None:
+        d = self.window.decisions()
+        if value is None:
+            d.pop(self.flag_id, None)
+        else:
+            d[self.flag_id] = dict(value)
+        self.window.decisions_changed()
+
+    def redo(self) -> None:
+        self._set(self.new)
+
+    def undo(self) -> None:
+        self._set(self.old)
+
+
+class WeightsCommand(QtGui.QUndoCommand):
+    def __init__(self, window, new: dict):
+        super().__init__("weights")
+        self.window = window
+        self.new = dict(new)
+        self.old = dict(window.weights())
+
+    def redo(self) -> None:
+        self.window.set_weights(self.new)
+
+    def undo(self) -> None:
+        self.window.set_weights(self.old)
+
+
+class FlagPanel(QtWidgets.QWidget):
+    """Flags grouped by code with counts; the selected flag's reason; review buttons."""
+
+    flagSelected = QtCore.pyqtSignal(str, str)  # layer name, flag id
+    MAX_PER_CODE = 300
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.tree = QtWidgets.QTreeWidget()
+        self.tree.setHeaderLabels([self.tr("Flag"), self.tr("Review")])
+        self.tree.itemSelectionChanged.connect(self._selected)
+        self.reason = QtWidgets.QPlainTextEdit(readOnly=True, maximumHeight=90)
+        self.btn_confirm = QtWidgets.QPushButton(self.tr("Confirm"))
+        self.btn_dismiss = QtWidgets.QPushButton(self.tr("Dismiss…"))
+        self.btn_reopen = QtWidgets.QPushButton(self.tr("Reopen"))
+        buttons = QtWidgets.QHBoxLayout()
+        for b in (self.btn_confirm, self.btn_dismiss, self.btn_reopen):
+            buttons.addWidget(b)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(self.tree, 1)
+        lay.addWidget(self.reason)
+        lay.addLayout(buttons)
+        self.flags: dict = {}
+
+    def show_flags(self, flags: dict, decisions: dict) -> None:
+        self.flags = flags
+        self.tree.clear()
+        for layer, frame in flags.items():
+            if frame is None or len(frame) == 0:
+                continue
+            for code, group in frame.groupby("code", sort=True):
+                parent = QtWidgets.QTreeWidgetItem([f"{CODE_TITLES.get(code, code)} {code}（{len(group)}）", ""])
+                parent.setData(0, QtCore.Qt.ItemDataRole.UserRole, None)
+                self.tree.addTopLevelItem(parent)
+                for fid, sid in zip(group["flag_id"].iloc[:self.MAX_PER_CODE], group["source_id"].iloc[:self.MAX_PER_CODE],
+                                    strict=True):
+                    state = decisions.get(str(fid), {}).get("state", "")
+                    item = QtWidgets.QTreeWidgetItem([str(sid), state])
+                    item.setData(0, QtCore.Qt.ItemDataRole.UserRole, (layer, str(fid)))
+                    parent.addChild(item)
+
+    def current(self) -> tuple[str, str] | None:
+        item = self.tree.currentItem()
+        return item.data(0, QtCore.Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def select_flag(self, flag_id: str) -> bool:
+        it = QtWidgets.QTreeWidgetItemIterator(self.tree)
+        while it.value():
+            item = it.value()
+            data = item.data(0, QtCore.Qt.ItemDataRole.UserRole)
+            if data and data[1] == flag_id:
+                self.tree.setCurrentItem(item)
+                return True
+            it += 1
+        return False
+
+    def _selected(self) -> None:
+        data = self.current()
+        if not data:
+            return
+        layer, fid = data
+        frame = self.flags.get(layer)
+        row = frame[frame["flag_id"].astype(str) == fid]
+        if len(row):
+            self.reason.setPlainText(f"{row['reason'].iloc[0]}\n{row['reason_en'].iloc[0]}")
+        self.flagSelected.emit(layer, fid)
+
+
+class PortfolioPanel(QtWidgets.QWidget):
+    """The draft projects: a sortable, filterable table, weights that re-score live, totals."""
+
+    weightsEdited = QtCore.pyqtSignal(dict)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        from planner.gui.attribute_table import FrameModel
+
+        self.model = FrameModel(self)
+        self.view = QtWidgets.QTableView()
+        self.view.setModel(self.model)
+        self.view.setSortingEnabled(True)
+        self.view.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.filter = QtWidgets.QLineEdit(placeholderText=self.tr("Filter by type, phase, district…"))
+        self.filter.returnPressed.connect(lambda: self.model.set_filter(self.filter.text()))
+        self.totals = QtWidgets.QLabel()
+        self.totals.setWordWrap(True)
+        self.spins = {}
+        weights = QtWidgets.QHBoxLayout()
+        for key, title in (("need", self.tr("Need")), ("residents", self.tr("Residents")), ("cost", self.tr("Cost")),
+                           ("ease", self.tr("Ease"))):
+            spin = QtWidgets.QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.05, decimals=2)
+            spin.editingFinished.connect(self._weights_edited)
+            weights.addWidget(QtWidgets.QLabel(title))
+            weights.addWidget(spin)
+            self.spins[key] = spin
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addLayout(weights)
+        lay.addWidget(self.filter)
+        lay.addWidget(self.view, 1)
+        lay.addWidget(self.totals)
+
+    def set_weights(self, weights: dict) -> None:
+        for k, spin in self.spins.items():
+            spin.blockSignals(True)
+            spin.setValue(float(weights.get(k, 0.0)))
+            spin.blockSignals(False)
+
+    def _weights_edited(self) -> None:
+        self.weightsEdited.emit({k: s.value() for k, s in self.spins.items()})
+
+    def show_projects(self, layer: MapLayer | None) -> None:
+        self.model.set_layer(layer)
+        if layer is None or len(layer.frame) == 0:
+            self.totals.setText("")
+            return
+        p = layer.frame
+        by_type = p.groupby("type_title")["estimated_cost"].agg(["size", "sum"])
+        by_phase = p.groupby("phase")["estimated_cost"].agg(["size", "sum"])
+        lines = [self.tr("Total: {0} projects, {1} 10k yuan").format(len(p), f"{p['estimated_cost'].sum():,.0f}")]
+        lines.append(" | ".join(f"{k} {int(v['size'])}/{v['sum']:,.0f}" for k, v in by_type.iterrows()))
+        lines.append(" | ".join(f"{k} {int(v['size'])}/{v['sum']:,.0f}" for k, v in by_phase.iterrows()))
+        self.totals.setText("\n".join(lines))
+
+
+def workspace_from_layers(window):
+    """A Workspace for the analyses from the map's input layers (roles)."""
+    from pyproj import CRS
+
+    from planner.io.loading import LayerReport, LoadedLayer
+    from planner.pipeline import Workspace
+
+    crs = CRS.from_user_input(window.state.crs) if window.state.crs else None
+    ws = Workspace(crs, "from the project", catalogue=window.catalogue)
+    for layer in window.layers:
+        if layer.role in window.catalogue.layers and not layer.raster and len(layer.frame):
+            spec = window.catalogue.layer(layer.role)
+            report = LayerReport(layer.role, layer.source, None, "project", None, "", crs.to_string() if crs else None, "")
+            report.field_mapping = dict(layer.mapping)
+            report.missing_fields = [f.name for f in spec.fields if f.name not in layer.frame.columns]
+            ws.layers[layer.role] = LoadedLayer(layer.role, layer.frame, report, spec)
+    return ws
+
+
+def open_folder(path: Path) -> None:
+    QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(str(path)))
+
+
+def zoom_to_rows(canvas, frame, rows: np.ndarray) -> None:
+    import shapely
+
+    if len(rows):
+        b = shapely.total_bounds(frame.geometry.values[rows])
+        pad = max(b[2] - b[0], b[3] - b[1]) * 0.5 + 60
+        canvas.set_extent((b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad))

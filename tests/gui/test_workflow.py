@@ -1,0 +1,165 @@
+"""The planning workflow in the window: run checks (and cancel), review flags across re-runs,
+undo/redo, weights, save/reopen, export, responsiveness."""
+
+import sqlite3
+import time
+
+import numpy as np
+import openpyxl
+import pyogrio
+import pytest
+
+pytest.importorskip("PyQt6")
+from PyQt6 import QtCore  # noqa: E402
+
+from ..conftest import SAMPLE  # noqa: E402
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    from planner.gui.app import make_app
+    from planner.gui.main_window import MainWindow
+
+    make_app()
+    settings = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
+    w = MainWindow(settings=settings, ask=False)
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    assert w.open_path(SAMPLE / "sample_project.toml")
+    return w
+
+
+def run_and_wait(window, qtbot, **kwargs):
+    worker = window.run_checks(**kwargs)
+    with qtbot.waitSignal(worker.finished, timeout=60_000):
+        pass
+    return worker
+
+
+def idle_flag(window):
+    f = window.result.flags["flag_idle_land"]
+    return str(f.loc[f["code"] == "IDLE_NOT_STARTED_2Y", "flag_id"].iloc[0])
+
+
+def test_run_checks_shows_flags_projects_and_panels(window, qtbot):
+    run_and_wait(window, qtbot)
+    roles = {lyr.role for lyr in window.layers}
+    assert {"flags:flag_idle_land", "flags:flag_old_housing", "flags:road_gap", "projects"} <= roles
+    assert window.flag_panel.tree.topLevelItemCount() >= 10
+    assert window.portfolio_panel.model.rowCount() == len(window.projects) > 20
+    assert "projects" in window.portfolio_panel.totals.text() or "项目" in window.portfolio_panel.totals.text()
+
+
+def test_cancel_midway_keeps_previous_results(window, qtbot):
+    run_and_wait(window, qtbot)
+    before = window.result
+    n_projects = len(window.projects)
+    worker = window.run_checks(params={"old_housing.cutoff_year": 1990})
+    worker.cancel()
+    with qtbot.waitSignal(worker.cancelled, timeout=60_000):
+        pass
+    assert window.result is before and len(window.projects) == n_projects
+    assert window.state.params.get("old_housing.cutoff_year", 2000) == 2000
+
+
+def test_dismissal_survives_rerun_undo_redo_and_changes_the_portfolio(window, qtbot):
+    run_and_wait(window, qtbot)
+    fid = idle_flag(window)
+    n_idle = int((window.projects["type"] == "idle_land").sum())
+    window.flag_panel.select_flag(fid)
+    window.decide(fid, "dismissed", "已现场核实：已动工")
+    assert window.decisions()[fid]["state"] == "dismissed"
+    assert int((window.projects["type"] == "idle_land").sum()) == n_idle - 1
+    run_and_wait(window, qtbot)  # a re-run: the decision still holds
+    assert window.decisions()[fid]["note"] == "已现场核实：已动工"
+    assert int((window.projects["type"] == "idle_land").sum()) == n_idle - 1
+    window.undo_stack.undo()
+    assert fid not in window.decisions()
+    assert int((window.projects["type"] == "idle_land").sum()) == n_idle
+    window.undo_stack.redo()
+    assert window.decisions()[fid]["state"] == "dismissed"
+
+
+def test_weights_rescore_and_undo(window, qtbot):
+    run_and_wait(window, qtbot)
+    scores = window.projects["priority_score"].to_numpy().copy()
+    from planner.gui.workflow import WeightsCommand
+
+    window.undo_stack.push(WeightsCommand(window, {"need": 1.0, "residents": 0.0, "cost": 0.0, "ease": 0.0}))
+    assert not np.allclose(window.projects["priority_score"], scores)
+    assert set(window.projects["phase"]) <= {"2026-2027", "2028-2030", "2031-2035"}
+    window.undo_stack.undo()
+    assert np.allclose(window.projects["priority_score"], scores)
+
+
+def test_save_reopen_export_carry_the_decisions(window, qtbot, tmp_path):
+    from planner.gui.main_window import MainWindow
+
+    run_and_wait(window, qtbot)
+    fid = idle_flag(window)
+    window.decide(fid, "dismissed", "不属于闲置")
+    path = tmp_path / "p.gpkg"
+    assert window.save_to(path)
+    other = MainWindow(settings=window.settings, ask=False)
+    qtbot.addWidget(other)
+    assert other.open_path(path)
+    assert other.decisions()[fid]["state"] == "dismissed"
+    assert other.result is not None and "flag_idle_land" in other.result.flags
+    out = tmp_path / "export"
+    worker = other.export(out, sheets=False)
+    with qtbot.waitSignal(worker.finished, timeout=120_000):
+        pass
+    flags = pyogrio.read_dataframe(out / "portfolio.gpkg", layer="flag_idle_land", read_geometry=False)
+    row = flags[flags["flag_id"] == fid].iloc[0]
+    assert row["review"] == "dismissed" and row["review_note"] == "不属于闲置"
+    projects = pyogrio.read_dataframe(out / "portfolio.gpkg", layer="projects", read_geometry=False)
+    assert len(projects) == len(other.projects)
+    assert not projects["flags"].str.contains(fid, regex=False).any()
+    wb = openpyxl.load_workbook(out / "portfolio.xlsx", read_only=True)
+    assert "项目清单" in wb.sheetnames
+    with sqlite3.connect(out / "portfolio.gpkg") as con:
+        assert con.execute("SELECT count(*) FROM layer_styles").fetchone()[0] >= 6
+
+
+def test_event_loop_keeps_turning_while_checks_and_export_run(window, qtbot, tmp_path):
+    stamps = []
+    timer = QtCore.QTimer(interval=10)
+    timer.timeout.connect(lambda: stamps.append(time.perf_counter()))
+    timer.start()
+    run_and_wait(window, qtbot)
+    worker = window.export(tmp_path / "e", sheets=True)
+    with qtbot.waitSignal(worker.finished, timeout=120_000):
+        pass
+    timer.stop()
+    gaps = np.diff(stamps)
+    assert len(stamps) > 30
+    assert gaps.max() < 0.25, f"event loop blocked {gaps.max() * 1000:.0f} ms"
+    print(f"longest event-loop gap {gaps.max() * 1000:.0f} ms over {len(stamps)} ticks")
+
+
+def test_run_checks_dialog_is_generated_from_parameters(window, qtbot):
+    from planner.gui.workflow import RunChecksDialog
+
+    d = RunChecksDialog({"old_housing.cutoff_year": 2004}, "2026-06-30", window)
+    qtbot.addWidget(d)
+    assert {"idle_land", "old_housing", "roads", "services", "indicators"} <= set(d.groups)
+    p, w = d.fields["old_housing.cutoff_year"]
+    assert w.value() == 2004 and "2000" in w.toolTip() or "2004" in w.toolTip()
+    d.fields["roads.gap_distance_m"][1].setValue(200.0)
+    d.groups["services"].setChecked(False)
+    assert d.params() == {"old_housing.cutoff_year": 2004, "roads.gap_distance_m": 200.0}
+    assert "services" not in d.selected() and d.as_of_date().isoformat() == "2026-06-30"
+
+
+def test_workflow_screenshot(window, qtbot):
+    from ..conftest import ROOT
+
+    run_and_wait(window, qtbot)
+    window.docks["portfolio"].raise_()
+    fid = idle_flag(window)
+    window.flag_panel.select_flag(fid)
+    assert window.canvas.wait_rendered(30)
+    shots = ROOT / "out" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    assert window.grab().save(str(shots / "gui_workflow.png"))
