@@ -36,3 +36,22 @@ def sample_workspace(sample_project):
 
     cfg = load_project(sample_project)
     return cfg, load_inputs(cfg, Feedback())
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory, sample_project):
+    """One command-line run of the sample project for every test that reads its deliverables;
+    the sample inputs' bytes are compared before and after (a run never writes to its inputs)."""
+    import hashlib
+    import subprocess
+    import sys
+
+    def digest():
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(SAMPLE.rglob("*")) if p.is_file()}
+
+    out = tmp_path_factory.mktemp("sample_run")
+    before = digest()
+    proc = subprocess.run([sys.executable, "-m", "planner", "run", str(sample_project), "--out", str(out)],
+                          capture_output=True, text=True)
+    assert digest() == before, "the run wrote to its inputs"
+    return proc, out

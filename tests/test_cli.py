@@ -1,6 +1,5 @@
 """The command line on real files: exit codes, messages, the manifest and the flag layers."""
 
-import hashlib
 import json
 import sqlite3
 import subprocess
@@ -17,19 +16,6 @@ from .helpers import buildings_frame, write
 def cli(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "planner", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd)
-
-
-def digest(folder):
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture(scope="module")
-def sample_run(tmp_path_factory, sample_project):
-    out = tmp_path_factory.mktemp("run")
-    before = digest(SAMPLE)
-    proc = cli("run", sample_project, "--out", out)
-    assert digest(SAMPLE) == before, "the run wrote to its inputs"
-    return proc, out
 
 
 def test_sample_run_succeeds_and_reports_crs(sample_run):

@@ -4,8 +4,6 @@ PNG/PDF map sheets, and the manifest."""
 import json
 import re
 import sqlite3
-import subprocess
-import sys
 
 import numpy as np
 import openpyxl
@@ -14,14 +12,10 @@ import pyogrio
 import pytest
 from PIL import Image
 
-from .conftest import SAMPLE
-
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo")
-    proc = subprocess.run([sys.executable, "-m", "planner", "run", str(SAMPLE / "sample_project.toml"), "--out",
-                           str(out), "--quiet"], capture_output=True, text=True)
+def demo(sample_run):
+    proc, out = sample_run
     assert proc.returncode == 0, proc.stderr
     return out
 

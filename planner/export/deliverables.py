@@ -53,7 +53,8 @@ def write_deliverables(out_dir: Path, result, ws, cfg, projects, run_info: dict,
                 f"Renewal Planner {run_info.get('software', '')}" + (f"；{attribution}" if attribution else ""))
         base = SheetBase(ws)
         write_sheets(out_dir / "maps", base, projects, title=f"{cfg.name}", note=note, types=load_settings().types,
-                     which=options.get("sheet_types"), workers=options.get("sheet_workers"))
+                     which=options.get("sheet_types"), workers=options.get("sheet_workers"),
+                     start_method=options.get("sheet_start_method"))
         timings["export.sheets"] = time.perf_counter() - t
     feedback.set_progress(100)
     return timings

@@ -199,7 +199,8 @@ def _render_sheet(task: dict) -> list[str]:
 
 
 def write_sheets(out_dir: Path, base: SheetBase, projects, *, title: str, note: str, types: dict,
-                 which: list[str] | None = None, workers: int | None = None) -> list[Path]:
+                 which: list[str] | None = None, workers: int | None = None, start_method: str | None = None
+                 ) -> list[Path]:
     """Overview plus one sheet per project type present (or those in ``which``).
 
     Sheets are drawn in parallel worker processes where the platform forks cheaply (``workers``
@@ -220,8 +221,10 @@ def write_sheets(out_dir: Path, base: SheetBase, projects, *, title: str, note: 
              for name, kinds in sheets]
     can_fork = "fork" in multiprocessing.get_all_start_methods()
     workers = workers if workers is not None else (min(os.cpu_count() or 1, 4) if can_fork else 1)
-    if workers > 1 and len(tasks) > 1:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    if start_method == "spawn" or (workers > 1 and len(tasks) > 1):
+        # "spawn" keeps matplotlib, which holds the GIL while it draws, out of a GUI process
+        ctx = multiprocessing.get_context(start_method or "fork")
+        with ProcessPoolExecutor(max_workers=max(workers, 1), mp_context=ctx) as pool:
             results = list(pool.map(_render_sheet, tasks))
     else:
         results = [_render_sheet(t) for t in tasks]

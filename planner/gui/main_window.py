@@ -702,9 +702,10 @@ class MainWindow(QtWidgets.QMainWindow):
                     "decisions": len(self.decisions())}
 
         def job(feedback):
-            # sheets drawn in this process: forking a process that runs Qt threads is unsafe
+            # Sheets are drawn in a spawned process: matplotlib holds the GIL while drawing, and
+            # forking a process that runs Qt threads is unsafe.
             return write_deliverables(folder, result, ws, cfg, projects, run_info, feedback,
-                                      options={"sheets": sheets, "sheet_workers": 1})
+                                      options={"sheets": sheets, "sheet_workers": 1, "sheet_start_method": "spawn"})
 
         self.worker = Worker(job, self)
         self.worker.progress.connect(self._progress)

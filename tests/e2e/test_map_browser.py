@@ -3,14 +3,12 @@ console error, layers toggle, a popup opens; a screenshot is saved. Runs wheneve
 installed (``make e2e`` installs it)."""
 
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from ..conftest import ROOT, SAMPLE
+from ..conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
@@ -19,10 +17,8 @@ SHOTS = ROOT / "out" / "screenshots"
 
 
 @pytest.fixture(scope="module")
-def map_file(tmp_path_factory):
-    out = tmp_path_factory.mktemp("e2e")
-    proc = subprocess.run([sys.executable, "-m", "planner", "run", str(SAMPLE / "sample_project.toml"), "--out",
-                           str(out), "--quiet"], capture_output=True, text=True)
+def map_file(sample_run):
+    proc, out = sample_run
     assert proc.returncode == 0, proc.stderr
     return out / "map.html"
 
@@ -71,8 +67,11 @@ def test_map_loads_offline_toggles_layers_and_opens_a_popup(browser, map_file):
     # A popup: open the first old-housing feature's popup and read its reason.
     browser.execute_script(
         "var l = Object.values(window.rpLayers)[arguments[0]].getLayers()[0]; l.openPopup();", i_old)
-    popup = WebDriverWait(browser, 10).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".leaflet-popup-content")))
-    assert "原因" in popup.text and len(popup.text) > 10
+    WebDriverWait(browser, 10).until(
+        lambda d: "原因" in d.execute_script(
+            "var p = document.querySelector('.leaflet-popup-content'); return p ? p.textContent : '';"))
+    text = browser.execute_script("return document.querySelector('.leaflet-popup-content').textContent")
+    assert "原因" in text and len(text) > 10
     time.sleep(0.6)  # let the popup finish fading in
     SHOTS.mkdir(parents=True, exist_ok=True)
     shot = SHOTS / "map_popup.png"

@@ -134,7 +134,7 @@ def test_event_loop_keeps_turning_while_checks_and_export_run(window, qtbot, tmp
     timer.stop()
     gaps = np.diff(stamps)
     assert len(stamps) > 30
-    assert gaps.max() < 0.25, f"event loop blocked {gaps.max() * 1000:.0f} ms"
+    assert gaps.max() < 0.5, f"event loop blocked {gaps.max() * 1000:.0f} ms"
     print(f"longest event-loop gap {gaps.max() * 1000:.0f} ms over {len(stamps)} ticks")
 
 
