@@ -80,21 +80,9 @@ def self_test(*, out: Path | None = None, verbose: bool = True) -> int:
         return f"portfolio.gpkg, portfolio.xlsx, map.html, maps/overview.png in {out_dir}"
 
     def qt():
-        import os
+        from planner.gui.render_cli import self_check  # the Qt side lives in planner.gui
 
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        from PyQt6 import QtGui
-
-        from planner.gui.app import register_font
-        from planner.gui.render import Renderer, View
-        from planner.gui.render_cli import load_layers
-
-        app = QtGui.QGuiApplication.instance() or QtGui.QGuiApplication([])
-        family = register_font(app)
-        layers = load_layers([str(SAMPLE_DIR / "city.gpkg") + ":buildings"])
-        image = Renderer().render(layers, View.fit(layers[0].bounds(), 400, 300))
-        assert image is not None and not image.isNull()
-        return f"Qt {QtGui.QGuiApplication.instance().applicationVersion() or 'ok'}, font '{family}'"
+        return self_check(SAMPLE_DIR)
 
     check("PROJ data", proj)
     check("GDAL drivers", gdal)

@@ -677,6 +677,101 @@ class MainWindow(QtWidgets.QMainWindow):
             src = str(frame["source_id"].iloc[rows[0]])
             self.log(f"{flag_id}: {frame['reason'].iloc[rows[0]]} ({src})")
 
+    # editing -----------------------------------------------------------------------------
+    def frame_edited(self, layer: MapLayer) -> None:
+        """A layer's features changed (an edit, or its undo): keep the panels in step."""
+        self.dirty = True
+        if layer.role == "projects":
+            self.projects = layer.frame
+            self.portfolio_panel.show_projects(layer)
+        if self.table.model.layer is layer:
+            self.table.set_layer(layer)
+
+    def _push_frame(self, layer: MapLayer, frame, text: str) -> None:
+        from planner.gui.workflow import FrameEditCommand
+
+        self.undo_stack.push(FrameEditCommand(self, layer, frame, text))
+
+    def snap_candidates(self, exclude: MapLayer | None = None):
+        """Geometries of the visible vector layers in view, for snapping."""
+
+        v = self.canvas.view()
+        out = []
+        for layer in self.layers:
+            if layer is exclude or layer.raster or not layer.visible or len(layer.frame) == 0:
+                continue
+            prep = self.canvas.renderer.prepared(layer)
+            rows = np.unique(prep.part_feature[prep.query(v.x0, v.y0, v.x1, v.y1)])
+            out.append(layer.frame.geometry.values[rows])
+        return np.concatenate(out) if out else np.array([], dtype=object)
+
+    def move_vertex(self, layer: MapLayer, row: int, index: int, x: float, y: float, *, snap_px: float = 10.0):
+        """Move one vertex (snapped to vertices or segments of visible layers within ``snap_px``)."""
+        from planner.editing import move_vertex, snap
+
+        tol = snap_px * self.canvas.units_per_pixel
+        sx, sy, how = snap(x, y, self.snap_candidates(exclude=layer), tol)
+        frame = layer.frame.copy()
+        geoms = frame.geometry.values.copy()
+        geoms[row] = move_vertex(geoms[row], index, sx, sy)
+        frame = frame.set_geometry(type(frame.geometry)(geoms, index=frame.index, crs=frame.crs))
+        self._push_frame(layer, frame, self.tr("Move vertex"))
+        return sx, sy, how
+
+    def split_feature(self, layer: MapLayer, row: int, line) -> None:
+        from planner.editing import split_polygon, split_project
+
+        if layer.role == "projects":
+            self._push_frame(layer, split_project(layer.frame, row, line), self.tr("Split project"))
+            return
+        pieces = split_polygon(layer.frame.geometry.values[row], line)
+        frame = layer.frame
+        copies = frame.iloc[[row] * len(pieces)].copy()
+        copies = copies.set_geometry(type(frame.geometry)(pieces, index=copies.index, crs=frame.crs))
+        new = type(frame)(__import__("pandas").concat([frame.drop(frame.index[row]), copies]).reset_index(drop=True),
+                          crs=frame.crs)
+        self._push_frame(layer, new, self.tr("Split feature"))
+
+    def merge_features(self, layer: MapLayer, rows) -> None:
+        from planner.editing import merge_polygons, merge_projects
+
+        rows = sorted(int(r) for r in rows)
+        if layer.role == "projects":
+            self._push_frame(layer, merge_projects(layer.frame, rows), self.tr("Merge projects"))
+            return
+        frame = layer.frame
+        first = frame.iloc[[rows[0]]].copy()
+        first = first.set_geometry([merge_polygons(frame.geometry.values[rows])], crs=frame.crs)
+        new = type(frame)(__import__("pandas").concat([frame.drop(frame.index[rows]), first]).reset_index(drop=True),
+                          crs=frame.crs)
+        self._push_frame(layer, new, self.tr("Merge features"))
+
+    def delete_features(self, layer: MapLayer, rows) -> None:
+        frame = layer.frame
+        new = type(frame)(frame.drop(frame.index[list(rows)]).reset_index(drop=True), crs=frame.crs)
+        self._push_frame(layer, new, self.tr("Delete features"))
+
+    def edit_attribute(self, layer: MapLayer, row: int, column: str, value) -> None:
+        """Set one attribute, converted to the column's type (a clear error where it does not fit)."""
+        import pandas as pd
+
+        frame = layer.frame.copy()
+        col = frame[column]
+        try:
+            if pd.api.types.is_integer_dtype(col.dtype):
+                value = int(value)
+            elif pd.api.types.is_float_dtype(col.dtype):
+                value = float(value)
+            elif pd.api.types.is_bool_dtype(col.dtype):
+                value = str(value).strip().lower() in {"1", "true", "yes", "是", "有"}
+            else:
+                value = str(value)
+        except (TypeError, ValueError):
+            raise InputError(f"'{value}' is not a valid {col.dtype} value.", layer=layer.name, field=column, row=row,
+                             hint="enter a number.") from None
+        frame.iloc[row, frame.columns.get_loc(column)] = value
+        self._push_frame(layer, frame, self.tr("Edit {0}").format(column))
+
     def export_dialog(self) -> None:
         folder = QtWidgets.QFileDialog.getExistingDirectory(self, self.tr("Export deliverables to"),
                                                             str(self.settings.value("last_dir", "")))

@@ -110,3 +110,19 @@ def render_command(args) -> int:
     print(f"rendered {len(layers)} layer(s) to {args.out}")
     print(f"render_ms: {best * 1000:.1f}")
     return 0
+
+
+def self_check(sample_dir: Path) -> str:
+    """Qt, the bundled font and the renderer work (used by ``renewal-planner --self-test``)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PyQt6 import QtGui
+
+    from planner.gui.app import register_font
+    from planner.gui.render import Renderer, View
+
+    app = QtGui.QGuiApplication.instance() or QtGui.QGuiApplication([])
+    family = register_font(app)
+    layers = load_layers([str(sample_dir / "city.gpkg") + ":buildings"])
+    image = Renderer().render(layers, View.fit(layers[0].bounds(), 400, 300))
+    assert image is not None and not image.isNull()
+    return f"Qt ok, font '{family}'"

@@ -362,3 +362,26 @@ def zoom_to_rows(canvas, frame, rows: np.ndarray) -> None:
         b = shapely.total_bounds(frame.geometry.values[rows])
         pad = max(b[2] - b[0], b[3] - b[1]) * 0.5 + 60
         canvas.set_extent((b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad))
+
+
+class FrameEditCommand(QtGui.QUndoCommand):
+    """Replace a layer's whole frame (geometry edits, splits, merges): undo restores the old one.
+    Frames are immutable snapshots here, so an edit never corrupts the undo history."""
+
+    def __init__(self, window, layer: MapLayer, new_frame, text: str):
+        super().__init__(text)
+        self.window = window
+        self.layer = layer
+        self.old = layer.frame
+        self.new = new_frame
+
+    def _apply(self, frame) -> None:
+        self.layer.frame = frame
+        self.window.layers.notify(self.layer)
+        self.window.frame_edited(self.layer)
+
+    def redo(self) -> None:
+        self._apply(self.new)
+
+    def undo(self) -> None:
+        self._apply(self.old)

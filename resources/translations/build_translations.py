@@ -56,6 +56,8 @@ ZH = {
     "Filter by type, phase, district…": "按类型、阶段、片区筛选…", "Need": "需求", "Residents": "受益居民", "Cost": "成本",
     "Ease": "难易", "Total: {0} projects, {1} 10k yuan": "合计：{0} 个项目，估算投资 {1} 万元", "Run checks": "运行检查",
     "As-of date": "评估基准日",
+    "Move vertex": "移动节点", "Split project": "拆分项目", "Split feature": "拆分要素", "Merge projects": "合并项目",
+    "Merge features": "合并要素", "Delete features": "删除要素", "Edit {0}": "编辑 {0}",
     "Expression, e.g. floors >= 4 and use = 'residential'\nFields: {0}": "表达式，例如 floors >= 4 and use = 'residential'\n字段：{0}",
 }
 

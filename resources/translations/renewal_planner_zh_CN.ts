@@ -49,27 +49,27 @@
 </context><context>
     <name>FlagPanel</name>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="216" />
+        <location filename="../../planner/gui/workflow.py" line="218" />
         <source>Flag</source>
         <translation>标记</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="216" />
+        <location filename="../../planner/gui/workflow.py" line="218" />
         <source>Review</source>
         <translation>审核</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="219" />
+        <location filename="../../planner/gui/workflow.py" line="221" />
         <source>Confirm</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="220" />
+        <location filename="../../planner/gui/workflow.py" line="222" />
         <source>Dismiss…</source>
         <translation>驳回…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="221" />
+        <location filename="../../planner/gui/workflow.py" line="223" />
         <source>Reopen</source>
         <translation>重新打开</translation>
     </message>
@@ -88,7 +88,7 @@
 </context><context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="805" />
+        <location filename="../../planner/gui/main_window.py" line="901" />
         <location filename="../../planner/gui/main_window.py" line="52" />
         <source>Renewal Planner</source>
         <translation>城市更新规划助手</translation>
@@ -391,72 +391,107 @@ Fields: {0}</source>
         <translation>驳回理由：</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="681" />
+        <location filename="../../planner/gui/main_window.py" line="718" />
+        <source>Move vertex</source>
+        <translation>移动节点</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="725" />
+        <source>Split project</source>
+        <translation>拆分项目</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="733" />
+        <source>Split feature</source>
+        <translation>拆分要素</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="740" />
+        <source>Merge projects</source>
+        <translation>合并项目</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="747" />
+        <source>Merge features</source>
+        <translation>合并要素</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="752" />
+        <source>Delete features</source>
+        <translation>删除要素</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="773" />
+        <source>Edit {0}</source>
+        <translation>编辑 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="776" />
         <source>Export deliverables to</source>
         <translation>导出成果到</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="714" />
+        <location filename="../../planner/gui/main_window.py" line="810" />
         <source>Deliverables written to {0}</source>
         <translation>成果已写入 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="719" />
+        <location filename="../../planner/gui/main_window.py" line="815" />
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="720" />
+        <location filename="../../planner/gui/main_window.py" line="816" />
         <source>Writing deliverables…</source>
         <translation>正在写出成果…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="736" />
+        <location filename="../../planner/gui/main_window.py" line="832" />
         <source>Cannot save</source>
         <translation>无法保存</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="745" />
+        <location filename="../../planner/gui/main_window.py" line="841" />
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="754" />
+        <location filename="../../planner/gui/main_window.py" line="850" />
         <source>Save project</source>
         <translation>保存项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="755" />
+        <location filename="../../planner/gui/main_window.py" line="851" />
         <source>Renewal Planner project (*.gpkg)</source>
         <translation>城市更新规划助手项目 (*.gpkg)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="765" />
+        <location filename="../../planner/gui/main_window.py" line="861" />
         <source>Autosaved to {0}</source>
         <translation>已自动保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="785" />
+        <location filename="../../planner/gui/main_window.py" line="881" />
         <source>Open project</source>
         <translation>打开项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="786" />
+        <location filename="../../planner/gui/main_window.py" line="882" />
         <source>Projects (*.gpkg *.toml);;All files (*)</source>
         <translation>项目 (*.gpkg *.toml);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="794" />
+        <location filename="../../planner/gui/main_window.py" line="890" />
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="794" />
+        <location filename="../../planner/gui/main_window.py" line="890" />
         <source>Save the changes to the project first?</source>
         <translation>是否先保存项目的更改？</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="822" />
+        <location filename="../../planner/gui/main_window.py" line="918" />
         <source>The language changes at the next start.</source>
         <translation>语言将在下次启动时切换。</translation>
     </message>
@@ -471,32 +506,32 @@ Fields: {0}</source>
 </context><context>
     <name>PortfolioPanel</name>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="290" />
+        <location filename="../../planner/gui/workflow.py" line="292" />
         <source>Filter by type, phase, district…</source>
         <translation>按类型、阶段、片区筛选…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="296" />
+        <location filename="../../planner/gui/workflow.py" line="298" />
         <source>Need</source>
         <translation>需求</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="296" />
+        <location filename="../../planner/gui/workflow.py" line="298" />
         <source>Residents</source>
         <translation>受益居民</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="296" />
+        <location filename="../../planner/gui/workflow.py" line="298" />
         <source>Cost</source>
         <translation>成本</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="297" />
+        <location filename="../../planner/gui/workflow.py" line="299" />
         <source>Ease</source>
         <translation>难易</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="327" />
+        <location filename="../../planner/gui/workflow.py" line="329" />
         <source>Total: {0} projects, {1} 10k yuan</source>
         <translation>合计：{0} 个项目，估算投资 {1} 万元</translation>
     </message>

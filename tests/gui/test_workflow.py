@@ -163,3 +163,73 @@ def test_workflow_screenshot(window, qtbot):
     shots = ROOT / "out" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     assert window.grab().save(str(shots / "gui_workflow.png"))
+
+
+def projects_layer(window):
+    return next(lyr for lyr in window.layers if lyr.role == "projects")
+
+
+def test_edit_project_boundary_with_snapping_split_merge_undo_save_export(window, qtbot, tmp_path):
+    import shapely
+
+    from planner.gui.main_window import MainWindow
+
+    run_and_wait(window, qtbot)
+    layer = projects_layer(window)
+    oc = int(np.flatnonzero((layer.frame["type"] == "old_compound").to_numpy())[0])
+    pid = layer.frame["project_id"].iloc[oc]
+    g = layer.frame.geometry.values[oc]
+    window.canvas.set_extent(shapely.bounds(shapely.buffer(g, 100)))
+    # move a vertex to near a parcel corner: it snaps onto the corner exactly
+    parcels = next(lyr for lyr in window.layers if lyr.role == "parcels")
+    target = shapely.get_coordinates(parcels.frame.geometry.values[0])[0]
+    near = shapely.get_coordinates(parcels.frame.geometry.values)
+    d = np.hypot(*(near - shapely.get_coordinates(g)[0]).T)
+    target = near[int(np.argmin(d))]
+    sx, sy, how = window.move_vertex(layer, oc, 0, target[0] + 0.4 * window.canvas.units_per_pixel * 10,
+                                     target[1], snap_px=10)
+    assert how == "vertex" and (sx, sy) == (float(target[0]), float(target[1]))
+    row = int(np.flatnonzero(layer.frame["project_id"] == pid)[0])
+    assert tuple(shapely.get_coordinates(layer.frame.geometry.values[row])[0]) == (sx, sy)
+    window.undo_stack.undo()
+    assert shapely.equals(layer.frame.geometry.values[row], g)
+    window.undo_stack.redo()
+    n = len(layer.frame)
+    # split the project with a line across it
+    b = shapely.bounds(layer.frame.geometry.values[row])
+    cut = shapely.LineString([((b[0] + b[2]) / 2, b[1] - 10), ((b[0] + b[2]) / 2, b[3] + 10)])
+    window.split_feature(layer, row, cut)
+    assert len(layer.frame) == n + 1 and {f"{pid}-1", f"{pid}-2"} <= set(layer.frame["project_id"])
+    cost_parts = layer.frame.loc[layer.frame["project_id"].str.startswith(f"{pid}-"), "estimated_cost"].sum()
+    window.undo_stack.undo()
+    assert len(layer.frame) == n
+    window.undo_stack.redo()
+    # merge the two halves back, then undo and redo
+    halves = np.flatnonzero(layer.frame["project_id"].str.startswith(f"{pid}-").to_numpy())
+    window.merge_features(layer, halves)
+    assert len(layer.frame) == n
+    merged = layer.frame.iloc[-1]
+    assert merged["estimated_cost"] == pytest.approx(cost_parts) and "合并" in merged["name"]
+    window.undo_stack.undo()
+    assert len(layer.frame) == n + 1
+    window.undo_stack.redo()
+    # attribute edit with a type check
+    window.edit_attribute(layer, 0, "estimated_cost", "123.5")
+    assert layer.frame["estimated_cost"].iloc[0] == 123.5
+    with pytest.raises(Exception, match="not a valid"):
+        window.edit_attribute(layer, 0, "estimated_cost", "lots")
+    # save, reopen, export: the edits are there
+    path = tmp_path / "edited.gpkg"
+    assert window.save_to(path)
+    other = MainWindow(settings=window.settings, ask=False)
+    qtbot.addWidget(other)
+    assert other.open_path(path)
+    assert len(other.projects) == n and other.projects["estimated_cost"].iloc[0] == 123.5
+    worker = other.export(tmp_path / "out", sheets=False)
+    with qtbot.waitSignal(worker.finished, timeout=120_000):
+        pass
+    exported = pyogrio.read_dataframe(tmp_path / "out" / "portfolio.gpkg", layer="projects")
+    assert len(exported) == n and exported["name"].str.contains("合并").any()
+    wb = openpyxl.load_workbook(tmp_path / "out" / "portfolio.xlsx", read_only=True)
+    ids = [r[0] for r in wb["项目清单"].iter_rows(min_row=2, values_only=True) if r[0] and not str(r[0]).startswith("合计")]
+    assert len(ids) == n

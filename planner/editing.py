@@ -1,0 +1,139 @@
+"""Geometry and portfolio edits as pure functions (the GUI wraps each in an undoable command).
+
+Vertices are addressed by their position in ``shapely.get_coordinates(geom)`` order (exterior
+ring then holes, part by part); closed rings keep their first and last vertex together."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from planner.errors import InputError
+
+
+def vertex_rings(geom) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates of a geometry and, for each, the index of the ring (or line) it belongs to."""
+    if shapely.get_type_id(geom) in (3, 6):
+        parts = shapely.get_parts(geom)
+        rings = shapely.get_rings(parts)
+    else:
+        rings = shapely.get_parts(geom)
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    return xy, ring
+
+
+def nearest_vertex(geom, x: float, y: float) -> tuple[int, float]:
+    xy, _ = vertex_rings(geom)
+    d = np.hypot(xy[:, 0] - x, xy[:, 1] - y)
+    i = int(np.argmin(d))
+    return i, float(d[i])
+
+
+def move_vertex(geom, index: int, x: float, y: float):
+    """The geometry with vertex ``index`` moved to (x, y) (both ends of a closed ring move)."""
+    xy, ring = vertex_rings(geom)
+    xy = xy.copy()
+    xy[index] = (x, y)
+    first = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
+    last = np.r_[first[1:] - 1, len(xy) - 1]
+    r = ring[index]
+    if shapely.get_type_id(geom) in (3, 6):
+        if index == first[r]:
+            xy[last[r]] = (x, y)
+        elif index == last[r]:
+            xy[first[r]] = (x, y)
+    out = shapely.set_coordinates(shapely.transform(geom, lambda c: c), xy)  # a copy, then the new coordinates
+    return shapely.make_valid(out) if not shapely.is_valid(out) else out
+
+
+def snap(x: float, y: float, candidates: np.ndarray, tolerance: float) -> tuple[float, float, str]:
+    """(x, y) snapped to the nearest vertex within ``tolerance``, else the nearest point on a
+    segment within it, else unchanged; the third value says which ("vertex", "segment", "")."""
+    if len(candidates) == 0 or tolerance <= 0:
+        return x, y, ""
+    p = shapely.Point(x, y)
+    near = candidates[shapely.dwithin(candidates, p, tolerance)]
+    if len(near) == 0:
+        return x, y, ""
+    xy = shapely.get_coordinates(near)
+    d = np.hypot(xy[:, 0] - x, xy[:, 1] - y)
+    if len(d) and d.min() <= tolerance:
+        i = int(np.argmin(d))
+        return float(xy[i, 0]), float(xy[i, 1]), "vertex"
+    boundaries = shapely.boundary(near)
+    dist = shapely.distance(boundaries, p)
+    b = boundaries[int(np.argmin(dist))]
+    q = shapely.line_interpolate_point(b, shapely.line_locate_point(b, p))
+    return float(q.x), float(q.y), "segment"
+
+
+def split_polygon(geom, line) -> list:
+    """The pieces of a polygon cut by a line that crosses it (at least two), largest first."""
+    from shapely.ops import split
+
+    pieces = [g for g in shapely.get_parts(split(shapely.make_valid(geom), line)) if shapely.area(g) > 0]
+    if len(pieces) < 2:
+        raise InputError("the line does not cut the polygon in two.", hint="draw the line across the whole shape.")
+    return sorted(pieces, key=lambda g: -shapely.area(g))
+
+
+def split_line(geom, blade) -> list:
+    from shapely.ops import split
+
+    pieces = list(shapely.get_parts(split(geom, blade)))
+    if len(pieces) < 2:
+        raise InputError("the cut does not cross the line.", hint="draw the cut across the line.")
+    return pieces
+
+
+def merge_polygons(geoms) -> object:
+    return shapely.make_valid(shapely.union_all(np.asarray(geoms)))
+
+
+SUMMED = ["buildings", "floor_area_m2", "households", "parcel_area_m2", "road_length_m", "quantity", "estimated_cost"]
+
+
+def merge_projects(projects: pd.DataFrame, rows: list[int], *, new_id: str | None = None) -> pd.DataFrame:
+    """Projects table with ``rows`` merged into one (quantities and costs summed, flags joined,
+    the highest score and earliest phase kept)."""
+    if len(rows) < 2:
+        raise InputError("select at least two projects to merge.", hint="select them in the table or on the map.")
+    part = projects.iloc[rows]
+    merged = part.iloc[[0]].copy()
+    for c in SUMMED:
+        if c in part:
+            merged[c] = pd.to_numeric(part[c], errors="coerce").sum()
+    merged["flags"] = ",".join(f for f in ",".join(part["flags"].astype(str)).split(",") if f)
+    merged["flag_count"] = len([f for f in merged["flags"].iloc[0].split(",") if f])
+    merged["priority_score"] = part["priority_score"].max()
+    merged["phase"] = sorted(part["phase"].astype(str))[0]
+    merged["name"] = str(part["name"].iloc[0]) + f"（合并{len(rows)}项）"
+    merged["notes"] = "合并自 " + ", ".join(part["project_id"].astype(str))
+    merged["project_id"] = new_id or str(part["project_id"].iloc[0]) + "M"
+    geom = merge_polygons(part.geometry.values)
+    merged = merged.set_geometry([geom], crs=projects.crs) if hasattr(merged, "set_geometry") else merged
+    keep = projects.drop(projects.index[rows])
+    return pd.concat([keep, merged]).reset_index(drop=True) if not hasattr(projects, "crs") else \
+        type(projects)(pd.concat([keep, merged]).reset_index(drop=True), crs=projects.crs)
+
+
+def split_project(projects: pd.DataFrame, row: int, line) -> pd.DataFrame:
+    """Projects table with project ``row`` cut by ``line`` into two; quantities and costs are
+    shared in proportion to area."""
+    p = projects.iloc[[row]]
+    pieces = split_polygon(p.geometry.values[0], line)
+    total = sum(shapely.area(g) for g in pieces)
+    out = []
+    for k, g in enumerate(pieces):
+        q = p.copy()
+        share = shapely.area(g) / total
+        for c in SUMMED:
+            if c in q:
+                q[c] = pd.to_numeric(q[c], errors="coerce") * share
+        q["project_id"] = f"{p['project_id'].iloc[0]}-{k + 1}"
+        q["name"] = f"{p['name'].iloc[0]}（{k + 1}）"
+        q = q.set_geometry([g], crs=projects.crs)
+        out.append(q)
+    keep = projects.drop(projects.index[row])
+    return type(projects)(pd.concat([keep, *out]).reset_index(drop=True), crs=projects.crs)
