@@ -18,7 +18,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 from planner.gui.render import Renderer, View
 from planner.model import LayerList, MapLayer
 
-TOOLS = ("pan", "zoom_box", "identify", "select")
+TOOLS = ("pan", "zoom_box", "identify", "select", "vertex", "split")
 
 
 class _Job:
@@ -32,6 +32,8 @@ class MapCanvas(QtWidgets.QWidget):
     cursorMoved = QtCore.pyqtSignal(float, float)
     renderFinished = QtCore.pyqtSignal(float)
     identified = QtCore.pyqtSignal(object, object)        # layer, rows
+    vertexDragged = QtCore.pyqtSignal(object, int, int, float, float)  # layer, row, vertex, x, y
+    lineDrawn = QtCore.pyqtSignal(object, object)          # layer, shapely LineString (map units)
     _rendered = QtCore.pyqtSignal(object, object, float)  # job, image, seconds
 
     def __init__(self, layers: LayerList, parent=None):
@@ -202,6 +204,9 @@ class MapCanvas(QtWidgets.QWidget):
             bx, by = new.to_pixels(old.x1, old.y0)
             p.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, True)
             p.drawImage(QtCore.QRectF(float(ax), float(ay), float(bx - ax), float(by - ay)), self._image)
+        if self._drag_start is not None and self._drag_now is not None and self.tool in ("vertex", "split"):
+            p.setPen(QtGui.QPen(QtGui.QColor("#d62728"), 1.5, QtCore.Qt.PenStyle.DashLine))
+            p.drawLine(self._drag_start, self._drag_now)
         if self._drag_start is not None and self._drag_now is not None and self.tool in ("zoom_box", "select"):
             p.setPen(QtGui.QPen(QtGui.QColor("#1f77b4"), 1, QtCore.Qt.PenStyle.DashLine))
             p.setBrush(QtGui.QColor(31, 119, 180, 40))
@@ -217,8 +222,9 @@ class MapCanvas(QtWidgets.QWidget):
         assert tool in TOOLS
         self.tool = tool
         cursor = {"pan": QtCore.Qt.CursorShape.OpenHandCursor, "zoom_box": QtCore.Qt.CursorShape.CrossCursor,
-                  "identify": QtCore.Qt.CursorShape.WhatsThisCursor,
-                  "select": QtCore.Qt.CursorShape.ArrowCursor}[tool]
+                  "identify": QtCore.Qt.CursorShape.WhatsThisCursor, "select": QtCore.Qt.CursorShape.ArrowCursor,
+                  "vertex": QtCore.Qt.CursorShape.PointingHandCursor,
+                  "split": QtCore.Qt.CursorShape.CrossCursor}[tool]
         self.setCursor(cursor)
 
     def wheelEvent(self, event) -> None:
@@ -285,7 +291,35 @@ class MapCanvas(QtWidgets.QWidget):
                 self.select_box(start, end)
             else:
                 self.select_box(end - QtCore.QPointF(3, 3), end + QtCore.QPointF(3, 3))
+        elif self.tool == "vertex" and moved:
+            hit = self.vertex_at(start)
+            if hit is not None:
+                x, y = self.view().to_map(end.x(), end.y())
+                self.vertexDragged.emit(hit[0], hit[1], hit[2], float(x), float(y))
+        elif self.tool == "split" and moved and self.active_layer is not None:
+            v = self.view()
+            a, b = v.to_map(start.x(), start.y()), v.to_map(end.x(), end.y())
+            self.lineDrawn.emit(self.active_layer, shapely.LineString([(float(a[0]), float(a[1])),
+                                                                        (float(b[0]), float(b[1]))]))
         self.update()
+
+    def vertex_at(self, pos: QtCore.QPointF, tolerance_px: float = 10.0):
+        """(layer, row, vertex index) of the active layer's vertex nearest ``pos`` within tolerance."""
+        from planner.editing import nearest_vertex
+
+        layer = self.active_layer
+        if layer is None or layer.raster or len(layer.frame) == 0:
+            return None
+        v = self.view()
+        x, y = v.to_map(pos.x(), pos.y())
+        tol = tolerance_px * v.units_per_pixel
+        rows = self._rows_in(layer, shapely.box(float(x) - tol, float(y) - tol, float(x) + tol, float(y) + tol))
+        best = None
+        for row in rows[:50]:  # candidates under the cursor only
+            i, d = nearest_vertex(layer.frame.geometry.values[row], float(x), float(y))
+            if d <= tol and (best is None or d < best[3]):
+                best = (layer, int(row), i, d)
+        return None if best is None else best[:3]
 
     def _rows_in(self, layer: MapLayer, box) -> np.ndarray:
         geoms = layer.frame.geometry.values

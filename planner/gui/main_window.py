@@ -97,6 +97,8 @@ class MainWindow(QtWidgets.QMainWindow):
             "planner.gui.workflow", fromlist=["WeightsCommand"]).WeightsCommand(self, w)))
         self.layer_panel.zoomToLayer.connect(self.canvas.zoom_to_layer)
         self.canvas.identified.connect(self._identified)
+        self.canvas.vertexDragged.connect(lambda layer, row, i, x, y: self._guarded(self.move_vertex, layer, row, i, x, y))
+        self.canvas.lineDrawn.connect(self._split_by_line)
         self.canvas.cursorMoved.connect(self._cursor_moved)
         self.canvas.extentChanged.connect(self._extent_changed)
         self.canvas.renderFinished.connect(lambda ms: self.render_label.setText(self.tr("Render {0} ms").format(f"{ms:.0f}")))
@@ -140,6 +142,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.act_style = self._action(self.tr("Layer &Style…"), self.style_dialog)
         self.act_run = self._action(self.tr("&Run Checks…"), self.run_checks_dialog, "F5", icon=sp.SP_MediaPlay)
         self.act_export = self._action(self.tr("&Export Deliverables…"), self.export_dialog, "Ctrl+E")
+        self.act_merge = self._action(self.tr("&Merge Selected"), self._merge_selected)
+        self.act_delete = self._action(self.tr("&Delete Selected"), self._delete_selected, "Del")
         self.act_undo = self.undo_stack.createUndoAction(self, self.tr("&Undo"))
         self.act_undo.setShortcut(QtGui.QKeySequence("Ctrl+Z"))
         self.act_redo = self.undo_stack.createRedoAction(self, self.tr("&Redo"))
@@ -152,7 +156,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tool_actions = {}
         for key, text, icon in (("pan", self.tr("Pan"), sp.SP_ArrowUp), ("zoom_box", self.tr("Zoom Box"), sp.SP_FileDialogContentsView),
                                 ("identify", self.tr("Identify"), sp.SP_MessageBoxInformation),
-                                ("select", self.tr("Select"), sp.SP_DialogApplyButton)):
+                                ("select", self.tr("Select"), sp.SP_DialogApplyButton),
+                                ("vertex", self.tr("Edit Vertices"), sp.SP_DialogResetButton),
+                                ("split", self.tr("Split with Line"), sp.SP_DialogDiscardButton)):
             a = self._action(text, lambda _=False, k=key: self.canvas.set_tool(k), checkable=True, icon=icon)
             tools.addAction(a)
             self.tool_actions[key] = a
@@ -172,6 +178,11 @@ class MainWindow(QtWidgets.QMainWindow):
         e = mb.addMenu(self.tr("&Edit"))
         e.addAction(self.act_undo)
         e.addAction(self.act_redo)
+        e.addSeparator()
+        e.addAction(self.tool_actions["vertex"])
+        e.addAction(self.tool_actions["split"])
+        e.addAction(self.act_merge)
+        e.addAction(self.act_delete)
         an = mb.addMenu(self.tr("&Analysis"))
         an.addAction(self.act_run)
         an.addAction(self.act_export)
@@ -771,6 +782,30 @@ class MainWindow(QtWidgets.QMainWindow):
                              hint="enter a number.") from None
         frame.iloc[row, frame.columns.get_loc(column)] = value
         self._push_frame(layer, frame, self.tr("Edit {0}").format(column))
+
+    def _guarded(self, fn, *args):
+        try:
+            return fn(*args)
+        except InputError as exc:
+            self.error(exc)
+            return None
+
+    def _split_by_line(self, layer, line) -> None:
+        import shapely
+
+        rows = np.flatnonzero(shapely.crosses(layer.frame.geometry.values, line))
+        if len(rows):
+            self._guarded(self.split_feature, layer, int(rows[0]), line)
+
+    def _merge_selected(self) -> None:
+        layer = self.layer_panel.current_layer()
+        if layer is not None:
+            self._guarded(self.merge_features, layer, self.layers.selected(layer))
+
+    def _delete_selected(self) -> None:
+        layer = self.layer_panel.current_layer()
+        if layer is not None and len(self.layers.selected(layer)):
+            self.delete_features(layer, self.layers.selected(layer))
 
     def export_dialog(self) -> None:
         folder = QtWidgets.QFileDialog.getExistingDirectory(self, self.tr("Export deliverables to"),

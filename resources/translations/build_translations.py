@@ -58,6 +58,8 @@ ZH = {
     "As-of date": "评估基准日",
     "Move vertex": "移动节点", "Split project": "拆分项目", "Split feature": "拆分要素", "Merge projects": "合并项目",
     "Merge features": "合并要素", "Delete features": "删除要素", "Edit {0}": "编辑 {0}",
+    "&Merge Selected": "合并所选(&M)", "&Delete Selected": "删除所选(&D)", "Edit Vertices": "编辑节点",
+    "Split with Line": "画线拆分",
     "Expression, e.g. floors >= 4 and use = 'residential'\nFields: {0}": "表达式，例如 floors >= 4 and use = 'residential'\n字段：{0}",
 }
 

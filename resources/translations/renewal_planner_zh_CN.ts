@@ -88,7 +88,7 @@
 </context><context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="901" />
+        <location filename="../../planner/gui/main_window.py" line="936" />
         <location filename="../../planner/gui/main_window.py" line="52" />
         <source>Renewal Planner</source>
         <translation>城市更新规划助手</translation>
@@ -124,374 +124,394 @@
         <translation>消息</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="102" />
+        <location filename="../../planner/gui/main_window.py" line="104" />
         <source>Render {0} ms</source>
         <translation>绘制 {0} 毫秒</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="128" />
+        <location filename="../../planner/gui/main_window.py" line="130" />
         <source>&amp;New Project</source>
         <translation>新建项目(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="129" />
+        <location filename="../../planner/gui/main_window.py" line="131" />
         <source>&amp;Open Project…</source>
         <translation>打开项目(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="130" />
+        <location filename="../../planner/gui/main_window.py" line="132" />
         <source>&amp;Save Project</source>
         <translation>保存项目(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="131" />
+        <location filename="../../planner/gui/main_window.py" line="133" />
         <source>Save Project &amp;As…</source>
         <translation>项目另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="132" />
+        <location filename="../../planner/gui/main_window.py" line="134" />
         <source>&amp;Add Layer…</source>
         <translation>添加图层(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="133" />
+        <location filename="../../planner/gui/main_window.py" line="135" />
         <source>E&amp;xit</source>
         <translation>退出(&amp;X)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="134" />
+        <location filename="../../planner/gui/main_window.py" line="136" />
         <source>Zoom to &amp;Full Extent</source>
         <translation>缩放至全图(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="135" />
+        <location filename="../../planner/gui/main_window.py" line="137" />
         <source>Zoom to &amp;Layer</source>
         <translation>缩放至图层(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="136" />
+        <location filename="../../planner/gui/main_window.py" line="138" />
         <source>Zoom to &amp;Selection</source>
         <translation>缩放至所选(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="137" />
+        <location filename="../../planner/gui/main_window.py" line="139" />
         <source>Select by &amp;Expression…</source>
         <translation>按表达式选择(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="138" />
+        <location filename="../../planner/gui/main_window.py" line="140" />
         <source>&amp;Clear Selection</source>
         <translation>清除选择(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="139" />
+        <location filename="../../planner/gui/main_window.py" line="141" />
         <source>&amp;Remove Layer</source>
         <translation>移除图层(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="140" />
+        <location filename="../../planner/gui/main_window.py" line="142" />
         <source>Layer &amp;Style…</source>
         <translation>图层样式(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="141" />
+        <location filename="../../planner/gui/main_window.py" line="143" />
         <source>&amp;Run Checks…</source>
         <translation>运行检查(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="142" />
+        <location filename="../../planner/gui/main_window.py" line="144" />
         <source>&amp;Export Deliverables…</source>
         <translation>导出成果(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="143" />
+        <location filename="../../planner/gui/main_window.py" line="145" />
+        <source>&amp;Merge Selected</source>
+        <translation>合并所选(&amp;M)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="146" />
+        <source>&amp;Delete Selected</source>
+        <translation>删除所选(&amp;D)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="147" />
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="145" />
+        <location filename="../../planner/gui/main_window.py" line="149" />
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="153" />
+        <location filename="../../planner/gui/main_window.py" line="157" />
         <source>Pan</source>
         <translation>平移</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="153" />
+        <location filename="../../planner/gui/main_window.py" line="157" />
         <source>Zoom Box</source>
         <translation>拉框放大</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="154" />
+        <location filename="../../planner/gui/main_window.py" line="158" />
         <source>Identify</source>
         <translation>识别</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="155" />
+        <location filename="../../planner/gui/main_window.py" line="159" />
         <source>Select</source>
         <translation>选择</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="162" />
+        <location filename="../../planner/gui/main_window.py" line="160" />
+        <source>Edit Vertices</source>
+        <translation>编辑节点</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="161" />
+        <source>Split with Line</source>
+        <translation>画线拆分</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="168" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="165" />
+        <location filename="../../planner/gui/main_window.py" line="171" />
         <source>Recent Projects</source>
         <translation>最近的项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="172" />
+        <location filename="../../planner/gui/main_window.py" line="178" />
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="175" />
+        <location filename="../../planner/gui/main_window.py" line="186" />
         <source>&amp;Analysis</source>
         <translation>分析(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="178" />
+        <location filename="../../planner/gui/main_window.py" line="189" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="184" />
+        <location filename="../../planner/gui/main_window.py" line="195" />
         <source>&amp;Tools</source>
         <translation>工具(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="190" />
+        <location filename="../../planner/gui/main_window.py" line="201" />
         <source>&amp;Settings</source>
         <translation>设置(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="191" />
+        <location filename="../../planner/gui/main_window.py" line="202" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="194" />
+        <location filename="../../planner/gui/main_window.py" line="205" />
         <source>Main</source>
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="222" />
+        <location filename="../../planner/gui/main_window.py" line="233" />
         <source>Scale 1:{0}</source>
         <translation>比例尺 1:{0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="233" />
+        <location filename="../../planner/gui/main_window.py" line="244" />
         <source>Problem</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="248" />
+        <location filename="../../planner/gui/main_window.py" line="259" />
         <source>Nothing here</source>
         <translation>此处无要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="299" />
+        <location filename="../../planner/gui/main_window.py" line="310" />
         <source>{0}: {1} features selected by {2}</source>
         <translation>{0}：按 {2} 选中 {1} 个要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="307" />
+        <location filename="../../planner/gui/main_window.py" line="318" />
         <source>Select by expression</source>
         <translation>按表达式选择</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="308" />
+        <location filename="../../planner/gui/main_window.py" line="319" />
         <source>Expression, e.g. floors &gt;= 4 and use = 'residential'
 Fields: {0}</source>
         <translation>表达式，例如 floors &gt;= 4 and use = 'residential'
 字段：{0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="361" />
+        <location filename="../../planner/gui/main_window.py" line="372" />
         <source>Loaded {0} layers from {1}; working CRS {2}</source>
         <translation>已从 {1} 载入 {0} 个图层；工作坐标系 {2}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="392" />
+        <location filename="../../planner/gui/main_window.py" line="403" />
         <source>Opened project {0}</source>
         <translation>已打开项目 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="399" />
+        <location filename="../../planner/gui/main_window.py" line="410" />
         <source>Cannot open</source>
         <translation>无法打开</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="406" />
+        <location filename="../../planner/gui/main_window.py" line="417" />
         <source>Recover</source>
         <translation>恢复</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="406" />
+        <location filename="../../planner/gui/main_window.py" line="417" />
         <source>An autosave newer than {0} exists. Open the autosave?</source>
         <translation>存在比 {0} 更新的自动保存副本，是否打开自动保存副本？</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="447" />
+        <location filename="../../planner/gui/main_window.py" line="458" />
         <source>Added {0} ({1} features) as {2}</source>
         <translation>已添加 {0}（{1} 个要素），类型 {2}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="450" />
+        <location filename="../../planner/gui/main_window.py" line="461" />
         <source>Cannot add layer</source>
         <translation>无法添加图层</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="455" />
+        <location filename="../../planner/gui/main_window.py" line="466" />
         <source>Add layer</source>
         <translation>添加图层</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="456" />
+        <location filename="../../planner/gui/main_window.py" line="467" />
         <source>GIS data (*.gpkg *.shp *.zip *.geojson *.json *.csv *.xlsx *.osm *.pbf);;All files (*)</source>
         <translation>GIS 数据 (*.gpkg *.shp *.zip *.geojson *.json *.csv *.xlsx *.osm *.pbf);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="534" />
+        <location filename="../../planner/gui/main_window.py" line="545" />
         <source>Checks failed</source>
         <translation>检查失败</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="535" />
+        <location filename="../../planner/gui/main_window.py" line="546" />
         <source>Checks cancelled; the previous results are kept.</source>
         <translation>检查已取消，保留原有结果。</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="536" />
+        <location filename="../../planner/gui/main_window.py" line="547" />
         <source>Running checks…</source>
         <translation>正在运行检查…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="543" />
+        <location filename="../../planner/gui/main_window.py" line="554" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="580" />
+        <location filename="../../planner/gui/main_window.py" line="591" />
         <source>Checks done: {0} flags, {1} projects</source>
         <translation>检查完成：{0} 条标记，{1} 个项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="633" />
+        <location filename="../../planner/gui/main_window.py" line="644" />
         <source>Dismiss flag</source>
         <translation>驳回标记</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="633" />
+        <location filename="../../planner/gui/main_window.py" line="644" />
         <source>Why is this flag dismissed?</source>
         <translation>驳回理由：</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="718" />
+        <location filename="../../planner/gui/main_window.py" line="729" />
         <source>Move vertex</source>
         <translation>移动节点</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="725" />
+        <location filename="../../planner/gui/main_window.py" line="736" />
         <source>Split project</source>
         <translation>拆分项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="733" />
+        <location filename="../../planner/gui/main_window.py" line="744" />
         <source>Split feature</source>
         <translation>拆分要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="740" />
+        <location filename="../../planner/gui/main_window.py" line="751" />
         <source>Merge projects</source>
         <translation>合并项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="747" />
+        <location filename="../../planner/gui/main_window.py" line="758" />
         <source>Merge features</source>
         <translation>合并要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="752" />
+        <location filename="../../planner/gui/main_window.py" line="763" />
         <source>Delete features</source>
         <translation>删除要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="773" />
+        <location filename="../../planner/gui/main_window.py" line="784" />
         <source>Edit {0}</source>
         <translation>编辑 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="776" />
+        <location filename="../../planner/gui/main_window.py" line="811" />
         <source>Export deliverables to</source>
         <translation>导出成果到</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="810" />
+        <location filename="../../planner/gui/main_window.py" line="845" />
         <source>Deliverables written to {0}</source>
         <translation>成果已写入 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="815" />
+        <location filename="../../planner/gui/main_window.py" line="850" />
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="816" />
+        <location filename="../../planner/gui/main_window.py" line="851" />
         <source>Writing deliverables…</source>
         <translation>正在写出成果…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="832" />
+        <location filename="../../planner/gui/main_window.py" line="867" />
         <source>Cannot save</source>
         <translation>无法保存</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="841" />
+        <location filename="../../planner/gui/main_window.py" line="876" />
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="850" />
+        <location filename="../../planner/gui/main_window.py" line="885" />
         <source>Save project</source>
         <translation>保存项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="851" />
+        <location filename="../../planner/gui/main_window.py" line="886" />
         <source>Renewal Planner project (*.gpkg)</source>
         <translation>城市更新规划助手项目 (*.gpkg)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="861" />
+        <location filename="../../planner/gui/main_window.py" line="896" />
         <source>Autosaved to {0}</source>
         <translation>已自动保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="881" />
+        <location filename="../../planner/gui/main_window.py" line="916" />
         <source>Open project</source>
         <translation>打开项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="882" />
+        <location filename="../../planner/gui/main_window.py" line="917" />
         <source>Projects (*.gpkg *.toml);;All files (*)</source>
         <translation>项目 (*.gpkg *.toml);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="890" />
+        <location filename="../../planner/gui/main_window.py" line="925" />
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="890" />
+        <location filename="../../planner/gui/main_window.py" line="925" />
         <source>Save the changes to the project first?</source>
         <translation>是否先保存项目的更改？</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="918" />
+        <location filename="../../planner/gui/main_window.py" line="953" />
         <source>The language changes at the next start.</source>
         <translation>语言将在下次启动时切换。</translation>
     </message>

@@ -233,3 +233,38 @@ def test_edit_project_boundary_with_snapping_split_merge_undo_save_export(window
     wb = openpyxl.load_workbook(tmp_path / "out" / "portfolio.xlsx", read_only=True)
     ids = [r[0] for r in wb["项目清单"].iter_rows(min_row=2, values_only=True) if r[0] and not str(r[0]).startswith("合计")]
     assert len(ids) == n
+
+
+def test_vertex_tool_and_split_tool_by_mouse(window, qtbot):
+    import shapely
+
+    run_and_wait(window, qtbot)
+    layer = projects_layer(window)
+    window.layer_panel.rebuild()
+    window.layer_panel.set_current(layer)
+    row = int(np.flatnonzero((layer.frame["type"] == "idle_land").to_numpy())[0])
+    g = layer.frame.geometry.values[row]
+    window.canvas.set_extent(shapely.bounds(shapely.buffer(g, 80)))
+    v = window.canvas.view()
+    corner = shapely.get_coordinates(g)[0]
+    a = QtCore.QPoint(*[int(round(float(t))) for t in v.to_pixels(corner[0], corner[1])])
+    b = a + QtCore.QPoint(25, 0)
+    window.tool_actions["vertex"].trigger()
+    qtbot.mousePress(window.canvas, QtCore.Qt.MouseButton.LeftButton, pos=a)
+    qtbot.mouseMove(window.canvas, b)
+    qtbot.mouseRelease(window.canvas, QtCore.Qt.MouseButton.LeftButton, pos=b)
+    moved = shapely.get_coordinates(layer.frame.geometry.values[row])
+    assert not np.allclose(moved, shapely.get_coordinates(g))
+    assert window.undo_stack.undoText()
+    # split with a drawn line across the parcel
+    n = len(layer.frame)
+    bb = shapely.bounds(layer.frame.geometry.values[row])
+    p0 = QtCore.QPoint(*[int(round(float(t))) for t in v.to_pixels((bb[0] + bb[2]) / 2, bb[3] + 20)])
+    p1 = QtCore.QPoint(*[int(round(float(t))) for t in v.to_pixels((bb[0] + bb[2]) / 2, bb[1] - 20)])
+    window.tool_actions["split"].trigger()
+    qtbot.mousePress(window.canvas, QtCore.Qt.MouseButton.LeftButton, pos=p0)
+    qtbot.mouseMove(window.canvas, p1)
+    qtbot.mouseRelease(window.canvas, QtCore.Qt.MouseButton.LeftButton, pos=p1)
+    assert len(layer.frame) == n + 1
+    window.undo_stack.undo()
+    assert len(layer.frame) == n
