@@ -93,6 +93,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.flag_panel.btn_confirm.clicked.connect(lambda: self._decide_current("confirmed"))
         self.flag_panel.btn_dismiss.clicked.connect(lambda: self._decide_current("dismissed"))
         self.flag_panel.btn_reopen.clicked.connect(lambda: self._decide_current(None))
+        self.flag_panel.btn_reclassify.clicked.connect(lambda: self._decide_current("reclassified"))
         self.portfolio_panel.weightsEdited.connect(lambda w: self.undo_stack.push(__import__(
             "planner.gui.workflow", fromlist=["WeightsCommand"]).WeightsCommand(self, w)))
         self.layer_panel.zoomToLayer.connect(self.canvas.zoom_to_layer)
@@ -639,12 +640,23 @@ class MainWindow(QtWidgets.QMainWindow):
         data = self.flag_panel.current()
         if not data:
             return
-        note = ""
+        note, code = "", ""
         if state == "dismissed" and self.ask:
             note, ok = QtWidgets.QInputDialog.getText(self, self.tr("Dismiss flag"), self.tr("Why is this flag dismissed?"))
             if not ok:
                 return
-        self.decide(data[1], state, note)
+        if state == "reclassified":
+            from planner.export.styles import CODE_TITLES
+
+            codes = [f"{k} {v}" for k, v in CODE_TITLES.items()]
+            if not self.ask:
+                return
+            choice, ok = QtWidgets.QInputDialog.getItem(self, self.tr("Reclassify flag"), self.tr("New rule code"),
+                                                        codes, 0, False)
+            if not ok:
+                return
+            code = choice.split(" ")[0]
+        self.decide(data[1], state, note, code)
 
     def decisions_changed(self) -> None:
         """Decisions changed (or were undone): refresh the panel and rebuild the portfolio."""

@@ -221,8 +221,9 @@ class FlagPanel(QtWidgets.QWidget):
         self.btn_confirm = QtWidgets.QPushButton(self.tr("Confirm"))
         self.btn_dismiss = QtWidgets.QPushButton(self.tr("Dismiss…"))
         self.btn_reopen = QtWidgets.QPushButton(self.tr("Reopen"))
+        self.btn_reclassify = QtWidgets.QPushButton(self.tr("Reclassify…"))
         buttons = QtWidgets.QHBoxLayout()
-        for b in (self.btn_confirm, self.btn_dismiss, self.btn_reopen):
+        for b in (self.btn_confirm, self.btn_dismiss, self.btn_reclassify, self.btn_reopen):
             buttons.addWidget(b)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)

@@ -60,6 +60,7 @@ ZH = {
     "Merge features": "合并要素", "Delete features": "删除要素", "Edit {0}": "编辑 {0}",
     "&Merge Selected": "合并所选(&M)", "&Delete Selected": "删除所选(&D)", "Edit Vertices": "编辑节点",
     "Split with Line": "画线拆分",
+    "Reclassify…": "重新分类…", "Reclassify flag": "重新分类标记", "New rule code": "新的规则代码",
     "Expression, e.g. floors >= 4 and use = 'residential'\nFields: {0}": "表达式，例如 floors >= 4 and use = 'residential'\n字段：{0}",
 }
 

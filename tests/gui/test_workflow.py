@@ -268,3 +268,16 @@ def test_vertex_tool_and_split_tool_by_mouse(window, qtbot):
     assert len(layer.frame) == n + 1
     window.undo_stack.undo()
     assert len(layer.frame) == n
+
+
+def test_reclassify_is_exported(window, qtbot, tmp_path):
+    run_and_wait(window, qtbot)
+    f = window.result.flags["flag_old_housing"]
+    fid = str(f.loc[f["code"] == "UNSAFE_C", "flag_id"].iloc[0])
+    window.decide(fid, "reclassified", "复核为D级", "UNSAFE_D")
+    worker = window.export(tmp_path / "x", sheets=False)
+    with qtbot.waitSignal(worker.finished, timeout=120_000):
+        pass
+    out = pyogrio.read_dataframe(tmp_path / "x" / "portfolio.gpkg", layer="flag_old_housing", read_geometry=False)
+    row = out[out["flag_id"] == fid].iloc[0]
+    assert (row["review"], row["review_code"], row["review_note"]) == ("reclassified", "UNSAFE_D", "复核为D级")
