@@ -58,8 +58,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.layer_panel = LayerPanel(self.layers)
         self.table = AttributeTable(self.layers, self.catalogue)
         self.messages = QtWidgets.QPlainTextEdit(readOnly=True)
-        from planner.gui.workflow import FlagPanel, PortfolioPanel
+        from planner.gui.workflow import Dashboard, FlagPanel, PortfolioPanel
 
+        self.dashboard = Dashboard()
         self.flag_panel = FlagPanel()
         self.portfolio_panel = PortfolioPanel()
         self.undo_stack = QtGui.QUndoStack(self)
@@ -72,6 +73,7 @@ class MainWindow(QtWidgets.QMainWindow):
             ("layers", self.tr("Layers"), self.layer_panel, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea),
             ("flags", self.tr("Flags"), self.flag_panel, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea),
             ("portfolio", self.tr("Portfolio"), self.portfolio_panel, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea),
+            ("dashboard", self.tr("City examination"), self.dashboard, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea),
             ("history", self.tr("Undo history"), self.undo_view, QtCore.Qt.DockWidgetArea.RightDockWidgetArea),
             ("table", self.tr("Attribute table"), self.table, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea),
             ("messages", self.tr("Messages"), self.messages, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea),
@@ -83,6 +85,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.docks[key] = dock
         self.tabifyDockWidget(self.docks["table"], self.docks["messages"])
         self.tabifyDockWidget(self.docks["table"], self.docks["portfolio"])
+        self.tabifyDockWidget(self.docks["table"], self.docks["dashboard"])
         self.docks["history"].hide()
         self.docks["table"].raise_()
 
@@ -90,6 +93,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_status()
         self.layer_panel.activeLayerChanged.connect(self._active_layer_changed)
         self.flag_panel.flagSelected.connect(self._flag_selected)
+        self.dashboard.indicatorChosen.connect(self.select_indicator_features)
         self.flag_panel.btn_confirm.clicked.connect(lambda: self._decide_current("confirmed"))
         self.flag_panel.btn_dismiss.clicked.connect(lambda: self._decide_current("dismissed"))
         self.flag_panel.btn_reopen.clicked.connect(lambda: self._decide_current(None))
@@ -588,6 +592,7 @@ class MainWindow(QtWidgets.QMainWindow):
                                                 "flag_dead_end", "road_gap", "flag_idle_land"}))
         self._set_projects(projects)
         self.flag_panel.show_flags(result.flags, self.decisions())
+        self.dashboard.show_indicators(result.tables.get("indicators"))
         counts = result.counts_by_code()
         self.log(self.tr("Checks done: {0} flags, {1} projects").format(sum(counts.values()), len(projects)))
         for why in result.skipped.values():
@@ -684,6 +689,32 @@ class MainWindow(QtWidgets.QMainWindow):
             self._set_projects(rescore(self.projects, self.settings_for_portfolio()))
         else:
             self.portfolio_panel.set_weights(weights)
+
+    def select_indicator_features(self, indicator: str, district: str) -> np.ndarray:
+        """Select the flags behind an indicator (within the district, unless it is the whole area)."""
+        import shapely
+
+        from planner.gui.workflow import indicator_features
+
+        spec = indicator_features(indicator)
+        if spec is None:
+            return np.zeros(0, dtype=np.int64)
+        layer = next((lyr for lyr in self.layers if lyr.role == f"flags:{spec[0]}"), None)
+        if layer is None or spec[1] not in layer.frame.columns:
+            return np.zeros(0, dtype=np.int64)
+        mask = (layer.frame[spec[1]].astype(str) == spec[2]).to_numpy().copy()
+        boundary = next((lyr for lyr in self.layers if lyr.role == "boundary"), None)
+        if boundary is not None and not district.startswith("全部"):
+            names = boundary.frame["name"].astype(str).to_numpy()
+            polys = boundary.frame.geometry.values[names == district]
+            if len(polys):
+                mask &= shapely.intersects(layer.frame.geometry.values, shapely.union_all(polys))
+        rows = np.flatnonzero(mask)
+        layer.visible = True
+        self.layers.notify(layer)
+        self.layers.select(layer, rows)
+        self.log(self.tr("{0}: {1} features behind {2}").format(layer.name, len(rows), indicator))
+        return rows
 
     def _flag_selected(self, layer_name: str, flag_id: str) -> None:
         from planner.gui.workflow import zoom_to_rows

@@ -386,3 +386,115 @@ class FrameEditCommand(QtGui.QUndoCommand):
 
     def undo(self) -> None:
         self._apply(self.old)
+
+
+class BarChart(QtWidgets.QWidget):
+    """A small bar chart (values by district, the target as a line), drawn with QPainter."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setMinimumHeight(140)
+        self.items: list[tuple[str, float, bool | None]] = []
+        self.target: float | None = None
+        self.title = ""
+
+    def set_data(self, title: str, items, target) -> None:
+        self.title, self.items, self.target = title, list(items), target
+        self.update()
+
+    def paintEvent(self, event) -> None:
+        p = QtGui.QPainter(self)
+        p.fillRect(self.rect(), QtGui.QColor("white"))
+        p.drawText(8, 16, self.title)
+        vals = [v for _, v, _ in self.items if v is not None and np.isfinite(v)]
+        if not vals:
+            p.end()
+            return
+        top = max(vals + ([self.target] if self.target is not None else [])) or 1.0
+        w, h = self.width() - 20, self.height() - 50
+        bw = max(10, w // max(len(self.items), 1) - 10)
+        for i, (label, v, ok) in enumerate(self.items):
+            if v is None or not np.isfinite(v):
+                continue
+            bh = int(h * v / top)
+            x = 10 + i * (bw + 10)
+            colour = "#2ca02c" if ok else "#d62728" if ok is False else "#4472c4"
+            p.fillRect(x, 25 + h - bh, bw, bh, QtGui.QColor(colour))
+            p.drawText(x, 25 + h + 14, label[:8])
+            p.drawText(x, 25 + h - bh - 2, f"{v:,.1f}")
+        if self.target is not None:
+            y = int(25 + h - h * self.target / top)
+            p.setPen(QtGui.QPen(QtGui.QColor("#333333"), 1, QtCore.Qt.PenStyle.DashLine))
+            p.drawLine(5, y, self.width() - 5, y)
+        p.end()
+
+
+# indicator -> (flag layer, filter column, value) of the features behind it
+INDICATOR_FEATURES = {
+    "unsafe_d_count": ("flag_old_housing", "code", "UNSAFE_D"),
+    "unsafe_c_count": ("flag_old_housing", "code", "UNSAFE_C"),
+    "elevator_candidates": ("flag_old_housing", "code", "ELEVATOR_RETROFIT"),
+    "old_housing_share": ("flag_old_housing", "code", "OLD_HOUSING"),
+    "dead_ends_per_km": ("flag_dead_end", "code", "DEAD_END"),
+    "gaps_per_km": ("road_gap", "code", "ROAD_GAP"),
+    "park_500m_coverage": ("service_gap", "facility_type", "park"),
+}
+
+
+def indicator_features(indicator: str) -> tuple[str, str, str] | None:
+    if indicator in INDICATOR_FEATURES:
+        return INDICATOR_FEATURES[indicator]
+    if indicator.startswith("idle_area."):
+        return ("flag_idle_land", "code", indicator.split(".", 1)[1])
+    if indicator.startswith("coverage."):
+        return ("service_gap", "facility_type", indicator.split(".", 1)[1])
+    return None
+
+
+class Dashboard(QtWidgets.QWidget):
+    """City-examination indicators per district with targets and pass/fail, and a chart;
+    choosing an indicator selects the features behind it."""
+
+    indicatorChosen = QtCore.pyqtSignal(str, str)  # indicator, district
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.table = QtWidgets.QTableWidget(0, 6)
+        self.table.setHorizontalHeaderLabels([self.tr("District"), self.tr("Indicator"), self.tr("Value"),
+                                              self.tr("Unit"), self.tr("Target"), self.tr("Pass")])
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.cellClicked.connect(self._clicked)
+        self.chart = BarChart()
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(self.table, 2)
+        lay.addWidget(self.chart, 1)
+        self.frame = None
+
+    def show_indicators(self, frame) -> None:
+        self.frame = frame
+        self.table.setRowCount(0 if frame is None else len(frame))
+        if frame is None:
+            return
+        for i, r in enumerate(frame.itertuples(index=False)):
+            passed = r.__getattribute__("pass") if hasattr(r, "pass") else getattr(r, "_8", None)
+            cells = [r.district, r.title, "" if r.value is None or r.value != r.value else f"{r.value:,.2f}", r.unit,
+                     "" if r.target is None or r.target != r.target else f"{r.target:g}",
+                     "" if passed is None or passed != passed else ("是" if passed else "否")]
+            for j, text in enumerate(cells):
+                item = QtWidgets.QTableWidgetItem(str(text))
+                item.setData(QtCore.Qt.ItemDataRole.UserRole, (r.indicator, r.district))
+                if j == 5 and text:
+                    item.setBackground(QtGui.QColor("#c6efce" if text == "是" else "#ffc7ce"))
+                self.table.setItem(i, j, item)
+        self.table.resizeColumnsToContents()
+
+    def _clicked(self, row: int, _col: int) -> None:
+        indicator, district = self.table.item(row, 0).data(QtCore.Qt.ItemDataRole.UserRole)
+        f = self.frame[self.frame["indicator"] == indicator]
+        title = str(f["title"].iloc[0]) if len(f) else indicator
+        self.chart.set_data(title, [(str(d), None if v is None else float(v), p if p == p else None)
+                                    for d, v, p in zip(f["district"], f["value"], f["pass"], strict=True)],
+                            None if not len(f) or f["target"].iloc[0] != f["target"].iloc[0] else float(f["target"].iloc[0]))
+        self.indicatorChosen.emit(indicator, district)

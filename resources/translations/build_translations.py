@@ -61,6 +61,8 @@ ZH = {
     "&Merge Selected": "合并所选(&M)", "&Delete Selected": "删除所选(&D)", "Edit Vertices": "编辑节点",
     "Split with Line": "画线拆分",
     "Reclassify…": "重新分类…", "Reclassify flag": "重新分类标记", "New rule code": "新的规则代码",
+    "District": "片区", "Indicator": "指标", "Value": "数值", "Unit": "单位", "Target": "目标", "Pass": "达标",
+    "City examination": "城市体检", "{0}: {1} features behind {2}": "{0}：{2} 对应 {1} 个要素",
     "Expression, e.g. floors >= 4 and use = 'residential'\nFields: {0}": "表达式，例如 floors >= 4 and use = 'residential'\n字段：{0}",
 }
 

@@ -281,3 +281,22 @@ def test_reclassify_is_exported(window, qtbot, tmp_path):
     out = pyogrio.read_dataframe(tmp_path / "x" / "portfolio.gpkg", layer="flag_old_housing", read_geometry=False)
     row = out[out["flag_id"] == fid].iloc[0]
     assert (row["review"], row["review_code"], row["review_note"]) == ("reclassified", "UNSAFE_D", "复核为D级")
+
+
+def test_dashboard_lists_indicators_and_selects_the_features_behind_one(window, qtbot):
+    run_and_wait(window, qtbot)
+    d = window.dashboard
+    assert d.table.rowCount() == len(window.result.tables["indicators"]) > 20
+    passes = {d.table.item(i, 5).text() for i in range(d.table.rowCount())}
+    assert {"是", "否"} <= passes
+    row = next(i for i in range(d.table.rowCount())
+               if d.table.item(i, 0).data(QtCore.Qt.ItemDataRole.UserRole)[0] == "unsafe_d_count"
+               and not d.table.item(i, 0).text().startswith("全部"))
+    indicator, district = d.table.item(row, 0).data(QtCore.Qt.ItemDataRole.UserRole)
+    value = float(d.table.item(row, 2).text())
+    with qtbot.waitSignal(d.indicatorChosen):
+        d._clicked(row, 0)
+    layer = next(lyr for lyr in window.layers if lyr.role == "flags:flag_old_housing")
+    selected = window.layers.selected(layer)
+    assert len(selected) == int(value) and set(layer.frame["code"].iloc[selected]) == {"UNSAFE_D"}
+    assert d.chart.items and d.chart.target == 0
