@@ -137,3 +137,35 @@ def split_project(projects: pd.DataFrame, row: int, line) -> pd.DataFrame:
         out.append(q)
     keep = projects.drop(projects.index[row])
     return type(projects)(pd.concat([keep, *out]).reset_index(drop=True), crs=projects.crs)
+
+
+def project_from_features(projects, features, kind: str, settings, *, name: str | None = None):
+    """The projects table with one new project drawn around ``features`` (quantities from their
+    attributes, cost from the unit-cost table, score components as the portfolio computes them)."""
+    from planner.portfolio.build import TYPE_PREFIX, rescore
+
+    t = settings.types[kind]
+    geom = shapely.convex_hull(shapely.union_all(np.asarray(features.geometry.values)))
+    fa = pd.to_numeric(features["floor_area"], errors="coerce").fillna(0).sum() if "floor_area" in features else 0.0
+    hh = pd.to_numeric(features["households"], errors="coerce").fillna(0).sum() if "households" in features else 0.0
+    area = float(shapely.area(geom))
+    qty = {"m²": fa or area, "公顷": area / 1e4, "m": float(shapely.length(shapely.union_all(
+        np.asarray(features.geometry.values)))), "部": max(1.0, hh / 12), "处": 1.0}.get(t.unit, area)
+    cost = qty * t.unit_cost(next(iter(t.costs), ""))
+    prefix = TYPE_PREFIX.get(kind, "PJ")
+    used = projects["project_id"].astype(str)
+    n = 1 + sum(1 for p in used if p.startswith(prefix + "-"))
+    row = {c: None for c in projects.columns if c != projects.geometry.name}
+    row.update({
+        "project_id": f"{prefix}-N{n:03d}", "name": name or f"新建{t.title}项目{n}", "type": kind, "type_title": t.title,
+        "subtype": "", "district": "", "buildings": float(len(features)), "floor_area_m2": float(fa),
+        "households": float(hh), "parcel_area_m2": area, "road_length_m": 0.0, "quantity": float(qty), "unit": t.unit,
+        "estimated_cost": float(cost), "cost_basis": next(iter(t.costs.values()), (0, "assumption"))[1],
+        "score_need": 2 / 3, "score_residents": float(np.clip(np.log1p(hh) / np.log1p(settings.scales.get(
+            "households_full", 500)), 0, 1)), "score_cost": float(1 - np.clip(np.log1p(cost) / np.log1p(
+                settings.scales.get("cost_full", 10000)), 0, 1)), "score_ease": t.ease, "status": "draft",
+        "flags": "", "flag_count": 0, "notes": "由所选要素创建 created from selected features",
+    })
+    new = type(projects)(pd.DataFrame([row]), geometry=[geom], crs=projects.crs)
+    new = rescore(new, settings)
+    return type(projects)(pd.concat([projects, new], ignore_index=True), crs=projects.crs)

@@ -41,6 +41,8 @@ class FrameModel(QtCore.QAbstractTableModel):
         self.columns: list[str] = []
         self.titles: list[str] = []
         self._labels: list[dict | None] = []
+        # edits go through this callback (layer, row, column, text) so they are undoable commands
+        self.on_edit = None
         self._arrays: list[np.ndarray] = []
         self.order = np.zeros(0, dtype=np.int64)   # view row -> frame row
 
@@ -66,7 +68,7 @@ class FrameModel(QtCore.QAbstractTableModel):
         return 0 if parent is not None and parent.isValid() else len(self.columns)
 
     def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
-        if role != QtCore.Qt.ItemDataRole.DisplayRole or not index.isValid():
+        if role not in (QtCore.Qt.ItemDataRole.DisplayRole, QtCore.Qt.ItemDataRole.EditRole) or not index.isValid():
             return None
         v = self._arrays[index.column()][self.order[index.row()]]
         if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
@@ -81,6 +83,17 @@ class FrameModel(QtCore.QAbstractTableModel):
         if isinstance(v, pd.Timestamp):
             return v.strftime("%Y-%m-%d")
         return str(v)
+
+    def flags(self, index):
+        base = super().flags(index)
+        if self.on_edit is not None and index.isValid():
+            return base | QtCore.Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def setData(self, index, value, role=QtCore.Qt.ItemDataRole.EditRole) -> bool:
+        if role != QtCore.Qt.ItemDataRole.EditRole or self.on_edit is None or not index.isValid():
+            return False
+        return bool(self.on_edit(self.layer, int(self.order[index.row()]), self.columns[index.column()], value))
 
     def headerData(self, section, orientation, role=QtCore.Qt.ItemDataRole.DisplayRole):
         if role != QtCore.Qt.ItemDataRole.DisplayRole:

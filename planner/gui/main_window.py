@@ -94,6 +94,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.layer_panel.activeLayerChanged.connect(self._active_layer_changed)
         self.flag_panel.flagSelected.connect(self._flag_selected)
         self.dashboard.indicatorChosen.connect(self.select_indicator_features)
+        # table edits (portfolio and attribute table) become undoable commands with type checks
+        self.portfolio_panel.model.on_edit = self._table_edit
+        self.table.model.on_edit = self._table_edit
         self.flag_panel.btn_confirm.clicked.connect(lambda: self._decide_current("confirmed"))
         self.flag_panel.btn_dismiss.clicked.connect(lambda: self._decide_current("dismissed"))
         self.flag_panel.btn_reopen.clicked.connect(lambda: self._decide_current(None))
@@ -149,6 +152,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.act_export = self._action(self.tr("&Export Deliverables…"), self.export_dialog, "Ctrl+E")
         self.act_merge = self._action(self.tr("&Merge Selected"), self._merge_selected)
         self.act_delete = self._action(self.tr("&Delete Selected"), self._delete_selected, "Del")
+        self.act_create = self._action(self.tr("Create Project from Selection"), lambda: self.create_project_from_selection())
         self.act_undo = self.undo_stack.createUndoAction(self, self.tr("&Undo"))
         self.act_undo.setShortcut(QtGui.QKeySequence("Ctrl+Z"))
         self.act_redo = self.undo_stack.createRedoAction(self, self.tr("&Redo"))
@@ -188,6 +192,7 @@ class MainWindow(QtWidgets.QMainWindow):
         e.addAction(self.tool_actions["split"])
         e.addAction(self.act_merge)
         e.addAction(self.act_delete)
+        e.addAction(self.act_create)
         an = mb.addMenu(self.tr("&Analysis"))
         an.addAction(self.act_run)
         an.addAction(self.act_export)
@@ -825,6 +830,32 @@ class MainWindow(QtWidgets.QMainWindow):
                              hint="enter a number.") from None
         frame.iloc[row, frame.columns.get_loc(column)] = value
         self._push_frame(layer, frame, self.tr("Edit {0}").format(column))
+
+    def _table_edit(self, layer, row: int, column: str, value) -> bool:
+        try:
+            self.edit_attribute(layer, row, column, value)
+            return True
+        except InputError as exc:
+            self.error(exc, self.tr("Invalid value"))
+            return False
+
+    def create_project_from_selection(self, layer: MapLayer | None = None, kind: str = "old_compound",
+                                      name: str | None = None) -> None:
+        """A new project from the selected features of a layer (its outline, quantities, cost)."""
+        from planner.editing import project_from_features
+
+        layer = layer or self.layer_panel.current_layer()
+        rows = self.layers.selected(layer) if layer is not None else []
+        if layer is None or len(rows) == 0:
+            self.error(InputError("no features are selected.", hint="select features on the map first."))
+            return
+        projects_layer = next((lyr for lyr in self.layers if lyr.role == "projects"), None)
+        if projects_layer is None:
+            self.error(InputError("there is no portfolio yet.", hint="run the checks first (F5)."))
+            return
+        new = project_from_features(projects_layer.frame, layer.frame.iloc[rows], kind,
+                                    self.settings_for_portfolio(), name=name)
+        self._push_frame(projects_layer, new, self.tr("Create project"))
 
     def _guarded(self, fn, *args):
         try:

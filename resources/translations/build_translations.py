@@ -63,6 +63,7 @@ ZH = {
     "Reclassify…": "重新分类…", "Reclassify flag": "重新分类标记", "New rule code": "新的规则代码",
     "District": "片区", "Indicator": "指标", "Value": "数值", "Unit": "单位", "Target": "目标", "Pass": "达标",
     "City examination": "城市体检", "{0}: {1} features behind {2}": "{0}：{2} 对应 {1} 个要素",
+    "Invalid value": "无效的值", "Create project": "创建项目", "Create Project from Selection": "由所选要素创建项目",
     "Expression, e.g. floors >= 4 and use = 'residential'\nFields: {0}": "表达式，例如 floors >= 4 and use = 'residential'\n字段：{0}",
 }
 

@@ -300,3 +300,25 @@ def test_dashboard_lists_indicators_and_selects_the_features_behind_one(window, 
     selected = window.layers.selected(layer)
     assert len(selected) == int(value) and set(layer.frame["code"].iloc[selected]) == {"UNSAFE_D"}
     assert d.chart.items and d.chart.target == 0
+
+
+def test_create_project_from_selection_and_edit_in_the_table(window, qtbot):
+    run_and_wait(window, qtbot)
+    buildings = next(lyr for lyr in window.layers if lyr.role == "buildings")
+    window.select_by_expression(buildings, "compound = '钢铁小区'")
+    layer = projects_layer(window)
+    n = len(layer.frame)
+    window.create_project_from_selection(buildings, "elevator", name="钢铁小区加梯试点")
+    assert len(layer.frame) == n + 1
+    new = layer.frame.iloc[-1]
+    assert new["name"] == "钢铁小区加梯试点" and new["estimated_cost"] > 0 and 0 <= new["priority_score"] <= 100
+    # edit through the portfolio table: a valid number is accepted, text in a number column is refused
+    m = window.portfolio_panel.model
+    col = m.columns.index("estimated_cost")
+    view_row = int(np.flatnonzero(m.order == n)[0])
+    assert m.setData(m.index(view_row, col), "88.5")
+    assert layer.frame["estimated_cost"].iloc[n] == 88.5
+    assert not m.setData(m.index(view_row, col), "很多")
+    window.undo_stack.undo()
+    window.undo_stack.undo()
+    assert len(layer.frame) == n
