@@ -169,3 +169,60 @@ def project_from_features(projects, features, kind: str, settings, *, name: str 
     new = type(projects)(pd.DataFrame([row]), geometry=[geom], crs=projects.crs)
     new = rescore(new, settings)
     return type(projects)(pd.concat([projects, new], ignore_index=True), crs=projects.crs)
+
+
+def _rebuild(geom, xy: np.ndarray, ring: np.ndarray):
+    """A polygon / multipolygon / line rebuilt from edited coordinates and ring ids."""
+    tid = shapely.get_type_id(geom)
+    rings = [xy[ring == r] for r in np.unique(ring)]
+    if tid == 3:
+        return shapely.Polygon(rings[0], rings[1:])
+    if tid == 6:  # keep the part structure: rings counted per part
+        parts, out, k = shapely.get_parts(geom), [], 0
+        for part in parts:
+            n = 1 + shapely.get_num_interior_rings(part)
+            out.append(shapely.Polygon(rings[k], rings[k + 1:k + n]))
+            k += n
+        return shapely.MultiPolygon(out)
+    if tid == 1:
+        return shapely.LineString(rings[0])
+    if tid == 5:
+        return shapely.MultiLineString(rings)
+    return geom
+
+
+def add_vertex(geom, x: float, y: float):
+    """Insert a vertex at (x, y) into the segment nearest to it."""
+    xy, ring = vertex_rings(geom)
+    a, b = xy[:-1], xy[1:]
+    same = ring[:-1] == ring[1:]
+    ab = b - a
+    t = np.clip(((x - a[:, 0]) * ab[:, 0] + (y - a[:, 1]) * ab[:, 1]) / np.maximum((ab ** 2).sum(1), 1e-18), 0, 1)
+    d = np.hypot(a[:, 0] + t * ab[:, 0] - x, a[:, 1] + t * ab[:, 1] - y)
+    d[~same] = np.inf
+    i = int(np.argmin(d))
+    return _rebuild(geom, np.insert(xy, i + 1, (x, y), axis=0), np.insert(ring, i + 1, ring[i]))
+
+
+def delete_vertex(geom, index: int):
+    """Remove a vertex (a ring keeps at least a triangle; a line at least two points)."""
+    xy, ring = vertex_rings(geom)
+    r = ring[index]
+    n = int((ring == r).sum())
+    polygonal = shapely.get_type_id(geom) in (3, 6)
+    if (polygonal and n <= 4) or (not polygonal and n <= 2):
+        raise InputError("the shape cannot lose another vertex.", hint="delete the feature instead.")
+    idx = np.flatnonzero(ring == r)
+    if polygonal and index in (idx[0], idx[-1]):  # the closing vertex: drop both ends, re-close
+        keep = np.ones(len(xy), dtype=bool)
+        keep[[idx[0], idx[-1]]] = False
+        xy2, ring2 = xy[keep], ring[keep]
+        first = np.flatnonzero(ring2 == r)[0]
+        xy2 = np.insert(xy2, np.flatnonzero(ring2 == r)[-1] + 1, xy2[first], axis=0)
+        ring2 = np.insert(ring2, np.flatnonzero(ring2 == r)[-1] + 1, r)
+        return _rebuild(geom, xy2, ring2)
+    return _rebuild(geom, np.delete(xy, index, axis=0), np.delete(ring, index))
+
+
+def move_feature(geom, dx: float, dy: float):
+    return shapely.transform(geom, lambda c: c + np.array([dx, dy]))

@@ -18,7 +18,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 from planner.gui.render import Renderer, View
 from planner.model import LayerList, MapLayer
 
-TOOLS = ("pan", "zoom_box", "identify", "select", "vertex", "split")
+TOOLS = ("pan", "zoom_box", "identify", "select", "vertex", "split", "move", "draw")
 
 
 class _Job:
@@ -34,6 +34,10 @@ class MapCanvas(QtWidgets.QWidget):
     identified = QtCore.pyqtSignal(object, object)        # layer, rows
     vertexDragged = QtCore.pyqtSignal(object, int, int, float, float)  # layer, row, vertex, x, y
     lineDrawn = QtCore.pyqtSignal(object, object)          # layer, shapely LineString (map units)
+    vertexAdded = QtCore.pyqtSignal(object, int, float, float)     # layer, row, x, y
+    vertexDeleted = QtCore.pyqtSignal(object, int, int)            # layer, row, vertex
+    featureMoved = QtCore.pyqtSignal(object, int, float, float)    # layer, row, dx, dy
+    featureDrawn = QtCore.pyqtSignal(object, object)               # layer, shapely geometry
     _rendered = QtCore.pyqtSignal(object, object, float)  # job, image, seconds
 
     def __init__(self, layers: LayerList, parent=None):
@@ -204,7 +208,12 @@ class MapCanvas(QtWidgets.QWidget):
             bx, by = new.to_pixels(old.x1, old.y0)
             p.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, True)
             p.drawImage(QtCore.QRectF(float(ax), float(ay), float(bx - ax), float(by - ay)), self._image)
-        if self._drag_start is not None and self._drag_now is not None and self.tool in ("vertex", "split"):
+        if getattr(self, "_sketch", None):
+            v = self.view()
+            pts = [QtCore.QPointF(*[float(c) for c in v.to_pixels(x, y)]) for x, y in self._sketch]
+            p.setPen(QtGui.QPen(QtGui.QColor("#d62728"), 2))
+            p.drawPolyline(QtGui.QPolygonF(pts))
+        if self._drag_start is not None and self._drag_now is not None and self.tool in ("vertex", "split", "move"):
             p.setPen(QtGui.QPen(QtGui.QColor("#d62728"), 1.5, QtCore.Qt.PenStyle.DashLine))
             p.drawLine(self._drag_start, self._drag_now)
         if self._drag_start is not None and self._drag_now is not None and self.tool in ("zoom_box", "select"):
@@ -224,7 +233,9 @@ class MapCanvas(QtWidgets.QWidget):
         cursor = {"pan": QtCore.Qt.CursorShape.OpenHandCursor, "zoom_box": QtCore.Qt.CursorShape.CrossCursor,
                   "identify": QtCore.Qt.CursorShape.WhatsThisCursor, "select": QtCore.Qt.CursorShape.ArrowCursor,
                   "vertex": QtCore.Qt.CursorShape.PointingHandCursor,
-                  "split": QtCore.Qt.CursorShape.CrossCursor}[tool]
+                  "split": QtCore.Qt.CursorShape.CrossCursor, "move": QtCore.Qt.CursorShape.SizeAllCursor,
+                  "draw": QtCore.Qt.CursorShape.CrossCursor}[tool]
+        self._sketch: list[tuple[float, float]] = []
         self.setCursor(cursor)
 
     def wheelEvent(self, event) -> None:
@@ -243,6 +254,11 @@ class MapCanvas(QtWidgets.QWidget):
             self.zoom_by(1.5)
         elif k == QtCore.Qt.Key.Key_Minus:
             self.zoom_by(1 / 1.5)
+        elif k in (QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter) and self.tool == "draw":
+            self.finish_sketch()
+        elif k == QtCore.Qt.Key.Key_Escape:
+            self._sketch = []
+            self.update()
         else:
             super().keyPressEvent(event)
 
@@ -296,11 +312,56 @@ class MapCanvas(QtWidgets.QWidget):
             if hit is not None:
                 x, y = self.view().to_map(end.x(), end.y())
                 self.vertexDragged.emit(hit[0], hit[1], hit[2], float(x), float(y))
+        elif self.tool == "vertex" and event.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier:
+            hit = self.vertex_at(end)  # shift-click deletes a vertex
+            if hit is not None:
+                self.vertexDeleted.emit(hit[0], hit[1], hit[2])
+        elif self.tool == "move" and moved and self.active_layer is not None:
+            v = self.view()
+            a, b = v.to_map(start.x(), start.y()), v.to_map(end.x(), end.y())
+            tol = 3 * v.units_per_pixel
+            rows = self._rows_in(self.active_layer, shapely.box(float(a[0]) - tol, float(a[1]) - tol,
+                                                                float(a[0]) + tol, float(a[1]) + tol))
+            if len(rows):
+                self.featureMoved.emit(self.active_layer, int(rows[-1]), float(b[0] - a[0]), float(b[1] - a[1]))
+        elif self.tool == "draw" and not moved:
+            x, y = self.view().to_map(end.x(), end.y())
+            self._sketch.append((float(x), float(y)))
         elif self.tool == "split" and moved and self.active_layer is not None:
             v = self.view()
             a, b = v.to_map(start.x(), start.y()), v.to_map(end.x(), end.y())
             self.lineDrawn.emit(self.active_layer, shapely.LineString([(float(a[0]), float(a[1])),
                                                                         (float(b[0]), float(b[1]))]))
+        self.update()
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        v = self.view()
+        x, y = v.to_map(event.position().x(), event.position().y())
+        if self.tool == "draw":
+            self.finish_sketch()
+        elif self.tool == "vertex" and self.active_layer is not None:
+            tol = 5 * v.units_per_pixel
+            rows = self._rows_in(self.active_layer, shapely.box(float(x) - tol, float(y) - tol,
+                                                                float(x) + tol, float(y) + tol))
+            if len(rows):  # double-click on an outline adds a vertex there
+                self.vertexAdded.emit(self.active_layer, int(rows[-1]), float(x), float(y))
+
+    def finish_sketch(self) -> None:
+        pts = list(dict.fromkeys(self._sketch))
+        self._sketch = []
+        layer = self.active_layer
+        if layer is None or len(pts) < 1:
+            return
+        kind = layer.geometry_kind
+        if kind == "polygon" and len(pts) >= 3:
+            geom = shapely.Polygon(pts)
+        elif kind == "line" and len(pts) >= 2:
+            geom = shapely.LineString(pts)
+        elif kind == "point":
+            geom = shapely.Point(pts[-1])
+        else:
+            return
+        self.featureDrawn.emit(layer, shapely.make_valid(geom) if not shapely.is_valid(geom) else geom)
         self.update()
 
     def vertex_at(self, pos: QtCore.QPointF, tolerance_px: float = 10.0):

@@ -107,6 +107,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.canvas.identified.connect(self._identified)
         self.canvas.vertexDragged.connect(lambda layer, row, i, x, y: self._guarded(self.move_vertex, layer, row, i, x, y))
         self.canvas.lineDrawn.connect(self._split_by_line)
+        self.canvas.vertexAdded.connect(lambda lyr, row, x, y: self._geometry_edit(lyr, row, "add_vertex", x, y))
+        self.canvas.vertexDeleted.connect(lambda lyr, row, i: self._geometry_edit(lyr, row, "delete_vertex", i))
+        self.canvas.featureMoved.connect(lambda lyr, row, dx, dy: self._geometry_edit(lyr, row, "move_feature", dx, dy))
+        self.canvas.featureDrawn.connect(self.add_drawn_feature)
         self.canvas.cursorMoved.connect(self._cursor_moved)
         self.canvas.extentChanged.connect(self._extent_changed)
         self.canvas.renderFinished.connect(lambda ms: self.render_label.setText(self.tr("Render {0} ms").format(f"{ms:.0f}")))
@@ -167,7 +171,9 @@ class MainWindow(QtWidgets.QMainWindow):
                                 ("identify", self.tr("Identify"), sp.SP_MessageBoxInformation),
                                 ("select", self.tr("Select"), sp.SP_DialogApplyButton),
                                 ("vertex", self.tr("Edit Vertices"), sp.SP_DialogResetButton),
-                                ("split", self.tr("Split with Line"), sp.SP_DialogDiscardButton)):
+                                ("split", self.tr("Split with Line"), sp.SP_DialogDiscardButton),
+                                ("move", self.tr("Move Feature"), sp.SP_ArrowRight),
+                                ("draw", self.tr("Draw Feature"), sp.SP_FileDialogStart)):
             a = self._action(text, lambda _=False, k=key: self.canvas.set_tool(k), checkable=True, icon=icon)
             tools.addAction(a)
             self.tool_actions[key] = a
@@ -190,6 +196,8 @@ class MainWindow(QtWidgets.QMainWindow):
         e.addSeparator()
         e.addAction(self.tool_actions["vertex"])
         e.addAction(self.tool_actions["split"])
+        e.addAction(self.tool_actions["move"])
+        e.addAction(self.tool_actions["draw"])
         e.addAction(self.act_merge)
         e.addAction(self.act_delete)
         e.addAction(self.act_create)
@@ -830,6 +838,39 @@ class MainWindow(QtWidgets.QMainWindow):
                              hint="enter a number.") from None
         frame.iloc[row, frame.columns.get_loc(column)] = value
         self._push_frame(layer, frame, self.tr("Edit {0}").format(column))
+
+    def _geometry_edit(self, layer: MapLayer, row: int, op: str, *args) -> None:
+        """Apply an editing function of planner.editing to one feature, as an undoable command."""
+        from planner import editing
+
+        try:
+            geom = getattr(editing, op)(layer.frame.geometry.values[row], *args)
+        except InputError as exc:
+            self.error(exc)
+            return
+        frame = layer.frame.copy()
+        geoms = frame.geometry.values.copy()
+        geoms[row] = geom
+        frame = frame.set_geometry(type(frame.geometry)(geoms, index=frame.index, crs=frame.crs))
+        self._push_frame(layer, frame, {"add_vertex": self.tr("Add vertex"), "delete_vertex": self.tr("Delete vertex"),
+                                        "move_feature": self.tr("Move feature")}.get(op, op))
+
+    def add_drawn_feature(self, layer: MapLayer, geom) -> None:
+        """A feature drawn on the map: a new project on the projects layer, else a new row."""
+        import geopandas as gpd
+        import pandas as pd
+
+        if layer.role == "projects":
+            from planner.editing import project_from_features
+
+            drawn = gpd.GeoDataFrame({"id": [0]}, geometry=[geom], crs=layer.frame.crs)
+            self._push_frame(layer, project_from_features(layer.frame, drawn, "service_facility",
+                                                          self.settings_for_portfolio()), self.tr("Draw project"))
+            return
+        new = gpd.GeoDataFrame({c: [None] for c in layer.frame.columns if c != layer.frame.geometry.name},
+                               geometry=[geom], crs=layer.frame.crs)
+        frame = gpd.GeoDataFrame(pd.concat([layer.frame, new], ignore_index=True), crs=layer.frame.crs)
+        self._push_frame(layer, frame, self.tr("Add feature"))
 
     def _table_edit(self, layer, row: int, column: str, value) -> bool:
         try:

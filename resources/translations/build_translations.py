@@ -64,6 +64,8 @@ ZH = {
     "District": "片区", "Indicator": "指标", "Value": "数值", "Unit": "单位", "Target": "目标", "Pass": "达标",
     "City examination": "城市体检", "{0}: {1} features behind {2}": "{0}：{2} 对应 {1} 个要素",
     "Invalid value": "无效的值", "Create project": "创建项目", "Create Project from Selection": "由所选要素创建项目",
+    "Move Feature": "移动要素", "Draw Feature": "绘制要素", "Add vertex": "添加节点", "Delete vertex": "删除节点",
+    "Move feature": "移动要素", "Draw project": "绘制项目", "Add feature": "添加要素",
     "Expression, e.g. floors >= 4 and use = 'residential'\nFields: {0}": "表达式，例如 floors >= 4 and use = 'residential'\n字段：{0}",
 }
 

@@ -322,3 +322,47 @@ def test_create_project_from_selection_and_edit_in_the_table(window, qtbot):
     window.undo_stack.undo()
     window.undo_stack.undo()
     assert len(layer.frame) == n
+
+
+def test_draw_move_add_and_delete_vertices_by_mouse(window, qtbot):
+    import shapely
+
+    run_and_wait(window, qtbot)
+    layer = projects_layer(window)
+    window.layer_panel.rebuild()
+    window.layer_panel.set_current(layer)
+    parcels = next(lyr for lyr in window.layers if lyr.role == "parcels")
+    window.canvas.set_extent(shapely.bounds(shapely.buffer(parcels.frame.geometry.values[40], 60)))
+    v = window.canvas.view()
+    n = len(layer.frame)
+    # draw a new project: three clicks and a double-click
+    window.tool_actions["draw"].trigger()
+    pts = [QtCore.QPoint(300, 200), QtCore.QPoint(500, 200), QtCore.QPoint(500, 380)]
+    for p in pts:
+        qtbot.mouseClick(window.canvas, QtCore.Qt.MouseButton.LeftButton, pos=p)
+    qtbot.mouseDClick(window.canvas, QtCore.Qt.MouseButton.LeftButton, pos=QtCore.QPoint(300, 380))
+    assert len(layer.frame) == n + 1
+    drawn = layer.frame.geometry.values[-1]
+    assert shapely.area(drawn) > 0 and layer.frame["project_id"].iloc[-1].startswith("SF-N")
+    # move it by dragging
+    window.tool_actions["move"].trigger()
+    inside = QtCore.QPoint(420, 250)
+    before = shapely.centroid(drawn)
+    qtbot.mousePress(window.canvas, QtCore.Qt.MouseButton.LeftButton, pos=inside)
+    qtbot.mouseMove(window.canvas, inside + QtCore.QPoint(40, 0))
+    qtbot.mouseRelease(window.canvas, QtCore.Qt.MouseButton.LeftButton, pos=inside + QtCore.QPoint(40, 0))
+    after = shapely.centroid(layer.frame.geometry.values[-1])
+    assert after.x - before.x == pytest.approx(40 * v.units_per_pixel, rel=0.05)
+    # add a vertex with a double-click on the outline, delete it with shift-click
+    g = layer.frame.geometry.values[-1]
+    count = len(shapely.get_coordinates(g))
+    window.tool_actions["vertex"].trigger()
+    mid = shapely.line_interpolate_point(shapely.boundary(g), 0.1, normalized=True)
+    pm = QtCore.QPoint(*[int(round(float(t))) for t in window.canvas.view().to_pixels(mid.x, mid.y)])
+    qtbot.mouseDClick(window.canvas, QtCore.Qt.MouseButton.LeftButton, pos=pm)
+    assert len(shapely.get_coordinates(layer.frame.geometry.values[-1])) == count + 1
+    qtbot.mouseClick(window.canvas, QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.ShiftModifier, pm)
+    assert len(shapely.get_coordinates(layer.frame.geometry.values[-1])) == count
+    for _ in range(4):
+        window.undo_stack.undo()
+    assert len(layer.frame) == n
