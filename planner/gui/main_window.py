@@ -791,7 +791,13 @@ class MainWindow(QtWidgets.QMainWindow):
         if layer.role == "projects":
             self._push_frame(layer, split_project(layer.frame, row, line), self.tr("Split project"))
             return
-        pieces = split_polygon(layer.frame.geometry.values[row], line)
+        geom = layer.frame.geometry.values[row]
+        if layer.geometry_kind == "line":
+            from planner.editing import split_line
+
+            pieces = split_line(geom, line)
+        else:
+            pieces = split_polygon(geom, line)
         frame = layer.frame
         copies = frame.iloc[[row] * len(pieces)].copy()
         copies = copies.set_geometry(type(frame.geometry)(pieces, index=copies.index, crs=frame.crs))
@@ -925,10 +931,17 @@ class MainWindow(QtWidgets.QMainWindow):
     def export_dialog(self) -> None:
         folder = QtWidgets.QFileDialog.getExistingDirectory(self, self.tr("Export deliverables to"),
                                                             str(self.settings.value("last_dir", "")))
-        if folder:
-            self.export(Path(folder), open_when_done=True)
+        if not folder:
+            return
+        from planner.gui.workflow import ExportOptionsDialog
 
-    def export(self, folder: Path, *, open_when_done: bool = False, sheets: bool = True):
+        types = sorted(self.projects["type"].unique()) if self.projects is not None and len(self.projects) else []
+        dialog = ExportOptionsDialog(types, self)
+        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+            self.export(Path(folder), open_when_done=True, **dialog.options())
+
+    def export(self, folder: Path, *, open_when_done: bool = False, sheets: bool = True,
+               sheet_types: list[str] | None = None, basemap: str | None = None):
         """Write the deliverables of the current results (with review decisions) on a worker thread."""
         from planner import __version__
         from planner.export.deliverables import write_deliverables
@@ -950,7 +963,8 @@ class MainWindow(QtWidgets.QMainWindow):
             # Sheets are drawn in a spawned process: matplotlib holds the GIL while drawing, and
             # forking a process that runs Qt threads is unsafe.
             return write_deliverables(folder, result, ws, cfg, projects, run_info, feedback,
-                                      options={"sheets": sheets, "sheet_workers": 1, "sheet_start_method": "spawn"})
+                                      options={"sheets": sheets, "sheet_workers": 1, "sheet_start_method": "spawn",
+                                               "sheet_types": sheet_types, "basemap": basemap})
 
         self.worker = Worker(job, self)
         self.worker.progress.connect(self._progress)

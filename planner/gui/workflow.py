@@ -498,3 +498,36 @@ class Dashboard(QtWidgets.QWidget):
                                     for d, v, p in zip(f["district"], f["value"], f["pass"], strict=True)],
                             None if not len(f) or f["target"].iloc[0] != f["target"].iloc[0] else float(f["target"].iloc[0]))
         self.indicatorChosen.emit(indicator, district)
+
+
+class ExportOptionsDialog(QtWidgets.QDialog):
+    """Which map sheets to draw, and an optional basemap for map.html (needs a network)."""
+
+    def __init__(self, project_types: list[str], parent=None):
+        super().__init__(parent)
+        from planner.portfolio.settings import load_settings
+
+        self.setWindowTitle(self.tr("Export options"))
+        titles = load_settings().types
+        form = QtWidgets.QFormLayout(self)
+        self.sheets = QtWidgets.QListWidget()
+        for key in ["overview", *project_types]:
+            item = QtWidgets.QListWidgetItem(self.tr("Overview") if key == "overview" else
+                                             (titles[key].title if key in titles else key))
+            item.setData(QtCore.Qt.ItemDataRole.UserRole, key)
+            item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(QtCore.Qt.CheckState.Checked)
+            self.sheets.addItem(item)
+        self.basemap = QtWidgets.QLineEdit(placeholderText=self.tr("none (offline); tianditu:KEY or a tile URL"))
+        form.addRow(self.tr("Map sheets"), self.sheets)
+        form.addRow(self.tr("Basemap"), self.basemap)
+        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
+                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def options(self) -> dict:
+        chosen = [self.sheets.item(i).data(QtCore.Qt.ItemDataRole.UserRole) for i in range(self.sheets.count())
+                  if self.sheets.item(i).checkState() == QtCore.Qt.CheckState.Checked]
+        return {"sheets": bool(chosen), "sheet_types": chosen or None, "basemap": self.basemap.text().strip() or None}

@@ -66,6 +66,8 @@ ZH = {
     "Invalid value": "无效的值", "Create project": "创建项目", "Create Project from Selection": "由所选要素创建项目",
     "Move Feature": "移动要素", "Draw Feature": "绘制要素", "Add vertex": "添加节点", "Delete vertex": "删除节点",
     "Move feature": "移动要素", "Draw project": "绘制项目", "Add feature": "添加要素",
+    "Export options": "导出选项", "Overview": "总图", "none (offline); tianditu:KEY or a tile URL": "无（离线）；tianditu:密钥 或 瓦片地址",
+    "Map sheets": "出图", "Basemap": "底图",
     "Expression, e.g. floors >= 4 and use = 'residential'\nFields: {0}": "表达式，例如 floors >= 4 and use = 'residential'\n字段：{0}",
 }
 

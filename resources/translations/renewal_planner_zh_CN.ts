@@ -47,6 +47,33 @@
         <translation>达标</translation>
     </message>
 </context><context>
+    <name>ExportOptionsDialog</name>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="510" />
+        <source>Export options</source>
+        <translation>导出选项</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="515" />
+        <source>Overview</source>
+        <translation>总图</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="521" />
+        <source>none (offline); tianditu:KEY or a tile URL</source>
+        <translation>无（离线）；tianditu:密钥 或 瓦片地址</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="522" />
+        <source>Map sheets</source>
+        <translation>出图</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="523" />
+        <source>Basemap</source>
+        <translation>底图</translation>
+    </message>
+</context><context>
     <name>FieldMappingDialog</name>
     <message>
         <location filename="../../planner/gui/dialogs.py" line="11" />
@@ -125,7 +152,7 @@
 </context><context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="1051" />
+        <location filename="../../planner/gui/main_window.py" line="1065" />
         <location filename="../../planner/gui/main_window.py" line="52" />
         <source>Renewal Planner</source>
         <translation>城市更新规划助手</translation>
@@ -493,132 +520,132 @@ Fields: {0}</source>
         <translation>拆分项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="800" />
+        <location filename="../../planner/gui/main_window.py" line="806" />
         <source>Split feature</source>
         <translation>拆分要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="807" />
+        <location filename="../../planner/gui/main_window.py" line="813" />
         <source>Merge projects</source>
         <translation>合并项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="814" />
+        <location filename="../../planner/gui/main_window.py" line="820" />
         <source>Merge features</source>
         <translation>合并要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="819" />
+        <location filename="../../planner/gui/main_window.py" line="825" />
         <source>Delete features</source>
         <translation>删除要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="840" />
+        <location filename="../../planner/gui/main_window.py" line="846" />
         <source>Edit {0}</source>
         <translation>编辑 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="855" />
+        <location filename="../../planner/gui/main_window.py" line="861" />
         <source>Add vertex</source>
         <translation>添加节点</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="855" />
+        <location filename="../../planner/gui/main_window.py" line="861" />
         <source>Delete vertex</source>
         <translation>删除节点</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="856" />
+        <location filename="../../planner/gui/main_window.py" line="862" />
         <source>Move feature</source>
         <translation>移动要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="868" />
+        <location filename="../../planner/gui/main_window.py" line="874" />
         <source>Draw project</source>
         <translation>绘制项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="873" />
+        <location filename="../../planner/gui/main_window.py" line="879" />
         <source>Add feature</source>
         <translation>添加要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="880" />
+        <location filename="../../planner/gui/main_window.py" line="886" />
         <source>Invalid value</source>
         <translation>无效的值</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="899" />
+        <location filename="../../planner/gui/main_window.py" line="905" />
         <source>Create project</source>
         <translation>创建项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="926" />
+        <location filename="../../planner/gui/main_window.py" line="932" />
         <source>Export deliverables to</source>
         <translation>导出成果到</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="960" />
+        <location filename="../../planner/gui/main_window.py" line="974" />
         <source>Deliverables written to {0}</source>
         <translation>成果已写入 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="965" />
+        <location filename="../../planner/gui/main_window.py" line="979" />
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="966" />
+        <location filename="../../planner/gui/main_window.py" line="980" />
         <source>Writing deliverables…</source>
         <translation>正在写出成果…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="982" />
+        <location filename="../../planner/gui/main_window.py" line="996" />
         <source>Cannot save</source>
         <translation>无法保存</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="991" />
+        <location filename="../../planner/gui/main_window.py" line="1005" />
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="1000" />
+        <location filename="../../planner/gui/main_window.py" line="1014" />
         <source>Save project</source>
         <translation>保存项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="1001" />
+        <location filename="../../planner/gui/main_window.py" line="1015" />
         <source>Renewal Planner project (*.gpkg)</source>
         <translation>城市更新规划助手项目 (*.gpkg)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="1011" />
+        <location filename="../../planner/gui/main_window.py" line="1025" />
         <source>Autosaved to {0}</source>
         <translation>已自动保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="1031" />
+        <location filename="../../planner/gui/main_window.py" line="1045" />
         <source>Open project</source>
         <translation>打开项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="1032" />
+        <location filename="../../planner/gui/main_window.py" line="1046" />
         <source>Projects (*.gpkg *.toml);;All files (*)</source>
         <translation>项目 (*.gpkg *.toml);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="1040" />
+        <location filename="../../planner/gui/main_window.py" line="1054" />
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="1040" />
+        <location filename="../../planner/gui/main_window.py" line="1054" />
         <source>Save the changes to the project first?</source>
         <translation>是否先保存项目的更改？</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="1068" />
+        <location filename="../../planner/gui/main_window.py" line="1082" />
         <source>The language changes at the next start.</source>
         <translation>语言将在下次启动时切换。</translation>
     </message>

@@ -366,3 +366,28 @@ def test_draw_move_add_and_delete_vertices_by_mouse(window, qtbot):
     for _ in range(4):
         window.undo_stack.undo()
     assert len(layer.frame) == n
+
+
+def test_split_a_road_and_export_options(window, qtbot, tmp_path):
+    import shapely
+
+    from planner.gui.workflow import ExportOptionsDialog
+
+    roads = next(lyr for lyr in window.layers if lyr.role == "roads")
+    n = len(roads.frame)
+    g = roads.frame.geometry.values[0]
+    m = shapely.line_interpolate_point(g, 0.5, normalized=True)
+    cut = shapely.LineString([(m.x - 20, m.y - 20), (m.x + 20, m.y + 20)])
+    window.split_feature(roads, 0, cut)
+    assert len(roads.frame) == n + 1
+    d = ExportOptionsDialog(["road_link", "idle_land"], window)
+    qtbot.addWidget(d)
+    d.sheets.item(2).setCheckState(QtCore.Qt.CheckState.Unchecked)
+    d.basemap.setText("tianditu:abc")
+    assert d.options() == {"sheets": True, "sheet_types": ["overview", "road_link"], "basemap": "tianditu:abc"}
+    run_and_wait(window, qtbot)
+    worker = window.export(tmp_path / "o", **d.options())
+    with qtbot.waitSignal(worker.finished, timeout=120_000):
+        pass
+    assert sorted(p.stem for p in (tmp_path / "o" / "maps").glob("*.png")) == ["overview", "road_link"]
+    assert "tianditu" in (tmp_path / "o" / "map.html").read_text(encoding="utf-8")
