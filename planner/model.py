@@ -128,6 +128,13 @@ class LayerList:
         return float(a[:, 0].min()), float(a[:, 1].min()), float(a[:, 2].max()), float(a[:, 3].max())
 
 
+def role_kind(catalogue, role: str) -> str:
+    """polygon / line / point for a layer role, from the catalogue's declared geometry."""
+    spec = catalogue.layers.get(role)
+    geometry = spec.geometry if spec is not None else "any"
+    return geometry if geometry in ("polygon", "line") else "point"
+
+
 def default_style(catalogue, role: str, kind: str) -> dict:
     """The layer catalogue's default style for a role, with its category colours."""
     spec = catalogue.layers.get(role)

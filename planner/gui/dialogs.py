@@ -5,6 +5,15 @@ from __future__ import annotations
 from PyQt6 import QtWidgets
 
 
+def ok_cancel(dialog: QtWidgets.QDialog) -> QtWidgets.QDialogButtonBox:
+    """OK / Cancel buttons wired to the dialog's accept and reject."""
+    buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
+                                         | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
 class FieldMappingDialog(QtWidgets.QDialog):
     def __init__(self, catalogue, role: str, columns: list[str], found: dict[str, str], parent=None):
         super().__init__(parent)
@@ -19,10 +28,7 @@ class FieldMappingDialog(QtWidgets.QDialog):
         self.table.setHorizontalHeaderLabels([self.tr("Field"), self.tr("Meaning"), self.tr("Column in the file")])
         self.table.horizontalHeader().setStretchLastSection(True)
         self.role_box.currentIndexChanged.connect(lambda: self._fill({}))
-        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
-                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self)
         lay = QtWidgets.QVBoxLayout(self)
         form = QtWidgets.QFormLayout()
         form.addRow(self.tr("Layer role"), self.role_box)

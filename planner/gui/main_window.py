@@ -15,7 +15,7 @@ from planner.errors import InputError
 from planner.gui.attribute_table import AttributeTable
 from planner.gui.canvas import MapCanvas
 from planner.gui.layer_panel import LayerPanel
-from planner.model import LayerList, MapLayer, default_style
+from planner.model import LayerList, MapLayer, default_style, role_kind
 from planner.projectfile import (
     ProjectState,
     autosave_path,
@@ -367,9 +367,8 @@ class MainWindow(QtWidgets.QMainWindow):
             loaded = ws.layers.get(role)
             if loaded is None:
                 continue
-            kind = {"parcels": "polygon", "buildings": "polygon", "boundary": "polygon", "roads": "line"}.get(role, "point")
             layer = MapLayer(ROLE_TITLES.get(role, role), loaded.frame, role=role,
-                             style=default_style(self.catalogue, role, kind), source=str(loaded.report.path),
+                             style=default_style(self.catalogue, role, role_kind(self.catalogue, role)), source=str(loaded.report.path),
                              mapping=loaded.report.field_mapping)
             if role == "buildings" and "compound" in loaded.frame.columns:
                 layer.label_field = "compound"
@@ -468,9 +467,8 @@ class MainWindow(QtWidgets.QMainWindow):
             loaded = harmonise(raw, role, self.catalogue, working, user_mapping=mapping or {})
             for w in loaded.report.warnings:
                 self.log(w)
-            kind = {"parcels": "polygon", "buildings": "polygon", "boundary": "polygon", "roads": "line"}.get(role, "point")
             layer = MapLayer(f"{Path(source.path).stem}", loaded.frame, role=role,
-                             style=default_style(self.catalogue, role, kind), source=source.label(),
+                             style=default_style(self.catalogue, role, role_kind(self.catalogue, role)), source=source.label(),
                              mapping=loaded.report.field_mapping)
             self.add_map_layer(layer, zoom=len(self.layers) == 0)
             self.log(self.tr("Added {0} ({1} features) as {2}").format(layer.name, len(layer.frame), role))

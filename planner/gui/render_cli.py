@@ -14,7 +14,7 @@ def load_layers(inputs: list[str]):
     """MapLayers from a project (TOML or GeoPackage project) or from files (in their own CRS
     when one file is given, else in the working CRS chosen for them)."""
     from planner.catalogue import default_catalogue
-    from planner.model import MapLayer, default_style
+    from planner.model import MapLayer, default_style, role_kind
 
     catalogue = default_catalogue()
     first = Path(inputs[0].split(":")[0] if not Path(inputs[0]).exists() else inputs[0])
@@ -27,8 +27,8 @@ def load_layers(inputs: list[str]):
         out = []
         for role in ("boundary", "parcels", "buildings", "roads", "facilities"):
             if role in ws.layers:
-                kind = {"roads": "line", "facilities": "point"}.get(role, "polygon")
-                out.append(MapLayer(role, ws.layers[role].frame, role=role, style=default_style(catalogue, role, kind)))
+                out.append(MapLayer(role, ws.layers[role].frame, role=role,
+                                    style=default_style(catalogue, role, role_kind(catalogue, role))))
         return out
     if len(inputs) == 1 and first.suffix.lower() == ".gpkg" and first.exists():
         import sqlite3
@@ -60,8 +60,8 @@ def load_layers(inputs: list[str]):
     out = []
     for role, raw in raws:
         loaded = harmonise(raw, role, catalogue, crs)
-        kind = {"roads": "line", "facilities": "point"}.get(role, "polygon")
-        out.append(MapLayer(Path(raw.source.path).stem, loaded.frame, role=role, style=default_style(catalogue, role, kind)))
+        out.append(MapLayer(Path(raw.source.path).stem, loaded.frame, role=role,
+                            style=default_style(catalogue, role, role_kind(catalogue, role))))
     return out
 
 

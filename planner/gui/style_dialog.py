@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PyQt6 import QtGui, QtWidgets
 
+from planner.gui.dialogs import ok_cancel
 from planner.model import MapLayer
 
 
@@ -56,10 +57,7 @@ class StyleDialog(QtWidgets.QDialog):
         form.addRow(self.tr("Label field"), self.label)
         form.addRow(self.tr("Visible from scale"), self.min_scale)
         form.addRow(self.tr("Visible up to scale"), self.max_scale)
-        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
-                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self)
         form.addRow(buttons)
 
     def apply(self) -> None:

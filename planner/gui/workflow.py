@@ -14,6 +14,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 from planner.analysis.registry import all_analyses
 from planner.export.styles import CODE_COLOURS, CODE_TITLES, TYPE_COLOURS
 from planner.feedback import Feedback
+from planner.gui.dialogs import ok_cancel
 from planner.model import MapLayer
 
 FLAG_TITLES = {"flag_idle_land": "闲置及低效用地", "flag_idle_building": "闲置楼宇", "flag_old_housing": "老旧住房",
@@ -67,10 +68,7 @@ class RunChecksDialog(QtWidgets.QDialog):
             self.groups[a.id] = box
         scroll.setWidget(inner)
         lay.addWidget(scroll)
-        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
-                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self)
         lay.addWidget(buttons)
         self.resize(620, 720)
 
@@ -521,10 +519,7 @@ class ExportOptionsDialog(QtWidgets.QDialog):
         self.basemap = QtWidgets.QLineEdit(placeholderText=self.tr("none (offline); tianditu:KEY or a tile URL"))
         form.addRow(self.tr("Map sheets"), self.sheets)
         form.addRow(self.tr("Basemap"), self.basemap)
-        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
-                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self)
         form.addRow(buttons)
 
     def options(self) -> dict:
