@@ -31,6 +31,8 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--facilities", metavar="FILE")
     run.add_argument("--roads", metavar="FILE")
     run.add_argument("--boundary", metavar="FILE")
+    run.add_argument("--water", metavar="FILE", help="water bodies or rivers (reported when a proposed link crosses them)")
+    run.add_argument("--rail", metavar="FILE", help="railways (reported when a proposed link crosses them)")
     run.add_argument("--raster", action="append", default=[], metavar="NAME=FILE")
     run.add_argument("--as-of", metavar="YYYY-MM-DD")
     run.add_argument("--crs", metavar="EPSG:NNNN")
@@ -75,7 +77,7 @@ def _config_from_args(args: argparse.Namespace):
     )
 
     cfg = load_project(args.project) if args.project else RunConfig()
-    for role in ("parcels", "buildings", "facilities", "roads", "boundary"):
+    for role in ("parcels", "buildings", "facilities", "roads", "boundary", "water", "rail"):
         value = getattr(args, role)
         if value:
             # Command-line paths are relative to the working directory, not to the project file.

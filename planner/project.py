@@ -7,7 +7,7 @@ A project file names the inputs and the settings of a run::
     as_of = "2026-06-30"
     crs = "auto"                      # or "EPSG:4546"
 
-    [inputs.parcels]                  # roles: parcels, buildings, facilities, roads, boundary
+    [inputs.parcels]                  # roles: parcels, buildings, facilities, roads, boundary, water, rail
     path = "parcels/地块.shp"         # relative to the project file; "file.gpkg:layer" picks a layer
     crs = "EPSG:4525"                 # optional: a CRS for a file that has none (or a wrong one)
     coords = "gcj02"                  # optional: gcj02 / bd09 web-map coordinates
@@ -30,9 +30,10 @@ from pathlib import Path
 
 from planner.errors import InputError
 
-ROLES = ("parcels", "buildings", "facilities", "roads", "boundary")
+ROLES = ("parcels", "buildings", "facilities", "roads", "boundary", "water", "rail")
 ROLE_ALIASES = {"land": "parcels", "parcel": "parcels", "building": "buildings", "facility": "facilities",
-                "road": "roads", "study_area": "boundary", "districts": "boundary"}
+                "road": "roads", "study_area": "boundary", "districts": "boundary", "rivers": "water",
+                "railways": "rail", "railway": "rail"}
 
 
 @dataclass

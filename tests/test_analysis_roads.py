@@ -188,3 +188,11 @@ def test_defaults_on_hefei_and_every_difference_explained(hefei):
               params={"excluded_classes": []})
     assert len(out.flags["flag_dead_end"]) == int((~at_edge).sum())
     assert int(at_edge.sum()) > 0
+
+
+def test_gap_reports_crossed_water_and_rail():
+    water = frame([{"water_id": "w1", "name": "昆都仑河"}], [box(400, 145, 200, 10)])
+    rail = frame([{"rail_id": "r1", "name": None}], [line((300, 160), (700, 160))])
+    out = run("roads", {"roads": _grid_with_broken_street(100), "water": water, "rail": rail})
+    crosses = out.flags["road_gap"]["crosses"].iloc[0]
+    assert "水系 昆都仑河" in crosses and "铁路 r1" in crosses

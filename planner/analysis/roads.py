@@ -196,19 +196,27 @@ def run(inputs, params, feedback) -> AnalysisOutput:
 
 
 def _crossings(links: np.ndarray, inputs) -> list[str]:
-    """What each proposed link crosses: building ids (and any other obstacle layer later)."""
-    b = inputs.layers.get("buildings")
-    result = [""] * len(links)
-    if b is None or len(b) == 0 or len(links) == 0:
-        return result
-    li, bi = shapely.STRtree(b.geometry.values).query(links, predicate="intersects")
-    if len(li) == 0:
-        return result
-    ids = b["building_id"].to_numpy(dtype=object)[bi].astype(str)
-    grouped = pd.Series(ids).groupby(li).agg(lambda s: "建筑 " + ", ".join(s.iloc[:5]) + (" …" if len(s) > 5 else ""))
-    for k, v in grouped.items():
-        result[int(k)] = v
-    return result
+    """What each proposed link crosses: buildings (by id), water and railways (by name or id)."""
+    result: list[list[str]] = [[] for _ in range(len(links))]
+    if len(links) == 0:
+        return [""] * len(links)
+    for role, label, id_field in (("buildings", "建筑", "building_id"), ("water", "水系", "water_id"),
+                                  ("rail", "铁路", "rail_id")):
+        layer = inputs.layers.get(role)
+        if layer is None or len(layer) == 0:
+            continue
+        li, oi = shapely.STRtree(layer.geometry.values).query(links, predicate="intersects")
+        if len(li) == 0:
+            continue
+        names = layer[id_field].to_numpy(dtype=object)
+        if role != "buildings" and "name" in layer:
+            named = layer["name"].to_numpy(dtype=object)
+            names = np.where(pd.isna(named) | (named == ""), names, named)
+        listed = pd.Series(names[oi].astype(str)).groupby(li).agg(
+            lambda s: ", ".join(dict.fromkeys(s.iloc[:5])) + (" …" if s.nunique() > 5 else ""))
+        for k, v in listed.items():
+            result[int(k)].append(f"{label} {v}")
+    return ["；".join(parts) for parts in result]
 
 
 def _planned(net, roads_built, planned, params, inputs) -> gpd.GeoDataFrame:
@@ -250,7 +258,7 @@ register(Analysis(
     title_en="Dead-end roads and gaps",
     run=run,
     requires={"roads": []},
-    optional={"roads": ["status", "road_class", "name"], "boundary": [], "buildings": []},
+    optional={"roads": ["status", "road_class", "name"], "boundary": [], "buildings": [], "water": [], "rail": []},
     codes=("DEAD_END", "ROAD_GAP", "PLANNED_UNBUILT"),
     basis="加快贯通城市断头路；QGIS拓扑检查“不得有悬挂点”；OSMnx 街道数",
     order=30,

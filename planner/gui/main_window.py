@@ -33,8 +33,8 @@ def copy_result(result):
     return copy.copy(result)
 AUTOSAVE_MS = 120_000
 ROLE_TITLES = {"parcels": "地块 Parcels", "buildings": "建筑 Buildings", "facilities": "设施 Facilities",
-               "roads": "道路 Roads", "boundary": "研究范围 Study area"}
-DRAW_ORDER = ["boundary", "parcels", "buildings", "roads", "facilities"]
+               "roads": "道路 Roads", "boundary": "研究范围 Study area", "water": "水系 Water", "rail": "铁路 Railways"}
+DRAW_ORDER = ["boundary", "water", "parcels", "buildings", "rail", "roads", "facilities"]
 
 
 class MainWindow(QtWidgets.QMainWindow):

@@ -25,7 +25,7 @@ def load_layers(inputs: list[str]):
 
         ws = load_inputs(load_project(first), Feedback())
         out = []
-        for role in ("boundary", "parcels", "buildings", "roads", "facilities"):
+        for role in ("boundary", "water", "parcels", "buildings", "rail", "roads", "facilities"):
             if role in ws.layers:
                 out.append(MapLayer(role, ws.layers[role].frame, role=role,
                                     style=default_style(catalogue, role, role_kind(catalogue, role))))
