@@ -28,14 +28,20 @@ SPLAT_PEN_FACTOR = 1.0
 _REC = np.dtype([("c", ">i4"), ("x", ">f8"), ("y", ">f8")])
 
 
+_TRAILER = np.array([0, 1], dtype=">i4").tobytes()  # cStart 0, winding fill
+
+
 def qpath(x: np.ndarray, y: np.ndarray, move: np.ndarray) -> QtGui.QPainterPath:
-    """A QPainterPath (winding fill) from vertex arrays; ``move`` marks each sub-path's start."""
+    """A QPainterPath (winding fill) from vertex arrays; ``move`` marks each sub-path's start.
+
+    Built in one step from QPainterPath's QDataStream form (count, then type/x/y per element,
+    then cStart and fill rule, all big-endian) instead of one moveTo/lineTo call per vertex."""
     n = len(x)
     rec = np.empty(n, dtype=_REC)
-    rec["c"] = np.where(move, 0, 1)
+    rec["c"] = ~move  # 0 = MoveTo, 1 = LineTo
     rec["x"] = x
     rec["y"] = y
-    buf = np.array([n], dtype=">i4").tobytes() + rec.tobytes() + np.array([0, 1], dtype=">i4").tobytes()
+    buf = n.to_bytes(4, "big") + rec.tobytes() + _TRAILER
     stream = QtCore.QDataStream(QtCore.QByteArray(buf))
     path = QtGui.QPainterPath()
     stream >> path
@@ -286,7 +292,8 @@ class View:
 
 
 def _gather(prep: Prepared, parts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Vertices of the given parts' rings, with sub-path start flags (vectorised gather)."""
+    """Vertices of the given parts' rings, sub-path start flags, and each part's first vertex
+    (vectorised gather)."""
     r0 = prep.part_rings[parts]
     nr = prep.part_rings[parts + 1] - r0
     rings = _ranges(r0, nr)
@@ -294,12 +301,15 @@ def _gather(prep: Prepared, parts: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     nv = prep.ring_start[rings + 1] - s0
     idx = _ranges(s0, nv)
     move = np.zeros(len(idx), dtype=bool)
+    part_first = np.zeros(len(parts), dtype=np.int64)
     if len(idx):
         firsts = np.zeros(len(nv), dtype=np.int64)
         np.cumsum(nv[:-1], out=firsts[1:])
         move[firsts] = True
-    part_of_vertex = np.repeat(np.repeat(np.arange(len(parts)), nr), nv)
-    return prep.xy[idx], move, part_of_vertex
+        ring_first = np.zeros(len(nr), dtype=np.int64)
+        np.cumsum(nr[:-1], out=ring_first[1:])
+        part_first = firsts[np.minimum(ring_first, len(firsts) - 1)]
+    return prep.xy[idx], move, part_first
 
 
 class Renderer:
@@ -407,9 +417,8 @@ class Renderer:
         cats = prep.colour_index[big]
         order = np.argsort(cats, kind="stable")
         big, cats = big[order], cats[order]
-        xy, move, part_of_vertex = _gather(prep, big)
+        xy, move, part_first_vertex = _gather(prep, big)
         px, py = view.to_pixels(xy[:, 0], xy[:, 1])
-        part_first_vertex = np.flatnonzero(np.r_[True, part_of_vertex[1:] != part_of_vertex[:-1]])
         colour_bounds = np.flatnonzero(np.r_[True, cats[1:] != cats[:-1], True])
         for g0, g1 in zip(colour_bounds[:-1], colour_bounds[1:], strict=True):
             if cancelled():
