@@ -38,7 +38,7 @@ bench: setup
 
 # The render benchmark beside QGIS 3.22 (Debian's python3-qgis, installed here; needs root).
 bench-qgis: setup
-	command -v qgis >/dev/null || (apt-get update -qq && apt-get install -y -qq python3-qgis)
+	test -d /usr/lib/python3/dist-packages/qgis || (apt-get update -qq && apt-get install -y -qq python3-qgis)
 	$(PY) bench/run_bench.py render --qgis
 
 # Linux bundle (PyInstaller one-folder + tarball); see installer/README.md.
