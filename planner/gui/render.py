@@ -501,15 +501,15 @@ class Renderer:
             cov, r_, g_, b_ = (x + y for x, y in zip(a, b2, strict=True))
         else:
             cov, r_, g_, b_ = accumulate(slice(None))
-        used = np.flatnonzero(cov > 0)
-        c = cov[used]
-        alpha = -np.expm1(-c)
-        scale = alpha / c * 255.0  # premultiplied colour: ink / coverage x alpha
-        buf = np.zeros((n, 4), dtype=np.uint8)  # BGRA
-        buf[used, 0] = np.rint(b_[used] * scale)
-        buf[used, 1] = np.rint(g_[used] * scale)
-        buf[used, 2] = np.rint(r_[used] * scale)
-        buf[used, 3] = np.rint(alpha * 255.0)
+        # whole-image arithmetic (contiguous, no gather/scatter of the covered pixels)
+        alpha = -np.expm1(-cov)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = np.where(cov > 0, alpha / cov, 0.0) * 255.0  # premultiplied: ink / coverage x alpha
+        buf = np.empty((n, 4), dtype=np.uint8)  # BGRA
+        for k, channel in enumerate((b_, g_, r_)):
+            np.rint(channel * scale, out=channel)
+            buf[:, k] = channel
+        buf[:, 3] = np.rint(alpha * 255.0)
         img = QtGui.QImage(buf.data, W, H, W * 4, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
         painter.drawImage(0, 0, img)
 
