@@ -81,12 +81,6 @@ class Domain:
                     return key
         return None
 
-    def classify(self, series: pd.Series) -> pd.Series:
-        """Vectorised lookup: factorise, look each distinct value up once, map back."""
-        codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        keys = np.array([self.lookup(u) for u in uniques] + [None], dtype=object)
-        return pd.Series(keys[codes], index=series.index, dtype=object)
-
     def classify_with_failures(self, series: pd.Series) -> tuple[pd.Series, np.ndarray, list[str]]:
         """Keys, a mask of non-blank values that match nothing, and a few of those values."""
         codes, uniques = pd.factorize(series, use_na_sentinel=True)

@@ -175,10 +175,6 @@ def bd09_to_wgs84(lon, lat, *, max_iter: int = 30):
 OFFSET_SYSTEMS = {"gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84}
 
 
-def lonlat_transformer(crs: CRS) -> Transformer:
-    return Transformer.from_crs(crs, CGCS2000_GEOGRAPHIC, always_xy=True)
-
-
 def reproject(geoms: np.ndarray, source: CRS, target: CRS) -> np.ndarray:
     """Transform shapely geometries between CRSs on every core (a Transformer per chunk,
     since Transformers are not thread-safe)."""

@@ -12,6 +12,20 @@ import shapely
 from planner.errors import InputError
 
 
+def replace_rows(frame, drop_rows, new_rows=None):
+    """A new GeoDataFrame without ``drop_rows`` (positions) and with ``new_rows`` appended."""
+    kept = frame.drop(frame.index[list(drop_rows)])
+    parts = [kept] if new_rows is None else [kept, new_rows]
+    return type(frame)(pd.concat(parts, ignore_index=True), crs=frame.crs)
+
+
+def with_geometry(frame, row: int, geom):
+    """A copy of ``frame`` whose feature at position ``row`` has the geometry ``geom``."""
+    geoms = np.asarray(frame.geometry.values).copy()
+    geoms[row] = geom
+    return frame.set_geometry(type(frame.geometry)(geoms, index=frame.index, crs=frame.crs))
+
+
 def vertex_rings(geom) -> tuple[np.ndarray, np.ndarray]:
     """Coordinates of a geometry and, for each, the index of the ring (or line) it belongs to."""
     if shapely.get_type_id(geom) in (3, 6):
@@ -111,11 +125,8 @@ def merge_projects(projects: pd.DataFrame, rows: list[int], *, new_id: str | Non
     merged["name"] = str(part["name"].iloc[0]) + f"（合并{len(rows)}项）"
     merged["notes"] = "合并自 " + ", ".join(part["project_id"].astype(str))
     merged["project_id"] = new_id or str(part["project_id"].iloc[0]) + "M"
-    geom = merge_polygons(part.geometry.values)
-    merged = merged.set_geometry([geom], crs=projects.crs) if hasattr(merged, "set_geometry") else merged
-    keep = projects.drop(projects.index[rows])
-    return pd.concat([keep, merged]).reset_index(drop=True) if not hasattr(projects, "crs") else \
-        type(projects)(pd.concat([keep, merged]).reset_index(drop=True), crs=projects.crs)
+    merged = merged.set_geometry([merge_polygons(part.geometry.values)], crs=projects.crs)
+    return replace_rows(projects, rows, merged)
 
 
 def split_project(projects: pd.DataFrame, row: int, line) -> pd.DataFrame:
@@ -135,8 +146,7 @@ def split_project(projects: pd.DataFrame, row: int, line) -> pd.DataFrame:
         q["name"] = f"{p['name'].iloc[0]}（{k + 1}）"
         q = q.set_geometry([g], crs=projects.crs)
         out.append(q)
-    keep = projects.drop(projects.index[row])
-    return type(projects)(pd.concat([keep, *out]).reset_index(drop=True), crs=projects.crs)
+    return replace_rows(projects, [row], pd.concat(out))
 
 
 def project_from_features(projects, features, kind: str, settings, *, name: str | None = None):
@@ -167,8 +177,7 @@ def project_from_features(projects, features, kind: str, settings, *, name: str 
         "flags": "", "flag_count": 0, "notes": "由所选要素创建 created from selected features",
     })
     new = type(projects)(pd.DataFrame([row]), geometry=[geom], crs=projects.crs)
-    new = rescore(new, settings)
-    return type(projects)(pd.concat([projects, new], ignore_index=True), crs=projects.crs)
+    return replace_rows(projects, [], rescore(new, settings))
 
 
 def _rebuild(geom, xy: np.ndarray, ring: np.ndarray):

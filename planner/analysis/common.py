@@ -96,7 +96,3 @@ def anchor_points(geoms: np.ndarray) -> np.ndarray:
         c = c.copy()
         c[~inside] = shapely.point_on_surface(geoms[~inside])
     return c
-
-
-def fmt_num(values, digits: int = 0) -> list[str]:
-    return [("" if not np.isfinite(v) else f"{v:,.{digits}f}") for v in np.asarray(values, dtype=float)]

@@ -138,8 +138,3 @@ def write_portfolio_gpkg(path: Path, result, ws, cfg, projects: gpd.GeoDataFrame
                                                           for v in run_info.values()]})
     layers["run_info"] = (info, "None", TABLE_DESCRIPTIONS["run_info"])
     write_layers(path, layers)
-
-
-def gpkg_tables(path: Path) -> list[str]:
-    with sqlite3.connect(path) as con:
-        return [r[0] for r in con.execute("SELECT table_name FROM gpkg_contents ORDER BY table_name")]

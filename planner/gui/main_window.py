@@ -15,6 +15,7 @@ from planner.errors import InputError
 from planner.gui.attribute_table import AttributeTable
 from planner.gui.canvas import MapCanvas
 from planner.gui.layer_panel import LayerPanel
+from planner.gui.workflow import WeightsCommand
 from planner.model import LayerList, MapLayer, default_style, role_kind
 from planner.projectfile import (
     ProjectState,
@@ -101,8 +102,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.flag_panel.btn_dismiss.clicked.connect(lambda: self._decide_current("dismissed"))
         self.flag_panel.btn_reopen.clicked.connect(lambda: self._decide_current(None))
         self.flag_panel.btn_reclassify.clicked.connect(lambda: self._decide_current("reclassified"))
-        self.portfolio_panel.weightsEdited.connect(lambda w: self.undo_stack.push(__import__(
-            "planner.gui.workflow", fromlist=["WeightsCommand"]).WeightsCommand(self, w)))
+        self.portfolio_panel.weightsEdited.connect(lambda w: self.undo_stack.push(WeightsCommand(self, w)))
         self.layer_panel.zoomToLayer.connect(self.canvas.zoom_to_layer)
         self.canvas.identified.connect(self._identified)
         self.canvas.vertexDragged.connect(lambda layer, row, i, x, y: self._guarded(self.move_vertex, layer, row, i, x, y))
@@ -772,19 +772,16 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def move_vertex(self, layer: MapLayer, row: int, index: int, x: float, y: float, *, snap_px: float = 10.0):
         """Move one vertex (snapped to vertices or segments of visible layers within ``snap_px``)."""
-        from planner.editing import move_vertex, snap
+        from planner.editing import move_vertex, snap, with_geometry
 
         tol = snap_px * self.canvas.units_per_pixel
         sx, sy, how = snap(x, y, self.snap_candidates(exclude=layer), tol)
-        frame = layer.frame.copy()
-        geoms = frame.geometry.values.copy()
-        geoms[row] = move_vertex(geoms[row], index, sx, sy)
-        frame = frame.set_geometry(type(frame.geometry)(geoms, index=frame.index, crs=frame.crs))
-        self._push_frame(layer, frame, self.tr("Move vertex"))
+        geom = move_vertex(layer.frame.geometry.values[row], index, sx, sy)
+        self._push_frame(layer, with_geometry(layer.frame, row, geom), self.tr("Move vertex"))
         return sx, sy, how
 
     def split_feature(self, layer: MapLayer, row: int, line) -> None:
-        from planner.editing import split_polygon, split_project
+        from planner.editing import replace_rows, split_polygon, split_project
 
         if layer.role == "projects":
             self._push_frame(layer, split_project(layer.frame, row, line), self.tr("Split project"))
@@ -799,12 +796,10 @@ class MainWindow(QtWidgets.QMainWindow):
         frame = layer.frame
         copies = frame.iloc[[row] * len(pieces)].copy()
         copies = copies.set_geometry(type(frame.geometry)(pieces, index=copies.index, crs=frame.crs))
-        new = type(frame)(__import__("pandas").concat([frame.drop(frame.index[row]), copies]).reset_index(drop=True),
-                          crs=frame.crs)
-        self._push_frame(layer, new, self.tr("Split feature"))
+        self._push_frame(layer, replace_rows(frame, [row], copies), self.tr("Split feature"))
 
     def merge_features(self, layer: MapLayer, rows) -> None:
-        from planner.editing import merge_polygons, merge_projects
+        from planner.editing import merge_polygons, merge_projects, replace_rows
 
         rows = sorted(int(r) for r in rows)
         if layer.role == "projects":
@@ -813,14 +808,12 @@ class MainWindow(QtWidgets.QMainWindow):
         frame = layer.frame
         first = frame.iloc[[rows[0]]].copy()
         first = first.set_geometry([merge_polygons(frame.geometry.values[rows])], crs=frame.crs)
-        new = type(frame)(__import__("pandas").concat([frame.drop(frame.index[rows]), first]).reset_index(drop=True),
-                          crs=frame.crs)
-        self._push_frame(layer, new, self.tr("Merge features"))
+        self._push_frame(layer, replace_rows(frame, rows, first), self.tr("Merge features"))
 
     def delete_features(self, layer: MapLayer, rows) -> None:
-        frame = layer.frame
-        new = type(frame)(frame.drop(frame.index[list(rows)]).reset_index(drop=True), crs=frame.crs)
-        self._push_frame(layer, new, self.tr("Delete features"))
+        from planner.editing import replace_rows
+
+        self._push_frame(layer, replace_rows(layer.frame, rows), self.tr("Delete features"))
 
     def edit_attribute(self, layer: MapLayer, row: int, column: str, value) -> None:
         """Set one attribute, converted to the column's type (a clear error where it does not fit)."""
@@ -852,17 +845,12 @@ class MainWindow(QtWidgets.QMainWindow):
         except InputError as exc:
             self.error(exc)
             return
-        frame = layer.frame.copy()
-        geoms = frame.geometry.values.copy()
-        geoms[row] = geom
-        frame = frame.set_geometry(type(frame.geometry)(geoms, index=frame.index, crs=frame.crs))
-        self._push_frame(layer, frame, {"add_vertex": self.tr("Add vertex"), "delete_vertex": self.tr("Delete vertex"),
+        self._push_frame(layer, editing.with_geometry(layer.frame, row, geom), {"add_vertex": self.tr("Add vertex"), "delete_vertex": self.tr("Delete vertex"),
                                         "move_feature": self.tr("Move feature")}.get(op, op))
 
     def add_drawn_feature(self, layer: MapLayer, geom) -> None:
         """A feature drawn on the map: a new project on the projects layer, else a new row."""
         import geopandas as gpd
-        import pandas as pd
 
         if layer.role == "projects":
             from planner.editing import project_from_features
@@ -871,10 +859,11 @@ class MainWindow(QtWidgets.QMainWindow):
             self._push_frame(layer, project_from_features(layer.frame, drawn, "service_facility",
                                                           self.settings_for_portfolio()), self.tr("Draw project"))
             return
+        from planner.editing import replace_rows
+
         new = gpd.GeoDataFrame({c: [None] for c in layer.frame.columns if c != layer.frame.geometry.name},
                                geometry=[geom], crs=layer.frame.crs)
-        frame = gpd.GeoDataFrame(pd.concat([layer.frame, new], ignore_index=True), crs=layer.frame.crs)
-        self._push_frame(layer, frame, self.tr("Add feature"))
+        self._push_frame(layer, replace_rows(layer.frame, [], new), self.tr("Add feature"))
 
     def _table_edit(self, layer, row: int, column: str, value) -> bool:
         try:

@@ -560,12 +560,6 @@ class Renderer:
             painter.fillPath(path, QtGui.QColor("#222222"))
 
 
-def timed_render(renderer: Renderer, layers, view: View, **kwargs) -> tuple[QtGui.QImage, float]:
-    t = time.perf_counter()
-    image = renderer.render(layers, view, **kwargs)
-    return image, time.perf_counter() - t
-
-
 RAMPS = {  # colour ramps for single-band rasters (low -> high)
     "dem": ["#2b83ba", "#abdda4", "#ffffbf", "#fdae61", "#d7191c"],
     "nightlight": ["#000004", "#51127c", "#b73779", "#fc8961", "#fcfdbf"],
