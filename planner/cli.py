@@ -45,6 +45,26 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--sheets", default="all", metavar="all|none|TYPE,...",
                      help="map sheets to draw: all (default), none, or overview and/or project types")
 
+    run.add_argument("--save-project", metavar="FILE.gpkg",
+                     help="also write the project file the desktop application opens (inputs, results, portfolio)")
+
+    review = sub.add_parser("review", help="record a review decision on one flag of a saved project")
+    review.add_argument("project", metavar="FILE.gpkg")
+    review.add_argument("--flag", required=True, metavar="FLAG_ID")
+    state = review.add_mutually_exclusive_group(required=True)
+    state.add_argument("--confirm", dest="state", action="store_const", const="confirmed")
+    state.add_argument("--dismiss", dest="state", action="store_const", const="dismissed")
+    state.add_argument("--reopen", dest="state", action="store_const", const="open")
+    state.add_argument("--reclassify", metavar="CODE", help="re-classify the flag under another rule code")
+    review.add_argument("--note", default="", metavar="TEXT")
+
+    export = sub.add_parser("export", help="write the deliverables of a saved project as it stands")
+    export.add_argument("project", metavar="FILE.gpkg")
+    export.add_argument("--out", required=True, metavar="DIR")
+    export.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    export.add_argument("--basemap", metavar="tianditu:KEY|URL")
+    export.add_argument("--sheets", default="all", metavar="all|none|TYPE,...")
+
     layers = sub.add_parser("layers", help="list a file's layers, fields and the mapping it would use")
     layers.add_argument("file")
     layers.add_argument("--role", help="layer role to map against (default: guessed from the fields)")
@@ -112,18 +132,57 @@ def cmd_run(args: argparse.Namespace) -> int:
     cfg = _config_from_args(args)
     feedback = ConsoleFeedback(quiet=args.quiet)
     out = Path(args.out)
-    options: dict = {"basemap": args.basemap}
-    if args.sheets == "none":
-        options["sheets"] = False
-    elif args.sheets != "all":
-        options["sheet_types"] = [t.strip() for t in args.sheets.split(",") if t.strip()]
-    manifest, ws = run_job(cfg, out, feedback, export_options=options)
+    save = Path(args.save_project) if args.save_project else None
+    manifest, ws = run_job(cfg, out, feedback, export_options=_export_options(args), save_project=save)
     if not args.quiet:
         print(f"working CRS: {manifest['crs']['working']} ({manifest['crs']['reason']})", file=sys.stderr)
     print(f"deliverables written to {out.resolve()}")
     if ws.errors:
         print("some inputs could not be used:\n  " + "\n  ".join(ws.errors), file=sys.stderr)
         return EXIT_INPUT
+    return EXIT_OK
+
+
+def _export_options(args: argparse.Namespace) -> dict:
+    options: dict = {"basemap": args.basemap}
+    if args.sheets == "none":
+        options["sheets"] = False
+    elif args.sheets != "all":
+        options["sheet_types"] = [t.strip() for t in args.sheets.split(",") if t.strip()]
+    return options
+
+
+def _open_session(path: str):
+    from planner.session import Session
+
+    session = Session()
+    if not Path(path).exists() or Path(path).suffix.lower() != ".gpkg":
+        raise InputError("the project file does not exist or is not a .gpkg.", file=path,
+                         hint="give a project file written by 'run --save-project' or saved by the app.")
+    session.open(path)
+    return session
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    session = _open_session(args.project)
+    if args.reclassify:
+        session.decide(args.flag, "reclassified", args.note, args.reclassify)
+    else:
+        session.decide(args.flag, args.state, args.note)
+    session.save()
+    state = args.state or "reclassified"
+    print(f"{args.flag}: {state} — saved to {session.path}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from planner.feedback import ConsoleFeedback
+
+    session = _open_session(args.project)
+    for p in session.problems:
+        print(f"warning: {p}", file=sys.stderr)
+    session.export(Path(args.out), ConsoleFeedback(quiet=args.quiet), options=_export_options(args))
+    print(f"deliverables written to {Path(args.out).resolve()}")
     return EXIT_OK
 
 
@@ -189,6 +248,9 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from planner.errorlog import survive_file_size_limits
+
+    survive_file_size_limits()
     parser = _build_parser()
     args = parser.parse_args(argv)
     if args.self_test:
@@ -197,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         return self_test()
     if args.command is None:
         args = parser.parse_args(["gui", *(argv or sys.argv[1:])])
-    handlers = {"run": cmd_run, "layers": cmd_layers, "analyses": cmd_analyses, "render": cmd_render,
+    handlers = {"run": cmd_run, "review": cmd_review, "export": cmd_export, "layers": cmd_layers, "analyses": cmd_analyses, "render": cmd_render,
                 "gui": cmd_gui}
     try:
         return handlers[args.command](args)
@@ -210,13 +272,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # a bug of ours: say so briefly, keep the details in a log file
-        log = Path.cwd() / "renewal-planner-error.log"
-        try:
-            log.write_text(traceback.format_exc(), encoding="utf-8")
-            where = f" Details were written to {log}."
-        except OSError:
-            where = ""
+    except Exception as exc:  # a bug of ours: say so briefly, keep the details in the user's log folder
+        from planner.errorlog import write_error_log
+
+        log = write_error_log(traceback.format_exc())
+        where = f" Details were written to {log}." if log else ""
         print(f"internal error: {type(exc).__name__}: {exc}.{where} Please report it.", file=sys.stderr)
         return EXIT_FAIL
 

@@ -17,3 +17,28 @@ ROOT = _root()
 LAYERS_DIR = ROOT / "layers"
 RESOURCES_DIR = ROOT / "resources"
 SAMPLE_DIR = ROOT / "sample_data"
+
+
+def user_data_dir() -> Path:
+    """The user's data folder for the app (recovery files), after the platform's rules;
+    ``RENEWAL_PLANNER_DATA`` overrides it (tests, portable installs)."""
+    import os
+
+    override = os.environ.get("RENEWAL_PLANNER_DATA")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("RenewalPlanner", appauthor=False))
+
+
+def user_log_dir() -> Path:
+    """The user's log folder (error logs with tracebacks); never the working directory."""
+    import os
+
+    override = os.environ.get("RENEWAL_PLANNER_DATA")
+    if override:
+        return Path(override) / "logs"
+    import platformdirs
+
+    return Path(platformdirs.user_log_dir("RenewalPlanner", appauthor=False))

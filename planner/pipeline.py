@@ -170,9 +170,67 @@ def build_manifest(cfg: RunConfig, ws: Workspace, timings: dict[str, float], ext
     }
 
 
-def run_job(cfg: RunConfig, out_dir: Path, feedback: Feedback, *, export_options: dict | None = None
-            ) -> tuple[dict, Workspace]:
-    """The whole headless run. Returns the manifest and the workspace."""
+def analyse(ws: Workspace, cfg: RunConfig, feedback: Feedback, *, only: list[str] | None = None):
+    """Stage 2: run the registered analyses on the harmonised inputs (a RunResult)."""
+    from planner.analysis.runner import run_analyses  # noqa: PLC0415 (keeps loading importable alone)
+
+    return run_analyses(ws, cfg, feedback, only=only)
+
+
+def plan(ws: Workspace, result, cfg: RunConfig, *, decisions: dict | None = None, weights: dict | None = None,
+         edits: list | None = None):
+    """Stage 3: the portfolio (decisions, weights and manual edits applied); returns the
+    projects, the settings used and the edits that could not be applied."""
+    from planner.session import compute_portfolio, portfolio_settings  # noqa: PLC0415
+
+    settings = portfolio_settings(dict(cfg.params), weights)
+    projects, problems = compute_portfolio(ws, result, decisions or {}, settings, edits or [])
+    return projects, settings, problems
+
+
+def portfolio_summary(projects, weights: dict) -> dict:
+    return {
+        "projects": len(projects),
+        "by_type": {str(k): int(v) for k, v in projects["type"].value_counts().sort_index().items()},
+        "by_phase": {str(k): int(v) for k, v in projects["phase"].value_counts().sort_index().items()},
+        "estimated_cost_wan_yuan": round(float(projects["estimated_cost"].sum()), 2),
+        "weights": weights,
+    }
+
+
+def deliver(out_dir: Path, ws: Workspace, cfg: RunConfig, result, projects, feedback: Feedback, *,
+            decisions: dict | None = None, weights: dict | None = None, options: dict | None = None,
+            extra: dict | None = None, timings: dict[str, float] | None = None) -> dict:
+    """Stage 4: write every deliverable and the run.json that lists them; returns the manifest."""
+    import copy  # noqa: PLC0415
+
+    from planner.export.deliverables import write_deliverables  # noqa: PLC0415
+    from planner.review import apply_decisions  # noqa: PLC0415
+
+    timings = dict(timings or {})
+    t0 = time.perf_counter()
+    decisions = decisions or {}
+    weights = weights or {}
+    out = copy.copy(result)
+    out.flags = apply_decisions(result.flags, decisions)
+    run_info = {"name": cfg.name, "as_of": cfg.as_of.isoformat(), "working_crs": ws.working_crs.to_string(),
+                "parameters": result.parameters, "weights": weights, "software": __version__,
+                "decisions": len(decisions)}
+    timings.update(write_deliverables(out_dir, out, ws, cfg, projects, run_info, feedback, options=options))
+    timings["deliver"] = time.perf_counter() - t0
+    summary = {"analyses": result.summary(), "portfolio": portfolio_summary(projects, weights),
+               "review": {"decisions": len(decisions),
+                          "dismissed": sum(1 for d in decisions.values() if d.get("state") == "dismissed")},
+               **(extra or {})}
+    manifest = build_manifest(cfg, ws, timings, summary)
+    write_json_atomic(out_dir / "run.json", manifest)
+    return manifest
+
+
+def run_job(cfg: RunConfig, out_dir: Path, feedback: Feedback, *, export_options: dict | None = None,
+            save_project: Path | None = None) -> tuple[dict, Workspace]:
+    """The whole headless run (load, analyse, plan, deliver). Returns the manifest and the
+    workspace; with ``save_project`` also writes the project file the desktop app opens."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     ws = load_inputs(cfg, feedback)
@@ -181,35 +239,23 @@ def run_job(cfg: RunConfig, out_dir: Path, feedback: Feedback, *, export_options
         raise InputError("no input layer could be used: " + " | ".join(ws.errors),
                          hint="fix the inputs named above and run again.")
     out_dir.mkdir(parents=True, exist_ok=True)
-    extra: dict = {}
-    from planner.analysis.runner import run_analyses  # noqa: PLC0415 (keeps loading importable alone)
-
     t1 = time.perf_counter()
-    result = run_analyses(ws, cfg, feedback)
+    result = analyse(ws, cfg, feedback)
     timings.update({f"analysis.{k}": v for k, v in result.timings.items()})
     timings["analyses"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    from planner.portfolio.build import build_portfolio  # noqa: PLC0415
-    from planner.portfolio.settings import load_settings  # noqa: PLC0415
-
-    settings = load_settings(overrides={k: v for k, v in cfg.params.items()
-                                        if k.startswith(("weights.", "scales."))})
-    projects = build_portfolio(ws, result, settings=settings)
+    projects, settings, _ = plan(ws, result, cfg)
     timings["portfolio"] = time.perf_counter() - t2
-    extra["analyses"] = result.summary()
-    extra["portfolio"] = {
-        "projects": len(projects),
-        "by_type": {str(k): int(v) for k, v in projects["type"].value_counts().sort_index().items()},
-        "by_phase": {str(k): int(v) for k, v in projects["phase"].value_counts().sort_index().items()},
-        "estimated_cost_wan_yuan": round(float(projects["estimated_cost"].sum()), 2),
-        "weights": settings.weights,
-    }
-    run_info = {"name": cfg.name, "as_of": cfg.as_of.isoformat(), "working_crs": ws.working_crs.to_string(),
-                "parameters": result.parameters, "weights": settings.weights, "software": __version__}
-    from planner.export.deliverables import write_deliverables  # noqa: PLC0415
+    extra: dict = {}
+    if save_project is not None:
+        from planner.session import session_from_run  # noqa: PLC0415
 
-    timings.update(write_deliverables(out_dir, result, ws, cfg, projects, run_info, feedback, options=export_options))
+        t3 = time.perf_counter()
+        session = session_from_run(ws, cfg, result)
+        target = session.save(save_project)
+        timings["save_project"] = time.perf_counter() - t3
+        extra["project_file"] = str(target)
+    manifest = deliver(out_dir, ws, cfg, result, projects, feedback, weights=settings.weights,
+                       options=export_options, extra=extra, timings=timings)
     timings["total"] = time.perf_counter() - t0
-    manifest = build_manifest(cfg, ws, timings, extra)
-    write_json_atomic(out_dir / "run.json", manifest)
     return manifest, ws

@@ -25,6 +25,33 @@ TYPE_COLOURS = {
     "idle_land": "#b2182b", "land_supply": "#f4a582", "underused_land": "#92c5de", "idle_building": "#8c510a",
     "road_link": "#e41a1c", "service_facility": "#ff7f00", "pocket_park": "#1a9850",
 }
+# Titles of the flag layers (the map's layer list, the GeoPackage, the workbook and the HTML map).
+FLAG_LAYER_TITLES = {"flag_idle_land": "闲置及低效用地", "flag_idle_building": "闲置楼宇", "flag_old_housing": "老旧住房",
+                     "flag_dead_end": "断头路端点", "road_gap": "道路缺口", "service_gap": "生活圈短板"}
+
+
+def default_visible_flags() -> set[str]:
+    """Flag layers shown when a run finishes (the others are one click away)."""
+    return {"flag_dead_end", "road_gap", "flag_idle_land"}
+
+
+def flag_style(codes: list[str]) -> dict:
+    """The map style of a flag layer: one colour per rule code."""
+    return {"kind": "categorised", "field": "code", "outline": "#333333", "outline_width": 0.6,
+            "categories": {c: {"colour": CODE_COLOURS.get(c, "#888888"), "label": f"{CODE_TITLES.get(c, c)} {c}",
+                               "width": 3.0} for c in codes}}
+
+
+def project_style(types: list[str]) -> dict:
+    """The map style of the projects layer: one colour per project type."""
+    from planner.portfolio.settings import load_settings
+
+    t = load_settings().types
+    return {"kind": "categorised", "field": "type", "outline": "#222222", "outline_width": 0.8, "opacity": 0.6,
+            "categories": {k: {"colour": TYPE_COLOURS.get(k, "#888888"), "label": t[k].title if k in t else k}
+                           for k in types}}
+
+
 ALIASES = {
     "flag_id": ("标记编号", "Flag id"), "source_layer": ("来源图层", "Source layer"),
     "source_id": ("来源要素编号", "Source id"), "code": ("规则代码", "Rule code"), "severity": ("严重程度", "Severity"),

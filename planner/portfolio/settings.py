@@ -50,7 +50,28 @@ def load_settings(path: Path | None = None, *, overrides: dict | None = None) ->
     for key, value in (overrides or {}).items():  # "weights.ease" = 0.4
         group, _, name = key.partition(".")
         if group == "weights":
-            settings.weights[name] = float(value)
+            settings.weights[name] = check_param(key, value, settings)
         elif group == "scales":
-            settings.scales[name] = float(value)
+            settings.scales[name] = check_param(key, value, settings)
     return settings
+
+
+def check_param(key: str, value: object, settings: PortfolioSettings) -> float:
+    """A priority weight or scale (``weights.need``, ``scales.cost_full``): a number ≥ 0 of a
+    known name (layers/portfolio.toml)."""
+    import math
+
+    from planner.errors import InputError
+
+    group, _, name = key.partition(".")
+    known = settings.weights if group == "weights" else settings.scales
+    if name not in known:
+        raise InputError(f"there is no {group[:-1]} '{name}'.", field=key,
+                         hint=f"{group}: {', '.join(sorted(known))} (layers/portfolio.toml).")
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError(f"{key} = {value!r} is not a number.", field=key, hint="give a number ≥ 0.") from None
+    if not math.isfinite(number) or number < 0 or (group == "scales" and number <= 0):
+        raise InputError(f"{key} = {value!r} is not a finite number ≥ 0.", field=key, hint="give a number ≥ 0.")
+    return number

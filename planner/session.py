@@ -1,0 +1,691 @@
+"""The headless planning session: one owner for a project's state (after napari's ViewerModel).
+
+A :class:`Session` holds the layers, the last run's results, review decisions, weights, manual
+project edits and the undo history, and emits psygnal events that views subscribe to. The
+desktop window, the command line (``run --save-project``, ``review``, ``export``) and the tests
+drive the same session; nothing here imports Qt.
+
+The portfolio is never edited in place: it is :func:`compute_portfolio` of (harmonised inputs,
+persisted analysis results, decisions, settings) with the overlay of manual edits applied, so
+that a reopened project, a decision, a weight change or a re-run never loses a project or an
+edit.
+
+Long operations come in two halves so that a GUI can run the first on a worker thread: a pure
+``prepare_*``/``compute_*`` function over a snapshot, then an ``apply_*`` method on the session.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from psygnal import Signal, SignalGroup
+from pyproj import CRS
+
+from planner.analysis.runner import RunResult
+from planner.catalogue import Catalogue, default_catalogue
+from planner.errors import InputError
+from planner.feedback import Feedback
+from planner.model import LayerList, MapLayer, default_style, raster_layer, role_kind
+from planner.portfolio.overlay import apply_edits, describe
+from planner.project import RunConfig
+from planner.projectfile import ProjectState, autosave_path, load_project_file, save_project
+
+ROLE_TITLES = {"parcels": "地块 Parcels", "buildings": "建筑 Buildings", "facilities": "设施 Facilities",
+               "roads": "道路 Roads", "boundary": "研究范围 Study area", "water": "水系 Water", "rail": "铁路 Railways"}
+DRAW_ORDER = ["boundary", "water", "parcels", "buildings", "rail", "roads", "facilities"]
+PROJECTS_ROLE = "projects"
+FLAG_PREFIX = "flags:"
+# products that are not stored (recomputed when needed): large or not data
+TRANSIENT_PRODUCTS = {"road_network", "service_distances"}
+
+
+class SessionEvents(SignalGroup):
+    """What views subscribe to."""
+
+    opened = Signal(object)        # the project path (or None for a new / TOML-started project)
+    results = Signal()             # run results replaced
+    decisions = Signal(object)     # flag ids whose decision changed
+    portfolio = Signal(object)     # the projects frame
+    weights = Signal(object)
+    history = Signal()             # undo history changed
+    dirty = Signal(bool)
+    saved = Signal(object)         # the path written
+    message = Signal(str)
+
+
+# commands ------------------------------------------------------------------------------------
+@dataclass
+class Command:
+    """An undoable change of the session (after glue: every GUI action is a command)."""
+
+    text: str
+    redo_fn: Callable[[], None]
+    undo_fn: Callable[[], None]
+
+
+class History:
+    """The undo history: a list of commands and a position."""
+
+    def __init__(self, on_change: Callable[[], None]) -> None:
+        self.commands: list[Command] = []
+        self.index = 0
+        self._on_change = on_change
+
+    def push(self, command: Command) -> None:
+        command.redo_fn()
+        del self.commands[self.index:]
+        self.commands.append(command)
+        self.index += 1
+        self._on_change()
+
+    def can_undo(self) -> bool:
+        return self.index > 0
+
+    def can_redo(self) -> bool:
+        return self.index < len(self.commands)
+
+    def undo(self) -> None:
+        if self.can_undo():
+            self.index -= 1
+            self.commands[self.index].undo_fn()
+            self._on_change()
+
+    def redo(self) -> None:
+        if self.can_redo():
+            self.commands[self.index].redo_fn()
+            self.index += 1
+            self._on_change()
+
+    def clear(self) -> None:
+        self.commands.clear()
+        self.index = 0
+        self._on_change()
+
+    def texts(self) -> list[str]:
+        return [c.text for c in self.commands]
+
+
+# pure functions ------------------------------------------------------------------------------
+def normalise_weights(weights: dict[str, float]) -> dict[str, float]:
+    """Weights that sum to 1 (negative, NaN and infinite values refused)."""
+    clean = {}
+    for k, v in weights.items():
+        v = float(v)
+        if not math.isfinite(v) or v < 0:
+            raise InputError(f"weight '{k}' = {v} is not a number ≥ 0.", field=k, hint="give weights ≥ 0.")
+        clean[k] = v
+    total = sum(clean.values())
+    if total <= 0:
+        raise InputError("the weights add up to 0.", hint="give at least one weight above 0.")
+    return {k: v / total for k, v in clean.items()}
+
+
+def portfolio_settings(params: dict[str, Any], weights: dict[str, float] | None):
+    from planner.portfolio.settings import load_settings
+
+    settings = load_settings(overrides={k: v for k, v in params.items() if str(k).startswith(("weights.", "scales."))})
+    if weights:
+        settings.weights = dict(weights)
+    settings.weights = normalise_weights(settings.weights)
+    return settings
+
+
+def without_dismissed(result: RunResult, decisions: dict[str, dict[str, str]]) -> RunResult:
+    dismissed = {k for k, v in decisions.items() if v.get("state") == "dismissed"}
+    clone = copy.copy(result)
+    clone.flags = {name: (f[~f["flag_id"].astype(str).isin(dismissed)] if "flag_id" in f and len(f) else f)
+                   for name, f in result.flags.items()}
+    return clone
+
+
+def _carry_ids(base: gpd.GeoDataFrame, decided: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Give the projects built without the dismissed flags the ids they have in the full build,
+    so that ids (and the manual edits addressed by them) do not move when a flag is dismissed."""
+    if len(decided) == 0 or len(base) == 0:
+        return decided
+    owner: dict[tuple[str, str], str] = {}
+    for pid, kind, flags in zip(base["project_id"].astype(str), base["type"].astype(str),
+                                base["flags"].fillna("").astype(str), strict=True):
+        for f in flags.split(","):
+            if f:
+                owner.setdefault((kind, f), pid)
+    ids = []
+    used: set[str] = set()
+    for pid, kind, flags in zip(decided["project_id"].astype(str), decided["type"].astype(str),
+                                decided["flags"].fillna("").astype(str), strict=True):
+        first = next((f for f in flags.split(",") if f), "")
+        new = owner.get((kind, first), pid + "*")
+        while new in used:
+            new += "*"
+        used.add(new)
+        ids.append(new)
+    out = decided.copy()
+    out["project_id"] = ids
+    return out
+
+
+def compute_portfolio(ws: Any, result: RunResult, decisions: dict[str, dict[str, str]], settings: Any,
+                      edits: list[dict[str, Any]]) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """The portfolio: built from the results without the dismissed flags, ids carried from the
+    full build, then the manual edits applied. Returns it and the edits that did not apply."""
+    from planner.portfolio.build import build_portfolio
+
+    base = build_portfolio(ws, result, settings=settings)
+    if any(v.get("state") == "dismissed" for v in decisions.values()):
+        projects = _carry_ids(base, build_portfolio(ws, without_dismissed(result, decisions), settings=settings))
+    else:
+        projects = base
+    return apply_edits(projects, edits)
+
+
+def workspace_from_layers(layers: LayerList, crs_text: str | None, catalogue: Catalogue,
+                          rasters: dict[str, Any] | None = None) -> Any:
+    """A Workspace for the analyses and the portfolio from the input layers of a project."""
+    from planner.io.loading import LayerReport, LoadedLayer
+    from planner.pipeline import Workspace
+
+    crs = CRS.from_user_input(crs_text) if crs_text else None
+    ws = Workspace(crs, "from the project", catalogue=catalogue)
+    for layer in layers:
+        if layer.role in catalogue.layers and not layer.raster and len(layer.frame) and layer.role not in ws.layers:
+            spec = catalogue.layer(layer.role)
+            report = LayerReport(layer.role, layer.source, None, "project", None, "", crs.to_string() if crs else None, "")
+            report.field_mapping = dict(layer.mapping)
+            report.missing_fields = [f.name for f in spec.fields if f.name not in layer.frame.columns]
+            ws.layers[layer.role] = LoadedLayer(layer.role, layer.frame, report, spec)
+    if rasters:
+        ws.rasters.update(rasters)
+    return ws
+
+
+def input_layers(ws: Any, catalogue: Catalogue) -> list[MapLayer]:
+    """Map layers for the harmonised inputs of a workspace (rasters at the bottom)."""
+    out: list[MapLayer] = []
+    for name, info in ws.rasters.items():
+        kind = catalogue.raster_kind(name)
+        out.append(raster_layer(f"{kind.title if kind else name} {name}", str(info.path), info.bounds_working,
+                                ws.working_crs, kind=kind.name if kind else name))
+    for role in DRAW_ORDER + [r for r in ws.layers if r not in DRAW_ORDER]:
+        loaded = ws.layers.get(role)
+        if loaded is None:
+            continue
+        layer = MapLayer(ROLE_TITLES.get(role, role), loaded.frame, role=role,
+                         style=default_style(catalogue, role, role_kind(catalogue, role)),
+                         source=str(loaded.report.path), mapping=loaded.report.field_mapping)
+        if role == "buildings" and "compound" in loaded.frame.columns:
+            layer.label_field = "compound"
+        if role == "roads" and "name" in loaded.frame.columns:
+            layer.label_field = "name"
+        out.append(layer)
+    return out
+
+
+def flag_layer_title(name: str) -> str:
+    from planner.export.styles import FLAG_LAYER_TITLES
+
+    return f"标记 {FLAG_LAYER_TITLES.get(name, name)}"
+
+
+@dataclass
+class Prepared:
+    """What a worker prepared for a session to adopt (a project opened or a TOML loaded)."""
+
+    state: ProjectState
+    path: Path | None
+    ws: Any = None
+    cfg: RunConfig | None = None
+    result: RunResult | None = None
+    messages: list[str] = field(default_factory=list)
+
+
+def prepare_toml(path: str | Path, feedback: Feedback | None = None, catalogue: Catalogue | None = None) -> Prepared:
+    """Read and harmonise the inputs of a project TOML (no session state touched)."""
+    from planner.pipeline import load_inputs
+    from planner.project import load_project
+
+    feedback = feedback or Feedback()
+    catalogue = catalogue or default_catalogue()
+    cfg = load_project(path)
+    ws = load_inputs(cfg, feedback, catalogue=catalogue)
+    state = ProjectState(crs=ws.working_crs.to_string(), name=cfg.name, as_of=cfg.as_of.isoformat(),
+                         params=dict(cfg.params))
+    state.extra["source_toml"] = str(Path(path).resolve())
+    for layer in input_layers(ws, catalogue):
+        state.layers.append(layer)
+    return Prepared(state, None, ws=ws, cfg=cfg, messages=list(feedback.warnings) + list(ws.errors))
+
+
+def prepare_project(path: str | Path, *, source: str | Path | None = None) -> Prepared:
+    """Read a project file (or its autosave ``source``) without touching a session."""
+    state = load_project_file(source or path)
+    return Prepared(state, Path(path))
+
+
+def result_from_state(state: ProjectState) -> RunResult | None:
+    flags = {lyr.role[len(FLAG_PREFIX):]: lyr.frame for lyr in state.layers if lyr.role.startswith(FLAG_PREFIX)}
+    if not flags and not state.products:
+        return None
+    tables = {k[len("table/"):]: v for k, v in state.products.items() if k.startswith("table/")}
+    shared = {k[len("shared/"):]: v for k, v in state.products.items() if k.startswith("shared/")}
+    run = state.run or {}
+    return RunResult(flags=flags, tables=tables, shared=shared, skipped=dict(run.get("skipped", {})),
+                     messages=list(run.get("messages", [])), parameters=dict(run.get("parameters", {})))
+
+
+def products_of(result: RunResult) -> dict[str, Any]:
+    out: dict[str, Any] = {f"table/{k}": v for k, v in result.tables.items()}
+    out.update({f"shared/{k}": v for k, v in result.shared.items() if k not in TRANSIENT_PRODUCTS})
+    return out
+
+
+# the session ---------------------------------------------------------------------------------
+class Session:
+    """A project's state and the operations on it (no Qt)."""
+
+    def __init__(self, *, catalogue: Catalogue | None = None, recovery_dir: Path | None = None) -> None:
+        self.events = SessionEvents()
+        self.catalogue = catalogue or default_catalogue()
+        self.state = ProjectState()
+        self.layers: LayerList = self.state.layers
+        self.path: Path | None = None
+        self.result: RunResult | None = None
+        self.rasters: dict[str, Any] = {}
+        self.history = History(self.events.history.emit)
+        self.dirty = False
+        self.problems: list[str] = []
+        self._projects: gpd.GeoDataFrame | None = None
+        self._recovery_dir = recovery_dir
+        # what the last full save or open wrote: layer uid -> frame object; products version
+        self._saved_frames: dict[int, int] = {}
+        self._products_version = 0
+        self._saved_products_version = 0
+        for sig in (self.layers.inserted, self.layers.removed, self.layers.moved, self.layers.changed):
+            sig.connect(self._layers_touched)
+
+    # state helpers -------------------------------------------------------------------------
+    def _layers_touched(self, *args: Any) -> None:
+        self.set_dirty(True)
+
+    def set_dirty(self, dirty: bool) -> None:
+        if self.dirty != dirty:
+            self.dirty = dirty
+            self.events.dirty.emit(dirty)
+
+    def message(self, text: str) -> None:
+        self.events.message.emit(text)
+
+    @property
+    def decisions(self) -> dict[str, dict[str, str]]:
+        return self.state.decisions
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return dict(portfolio_settings(self.state.params, self.state.weights).weights)
+
+    @property
+    def edits(self) -> list[dict[str, Any]]:
+        return self.state.edits
+
+    def settings(self) -> Any:
+        return portfolio_settings(self.state.params, self.state.weights)
+
+    def workspace(self) -> Any:
+        return workspace_from_layers(self.layers, self.state.crs, self.catalogue, self.rasters)
+
+    def layer_of_role(self, role: str) -> MapLayer | None:
+        return next((lyr for lyr in self.layers if lyr.role == role), None)
+
+    @property
+    def projects(self) -> gpd.GeoDataFrame | None:
+        return self._projects
+
+    def input_paths(self) -> set[Path]:
+        """The files the project's input layers were read from (never to be overwritten)."""
+        out = set()
+        for layer in self.layers:
+            src = (layer.raster or layer.source or "").strip()
+            if not src:
+                continue
+            path = src
+            if not os.path.exists(path) and ":" in src[2:]:  # file.gpkg:layer
+                path = src[:2] + src[2:].rsplit(":", 1)[0]
+            with_suffix = Path(path)
+            if with_suffix.exists():
+                out.add(with_suffix.resolve())
+        toml = self.state.extra.get("source_toml")
+        if toml:
+            out.add(Path(toml).resolve())
+        return out
+
+    # opening ------------------------------------------------------------------------------
+    def _replace_layers(self, layers: list[MapLayer]) -> None:
+        for layer in list(self.layers):
+            self.layers.remove(layer)
+        for layer in layers:
+            self.layers.append(layer)
+
+    def adopt(self, prepared: Prepared) -> None:
+        """Make a prepared project the session's (replaces everything; views follow events)."""
+        state = prepared.state
+        layers = list(state.layers)
+        state.layers = self.layers
+        self.state = state
+        self._replace_layers(layers)
+        self.path = prepared.path
+        self.rasters = dict(prepared.ws.rasters) if prepared.ws is not None else {}
+        self.result = prepared.result or result_from_state(state)
+        self.history.clear()
+        self._projects = None
+        self._saved_frames = {lyr.uid: id(lyr.frame) for lyr in self.layers} if prepared.path else {}
+        self._saved_products_version = self._products_version
+        if self.result is not None:
+            self.refresh_portfolio()
+        for m in prepared.messages:
+            self.message(m)
+        self.set_dirty(False)
+        self.events.opened.emit(prepared.path)
+        self.events.results.emit()
+
+    def open(self, path: str | Path, *, source: str | Path | None = None, feedback: Feedback | None = None) -> None:
+        path = Path(path)
+        if path.suffix.lower() == ".toml":
+            self.adopt(prepare_toml(path, feedback, self.catalogue))
+        else:
+            self.adopt(prepare_project(path, source=source))
+
+    def new(self) -> None:
+        self.adopt(Prepared(ProjectState(), None))
+
+    # results ------------------------------------------------------------------------------
+    def run_config(self, params: dict[str, Any] | None = None, as_of: dt.date | None = None) -> RunConfig:
+        params = dict(self.state.params if params is None else params)
+        if as_of is None:
+            as_of = dt.date.fromisoformat(self.state.as_of) if self.state.as_of else dt.date.today()
+        return RunConfig(name=self.state.name, as_of=as_of, params=params)
+
+    def compute_checks(self, feedback: Feedback, *, params: dict[str, Any] | None = None,
+                       selected: list[str] | None = None, as_of: dt.date | None = None) -> tuple[RunResult, RunConfig]:
+        """Run the analyses over the current input layers (safe on a worker: reads a snapshot)."""
+        from planner.pipeline import analyse
+
+        cfg = self.run_config(params, as_of)
+        return analyse(self.workspace(), cfg, feedback, only=selected), cfg
+
+    def apply_results(self, result: RunResult, cfg: RunConfig) -> None:
+        """Adopt a run's results: flag layers replaced, the portfolio rebuilt with the edits."""
+        from planner.export.styles import flag_style
+
+        self.result = result
+        self.state.params = dict(cfg.params)
+        self.state.as_of = cfg.as_of.isoformat()
+        self.state.products = products_of(result)
+        self.state.run = {"parameters": result.parameters, "skipped": result.skipped, "messages": result.messages}
+        self._products_version += 1
+        old_visible = {lyr.role: lyr.visible for lyr in self.layers if lyr.role.startswith(FLAG_PREFIX)}
+        for layer in list(self.layers):
+            if layer.role.startswith(FLAG_PREFIX):
+                self.layers.remove(layer)
+        insert_at = next((i for i, lyr in enumerate(self.layers) if lyr.role == PROJECTS_ROLE), len(self.layers))
+        from planner.export.styles import default_visible_flags
+
+        for name, frame in result.flags.items():
+            if frame is None or len(frame) == 0:
+                continue
+            role = FLAG_PREFIX + name
+            layer = MapLayer(flag_layer_title(name), frame, role=role, style=flag_style(sorted(frame["code"].unique())),
+                             visible=old_visible.get(role, name in default_visible_flags()))
+            self.layers.insert(insert_at, layer)
+            insert_at += 1
+        self.refresh_portfolio()
+        self.set_dirty(True)
+        self.events.results.emit()
+
+    def run_checks(self, feedback: Feedback | None = None, **kwargs: Any) -> RunResult:
+        result, cfg = self.compute_checks(feedback or Feedback(), **kwargs)
+        self.apply_results(result, cfg)
+        return result
+
+    # portfolio ----------------------------------------------------------------------------
+    def refresh_portfolio(self) -> gpd.GeoDataFrame | None:
+        """Rebuild the portfolio from the results, decisions, settings and edits."""
+        from planner.export.styles import project_style
+
+        if self.result is None:
+            return None
+        projects, problems = compute_portfolio(self.workspace(), self.result, self.decisions, self.settings(),
+                                               self.edits)
+        self.problems = problems
+        for p in problems:
+            self.message(p)
+        self._projects = projects
+        layer = self.layer_of_role(PROJECTS_ROLE)
+        style = project_style(sorted(projects["type"].astype(str).unique())) if len(projects) else {}
+        if layer is None:
+            layer = MapLayer("更新项目 Projects", projects, role=PROJECTS_ROLE, style=style)
+            self.layers.append(layer)
+        else:
+            layer.frame = projects
+            if style:
+                layer.style = {**style, **{k: v for k, v in layer.style.items() if k in ("opacity",)}}
+            self.layers.notify(layer)
+        self.events.portfolio.emit(projects)
+        return projects
+
+    # commands -----------------------------------------------------------------------------
+    def _decision_command(self, changes: dict[str, dict[str, str] | None], text: str) -> Command:
+        old = {k: copy.deepcopy(self.decisions.get(k)) for k in changes}
+
+        def put(values: dict[str, dict[str, str] | None]) -> None:
+            for k, v in values.items():
+                if v is None:
+                    self.decisions.pop(k, None)
+                else:
+                    self.decisions[k] = dict(v)
+            self.set_dirty(True)
+            self.events.decisions.emit(set(values))
+            self.refresh_portfolio()
+
+        return Command(text, lambda: put(changes), lambda: put(old))
+
+    def flag_ids(self) -> set[str]:
+        if self.result is None:
+            return set()
+        return {str(i) for f in self.result.flags.values() if "flag_id" in f for i in f["flag_id"]}
+
+    def decide(self, flag_id: str, state: str | None, note: str = "", code: str = "") -> None:
+        """Confirm, dismiss (with a note), reclassify (``code``) or reopen (None) one flag."""
+        if flag_id not in self.flag_ids():
+            raise InputError(f"there is no flag '{flag_id}' in this project.", field="flag_id",
+                             hint="use a flag id of the flag_id column of a flag layer.")
+        if state not in (None, "open", "confirmed", "dismissed", "reclassified"):
+            raise InputError(f"'{state}' is not a review state.", hint="confirmed, dismissed, reclassified or open.")
+        decision = None if state in (None, "open") else {"state": state, "note": note, "code": code}
+        words = {"confirmed": "确认", "dismissed": "排除", "reclassified": "改判", None: "重新打开", "open": "重新打开"}
+        self.history.push(self._decision_command({flag_id: decision}, f"{words[state]}标记 {flag_id}"))
+
+    def set_weights(self, weights: dict[str, float]) -> None:
+        new = normalise_weights(weights)
+        old = None if self.state.weights is None else dict(self.state.weights)
+
+        def put(value: dict[str, float] | None) -> None:
+            self.state.weights = None if value is None else dict(value)
+            self.set_dirty(True)
+            self.events.weights.emit(self.weights)
+            self.refresh_portfolio()
+
+        if old is not None and all(abs(old.get(k, 0) - v) < 1e-9 for k, v in new.items()):
+            return
+        self.history.push(Command("修改优先级权重", lambda: put(new), lambda: put(old)))
+
+    def edit_projects(self, edit: dict[str, Any], text: str | None = None) -> None:
+        """Add one manual edit to the overlay (undoable); refused when it cannot apply now."""
+        from planner.portfolio.overlay import apply_edit
+
+        if self._projects is None:
+            raise InputError("there is no portfolio yet.", hint="run the checks first (F5).")
+        apply_edit(self._projects, edit)  # raises InputError when it does not apply
+
+        def redo() -> None:
+            self.edits.append(edit)
+            self.set_dirty(True)
+            self.refresh_portfolio()
+
+        def undo() -> None:
+            for i in range(len(self.edits) - 1, -1, -1):
+                if self.edits[i] is edit:
+                    del self.edits[i]
+                    break
+            self.set_dirty(True)
+            self.refresh_portfolio()
+
+        self.history.push(Command(text or describe(edit), redo, undo))
+
+    def replace_frame(self, layer: MapLayer, frame: gpd.GeoDataFrame, text: str) -> None:
+        """Replace an input or other layer's features (geometry and attribute edits), undoable.
+        Frames are immutable snapshots, so the history never holds a frame that changed."""
+        if layer.role == PROJECTS_ROLE:
+            raise InputError("projects are edited through project edits.", hint="use edit_projects.")
+        old = layer.frame
+
+        def put(value: gpd.GeoDataFrame) -> None:
+            layer.frame = value
+            self.layers.notify(layer)
+            self.set_dirty(True)
+
+        self.history.push(Command(text, lambda: put(frame), lambda: put(old)))
+
+    def undo(self) -> None:
+        self.history.undo()
+
+    def redo(self) -> None:
+        self.history.redo()
+
+    # saving -------------------------------------------------------------------------------
+    def check_save_target(self, path: Path) -> Path:
+        """The path a Save As writes (``.gpkg`` added first), refused when it is an input."""
+        path = Path(path)
+        if path.suffix.lower() != ".gpkg":
+            path = path.with_name(path.name + ".gpkg")
+        resolved = path.resolve()
+        if resolved in self.input_paths():
+            raise InputError("this file is one of the project's input layers and is never overwritten.",
+                             file=str(path), hint="choose another name for the project.")
+        if path.is_dir():
+            raise InputError("this is a folder.", file=str(path), hint="choose a file name.")
+        return path
+
+    def snapshot(self) -> ProjectState:
+        """A consistent copy of the state to write on a worker (frames are shared: they are
+        immutable snapshots by convention)."""
+        snap = copy.copy(self.state)
+        layers = LayerList()
+        for layer in self.layers:
+            layers.append(copy.copy(layer))
+        snap.layers = layers
+        snap.decisions = copy.deepcopy(self.state.decisions)
+        snap.edits = copy.deepcopy(self.state.edits)
+        snap.params = copy.deepcopy(self.state.params)
+        snap.weights = None if self.state.weights is None else dict(self.state.weights)
+        snap.extra = copy.deepcopy(self.state.extra)
+        snap.saved_tables = dict(self.state.saved_tables)
+        return snap
+
+    def save(self, path: str | Path | None = None, *, snapshot: ProjectState | None = None) -> Path:
+        """Save the project (atomic); the session is untouched when it fails."""
+        target = self.check_save_target(Path(path)) if path is not None else self.path
+        if target is None:
+            raise InputError("the project has no file yet.", hint="use Save As.")
+        snap = snapshot or self.snapshot()
+        save_project(snap, target)
+        self.saved(target, snap)
+        return target
+
+    def saved(self, target: Path, snap: ProjectState) -> None:
+        """Record a finished full save (called on the main thread after a worker saved)."""
+        self.state.saved_tables = dict(snap.saved_tables)
+        self._saved_frames = {lyr.uid: id(lyr.frame) for lyr in snap.layers}
+        self._saved_products_version = self._products_version
+        self.path = target
+        auto = autosave_path(target)
+        if auto.exists():
+            auto.unlink()
+        rec = self.recovery_path()
+        if rec is not None and rec.exists():
+            rec.unlink()
+        self.set_dirty(False)
+        self.events.saved.emit(target)
+
+    def recovery_path(self) -> Path | None:
+        """Where an unsaved (e.g. TOML-started) project autosaves, in the user's data folder."""
+        if self.path is not None:
+            return None
+        from planner.paths import user_data_dir
+
+        folder = self._recovery_dir or user_data_dir() / "recovery"
+        key = self.state.extra.get("source_toml") or self.state.name or "untitled"
+        import hashlib
+
+        return folder / f"{Path(str(key)).stem}-{hashlib.sha1(str(key).encode()).hexdigest()[:8]}.gpkg"
+
+    def autosave_target(self) -> tuple[Path, Path | None, set[int], bool] | None:
+        """(target, base, unchanged layer uids, write products) for an autosave, or None."""
+        if not self.dirty or len(self.layers) == 0:
+            return None
+        if self.path is not None:
+            unchanged = {lyr.uid for lyr in self.layers if self._saved_frames.get(lyr.uid) == id(lyr.frame)}
+            return (autosave_path(self.path), self.path, unchanged,
+                    self._products_version != self._saved_products_version)
+        rec = self.recovery_path()
+        assert rec is not None
+        rec.parent.mkdir(parents=True, exist_ok=True)
+        return rec, None, set(), True
+
+    def autosave(self, snapshot: ProjectState | None = None) -> tuple[Path, int] | None:
+        """Write what changed since the last save beside the project (or into the recovery
+        folder for a project without a file); returns the file and its size."""
+        target = self.autosave_target()
+        if target is None:
+            return None
+        path, base, unchanged, products = target
+        size = save_project(snapshot or self.snapshot(), path, base=base, unchanged=unchanged, products=products)
+        return path, size
+
+    # export -------------------------------------------------------------------------------
+    def export(self, out_dir: str | Path, feedback: Feedback | None = None,
+               options: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Write the deliverables of the project as it stands (decisions, weights and manual
+        edits applied) with a run.json, like ``run`` does."""
+        from planner.pipeline import deliver
+
+        if self.result is None or self._projects is None:
+            raise InputError("there are no results to export yet.", hint="run the checks first.")
+        feedback = feedback or Feedback()
+        return deliver(Path(out_dir), self.workspace(), self.run_config(), self.result, self._projects, feedback,
+                       decisions=self.decisions, weights=self.weights, options=options,
+                       extra={"project_file": str(self.path) if self.path else None,
+                              "manual_edits": len(self.edits), "edits_not_applied": self.problems})
+
+
+def session_from_run(ws: Any, cfg: RunConfig, result: RunResult, *, catalogue: Catalogue | None = None) -> Session:
+    """A session holding a finished run (for ``run --save-project``)."""
+    session = Session(catalogue=catalogue or ws.catalogue)
+    state = ProjectState(crs=ws.working_crs.to_string(), name=cfg.name, as_of=cfg.as_of.isoformat(),
+                         params=dict(cfg.params))
+    if cfg.project_file:
+        state.extra["source_toml"] = str(Path(cfg.project_file).resolve())
+    for layer in input_layers(ws, session.catalogue):
+        state.layers.append(layer)
+    session.adopt(Prepared(state, None, ws=ws, cfg=cfg))
+    session.apply_results(result, cfg)
+    return session
+
