@@ -26,8 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
-import pandas as pd
 from psygnal import Signal, SignalGroup
 from pyproj import CRS
 
