@@ -12,8 +12,27 @@ import pytest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
-SHARED_DATA = ROOT.parent / "shared" / "data"
-OSM_FILE = SHARED_DATA / "hefei_baohe.osm"
+TEST_DATA = ROOT / "tests" / "data"
+
+
+def _decompressed_osm() -> Path:
+    """The Hefei OSM extract (tests/data/hefei_baohe.osm.xz, © OpenStreetMap contributors,
+    ODbL 1.0) as plain OSM XML in a private temporary folder removed at exit: GDAL's OSM driver
+    and OSMnx read it there, and the tests never read outside the repository."""
+    import atexit
+    import lzma
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="renewal-planner-tests-"))
+    atexit.register(shutil.rmtree, folder, True)
+    target = folder / "hefei_baohe.osm"
+    with lzma.open(TEST_DATA / "hefei_baohe.osm.xz") as src, target.open("wb") as dst:
+        shutil.copyfileobj(src, dst)
+    return target
+
+
+OSM_FILE = _decompressed_osm()
 
 
 @pytest.fixture(scope="session")

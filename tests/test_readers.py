@@ -1,4 +1,4 @@
-"""Every reader on real files written here (and the shared OSM extract)."""
+"""Every reader on real files written here (and the OSM extract kept in tests/data)."""
 
 import zipfile
 
@@ -148,7 +148,7 @@ def test_missing_and_corrupt_files(tmp_path):
         read_vector(parse_source(bad))
 
 
-def test_osm_roads_from_shared_extract():
+def test_osm_roads_from_the_hefei_extract():
     raw = read_vector(parse_source(OSM_FILE), role="roads")
     assert raw.driver == "OSM" and raw.layer == "lines"
     assert len(raw.frame) > 100 and raw.frame["highway"].notna().all()
