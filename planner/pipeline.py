@@ -218,7 +218,11 @@ def deliver(out_dir: Path, ws: Workspace, cfg: RunConfig, result, projects, feed
                 "decisions": len(decisions)}
     timings.update(write_deliverables(out_dir, out, ws, cfg, projects, run_info, feedback, options=options))
     timings["deliver"] = time.perf_counter() - t0
-    summary = {"analyses": result.summary(), "portfolio": portfolio_summary(projects, weights),
+    from planner.portfolio.totals import benefit_summary  # noqa: PLC0415
+
+    summary = {"analyses": result.summary(),
+               "portfolio": {**portfolio_summary(projects, weights),
+                             **benefit_summary(projects, ws.frame("buildings"), ws.frame("parcels"))},
                "review": {"decisions": len(decisions),
                           "dismissed": sum(1 for d in decisions.values() if d.get("state") == "dismissed")},
                **(extra or {})}

@@ -26,7 +26,8 @@ def write_deliverables(out_dir: Path, result, ws, cfg, projects, run_info: dict,
     t = time.perf_counter()
     from planner.export.xlsx import write_workbook
 
-    write_workbook(out_dir / "portfolio.xlsx", result, projects, run_info)
+    write_workbook(out_dir / "portfolio.xlsx", result, projects, run_info, buildings=ws.frame("buildings"),
+                   parcels=ws.frame("parcels"))
     timings["export.xlsx"] = time.perf_counter() - t
     feedback.set_progress(55)
     feedback.check()

@@ -52,6 +52,7 @@ class _Book:
         self.f_title = wb.add_format({**base, "bold": True, "font_size": 14})
         self.f_total = wb.add_format({**base, "bold": True, "num_format": "#,##0.00", "top": 1})
         self.f_total_text = wb.add_format({**base, "bold": True, "top": 1})
+        self.f_total_int = wb.add_format({**base, "bold": True, "num_format": "#,##0", "top": 1})
         self.f_pass = wb.add_format({**base, "bg_color": "#C6EFCE", "font_color": "#006100"})
         self.f_fail = wb.add_format({**base, "bg_color": "#FFC7CE", "font_color": "#9C0006"})
 
@@ -67,7 +68,7 @@ class _Book:
         return self.f_text
 
     def table(self, name: str, frame: pd.DataFrame, columns: list[str], *, note: str | None = None,
-              totals: list[str] | None = None):
+              totals: list[str] | None = None, fixed_totals: dict[str, float] | None = None):
         ws = self.wb.add_worksheet(name)
         columns = [c for c in columns if c in frame.columns]
         start = 0
@@ -99,9 +100,14 @@ class _Book:
             ws.set_column(j, j, min(max(w + 2, 6), 60))
         ws.freeze_panes(start + 1, 0)
         ws.autofilter(start, 0, start + max(n, 1), max(len(columns) - 1, 0))
-        if totals and n:
+        if (totals or fixed_totals) and n:
             row = start + n + 1
-            ws.write(row, 0, "合计 Total", self.f_total_text)
+            ws.write(row, 0, "合计 Total" if not fixed_totals else "合计（户数、建筑、面积去重）Total (distinct)",
+                     self.f_total_text)
+            for c, value in (fixed_totals or {}).items():
+                if c in columns:  # a distinct count over all projects, not the sum of the rows
+                    ws.write_number(row, columns.index(c), float(value), self.f_total)
+            totals = totals or []
             for c in totals:
                 if c in columns:
                     j = columns.index(c)
@@ -114,35 +120,49 @@ class _Book:
         self.wb.close()
 
 
-def _summary(book: _Book, projects: pd.DataFrame) -> None:
+def _summary(book: _Book, projects: pd.DataFrame, buildings=None, parcels=None) -> dict[str, float]:
+    """汇总: projects, cost and benefiting households by district / type / phase.
+
+    Households, buildings and floor area are distinct counts (a household in a compound
+    renovation, an elevator retrofit and a facility's catchment counts once), per group and
+    in the total row; returns the whole portfolio's distinct totals."""
+    from planner.portfolio.totals import distinct_totals
+
     ws = book.wb.add_worksheet("汇总")
     ws.write(0, 0, "项目汇总 Portfolio summary", book.f_title)
-    row = 2
+    overall = distinct_totals(projects, buildings, parcels).iloc[0]
+    ws.write(1, 0, "受益户数、建筑与面积为去重数：同一住户或建筑属于多个项目时只计一次；合计行为全部项目的去重数，"
+                   "不等于各行之和。 Households, buildings and areas are distinct counts.", book.f_text)
+    row = 3
     chart_source = None
+    heads = ["项目数", "估算投资（万元）", "受益户数（去重）", "涉及建筑（去重）", "建筑面积（m²，去重）", "受益人口（估算）"]
     for key, title in (("district", "按片区 By district"), ("type_title", "按类型 By type"), ("phase", "按阶段 By phase")):
         ws.write(row, 0, title, book.f_title)
         row += 1
-        ws.write_row(row, 0, [alias(key) if key != "type_title" else "项目类型", "项目数", "估算投资（万元）", "受益户数"],
-                     book.f_head)
-        g = projects.groupby(projects[key].fillna("").astype(str)).agg(
-            n=("project_id", "size"), cost=("estimated_cost", "sum"), hh=("households", "sum")).reset_index()
+        ws.write_row(row, 0, [alias(key) if key != "type_title" else "项目类型", *heads], book.f_head)
+        label = projects[key].fillna("").astype(str)
+        cost = projects.groupby(label)["estimated_cost"].sum()
+        t = distinct_totals(projects, buildings, parcels, by=key).sort_index()
         first = row + 1
-        for _, r in g.iterrows():
+        for name, r in t.iterrows():
             row += 1
-            ws.write(row, 0, r[key] or "（未分区）", book.f_text)
-            ws.write_number(row, 1, int(r["n"]), book.f_int)
-            ws.write_number(row, 2, float(r["cost"]), book.f_num)
-            ws.write_number(row, 3, float(r["hh"] or 0), book.f_int)
+            ws.write(row, 0, name or "（未分区）", book.f_text)
+            ws.write_number(row, 1, int(r["projects"]), book.f_int)
+            ws.write_number(row, 2, float(cost.get(name, 0.0)), book.f_num)
+            for j, c in ((3, "households"), (4, "buildings"), (5, "floor_area_m2"), (6, "residents")):
+                ws.write_number(row, j, float(r[c]), book.f_int)
         row += 1
         ws.write(row, 0, "合计 Total", book.f_total_text)
-        for j, col in ((1, "B"), (2, "C"), (3, "D")):
-            total = float(g[["n", "cost", "hh"][j - 1]].sum())
+        for j, col in ((1, "B"), (2, "C")):
+            total = float(len(projects)) if j == 1 else float(cost.sum())
             ws.write_formula(row, j, f"=SUM({col}{first + 1}:{col}{row})", book.f_total, total)
+        for j, c in ((3, "households"), (4, "buildings"), (5, "floor_area_m2"), (6, "residents")):
+            ws.write_number(row, j, float(overall[c]), book.f_total_int)
         if key == "type_title":
             chart_source = (first, row - 1)
         row += 3
     ws.set_column(0, 0, 28)
-    ws.set_column(1, 3, 16)
+    ws.set_column(1, 6, 16)
     if chart_source:
         chart = book.wb.add_chart({"type": "bar"})
         a, b = chart_source
@@ -151,11 +171,16 @@ def _summary(book: _Book, projects: pd.DataFrame) -> None:
         chart.set_title({"name": "各类项目估算投资（万元）", "name_font": {"name": "Microsoft YaHei"}})
         chart.set_legend({"none": True})
         chart.set_size({"width": 620, "height": 360})
-        ws.insert_chart(2, 5, chart)
+        ws.insert_chart(3, 8, chart)
+    return {c: float(overall[c]) for c in overall.index}
 
 
-def write_workbook(path: Path, result, projects: pd.DataFrame, run_info: dict) -> dict[str, int]:
-    """Write the workbook; returns rows written per sheet."""
+def write_workbook(path: Path, result, projects: pd.DataFrame, run_info: dict, *, buildings=None,
+                   parcels=None) -> dict[str, int]:
+    """Write the workbook; returns rows written per sheet.
+
+    ``buildings`` and ``parcels`` (the harmonised input layers) give each building's households
+    and floor area and each parcel's area, so that totals count each of them once."""
     rows: dict[str, int] = {}
     with atomic_path(path) as tmp:
         book = _Book(tmp)
@@ -188,12 +213,18 @@ def write_workbook(path: Path, result, projects: pd.DataFrame, run_info: dict) -
 
         pcols = PROJECT_COLUMNS
         ordered = projects.sort_values("priority_score", ascending=False) if len(projects) else projects
-        _, n = book.table("项目清单", pd.DataFrame(ordered), pcols,
-                          totals=["buildings", "floor_area_m2", "households", "parcel_area_m2", "road_length_m",
-                                  "estimated_cost"])
+        distinct = None
+        if len(projects):
+            from planner.portfolio.totals import distinct_totals
+
+            distinct = distinct_totals(pd.DataFrame(projects), buildings, parcels).iloc[0]
+        _, n = book.table("项目清单", pd.DataFrame(ordered), pcols, totals=["road_length_m", "estimated_cost"],
+                          fixed_totals=None if distinct is None else {
+                              "buildings": distinct["buildings"], "households": distinct["households"],
+                              "floor_area_m2": distinct["floor_area_m2"], "parcel_area_m2": distinct["parcel_area_m2"]})
         rows["项目清单"] = n
         if len(projects):
-            _summary(book, pd.DataFrame(projects))
+            _summary(book, pd.DataFrame(projects), buildings, parcels)
         ind = result.tables.get("indicators")
         if ind is not None:
             ws, n = book.table("城市体检指标", ind, ["district", "title", "value", "unit", "target", "pass", "indicator",

@@ -23,7 +23,7 @@ TYPE_PREFIX = {"old_compound": "OC", "unsafe_housing": "UH", "elevator": "EL", "
 COLUMNS = ["project_id", "name", "type", "type_title", "subtype", "district", "buildings", "floor_area_m2",
            "households", "parcel_area_m2", "road_length_m", "quantity", "unit", "estimated_cost", "cost_basis",
            "priority_score", "score_need", "score_residents", "score_cost", "score_ease", "phase", "status",
-           "flags", "flag_count", "notes"]
+           "flags", "flag_count", "notes", "building_ids", "parcel_ids"]
 SERVICE_UPGRADE_TYPES = {"elderly_care", "community_service", "kindergarten", "nursery"}
 
 
@@ -48,8 +48,15 @@ def _district_names(geoms: np.ndarray, boundary) -> np.ndarray:
     return np.where(which >= 0, names[np.maximum(which, 0)], "")
 
 
-def _join_ids(ids: pd.Series, group: np.ndarray) -> pd.Series:
-    return ids.groupby(group).agg(lambda s: ",".join(s))
+def _join_by_group(values: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
+    """The distinct ``values`` of each group ``0..n-1`` joined with commas ("" for an empty group)."""
+    out = np.full(n, "", dtype=object)
+    if len(values) == 0:
+        return out
+    df = pd.DataFrame({"g": np.asarray(group), "v": pd.Series(np.asarray(values, dtype=object)).astype(str)})
+    joined = df.drop_duplicates().groupby("g")["v"].agg(",".join)
+    out[joined.index.to_numpy(dtype=np.int64)] = joined.to_numpy()
+    return out
 
 
 class _Builder:
@@ -78,8 +85,8 @@ class _Builder:
         if n == 0:
             return
         t = self.settings.types[kind]
-        frame = pd.DataFrame({c: data.get(c, [None] * n if c not in {"buildings", "floor_area_m2", "households",
-                                                                        "parcel_area_m2", "road_length_m"} else 0.0)
+        zero = {"buildings", "floor_area_m2", "households", "parcel_area_m2", "road_length_m"}
+        frame = pd.DataFrame({c: data.get(c, 0.0 if c in zero else ("" if c.endswith("_ids") else [None] * n))
                               for c in COLUMNS if c not in {"project_id", "type", "type_title", "district", "unit"}})
         frame["type"] = kind
         frame["type_title"] = t.title
@@ -126,6 +133,7 @@ class _Builder:
             res = self.result.shared["residential"]
             sel = (bgroup >= 0) & res
             geoms = _group_hulls(b.geometry.values[sel], bgroup[sel], len(cand))
+            members = _join_by_group(b["building_id"].to_numpy(dtype=object)[sel], bgroup[sel], len(cand))
             ids = old.groupby("compound")["flag_id"].agg(",".join).reindex(cand["compound"]).fillna("")
             sev = old.groupby("compound")["severity"].max().reindex(cand["compound"]).fillna(2).to_numpy()
             t = self.settings.types["old_compound"]
@@ -137,7 +145,7 @@ class _Builder:
                 "subtype": cls, "buildings": cand["buildings"].to_numpy(), "floor_area_m2": fa.round(1),
                 "households": cand["households"].to_numpy(), "quantity": fa.round(1), "estimated_cost": cost,
                 "cost_basis": [t.costs.get(c, ("", "assumption"))[1] for c in cls], "flags": ids.to_numpy(),
-                "_severity": sev,
+                "_severity": sev, "building_ids": members,
             }, geoms)
         self._per_compound(f[f["code"].isin(["UNSAFE_C", "UNSAFE_D"])], "unsafe_housing")
         self._per_compound(f[f["code"] == "ELEVATOR_RETROFIT"], "elevator")
@@ -177,7 +185,8 @@ class _Builder:
         self.add(kind, {"name": name.to_numpy(), "subtype": sub, "buildings": agg["n"].to_numpy(),
                         "floor_area_m2": agg["fa"].to_numpy().round(1), "households": agg["hh"].to_numpy(),
                         "quantity": qty, "estimated_cost": cost, "cost_basis": basis, "flags": agg["ids"].to_numpy(),
-                        "_severity": agg["sev"].to_numpy(), "_ease": ease}, geoms)
+                        "_severity": agg["sev"].to_numpy(), "_ease": ease,
+                        "building_ids": _join_by_group(f["source_id"].astype(str).to_numpy(), group, n)}, geoms)
 
     # land and buildings -------------------------------------------------------------------
     def land(self) -> None:
@@ -198,7 +207,7 @@ class _Builder:
                 "name": ("地块" + f["source_id"][mask].astype(str) + word).to_numpy(), "subtype": sub,
                 "parcel_area_m2": a.round(1), "quantity": qty.round(4), "estimated_cost": qty * t.unit_cost(),
                 "cost_basis": [t.costs[""][1]] * int(mask.sum()), "flags": f["flag_id"].to_numpy()[mask],
-                "_severity": f["severity"].to_numpy()[mask],
+                "_severity": f["severity"].to_numpy()[mask], "parcel_ids": f["source_id"].astype(str).to_numpy()[mask],
             }, f.geometry.values[mask])
         self._pocket_parks(f, area)
 
@@ -213,17 +222,26 @@ class _Builder:
             return
         tree = shapely.STRtree(park_gaps.geometry.values)
         pi, gi = tree.query(f.geometry.values[small], predicate="dwithin", distance=300)
-        hh = park_gaps["households"].to_numpy(dtype=float)[gi] if "households" in park_gaps else np.ones(len(gi))
-        served = np.bincount(pi, weights=hh, minlength=int(small.sum()))
-        keep = np.flatnonzero(small)[served > 0]
+        # One building lacking a park counts once per parcel, however it is listed.
+        pair = pd.DataFrame({"p": pi, "b": park_gaps["source_id"].astype(str).to_numpy()[gi],
+                             "hh": park_gaps["households"].to_numpy(dtype=float)[gi] if "households" in park_gaps
+                             else np.ones(len(gi))}).drop_duplicates(["p", "b"])
+        n_small = int(small.sum())
+        served = np.bincount(pair["p"].to_numpy(), weights=pair["hh"].to_numpy(), minlength=n_small)
+        nb = np.bincount(pair["p"].to_numpy(), minlength=n_small)
+        members = _join_by_group(pair["b"].to_numpy(), pair["p"].to_numpy(), n_small)
+        ok = nb > 0
+        keep = np.flatnonzero(small)[ok]
         if len(keep) == 0:
             return
         t = self.settings.types["pocket_park"]
         self.add("pocket_park", {
             "name": ("地块" + f["source_id"].to_numpy()[keep].astype(str) + "口袋公园").tolist(),
-            "parcel_area_m2": area[keep].round(1), "households": served[served > 0], "quantity": area[keep].round(1),
+            "parcel_area_m2": area[keep].round(1), "households": served[ok], "buildings": nb[ok],
+            "quantity": area[keep].round(1),
             "estimated_cost": area[keep] * t.unit_cost(), "cost_basis": [t.costs[""][1]] * len(keep),
             "flags": f["flag_id"].to_numpy()[keep], "_severity": np.full(len(keep), 2),
+            "building_ids": members[ok], "parcel_ids": f["source_id"].astype(str).to_numpy()[keep],
         }, f.geometry.values[keep])
 
     def idle_buildings(self) -> None:
@@ -236,6 +254,7 @@ class _Builder:
             "name": ("楼宇" + f["source_id"].astype(str) + "盘活利用").to_numpy(), "buildings": np.ones(len(f)),
             "floor_area_m2": fa.round(1), "quantity": fa.round(1), "estimated_cost": fa * t.unit_cost(),
             "cost_basis": [t.costs[""][1]] * len(f), "flags": f["flag_id"].to_numpy(), "_severity": f["severity"].to_numpy(),
+            "building_ids": f["source_id"].astype(str).to_numpy(),
         }, f.geometry.values)
 
     # roads ----------------------------------------------------------------------------
@@ -304,6 +323,7 @@ class _Builder:
             "quantity": np.ones(n), "estimated_cost": cost,
             "cost_basis": [t.costs.get(k, ("", "assumption"))[1] for k in agg["t"]],
             "flags": agg["ids"].to_numpy(), "_severity": agg["sev"].to_numpy(),
+            "building_ids": _join_by_group(f["source_id"].astype(str).to_numpy(), group, n),
         }, geoms)
 
     def finish(self) -> gpd.GeoDataFrame:

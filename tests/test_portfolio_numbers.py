@@ -1,0 +1,84 @@
+"""Numbers an official can sign (issue 12): totals without double counting, one project per
+physical thing, safety first, facility sites, project geometry that is the thing itself."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from planner.portfolio.totals import distinct_totals
+
+from .conftest import SAMPLE
+
+
+@pytest.fixture(scope="module")
+def sample_out(sample_run):
+    proc, out = sample_run
+    assert proc.returncode == 0, proc.stderr
+    projects = gpd.read_file(out / "portfolio.gpkg", layer="projects")
+    manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    return out, projects, manifest
+
+
+@pytest.fixture(scope="module")
+def sample_buildings():
+    """The sample's buildings as in the file (JZBH = id, HS = households)."""
+    b = gpd.read_file(SAMPLE / "city.gpkg", layer="buildings")
+    return b.assign(building_id=b["JZBH"].astype(str), households=pd.to_numeric(b["HS"], errors="coerce"))
+
+
+def _ids(series: pd.Series) -> list[str]:
+    return [i for s in series.fillna("").astype(str) for i in s.split(",") if i]
+
+
+def test_households_benefiting_counts_each_household_once(sample_out, sample_buildings):
+    out, projects, manifest = sample_out
+    hh = sample_buildings.set_index("building_id")["households"].fillna(0)
+    ids = set(_ids(projects["building_ids"]))
+    expected = int(hh.reindex(sorted(ids)).fillna(0).sum())
+    got = manifest["portfolio"]["households_benefiting"]
+    assert got == expected
+    assert got <= int(hh.sum())  # never more than the city has
+    # the per-project figures overlap (a building in a renovation and a facility's catchment)
+    assert projects["households"].sum() > got
+    assert manifest["portfolio"]["buildings_benefiting"] == len(ids)
+
+
+def test_workbook_summary_total_is_the_same_distinct_number(sample_out):
+    import openpyxl
+
+    out, projects, manifest = sample_out
+    wb = openpyxl.load_workbook(out / "portfolio.xlsx", data_only=True)
+    ws = wb["汇总"]
+    rows = list(ws.iter_rows(values_only=True))
+    heads = next(r for r in rows if r and r[1] == "项目数")
+    col = heads.index("受益户数（去重）")
+    totals = [r[col] for r in rows if r and isinstance(r[0], str) and r[0].startswith("合计")]
+    assert len(totals) == 3  # by district, by type, by phase
+    assert all(int(round(t)) == manifest["portfolio"]["households_benefiting"] for t in totals)
+    # the project list's total row shows the distinct households too, not the sum of the rows
+    pl = list(wb["项目清单"].iter_rows(values_only=True))
+    hcol = pl[0].index("户数")
+    last = next(r for r in pl if r and isinstance(r[0], str) and r[0].startswith("合计"))
+    assert int(round(last[hcol])) == manifest["portfolio"]["households_benefiting"]
+
+
+def test_distinct_totals_by_group_and_without_members():
+    b = gpd.GeoDataFrame({"building_id": ["a", "b", "c"], "households": [10, 20, 40], "floor_area": [100.0, 200, 400]},
+                         geometry=[shapely.box(0, 0, 1, 1)] * 3)
+    p = pd.DataFrame({"type_title": ["T1", "T1", "T2", "T3"], "building_ids": ["a,b", "b,c", "a", ""],
+                      "households": [30.0, 60, 10, 5], "buildings": [2.0, 2, 1, 1], "parcel_ids": ["", "", "", "P1"],
+                      "parcel_area_m2": [0.0, 0, 0, 50]})
+    whole = distinct_totals(p, b).iloc[0]
+    # a, b, c once each; the drawn project without members adds its own 5 households
+    assert whole["households"] == 75 and whole["buildings"] == 4 and whole["floor_area_m2"] == 700
+    assert whole["parcels"] == 1 and whole["parcel_area_m2"] == 50
+    by = distinct_totals(p, b, by="type_title")
+    assert by.loc["T1", "households"] == 70 and by.loc["T2", "households"] == 10
+    assert by["projects"].tolist() == [2, 1, 1]
+    assert np.isclose(whole["residents"], round(75 * 2.62))
