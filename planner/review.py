@@ -6,8 +6,6 @@ project file and exported as the ``review``, ``review_note`` and ``review_code``
 
 from __future__ import annotations
 
-import copy
-
 import pandas as pd
 
 STATES = ("open", "confirmed", "dismissed", "reclassified")
@@ -25,11 +23,3 @@ def apply_decisions(flags: dict[str, pd.DataFrame], decisions: dict[str, dict]) 
         out[name] = f
     return out
 
-
-def without_dismissed(result, decisions: dict[str, dict]):
-    """A copy of an analysis result whose flags omit the dismissed ones (for the portfolio)."""
-    dismissed = {k for k, v in decisions.items() if v.get("state") == "dismissed"}
-    clone = copy.copy(result)
-    clone.flags = {name: (f[~f["flag_id"].astype(str).isin(dismissed)] if "flag_id" in f and len(f) else f)
-                   for name, f in result.flags.items()}
-    return clone

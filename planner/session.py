@@ -419,8 +419,10 @@ class Session:
         cfg = self.run_config(params, as_of)
         return analyse(self.workspace(), cfg, feedback, only=selected), cfg
 
-    def apply_results(self, result: RunResult, cfg: RunConfig) -> None:
-        """Adopt a run's results: flag layers replaced, the portfolio rebuilt with the edits."""
+    def apply_results(self, result: RunResult, cfg: RunConfig, *,
+                      portfolio: tuple[gpd.GeoDataFrame, list[str]] | None = None) -> None:
+        """Adopt a run's results: flag layers replaced, the portfolio rebuilt with the edits
+        (or ``portfolio`` as a worker computed it with :func:`compute_portfolio`)."""
         from planner.export.styles import flag_style
 
         self.result = result
@@ -444,7 +446,10 @@ class Session:
                              visible=old_visible.get(role, name in default_visible_flags()))
             self.layers.insert(insert_at, layer)
             insert_at += 1
-        self.refresh_portfolio()
+        if portfolio is not None:
+            self.set_portfolio(*portfolio)
+        else:
+            self.refresh_portfolio()
         self.set_dirty(True)
         self.events.results.emit()
 
@@ -456,12 +461,15 @@ class Session:
     # portfolio ----------------------------------------------------------------------------
     def refresh_portfolio(self) -> gpd.GeoDataFrame | None:
         """Rebuild the portfolio from the results, decisions, settings and edits."""
-        from planner.export.styles import project_style
-
         if self.result is None:
             return None
-        projects, problems = compute_portfolio(self.workspace(), self.result, self.decisions, self.settings(),
-                                               self.edits)
+        return self.set_portfolio(*compute_portfolio(self.workspace(), self.result, self.decisions, self.settings(),
+                                                     self.edits))
+
+    def set_portfolio(self, projects: gpd.GeoDataFrame, problems: list[str]) -> gpd.GeoDataFrame:
+        """Show a computed portfolio (the projects layer follows)."""
+        from planner.export.styles import project_style
+
         self.problems = problems
         for p in problems:
             self.message(p)
@@ -659,19 +667,29 @@ class Session:
         return path, size
 
     # export -------------------------------------------------------------------------------
-    def export(self, out_dir: str | Path, feedback: Feedback | None = None,
-               options: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Write the deliverables of the project as it stands (decisions, weights and manual
-        edits applied) with a run.json, like ``run`` does."""
+    def export_job(self, out_dir: str | Path, options: dict[str, Any] | None = None
+                   ) -> Callable[[Feedback], dict[str, Any]]:
+        """A job over a snapshot of the session that writes the deliverables of the project as
+        it stands (decisions, weights and manual edits applied) with a run.json, like ``run``."""
         from planner.pipeline import deliver
 
         if self.result is None or self._projects is None:
             raise InputError("there are no results to export yet.", hint="run the checks first.")
-        feedback = feedback or Feedback()
-        return deliver(Path(out_dir), self.workspace(), self.run_config(), self.result, self._projects, feedback,
-                       decisions=self.decisions, weights=self.weights, options=options,
-                       extra={"project_file": str(self.path) if self.path else None,
-                              "manual_edits": len(self.edits), "edits_not_applied": self.problems})
+        ws, cfg, result, projects = self.workspace(), self.run_config(), self.result, self._projects
+        decisions, weights = copy.deepcopy(self.decisions), self.weights
+        extra = {"project_file": str(self.path) if self.path else None, "manual_edits": len(self.edits),
+                 "edits_not_applied": list(self.problems)}
+
+        def job(feedback: Feedback) -> dict[str, Any]:
+            return deliver(Path(out_dir), ws, cfg, result, projects, feedback, decisions=decisions, weights=weights,
+                           options=options, extra=extra)
+
+        return job
+
+    def export(self, out_dir: str | Path, feedback: Feedback | None = None,
+               options: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Write the deliverables now (see :meth:`export_job`)."""
+        return self.export_job(out_dir, options)(feedback or Feedback())
 
 
 def session_from_run(ws: Any, cfg: RunConfig, result: RunResult, *, catalogue: Catalogue | None = None) -> Session:

@@ -1,528 +1,218 @@
-"""The planning workflow in the window: run the checks (a dialog generated from the analyses'
-declared parameters, a worker thread, progress and Cancel), review flags, the portfolio table
-with live weights, undoable decisions, and export of the deliverables."""
+"""The planning workflow in the window: run the checks on a worker (progress and Cancel),
+review flags, weights, the dashboard, and export — each a call into the session."""
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from pathlib import Path
 
 import numpy as np
-from PyQt6 import QtCore, QtGui, QtWidgets
+from PyQt6 import QtCore, QtWidgets
 
-from planner.analysis.registry import all_analyses
-from planner.export.styles import CODE_COLOURS, CODE_TITLES, TYPE_COLOURS
-from planner.feedback import Feedback
-from planner.gui.dialogs import ok_cancel
-from planner.model import MapLayer
-
-FLAG_TITLES = {"flag_idle_land": "闲置及低效用地", "flag_idle_building": "闲置楼宇", "flag_old_housing": "老旧住房",
-               "flag_dead_end": "断头路端点", "road_gap": "道路缺口", "service_gap": "生活圈短板"}
+from planner.errors import InputError
+from planner.gui.jobs import Worker
+from planner.session import FLAG_PREFIX
 
 
-class RunChecksDialog(QtWidgets.QDialog):
-    """Generated from each analysis's declared parameters (defaults, units, policy basis)."""
+class WorkflowActions:
+    """Mixed into the main window: ``self.session``, panels, ``self.worker``."""
 
-    def __init__(self, params: dict | None = None, as_of: str | None = None, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle(self.tr("Run checks"))
-        params = params or {}
-        lay = QtWidgets.QVBoxLayout(self)
-        form = QtWidgets.QFormLayout()
-        self.as_of = QtWidgets.QDateEdit(calendarPopup=True, displayFormat="yyyy-MM-dd")
-        d = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
-        self.as_of.setDate(QtCore.QDate(d.year, d.month, d.day))
-        form.addRow(self.tr("As-of date"), self.as_of)
-        lay.addLayout(form)
-        scroll = QtWidgets.QScrollArea(widgetResizable=True)
-        inner = QtWidgets.QWidget()
-        inner_lay = QtWidgets.QVBoxLayout(inner)
-        self.groups: dict[str, QtWidgets.QGroupBox] = {}
-        self.fields: dict[str, tuple[object, QtWidgets.QWidget]] = {}
-        for a in all_analyses():
-            box = QtWidgets.QGroupBox(f"{a.title}  {a.title_en}", checkable=True, checked=True)
-            box.setToolTip(a.basis)
-            f = QtWidgets.QFormLayout(box)
-            for p in a.parameters:
-                key = f"{a.id}.{p.name}"
-                value = params.get(key, p.default)
-                if isinstance(p.default, bool):
-                    w = QtWidgets.QCheckBox(checked=bool(value))
-                elif isinstance(p.default, int):
-                    w = QtWidgets.QSpinBox(minimum=int(p.minimum if p.minimum is not None else -10**9),
-                                           maximum=int(p.maximum if p.maximum is not None else 10**9), value=int(value))
-                elif isinstance(p.default, float):
-                    w = QtWidgets.QDoubleSpinBox(minimum=p.minimum if p.minimum is not None else -1e12,
-                                                 maximum=p.maximum if p.maximum is not None else 1e12, decimals=3,
-                                                 value=float(value))
-                else:
-                    w = QtWidgets.QLineEdit(",".join(map(str, value)) if isinstance(value, list | tuple) else str(value))
-                if p.unit:
-                    if hasattr(w, "setSuffix"):
-                        w.setSuffix(f" {p.unit}")
-                w.setToolTip(f"{p.description}\n{p.description_en}\n{a.basis}")
-                f.addRow(p.title or p.name, w)
-                self.fields[key] = (p, w)
-            inner_lay.addWidget(box)
-            self.groups[a.id] = box
-        scroll.setWidget(inner)
-        lay.addWidget(scroll)
-        buttons = ok_cancel(self)
-        lay.addWidget(buttons)
-        self.resize(620, 720)
+    # state seen by the panels ----------------------------------------------------------------
+    @property
+    def result(self):
+        return self.session.result
 
-    def selected(self) -> list[str]:
-        return [k for k, box in self.groups.items() if box.isChecked()]
+    @property
+    def projects(self):
+        return self.session.projects
 
-    def params(self) -> dict:
-        out = {}
-        for key, (p, w) in self.fields.items():
-            if isinstance(w, QtWidgets.QCheckBox):
-                v = w.isChecked()
-            elif isinstance(w, QtWidgets.QSpinBox | QtWidgets.QDoubleSpinBox):
-                v = w.value()
-            else:
-                v = [s.strip() for s in w.text().split(",") if s.strip()] if isinstance(p.default, list | tuple) \
-                    else w.text()
-            if isinstance(p.default, float) and abs(v - p.default) < 10 ** -w.decimals():
-                continue  # the spin box shows a rounded default (1/3 as 0.333): not a change
-            if v != p.default:
-                out[key] = v
-        return out
+    def decisions(self) -> dict:
+        return self.session.decisions
 
-    def as_of_date(self) -> dt.date:
-        q = self.as_of.date()
-        return dt.date(q.year(), q.month(), q.day())
-
-
-class _QtFeedback(Feedback):
-    def __init__(self, signal):
-        super().__init__()
-        self._signal = signal
-
-    def set_progress(self, percent: float) -> None:
-        super().set_progress(percent)
-        self._signal.emit(self.stage, float(percent))
-
-
-class Worker(QtCore.QObject):
-    """Runs a function on a thread; progress, result and failure come back as queued signals."""
-
-    progress = QtCore.pyqtSignal(str, float)
-    finished = QtCore.pyqtSignal(object)
-    failed = QtCore.pyqtSignal(object)
-    cancelled = QtCore.pyqtSignal()
-
-    def __init__(self, fn, parent=None):
-        super().__init__(parent)
-        self.fn = fn
-        self.feedback = _QtFeedback(self.progress)
-        self.thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        import gc
-
-        from planner.errors import Cancelled
-
-        gc.freeze()  # no full cycle collection over the loaded data while the job runs (GIL)
-        def run():
-            try:
-                result = self.fn(self.feedback)
-            except Cancelled:
-                self.cancelled.emit()
-                return
-            except Exception as exc:  # reported in the window, the app goes on
-                self.failed.emit(exc)
-                return
-            if self.feedback.is_cancelled:
-                self.cancelled.emit()
-            else:
-                self.finished.emit(result)
-
-        self.thread = threading.Thread(target=run, daemon=True, name="planner-job")
-        self.thread.start()
-
-    def cancel(self) -> None:
-        self.feedback.cancel()
-
-    def is_running(self) -> bool:
-        return self.thread is not None and self.thread.is_alive()
-
-
-def flag_style(codes) -> dict:
-    return {"kind": "categorised", "field": "code", "outline": "#333333", "outline_width": 0.6,
-            "categories": {c: {"colour": CODE_COLOURS.get(c, "#888888"), "label": f"{CODE_TITLES.get(c, c)} {c}",
-                               "width": 3.0} for c in codes}}
-
-
-def project_style(types) -> dict:
-    from planner.portfolio.settings import load_settings
-
-    t = load_settings().types
-    return {"kind": "categorised", "field": "type", "outline": "#222222", "outline_width": 0.8, "opacity": 0.6,
-            "categories": {k: {"colour": TYPE_COLOURS.get(k, "#888888"), "label": t[k].title if k in t else k}
-                           for k in types}}
-
-
-class DecisionCommand(QtGui.QUndoCommand):
-    """One review decision on one flag (undoable)."""
-
-    def __init__(self, window, flag_id: str, decision: dict | None):
-        super().__init__(f"{(decision or {}).get('state', 'open')}: {flag_id}")
-        self.window = window
-        self.flag_id = flag_id
-        self.new = decision
-        self.old = window.decisions().get(flag_id)
-
-    def _set(self, value) -> None:
-        d = self.window.decisions()
-        if value is None:
-            d.pop(self.flag_id, None)
-        else:
-            d[self.flag_id] = dict(value)
-        self.window.decisions_changed()
-
-    def redo(self) -> None:
-        self._set(self.new)
-
-    def undo(self) -> None:
-        self._set(self.old)
-
-
-class WeightsCommand(QtGui.QUndoCommand):
-    def __init__(self, window, new: dict):
-        super().__init__("weights")
-        self.window = window
-        self.new = dict(new)
-        self.old = dict(window.weights())
-
-    def redo(self) -> None:
-        self.window.set_weights(self.new)
-
-    def undo(self) -> None:
-        self.window.set_weights(self.old)
-
-
-class FlagPanel(QtWidgets.QWidget):
-    """Flags grouped by code with counts; the selected flag's reason; review buttons."""
-
-    flagSelected = QtCore.pyqtSignal(str, str)  # layer name, flag id
-    MAX_PER_CODE = 300
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.tree = QtWidgets.QTreeWidget()
-        self.tree.setHeaderLabels([self.tr("Flag"), self.tr("Review")])
-        self.tree.itemSelectionChanged.connect(self._selected)
-        self.reason = QtWidgets.QPlainTextEdit(readOnly=True, maximumHeight=90)
-        self.btn_confirm = QtWidgets.QPushButton(self.tr("Confirm"))
-        self.btn_dismiss = QtWidgets.QPushButton(self.tr("Dismiss…"))
-        self.btn_reopen = QtWidgets.QPushButton(self.tr("Reopen"))
-        self.btn_reclassify = QtWidgets.QPushButton(self.tr("Reclassify…"))
-        buttons = QtWidgets.QHBoxLayout()
-        for b in (self.btn_confirm, self.btn_dismiss, self.btn_reclassify, self.btn_reopen):
-            buttons.addWidget(b)
-        lay = QtWidgets.QVBoxLayout(self)
-        lay.setContentsMargins(2, 2, 2, 2)
-        lay.addWidget(self.tree, 1)
-        lay.addWidget(self.reason)
-        lay.addLayout(buttons)
-        self.flags: dict = {}
-
-    def show_flags(self, flags: dict, decisions: dict) -> None:
-        self.flags = flags
-        self.tree.clear()
-        for layer, frame in flags.items():
-            if frame is None or len(frame) == 0:
-                continue
-            for code, group in frame.groupby("code", sort=True):
-                parent = QtWidgets.QTreeWidgetItem([f"{CODE_TITLES.get(code, code)} {code}（{len(group)}）", ""])
-                parent.setData(0, QtCore.Qt.ItemDataRole.UserRole, None)
-                self.tree.addTopLevelItem(parent)
-                for fid, sid in zip(group["flag_id"].iloc[:self.MAX_PER_CODE], group["source_id"].iloc[:self.MAX_PER_CODE],
-                                    strict=True):
-                    state = decisions.get(str(fid), {}).get("state", "")
-                    item = QtWidgets.QTreeWidgetItem([str(sid), state])
-                    item.setData(0, QtCore.Qt.ItemDataRole.UserRole, (layer, str(fid)))
-                    parent.addChild(item)
-
-    def current(self) -> tuple[str, str] | None:
-        item = self.tree.currentItem()
-        return item.data(0, QtCore.Qt.ItemDataRole.UserRole) if item is not None else None
-
-    def select_flag(self, flag_id: str) -> bool:
-        it = QtWidgets.QTreeWidgetItemIterator(self.tree)
-        while it.value():
-            item = it.value()
-            data = item.data(0, QtCore.Qt.ItemDataRole.UserRole)
-            if data and data[1] == flag_id:
-                self.tree.setCurrentItem(item)
-                return True
-            it += 1
-        return False
-
-    def _selected(self) -> None:
-        data = self.current()
-        if not data:
-            return
-        layer, fid = data
-        frame = self.flags.get(layer)
-        row = frame[frame["flag_id"].astype(str) == fid]
-        if len(row):
-            self.reason.setPlainText(f"{row['reason'].iloc[0]}\n{row['reason_en'].iloc[0]}")
-        self.flagSelected.emit(layer, fid)
-
-
-class PortfolioPanel(QtWidgets.QWidget):
-    """The draft projects: a sortable, filterable table, weights that re-score live, totals."""
-
-    weightsEdited = QtCore.pyqtSignal(dict)
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        from planner.gui.attribute_table import FrameModel
-
-        self.model = FrameModel(self)
-        self.view = QtWidgets.QTableView()
-        self.view.setModel(self.model)
-        self.view.setSortingEnabled(True)
-        self.view.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
-        self.filter = QtWidgets.QLineEdit(placeholderText=self.tr("Filter by type, phase, district…"))
-        self.filter.returnPressed.connect(lambda: self.model.set_filter(self.filter.text()))
-        self.totals = QtWidgets.QLabel()
-        self.totals.setWordWrap(True)
-        self.spins = {}
-        weights = QtWidgets.QHBoxLayout()
-        for key, title in (("need", self.tr("Need")), ("residents", self.tr("Residents")), ("cost", self.tr("Cost")),
-                           ("ease", self.tr("Ease"))):
-            spin = QtWidgets.QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.05, decimals=2)
-            spin.editingFinished.connect(self._weights_edited)
-            weights.addWidget(QtWidgets.QLabel(title))
-            weights.addWidget(spin)
-            self.spins[key] = spin
-        lay = QtWidgets.QVBoxLayout(self)
-        lay.setContentsMargins(2, 2, 2, 2)
-        lay.addLayout(weights)
-        lay.addWidget(self.filter)
-        lay.addWidget(self.view, 1)
-        lay.addWidget(self.totals)
+    def weights(self) -> dict:
+        return self.session.weights
 
     def set_weights(self, weights: dict) -> None:
-        for k, spin in self.spins.items():
-            spin.blockSignals(True)
-            spin.setValue(float(weights.get(k, 0.0)))
-            spin.blockSignals(False)
+        try:
+            self.session.set_weights(weights)
+        except InputError as exc:
+            self.error(exc)
+            self.portfolio_panel.set_weights(self.session.weights)
 
-    def _weights_edited(self) -> None:
-        self.weightsEdited.emit({k: s.value() for k, s in self.spins.items()})
+    # running the checks -----------------------------------------------------------------------
+    def run_checks_dialog(self) -> None:
+        from planner.gui.panels import RunChecksDialog
 
-    def show_projects(self, layer: MapLayer | None) -> None:
-        self.model.set_layer(layer)
-        if layer is None or len(layer.frame) == 0:
-            self.totals.setText("")
+        dialog = RunChecksDialog(self.session.state.params, self.session.state.as_of, self)
+        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+            self.run_checks(params=dialog.params(), selected=dialog.selected(), as_of=dialog.as_of_date())
+
+    def run_checks(self, *, params: dict | None = None, selected: list[str] | None = None,
+                   as_of: dt.date | None = None):
+        """Run the analyses on a worker thread; results replace the previous ones only on success."""
+        from planner.session import compute_portfolio
+
+        if self.worker is not None and self.worker.is_running():
+            return None
+        session = self.session
+        ws = session.workspace()
+        cfg = session.run_config(params, as_of)
+        decisions = dict(session.decisions)
+        settings = session.settings()
+        edits = list(session.edits)
+
+        def job(feedback):
+            from planner.pipeline import analyse
+
+            result = analyse(ws, cfg, feedback, only=selected)
+            feedback.check()
+            projects, problems = compute_portfolio(ws, result, decisions, settings, edits)
+            return result, cfg, projects, problems
+
+        self.worker = Worker(job, self)
+        self.worker.progress.connect(self._progress)
+        self.worker.finished.connect(self._checks_finished)
+        self.worker.failed.connect(lambda exc: (self._close_progress(), self.error(exc, self.tr("Checks failed"))))
+        self.worker.cancelled.connect(lambda: (self._close_progress(),
+                                               self.log(self.tr("Checks cancelled; the previous results are kept."))))
+        self._progress_dialog(self.tr("Running checks…"))
+        self.worker.start()
+        return self.worker
+
+    def _checks_finished(self, payload) -> None:
+        self._close_progress()
+        result, cfg, projects, problems = payload
+        self.session.apply_results(result, cfg, portfolio=(projects, problems))
+        counts = result.counts_by_code()
+        self.log(self.tr("Checks done: {0} flags, {1} projects").format(sum(counts.values()), len(projects)))
+        for why in result.skipped.values():
+            self.log(why)
+
+    def _progress_dialog(self, title: str) -> None:
+        if not self.ask:
             return
-        p = layer.frame
-        by_type = p.groupby("type_title")["estimated_cost"].agg(["size", "sum"])
-        by_phase = p.groupby("phase")["estimated_cost"].agg(["size", "sum"])
-        lines = [self.tr("Total: {0} projects, {1} 10k yuan").format(len(p), f"{p['estimated_cost'].sum():,.0f}")]
-        lines.append(" | ".join(f"{k} {int(v['size'])}/{v['sum']:,.0f}" for k, v in by_type.iterrows()))
-        lines.append(" | ".join(f"{k} {int(v['size'])}/{v['sum']:,.0f}" for k, v in by_phase.iterrows()))
-        self.totals.setText("\n".join(lines))
+        self.progress = QtWidgets.QProgressDialog(title, self.tr("Cancel"), 0, 100, self)
+        self.progress.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
+        self.progress.canceled.connect(lambda: self.worker and self.worker.cancel())
+        self.progress.show()
 
+    def _progress(self, stage: str, percent: float) -> None:
+        self.statusBar().showMessage(f"{stage} {percent:.0f}%")
+        if self.ask and getattr(self, "progress", None) is not None:
+            self.progress.setLabelText(stage)
+            self.progress.setValue(int(percent))
 
-def workspace_from_layers(window):
-    """A Workspace for the analyses from the map's input layers (roles)."""
-    from pyproj import CRS
+    def _close_progress(self) -> None:
+        if getattr(self, "progress", None) is not None:
+            self.progress.close()
+            self.progress = None
 
-    from planner.io.loading import LayerReport, LoadedLayer
-    from planner.pipeline import Workspace
+    # review ------------------------------------------------------------------------------------
+    def decide(self, flag_id: str, state: str | None, note: str = "", code: str = "") -> None:
+        try:
+            self.session.decide(flag_id, state, note, code)
+        except InputError as exc:
+            self.error(exc)
 
-    crs = CRS.from_user_input(window.state.crs) if window.state.crs else None
-    ws = Workspace(crs, "from the project", catalogue=window.catalogue)
-    for layer in window.layers:
-        if layer.role in window.catalogue.layers and not layer.raster and len(layer.frame):
-            spec = window.catalogue.layer(layer.role)
-            report = LayerReport(layer.role, layer.source, None, "project", None, "", crs.to_string() if crs else None, "")
-            report.field_mapping = dict(layer.mapping)
-            report.missing_fields = [f.name for f in spec.fields if f.name not in layer.frame.columns]
-            ws.layers[layer.role] = LoadedLayer(layer.role, layer.frame, report, spec)
-    return ws
-
-
-def open_folder(path: Path) -> None:
-    QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(str(path)))
-
-
-def zoom_to_rows(canvas, frame, rows: np.ndarray) -> None:
-    import shapely
-
-    if len(rows):
-        b = shapely.total_bounds(frame.geometry.values[rows])
-        pad = max(b[2] - b[0], b[3] - b[1]) * 0.5 + 60
-        canvas.set_extent((b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad))
-
-
-class FrameEditCommand(QtGui.QUndoCommand):
-    """Replace a layer's whole frame (geometry edits, splits, merges): undo restores the old one.
-    Frames are immutable snapshots here, so an edit never corrupts the undo history."""
-
-    def __init__(self, window, layer: MapLayer, new_frame, text: str):
-        super().__init__(text)
-        self.window = window
-        self.layer = layer
-        self.old = layer.frame
-        self.new = new_frame
-
-    def _apply(self, frame) -> None:
-        self.layer.frame = frame
-        self.window.layers.notify(self.layer)
-        self.window.frame_edited(self.layer)
-
-    def redo(self) -> None:
-        self._apply(self.new)
-
-    def undo(self) -> None:
-        self._apply(self.old)
-
-
-class BarChart(QtWidgets.QWidget):
-    """A small bar chart (values by district, the target as a line), drawn with QPainter."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setMinimumHeight(140)
-        self.items: list[tuple[str, float, bool | None]] = []
-        self.target: float | None = None
-        self.title = ""
-
-    def set_data(self, title: str, items, target) -> None:
-        self.title, self.items, self.target = title, list(items), target
-        self.update()
-
-    def paintEvent(self, event) -> None:
-        p = QtGui.QPainter(self)
-        p.fillRect(self.rect(), QtGui.QColor("white"))
-        p.drawText(8, 16, self.title)
-        vals = [v for _, v, _ in self.items if v is not None and np.isfinite(v)]
-        if not vals:
-            p.end()
+    def _decide_current(self, state) -> None:
+        data = self.flag_panel.current()
+        if not data:
             return
-        top = max(vals + ([self.target] if self.target is not None else [])) or 1.0
-        w, h = self.width() - 20, self.height() - 50
-        bw = max(10, w // max(len(self.items), 1) - 10)
-        for i, (label, v, ok) in enumerate(self.items):
-            if v is None or not np.isfinite(v):
-                continue
-            bh = int(h * v / top)
-            x = 10 + i * (bw + 10)
-            colour = "#2ca02c" if ok else "#d62728" if ok is False else "#4472c4"
-            p.fillRect(x, 25 + h - bh, bw, bh, QtGui.QColor(colour))
-            p.drawText(x, 25 + h + 14, label[:8])
-            p.drawText(x, 25 + h - bh - 2, f"{v:,.1f}")
-        if self.target is not None:
-            y = int(25 + h - h * self.target / top)
-            p.setPen(QtGui.QPen(QtGui.QColor("#333333"), 1, QtCore.Qt.PenStyle.DashLine))
-            p.drawLine(5, y, self.width() - 5, y)
-        p.end()
+        note, code = "", ""
+        if state == "dismissed" and self.ask:
+            note, ok = QtWidgets.QInputDialog.getText(self, self.tr("Dismiss flag"), self.tr("Why is this flag dismissed?"))
+            if not ok:
+                return
+        if state == "reclassified":
+            from planner.export.styles import CODE_TITLES
 
+            if not self.ask:
+                return
+            codes = [f"{k} {v}" for k, v in CODE_TITLES.items()]
+            choice, ok = QtWidgets.QInputDialog.getItem(self, self.tr("Reclassify flag"), self.tr("New rule code"),
+                                                        codes, 0, False)
+            if not ok:
+                return
+            code = choice.split(" ")[0]
+        self.decide(data[1], state, note, code)
 
-# indicator -> (flag layer, filter column, value) of the features behind it
-INDICATOR_FEATURES = {
-    "unsafe_d_count": ("flag_old_housing", "code", "UNSAFE_D"),
-    "unsafe_c_count": ("flag_old_housing", "code", "UNSAFE_C"),
-    "elevator_candidates": ("flag_old_housing", "code", "ELEVATOR_RETROFIT"),
-    "old_housing_share": ("flag_old_housing", "code", "OLD_HOUSING"),
-    "dead_ends_per_km": ("flag_dead_end", "code", "DEAD_END"),
-    "gaps_per_km": ("road_gap", "code", "ROAD_GAP"),
-    "park_500m_coverage": ("service_gap", "facility_type", "park"),
-}
+    def _flag_selected(self, layer_name: str, flag_id: str) -> None:
+        from planner.gui.panels import zoom_to_rows
 
-
-def indicator_features(indicator: str) -> tuple[str, str, str] | None:
-    if indicator in INDICATOR_FEATURES:
-        return INDICATOR_FEATURES[indicator]
-    if indicator.startswith("idle_area."):
-        return ("flag_idle_land", "code", indicator.split(".", 1)[1])
-    if indicator.startswith("coverage."):
-        return ("service_gap", "facility_type", indicator.split(".", 1)[1])
-    return None
-
-
-class Dashboard(QtWidgets.QWidget):
-    """City-examination indicators per district with targets and pass/fail, and a chart;
-    choosing an indicator selects the features behind it."""
-
-    indicatorChosen = QtCore.pyqtSignal(str, str)  # indicator, district
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.table = QtWidgets.QTableWidget(0, 6)
-        self.table.setHorizontalHeaderLabels([self.tr("District"), self.tr("Indicator"), self.tr("Value"),
-                                              self.tr("Unit"), self.tr("Target"), self.tr("Pass")])
-        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.cellClicked.connect(self._clicked)
-        self.chart = BarChart()
-        lay = QtWidgets.QVBoxLayout(self)
-        lay.setContentsMargins(2, 2, 2, 2)
-        lay.addWidget(self.table, 2)
-        lay.addWidget(self.chart, 1)
-        self.frame = None
-
-    def show_indicators(self, frame) -> None:
-        self.frame = frame
-        self.table.setRowCount(0 if frame is None else len(frame))
-        if frame is None:
+        layer = self.session.layer_of_role(FLAG_PREFIX + layer_name)
+        if layer is None:
             return
-        for i, r in enumerate(frame.itertuples(index=False)):
-            passed = r.__getattribute__("pass") if hasattr(r, "pass") else getattr(r, "_8", None)
-            cells = [r.district, r.title, "" if r.value is None or r.value != r.value else f"{r.value:,.2f}", r.unit,
-                     "" if r.target is None or r.target != r.target else f"{r.target:g}",
-                     "" if passed is None or passed != passed else ("是" if passed else "否")]
-            for j, text in enumerate(cells):
-                item = QtWidgets.QTableWidgetItem(str(text))
-                item.setData(QtCore.Qt.ItemDataRole.UserRole, (r.indicator, r.district))
-                if j == 5 and text:
-                    item.setBackground(QtGui.QColor("#c6efce" if text == "是" else "#ffc7ce"))
-                self.table.setItem(i, j, item)
-        self.table.resizeColumnsToContents()
+        rows = np.flatnonzero(layer.frame["flag_id"].astype(str).to_numpy() == flag_id)
+        self.layers.set_visible(layer, True)
+        self.layers.select(layer, rows)
+        zoom_to_rows(self.canvas, layer.frame, rows)
+        if len(rows):
+            self.log(f"{flag_id}: {layer.frame['reason'].iloc[rows[0]]} ({layer.frame['source_id'].iloc[rows[0]]})")
 
-    def _clicked(self, row: int, _col: int) -> None:
-        indicator, district = self.table.item(row, 0).data(QtCore.Qt.ItemDataRole.UserRole)
-        f = self.frame[self.frame["indicator"] == indicator]
-        title = str(f["title"].iloc[0]) if len(f) else indicator
-        self.chart.set_data(title, [(str(d), None if v is None else float(v), p if p == p else None)
-                                    for d, v, p in zip(f["district"], f["value"], f["pass"], strict=True)],
-                            None if not len(f) or f["target"].iloc[0] != f["target"].iloc[0] else float(f["target"].iloc[0]))
-        self.indicatorChosen.emit(indicator, district)
+    def select_indicator_features(self, indicator: str, district: str) -> np.ndarray:
+        """Select the flags behind an indicator (within the district, unless it is the whole area)."""
+        import shapely
 
+        from planner.gui.panels import indicator_features
 
-class ExportOptionsDialog(QtWidgets.QDialog):
-    """Which map sheets to draw, and an optional basemap for map.html (needs a network)."""
+        spec = indicator_features(indicator)
+        if spec is None:
+            return np.zeros(0, dtype=np.int64)
+        layer = self.session.layer_of_role(FLAG_PREFIX + spec[0])
+        if layer is None or spec[1] not in layer.frame.columns:
+            return np.zeros(0, dtype=np.int64)
+        mask = (layer.frame[spec[1]].astype(str) == spec[2]).to_numpy().copy()
+        boundary = self.session.layer_of_role("boundary")
+        if boundary is not None and not district.startswith("全部"):
+            names = boundary.frame["name"].astype(str).to_numpy()
+            polys = boundary.frame.geometry.values[names == district]
+            if len(polys):
+                mask &= shapely.intersects(layer.frame.geometry.values, shapely.union_all(polys))
+        rows = np.flatnonzero(mask)
+        self.layers.set_visible(layer, True)
+        self.layers.select(layer, rows)
+        self.log(self.tr("{0}: {1} features behind {2}").format(layer.name, len(rows), indicator))
+        return rows
 
-    def __init__(self, project_types: list[str], parent=None):
-        super().__init__(parent)
-        from planner.portfolio.settings import load_settings
+    # export --------------------------------------------------------------------------------------
+    def export_dialog(self) -> None:
+        folder = QtWidgets.QFileDialog.getExistingDirectory(self, self.tr("Export deliverables to"),
+                                                            str(self.settings.value("last_dir", "")))
+        if not folder:
+            return
+        from planner.gui.panels import ExportOptionsDialog
 
-        self.setWindowTitle(self.tr("Export options"))
-        titles = load_settings().types
-        form = QtWidgets.QFormLayout(self)
-        self.sheets = QtWidgets.QListWidget()
-        for key in ["overview", *project_types]:
-            item = QtWidgets.QListWidgetItem(self.tr("Overview") if key == "overview" else
-                                             (titles[key].title if key in titles else key))
-            item.setData(QtCore.Qt.ItemDataRole.UserRole, key)
-            item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(QtCore.Qt.CheckState.Checked)
-            self.sheets.addItem(item)
-        self.basemap = QtWidgets.QLineEdit(placeholderText=self.tr("none (offline); tianditu:KEY or a tile URL"))
-        form.addRow(self.tr("Map sheets"), self.sheets)
-        form.addRow(self.tr("Basemap"), self.basemap)
-        buttons = ok_cancel(self)
-        form.addRow(buttons)
+        projects = self.session.projects
+        types = sorted(projects["type"].unique()) if projects is not None and len(projects) else []
+        dialog = ExportOptionsDialog(types, self)
+        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+            self.export(Path(folder), open_when_done=True, **dialog.options())
 
-    def options(self) -> dict:
-        chosen = [self.sheets.item(i).data(QtCore.Qt.ItemDataRole.UserRole) for i in range(self.sheets.count())
-                  if self.sheets.item(i).checkState() == QtCore.Qt.CheckState.Checked]
-        return {"sheets": bool(chosen), "sheet_types": chosen or None, "basemap": self.basemap.text().strip() or None}
+    def export(self, folder: Path, *, open_when_done: bool = False, sheets: bool = True,
+               sheet_types: list[str] | None = None, basemap: str | None = None):
+        """Write the deliverables of the project as it stands (with run.json) on a worker."""
+        from planner.gui.panels import open_folder
+
+        session = self.session
+        if session.result is None or session.projects is None:
+            self.error(InputError("there are no results to export yet.", hint="run the checks first (F5)."))
+            return None
+        # Sheets are drawn in a spawned process: matplotlib holds the GIL while drawing, and
+        # forking a process that runs Qt threads is unsafe.
+        options = {"sheets": sheets, "sheet_workers": 1, "sheet_start_method": "spawn", "sheet_types": sheet_types,
+                   "basemap": basemap}
+        job = session.export_job(Path(folder), options)
+        self.worker = Worker(job, self)
+        self.worker.progress.connect(self._progress)
+
+        def done(_manifest) -> None:
+            self._close_progress()
+            self.log(self.tr("Deliverables written to {0}").format(folder))
+            if open_when_done:
+                open_folder(Path(folder))
+
+        self.worker.finished.connect(done)
+        self.worker.failed.connect(lambda exc: (self._close_progress(), self.error(exc, self.tr("Export failed"))))
+        self._progress_dialog(self.tr("Writing deliverables…"))
+        self.worker.start()
+        return self.worker

@@ -84,9 +84,7 @@ def test_dismissal_survives_rerun_undo_redo_and_changes_the_portfolio(window, qt
 def test_weights_rescore_and_undo(window, qtbot):
     run_and_wait(window, qtbot)
     scores = window.projects["priority_score"].to_numpy().copy()
-    from planner.gui.workflow import WeightsCommand
-
-    window.undo_stack.push(WeightsCommand(window, {"need": 1.0, "residents": 0.0, "cost": 0.0, "ease": 0.0}))
+    window.set_weights({"need": 1.0, "residents": 0.0, "cost": 0.0, "ease": 0.0})
     assert not np.allclose(window.projects["priority_score"], scores)
     assert set(window.projects["phase"]) <= {"2026-2027", "2028-2030", "2031-2035"}
     window.undo_stack.undo()
@@ -139,7 +137,7 @@ def test_event_loop_keeps_turning_while_checks_and_export_run(window, qtbot, tmp
 
 
 def test_run_checks_dialog_is_generated_from_parameters(window, qtbot):
-    from planner.gui.workflow import RunChecksDialog
+    from planner.gui.panels import RunChecksDialog
 
     d = RunChecksDialog({"old_housing.cutoff_year": 2004}, "2026-06-30", window)
     qtbot.addWidget(d)
@@ -371,7 +369,7 @@ def test_draw_move_add_and_delete_vertices_by_mouse(window, qtbot):
 def test_split_a_road_and_export_options(window, qtbot, tmp_path):
     import shapely
 
-    from planner.gui.workflow import ExportOptionsDialog
+    from planner.gui.panels import ExportOptionsDialog
 
     roads = next(lyr for lyr in window.layers if lyr.role == "roads")
     n = len(roads.frame)

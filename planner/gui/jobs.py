@@ -1,0 +1,97 @@
+"""Jobs on worker threads: progress, result, failure and cancellation come back as queued
+signals, so the window keeps turning while the engine works."""
+
+from __future__ import annotations
+
+import threading
+import traceback
+
+from PyQt6 import QtCore
+
+from planner.feedback import Feedback
+
+
+class QtFeedback(Feedback):
+    def __init__(self, signal):
+        super().__init__()
+        self._signal = signal
+
+    def set_progress(self, percent: float) -> None:
+        super().set_progress(percent)
+        self._signal.emit(self.stage, float(percent))
+
+
+class Worker(QtCore.QObject):
+    """Runs a function on a thread; progress, result and failure come back as queued signals."""
+
+    progress = QtCore.pyqtSignal(str, float)
+    finished = QtCore.pyqtSignal(object)
+    failed = QtCore.pyqtSignal(object)
+    cancelled = QtCore.pyqtSignal()
+
+    def __init__(self, fn, parent=None):
+        super().__init__(parent)
+        self.fn = fn
+        self.feedback = QtFeedback(self.progress)
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        import gc
+
+        from planner.errors import Cancelled
+
+        gc.freeze()  # no full cycle collection over the loaded data while the job runs (GIL)
+        def run():
+            try:
+                result = self.fn(self.feedback)
+            except Cancelled:
+                self.cancelled.emit()
+                return
+            except Exception as exc:  # reported in the window with its traceback; the app goes on
+                from planner.errors import InputError
+
+                if not isinstance(exc, InputError):
+                    from planner.errorlog import write_error_log
+
+                    exc.traceback_text = traceback.format_exc()  # type: ignore[attr-defined]
+                    exc.log_path = write_error_log(exc.traceback_text)  # type: ignore[attr-defined]
+                self.failed.emit(exc)
+                return
+            if self.feedback.is_cancelled:
+                self.cancelled.emit()
+            else:
+                self.finished.emit(result)
+
+        self.thread = threading.Thread(target=run, daemon=True, name="planner-job")
+        self.thread.start()
+
+    def cancel(self) -> None:
+        self.feedback.cancel()
+
+    def is_running(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+
+
+
+def run_blocking(fn, parent=None, progress=None):
+    """Run ``fn(feedback)`` on a worker and wait in a local event loop (the window keeps
+    painting and answering); returns its result, raises its exception."""
+    worker = Worker(fn, parent)
+    if progress is not None:
+        worker.progress.connect(progress)
+    loop = QtCore.QEventLoop()
+    box: dict = {}
+    worker.finished.connect(lambda r: (box.__setitem__("result", r), loop.quit()))
+    worker.failed.connect(lambda e: (box.__setitem__("error", e), loop.quit()))
+    worker.cancelled.connect(lambda: (box.__setitem__("cancelled", True), loop.quit()))
+    worker.start()
+    if worker.is_running() or not box:
+        loop.exec()
+    if "error" in box:
+        raise box["error"]
+    if "cancelled" in box:
+        from planner.errors import Cancelled
+
+        raise Cancelled()
+    return box.get("result")

@@ -1,0 +1,175 @@
+"""The headless planning session (no Qt): reopen, decide, edit, re-run, export — nothing lost."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pyogrio
+import pytest
+import shapely
+
+from .conftest import SAMPLE
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """One run of the sample with --save-project; its deliverables and project file."""
+    folder = tmp_path_factory.mktemp("session")
+    proc = subprocess.run([sys.executable, "-m", "planner", "run", str(SAMPLE / "sample_project.toml"), "--out",
+                           str(folder / "run"), "--save-project", str(folder / "p.gpkg"), "--sheets", "none",
+                           "--quiet"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return folder
+
+
+def open_copy(saved, tmp_path):
+    import shutil
+
+    from planner.session import Session
+
+    path = tmp_path / "p.gpkg"
+    shutil.copy(saved / "p.gpkg", path)
+    s = Session(recovery_dir=tmp_path / "recovery")
+    s.open(path)
+    return s
+
+
+def counts(projects):
+    return projects["type"].value_counts().sort_index().to_dict()
+
+
+def run_projects(saved):
+    return pyogrio.read_dataframe(saved / "run" / "portfolio.gpkg", layer="projects")
+
+
+def test_no_qt_is_imported_by_the_session():
+    code = ("import sys, planner.session, planner.pipeline, planner.cli; "
+            "assert not any(m.startswith('PyQt6') for m in sys.modules), 'Qt imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_reopen_then_decide_keeps_every_other_project(saved, tmp_path):
+    s = open_copy(saved, tmp_path)
+    fresh = run_projects(saved)
+    assert counts(s.projects) == counts(fresh)
+    assert {"old_compound", "elevator", "unsafe_housing"} <= set(s.projects["type"])
+    flags = s.result.flags["flag_idle_land"]
+    fid = str(flags["flag_id"].iloc[0])
+    s.decide(fid, "dismissed", "已处置")
+    after = counts(s.projects)
+    expected = counts(fresh)
+    # exactly the dismissed parcel's projects are gone; every other type is whole
+    gone = fresh[fresh["flags"].str.split(",").apply(lambda f: fid in f)]
+    for kind, n in expected.items():
+        assert after.get(kind, 0) == n - int((gone["type"] == kind).sum()), kind
+    # ids do not move when a flag is dismissed
+    kept = fresh[~fresh["project_id"].isin(gone["project_id"])]
+    assert set(kept["project_id"]) == set(s.projects["project_id"])
+    s.undo()
+    assert counts(s.projects) == expected
+
+
+def test_manual_edits_survive_decision_weights_and_rerun(saved, tmp_path):
+    from planner.editing import project_from_features
+    from planner.portfolio.overlay import geometry_hex
+
+    s = open_copy(saved, tmp_path)
+    p = s.projects
+    oc = p[p["type"] == "old_compound"]
+    # split the first compound project with a line through its middle
+    g = oc.geometry.values[0]
+    c = shapely.centroid(g)
+    b = shapely.bounds(g)
+    line = shapely.LineString([(c.x, b[1] - 10), (c.x, b[3] + 10)])
+    split_id = str(oc["project_id"].iloc[0])
+    s.edit_projects({"op": "split", "id": split_id, "line": geometry_hex(line)})
+    # merge two idle-building projects, rename one project, draw a new one
+    ib = [str(i) for i in p.loc[p["type"] == "idle_building", "project_id"].iloc[:2]]
+    s.edit_projects({"op": "merge", "ids": ib, "new_id": ib[0] + "M"})
+    renamed = str(oc["project_id"].iloc[1])
+    s.edit_projects({"op": "set", "id": renamed, "column": "name", "value": "幸福里小区综合整治"})
+    drawn = shapely.box(c.x, c.y, c.x + 50, c.y + 50)
+    import geopandas as gpd
+
+    new = project_from_features(s.projects, gpd.GeoDataFrame({"id": [0]}, geometry=[drawn], crs=p.crs),
+                                "service_facility", s.settings(), name="手绘社区服务站")
+    row = {k: (v.item() if hasattr(v, "item") else v) for k, v in new.iloc[-1].drop(labels=["geometry"]).items()}
+    s.edit_projects({"op": "add", "row": row, "wkb": geometry_hex(drawn)})
+
+    def check(projects):
+        ids = set(projects["project_id"])
+        assert {f"{split_id}-1", f"{split_id}-2"} <= ids and split_id not in ids
+        assert ib[0] + "M" in ids and not (set(ib) & ids)
+        assert projects.loc[projects["project_id"] == renamed, "name"].iloc[0] == "幸福里小区综合整治"
+        assert "手绘社区服务站" in set(projects["name"])
+
+    check(s.projects)
+    fid = str(s.result.flags["flag_dead_end"]["flag_id"].iloc[0])
+    s.decide(fid, "confirmed")
+    check(s.projects)
+    s.set_weights({"need": 2, "residents": 1, "cost": 1, "ease": 0})
+    check(s.projects)
+    assert abs(sum(s.weights.values()) - 1) < 1e-9
+    s.run_checks()
+    check(s.projects)
+    assert s.problems == []
+    # and a save / reopen keeps them
+    s.save()
+    from planner.session import Session
+
+    again = Session(recovery_dir=tmp_path / "recovery")
+    again.open(s.path)
+    check(again.projects)
+    assert again.decisions[fid]["state"] == "confirmed"
+
+
+def test_export_of_an_unchanged_project_equals_the_run(saved, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "planner", "export", str(saved / "p.gpkg"), "--out",
+                           str(tmp_path / "exp"), "--sheets", "none", "--quiet"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    a = run_projects(saved)
+    b = pyogrio.read_dataframe(tmp_path / "exp" / "portfolio.gpkg", layer="projects")
+    assert list(a["project_id"]) == list(b["project_id"])
+    assert list(a["type"]) == list(b["type"])
+    for col in ("quantity", "estimated_cost", "households", "buildings"):
+        assert np.allclose(a[col].astype(float), b[col].astype(float)), col
+    assert shapely.equals(a.geometry.values, b.geometry.values).all()
+    manifest = json.loads((tmp_path / "exp" / "run.json").read_text(encoding="utf-8"))
+    assert manifest["portfolio"]["projects"] == len(a)
+
+
+def test_review_on_the_command_line(saved, tmp_path):
+    import shutil
+
+    path = tmp_path / "p.gpkg"
+    shutil.copy(saved / "p.gpkg", path)
+    cmd = [sys.executable, "-m", "planner", "review", str(path)]
+    bad = subprocess.run(cmd + ["--flag", "NO_SUCH:FLAG", "--dismiss"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "NO_SUCH:FLAG" in bad.stderr and "Traceback" not in bad.stderr
+    fid = str(pyogrio.read_dataframe(saved / "run" / "portfolio.gpkg", layer="flag_idle_land",
+                                     read_geometry=False)["flag_id"].iloc[0])
+    ok = subprocess.run(cmd + ["--flag", fid, "--dismiss", "--note", "已收回"], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    out = tmp_path / "exp"
+    subprocess.run([sys.executable, "-m", "planner", "export", str(path), "--out", str(out), "--sheets", "none",
+                    "--quiet"], check=True)
+    flags = pyogrio.read_dataframe(out / "portfolio.gpkg", layer="flag_idle_land", read_geometry=False)
+    row = flags[flags["flag_id"] == fid].iloc[0]
+    assert row["review"] == "dismissed" and row["review_note"] == "已收回"
+    projects = pyogrio.read_dataframe(out / "portfolio.gpkg", layer="projects", read_geometry=False)
+    assert not projects["flags"].str.split(",").apply(lambda f: fid in f).any()
+
+
+def test_weights_are_parameters(tmp_path):
+    from planner.session import portfolio_settings
+
+    s = portfolio_settings({"weights.need": 3}, None)
+    assert abs(sum(s.weights.values()) - 1) < 1e-9
+    from planner.errors import InputError
+
+    for bad in ({"weights.nope": 1}, {"weights.need": "nan"}, {"weights.need": -1}):
+        with pytest.raises(InputError):
+            portfolio_settings(bad, None)
