@@ -82,3 +82,45 @@ def test_distinct_totals_by_group_and_without_members():
     assert by.loc["T1", "households"] == 70 and by.loc["T2", "households"] == 10
     assert by["projects"].tolist() == [2, 1, 1]
     assert np.isclose(whole["residents"], round(75 * 2.62))
+
+
+# one project per physical thing ---------------------------------------------------------------
+
+def test_links_with_ends_within_two_metres_are_one_flag():
+    from .analysis_helpers import line, run
+    from .test_analysis_roads import roads
+
+    # A street forks 10 m before it ends; the two branch ends lie dx apart (beyond the 1 m
+    # snapping) 100 m short of the far street. Each proposes a link to it; with dx = 1.5 their
+    # ends lie within 2 m of each other's -> one link, and both dead ends are in the gap.
+    def city(dx):
+        return roads(line((0, 0), (1000, 0)), line((0, 300), (1000, 300)), line((0, 0), (0, 300)),
+                     line((1000, 0), (1000, 300)), line((500, 0), (500, 190)), line((500, 190), (500, 200)),
+                     line((500, 190), (500 + dx, 200)))
+
+    out = run("roads", {"roads": city(1.5)})
+    gaps = out.flags["road_gap"]
+    assert len(gaps) == 1
+    dead = out.flags["flag_dead_end"]
+    assert dead["in_gap"].sum() == 2  # both stubs' ends are served by the one link
+    # 2.5 m apart: two links (both sides of the tolerance)
+    assert len(run("roads", {"roads": city(2.5)}).flags["road_gap"]) == 2
+    assert len(run("roads", {"roads": city(1.5)}, params={"duplicate_tolerance_m": 1.0}).flags["road_gap"]) == 2
+
+
+def test_gap_along_a_planned_road_is_one_project(sample_out):
+    out, projects, manifest = sample_out
+    gaps = gpd.read_file(out / "portfolio.gpkg", layer="road_gap")
+    links = projects[projects["type"] == "road_link"]
+    listed = _ids(links["flags"])
+    # every gap and planned-road flag is in exactly one link project
+    assert sorted(listed) == sorted(gaps["flag_id"])
+    assert len(links) < len(gaps)
+    planned = links[links["subtype"] == "规划未建"]
+    assert len(planned) and planned["flags"].str.contains("ROAD_GAP:").all()
+    assert planned["notes"].str.contains("依据").all()
+    # no two link projects for the same corridor: their ends are never within 2 m of each other's
+    from planner.analysis.roads import same_link_groups
+
+    link_geoms = gaps.set_index("flag_id").geometry.reindex([f.split(",")[0] for f in links["flags"]]).values
+    assert len(np.unique(same_link_groups(link_geoms, 2.0))) == len(links)

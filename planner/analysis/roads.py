@@ -11,6 +11,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 from planner.analysis.common import concat_flags
 from planner.analysis.network import RoadNetwork, build_network, local_distances
@@ -45,7 +48,7 @@ def _label(names: np.ndarray, ids: np.ndarray, lang: str) -> pd.Series:
     n = pd.Series(names, dtype="string").fillna("")
     i = pd.Series(ids, dtype="string").fillna("")
     if lang == "zh":
-        return ("「" + n + "」").where(n != "", "道路" + i)
+        return ("「" + n + "」").where(n != "", "道路 " + i)
     return ("'" + n + "'").where(n != "", "road " + i)
 
 
@@ -92,6 +95,40 @@ def find_gaps(net: RoadNetwork, nodes: np.ndarray, params) -> pd.DataFrame:
     # The shortest qualifying link per dead end.
     cand = cand.sort_values(["node", "straight"], kind="stable").drop_duplicates("node")
     return cand.reset_index(drop=True)
+
+
+def same_link_groups(links: np.ndarray, tolerance: float = 2.0) -> np.ndarray:
+    """Group label per link: links whose two ends lie within ``tolerance`` of the other's two
+    ends (in either direction) are one physical link (one group).
+
+    Parameters
+    ----------
+    links : ndarray of LineString
+        Proposed links (their first and last points are the ends).
+    tolerance : float
+        Largest distance (m) between corresponding ends.
+
+    Returns
+    -------
+    ndarray of int
+        A component label per link (0..k-1); equal labels are the same link.
+    """
+    n = len(links)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    a = shapely.get_coordinates(shapely.get_point(links, 0))
+    b = shapely.get_coordinates(shapely.get_point(links, -1))
+    fwd = np.hstack([a, b])
+    both = np.vstack([fwd, np.hstack([b, a])])
+    # Both ends within tol implies the 4-D distance is within tol * sqrt(2); check each end exactly.
+    pairs = cKDTree(fwd).sparse_distance_matrix(cKDTree(both), tolerance * np.sqrt(2) + 1e-9,
+                                                output_type="ndarray")
+    i, j = pairs["i"].astype(np.int64), pairs["j"].astype(np.int64)
+    other = both[j]
+    ok = (np.hypot(*(fwd[i, :2] - other[:, :2]).T) <= tolerance) & (np.hypot(*(fwd[i, 2:] - other[:, 2:]).T) <= tolerance)
+    i, j = i[ok], j[ok] % n
+    adj = coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
+    return connected_components(adj, directed=False)[1].astype(np.int64)
 
 
 def _target_node(net: RoadNetwork, edge: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -147,6 +184,15 @@ def run(inputs, params, feedback) -> AnalysisOutput:
         seg = net.segments[gaps["edge"].to_numpy()]
         end = shapely.get_coordinates(shapely.line_interpolate_point(seg, gaps["t"].to_numpy(), normalized=True))
         links = shapely.linestrings(np.stack([start, end], axis=1))
+        # One physical link once: links whose ends lie within the tolerance of each other's
+        # (two dead ends a metre apart proposing the same link) keep the shortest.
+        group = same_link_groups(links, float(params["duplicate_tolerance_m"]))
+        first = pd.DataFrame({"g": group, "len": gaps["straight"].to_numpy()}).sort_values(
+            ["g", "len"], kind="stable").drop_duplicates("g").index.to_numpy()
+        twin = np.setdiff1d(np.arange(len(gaps)), first)
+        twin_nodes = gaps["node"].to_numpy()[twin]
+        first = np.sort(first)
+        gaps, target, links = gaps.iloc[first].reset_index(drop=True), target[first], links[first]
         row = gaps["row"].to_numpy()
         to_row = net.edge_road[gaps["edge"].to_numpy()]
         from_id = ids[row]
@@ -156,7 +202,7 @@ def run(inputs, params, feedback) -> AnalysisOutput:
         detour = np.where(np.isfinite(network), network / length, np.nan)
         crosses = _crossings(links, inputs)
         dead.loc[row, "in_gap"] = True
-        in_gap_nodes = np.isin(nodes, target[target >= 0])
+        in_gap_nodes = np.isin(nodes, np.concatenate([target[target >= 0], twin_nodes]))
         dead.loc[in_gap_nodes, "in_gap"] = True
         det_zh = pd.Series(np.where(np.isfinite(detour), np.char.add("绕行距离为直线的", np.round(detour, 1).astype(str)) + "倍",
                                     f"{params['gap_distance_m'] * params['detour_ratio']:g} m内无连通路径"))
@@ -169,7 +215,7 @@ def run(inputs, params, feedback) -> AnalysisOutput:
         to_lab_zh = _label(_names(roads_built, to_row), to_id, "zh")
         from_lab_en = _label(names[row], from_id, "en")
         to_lab_en = _label(_names(roads_built, to_row), to_id, "en")
-        zh = (from_lab_zh + "断头端点距" + to_lab_zh + len_txt + " m，" + det_zh + cross_zh + "，建议打通").tolist()
+        zh = (from_lab_zh + "断头端点距" + to_lab_zh + "（" + len_txt + " m），" + det_zh + cross_zh + "，建议打通").tolist()
         en = (from_lab_en + " dead end is " + len_txt + " m from " + to_lab_en + ", " + det_en + cross_en +
               ": proposed link").tolist()
         sev = np.where(length <= params["short_gap_m"], 3, 2)
@@ -276,6 +322,10 @@ register(Analysis(
                   "网络距离不低于直线距离的该倍数", "network distance at least this times the straight distance", 1.0, 100.0),
         Parameter("detour_extra_m", 50.0, "m", "绕行增加距离不低于", "Detour at least longer by",
                   "网络距离比直线距离至少长出该值", "network distance at least this much longer", 0.0, 5000.0),
+        Parameter("duplicate_tolerance_m", 2.0, "m", "重复缺口容差", "Duplicate link tolerance",
+                  "两端分别相距不超过该距离的建议连线视为同一条（只保留最短的一条）",
+                  "links whose ends lie within this distance of each other's are one link (the shortest kept)",
+                  0.0, 50.0),
         Parameter("short_gap_m", 50.0, "m", "短缺口（高优先）长度", "Short gap (high severity) up to",
                   "不超过该长度的缺口为严重程度3", "gaps up to this length have severity 3", 0.0, 2000.0),
     ],

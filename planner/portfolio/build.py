@@ -59,6 +59,39 @@ def _join_by_group(values: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def _one_link_per_corridor(f: gpd.GeoDataFrame, links: dict) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """One row per physical link: gap links whose ends lie within ``duplicate_tolerance_m`` of
+    each other's are one (the shortest kept); a gap link along a planned road (inside its
+    corridor of ``same_corridor_m``) is that planned road's evidence, not a project of its own.
+
+    Returns the rows kept and, per kept row, the flag ids of the rows it absorbed ("" if none).
+    """
+    from planner.analysis.roads import same_link_groups
+
+    f = f.reset_index(drop=True)
+    geoms = f.geometry.values
+    planned = (f["code"] == "PLANNED_UNBUILT").to_numpy()
+    owner = np.arange(len(f))
+    gap = np.flatnonzero(~planned)
+    if len(gap) > 1:
+        group = same_link_groups(geoms[gap], float(links.get("duplicate_tolerance_m", 2.0)))
+        order = np.lexsort((f["length_m"].to_numpy(dtype=float)[gap], group))
+        uniq, first_pos = np.unique(group[order], return_index=True)  # the shortest of each group
+        keep_of_group = np.empty(group.max() + 1, dtype=np.int64)
+        keep_of_group[uniq] = gap[order][first_pos]
+        owner[gap] = keep_of_group[group]
+    if planned.any() and len(gap):
+        corridor = shapely.buffer(geoms[planned], float(links.get("same_corridor_m", 10.0)))
+        gi, pi = shapely.STRtree(corridor).query(geoms[gap], predicate="within")
+        first = pd.DataFrame({"g": gi, "p": pi}).drop_duplicates("g")
+        owner[gap[first["g"].to_numpy()]] = np.flatnonzero(planned)[first["p"].to_numpy()]
+        owner = owner[owner]  # a duplicate's kept twin may itself lie along a planned road
+    absorbed = np.flatnonzero(owner != np.arange(len(f)))
+    evidence = _join_by_group(f["flag_id"].to_numpy(dtype=object)[absorbed], owner[absorbed], len(f))
+    keep = owner == np.arange(len(f))
+    return f.loc[keep].reset_index(drop=True), evidence[keep]
+
+
 class _Builder:
     def __init__(self, ws, result, settings: PortfolioSettings):
         self.ws = ws
@@ -262,6 +295,7 @@ class _Builder:
         f = self.flags("road_gap")
         if f is None:
             return
+        f, evidence = _one_link_per_corridor(f, self.settings.links)
         t = self.settings.types["road_link"]
         length = f["length_m"].to_numpy(dtype=float)
         crossed_fa = np.zeros(len(f))
@@ -279,18 +313,23 @@ class _Builder:
             names = names[~names.index.duplicated()]
         from_name = names.reindex(f["from_source_id"].astype(str)).fillna("").astype(str).to_numpy()
         to_name = names.reindex(f["to_source_id"].astype(str)).fillna("").astype(str).to_numpy()
-        label = np.where(from_name != "", from_name, "道路" + f["from_source_id"].astype(str).to_numpy())
-        to_label = np.where(to_name != "", to_name, "道路" + f["to_source_id"].astype(str).to_numpy())
+        label = np.where(from_name != "", from_name, "道路 " + f["from_source_id"].astype(str).to_numpy())
+        to_label = np.where(to_name != "", to_name, "道路 " + f["to_source_id"].astype(str).to_numpy())
         planned = (f["code"] == "PLANNED_UNBUILT").to_numpy()
         name = np.where(planned, pd.Series(label) + "（规划路段）建设", pd.Series(label) + "—" + pd.Series(to_label) + "断头路打通")
         self.add("road_link", {
             "name": name, "subtype": np.where(planned, "规划未建", "缺口打通"), "road_length_m": length.round(1),
             "quantity": length.round(1), "estimated_cost": cost,
             "cost_basis": [f"{t.costs[''][1]}; {t.costs['拆迁'][1]}"] * len(f),
-            "flags": f["flag_id"].to_numpy(), "_severity": f["severity"].to_numpy(),
+            "flags": np.where(evidence != "", f["flag_id"].to_numpy().astype(object) + "," + evidence,
+                              f["flag_id"].to_numpy()),
+            "_severity": f["severity"].to_numpy(),
             "_ease": np.where(crossed_fa > 0, t.ease * 0.5, t.ease),
-            "notes": np.where(crossed_fa > 0, pd.Series(crossed_fa.round(0).astype(int).astype(str)).radd("需拆迁建筑面积约").add(" m²"), ""),
-        }, shapely.buffer(f.geometry.values, 8.0, cap_style="flat"))
+            "notes": (pd.Series(np.where(evidence != "", "同一走廊的道路缺口（" + evidence + "）为本规划路段的依据；", ""))
+                      + pd.Series(np.where(crossed_fa > 0, pd.Series(crossed_fa.round(0).astype(int).astype(str))
+                                           .radd("需拆迁建筑面积约").add(" m²"), ""))).to_numpy(),
+        }, shapely.buffer(f.geometry.values, float(self.settings.links.get("corridor_half_width_m", 8.0)),
+                          cap_style="flat"))
 
     # services ---------------------------------------------------------------------------
     def services(self) -> None:

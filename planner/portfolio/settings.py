@@ -28,6 +28,8 @@ class PortfolioSettings:
     scales: dict[str, float]
     phases: list[tuple[str, float]]          # (name, min score), highest first
     types: dict[str, ProjectType] = field(default_factory=dict)
+    # Road links: corridor half width, duplicate tolerance, same-corridor distance (m).
+    links: dict[str, float] = field(default_factory=dict)
 
     def phase_of(self, score: float) -> str:
         for name, minimum in self.phases:
@@ -46,7 +48,8 @@ def load_settings(path: Path | None = None, *, overrides: dict | None = None) ->
         types[t["key"]] = ProjectType(t["key"], t["title"], t.get("title_en", t["key"]), float(t.get("ease", 0.5)),
                                       t.get("unit", ""), costs)
     phases = sorted(((p["name"], float(p["min_score"])) for p in data.get("phases", [])), key=lambda p: -p[1])
-    settings = PortfolioSettings(dict(data.get("weights", {})), dict(data.get("scales", {})), phases, types)
+    settings = PortfolioSettings(dict(data.get("weights", {})), dict(data.get("scales", {})), phases, types,
+                                 {k: float(v) for k, v in data.get("links", {}).items()})
     for key, value in (overrides or {}).items():  # "weights.ease" = 0.4
         group, _, name = key.partition(".")
         if group == "weights":
