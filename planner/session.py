@@ -635,13 +635,8 @@ class Session:
         """Where an unsaved (e.g. TOML-started) project autosaves, in the user's data folder."""
         if self.path is not None:
             return None
-        from planner.paths import user_data_dir
-
-        folder = self._recovery_dir or user_data_dir() / "recovery"
         key = self.state.extra.get("source_toml") or self.state.name or "untitled"
-        import hashlib
-
-        return folder / f"{Path(str(key)).stem}-{hashlib.sha1(str(key).encode()).hexdigest()[:8]}.gpkg"
+        return recovery_path_for(str(key), self._recovery_dir)
 
     def autosave_target(self) -> tuple[Path, Path | None, set[int], bool] | None:
         """(target, base, unchanged layer uids, write products) for an autosave, or None."""
@@ -690,6 +685,16 @@ class Session:
                options: dict[str, Any] | None = None) -> dict[str, Any]:
         """Write the deliverables now (see :meth:`export_job`)."""
         return self.export_job(out_dir, options)(feedback or Feedback())
+
+
+def recovery_path_for(key: str, folder: Path | None = None) -> Path:
+    """The recovery file of a project without a file (keyed by its TOML path or name)."""
+    import hashlib
+
+    from planner.paths import user_data_dir
+
+    folder = folder or user_data_dir() / "recovery"
+    return folder / f"{Path(key).stem}-{hashlib.sha1(key.encode()).hexdigest()[:8]}.gpkg"
 
 
 def session_from_run(ws: Any, cfg: RunConfig, result: RunResult, *, catalogue: Catalogue | None = None) -> Session:

@@ -48,13 +48,39 @@ def make_app(argv: list[str] | None = None) -> QtWidgets.QApplication:
     return app
 
 
+def install_exception_hook(window) -> None:
+    """Every uncaught exception (main thread, Qt slots and worker threads) goes to the
+    Messages panel and, with its traceback, to the error log in the user's log folder; the
+    application goes on (PyQt aborts on an exception in a slot without such a hook)."""
+    import threading
+    import traceback
+
+    from planner.errorlog import write_error_log
+
+    def report(kind, value, tb) -> None:
+        if kind is KeyboardInterrupt:
+            return
+        log = write_error_log("".join(traceback.format_exception(kind, value, tb)))
+        text = f"{kind.__name__}: {value}" + (f" (details: {log})" if log else "")
+        try:
+            window.report_error.emit(text)  # queued: safe from any thread
+        except RuntimeError:  # the window is gone
+            pass
+
+    sys.excepthook = report
+    threading.excepthook = lambda args: report(args.exc_type, args.exc_value, args.exc_traceback)
+
+
 def run_app(project: str | None = None, *, screenshot: str | None = None) -> int:
     if screenshot and "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("DISPLAY"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     app = make_app()
+    from planner.errorlog import survive_file_size_limits
     from planner.gui.main_window import MainWindow
 
+    survive_file_size_limits()
     window = MainWindow(ask=screenshot is None)
+    install_exception_hook(window)
     window.show()
     if project:
         window.open_path(project)

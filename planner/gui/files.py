@@ -15,7 +15,7 @@ from planner.errors import Cancelled, InputError
 from planner.gui.jobs import run_blocking
 from planner.model import MapLayer, default_style, role_kind
 from planner.projectfile import autosave_path, recovery_available, save_project
-from planner.session import prepare_project, prepare_toml
+from planner.session import prepare_project, prepare_toml, recovery_path_for
 
 
 class FileActions:
@@ -54,7 +54,12 @@ class FileActions:
         if ask_save and not self._maybe_save():
             return False
         try:
-            if path.suffix.lower() == ".toml":
+            recovery = recovery_path_for(str(path.resolve()), self.session._recovery_dir)
+            if path.suffix.lower() == ".toml" and recovery.exists() and self._ask_recover(recovery):
+                prepared = run_blocking(lambda fb: prepare_project(recovery), self, self._progress)
+                prepared.path = None  # a recovered TOML session still has no project file
+                prepared.messages.append(self.tr("Recovered unsaved work from {0}").format(recovery))
+            elif path.suffix.lower() == ".toml":
                 catalogue = self.catalogue
                 prepared = run_blocking(lambda fb: prepare_toml(path, fb, catalogue), self, self._progress)
             else:

@@ -46,6 +46,7 @@ class UndoHistory:
 class MainWindow(FileActions, EditActions, WorkflowActions, QtWidgets.QMainWindow):
     projectLoaded = QtCore.pyqtSignal()
     _message = QtCore.pyqtSignal(str)
+    report_error = QtCore.pyqtSignal(str)   # from the application-wide exception hook (any thread)
 
     def __init__(self, *, settings: QtCore.QSettings | None = None, ask: bool = True,
                  session: Session | None = None):
@@ -117,6 +118,7 @@ class MainWindow(FileActions, EditActions, WorkflowActions, QtWidgets.QMainWindo
         # engine messages may come from any thread: through a queued Qt signal
         ev.message.connect(self._message.emit)
         self._message.connect(self.log)
+        self.report_error.connect(self._report_error)
         self.layers.changed.connect(self._layer_changed)
         self.layer_panel.activeLayerChanged.connect(self._active_layer_changed)
         self.flag_panel.flagSelected.connect(self._flag_selected)
@@ -330,6 +332,11 @@ class MainWindow(FileActions, EditActions, WorkflowActions, QtWidgets.QMainWindo
         if self.ask:
             QtWidgets.QMessageBox.warning(self, title or self.tr("Problem"), text)
         self.last_error = text
+
+    def _report_error(self, text: str) -> None:
+        self.log(self.tr("Internal error (the work is kept): {0}").format(text))
+        self.last_error = text
+        self.docks["messages"].raise_()
 
     # layers -------------------------------------------------------------------------------
     def _active_layer_changed(self, layer) -> None:
