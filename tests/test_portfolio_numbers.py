@@ -124,3 +124,81 @@ def test_gap_along_a_planned_road_is_one_project(sample_out):
 
     link_geoms = gaps.set_index("flag_id").geometry.reindex([f.split(",")[0] for f in links["flags"]]).values
     assert len(np.unique(same_link_groups(link_geoms, 2.0))) == len(links)
+
+
+# safety first, then the transparent score -------------------------------------------------------
+
+HOUSING = {"unsafe_housing", "old_compound", "elevator"}
+
+
+def test_d_grade_first_phase_and_first_ranks_c_next(sample_out):
+    out, projects, manifest = sample_out
+    from planner.portfolio.settings import load_settings
+
+    phases = [p[0] for p in load_settings().phases]
+    d = projects["flags"].str.contains("UNSAFE_D:")
+    c = projects["flags"].str.contains("UNSAFE_C:") & ~d
+    assert d.any() and c.any()
+    assert (projects.loc[d, "phase"] == phases[0]).all()
+    assert projects.loc[c, "phase"].isin(phases[:2]).all()
+    # safety first: the D projects hold the first ranks, the C ones follow within their phase
+    assert sorted(projects.loc[d, "priority_rank"]) == list(range(1, int(d.sum()) + 1))
+    first_phase = projects[projects["phase"] == phases[0]]
+    c_first = first_phase["flags"].str.contains("UNSAFE_C:") & ~first_phase["flags"].str.contains("UNSAFE_D:")
+    others = first_phase[~first_phase["flags"].str.contains("UNSAFE_")]
+    if c_first.any() and len(others):
+        assert first_phase.loc[c_first, "priority_rank"].max() < others["priority_rank"].min()
+
+
+def test_market_run_services_never_outrank_safety_and_housing(sample_out):
+    out, projects, manifest = sample_out
+    market = projects[(projects["type"] == "service_facility") & projects["subtype"].isin(["convenience_store", "market"])]
+    housing = projects[projects["type"].isin(HOUSING)]
+    assert len(market) and len(housing)
+    assert market["priority_rank"].min() > housing["priority_rank"].max()
+    assert market["priority_score"].max() < housing["priority_score"].min()
+
+
+def test_default_weights_rank_housing_above_market_run_in_every_case():
+    """The bound behind the default weights: the least a housing project can score against the
+    most a market-run service can, over every severity, household count, cost and ease the
+    portfolio can give them."""
+    from planner.portfolio.build import score_components
+    from planner.portfolio.settings import load_settings
+
+    s = load_settings()
+    w = s.weights
+    assert sum(w.values()) == pytest.approx(1.0)
+    t = s.types
+    market_costs = [t["service_facility"].unit_cost(c) for c in ("convenience_store", "market")]
+    best_market = max(100 * (w["public"] * t["service_facility"].public_of(c) + w["need"] + w["residents"]
+                             + w["cost"] * score_components([0], [cost], [3], [0], [0], s)["score_cost"][0]
+                             + w["ease"] * t["service_facility"].ease)
+                      for c, cost in zip(("convenience_store", "market"), market_costs, strict=True))
+    # the hardest housing project: severity 1, no households, very costly, D-grade rebuild ease
+    worst_housing = min(100 * (w["public"] * t[k].public + w["need"] / 3 + w["ease"] * t[k].ease * 0.8) for k in HOUSING)
+    assert best_market < worst_housing
+
+
+def test_weights_are_normalised_and_every_component_is_shown(sample_out):
+    from planner.portfolio.build import rescore
+    from planner.portfolio.settings import COMPONENTS, load_settings
+
+    out, projects, manifest = sample_out
+    s = load_settings()
+    doubled = load_settings(overrides={f"weights.{k}": 2 * v for k, v in s.weights.items()})
+    assert doubled.weights == pytest.approx(s.weights)
+    a, b = rescore(projects, s), rescore(projects, doubled)
+    assert (a["priority_score"] == b["priority_score"]).all()
+    # the score is 100 x the weighted mean of the components shown
+    manual = sum(s.weights[k] * projects[f"score_{k}"] for k in COMPONENTS) * 100
+    assert np.allclose(manual, projects["priority_score"], atol=0.051)
+    # a caller that knows only some weights leaves the others at their defaults
+    s4 = load_settings()
+    s4.weights = {"need": 0.2, "residents": 0.15, "cost": 0.1, "ease": 0.15}
+    assert (rescore(projects, s4)["priority_score"] == a["priority_score"]).all()
+    assert sorted(manifest["portfolio"]["weights"]) == sorted(COMPONENTS)
+    import openpyxl
+
+    heads = next(openpyxl.load_workbook(out / "portfolio.xlsx", read_only=True)["项目清单"].iter_rows(values_only=True))
+    assert {"得分：安全与公益", "得分：需求", "得分：受益居民", "得分：成本", "得分：实施难易", "优先次序"} <= set(heads)

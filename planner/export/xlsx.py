@@ -24,10 +24,10 @@ FLAG_SHEETS = [
     ("road_gap", "道路缺口", "Road gaps and planned links"),
     ("service_gap", "生活圈短板", "Living-circle gaps"),
 ]
-PROJECT_COLUMNS = ["project_id", "name", "type_title", "subtype", "district", "buildings", "floor_area_m2", "households",
-                   "parcel_area_m2", "road_length_m", "quantity", "unit", "estimated_cost", "priority_score",
-                   "score_need", "score_residents", "score_cost", "score_ease", "phase", "status", "flag_count",
-                   "cost_basis", "flags", "notes"]
+PROJECT_COLUMNS = ["priority_rank", "project_id", "name", "type_title", "subtype", "district", "buildings",
+                   "floor_area_m2", "households", "parcel_area_m2", "road_length_m", "quantity", "unit",
+                   "estimated_cost", "priority_score", "score_public", "score_need", "score_residents", "score_cost",
+                   "score_ease", "phase", "status", "flag_count", "cost_basis", "flags", "notes"]
 
 
 def text_width(value: object) -> int:
@@ -61,7 +61,8 @@ class _Book:
             return self.f_ratio
         if column == "priority_score":
             return self.f_score
-        if pd.api.types.is_integer_dtype(series.dtype) or column in {"buildings", "households", "flag_count", "severity"}:
+        if pd.api.types.is_integer_dtype(series.dtype) or column in {"buildings", "households", "flag_count", "severity",
+                                                                      "priority_rank"}:
             return self.f_int
         if pd.api.types.is_float_dtype(series.dtype):
             return self.f_num
@@ -212,7 +213,9 @@ def write_workbook(path: Path, result, projects: pd.DataFrame, run_info: dict, *
         readme.set_column(1, 1, 110)
 
         pcols = PROJECT_COLUMNS
-        ordered = projects.sort_values("priority_score", ascending=False) if len(projects) else projects
+        # Safety first: the rank orders by phase (D-grade 危房 always first), then the score.
+        key = "priority_rank" if "priority_rank" in projects else "priority_score"
+        ordered = projects.sort_values(key, ascending=key == "priority_rank") if len(projects) else projects
         distinct = None
         if len(projects):
             from planner.portfolio.totals import distinct_totals

@@ -22,7 +22,8 @@ TYPE_PREFIX = {"old_compound": "OC", "unsafe_housing": "UH", "elevator": "EL", "
                "service_facility": "SF", "pocket_park": "PP", "urban_village": "UV"}
 COLUMNS = ["project_id", "name", "type", "type_title", "subtype", "district", "buildings", "floor_area_m2",
            "households", "parcel_area_m2", "road_length_m", "quantity", "unit", "estimated_cost", "cost_basis",
-           "priority_score", "score_need", "score_residents", "score_cost", "score_ease", "phase", "status",
+           "priority_score", "priority_rank", "score_public", "score_need", "score_residents", "score_cost",
+           "score_ease", "phase", "status",
            "flags", "flag_count", "notes", "building_ids", "parcel_ids"]
 SERVICE_UPGRADE_TYPES = {"elderly_care", "community_service", "kindergarten", "nursery"}
 
@@ -128,6 +129,7 @@ class _Builder:
         frame["geometry"] = geoms
         frame["_severity"] = data["_severity"]
         frame["_ease"] = data.get("_ease", np.full(n, t.ease))
+        frame["_public"] = data.get("_public", np.full(n, t.public))
         self.frames.append(frame)
 
     def compound_label(self, keys: np.ndarray) -> np.ndarray:
@@ -362,6 +364,7 @@ class _Builder:
             "quantity": np.ones(n), "estimated_cost": cost,
             "cost_basis": [t.costs.get(k, ("", "assumption"))[1] for k in agg["t"]],
             "flags": agg["ids"].to_numpy(), "_severity": agg["sev"].to_numpy(),
+            "_public": np.array([t.public_of(k) for k in agg["t"]]),
             "building_ids": _join_by_group(f["source_id"].astype(str).to_numpy(), group, n),
         }, geoms)
 
@@ -370,41 +373,101 @@ class _Builder:
             return _empty(self.crs)
         df = pd.concat(self.frames, ignore_index=True)
         s = self.settings
-        w = s.weights
-        hh = pd.to_numeric(df["households"], errors="coerce").fillna(0).to_numpy(dtype=float)
-        cost = pd.to_numeric(df["estimated_cost"], errors="coerce").fillna(0).to_numpy(dtype=float)
-        df["score_need"] = (df["_severity"].astype(float) / 3).clip(0, 1).round(3)
-        df["score_residents"] = np.clip(np.log1p(hh) / np.log1p(s.scales.get("households_full", 500)), 0, 1).round(3)
-        df["score_cost"] = (1 - np.clip(np.log1p(cost) / np.log1p(s.scales.get("cost_full", 10000)), 0, 1)).round(3)
-        df["score_ease"] = df["_ease"].astype(float).clip(0, 1).round(3)
-        total = sum(w.values()) or 1.0
-        df["priority_score"] = (100 * (w.get("need", 0) * df["score_need"] + w.get("residents", 0) * df["score_residents"]
-                                       + w.get("cost", 0) * df["score_cost"] + w.get("ease", 0) * df["score_ease"])
-                                / total).round(1)
-        df["phase"] = [s.phase_of(v) for v in df["priority_score"].to_numpy()]
-        df["status"] = "draft"
         df["estimated_cost"] = df["estimated_cost"].astype(float).round(2)
+        comp = score_components(df["households"], df["estimated_cost"], df["_severity"], df["_ease"], df["_public"], s)
+        for c, v in comp.items():
+            df[c] = v
+        df["status"] = "draft"
         df["flags"] = df["flags"].fillna("").astype(str)
         df["flag_count"] = df["flags"].str.count(",") + (df["flags"] != "").astype(int)
         df["notes"] = df["notes"].fillna("").astype(str)
         prefix = df["type"].map(TYPE_PREFIX)
         df["project_id"] = prefix + "-" + (df.groupby("type").cumcount() + 1).astype(str).str.zfill(4)
-        df = df.drop(columns=["_severity", "_ease"])
+        df = df.drop(columns=["_severity", "_ease", "_public"])
         geoms = shapely.make_valid(np.asarray(df.pop("geometry").to_numpy(), dtype=object))
-        out = gpd.GeoDataFrame(df[COLUMNS], geometry=gpd.GeoSeries(geoms, crs=self.crs), crs=self.crs)
-        return out
+        out = gpd.GeoDataFrame(df[[c for c in COLUMNS if c in df]], geometry=gpd.GeoSeries(geoms, crs=self.crs),
+                               crs=self.crs)
+        return score_projects(out, s)
+
+
+def score_components(households, cost, severity, ease, public, settings: PortfolioSettings) -> dict[str, np.ndarray]:
+    """The score's components, each 0..1 (portfolio.md: transparent, every component shown).
+
+    ``score_public``: safety and public interest of the project's type and class (危房 and
+    housing 1, public services high, market-run services such as convenience stores 0);
+    ``score_need``: the severity of the flags covered (1..3 -> 1/3..1); ``score_residents``:
+    households, log-scaled to 1 at ``scales.households_full``; ``score_cost``: cheaper first,
+    log-scaled to 0 at ``scales.cost_full`` 万元; ``score_ease``: 先易后难, the type's ease.
+    """
+    sc = settings.scales
+    hh = pd.to_numeric(pd.Series(households), errors="coerce").fillna(0).to_numpy(dtype=float)
+    cost = pd.to_numeric(pd.Series(cost), errors="coerce").fillna(0).to_numpy(dtype=float)
+    return {
+        "score_public": np.clip(np.asarray(public, dtype=float), 0, 1).round(3),
+        "score_need": np.clip(np.asarray(severity, dtype=float) / 3, 0, 1).round(3),
+        "score_residents": np.clip(np.log1p(np.maximum(hh, 0)) / np.log1p(sc.get("households_full", 500)), 0, 1).round(3),
+        "score_cost": (1 - np.clip(np.log1p(np.maximum(cost, 0)) / np.log1p(sc.get("cost_full", 10000)), 0, 1)).round(3),
+        "score_ease": np.clip(np.asarray(ease, dtype=float), 0, 1).round(3),
+    }
+
+
+def safety_floor(flags: pd.Series) -> np.ndarray:
+    """2 where a project removes whole-building danger (a D-grade flag, 整幢危房), 1 where it
+    treats C-grade local danger, else 0; read from the flags it covers."""
+    f = flags.fillna("").astype(str)
+    return np.where(f.str.contains("UNSAFE_D:", regex=False), 2,
+                    np.where(f.str.contains("UNSAFE_C:", regex=False), 1, 0)).astype(np.int64)
+
+
+def score_projects(frame: gpd.GeoDataFrame, settings: PortfolioSettings) -> gpd.GeoDataFrame:
+    """Priority score, phase and rank from the score components and the safety floor.
+
+    The one scoring function (build, :func:`rescore` and projects made by hand all use it).
+
+    Parameters
+    ----------
+    frame : GeoDataFrame
+        Projects with ``score_public``, ``score_need``, ``score_residents``, ``score_cost``,
+        ``score_ease`` (a missing component counts 0) and ``flags``.
+    settings : PortfolioSettings
+        Weights (normalised here; a weight not given takes its default) and phases.
+
+    Returns
+    -------
+    GeoDataFrame
+        A copy with ``priority_score`` (0-100: 100 x the weighted mean of the components),
+        ``phase`` and ``priority_rank`` (1 = first). Safety first (the policy's 底线): a
+        project removing a D-grade building is always in the first phase, a C-grade one no
+        later than the second; otherwise the score's phase. The rank orders by phase, then
+        safety (D, C), then score.
+    """
+    from planner.portfolio.settings import COMPONENTS
+
+    out = frame.copy()
+    w = settings.normalised_weights()
+    score = np.zeros(len(out))
+    for k in COMPONENTS:
+        col = f"score_{k}"
+        if col in out:
+            score += w[k] * pd.to_numeric(out[col], errors="coerce").fillna(0).to_numpy(dtype=float)
+    out["priority_score"] = np.round(100 * score, 1)
+    names = [p[0] for p in settings.phases]
+    mins = np.array([p[1] for p in settings.phases], dtype=float)  # highest first
+    idx = np.minimum((out["priority_score"].to_numpy()[:, None] < mins[None, :]).sum(axis=1), len(names) - 1)
+    floor = safety_floor(out["flags"]) if "flags" in out else np.zeros(len(out), dtype=np.int64)
+    idx = np.where(floor == 2, 0, np.where(floor == 1, np.minimum(idx, min(1, len(names) - 1)), idx))
+    out["phase"] = np.asarray(names, dtype=object)[idx] if len(out) else pd.Series(dtype=object)
+    order = np.lexsort((out["project_id"].astype(str).to_numpy() if "project_id" in out else np.zeros(len(out)),
+                        -out["priority_score"].to_numpy(), -floor, idx))
+    rank = np.empty(len(out), dtype=np.int64)
+    rank[order] = np.arange(1, len(out) + 1)
+    out["priority_rank"] = rank
+    return out
 
 
 def rescore(projects: gpd.GeoDataFrame, settings: PortfolioSettings) -> gpd.GeoDataFrame:
-    """Recompute scores and phases after the weights changed (components stay as they are)."""
-    w = settings.weights
-    total = sum(w.values()) or 1.0
-    out = projects.copy()
-    out["priority_score"] = (100 * (w.get("need", 0) * out["score_need"] + w.get("residents", 0) * out["score_residents"]
-                                    + w.get("cost", 0) * out["score_cost"] + w.get("ease", 0) * out["score_ease"])
-                             / total).round(1)
-    out["phase"] = [settings.phase_of(v) for v in out["priority_score"].to_numpy()]
-    return out
+    """Recompute scores, phases and ranks after the weights changed (components stay as they are)."""
+    return score_projects(projects, settings)
 
 
 def build_portfolio(ws, result, *, settings: PortfolioSettings | None = None) -> gpd.GeoDataFrame:

@@ -8,6 +8,9 @@ from pathlib import Path
 
 from planner.paths import LAYERS_DIR
 
+# The score's components, in the order they are shown (column score_<name>, weight <name>).
+COMPONENTS = ("public", "need", "residents", "cost", "ease")
+
 
 @dataclass
 class ProjectType:
@@ -17,9 +20,15 @@ class ProjectType:
     ease: float
     unit: str
     costs: dict[str, tuple[float, str]]  # class -> (万元 per unit, source)
+    public: float = 0.5                   # safety and public-interest level 0..1 (score_public)
+    public_by_class: dict[str, float] = field(default_factory=dict)
 
     def unit_cost(self, cls: str = "") -> float:
         return self.costs.get(cls, self.costs.get("", (0.0, "")))[0]
+
+    def public_of(self, cls: str = "") -> float:
+        """The public-interest level of a class of this type (the type's own where not given)."""
+        return self.public_by_class.get(cls, self.public)
 
 
 @dataclass
@@ -30,6 +39,9 @@ class PortfolioSettings:
     types: dict[str, ProjectType] = field(default_factory=dict)
     # Road links: corridor half width, duplicate tolerance, same-corridor distance (m).
     links: dict[str, float] = field(default_factory=dict)
+    # Facility sites: search and stopping settings (see planner.portfolio.sites).
+    sites: dict[str, float] = field(default_factory=dict)
+    default_weights: dict[str, float] = field(default_factory=dict)
 
     def phase_of(self, score: float) -> str:
         for name, minimum in self.phases:
@@ -37,44 +49,40 @@ class PortfolioSettings:
                 return name
         return self.phases[-1][0]
 
+    def normalised_weights(self, weights: dict[str, float] | None = None) -> dict[str, float]:
+        """Weights summing to 1 over the score's components; a component not given takes its
+        default (so a caller that knows only some weights leaves the others as configured)."""
+        given = {**self.default_weights, **(self.weights if weights is None else weights)}
+        w = {k: max(float(given.get(k, 0.0)), 0.0) for k in COMPONENTS}
+        total = sum(w.values())
+        if total <= 0:
+            return {k: 1.0 / len(COMPONENTS) for k in COMPONENTS}
+        return {k: round(v / total, 6) for k, v in w.items()}
+
 
 def load_settings(path: Path | None = None, *, overrides: dict | None = None) -> PortfolioSettings:
+    """Read layers/portfolio.toml; ``overrides`` such as ``{"weights.ease": 0.4}`` replace values.
+
+    Weights are normalised to sum to 1 (the score is their weighted mean)."""
     path = path or LAYERS_DIR / "portfolio.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     types = {}
     for t in data.get("types", []):
         costs = {str(c.get("class", "")): (float(c["per_unit"]), str(c.get("source", "assumption")))
                  for c in t.get("costs", [])}
+        public_by_class = {str(c.get("class", "")): float(c["public"]) for c in t.get("costs", []) if "public" in c}
         types[t["key"]] = ProjectType(t["key"], t["title"], t.get("title_en", t["key"]), float(t.get("ease", 0.5)),
-                                      t.get("unit", ""), costs)
+                                      t.get("unit", ""), costs, float(t.get("public", 0.5)), public_by_class)
     phases = sorted(((p["name"], float(p["min_score"])) for p in data.get("phases", [])), key=lambda p: -p[1])
-    settings = PortfolioSettings(dict(data.get("weights", {})), dict(data.get("scales", {})), phases, types,
-                                 {k: float(v) for k, v in data.get("links", {}).items()})
+    defaults = {k: float(v) for k, v in data.get("weights", {}).items()}
+    settings = PortfolioSettings(dict(defaults), dict(data.get("scales", {})), phases, types,
+                                 {k: float(v) for k, v in data.get("links", {}).items()},
+                                 {k: float(v) for k, v in data.get("sites", {}).items()}, defaults)
     for key, value in (overrides or {}).items():  # "weights.ease" = 0.4
         group, _, name = key.partition(".")
         if group == "weights":
-            settings.weights[name] = check_param(key, value, settings)
+            settings.weights[name] = float(value)
         elif group == "scales":
-            settings.scales[name] = check_param(key, value, settings)
+            settings.scales[name] = float(value)
+    settings.weights = settings.normalised_weights()
     return settings
-
-
-def check_param(key: str, value: object, settings: PortfolioSettings) -> float:
-    """A priority weight or scale (``weights.need``, ``scales.cost_full``): a number ≥ 0 of a
-    known name (layers/portfolio.toml)."""
-    import math
-
-    from planner.errors import InputError
-
-    group, _, name = key.partition(".")
-    known = settings.weights if group == "weights" else settings.scales
-    if name not in known:
-        raise InputError(f"there is no {group[:-1]} '{name}'.", field=key,
-                         hint=f"{group}: {', '.join(sorted(known))} (layers/portfolio.toml).")
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise InputError(f"{key} = {value!r} is not a number.", field=key, hint="give a number ≥ 0.") from None
-    if not math.isfinite(number) or number < 0 or (group == "scales" and number <= 0):
-        raise InputError(f"{key} = {value!r} is not a finite number ≥ 0.", field=key, hint="give a number ≥ 0.")
-    return number
