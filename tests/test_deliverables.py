@@ -30,12 +30,14 @@ def test_projects_layer_and_portfolio_rules(demo):
     assert p["priority_score"].between(0, 100).all()
     assert set(p["phase"]) <= {"2026-2027", "2028-2030", "2031-2035"}
     assert (p["status"] == "draft").all()
-    # each idle parcel is one disposal project; each road gap one link project
+    # each idle parcel is one disposal project; each road gap in one link project (a gap along
+    # a planned road is that road's project)
     idle = pyogrio.read_dataframe(demo / "portfolio.gpkg", layer="flag_idle_land")
     n_idle = int(idle["code"].str.startswith("IDLE_").sum())
     assert int((p["type"] == "idle_land").sum()) == n_idle
     gaps = pyogrio.read_dataframe(demo / "portfolio.gpkg", layer="road_gap")
-    assert int((p["type"] == "road_link").sum()) == len(gaps)
+    in_links = [f for s in p.loc[p["type"] == "road_link", "flags"] for f in s.split(",") if f]
+    assert sorted(in_links) == sorted(gaps["flag_id"])
     # every flag a project names exists
     all_ids = set()
     for layer in ("flag_idle_land", "flag_idle_building", "flag_old_housing", "road_gap", "service_gap"):
@@ -74,7 +76,7 @@ def test_workbook_matches_geopackage(demo):
     assert {"说明", "项目清单", "汇总", "城市体检指标", "老旧小区与危旧房", "道路缺口", "生活圈短板"} <= set(wb.sheetnames)
     ws = wb["项目清单"]
     heads = [c.value for c in ws[1]]
-    assert heads[:3] == ["项目编号", "项目名称", "项目类型"]
+    assert heads[:4] == ["优先次序", "项目编号", "项目名称", "项目类型"]  # listed safety first, by rank
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
     p = pyogrio.read_dataframe(demo / "portfolio.gpkg", layer="projects", read_geometry=False)
     assert ws.max_row == len(p) + 2  # header, rows, totals
@@ -82,7 +84,7 @@ def test_workbook_matches_geopackage(demo):
     cost_col = heads.index("估算投资（万元）")
     assert total_row[0].startswith("合计")
     assert total_row[cost_col] == pytest.approx(p["estimated_cost"].sum(), rel=1e-9)
-    ids = [ws.cell(row=r, column=1).value for r in range(2, ws.max_row)]
+    ids = [ws.cell(row=r, column=2).value for r in range(2, ws.max_row)]
     assert sorted(ids) == sorted(p["project_id"])
     summary = wb["汇总"]
     values = [[c.value for c in row] for row in summary.iter_rows()]

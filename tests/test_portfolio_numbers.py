@@ -193,12 +193,34 @@ def test_weights_are_normalised_and_every_component_is_shown(sample_out):
     # the score is 100 x the weighted mean of the components shown
     manual = sum(s.weights[k] * projects[f"score_{k}"] for k in COMPONENTS) * 100
     assert np.allclose(manual, projects["priority_score"], atol=0.051)
-    # a caller that knows only some weights leaves the others at their defaults
+    # a component without a weight weighs 0 (the others are renormalised)
     s4 = load_settings()
     s4.weights = {"need": 0.2, "residents": 0.15, "cost": 0.1, "ease": 0.15}
-    assert (rescore(projects, s4)["priority_score"] == a["priority_score"]).all()
+    manual4 = sum(s4.weights[k] * projects[f"score_{k}"] for k in s4.weights) * 100 / 0.6
+    assert np.allclose(rescore(projects, s4)["priority_score"], manual4, atol=0.051)
     assert sorted(manifest["portfolio"]["weights"]) == sorted(COMPONENTS)
     import openpyxl
 
     heads = next(openpyxl.load_workbook(out / "portfolio.xlsx", read_only=True)["项目清单"].iter_rows(values_only=True))
     assert {"得分：安全与公益", "得分：需求", "得分：受益居民", "得分：成本", "得分：实施难易", "优先次序"} <= set(heads)
+
+
+# project geometry is the thing itself -------------------------------------------------------------
+
+def test_housing_and_elevator_projects_are_their_buildings(sample_out, sample_buildings):
+    out, projects, manifest = sample_out
+    crs = projects.crs
+    b = sample_buildings.to_crs(crs).set_index("building_id")
+    housing = projects[projects["type"].isin(HOUSING)]
+    assert len(housing) > 50
+    for kind in HOUSING:
+        assert (housing["type"] == kind).any()
+    for _, p in housing.iterrows():
+        ids = p["building_ids"].split(",")
+        things = shapely.union_all(b.geometry.reindex(ids).values)
+        g = p.geometry
+        # the project is exactly its buildings: nothing outside them, none of them left out
+        assert shapely.area(shapely.difference(g, things)) < 1.0, p["project_id"]
+        assert shapely.area(shapely.difference(things, g)) < 1.0, p["project_id"]
+        assert g.geom_type in ("Polygon", "MultiPolygon")
+        assert int(p["buildings"]) == len(ids)

@@ -41,6 +41,21 @@ def _group_hulls(geoms: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndar
     return shapely.convex_hull(out)
 
 
+def _group_multipolygons(geoms: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """The polygons of each group as one MultiPolygon (the buildings themselves, not a hull);
+    ``None`` for a group without polygons. Vectorised: one multipolygons call with indices."""
+    parts, part_of = shapely.get_parts(np.asarray(geoms), return_index=True)
+    poly = shapely.get_type_id(parts) == 3
+    parts, g = parts[poly], np.asarray(group)[part_of[poly]]
+    order = np.argsort(g, kind="stable")
+    out = np.full(n_groups, None, dtype=object)
+    if len(parts):
+        present = np.unique(g)
+        made = shapely.multipolygons(parts[order], indices=np.searchsorted(present, g[order]))
+        out[present] = made
+    return out
+
+
 def _district_names(geoms: np.ndarray, boundary) -> np.ndarray:
     if boundary is None or len(boundary) == 0 or len(geoms) == 0:
         return np.full(len(geoms), "", dtype=object)
@@ -167,7 +182,7 @@ class _Builder:
             bgroup = idx.get_indexer(bkey)
             res = self.result.shared["residential"]
             sel = (bgroup >= 0) & res
-            geoms = _group_hulls(b.geometry.values[sel], bgroup[sel], len(cand))
+            geoms = _group_multipolygons(b.geometry.values[sel], bgroup[sel], len(cand))
             members = _join_by_group(b["building_id"].to_numpy(dtype=object)[sel], bgroup[sel], len(cand))
             ids = old.groupby("compound")["flag_id"].agg(",".join).reindex(cand["compound"]).fillna("")
             sev = old.groupby("compound")["severity"].max().reindex(cand["compound"]).fillna(2).to_numpy()
@@ -203,7 +218,7 @@ class _Builder:
         agg = df.groupby("g").agg(fa=("fa", "sum"), hh=("hh", "sum"), sev=("sev", "max"), n=("fa", "size"),
                                   ids=("id", ",".join), d=("d", "any"), elev=("elev", "sum"))
         fa_d = df[df["d"]].groupby("g")["fa"].sum().reindex(range(n)).fillna(0).to_numpy()
-        geoms = _group_hulls(f.geometry.values, group, n)
+        geoms = _group_multipolygons(f.geometry.values, group, n)
         label = self.compound_label(keys)
         if kind == "unsafe_housing":
             sub = np.where(agg["d"], "原拆原建", "加固")
@@ -430,7 +445,7 @@ def score_projects(frame: gpd.GeoDataFrame, settings: PortfolioSettings) -> gpd.
         Projects with ``score_public``, ``score_need``, ``score_residents``, ``score_cost``,
         ``score_ease`` (a missing component counts 0) and ``flags``.
     settings : PortfolioSettings
-        Weights (normalised here; a weight not given takes its default) and phases.
+        Weights (normalised here; a component without a weight weighs 0) and phases.
 
     Returns
     -------

@@ -50,13 +50,14 @@ class PortfolioSettings:
         return self.phases[-1][0]
 
     def normalised_weights(self, weights: dict[str, float] | None = None) -> dict[str, float]:
-        """Weights summing to 1 over the score's components; a component not given takes its
-        default (so a caller that knows only some weights leaves the others as configured)."""
-        given = {**self.default_weights, **(self.weights if weights is None else weights)}
+        """Weights summing to 1 over the score's components (a component not given weighs 0;
+        all zero or none given: the configured defaults)."""
+        given = (self.weights if weights is None else weights) or self.default_weights
         w = {k: max(float(given.get(k, 0.0)), 0.0) for k in COMPONENTS}
         total = sum(w.values())
         if total <= 0:
-            return {k: 1.0 / len(COMPONENTS) for k in COMPONENTS}
+            w = {k: max(float(self.default_weights.get(k, 1.0)), 0.0) for k in COMPONENTS}
+            total = sum(w.values()) or 1.0
         return {k: round(v / total, 6) for k, v in w.items()}
 
 
