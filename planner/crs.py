@@ -87,6 +87,30 @@ def guess_crs(
     return None
 
 
+def legacy_equivalents(crs: CRS) -> dict[str, int]:
+    """The Xian 1980 and Beijing 1954 systems that look like a CGCS2000 one (same zone, same
+    kind of coordinates): data in them would pass for CGCS2000 and land tens of metres off."""
+    epsg = crs.to_epsg() or 0
+    if epsg == 4490:
+        return {"Xian 1980": 4610, "Beijing 1954": 4214}
+    if 4513 <= epsg <= 4533:  # 3-degree zones with the zone prefix
+        return {"Xian 1980": 2349 + epsg - 4513, "Beijing 1954": 2401 + epsg - 4513}
+    if 4534 <= epsg <= 4554:  # 3-degree zones by central meridian
+        return {"Xian 1980": 2370 + epsg - 4534, "Beijing 1954": 2422 + epsg - 4534}
+    return {}
+
+
+def legacy_datum_warning(crs: CRS, role: str) -> str:
+    """What to say when a layer without CRS was taken for CGCS2000."""
+    alt = legacy_equivalents(crs)
+    if not alt:
+        return ""
+    options = " or ".join(f"crs = \"EPSG:{code}\" ({name})" for name, code in alt.items())
+    return (f"if the data are in Beijing 1954 or Xian 1980 coordinates (older surveys), they look the same but "
+            f"would be offset by tens of metres (up to about 100 m); then declare the CRS under [inputs.{role}] "
+            f"in the project file, {options}, or add the .prj file that came with the data")
+
+
 # GCJ-02 / BD-09 ---------------------------------------------------------------------------
 # GCJ-02 is a published obfuscation of WGS 84 used by Chinese web maps; its forward formula is
 # public. The inverse has no closed form: iterate x <- x - (f(x) - target) to sub-millimetre.

@@ -89,35 +89,94 @@ def parse_value(text: str) -> object:
     return text
 
 
+_KIND = {str: "text", int: "an integer", float: "a number", bool: "true/false", list: "a list", dict: "a table",
+         dt.date: "a date", dt.datetime: "a date and time"}
+
+
+def _kind(value: object) -> str:
+    return next((word for t, word in _KIND.items() if type(value) is t), type(value).__name__)
+
+
+def _expect(value: object, types: tuple, key: str, path: Path, want: str, example: str) -> object:
+    """``value`` if it is one of ``types``, else exit 2 naming the key and what it must be."""
+    if isinstance(value, bool) and bool not in types:
+        ok = False
+    else:
+        ok = isinstance(value, types)
+    if not ok:
+        raise InputError(f"'{key}' must be {want}, not {_kind(value)} ({value!r}).", file=str(path), field=key,
+                         hint=f"write it as {example} (see the sample project in sample_data/).")
+    return value
+
+
+def _read_project_text(path: Path) -> str:
+    import os
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise InputError("the project file does not exist.", file=str(path), hint="check the path.") from None
+    if not stat.S_ISREG(mode):
+        raise InputError("the project file is not a regular file (a folder, pipe or device); it is not read.",
+                         file=str(path), hint="give the path of a .toml file.")
+    try:
+        return path.read_bytes().decode("utf-8-sig")  # a byte-order mark (Windows Notepad) is fine
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the project file is not UTF-8 text ({exc.reason} at byte {exc.start}).", file=str(path),
+                         hint="save it as UTF-8 (any editor's \"UTF-8\" encoding).") from None
+
+
 def load_project(path: str | Path) -> RunConfig:
     path = Path(path)
-    if not path.exists():
-        raise InputError("the project file does not exist.", file=str(path), hint="check the path.")
+    text = _read_project_text(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise InputError(f"the project file is not valid TOML ({exc}).", file=str(path),
                          hint="fix the syntax (see the sample project in sample_data/).") from None
+    for section in ("project", "inputs", "rasters", "params"):
+        _expect(data.get(section, {}), (dict,), section, path, "a table", f"[{section}] on a line of its own")
     meta = data.get("project", {})
     cfg = RunConfig(base_dir=path.resolve().parent, project_file=path.resolve())
-    cfg.name = str(meta.get("name", path.stem))
+    cfg.name = str(_expect(meta.get("name", path.stem), (str, int, float), "project.name", path, "text",
+                           'name = "示例城市"'))
     if "as_of" in meta:
-        cfg.as_of = parse_date_option(meta["as_of"])
-    crs = meta.get("crs")
+        cfg.as_of = parse_date_option(_expect(meta["as_of"], (str, dt.date), "project.as_of", path, "a date",
+                                              "as_of = 2026-06-30"))
+    crs = _expect(meta.get("crs"), (str, type(None)), "project.crs", path, "text", 'crs = "EPSG:4546" or "auto"')
     cfg.crs = None if crs in (None, "", "auto") else str(crs)
     for role_name, entry in data.get("inputs", {}).items():
+        key = f"inputs.{role_name}"
         role = role_of(role_name)
+        entry = _expect(entry, (str, dict), key, path, "a file path (text) or a table with a path",
+                        f'{role_name} = "file.gpkg:layer", or [inputs.{role_name}] with path = "..."')
         if isinstance(entry, str):
             entry = {"path": entry}
         if "path" not in entry:
-            raise InputError(f"input '{role_name}' has no path.", file=str(path), hint="add path = \"...\".")
+            raise InputError(f"input '{role_name}' has no path.", file=str(path), field=key, hint="add path = \"...\".")
+        texts = {}
+        for name in ("path", "crs", "coords", "encoding"):
+            if name in entry:
+                texts[name] = str(_expect(entry[name], (str,), f"{key}.{name}", path, "text", f'{name} = "..."'))
+        mapping = _expect(entry.get("mapping", {}), (dict,), f"{key}.mapping", path, "a table",
+                          'mapping = { year_built = "建造年份" }')
+        for field_name, column in mapping.items():
+            _expect(column, (str,), f"{key}.mapping.{field_name}", path, "a column name (text)",
+                    f'{field_name} = "COLUMN"')
         cfg.inputs[role] = InputConfig(
-            role=role, path=str(entry["path"]), crs=entry.get("crs"), coords=entry.get("coords"),
-            encoding=entry.get("encoding"), mapping={str(k): str(v) for k, v in entry.get("mapping", {}).items()},
+            role=role, path=texts["path"], crs=texts.get("crs"), coords=texts.get("coords"),
+            encoding=texts.get("encoding"), mapping={str(k): str(v) for k, v in mapping.items()},
         )
+    for name, raster in data.get("rasters", {}).items():
+        _expect(raster, (str,), f"rasters.{name}", path, "a file path (text)", f'{name} = "dem.tif"')
     cfg.rasters = {str(k): str(v) for k, v in data.get("rasters", {}).items()}
     cfg.params = dict(data.get("params", {}))
-    cfg.catalogue_dirs = [str(cfg.base_dir / d) for d in meta.get("catalogue_dirs", [])]
+    dirs = _expect(meta.get("catalogue_dirs", []), (list,), "project.catalogue_dirs", path, "a list of folders",
+                   'catalogue_dirs = ["my_layers"]')
+    for i, d in enumerate(dirs):
+        _expect(d, (str,), f"project.catalogue_dirs[{i}]", path, "a folder (text)", '"my_layers"')
+    cfg.catalogue_dirs = [str(cfg.base_dir / d) for d in dirs]
     return cfg
 
 

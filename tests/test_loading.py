@@ -121,7 +121,7 @@ def test_empty_layer_warns_and_duplicate_ids_warn(tmp_path):
 def test_missing_ids_get_row_numbers(tmp_path):
     frame = gpd.GeoDataFrame({"XQMC": ["a", "b"]}, geometry=squares(2), crs=4546)
     layer = load(write(frame, tmp_path / "b.gpkg", layer="buildings"))
-    assert layer.frame["building_id"].tolist() == ["row0", "row1"]
+    assert layer.frame["building_id"].tolist() == ["row1", "row2"]  # the file's own rows (first = 1)
     assert "building_id" in layer.report.missing_fields
 
 
@@ -179,4 +179,4 @@ def test_out_of_range_coordinates_name_layer_and_rows(tmp_path):
     path = write(frame, tmp_path / "b.gpkg", layer="buildings")
     with pytest.raises(InputError, match="1 of 3 features lie outside China") as exc:
         load(path)
-    assert "b.gpkg" in exc.value.message() and "row 2" in exc.value.message()
+    assert "b.gpkg" in exc.value.message() and "row 3" in exc.value.message()  # the third feature

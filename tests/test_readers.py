@@ -83,7 +83,7 @@ def test_zipped_gbk_shapefile(tmp_path):
     with zipfile.ZipFile(zpath, "w") as zf:
         for f in shp.parent.iterdir():
             zf.write(f, f"data/{f.name}")
-    assert shapefile_encoding(zpath, "data/建筑.shp")[0] == "GB18030"
+    assert shapefile_encoding(zpath, "data/建筑.shp").encoding == "GB18030"
     raw = read_vector(parse_source(zpath))
     assert raw.frame["小区名称"].tolist() == CHINESE
     assert raw.frame.crs.to_epsg() == 4546

@@ -33,27 +33,57 @@ class Parameter:
     choices: tuple = ()
 
     def coerce(self, value: object, *, analysis_id: str) -> object:
-        """Check and convert a user value to the default's type."""
+        """Check and convert a user value to the default's type.
+
+        Numbers must be finite (NaN and infinities are refused); a list is given as ``a,b`` or
+        as printed by ``renewal-planner analyses`` (``['a', 'b']``), and a text in quotes as
+        printed (``'path'``), so that what is printed reads back as the same value."""
+        import ast
+        import math
+
         kind = type(self.default)
         where = f"{analysis_id}.{self.name}"
         try:
+            if isinstance(value, str) and kind is not str and value.strip()[:1] in ("[", "(", "'", '"'):
+                try:  # the printed form: a Python literal, read, never evaluated
+                    value = ast.literal_eval(value.strip())
+                except (ValueError, SyntaxError):
+                    if kind not in (list, tuple):
+                        raise ValueError from None
+                    value = value.strip().strip("[]()")
+            elif isinstance(value, str) and kind is str and len(value) >= 2 and value[0] == value[-1] and \
+                    value[0] in "'\"":
+                value = value[1:-1]
             if kind is bool:
                 if isinstance(value, str):
                     if value.lower() not in {"true", "false", "1", "0", "yes", "no"}:
                         raise ValueError
                     value = value.lower() in {"true", "1", "yes"}
+                elif not isinstance(value, bool | int) or value not in (0, 1):
+                    raise ValueError
                 out: object = bool(value)
             elif kind is int:
+                if isinstance(value, float) and not value.is_integer():
+                    raise ValueError
                 out = int(value)  # type: ignore[arg-type]
             elif kind is float:
                 out = float(value)  # type: ignore[arg-type]
             elif kind in (list, tuple):
-                out = [s.strip() for s in value.split(",") if s.strip()] if isinstance(value, str) else list(value)  # type: ignore[union-attr]
+                if isinstance(value, str):
+                    items = [s.strip().strip("'\"").strip() for s in value.split(",")]
+                    out = [s for s in items if s]
+                elif isinstance(value, list | tuple | set):
+                    out = [str(v).strip() for v in value if str(v).strip()]
+                else:
+                    raise ValueError
             else:
                 out = str(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise InputError(f"parameter {where} = {value!r} is not a {kind.__name__}.",
                              hint=f"give a {kind.__name__} (default {self.default!r}).") from None
+        if isinstance(out, float) and not math.isfinite(out):
+            raise InputError(f"parameter {where} = {out} is not a finite number.",
+                             hint=f"give a number (default {self.default!r}).")
         if isinstance(out, int | float) and not isinstance(out, bool):
             if (self.minimum is not None and out < self.minimum) or (self.maximum is not None and out > self.maximum):
                 raise InputError(f"parameter {where} = {out} is outside {self.minimum}..{self.maximum}.",

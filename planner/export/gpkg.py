@@ -9,7 +9,6 @@ import sqlite3
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
 
@@ -56,21 +55,17 @@ def _prepare(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _single_parts(frame: gpd.GeoDataFrame, geometry_type: str) -> gpd.GeoDataFrame:
-    """One-part multi-geometries (as a project file may hold them) back to single ones for a
-    single-type layer such as road_gap (LineString)."""
-    import shapely
+def _conformed(frame: gpd.GeoDataFrame, geometry_type: str) -> gpd.GeoDataFrame:
+    """Only the layer's declared type goes in: collections keep their parts of it, a single-type
+    layer (LineString, Point) gets single parts, and a feature with nothing of the type keeps
+    its row with no geometry."""
+    from planner.io.geometry import conform, family_of
 
-    single = {"LineString": 5, "Point": 4, "Polygon": 6}.get(geometry_type)
-    if single is None or len(frame) == 0:
+    family = family_of(geometry_type)
+    if family is None or len(frame) == 0:
         return frame
-    g = frame.geometry.values
-    one = (shapely.get_type_id(g) == single) & (shapely.get_num_geometries(g) == 1)
-    if not one.any():
-        return frame
-    g = np.asarray(g).copy()
-    g[one] = shapely.get_geometry(g[one], 0)
-    return frame.set_geometry(gpd.GeoSeries(g, index=frame.index, crs=frame.crs))
+    fitted = conform(frame.geometry.values, family, single=not geometry_type.startswith("Multi"))
+    return frame.set_geometry(gpd.GeoSeries(fitted.geoms, index=frame.index, crs=frame.crs))
 
 
 def _add_styles_and_aliases(path: Path, layers: dict[str, tuple]) -> None:
@@ -112,7 +107,7 @@ def write_layers(path: Path, layers: dict[str, tuple[pd.DataFrame, str, str]]) -
         for name, (frame, geometry_type, description) in layers.items():
             options = {"DESCRIPTION": description, "IDENTIFIER": name}
             if isinstance(frame, gpd.GeoDataFrame) and geometry_type != "None":
-                frame = _single_parts(frame, geometry_type)
+                frame = _conformed(frame, geometry_type)
                 pyogrio.write_dataframe(_prepare(frame), tmp, layer=name, driver="GPKG", geometry_type=geometry_type,
                                         promote_to_multi=geometry_type.startswith("Multi"), use_arrow=True,
                                         layer_options=options)

@@ -150,6 +150,21 @@ def _offline(html: str) -> str:
     return html
 
 
+def basemap_warning(basemap: str | None) -> str | None:
+    """The warning that map.html holds the basemap's key (a Tianditu key, or a key in a tile URL
+    template); None without a basemap. The key itself is not repeated."""
+    if not basemap:
+        return None
+    if basemap.startswith("tianditu:"):
+        what = "your Tianditu key"
+    elif re.search(r"[?&](tk|key|token|access_token|apikey|api_key)=", basemap, re.IGNORECASE):
+        what = "the key in your tile URL"
+    else:
+        what = "your tile URL"
+    return (f"map.html now holds {what} (written in as asked with --basemap): anyone who gets the file can "
+            "use it; share map.html only with people who may, or write it without --basemap")
+
+
 def write_map(path: Path, layers: dict[str, gpd.GeoDataFrame], *, title: str, basemap: str | None = None,
               attribution: str = "") -> None:
     """Write map.html. ``basemap``: None (offline), 'tianditu:KEY' or a tile URL template."""

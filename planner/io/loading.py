@@ -7,6 +7,7 @@ was done for the manifest.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -17,19 +18,31 @@ import shapely
 from pyproj import CRS, Transformer
 
 from planner.catalogue import Catalogue, LayerSpec, normalise_name
-from planner.crs import CHINA_LAT, CHINA_LON, OFFSET_SYSTEMS, CrsGuess, guess_crs, reproject
+from planner.crs import (
+    CHINA_LAT,
+    CHINA_LON,
+    OFFSET_SYSTEMS,
+    CrsGuess,
+    guess_crs,
+    legacy_datum_warning,
+    reproject,
+)
 from planner.errors import InputError
-from planner.io.readers import RawLayer, osm_roads_status
+from planner.io.geometry import FAMILY_TYPES, TYPE_NAMES, conform
+from planner.io.readers import FIRST_ROWS, RawLayer, osm_roads_status, rows_text
 from planner.parallel import chunked
 from planner.parsing import PARSERS, Parsed
 
-_TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint",
-               5: "MultiLineString", 6: "MultiPolygon"}
-_GEOM_FAMILIES = {
-    "polygon": {"Polygon", "MultiPolygon"},
-    "line": {"LineString", "MultiLineString", "LinearRing"},
-    "point": {"Point", "MultiPoint"},
+# The fields a role is hardly worth loading without: when none of their names is found the run
+# says so loudly, with the columns it saw (a wrong encoding or a cut name hides them).
+KEY_FIELDS = {
+    "buildings": ("year_built", "use", "floors"),
+    "parcels": ("land_use", "status"),
+    "facilities": ("type",),
 }
+# Layers whose features outside the study area are left out (roads, facilities, water and rail
+# just outside it still connect and serve what is inside).
+CLIPPED_ROLES = ("parcels", "buildings")
 
 
 @dataclass
@@ -54,6 +67,14 @@ class LayerReport:
     geometry_null_dropped: int = 0
     geometry_empty_dropped: int = 0
     duplicate_ids: int = 0
+    encoding_confidence: float | None = None
+    # Rows are the file's own: a table's line (header = row 1), a GIS layer's record (first = 1).
+    rows_dropped: dict = field(default_factory=dict)          # table rows without coordinates
+    features_dropped: dict[str, dict] = field(default_factory=dict)  # reason -> count, rows, ids
+    geometry_exploded: int = 0                                 # collections reduced to the role's type
+    outside_study_area: int = 0
+    renamed_fields: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     sha256: str | None = None
@@ -152,46 +173,96 @@ def harmonise_attributes(raw: RawLayer, spec: LayerSpec, catalogue: Catalogue, r
     return result
 
 
-def _check_geometry_type(frame: gpd.GeoDataFrame, spec: LayerSpec, raw: RawLayer) -> None:
-    if spec.geometry == "any" or len(frame) == 0:
-        return
-    types = pd.unique(shapely.get_type_id(frame.geometry.values)).tolist()
-    names = {_TYPE_NAMES[t] for t in types if t in _TYPE_NAMES}
-    allowed = _GEOM_FAMILIES[spec.geometry]
-    wrong = names - allowed
-    if wrong:
-        raise InputError(
-            f"the layer holds {', '.join(sorted(wrong))} geometries but a {spec.title_en.lower()} layer "
-            f"({spec.title}) needs {spec.geometry}s.",
-            file=raw.source.label(), layer=raw.layer,
-            hint=f"give a {spec.geometry} layer for the {spec.role} role, or load this file as another role.",
-        )
+def _drop(frame: gpd.GeoDataFrame, mask: np.ndarray, reason: str, raw: RawLayer, report: LayerReport,
+          id_column: str | None) -> gpd.GeoDataFrame:
+    """Leave out the features of ``mask``, counted in the report and named in a warning by
+    their rows (the file's own) and ids."""
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return frame
+    rows = [int(r) for r in frame.index[mask]]
+    ids = []
+    if id_column and id_column in frame.columns:
+        ids = [str(v) for v in frame.loc[mask, id_column].head(FIRST_ROWS) if v is not None and v == v]
+    entry = report.features_dropped.setdefault(reason, {"count": 0, "rows": [], "ids": []})
+    entry["count"] += len(rows)
+    entry["rows"] = (entry["rows"] + rows)[:FIRST_ROWS]
+    entry["ids"] = (entry["ids"] + ids)[:FIRST_ROWS]
+    id_text = f" (ids {', '.join(ids)}{', ...' if len(rows) > len(ids) else ''})" if ids else ""
+    report.warnings.append(f"{raw.source.label()}: {len(rows)} feature{'s' if len(rows) > 1 else ''} left out, "
+                           f"{reason}: {rows_text(rows)}{id_text}")
+    return frame.loc[~mask]
+
+
+def _wrong_type_error(names: set[str], spec: LayerSpec, raw: RawLayer) -> InputError:
+    return InputError(
+        f"the layer holds {', '.join(sorted(names))} geometries but a {spec.title_en.lower()} layer "
+        f"({spec.title}) needs {spec.geometry}s.",
+        file=raw.source.label(), layer=raw.layer,
+        hint=f"give a {spec.geometry} layer for the {spec.role} role, or load this file as another role.",
+    )
+
+
+def _not_finite(geoms: np.ndarray) -> np.ndarray:
+    """Geometries with a coordinate that is not a number (NaN or infinite), x or y."""
+    coords, idx = shapely.get_coordinates(geoms, return_index=True)
+    out = np.zeros(len(geoms), dtype=bool)
+    out[idx[~np.isfinite(coords).all(axis=1)]] = True
+    return out
 
 
 def validate_geometry(frame: gpd.GeoDataFrame, spec: LayerSpec, raw: RawLayer,
-                      report: LayerReport) -> gpd.GeoDataFrame:
-    """Drop null/empty geometries, check the type, repair invalid ones (all counted)."""
-    geoms = frame.geometry.values
+                      report: LayerReport, id_column: str | None = None) -> gpd.GeoDataFrame:
+    """One bad feature costs one feature: null, empty, NaN-coordinate geometries and those of
+    another type are left out (counted, and named by row and id); collections keep their parts
+    of the role's type; invalid polygons are repaired. A layer with no feature of the role's
+    type is refused."""
+    geoms = np.asarray(frame.geometry.values)
     null = shapely.is_missing(geoms)
     empty = ~null & shapely.is_empty(geoms)
     report.geometry_null_dropped = int(null.sum())
     report.geometry_empty_dropped = int(empty.sum())
-    if null.any() or empty.any():
-        frame = frame.loc[~(null | empty)]
-    _check_geometry_type(frame, spec, raw)
-    if spec.geometry == "polygon" and len(frame):
+    frame = _drop(frame, null, "no geometry", raw, report, id_column)
+    frame = _drop(frame, empty[~null], "empty geometry", raw, report, id_column)
+    if spec.geometry == "any" or len(frame) == 0:
+        return frame
+    arr = np.asarray(frame.geometry.values)
+    types = shapely.get_type_id(arr)
+    fits = np.isin(types, FAMILY_TYPES[spec.geometry])
+    if not fits.all():
+        fitted = conform(arr, spec.geometry)
+        if fitted.lost.all():
+            raise _wrong_type_error({TYPE_NAMES.get(int(t), str(t)) for t in np.unique(types)}, spec, raw)
+        report.geometry_exploded = int((fitted.exploded & ~fitted.lost).sum())
+        lost_types = sorted({TYPE_NAMES.get(int(t), str(t)) for t in np.unique(types[fitted.lost])})
+        frame = frame.set_geometry(gpd.GeoSeries(fitted.geoms, index=frame.index, crs=frame.crs))
+        frame = _drop(frame, fitted.lost, f"not a {spec.geometry} ({', '.join(lost_types)}; the {spec.role} "
+                      f"layer needs {spec.geometry}s)", raw, report, id_column)
+        if report.geometry_exploded:
+            report.notes.append(f"{report.geometry_exploded} geometry collections reduced to their "
+                                f"{spec.geometry} parts")
         arr = np.asarray(frame.geometry.values)
+    if spec.geometry == "polygon":
         invalid = ~chunked(shapely.is_valid, arr)
-        if invalid.any():
-            repaired = shapely.make_valid(arr[invalid], method="structure", keep_collapsed=False)
-            arr = arr.copy()
-            arr[invalid] = repaired
-            report.geometry_repaired = int(invalid.sum())
-            still_empty = shapely.is_empty(arr)
-            if still_empty.any():
-                report.geometry_empty_dropped += int(still_empty.sum())
-            frame = frame.set_geometry(gpd.GeoSeries(arr, index=frame.index, crs=frame.crs))
-            frame = frame.loc[~still_empty]
+        bad = np.zeros(len(arr), dtype=bool)
+        if invalid.any():  # a NaN coordinate makes a polygon invalid: only those are looked at
+            bad[invalid] = _not_finite(arr[invalid])
+    else:
+        bad = _not_finite(arr)
+    if bad.any():
+        frame = _drop(frame, bad, "coordinates that are not numbers (NaN)", raw, report, id_column)
+        arr = np.asarray(frame.geometry.values)
+        invalid = invalid[~bad] if spec.geometry == "polygon" else invalid
+    if spec.geometry == "polygon" and invalid.any():
+        repaired = shapely.make_valid(arr[invalid], method="structure", keep_collapsed=False)
+        repaired = conform(repaired, "polygon").geoms
+        arr = arr.copy()
+        arr[invalid] = repaired
+        report.geometry_repaired = int(invalid.sum())
+        gone = shapely.is_missing(arr) | shapely.is_empty(arr)
+        report.geometry_empty_dropped += int(gone.sum())
+        frame = frame.set_geometry(gpd.GeoSeries(arr, index=frame.index, crs=frame.crs))
+        frame = _drop(frame, gone, "a polygon that collapses to nothing when repaired", raw, report, id_column)
     return frame
 
 
@@ -249,7 +320,7 @@ def check_range(frame: gpd.GeoDataFrame, raw: RawLayer) -> None:
     bad = ~((CHINA_LON[0] <= lon) & (lon <= CHINA_LON[1]) & (CHINA_LAT[0] <= lat) & (lat <= CHINA_LAT[1]))
     n = int(bad.sum())
     if n:
-        first = np.flatnonzero(bad)[:5].tolist()
+        first = [int(r) for r in frame.index[bad][:5]]
         raise InputError(
             f"{n} of {len(frame)} features lie outside China in CRS {frame.crs.to_string()} "
             f"(first rows: {', '.join(map(str, first))}).",
@@ -264,24 +335,39 @@ def harmonise(raw: RawLayer, role: str, catalogue: Catalogue, working_crs: CRS, 
     """Everything between a read layer and a layer the analyses can use."""
     t0 = time.perf_counter()
     spec = catalogue.layer(role)
+    label = raw.source.label()
     report = LayerReport(
         role=role, path=str(raw.source.path), layer=raw.layer, driver=raw.driver,
         encoding=raw.encoding, encoding_note=raw.encoding_note,
         crs_in=raw.frame.crs.to_string() if raw.frame.crs is not None else None, crs_note=raw.crs_note,
-        features_read=len(raw.frame),
+        features_read=len(raw.frame) + int(raw.rows_dropped.get("count", 0)),
+        encoding_confidence=raw.encoding_confidence, rows_dropped=dict(raw.rows_dropped),
+        renamed_fields=dict(raw.renamed_fields), notes=list(raw.notes), warnings=list(raw.warnings),
     )
     frame, report.crs_note = resolve_crs(raw, declared=declared_crs, offset=offset, zone_hint_cm=zone_hint_cm)
     report.crs_in = frame.crs.to_string() if frame.crs is not None else None
     if report.crs_note.startswith("guessed"):
-        report.warnings.append(f"{raw.source.label()}: no CRS in the file; {report.crs_note}")
-    raw = RawLayer(raw.source, frame, raw.driver, raw.layer, raw.encoding, raw.encoding_note, report.crs_note)
-    frame = validate_geometry(frame, spec, raw, report)
+        legacy = legacy_datum_warning(frame.crs, role)
+        report.warnings.append(f"{label}: no CRS in the file; {report.crs_note}" + (f"; {legacy}" if legacy else ""))
+    raw = dataclasses.replace(raw, frame=frame, crs_note=report.crs_note)
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    id_column = map_fields(columns, spec, user_mapping, where=label).get(spec.id_field)
+    frame = validate_geometry(frame, spec, raw, report, id_column)
     if len(frame) == 0:
-        report.warnings.append(f"{raw.source.label()}: the {spec.title_en.lower()} layer is empty")
+        report.warnings.append(f"{label}: the {spec.title_en.lower()} layer is empty")
     else:
         check_range(frame, raw)
     raw.frame = frame
     frame = harmonise_attributes(raw, spec, catalogue, report, user_mapping)
+    missing_keys = [f for f in KEY_FIELDS.get(role, ()) if f not in report.field_mapping]
+    if missing_keys and len(frame):
+        first = missing_keys[0]
+        report.warnings.append(
+            f"{label}: NO COLUMN FOUND for {', '.join(f'{spec.field(f).title} ({f})' for f in missing_keys)} "
+            f"of the {role} layer, so the checks that need {'it' if len(missing_keys) == 1 else 'them'} find "
+            f"nothing here. Columns seen: {', '.join(map(str, columns)) or 'none'}. If one of them is it, map it "
+            f"(--map {role}.{first}=COLUMN, or mapping = {{ {first} = \"COLUMN\" }} under [inputs.{role}]); "
+            "if the names look garbled, declare the file's encoding (encoding = \"GBK\" / \"UTF-8\" / \"BIG5\")")
     if frame.crs is not None and not frame.crs.equals(working_crs):
         geoms = reproject(frame.geometry.values, frame.crs, working_crs)
         frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=working_crs))
@@ -299,10 +385,10 @@ def harmonise(raw: RawLayer, role: str, catalogue: Catalogue, working_crs: CRS, 
             )
     else:
         frame[id_field] = None
-    # Where the id is missing, the row number stands in (as text, like every id).
+    # Where the id is missing, the file's row number stands in (as text, like every id).
     missing = frame[id_field].isna()
     if missing.any():
-        frame.loc[missing, id_field] = [f"row{i}" for i in np.flatnonzero(missing.to_numpy())]
+        frame.loc[missing, id_field] = [f"row{i}" for i in frame.index[missing.to_numpy()]]
     for name, failure in report.parse_failures.items():
         report.warnings.append(
             f"{raw.source.label()}: field '{failure['column']}' ({name}): {failure['count']} values could not be "
@@ -312,3 +398,36 @@ def harmonise(raw: RawLayer, role: str, catalogue: Catalogue, working_crs: CRS, 
     report.features_loaded = len(frame)
     report.seconds = round(time.perf_counter() - t0, 3)
     return LoadedLayer(role, frame, report, spec)
+
+
+def exclude_outside_study_area(layers: dict[str, LoadedLayer]) -> list[str]:
+    """Leave out the parcels and buildings that lie wholly outside the study area (the
+    boundary layer), counted in each layer's report; returns the warnings. Features that
+    touch or cross the boundary stay; roads, facilities, water and rail are kept whole, since
+    those just outside still connect and serve what is inside."""
+    boundary = layers.get("boundary")
+    if boundary is None or len(boundary.frame) == 0:
+        return []
+    area = shapely.union_all(boundary.frame.geometry.values)
+    if area.is_empty:
+        return []
+    shapely.prepare(area)
+    out = []
+    for role in CLIPPED_ROLES:
+        layer = layers.get(role)
+        if layer is None or len(layer.frame) == 0:
+            continue
+        inside = chunked(lambda g: shapely.intersects(area, g), np.asarray(layer.frame.geometry.values))
+        n = int((~inside).sum())
+        if not n:
+            continue
+        ids = layer.frame.loc[~inside, layer.spec.id_field].head(5).astype(str).tolist()
+        layer.frame = layer.frame.loc[inside].reset_index(drop=True)
+        layer.report.outside_study_area = n
+        layer.report.features_loaded = len(layer.frame)
+        message = (f"{layer.report.path}: {n} of {n + len(layer.frame)} {role} features lie outside the study area "
+                   f"(boundary {boundary.report.path}) and are left out of the analyses (e.g. ids "
+                   f"{', '.join(ids)}); extend the boundary layer to include them")
+        layer.report.warnings.append(message)
+        out.append(message)
+    return out

@@ -2,12 +2,19 @@
 
 pyogrio with Arrow for every OGR format; pandas for CSV/XLSX tables with coordinate columns.
 No reprojection or field mapping here: that is :mod:`planner.io.loading`.
+
+The frame's index is the file's own numbering, so that every later message names the feature a
+user can find: the row of a CSV/XLSX table (the header is row 1) or the record of a GIS layer
+(row 1 = the first feature). Rows dropped here (a table's rows without coordinates) keep the
+numbers of the rows after them unchanged.
 """
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
 
 import geopandas as gpd
 import numpy as np
@@ -18,13 +25,29 @@ from pyproj import CRS
 
 from planner.catalogue import normalise_name
 from planner.errors import InputError
-from planner.io.encoding import shapefile_encoding
-from planner.io.sources import TABLE_SUFFIXES, Source, check_exists, gdal_path, list_layers
+from planner.io.encoding import (
+    complete_cut_name,
+    decode_prj,
+    detect_text_encoding,
+    shapefile_encoding,
+    sidecar_bytes,
+)
+from planner.io.sources import (
+    ALLOWED_DRIVERS,
+    TABLE_SUFFIXES,
+    Source,
+    check_exists,
+    gdal_path,
+    list_layers,
+    sniff_format,
+)
 
 LON_NAMES = ["经度", "lon", "lng", "long", "longitude", "经度坐标", "x_lon"]
 LAT_NAMES = ["纬度", "lat", "latitude", "纬度坐标", "y_lat"]
 X_NAMES = ["x", "x坐标", "横坐标", "东坐标", "easting", "point_x"]
 Y_NAMES = ["y", "y坐标", "纵坐标", "北坐标", "northing", "point_y"]
+_SAMPLE_BYTES = 4 << 20
+FIRST_ROWS = 10  # rows named in a message
 
 
 @dataclass
@@ -39,6 +62,18 @@ class RawLayer:
     encoding_note: str = ""
     crs_note: str = "from the file"
     notes: list[str] = field(default_factory=list)
+    encoding_confidence: float | None = None
+    warnings: list[str] = field(default_factory=list)
+    rows_dropped: dict = field(default_factory=dict)
+    renamed_fields: dict[str, str] = field(default_factory=dict)
+
+
+def rows_text(labels, word: str = "row", n: int = FIRST_ROWS) -> str:
+    """'rows 3, 7, 9' / 'row 4' / 'rows 3, 7, ... (first 10 of 25)'."""
+    labels = [str(x) for x in list(labels)]
+    shown = ", ".join(labels[:n])
+    more = f", ... (first {n} of {len(labels)})" if len(labels) > n else ""
+    return f"{word}{'s' if len(labels) > 1 else ''} {shown}{more}"
 
 
 def _pick_layer(source: Source, role: str | None) -> str | None:
@@ -79,29 +114,76 @@ def _find_column(columns: list[str], names: list[str]) -> str | None:
     return None
 
 
-def _read_table(source: Source) -> tuple[pd.DataFrame, str | None]:
+def _csv_error_row(message: str) -> int | None:
+    """The file row a pandas parser error names (pandas counts 'line' from 1, 'row' from 0)."""
+    m = re.search(r"\bline (\d+)", message)
+    if m:
+        return int(m.group(1))
+    m = re.search(r"\brow (\d+)", message)
+    return int(m.group(1)) + 1 if m else None
+
+
+def _read_csv(source: Source, encoding: str | None) -> tuple[pd.DataFrame, dict]:
+    path = source.path
+    with open(path, "rb") as fh:
+        head = fh.read(_SAMPLE_BYTES)
+    if not head.strip(b"\xef\xbb\xbf \t\r\n"):
+        raise InputError("the CSV file is empty.", file=str(path),
+                         hint="give a table with a header row and one row per feature.")
+    decision = detect_text_encoding(head, declared=encoding, declared_by="the project file")
+    codec = {"UTF-8": "utf-8-sig"}.get(decision.encoding, decision.encoding)
+    info = {"encoding": decision.encoding, "note": decision.how, "confidence": decision.confidence,
+            "warnings": [decision.warning] if decision.warning else []}
+    kwargs = {"dtype": str, "keep_default_na": False, "na_values": [""]}
+    try:
+        try:
+            table = pd.read_csv(path, encoding=codec, encoding_errors="replace" if decision.lenient else "strict",
+                                **kwargs)
+        except UnicodeDecodeError:  # beyond the sample the text stops decoding
+            table = pd.read_csv(path, encoding=codec, encoding_errors="replace", **kwargs)
+            info["warnings"].append(f"some text does not decode as {decision.encoding}; those characters are "
+                                    "replaced by '�'")
+    except pd.errors.EmptyDataError:
+        raise InputError("the CSV file has no header row.", file=str(path),
+                         hint="give a table with a header row and one row per feature.") from None
+    except pd.errors.ParserError as exc:
+        text = str(exc).replace("Error tokenizing data. C error: ", "").strip()
+        row = _csv_error_row(text)
+        what = ("a quote is opened and never closed" if "EOF inside string" in text
+                else "the row has more fields than the header" if "Expected" in text else text)
+        raise InputError(f"the CSV file cannot be read: {what} ({text}).", file=str(path), row=row,
+                         hint="fix that row (close the quote, or remove the extra separators) and save the "
+                              "file again.") from None
+    return table, info
+
+
+def _read_table(source: Source, encoding: str | None = None) -> tuple[pd.DataFrame, dict]:
     if source.suffix == ".csv":
-        for enc in ("utf-8-sig", "gb18030"):
-            try:
-                return pd.read_csv(source.path, encoding=enc, dtype=str, keep_default_na=False,
-                                   na_values=[""]), enc.upper().replace("-SIG", "")
-            except UnicodeDecodeError:
-                continue
-        raise InputError("the CSV file is neither UTF-8 nor GBK text.", file=str(source.path),
-                         hint="save it as UTF-8 CSV.")
+        return _read_csv(source, encoding)
     sheet = source.layer if source.layer else 0
     try:
-        return pd.read_excel(source.path, sheet_name=sheet), None
+        return pd.read_excel(source.path, sheet_name=sheet), {}
     except ValueError as exc:
         raise InputError(f"the workbook cannot be read ({exc}).", file=str(source.path),
                          layer=source.layer, hint="name an existing sheet as file.xlsx:SHEET.") from None
+    except Exception as exc:  # a damaged or mis-named workbook: openpyxl's own words
+        raise InputError(f"the file cannot be read as a workbook ({type(exc).__name__}: {exc}).",
+                         file=str(source.path), layer=source.layer,
+                         hint="open and save it again in Excel or LibreOffice, or save it as CSV.") from None
 
 
-def read_table_points(source: Source) -> RawLayer:
-    """A CSV/XLSX table with longitude/latitude or x/y columns -> points."""
-    table, enc = _read_table(source)
+def read_table_points(source: Source, *, encoding: str | None = None) -> RawLayer:
+    """A CSV/XLSX table with longitude/latitude or x/y columns -> points.
+
+    Rows whose coordinates are empty or not numbers are dropped with a warning that gives
+    their count and first row numbers; the other rows keep their own row numbers."""
+    table, info = _read_table(source, encoding)
+    label = source.label()
     cols = [str(c) for c in table.columns]
     table.columns = cols
+    if len(table) == 0:
+        raise InputError("the table has a header but no rows.", file=str(source.path), layer=source.layer, row=2,
+                         hint="add one row per feature below the header, or leave this input out.")
     lon, lat = _find_column(cols, LON_NAMES), _find_column(cols, LAT_NAMES)
     degrees = lon is not None and lat is not None
     if not degrees:
@@ -112,13 +194,32 @@ def read_table_points(source: Source) -> RawLayer:
             file=str(source.path),
             hint="name them 经度/纬度, lon/lat or X/Y, or convert the table to a GIS format.",
         )
-    x = pd.to_numeric(table[lon], errors="coerce").to_numpy()
-    y = pd.to_numeric(table[lat], errors="coerce").to_numpy()
-    geometry = shapely.points(x, y)
-    geometry[~(np.isfinite(x) & np.isfinite(y))] = None  # rows without coordinates: dropped later
-    frame = gpd.GeoDataFrame(table.drop(columns=[lon, lat]), geometry=geometry, crs=None)
+    x = pd.to_numeric(table[lon], errors="coerce").to_numpy(dtype="float64")
+    y = pd.to_numeric(table[lat], errors="coerce").to_numpy(dtype="float64")
+    rows = np.arange(2, len(table) + 2)  # the header is row 1
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.any():
+        first = table[[lon, lat]].iloc[0].tolist()
+        raise InputError(
+            f"none of the {len(table)} rows has coordinates that are numbers in columns {lon}/{lat} "
+            f"(row 2 holds {first[0]!r}, {first[1]!r}).",
+            file=str(source.path), layer=source.layer, field=f"{lon}/{lat}", row=2,
+            hint="write the coordinates as decimal numbers (e.g. 117.2834), or name the right columns "
+                 "经度/纬度, lon/lat or X/Y.")
+    frame = gpd.GeoDataFrame(table.drop(columns=[lon, lat]), geometry=shapely.points(x, y), crs=None)
+    frame.index = pd.Index(rows, name="row")
     layer = RawLayer(source, frame, "CSV" if source.suffix == ".csv" else "XLSX", source.layer,
-                     encoding=enc, encoding_note="detected" if enc else "")
+                     encoding=info.get("encoding"), encoding_note=info.get("note", ""),
+                     encoding_confidence=info.get("confidence"))
+    layer.warnings += [f"{label}: {w}" for w in info.get("warnings", [])]
+    if not ok.all():
+        bad = rows[~ok]
+        layer.frame = frame.loc[ok]
+        layer.rows_dropped = {"count": int(len(bad)), "reason": f"coordinates in {lon}/{lat} empty or not numbers",
+                              "rows": bad[:FIRST_ROWS].tolist()}
+        layer.warnings.append(
+            f"{label}: {len(bad)} of {len(table)} rows dropped: their coordinates in columns {lon}/{lat} are empty "
+            f"or not numbers ({rows_text(bad, 'row')}); fix them to include those features")
     layer.notes.append(f"points from columns {lon}/{lat}")
     if degrees:
         layer.frame = layer.frame.set_crs(4490)
@@ -128,53 +229,169 @@ def read_table_points(source: Source) -> RawLayer:
     return layer
 
 
+def _shapefile_without_prj(path: str, encoding: str | None) -> bytes:
+    """An in-memory OGR VRT of a shapefile that gives GDAL no CRS: a .prj whose text is not
+    UTF-8 (a Chinese CRS name in GBK) breaks pyogrio's CRS hand-over, so we read it ourselves."""
+    options = f'<OpenOptions><OOI key="ENCODING">{escape(encoding)}</OOI></OpenOptions>' if encoding else ""
+    stem = path.rsplit("/", 1)[-1].rsplit("\\", 1)[-1].rsplit(".", 1)[0]
+    return (f'<OGRVRTDataSource><OGRVRTLayer name="layer"><SrcDataSource relativeToVRT="0">{escape(path)}'
+            f"</SrcDataSource>{options}<SrcLayer>{escape(stem)}</SrcLayer><LayerSRS>NULL</LayerSRS>"
+            "</OGRVRTLayer></OGRVRTDataSource>").encode()
+
+
+def _read_frame(target, kwargs: dict, source: Source, layer: str | None) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """pyogrio's read, with GDAL's warnings kept; curved geometries (which Arrow hands over
+    as they are) are read again without Arrow, where GDAL linearises them."""
+    notes = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            frame = pyogrio.read_dataframe(target, **kwargs)
+        except NotImplementedError as exc:
+            if "onlinear" not in str(exc):
+                raise
+            frame = pyogrio.read_dataframe(target, **{**kwargs, "use_arrow": False})
+            notes.append("curved geometries (arcs) were linearised by GDAL")
+    messages = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+    undecoded = [m for m in messages if "couldn't be converted correctly" in m]
+    if undecoded:
+        notes.append(f"warning: some text could not be decoded as {kwargs.get('encoding', 'UTF-8')} and was "
+                     "replaced; check the names and values, or declare the encoding")
+    return frame, notes
+
+
 def read_vector(source: Source, *, role: str | None = None, encoding: str | None = None) -> RawLayer:
-    """Read a vector source; ``encoding`` overrides detection for shapefiles."""
+    """Read a vector source; ``encoding`` overrides detection for shapefiles and CSV files."""
     check_exists(source)
     if source.suffix in TABLE_SUFFIXES:
-        return read_table_points(source)
+        return read_table_points(source, encoding=encoding)
+    sniffed = sniff_format(source)
     layer = _pick_layer(source, role)
     path = gdal_path(source)
-    enc_note = ""
-    if source.suffix in {".shp", ".zip"} and encoding is None:
-        member = path[len(f"/vsizip/{source.path}/"):] if source.suffix == ".zip" else None
-        encoding, enc_note = shapefile_encoding(source.path, member)
-    elif encoding is not None:
-        enc_note = "given by the user"
+    label = source.label()
     kwargs: dict = {"use_arrow": True}
+    target: str | bytes = path
+    text = None
+    prj_crs, prj_note, extra_warnings = None, None, []
     if layer is not None and source.suffix not in {".shp", ".zip"}:
         kwargs["layer"] = layer
-    if encoding is not None:
-        kwargs["encoding"] = encoding
+    if source.suffix in {".shp", ".zip"}:
+        member = path[len(f"/vsizip/{source.path}/"):] if source.suffix == ".zip" else None
+        text = shapefile_encoding(source.path, member, user=encoding)
+        if text is not None:
+            kwargs["encoding"] = text.encoding
+        prj = sidecar_bytes(source.path, ".prj", member, limit=1 << 16)
+        if prj is not None and not prj.isascii():
+            try:
+                prj.decode("utf-8")
+                utf8 = True
+            except UnicodeDecodeError:
+                utf8 = False
+            if not utf8:
+                wkt = decode_prj(prj, text.decision.encoding if text else None)
+                try:
+                    prj_crs = CRS.from_user_input(wkt)
+                    prj_note = f"from the .prj file (its CRS name is not UTF-8 text: read as {_prj_encoding(prj)})"
+                except Exception:
+                    extra_warnings.append(f"{label}: the .prj file cannot be read as a CRS; the layer is treated as "
+                                          "having none (declare its CRS, e.g. crs = \"EPSG:4546\" for the input in "
+                                          "the project file)")
+                    prj_note = "none (the .prj file cannot be read)"
+                target = _shapefile_without_prj(path, kwargs.pop("encoding", None))
+    elif encoding is not None:
+        extra_warnings.append(f"{label}: encoding '{encoding}' is ignored: {sniffed} text is UTF-8 by definition")
     if source.suffix in {".osm", ".pbf"}:
-        kwargs["where"] = "highway IS NOT NULL" if layer == "lines" and role in (None, "roads") else None
-        if kwargs["where"] is None:
-            del kwargs["where"]
+        where = "highway IS NOT NULL" if layer == "lines" and role in (None, "roads") else None
+        if where:
+            kwargs["where"] = where
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            frame = pyogrio.read_dataframe(path, **kwargs)
-        info_driver = pyogrio.read_info(path, layer=kwargs.get("layer")).get("driver", "?")
+        frame, read_notes = _read_frame(target, kwargs, source, layer)
+        info_driver = sniffed if isinstance(target, bytes) else \
+            pyogrio.read_info(target, layer=kwargs.get("layer"), encoding=kwargs.get("encoding")).get("driver", "?")
     except InputError:
         raise
     except Exception as exc:
         raise InputError(f"the file cannot be read ({exc}).", file=str(source.path), layer=layer,
                          hint="check that the file is complete and of a supported format.") from None
+    if info_driver not in ALLOWED_DRIVERS:
+        raise InputError(f"the file was read by GDAL's {info_driver} driver, which is not accepted for inputs.",
+                         file=str(source.path), layer=layer,
+                         hint="convert the data, e.g. with ogr2ogr, to a GeoPackage.")
     if not isinstance(frame, gpd.GeoDataFrame):
         raise InputError("the layer has no geometry.", file=str(source.path), layer=layer,
                          hint="give a spatial layer, or a table with coordinate columns.")
-    raw = RawLayer(source, frame, info_driver, layer, encoding=encoding or _declared_encoding(source),
-                   encoding_note=enc_note or "from the file")
-    if frame.crs is None:
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
+    if prj_crs is not None:
+        frame = frame.set_crs(prj_crs, allow_override=True)
+    raw = RawLayer(source, frame, info_driver, layer, encoding=_declared_encoding(source),
+                   encoding_note="from the file")
+    raw.warnings += extra_warnings
+    for note in read_notes:
+        if note.startswith("warning: "):
+            raw.warnings.append(f"{label}: {note[len('warning: '):]}")
+        else:
+            raw.notes.append(note)
+    if text is not None:
+        d = text.decision
+        raw.encoding, raw.encoding_note, raw.encoding_confidence = d.encoding, d.how, d.confidence
+        if d.warning:
+            raw.warnings.append(f"{label}: {d.warning}")
+        if d.invalid > len(text.cut_names):
+            raw.warnings.append(f"{label}: {d.invalid - len(text.cut_names)} character(s) of the text are cut in the "
+                                f"middle and were left out ({d.encoding})")
+        if text.cut_names:
+            _complete_cut_names(raw, text.cut_names, role)
+    if prj_note:
+        raw.crs_note = prj_note
+    elif frame.crs is None:
         raw.crs_note = "none in the file"
     return raw
 
 
+def _prj_encoding(prj: bytes) -> str:
+    try:
+        prj.decode("gb18030")
+        return "GB18030"
+    except UnicodeDecodeError:
+        return "ISO-8859-1"
+
+
+def _complete_cut_names(raw: RawLayer, cut: dict[int, bytes], role: str | None) -> None:
+    """Field names cut in the middle of a UTF-8 character (GDAL keeps 10 bytes of a name):
+    GDAL decoded them without the cut character; where the bytes begin exactly one field name
+    of the catalogue (the role's, else any role's), the field gets that name."""
+    from planner.catalogue import default_catalogue
+
+    catalogue = default_catalogue()
+    specs = [catalogue.layers[role]] if role in catalogue.layers else list(catalogue.layers.values())
+    names: dict[str, str] = {}
+    for spec in specs:
+        for f in spec.fields:
+            for n in (f.name, *f.synonyms):
+                names.setdefault(n, f"{spec.role}.{f.name}")
+    columns = [c for c in raw.frame.columns if c != raw.frame.geometry.name]
+    rename = {}
+    for pos, raw_name in cut.items():
+        if pos >= len(columns):
+            continue
+        column = columns[pos]
+        full = complete_cut_name(raw_name, names)
+        if full and full not in columns and full not in rename.values():
+            rename[column] = full
+            raw.notes.append(f"field name '{column}' was cut in the middle of a character (10-byte limit of the "
+                             f".dbf); read as '{full}'")
+        else:
+            raw.warnings.append(
+                f"{raw.source.label()}: field name '{column}' was cut in the middle of a character by the program "
+                "that wrote the file and matches no known field name; map it by hand if it matters "
+                f"(e.g. --map {role or 'ROLE'}.FIELD={column})")
+    if rename:
+        raw.frame = raw.frame.rename(columns=rename)
+        raw.renamed_fields.update({v: k for k, v in rename.items()})
+
+
 def _declared_encoding(source: Source) -> str | None:
-    if source.suffix == ".shp":
-        cpg = source.path.with_suffix(".cpg")
-        if cpg.exists():
-            return cpg.read_text(errors="replace").strip() or None
+    """Formats whose text is UTF-8 by definition (shapefiles are decided in read_vector)."""
     if source.suffix in {".gpkg", ".geojson", ".json", ".gdb", ".osm", ".pbf"}:
         return "UTF-8"
     return None
