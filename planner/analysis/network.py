@@ -241,3 +241,96 @@ def local_distances(net: RoadNetwork, sources: np.ndarray, targets: np.ndarray, 
         vals[found] = dist[r[found], pos[found]]
         out[rows] = vals
     return out[:, 0] if one_d else out
+
+
+def pairs_within(net: RoadNetwork, sources: np.ndarray, targets: np.ndarray, *, limit: float,
+                 block: int = 256, cell: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every (source, target) pair of points within ``limit`` walking distance over the network.
+
+    Walking distance as for living circles: the straight walk from a point to the nearest point
+    of its nearest segment, along the network, and the straight walk to the other point (two
+    points on one segment walk along it directly).
+
+    Parameters
+    ----------
+    net : RoadNetwork
+        The network (built roads).
+    sources, targets : ndarray of Point
+        The two point sets (e.g. candidate facility sites and buildings lacking the facility).
+    limit : float
+        Largest distance (m) of a pair returned.
+    block : int
+        Sources per Dijkstra call (bounds memory to block x local nodes).
+    cell : float, optional
+        Side (m) of the spatial cells sources are grouped by (default max(500, 2 x limit)).
+
+    Returns
+    -------
+    (ndarray, ndarray, ndarray)
+        Source index, target index and distance (m) of each pair within ``limit``.
+    """
+    empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
+    if len(sources) == 0 or len(targets) == 0 or net.n_nodes == 0:
+        return empty
+    s_edge, s_t, s_off = net.attach(sources)
+    d_edge, d_t, d_off = net.attach(targets)
+    length = net.edge_len
+    s_wu, s_wv = s_off + s_t * length[s_edge], s_off + (1 - s_t) * length[s_edge]
+    d_wu, d_wv = d_off + d_t * length[d_edge], d_off + (1 - d_t) * length[d_edge]
+    su, sv = net.edge_u[s_edge], net.edge_v[s_edge]
+    du, dv = net.edge_u[d_edge], net.edge_v[d_edge]
+    sxy, dxy = shapely.get_coordinates(sources), shapely.get_coordinates(targets)
+    cell = cell or max(500.0, 2 * limit)
+    cx = np.floor(sxy[:, 0] / cell).astype(np.int64)
+    cy = np.floor(sxy[:, 1] / cell).astype(np.int64)
+    cell_id = (cx - cx.min()) * (cy.max() - cy.min() + 1) + (cy - cy.min())
+    # within a cell, sources in rows of a tenth of the cell: a block of them stays compact
+    order = np.lexsort((sxy[:, 0], np.floor(sxy[:, 1] / (cell / 10)), cell_id))
+    bounds = np.flatnonzero(np.r_[True, cell_id[order][1:] != cell_id[order][:-1], True])
+    xy = net.node_xy
+    by_x = np.argsort(xy[:, 0], kind="stable")
+    xs = xy[by_x, 0]
+    t_by_x = np.argsort(dxy[:, 0], kind="stable")
+    txs = dxy[t_by_x, 0]
+    graph = net.graph
+    out_s, out_t, out_d = [], [], []
+    chunks = [order[a:b][k:k + block] for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+              for k in range(0, b - a, block)]
+    for rows in chunks:  # one Dijkstra per block of nearby sources, on the subgraph they can reach
+        x0, x1 = sxy[rows, 0].min() - limit, sxy[rows, 0].max() + limit
+        y0, y1 = sxy[rows, 1].min() - limit, sxy[rows, 1].max() + limit
+        cand = by_x[np.searchsorted(xs, x0):np.searchsorted(xs, x1, side="right")]
+        cand = cand[(xy[cand, 1] >= y0) & (xy[cand, 1] <= y1)]
+        tg = t_by_x[np.searchsorted(txs, x0):np.searchsorted(txs, x1, side="right")]
+        tg = tg[(dxy[tg, 1] >= y0) & (dxy[tg, 1] <= y1)]
+        if len(tg) == 0:
+            continue
+        # the ends of the sources' and targets' segments too (a long segment may leave the box)
+        cand = np.unique(np.concatenate([cand, su[rows], sv[rows], du[tg], dv[tg]]))
+        n_c, n_s = len(cand), len(rows)
+        sub = graph[cand][:, cand].tocoo()
+        lu, lv = np.searchsorted(cand, su[rows]), np.searchsorted(cand, sv[rows])
+        virt = n_c + np.arange(n_s)
+        aug = coo_matrix((np.concatenate([sub.data, np.maximum(s_wu[rows], 1e-9), np.maximum(s_wv[rows], 1e-9)]),
+                          (np.concatenate([sub.row, virt, virt]), np.concatenate([sub.col, lu, lv]))),
+                         shape=(n_c + n_s, n_c + n_s)).tocsr()
+        dist = dijkstra(aug, directed=True, indices=virt, limit=limit)[:, :n_c]
+        pu = np.searchsorted(cand, du[tg])
+        pv = np.searchsorted(cand, dv[tg])
+        okv = (pu < n_c) & (pv < n_c)
+        pu, pv = np.minimum(pu, n_c - 1), np.minimum(pv, n_c - 1)
+        okv &= (cand[pu] == du[tg]) & (cand[pv] == dv[tg])
+        d = np.minimum(dist[:, pu] + d_wu[tg], dist[:, pv] + d_wv[tg])
+        d[:, ~okv] = np.inf
+        same = s_edge[rows][:, None] == d_edge[tg][None, :]
+        if same.any():
+            i, j = np.nonzero(same)
+            direct = s_off[rows][i] + d_off[tg][j] + np.abs(s_t[rows][i] - d_t[tg][j]) * length[s_edge[rows][i]]
+            d[i, j] = np.minimum(d[i, j], direct)
+        i, j = np.nonzero(d <= limit)
+        out_s.append(rows[i])
+        out_t.append(tg[j])
+        out_d.append(d[i, j])
+    if not out_s:
+        return empty
+    return np.concatenate(out_s), np.concatenate(out_t), np.concatenate(out_d)

@@ -1,10 +1,20 @@
 """Turn flags into a draft portfolio of projects (grouping, names, quantities, cost, score, phase).
 
 Grouping (portfolio.md): buildings of one compound (or parcel, or block) form one housing
-project; each idle parcel is one disposal project; each road gap one link project; service gaps
-of one facility type in one neighbourhood (a square of twice the type's radius) one facility
-project. Geometries are polygons: road links are buffered into corridors so that the projects
-layer has one geometry type.
+project; each idle parcel is one disposal project; each physical road link one link project (a
+gap along a planned road is that road's evidence); each proposed facility site one facility
+project (greedy maximum coverage of the living-circle gap, planner.portfolio.sites).
+
+Geometry is the thing itself: housing and elevator projects are their buildings, disposal
+projects their parcel, link projects their corridor (the link buffered), facility projects their
+site (a parcel, or a site-sized circle at a point on a road). Quantities are the project's own;
+``building_ids`` and ``parcel_ids`` list its members so that totals count each once
+(planner.portfolio.totals). Scores, phases and ranks come from :func:`score_projects`.
+
+Inputs read: the harmonised layers (buildings, parcels, roads, boundary), ``result.flags``,
+``result.tables["compounds"]``, ``result.shared`` arrays aligned with the buildings
+(``compound_key``, ``compound_kind``, ``residential``) and ``result.parameters["roads"]``
+(snapping tolerance); the road network is rebuilt from the roads layer.
 """
 
 from __future__ import annotations
@@ -30,15 +40,6 @@ SERVICE_UPGRADE_TYPES = {"elderly_care", "community_service", "kindergarten", "n
 
 def _empty(crs) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({c: pd.Series(dtype="object") for c in COLUMNS}, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
-
-
-def _group_hulls(geoms: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
-    """Convex hull of the geometries of each group (vectorised via one collection per group)."""
-    order = np.argsort(group, kind="stable")
-    parts, part_of = shapely.get_parts(geoms[order], return_index=True)
-    out = np.full(n_groups, None, dtype=object)
-    shapely.geometrycollections(parts, indices=group[order][part_of], out=out)
-    return shapely.convex_hull(out)
 
 
 def _group_multipolygons(geoms: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
@@ -115,6 +116,7 @@ class _Builder:
         self.settings = settings
         self.crs = ws.working_crs
         self.frames: list[pd.DataFrame] = []
+        self.pocket_parcels: set[str] = set()
         self.boundary = ws.frame("boundary")
         b = ws.frame("buildings")
         self.buildings = b
@@ -285,6 +287,7 @@ class _Builder:
         if len(keep) == 0:
             return
         t = self.settings.types["pocket_park"]
+        self.pocket_parcels = set(f["source_id"].astype(str).to_numpy()[keep].tolist())
         self.add("pocket_park", {
             "name": ("地块" + f["source_id"].to_numpy()[keep].astype(str) + "口袋公园").tolist(),
             "parcel_area_m2": area[keep].round(1), "households": served[ok], "buildings": nb[ok],
@@ -349,39 +352,136 @@ class _Builder:
                           cap_style="flat"))
 
     # services ---------------------------------------------------------------------------
+    def network(self):
+        """The built road network, rebuilt from the roads layer (as the roads analysis builds it),
+        and the built roads it indexes."""
+        from planner.analysis.network import build_network
+        from planner.analysis.roads import built_mask
+
+        roads = self.ws.frame("roads")
+        if roads is None or len(roads) == 0:
+            return None, None
+        built = roads.loc[built_mask(roads)].reset_index(drop=True)
+        params = getattr(self.result, "parameters", {}) or {}
+        tol = float((params.get("roads") or {}).get("snap_tolerance_m", 1.0))
+        return build_network(built.geometry.values, tolerance=tol, split_t_junctions=True), built
+
+    def parcel_candidates(self):
+        """Parcels a facility could be built on: idle, underused or 批而未供 parcels (their
+        flags), then unbuilt public land (land use 公共管理与公共服务 with no building on it)."""
+        from planner.analysis.common import anchor_points as anchors
+        from planner.portfolio.sites import Candidates
+
+        parts = []
+        f = self.flags("flag_idle_land")
+        words = {"APPROVED_NOT_SUPPLIED": "批而未供地块", "UNDERUSED": "低效用地"}
+        if f is not None:
+            site = f["code"].str.startswith("IDLE_") | f["code"].isin(list(words))
+            f = f[site.to_numpy()]
+            area = (f["parcel_area_m2"].to_numpy(dtype=float) if "parcel_area_m2" in f
+                    else shapely.area(f.geometry.values))
+            ids = f["source_id"].astype(str).to_numpy(dtype=object)
+            parts.append(Candidates(anchors(f.geometry.values), f.geometry.values, np.full(len(f), "parcel", dtype=object),
+                                    ids, ("地块" + pd.Series(ids, dtype="string")).to_numpy(dtype=object),
+                                    f["code"].map(words).fillna("闲置土地").to_numpy(dtype=object), area))
+        parcels = self.ws.frame("parcels")
+        cls = next((c for c in ("land_use_class", "land_use") if parcels is not None and c in parcels), None)
+        if cls is not None:
+            pub = parcels[(parcels[cls] == "public").to_numpy()]
+            flagged = set(parts[0].ref.tolist()) if parts else set()
+            pub = pub[~pub["parcel_id"].astype(str).isin(flagged).to_numpy()]
+            if len(pub) and self.buildings is not None and len(self.buildings):
+                hit, _ = shapely.STRtree(self.buildings.geometry.values).query(pub.geometry.values, predicate="intersects")
+                pub = pub[~np.isin(np.arange(len(pub)), hit)]
+            if len(pub):
+                ids = pub["parcel_id"].astype(str).to_numpy(dtype=object)
+                parts.append(Candidates(anchors(pub.geometry.values), pub.geometry.values,
+                                        np.full(len(pub), "parcel", dtype=object), ids,
+                                        ("地块" + pd.Series(ids, dtype="string")).to_numpy(dtype=object),
+                                        np.full(len(pub), "未建公共服务用地", dtype=object),
+                                        shapely.area(pub.geometry.values)))
+        if not parts:
+            return None
+        out = Candidates.concat(parts)
+        return out.take(np.flatnonzero(~np.isin(out.ref.astype(str), list(self.pocket_parcels))))
+
     def services(self) -> None:
+        """One project per proposed site (greedy maximum coverage over network distance)."""
+        from planner.portfolio.sites import Candidates, choose_sites, road_candidates
+
         f = self.flags("service_gap")
         if f is None:
             return
+        net, built = self.network()
+        if net is None or net.n_nodes == 0:
+            return
         t = self.settings.types["service_facility"]
-        pts = anchor_points(f.geometry.values)
-        radius = f["radius_m"].to_numpy(dtype=float)
-        cell = 2 * radius
-        cx = np.floor(shapely.get_x(pts) / cell).astype(np.int64)
-        cy = np.floor(shapely.get_y(pts) / cell).astype(np.int64)
-        key = pd.DataFrame({"t": f["facility_type"].astype(str).to_numpy(), "cx": cx, "cy": cy})
-        group, uniques = pd.factorize(key["t"] + ":" + key["cx"].astype(str) + ":" + key["cy"].astype(str))
-        n = len(uniques)
-        hh = f["households"].to_numpy(dtype=float) if "households" in f else np.ones(len(f))
-        df = pd.DataFrame({"g": group, "hh": hh, "sev": f["severity"].to_numpy(), "id": f["flag_id"].to_numpy(),
-                           "t": key["t"], "title": f["facility_title"].astype(str).to_numpy()})
-        agg = df.groupby("g").agg(hh=("hh", "sum"), sev=("sev", "max"), n=("hh", "size"), ids=("id", ",".join),
-                                  t=("t", "first"), title=("title", "first"))
-        geoms = _group_hulls(f.geometry.values, group, n)
-        geoms = shapely.buffer(geoms, 10.0)
-        dist = _district_names(geoms, self.boundary)
-        seq = pd.Series(np.arange(n)).groupby(agg["t"].to_numpy()).cumcount() + 1
-        cost = np.array([t.unit_cost(k) for k in agg["t"]])
-        self.add("service_facility", {
-            "name": (pd.Series(dist, dtype="string").fillna("") + "片区" + seq.astype(str).to_numpy() + "补建" +
-                     agg["title"].to_numpy()).to_numpy(),
-            "subtype": agg["t"].to_numpy(), "buildings": agg["n"].to_numpy(), "households": agg["hh"].to_numpy(),
-            "quantity": np.ones(n), "estimated_cost": cost,
-            "cost_basis": [t.costs.get(k, ("", "assumption"))[1] for k in agg["t"]],
-            "flags": agg["ids"].to_numpy(), "_severity": agg["sev"].to_numpy(),
-            "_public": np.array([t.public_of(k) for k in agg["t"]]),
-            "building_ids": _join_by_group(f["source_id"].astype(str).to_numpy(), group, n),
-        }, geoms)
+        opts = self.settings.sites
+        parcels = self.parcel_candidates()
+        used: set[str] = set()
+        road_ids = built["road_id"].astype(str).to_numpy(dtype=object)
+        road_names = (built["name"].to_numpy(dtype=object) if "name" in built else np.full(len(built), None, dtype=object))
+        ftypes = sorted(pd.unique(f["facility_type"].astype(str)), key=lambda k: (-t.public_of(k), k))
+        rows: list[dict] = []
+        geoms: list[np.ndarray] = []
+        for ftype in ftypes:  # one greedy per facility type (a dozen types at most)
+            g = f[(f["facility_type"] == ftype).to_numpy()]
+            radius = float(g["radius_m"].iloc[0])
+            site_m2 = t.site_m2_by_class.get(ftype, 1000.0)
+            dpts = anchor_points(g.geometry.values)
+            hh = (pd.to_numeric(g["households"], errors="coerce").fillna(0).to_numpy(dtype=float)
+                  if "households" in g else np.zeros(len(g)))
+            parts, tiers = [], []
+            if parcels is not None:
+                ok = (parcels.area >= site_m2) & ~np.isin(parcels.ref.astype(str), list(used))
+                pc = parcels.take(np.flatnonzero(ok))
+                if len(pc):  # straight distance is a lower bound of walking distance
+                    near = np.unique(shapely.STRtree(dpts).query(pc.point, predicate="dwithin", distance=radius)[0])
+                    pc = pc.take(near)
+                    parts.append(pc)
+                    tiers.append(np.zeros(len(pc), dtype=np.int64))
+            rc = road_candidates(net, dpts, float(opts.get("road_spacing_m", 60.0)), site_m2, road_ids, road_names)
+            parts.append(rc)
+            tiers.append(np.ones(len(rc), dtype=np.int64))
+            cands = Candidates.concat(parts)
+            # households decide; a building without household data still counts a little
+            picks = choose_sites(net, dpts, hh + 1e-3, cands, radius, tier=np.concatenate(tiers),
+                                 min_gain=float(opts.get("min_new_households", 0.0)))
+            if not picks:
+                continue
+            chosen = np.array([p.candidate for p in picks], dtype=np.int64)
+            site = cands.take(chosen)
+            used.update(site.ref[site.kind == "parcel"].astype(str).tolist())
+            pick_of = np.repeat(np.arange(len(picks)), [len(p.covered) for p in picks])
+            cov = np.concatenate([p.covered for p in picks])
+            n = len(picks)
+            new_hh = np.bincount(pick_of, weights=hh[cov], minlength=n)
+            new_b = np.bincount(pick_of, minlength=n)
+            sev = pd.Series(g["severity"].to_numpy()[cov]).groupby(pick_of).max().reindex(range(n)).fillna(2).to_numpy()
+            title = str(g["facility_title"].iloc[0]) if "facility_title" in g else ftype
+            where = np.where(site.kind == "parcel", site.note.astype(str) + " " + site.ref.astype(str) + "（"
+                             + np.round(site.area).astype(int).astype(str) + " m²）", site.note.astype(str))
+            rows.append({
+                "name": (pd.Series(site.label.astype(str)) + "新建" + title).to_numpy(dtype=object),
+                "subtype": np.full(n, ftype, dtype=object), "buildings": new_b.astype(float), "households": new_hh,
+                "parcel_area_m2": site.area.round(1), "quantity": np.ones(n), "estimated_cost": np.full(n, t.unit_cost(ftype)),
+                "cost_basis": np.full(n, t.costs.get(ftype, ("", "assumption"))[1], dtype=object),
+                "flags": _join_by_group(g["flag_id"].to_numpy(dtype=object)[cov], pick_of, n), "_severity": sev,
+                "_public": np.full(n, t.public_of(ftype)),
+                "building_ids": _join_by_group(g["source_id"].astype(str).to_numpy(dtype=object)[cov], pick_of, n),
+                "parcel_ids": np.where(site.kind == "parcel", site.ref.astype(str), "").astype(object),
+                "notes": ("选址：" + pd.Series(where) + "；新增覆盖" + pd.Series(np.round(new_hh).astype(int).astype(str))
+                          + "户、" + pd.Series(new_b.astype(str)) + f"栋住宅（步行≤{radius:g} m）").to_numpy(dtype=object),
+            })
+            geoms.append(site.site)
+        if not rows:
+            return
+        data = {k: np.concatenate([r[k] for r in rows]) for k in rows[0]}
+        # the same place name twice (two sites along one road): number them
+        name = pd.Series(data["name"])
+        dup = name.groupby(name).cumcount()
+        data["name"] = name.where(dup == 0, name + "（" + (dup + 1).astype(str) + "）").to_numpy(dtype=object)
+        self.add("service_facility", data, np.concatenate(geoms))
 
     def finish(self) -> gpd.GeoDataFrame:
         if not self.frames:

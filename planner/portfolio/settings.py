@@ -22,6 +22,7 @@ class ProjectType:
     costs: dict[str, tuple[float, str]]  # class -> (万元 per unit, source)
     public: float = 0.5                   # safety and public-interest level 0..1 (score_public)
     public_by_class: dict[str, float] = field(default_factory=dict)
+    site_m2_by_class: dict[str, float] = field(default_factory=dict)  # land a facility needs (m²)
 
     def unit_cost(self, cls: str = "") -> float:
         return self.costs.get(cls, self.costs.get("", (0.0, "")))[0]
@@ -72,8 +73,9 @@ def load_settings(path: Path | None = None, *, overrides: dict | None = None) ->
         costs = {str(c.get("class", "")): (float(c["per_unit"]), str(c.get("source", "assumption")))
                  for c in t.get("costs", [])}
         public_by_class = {str(c.get("class", "")): float(c["public"]) for c in t.get("costs", []) if "public" in c}
+        site_m2 = {str(c.get("class", "")): float(c["site_m2"]) for c in t.get("costs", []) if "site_m2" in c}
         types[t["key"]] = ProjectType(t["key"], t["title"], t.get("title_en", t["key"]), float(t.get("ease", 0.5)),
-                                      t.get("unit", ""), costs, float(t.get("public", 0.5)), public_by_class)
+                                      t.get("unit", ""), costs, float(t.get("public", 0.5)), public_by_class, site_m2)
     phases = sorted(((p["name"], float(p["min_score"])) for p in data.get("phases", [])), key=lambda p: -p[1])
     defaults = {k: float(v) for k, v in data.get("weights", {}).items()}
     settings = PortfolioSettings(dict(defaults), dict(data.get("scales", {})), phases, types,
