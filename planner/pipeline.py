@@ -16,7 +16,6 @@ from planner.catalogue import Catalogue, default_catalogue, load_catalogue
 from planner.crs import central_meridian_of, gk_zone_epsg, guess_crs, nearest_central_meridian
 from planner.errors import InputError
 from planner.feedback import Feedback
-from planner.fileio import write_json_atomic
 from planner.io.loading import LoadedLayer, harmonise
 from planner.io.rasters import RasterInfo, open_raster
 from planner.io.readers import RawLayer, read_crs_text, read_vector
@@ -205,6 +204,7 @@ def deliver(out_dir: Path, ws: Workspace, cfg: RunConfig, result, projects, feed
     import copy  # noqa: PLC0415
 
     from planner.export.deliverables import write_deliverables  # noqa: PLC0415
+    from planner.export.outdir import prepare_output  # noqa: PLC0415
     from planner.review import apply_decisions  # noqa: PLC0415
 
     timings = dict(timings or {})
@@ -216,18 +216,21 @@ def deliver(out_dir: Path, ws: Workspace, cfg: RunConfig, result, projects, feed
     run_info = {"name": cfg.name, "as_of": cfg.as_of.isoformat(), "working_crs": ws.working_crs.to_string(),
                 "parameters": result.parameters, "weights": weights, "software": __version__,
                 "decisions": len(decisions)}
-    timings.update(write_deliverables(out_dir, out, ws, cfg, projects, run_info, feedback, options=options))
-    timings["deliver"] = time.perf_counter() - t0
-    from planner.portfolio.totals import benefit_summary  # noqa: PLC0415
+    # The output folder is written as one set (planner.export.outdir): staged, then moved in
+    # place of the earlier run's files, with run.json listing every deliverable.
+    with prepare_output(out_dir) as folder:
+        timings.update(write_deliverables(folder.staging, out, ws, cfg, projects, run_info, feedback,
+                                          options=options))
+        timings["deliver"] = time.perf_counter() - t0
+        from planner.portfolio.totals import benefit_summary  # noqa: PLC0415
 
-    summary = {"analyses": result.summary(),
-               "portfolio": {**portfolio_summary(projects, weights),
-                             **benefit_summary(projects, ws.frame("buildings"), ws.frame("parcels"))},
-               "review": {"decisions": len(decisions),
-                          "dismissed": sum(1 for d in decisions.values() if d.get("state") == "dismissed")},
-               **(extra or {})}
-    manifest = build_manifest(cfg, ws, timings, summary)
-    write_json_atomic(out_dir / "run.json", manifest)
+        summary = {"analyses": result.summary(),
+                   "portfolio": {**portfolio_summary(projects, weights),
+                                 **benefit_summary(projects, ws.frame("buildings"), ws.frame("parcels"))},
+                   "review": {"decisions": len(decisions),
+                              "dismissed": sum(1 for d in decisions.values() if d.get("state") == "dismissed")},
+                   **(extra or {})}
+        manifest = folder.commit(build_manifest(cfg, ws, timings, summary))
     return manifest
 
 
@@ -235,14 +238,19 @@ def run_job(cfg: RunConfig, out_dir: Path, feedback: Feedback, *, export_options
             save_project: Path | None = None) -> tuple[dict, Workspace]:
     """The whole headless run (load, analyse, plan, deliver). Returns the manifest and the
     workspace; with ``save_project`` also writes the project file the desktop app opens."""
+    from planner.export.outdir import check_output_dir  # noqa: PLC0415
+    from planner.io.loading import exclude_outside_study_area  # noqa: PLC0415
+
+    check_output_dir(out_dir, inputs=[parse_source(i.path, base=cfg.base_dir).path for i in cfg.inputs.values()])
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     ws = load_inputs(cfg, feedback)
+    for warning in exclude_outside_study_area(ws.layers):
+        feedback.warn(warning)
     timings["loading"] = time.perf_counter() - t0
     if not ws.layers:
         raise InputError("no input layer could be used: " + " | ".join(ws.errors),
                          hint="fix the inputs named above and run again.")
-    out_dir.mkdir(parents=True, exist_ok=True)
     t1 = time.perf_counter()
     result = analyse(ws, cfg, feedback)
     timings.update({f"analysis.{k}": v for k, v in result.timings.items()})

@@ -26,8 +26,11 @@ def write_deliverables(out_dir: Path, result, ws, cfg, projects, run_info: dict,
     t = time.perf_counter()
     from planner.export.xlsx import write_workbook
 
+    cut: list[str] = []
     write_workbook(out_dir / "portfolio.xlsx", result, projects, run_info, buildings=ws.frame("buildings"),
-                   parcels=ws.frame("parcels"))
+                   parcels=ws.frame("parcels"), warnings=cut)
+    for warning in cut:
+        feedback.warn(warning)
     timings["export.xlsx"] = time.perf_counter() - t
     feedback.set_progress(55)
     feedback.check()
@@ -35,12 +38,14 @@ def write_deliverables(out_dir: Path, result, ws, cfg, projects, run_info: dict,
     attribution = "© OpenStreetMap contributors (ODbL)" if any(
         layer.report.driver == "OSM" for layer in ws.layers.values()) else ""
     t = time.perf_counter()
-    from planner.export.html_map import write_map
+    from planner.export.html_map import basemap_warning, write_map
 
     layers = {"projects": projects, **{k: result.flags.get(k) for k in (
         "flag_idle_land", "flag_idle_building", "flag_old_housing", "road_gap", "flag_dead_end", "service_gap")}}
     write_map(out_dir / "map.html", layers, title=f"{cfg.name} 城市更新项目与体检图", basemap=options.get("basemap"),
               attribution=attribution)
+    if basemap_warning(options.get("basemap")):
+        feedback.warn(basemap_warning(options.get("basemap")))
     timings["export.html"] = time.perf_counter() - t
     feedback.set_progress(70)
     feedback.check()

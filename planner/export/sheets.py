@@ -155,7 +155,16 @@ def _furniture(fig, ax, *, title: str, subtitle: str, legend: list[tuple[str, st
 
 
 def _render_sheet(task: dict) -> list[str]:
-    """Draw one sheet (PNG and PDF). A module-level function, so it can run in a worker process."""
+    """Draw one sheet (PNG and PDF). A module-level function, so it can run in a worker process.
+
+    Every text is drawn literally: a project name such as "$区$" is not matplotlib mathtext."""
+    import matplotlib.pyplot as plt
+
+    with plt.rc_context({"text.parse_math": False, "text.usetex": False}):
+        return _draw_sheet(task)
+
+
+def _draw_sheet(task: dict) -> list[str]:
     import matplotlib.pyplot as plt
 
     use_cjk_font_in_matplotlib()

@@ -16,6 +16,8 @@ from planner.export.styles import alias
 from planner.fileio import atomic_path
 
 EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_CELL = 32_767  # characters in one cell
+CUT_MARK = "…（已截断 cut）"
 FLAG_SHEETS = [
     ("flag_idle_land", "闲置及低效用地", "Idle and inefficient land"),
     ("flag_idle_building", "闲置楼宇", "Idle buildings"),
@@ -40,6 +42,7 @@ class _Book:
     def __init__(self, path: Path):
         self.wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True, "strings_to_urls": False,
                                                   "strings_to_formulas": False})
+        self.warnings: list[str] = []
         wb = self.wb
         base = {"font_name": "Microsoft YaHei", "font_size": 10}
         self.f_head = wb.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
@@ -93,6 +96,7 @@ class _Book:
             else:
                 values = [None if (v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA) else str(v)
                           for v in s.tolist()]
+                self._cut_long(values, name, c, start)
             ws.write_column(start + 1, j, values, fmt)
             sample = [v for v in values[:200] if v is not None]
             if sample:
@@ -116,6 +120,17 @@ class _Book:
                     value = float(pd.to_numeric(frame[c], errors="coerce").fillna(0).sum())
                     ws.write_formula(row, j, f"=SUBTOTAL(109,{col}{start + 2}:{col}{start + n + 1})", self.f_total, value)
         return ws, n
+
+    def _cut_long(self, values: list, sheet: str, column: str, start: int) -> None:
+        """Excel holds 32,767 characters in a cell: longer texts are cut, with a mark, and said."""
+        long = [i for i, v in enumerate(values) if v is not None and len(v) > EXCEL_MAX_CELL]
+        for i in long:
+            values[i] = values[i][:EXCEL_MAX_CELL - len(CUT_MARK)] + CUT_MARK
+        if long:
+            self.warnings.append(
+                f"portfolio.xlsx, sheet '{sheet}', column '{alias(column)}': {len(long)} cell(s) longer than Excel's "
+                f"{EXCEL_MAX_CELL:,} characters were cut (first in row {start + 2 + long[0]}); the full text is in "
+                "portfolio.gpkg")
 
     def close(self):
         self.wb.close()
@@ -177,8 +192,8 @@ def _summary(book: _Book, projects: pd.DataFrame, buildings=None, parcels=None) 
 
 
 def write_workbook(path: Path, result, projects: pd.DataFrame, run_info: dict, *, buildings=None,
-                   parcels=None) -> dict[str, int]:
-    """Write the workbook; returns rows written per sheet.
+                   parcels=None, warnings: list[str] | None = None) -> dict[str, int]:
+    """Write the workbook; returns rows written per sheet (``warnings`` gets what was cut).
 
     ``buildings`` and ``parcels`` (the harmonised input layers) give each building's households
     and floor area and each parcel's area, so that totals count each of them once."""
@@ -255,4 +270,6 @@ def write_workbook(path: Path, result, projects: pd.DataFrame, run_info: dict, *
             if t is not None:
                 _, rows[title] = book.table(title, t, list(t.columns))
         book.close()
+    if warnings is not None:
+        warnings.extend(book.warnings)
     return rows

@@ -425,7 +425,7 @@ def exclude_outside_study_area(layers: dict[str, LoadedLayer]) -> list[str]:
         layer.frame = layer.frame.loc[inside].reset_index(drop=True)
         layer.report.outside_study_area = n
         layer.report.features_loaded = len(layer.frame)
-        message = (f"{layer.report.path}: {n} of {n + len(layer.frame)} {role} features lie outside the study area "
+        message = (f"{layer.report.path}: {n} of {n + len(layer.frame)} features of the {role} layer lie outside the study area "
                    f"(boundary {boundary.report.path}) and are left out of the analyses (e.g. ids "
                    f"{', '.join(ids)}); extend the boundary layer to include them")
         layer.report.warnings.append(message)
