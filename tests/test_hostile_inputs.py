@@ -396,6 +396,21 @@ def test_gdal_itself_stays_offline_even_past_the_gate(tmp_path, http_server):
     assert seen, "the test's server was not reachable: the offline check above proves nothing"
 
 
+def test_rasters_are_gated_too(tmp_path, http_server):
+    from planner.io.rasters import open_raster
+
+    server, seen = http_server
+    vrt = (f'<VRTDataset rasterXSize="1" rasterYSize="1"><VRTRasterBand dataType="Byte" band="1"><SimpleSource>'
+           f'<SourceFilename>/vsicurl/http://127.0.0.1:{server.server_address[1]}/dem.tif</SourceFilename>'
+           f"</SimpleSource></VRTRasterBand></VRTDataset>")
+    for name in ("dem.vrt", "dem.tif"):
+        (tmp_path / name).write_text(vrt, encoding="utf-8")
+        with pytest.raises(InputError) as exc:
+            open_raster("dem", tmp_path / name, WORK)
+        assert name in exc.value.message() and "What to do" in exc.value.message()
+    assert seen == []
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
 def test_named_pipes_are_refused_at_once(tmp_path):
     pipe = tmp_path / "b.gpkg"

@@ -15,6 +15,7 @@ from pyproj import CRS, Transformer
 from rasterio.errors import RasterioIOError
 
 from planner.errors import InputError
+from planner.io.sources import GDAL_OFFLINE, RASTER_DRIVERS, RASTER_SUFFIXES, check_path
 
 
 @dataclass
@@ -34,12 +35,36 @@ class RasterInfo:
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.__dict__.items()}
 
 
+def _driver(path: Path) -> str | None:
+    """The allowed GDAL raster driver the file's first bytes say it is (None: not one)."""
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return "GTiff"
+    if head.startswith(b"EHFA_HEADER_TAG"):
+        return "HFA"
+    return None
+
+
+def _open(path: Path):
+    """rasterio.open with the one allowed driver the file is, GDAL's network file systems shut
+    (rasterio carries its own GDAL: the settings of planner.io.sources are given to it here)."""
+    with rasterio.Env(**GDAL_OFFLINE):
+        return rasterio.open(path, driver=_driver(path))
+
+
 def open_raster(name: str, path: Path, working_crs: CRS) -> RasterInfo:
-    if not path.exists():
-        raise InputError("the raster file does not exist.", file=str(path), layer=name,
-                         hint="check the path given with --raster NAME=FILE.")
+    if path.suffix.lower() not in RASTER_SUFFIXES:
+        raise InputError(f"files of type '{path.suffix or '(none)'}' are not read as rasters.", file=str(path),
+                         layer=name, hint="give a GeoTIFF (.tif) or ERDAS Imagine (.img) file; convert a VRT with "
+                         "gdal_translate to GeoTIFF.")
+    check_path(path, what="raster file")
+    if _driver(path) not in RASTER_DRIVERS:
+        raise InputError("the file cannot be read as a GeoTIFF or Imagine raster: its content is something else; "
+                         "it is not opened.", file=str(path), layer=name,
+                         hint="give the raster as a GeoTIFF file (a VRT or a file that points elsewhere is not accepted).")
     try:
-        with rasterio.open(path) as ds:
+        with _open(path) as ds:
             if ds.crs is None:
                 raise InputError("the raster has no CRS.", file=str(path), layer=name,
                                  hint="give a GeoTIFF with its CRS (or a .prj / .aux.xml beside it).")
@@ -55,7 +80,7 @@ def open_raster(name: str, path: Path, working_crs: CRS) -> RasterInfo:
 
 def sample_raster(info: RasterInfo, x: np.ndarray, y: np.ndarray, working_crs: CRS, band: int = 1) -> np.ndarray:
     """Values at working-CRS points (NaN outside the raster or at nodata)."""
-    with rasterio.open(info.path) as ds:
+    with _open(info.path) as ds:
         t = Transformer.from_crs(working_crs, CRS.from_user_input(ds.crs.to_wkt()), always_xy=True)
         rx, ry = t.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
         rows, cols = rasterio.transform.rowcol(ds.transform, rx, ry)
