@@ -100,16 +100,6 @@ def test_utf8_field_names_cut_mid_character_are_repaired(tmp_path, clean_flags, 
     assert housing_flags(shp) == clean_flags
 
 
-def test_cut_names_run_from_the_command_line_with_the_clean_flags(tmp_path, clean_flags):
-    shp = _cut_names_shapefile(tmp_path, cpg=False)
-    proc = cli("run", "--buildings", shp, "--sheets", "none", "--out", tmp_path / "out")
-    assert proc.returncode == 0, proc.stderr
-    m = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
-    b = m["inputs"]["buildings"]
-    assert b["encoding"] == "UTF-8" and b["encoding_confidence"] >= 0.8 and "cut" in b["encoding_note"]
-    assert m["analyses"]["counts_by_code"].get("OLD_HOUSING") == sum(c == "OLD_HOUSING" for _, c in clean_flags)
-
-
 RARE = ["䶮山小区", "𠀀村", "钢铁小区", "友谊小区"]  # 䶮 and 𠀀 are four-byte characters in GB18030
 
 
@@ -276,33 +266,57 @@ def _csv(tmp_path, text, name="f.csv"):
     return path
 
 
-@pytest.mark.parametrize("text,words", [
+BROKEN_CSV = [
     ("名称,lon,lat\na,109.8,40.6\nb,109.8,40.6,extra\n", ["row 3", "more fields"]),
     ("名称,lon,lat\na,109.8,40.6\n\"b,109.8,40.6\nc,109.8,40.6\n", ["row 3", "quote"]),
     ("名称,lon,lat\n", ["row 2", "no rows"]),
     ("", ["empty"]),
-])
-def test_broken_csv_is_exit_2_with_the_row(tmp_path, text, words):
-    path = _csv(tmp_path, text)
+]
+
+
+def test_broken_csv_is_exit_2_with_the_row(tmp_path):
+    path = _csv(tmp_path, BROKEN_CSV[0][0])
     proc = cli("run", "--facilities", path, "--out", tmp_path / "o", cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
-    for w in ["f.csv", "What to do", *words]:
+    for w in ["f.csv", "What to do", *BROKEN_CSV[0][1]]:
         assert w in proc.stderr
 
 
-def test_rows_without_coordinates_are_warned_and_later_rows_keep_their_numbers(tmp_path):
+@pytest.mark.parametrize("text,words", BROKEN_CSV)
+def test_broken_csv_messages(tmp_path, text, words):
+    path = _csv(tmp_path, text)
+    with pytest.raises(InputError) as exc:
+        read_vector(parse_source(path))
+    for w in ["f.csv", "What to do", *words]:
+        assert w in exc.value.message()
+
+
+def test_recoverable_inputs_from_the_command_line(tmp_path, clean_flags):
+    """Cut field names and a table with rows that have no coordinates: exit 0, the clean flags,
+    the encoding and the dropped rows in run.json, the rows on the console."""
+    shp = _cut_names_shapefile(tmp_path, cpg=False)
     rows = [f"p{i},幼儿园,109.8{i:02d},40.6" for i in range(30)]
     rows[3] = "p3,幼儿园,abc,40.6"      # file row 5
     rows[7] = "p7,幼儿园,,40.6"         # file row 9
     path = _csv(tmp_path, "名称,类型,经度,纬度\n" + "\n".join(rows) + "\n")
-    proc = cli("run", "--facilities", path, "--sheets", "none", "--out", tmp_path / "o", cwd=tmp_path)
+    proc = cli("run", "--buildings", shp, "--facilities", path, "--sheets", "none", "--out", tmp_path / "o",
+               cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     warning = next(line for line in proc.stderr.splitlines() if "rows dropped" in line)
     assert warning.startswith("warning:") and "2 of 30 rows" in warning and "rows 5, 9" in warning
     m = json.loads((tmp_path / "o" / "run.json").read_text(encoding="utf-8"))
     assert m["inputs"]["facilities"]["rows_dropped"]["rows"] == [5, 9]
     assert m["inputs"]["facilities"]["features_loaded"] == 28
+    b = m["inputs"]["buildings"]
+    assert b["encoding"] == "UTF-8" and b["encoding_confidence"] >= 0.8 and "cut" in b["encoding_note"]
+    assert m["analyses"]["counts_by_code"].get("OLD_HOUSING") == sum(c == "OLD_HOUSING" for _, c in clean_flags)
+
+
+def test_later_errors_name_the_files_own_rows(tmp_path):
+    rows = [f"p{i},幼儿园,109.8{i:02d},40.6" for i in range(30)]
+    rows[3] = "p3,幼儿园,abc,40.6"      # file row 5
+    rows[7] = "p7,幼儿园,,40.6"         # file row 9
     # a later error names the file's own row, not one counted after the drop
     rows[10] = "p10,幼儿园,150.0,10.0"  # file row 12: in the Pacific
     path = _csv(tmp_path, "名称,类型,经度,纬度\n" + "\n".join(rows) + "\n", name="g.csv")
@@ -461,10 +475,14 @@ def test_non_finite_parameters_are_refused(text):
     assert "finite" in exc.value.message()
 
 
-def test_nan_on_the_command_line_is_exit_2(tmp_path):
-    b = write(buildings_frame(2, JZYT=["住宅"] * 2), tmp_path / "b.gpkg", layer="buildings")
-    proc = cli("run", "--buildings", b, "--set", "roads.snap_tolerance_m=nan", "--out", tmp_path / "o")
-    assert proc.returncode == 2 and "roads.snap_tolerance_m" in proc.stderr and "finite" in proc.stderr
+def test_nan_in_a_project_file_is_refused(tmp_path):
+    from planner.analysis.registry import get_analysis
+
+    project = tmp_path / "p.toml"
+    project.write_text('[inputs]\nbuildings = "b.gpkg"\n[params]\n"roads.snap_tolerance_m" = nan\n', encoding="utf-8")
+    value = load_project(project).params["roads.snap_tolerance_m"]
+    with pytest.raises(InputError, match="roads.snap_tolerance_m = nan is not a finite number"):
+        get_analysis("roads").resolve_params({"snap_tolerance_m": value})
 
 
 def test_what_analyses_prints_reads_back():

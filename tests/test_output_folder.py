@@ -114,22 +114,22 @@ def test_one_set_stale_files_removed_killed_and_failed_runs_leave_it_as_it_was(t
 def test_out_that_is_a_file_or_unwritable_is_exit_2_before_any_work(tmp_path, project):
     a_file = tmp_path / "report.txt"
     a_file.write_text("x", encoding="utf-8")
+    t0 = time.perf_counter()
+    proc = cli("run", project, "--out", a_file)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    assert str(a_file) in proc.stderr and "is a file" in proc.stderr and "What to do" in proc.stderr
+    assert "Reading layers" not in proc.stderr  # checked before any work
+    assert time.perf_counter() - t0 < 30
+    assert a_file.read_text(encoding="utf-8") == "x"
     unwritable = Path("/sys/renewal-planner-out") if os.geteuid() == 0 else tmp_path / "locked" / "out"
     if os.geteuid() != 0:
         (tmp_path / "locked").mkdir()
         (tmp_path / "locked").chmod(0o500)
-    for out, words in ((a_file, ["is a file"]), (a_file / "sub", ["is a file"]),
-                       (unwritable, ["cannot be written"])):
-        t0 = time.perf_counter()
-        proc = cli("run", project, "--out", out)
-        assert proc.returncode == 2, proc.stderr
-        assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
-        assert str(out) in proc.stderr and "What to do" in proc.stderr
-        for w in words:
-            assert w in proc.stderr
-        assert "Reading layers" not in proc.stderr  # checked before any work
-        assert time.perf_counter() - t0 < 30
-    assert a_file.read_text(encoding="utf-8") == "x"
+    for out, words in ((a_file / "sub", "is a file"), (unwritable, "cannot be written")):
+        with pytest.raises(InputError, match=words) as exc:
+            prepare_output(out)
+        assert str(out) in exc.value.message() and "What to do" in exc.value.message()
 
 
 def test_an_input_in_the_output_folder_under_a_deliverables_name_is_refused(tmp_path):
