@@ -423,6 +423,17 @@ def test_rasters_are_gated_too(tmp_path, http_server):
             open_raster("dem", tmp_path / name, WORK)
         assert name in exc.value.message() and "What to do" in exc.value.message()
     assert seen == []
+    # the gate keeps what local side files say: a GeoTIFF whose CRS is in its .aux.xml
+    import rasterio
+    from rasterio.transform import from_origin
+
+    tif = tmp_path / "aux.tif"
+    with rasterio.open(tif, "w", driver="GTiff", width=4, height=4, count=1, dtype="float32",
+                       transform=from_origin(109.8, 40.7, 0.001, 0.001)) as ds:
+        ds.write(np.zeros((1, 4, 4), dtype="float32"))
+    wkt = CRS.from_epsg(4490).to_wkt().replace("<", "&lt;")
+    (tmp_path / "aux.tif.aux.xml").write_text(f"<PAMDataset><SRS>{wkt}</SRS></PAMDataset>", encoding="utf-8")
+    assert open_raster("dem", tif, WORK).crs == "EPSG:4490"
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
