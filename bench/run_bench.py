@@ -17,9 +17,11 @@ def main() -> None:
     import bench_analyses  # noqa: PLC0415
     import bench_deliverables  # noqa: PLC0415
     import bench_render  # noqa: PLC0415
+    import bench_sites  # noqa: PLC0415
 
     suites["analyses"] = bench_analyses.run
     suites["deliverables"] = bench_deliverables.run
+    suites["sites"] = bench_sites.run
     suites["render"] = lambda: bench_render.run(qgis="--qgis" in sys.argv)
     for name, fn in suites.items():
         if names and name not in names:

@@ -136,17 +136,15 @@ class _Book:
         self.wb.close()
 
 
-def _summary(book: _Book, projects: pd.DataFrame, buildings=None, parcels=None) -> dict[str, float]:
+def _summary(book: _Book, projects: pd.DataFrame, membership) -> dict[str, float]:
     """汇总: projects, cost and benefiting households by district / type / phase.
 
     Households, buildings and floor area are distinct counts (a household in a compound
     renovation, an elevator retrofit and a facility's catchment counts once), per group and
     in the total row; returns the whole portfolio's distinct totals."""
-    from planner.portfolio.totals import distinct_totals
-
     ws = book.wb.add_worksheet("汇总")
     ws.write(0, 0, "项目汇总 Portfolio summary", book.f_title)
-    overall = distinct_totals(projects, buildings, parcels).iloc[0]
+    overall = membership.totals().iloc[0]
     ws.write(1, 0, "受益户数、建筑与面积为去重数：同一住户或建筑属于多个项目时只计一次；合计行为全部项目的去重数，"
                    "不等于各行之和。 Households, buildings and areas are distinct counts.", book.f_text)
     row = 3
@@ -158,7 +156,7 @@ def _summary(book: _Book, projects: pd.DataFrame, buildings=None, parcels=None) 
         ws.write_row(row, 0, [alias(key) if key != "type_title" else "项目类型", *heads], book.f_head)
         label = projects[key].fillna("").astype(str)
         cost = projects.groupby(label)["estimated_cost"].sum()
-        t = distinct_totals(projects, buildings, parcels, by=key).sort_index()
+        t = membership.totals(by=key).sort_index()
         first = row + 1
         for name, r in t.iterrows():
             row += 1
@@ -231,18 +229,19 @@ def write_workbook(path: Path, result, projects: pd.DataFrame, run_info: dict, *
         # Safety first: the rank orders by phase (D-grade 危房 always first), then the score.
         key = "priority_rank" if "priority_rank" in projects else "priority_score"
         ordered = projects.sort_values(key, ascending=key == "priority_rank") if len(projects) else projects
-        distinct = None
+        distinct = membership = None
         if len(projects):
-            from planner.portfolio.totals import distinct_totals
+            from planner.portfolio.totals import Membership
 
-            distinct = distinct_totals(pd.DataFrame(projects), buildings, parcels).iloc[0]
+            membership = Membership(pd.DataFrame(projects), buildings, parcels)
+            distinct = membership.totals().iloc[0]
         _, n = book.table("项目清单", pd.DataFrame(ordered), pcols, totals=["road_length_m", "estimated_cost"],
                           fixed_totals=None if distinct is None else {
                               "buildings": distinct["buildings"], "households": distinct["households"],
                               "floor_area_m2": distinct["floor_area_m2"], "parcel_area_m2": distinct["parcel_area_m2"]})
         rows["项目清单"] = n
         if len(projects):
-            _summary(book, pd.DataFrame(projects), buildings, parcels)
+            _summary(book, pd.DataFrame(projects), membership)
         ind = result.tables.get("indicators")
         if ind is not None:
             ws, n = book.table("城市体检指标", ind, ["district", "title", "value", "unit", "target", "pass", "indicator",

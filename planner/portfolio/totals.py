@@ -60,90 +60,119 @@ def parcel_areas(parcels: pd.DataFrame | None) -> pd.Series:
 def members(projects: pd.DataFrame, column: str) -> pd.DataFrame:
     """Long table of (row, id): the position of each project and each id listed in ``column``.
 
-    Vectorised (one split and explode over the whole column).
+    Vectorised: one join and one split over the whole column.
     """
     if column not in projects or len(projects) == 0:
         return pd.DataFrame({"row": pd.Series(dtype=np.int64), "id": pd.Series(dtype=object)})
-    s = pd.Series(projects[column].to_numpy(dtype=object), index=np.arange(len(projects)))
-    s = s.where(s.notna(), "").astype(str)
-    ex = s[s != ""].str.split(",").explode()
-    ex = ex[ex != ""]
-    return pd.DataFrame({"row": ex.index.to_numpy(dtype=np.int64), "id": ex.to_numpy(dtype=object)})
+    s = pd.Series(projects[column].to_numpy(dtype=object))
+    s = s.where(s.notna(), "").astype(str).str.strip(",")
+    has = (s != "").to_numpy()
+    lists = s[has]
+    counts = lists.str.count(",").to_numpy() + 1
+    ids = np.array(",".join(lists.tolist()).split(","), dtype=object) if len(lists) else np.zeros(0, dtype=object)
+    rows = np.repeat(np.flatnonzero(has), counts)
+    keep = ids != ""
+    return pd.DataFrame({"row": rows[keep].astype(np.int64), "id": ids[keep]})
 
 
-def distinct_totals(projects: pd.DataFrame, buildings: pd.DataFrame | None = None,
-                    parcels: pd.DataFrame | None = None, *, by: str | None = None,
-                    persons_per_household: float = PERSONS_PER_HOUSEHOLD) -> pd.DataFrame:
-    """Totals over projects with each building and parcel counted once.
+class Membership:
+    """Which buildings and parcels each project holds, with their quantities, computed once and
+    totalled over any grouping of the projects (each thing counted once per group).
 
     Parameters
     ----------
     projects : DataFrame
         The portfolio (``building_ids``, ``parcel_ids``; per-project quantities are used only
-        for projects without membership, e.g. drawn by hand).
+        for projects without members, e.g. drawn by hand).
     buildings, parcels : DataFrame, optional
         The harmonised input layers giving each building's households and floor area and each
         parcel's area. Without them the per-project figures are summed (and may double count).
-    by : str, optional
-        A column of ``projects`` to group by (type_title, district, phase ...); ``None`` gives
-        one row for the whole portfolio, indexed ``""``.
     persons_per_household : float
         Residents per household (default: the 2020 census average, 2.62).
+    """
+
+    def __init__(self, projects: pd.DataFrame, buildings: pd.DataFrame | None = None,
+                 parcels: pd.DataFrame | None = None, *, persons_per_household: float = PERSONS_PER_HOUSEHOLD):
+        self.projects = projects
+        self.n = len(projects)
+        self.persons = persons_per_household
+        q = building_quantities(buildings)
+        mb = members(projects, "building_ids") if len(q) else members(projects.iloc[:0], "building_ids")
+        codes, uniq = pd.factorize(mb["id"])
+        known = q.reindex(pd.Index(uniq))
+        self.b_row = mb["row"].to_numpy()
+        self.b_code = codes
+        self.b_hh = known["households"].fillna(0).to_numpy(dtype=float)
+        self.b_fa = known["floor_area_m2"].fillna(0).to_numpy(dtype=float)
+        self.b_listed = np.zeros(self.n, dtype=bool)
+        self.b_listed[self.b_row] = True
+        mp = members(projects, "parcel_ids")
+        pcodes, puniq = pd.factorize(mp["id"])
+        self.p_row, self.p_code = mp["row"].to_numpy(), pcodes
+        areas = parcel_areas(parcels)
+        a = areas.reindex(pd.Index(puniq)).to_numpy(dtype=float) if len(areas) else np.full(len(puniq), np.nan)
+        # Without the parcels layer a parcel's area is that of the (one-parcel) project naming it.
+        own = self._own("parcel_area_m2")
+        first = np.full(len(puniq), -1, dtype=np.int64)
+        first[pcodes[::-1]] = self.p_row[::-1]
+        self.p_area = np.where(np.isfinite(a), a, own[np.maximum(first, 0)] if self.n else a)
+        self.p_listed = np.zeros(self.n, dtype=bool)
+        self.p_listed[self.p_row] = True
+
+    def _own(self, column: str) -> np.ndarray:
+        if column not in self.projects:
+            return np.zeros(self.n)
+        return pd.to_numeric(self.projects[column], errors="coerce").fillna(0).to_numpy(dtype=float)
+
+    def totals(self, by: str | None = None) -> pd.DataFrame:
+        """One row per group of ``by`` (a column of the projects; ``None``: the whole portfolio,
+        indexed ``""``) with ``projects``, ``buildings``, ``households``, ``floor_area_m2``,
+        ``residents``, ``parcels`` and ``parcel_area_m2``, each thing once per group."""
+        n = self.n
+        key = (self.projects[by].fillna("").astype(str).to_numpy(dtype=object) if by is not None
+               else np.full(n, "", dtype=object))
+        gcode, groups = pd.factorize(pd.Series(key, dtype=object))
+        groups = pd.Index(groups) if n else pd.Index([""])
+        out = pd.DataFrame(0.0, index=groups, columns=TOTAL_COLUMNS)
+        if n == 0:
+            return out
+        k = len(groups)
+        out["projects"] = np.bincount(gcode, minlength=k)
+
+        def once(rows: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            g = gcode[rows]
+            _, first = np.unique(g * (int(codes.max(initial=0)) + 1) + codes, return_index=True)
+            return g[first], codes[first]
+
+        g, c = once(self.b_row, self.b_code)
+        own = ~self.b_listed
+        for col, values in (("buildings", np.ones(len(c))), ("households", self.b_hh[c]),
+                            ("floor_area_m2", self.b_fa[c])):
+            # projects without a member list (drawn by hand, or no buildings layer): their own figures
+            out[col] = np.bincount(g, weights=values, minlength=k) + np.bincount(
+                gcode[own], weights=self._own(col)[own], minlength=k)
+        out["residents"] = (out["households"] * self.persons).round(0)
+        g, c = once(self.p_row, self.p_code)
+        out["parcels"] = np.bincount(g, minlength=k)
+        pown = ~self.p_listed
+        out["parcel_area_m2"] = np.bincount(g, weights=self.p_area[c], minlength=k) + np.bincount(
+            gcode[pown], weights=self._own("parcel_area_m2")[pown], minlength=k)
+        return out
+
+
+def distinct_totals(projects: pd.DataFrame, buildings: pd.DataFrame | None = None,
+                    parcels: pd.DataFrame | None = None, *, by: str | None = None,
+                    persons_per_household: float = PERSONS_PER_HOUSEHOLD) -> pd.DataFrame:
+    """Totals over projects with each building and parcel counted once (see :class:`Membership`).
 
     Returns
     -------
     DataFrame
-        One row per group with ``projects``, ``buildings``, ``households``, ``floor_area_m2``,
-        ``residents``, ``parcels`` and ``parcel_area_m2``.
+        One row per group of ``by`` (``None``: one row for the whole portfolio, indexed ``""``)
+        with ``projects``, ``buildings``, ``households``, ``floor_area_m2``, ``residents``,
+        ``parcels`` and ``parcel_area_m2``.
     """
-    n = len(projects)
-    key = (projects[by].fillna("").astype(str).to_numpy(dtype=object) if by is not None
-           else np.full(n, "", dtype=object))
-    groups = pd.Index(pd.unique(key)) if n else pd.Index([""])
-    out = pd.DataFrame(0.0, index=groups, columns=TOTAL_COLUMNS)
-    if n == 0:
-        return out
-    out["projects"] = pd.Series(key).value_counts().reindex(groups).fillna(0).to_numpy()
-    q = building_quantities(buildings)
-    mb = members(projects, "building_ids")
-    listed = np.zeros(n, dtype=bool)
-    if len(mb) and len(q):
-        listed[mb["row"].to_numpy()] = True
-        mb = mb.assign(g=key[mb["row"].to_numpy()]).drop_duplicates(["g", "id"])
-        known = q.reindex(mb["id"].to_numpy())
-        mb = mb.assign(households=known["households"].fillna(0).to_numpy(),
-                       floor_area_m2=known["floor_area_m2"].fillna(0).to_numpy())
-        agg = mb.groupby("g").agg(buildings=("id", "size"), households=("households", "sum"),
-                                  floor_area_m2=("floor_area_m2", "sum"))
-        for c in ("buildings", "households", "floor_area_m2"):
-            out[c] = agg[c].reindex(groups).fillna(0).to_numpy()
-    # Projects without a member list (drawn by hand, or no buildings layer): their own figures.
-    own = ~listed
-    for c in ("buildings", "households", "floor_area_m2"):
-        if c in projects and own.any():
-            extra = pd.Series(pd.to_numeric(projects[c], errors="coerce").fillna(0).to_numpy()[own]).groupby(
-                key[own]).sum()
-            out[c] += extra.reindex(groups).fillna(0).to_numpy()
-    out["residents"] = (out["households"] * persons_per_household).round(0)
-    mp = members(projects, "parcel_ids")
-    plisted = np.zeros(n, dtype=bool)
-    if len(mp):
-        plisted[mp["row"].to_numpy()] = True
-        mp = mp.assign(g=key[mp["row"].to_numpy()]).drop_duplicates(["g", "id"])
-        areas = parcel_areas(parcels)
-        # Without the parcels layer the project's own area is the parcel's (one parcel per project).
-        own_area = pd.to_numeric(projects["parcel_area_m2"], errors="coerce").fillna(0).to_numpy() \
-            if "parcel_area_m2" in projects else np.zeros(n)
-        a = areas.reindex(mp["id"].to_numpy()).to_numpy(dtype=float) if len(areas) else np.full(len(mp), np.nan)
-        a = np.where(np.isfinite(a), a, own_area[mp["row"].to_numpy()])
-        agg = mp.assign(a=a).groupby("g").agg(parcels=("id", "size"), parcel_area_m2=("a", "sum"))
-        out["parcels"] = agg["parcels"].reindex(groups).fillna(0).to_numpy()
-        out["parcel_area_m2"] = agg["parcel_area_m2"].reindex(groups).fillna(0).to_numpy()
-    if "parcel_area_m2" in projects and (~plisted).any():
-        extra = pd.Series(pd.to_numeric(projects["parcel_area_m2"], errors="coerce").fillna(0).to_numpy()[~plisted]
-                          ).groupby(key[~plisted]).sum()
-        out["parcel_area_m2"] += extra.reindex(groups).fillna(0).to_numpy()
-    return out
+    return Membership(projects, buildings, parcels, persons_per_household=persons_per_household).totals(by)
 
 
 def benefit_summary(projects: pd.DataFrame, buildings: pd.DataFrame | None = None,
@@ -152,7 +181,7 @@ def benefit_summary(projects: pd.DataFrame, buildings: pd.DataFrame | None = Non
 
     ``households_benefiting`` is the number of distinct households in all projects.
     """
-    t = distinct_totals(projects, buildings, parcels).iloc[0]
+    t = Membership(projects, buildings, parcels).totals().iloc[0]
     return {"households_benefiting": int(round(float(t["households"]))),
             "buildings_benefiting": int(t["buildings"]),
             "residents_benefiting": int(round(float(t["residents"]))),
