@@ -31,10 +31,94 @@ def built_mask(roads: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def study_area(inputs) -> object | None:
+    """The study area: the boundary layer, within the OSM extract's bounds where the roads come
+    from an OSM file with <bounds> (``osm_bounds``: beyond them the data is incomplete); else
+    those bounds; else None."""
+    roads = inputs.layers.get("roads")
+    bounds = osm_bounds_area(roads, getattr(roads, "crs", None) or inputs.crs)
     boundary = inputs.layers.get("boundary")
     if boundary is not None and len(boundary):
-        return shapely.union_all(boundary.geometry.values)
-    return None
+        area = shapely.union_all(boundary.geometry.values)
+        return area if bounds is None else shapely.intersection(area, bounds)
+    return bounds
+
+
+def osm_bounds_area(roads, crs) -> object | None:
+    """The OSM file's <bounds> (minlon,minlat,maxlon,maxlat) as a polygon in ``crs``."""
+    if roads is None or "osm_bounds" not in roads or not roads["osm_bounds"].notna().any():
+        return None
+    from pyproj import Transformer
+
+    try:
+        w, s, e, n = (float(v) for v in str(roads["osm_bounds"].dropna().iloc[0]).split(","))
+    except ValueError:
+        return None
+    t = Transformer.from_crs(4326, crs, always_xy=True)
+    edge = np.linspace(0, 1, 21)  # densified: the box's sides are curves in a projected CRS
+    lon = np.concatenate([w + (e - w) * edge, np.full(21, e), e - (e - w) * edge, np.full(21, w)])
+    lat = np.concatenate([np.full(21, s), s + (n - s) * edge, np.full(21, n), n - (n - s) * edge])
+    x, y = t.transform(lon, lat)
+    return shapely.Polygon(np.column_stack([x, y]))
+
+
+# OSM values (other_tags) and catalogue values that make a road unfit to join a proposed link.
+NOT_AT_GRADE = {"bridge": ("", "no", "false", "f", "0", "否"), "tunnel": ("", "no", "false", "f", "0", "否")}
+ONEWAY = ("yes", "true", "1", "-1", "t", "f", "是", "单行", "单向")  # Geofabrik shapefiles: F/T one way, B both
+PRIVATE_ACCESS = ("private", "no", "customers", "delivery", "permit", "military", "私有", "内部", "禁止")
+PRIVATE_SERVICE = ("driveway", "parking_aisle", "parking", "drive-through")
+# OSM polygons a link must not enter (restricted_from_osm): campuses, hospitals, car parks, military.
+RESTRICTED_AMENITY = ("university", "college", "school", "kindergarten", "hospital", "parking", "prison")
+RESTRICTED_LANDUSE = ("military", "education")
+
+
+def _tag(roads: pd.DataFrame, key: str, *columns: str) -> np.ndarray:
+    """A road attribute, lower case ('' where unknown): the catalogue's column (roads.toml
+    ``bridge``, ``tunnel``, ``level``, ``oneway``, ``access``, ``structure``), else the OSM tag
+    ``key`` in GDAL's other_tags."""
+    out = pd.Series("", index=roads.index, dtype="string")
+    for c in columns or (key,):
+        if c in roads:
+            out = roads[c].astype("string").fillna("").str.strip().str.lower()
+            break
+    if key and "other_tags" in roads:  # where the column says nothing, the OSM tag
+        found = roads["other_tags"].astype("string").str.extract(rf'"{key}"=>"([^"]*)"', expand=False)
+        out = out.where(out != "", found.fillna("").str.lower())
+    return out.fillna("").to_numpy(dtype=object)
+
+
+def road_attributes(roads: pd.DataFrame, params) -> pd.DataFrame:
+    """What the link rules need per road: at grade (no bridge, tunnel or other layer), one-way,
+    private (OSM access, service=driveway|parking_aisle), excluded class, and its name."""
+    at_grade = (np.isin(_tag(roads, "bridge", "bridge"), NOT_AT_GRADE["bridge"])
+                & np.isin(_tag(roads, "tunnel", "tunnel"), NOT_AT_GRADE["tunnel"])
+                & np.isin(_tag(roads, "layer", "level"), ("", "0", "+0"))
+                & ~np.isin(_tag(roads, "", "structure"), ("bridge", "tunnel", "viaduct", "桥", "桥梁", "隧道", "高架")))
+    oneway = np.isin(_tag(roads, "oneway", "oneway"), ONEWAY) | np.isin(_tag(roads, "junction", "junction"),
+                                                                      ("roundabout", "circular"))
+    private = np.isin(_tag(roads, "access", "access"), PRIVATE_ACCESS) | np.isin(_tag(roads, "service", "service"),
+                                                                              PRIVATE_SERVICE)
+    cls = roads["road_class"].astype("string").fillna("").to_numpy(dtype=object) if "road_class" in roads \
+        else np.full(len(roads), "", dtype=object)
+    names = roads["name"].astype("string").fillna("").str.strip().to_numpy(dtype=object) if "name" in roads \
+        else np.full(len(roads), "", dtype=object)
+    return pd.DataFrame({"at_grade": at_grade, "oneway": oneway, "private": private,
+                         "excluded": np.isin(cls, list(params["link_excluded_classes"])), "name": names})
+
+
+def restricted_from_osm(multipolygons: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The polygons of an OSM file a proposed link must not enter: campuses (university,
+    college, school, kindergarten), hospitals, car parks, prisons, military land, and land
+    tagged access=private (GDAL's ``multipolygons`` layer in, ``restricted_id``/``name`` out)."""
+    mp = multipolygons
+    amenity = _tag(mp, "amenity", "amenity")
+    landuse = _tag(mp, "landuse", "landuse")
+    access = _tag(mp, "access", "access")
+    keep = np.isin(amenity, RESTRICTED_AMENITY) | np.isin(landuse, RESTRICTED_LANDUSE) | np.isin(access, ("private", "no"))
+    ident = (mp["osm_way_id"].fillna(mp["osm_id"]) if "osm_way_id" in mp else mp["osm_id"]).astype(str)
+    names = mp["name"] if "name" in mp else pd.Series(None, index=mp.index)
+    return gpd.GeoDataFrame({"restricted_id": ident.to_numpy()[keep], "name": names.to_numpy()[keep],
+                             "kind": np.where(amenity[keep] != "", amenity[keep], landuse[keep])},
+                            geometry=mp.geometry.values[keep], crs=mp.crs)
 
 
 def _names(roads, idx) -> np.ndarray:
@@ -70,8 +154,95 @@ def dead_ends(net: RoadNetwork, roads_built: gpd.GeoDataFrame, area, params) -> 
     return nodes[keep], road[keep]
 
 
-def find_gaps(net: RoadNetwork, nodes: np.ndarray, params) -> pd.DataFrame:
-    """For each dead end, the shortest link to another road that passes the detour test."""
+def named_roads(net: RoadNetwork, names: np.ndarray) -> np.ndarray:
+    """A label per road: roads of one (non-empty) name that meet, directly or through roads of
+    that name, share a label (one named road, e.g. the two legs of a hairpin); others their own."""
+    n = len(names)
+    node = np.concatenate([net.edge_u, net.edge_v])
+    road = np.concatenate([net.edge_road, net.edge_road])
+    df = pd.DataFrame({"node": node, "road": road}).drop_duplicates()
+    pairs = df.merge(df, on="node")
+    a, b = pairs["road_x"].to_numpy(), pairs["road_y"].to_numpy()
+    same = (a != b) & (names[a] == names[b]) & (names[a] != "")
+    adj = coo_matrix((np.ones(int(same.sum())), (a[same], b[same])), shape=(n, n))
+    return connected_components(adj, directed=False)[1].astype(np.int64)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.maximum(np.hypot(v[:, 0], v[:, 1]), 1e-12)[:, None]
+
+
+def buildable(net: RoadNetwork, nodes: np.ndarray, edges: np.ndarray, links: np.ndarray, rules: dict,
+              params) -> tuple[np.ndarray, np.ndarray]:
+    """Which candidate links may be built, and which cross something (kept only as a crossing).
+
+    A link from dead end ``nodes[i]`` to segment ``edges[i]`` (geometry ``links[i]``) is not
+    proposed when it joins a road that is not at grade (bridge, tunnel, other layer), of an
+    excluded class (motorway and trunk: ``expressway``), private (OSM access, driveways, parking
+    aisles); when it joins its own road (the same road, or one of the same name reached through
+    roads of that name: a hairpin); when both roads are one-way and are the two carriageways of
+    one road (same name, or unnamed and parallel); when it enters restricted land (campus, car
+    park: the ``restricted`` layer; a link wholly inside one stays inside); or when it crosses what
+    ``crossing_allowed`` does not list (buildings, water, rail).
+
+    Returns
+    -------
+    (ndarray of bool, ndarray of bool)
+        Allowed, and crossing (passes through an allowed obstacle: a stated crossing).
+    """
+    attrs, node_road, label = rules["attrs"], rules["node_road"], rules["label"]
+    at_grade, oneway = attrs["at_grade"].to_numpy(), attrs["oneway"].to_numpy()
+    unfit = ~at_grade | attrs["excluded"].to_numpy() | attrs["private"].to_numpy()
+    names = attrs["name"].to_numpy()
+    src = node_road
+    bad = unfit[src].copy()
+    # every road at the link's far end (its own segment and any that meet there, e.g. a bridge
+    # or the other carriageway starting at that node), each judged against the dead end's road
+    end = shapely.get_point(links, -1)
+    c, e = net.tree.query(end, predicate="dwithin", distance=max(float(params["snap_tolerance_m"]), 0.5))
+    c, e = np.concatenate([np.arange(len(edges)), c]), np.concatenate([edges, e])
+    r, s_ = net.edge_road[e], src[c]
+    pair_bad = unfit[r] | (r == s_) | ((label[r] == label[s_]) & (names[s_] != ""))
+    both = oneway[s_] & oneway[r]
+    if both.any():
+        # direction of the dead end's road (its last segment) against the segment at the far end
+        own = rules["node_edge"][c]
+        d_src = _unit(net.node_xy[net.edge_v[own]] - net.node_xy[net.edge_u[own]])
+        d_tgt = _unit(net.node_xy[net.edge_v[e]] - net.node_xy[net.edge_u[e]])
+        parallel = np.abs((d_src * d_tgt).sum(axis=1)) >= np.cos(np.radians(30))
+        same_name = (names[s_] == names[r]) & (names[s_] != "")
+        pair_bad |= both & (same_name | ((names[s_] == "") & (names[r] == "") & parallel))
+    bad[np.unique(c[pair_bad])] = True
+    inner = _inner(links)
+    restricted = rules.get("restricted")
+    if restricted is not None and len(restricted):
+        li, pi = shapely.STRtree(restricted.geometry.values).query(links, predicate="intersects")
+        enters = ~shapely.covers(restricted.geometry.values[pi], links[li])  # not wholly inside: crosses its edge
+        bad[np.unique(li[enters])] = True
+    allowed = set(params["crossing_allowed"])
+    crossing = np.zeros(len(links), dtype=bool)
+    for role, layer in rules.get("obstacles", {}).items():
+        hit = np.zeros(len(links), dtype=bool)
+        hit[np.unique(shapely.STRtree(layer.geometry.values).query(inner, predicate="intersects")[0])] = True
+        if role in allowed:
+            crossing |= hit
+        else:
+            bad |= hit
+    return ~bad, crossing
+
+
+def _inner(links: np.ndarray, by: float = 0.5) -> np.ndarray:
+    """Each link without its last ``by`` metres at both ends (touching a wall at a road end is
+    no crossing)."""
+    length = shapely.length(links)
+    a = shapely.get_coordinates(shapely.line_interpolate_point(links, np.minimum(by, length / 2)))
+    b = shapely.get_coordinates(shapely.line_interpolate_point(links, np.maximum(length - by, length / 2)))
+    return shapely.linestrings(np.stack([a, b], axis=1))
+
+
+def find_gaps(net: RoadNetwork, nodes: np.ndarray, params, rules: dict | None = None) -> pd.DataFrame:
+    """For each dead end, the shortest buildable link to another road that passes the detour
+    test (one that crosses nothing before one that crosses buildings; see :func:`buildable`)."""
     gap_max = float(params["gap_distance_m"])
     ratio = float(params["detour_ratio"])
     extra = float(params["detour_extra_m"])
@@ -90,10 +261,19 @@ def find_gaps(net: RoadNetwork, nodes: np.ndarray, params) -> pd.DataFrame:
     length = net.edge_len[si]
     network = np.minimum(du + t * length, dv + (1 - t) * length)
     ok = (network >= ratio * straight) & (network >= straight + extra) & (straight > 0)
+    crossing = np.zeros(len(ok), dtype=bool)
+    if rules is not None and ok.any():
+        k = np.flatnonzero(ok)
+        end = shapely.line_interpolate_point(net.segments[si[k]], t[k], normalized=True)
+        links = shapely.linestrings(np.stack([net.node_xy[src[k]], shapely.get_coordinates(end)], axis=1))
+        sub = {**rules, "node_road": rules["node_road"][pi[k]], "node_edge": rules["node_edge"][pi[k]]}
+        allowed, crosses = buildable(net, src[k], si[k], links, sub, params)
+        ok[k] = allowed
+        crossing[k] = crosses
     cand = pd.DataFrame({"node": src[ok], "row": pi[ok], "edge": si[ok], "t": t[ok], "straight": straight[ok],
-                         "network": network[ok]})
-    # The shortest qualifying link per dead end.
-    cand = cand.sort_values(["node", "straight"], kind="stable").drop_duplicates("node")
+                         "network": network[ok], "crossing": crossing[ok]})
+    # The shortest qualifying link per dead end (crossing nothing before crossing buildings).
+    cand = cand.sort_values(["node", "crossing", "straight"], kind="stable").drop_duplicates("node")
     return cand.reset_index(drop=True)
 
 
@@ -151,6 +331,14 @@ def run(inputs, params, feedback) -> AnalysisOutput:
     out.shared["roads_built"] = roads_built
     feedback.set_progress(30)
     area = study_area(inputs)
+    boundary = inputs.layers.get("boundary")
+    if area is None:
+        note = ("无研究范围（研究范围图层或OSM文件的<bounds>）：数据边缘处的断头路可能只是裁剪造成的 / no study area "
+                "(boundary layer or the OSM file's <bounds>): dead ends at the data's edge may be artefacts of the extract")
+        out.messages.append(note)
+        feedback.warn(note)
+    elif boundary is None or len(boundary) == 0:
+        out.messages.append("研究范围取自OSM文件的<bounds> / study area: the OSM file's <bounds>")
     nodes, road_row = dead_ends(net, roads_built, area, params)
     ids = roads_built["road_id"].to_numpy(dtype=object)[road_row].astype(str)
     names = _names(roads_built, road_row)
@@ -169,7 +357,16 @@ def run(inputs, params, feedback) -> AnalysisOutput:
     feedback.set_progress(50)
     feedback.check()
 
-    gaps = find_gaps(net, nodes, params)
+    first_edge = np.full(net.n_nodes, -1, dtype=np.int64)
+    first_edge[net.edge_v] = np.arange(len(net.edge_v))
+    first_edge[net.edge_u] = np.arange(len(net.edge_u))
+    attrs = road_attributes(roads_built, params)
+    rules = {"attrs": attrs, "node_road": road_row, "node_edge": np.maximum(first_edge[nodes], 0),
+             "label": named_roads(net, attrs["name"].to_numpy()),
+             "obstacles": {role: inputs.layers[role] for role in ("buildings", "water", "rail")
+                           if inputs.layers.get(role) is not None and len(inputs.layers[role])},
+             "restricted": inputs.layers.get("restricted")}
+    gaps = find_gaps(net, nodes, params, rules)
     gap_frames = []
     if len(gaps):
         # A link between two dead ends that chose each other is one gap, listed once.
@@ -304,7 +501,8 @@ register(Analysis(
     title_en="Dead-end roads and gaps",
     run=run,
     requires={"roads": []},
-    optional={"roads": ["status", "road_class", "name"], "boundary": [], "buildings": [], "water": [], "rail": []},
+    optional={"roads": ["status", "road_class", "name", "bridge", "tunnel", "level", "oneway", "access"],
+              "boundary": [], "buildings": [], "water": [], "rail": [], "restricted": []},
     codes=("DEAD_END", "ROAD_GAP", "PLANNED_UNBUILT"),
     basis="加快贯通城市断头路；QGIS拓扑检查“不得有悬挂点”；OSMnx 街道数",
     order=30,
@@ -322,6 +520,14 @@ register(Analysis(
                   "网络距离不低于直线距离的该倍数", "network distance at least this times the straight distance", 1.0, 100.0),
         Parameter("detour_extra_m", 50.0, "m", "绕行增加距离不低于", "Detour at least longer by",
                   "网络距离比直线距离至少长出该值", "network distance at least this much longer", 0.0, 5000.0),
+        Parameter("link_excluded_classes", ["expressway"], "", "不接入的道路等级", "Road classes links never join",
+                  "建议连线不与这些等级的道路相接（快速路含高速公路、一级公路及其匝道；可加 service 排除内部道路）",
+                  "proposed links never join roads of these classes (expressway: motorway, trunk and their ramps; add "
+                  "service to leave out service roads)"),
+        Parameter("crossing_allowed", ["buildings"], "", "允许穿越（计入费用）", "Crossings allowed (cost stated)",
+                  "建议连线可穿越的对象（buildings 建筑拆迁；water 需建桥；rail 需立交），其余穿越的连线不提出",
+                  "what a proposed link may cross with its cost stated (buildings: demolition; water: a bridge; "
+                  "rail: a grade separation); links crossing anything else are not proposed"),
         Parameter("duplicate_tolerance_m", 2.0, "m", "重复缺口容差", "Duplicate link tolerance",
                   "两端分别相距不超过该距离的建议连线视为同一条（只保留最短的一条）",
                   "links whose ends lie within this distance of each other's are one link (the shortest kept)",

@@ -321,6 +321,8 @@ def read_vector(source: Source, *, role: str | None = None, encoding: str | None
         raise InputError("the layer has no geometry.", file=str(source.path), layer=layer,
                          hint="give a spatial layer, or a table with coordinate columns.")
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
+    if source.suffix in {".osm", ".pbf"} and (bounds := osm_bounds(source.path)) is not None:
+        frame["osm_bounds"] = bounds  # the extract's edge; the roads analysis uses it as the study area
     if prj_crs is not None:
         frame = frame.set_crs(prj_crs, allow_override=True)
     raw = RawLayer(source, frame, info_driver, layer, encoding=_declared_encoding(source),
@@ -403,6 +405,80 @@ def read_crs_text(text: str) -> CRS:
     except Exception:
         raise InputError(f"'{text}' is not a coordinate reference system.",
                          hint="give it as EPSG:NNNN, e.g. EPSG:4546.") from None
+
+
+def _varints(data: bytes):
+    """(field number, wire type, value) of a protobuf message's fields (varint and bytes only)."""
+    i = 0
+    while i < len(data):
+        key, i = _varint(data, i)
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            value, i = _varint(data, i)
+        elif wire == 2:
+            size, i = _varint(data, i)
+            value, i = data[i:i + size], i + size
+        else:
+            return
+        yield field, wire, value
+
+
+def _varint(data: bytes, i: int) -> tuple[int, int]:
+    shift = result = 0
+    while True:
+        b = data[i]
+        result |= (b & 0x7F) << shift
+        i += 1
+        if not b & 0x80:
+            return result, i
+        shift += 7
+
+
+def _pbf_bounds(head: bytes) -> list[float] | None:
+    """The bbox of an OSM PBF file's header block (left, bottom, right, top in degrees)."""
+    import zlib
+
+    size = int.from_bytes(head[:4], "big")
+    header = dict((f, v) for f, _, v in _varints(head[4:4 + size]))
+    if header.get(1) != b"OSMHeader":
+        return None
+    blob = dict((f, v) for f, _, v in _varints(head[4 + size:4 + size + int(header.get(3, 0))]))
+    block = blob.get(1) or (zlib.decompress(blob[3]) if 3 in blob else b"")
+    bbox = dict((f, v) for f, _, v in _varints(block)).get(1)
+    if not bbox:
+        return None
+    nano = {f: (v >> 1) ^ -(v & 1) for f, _, v in _varints(bbox)}  # sint64, nanodegrees
+    if len(nano) < 4:
+        return None
+    return [nano[1] / 1e9, nano[4] / 1e9, nano[2] / 1e9, nano[3] / 1e9]
+
+
+def osm_bounds(path) -> str | None:
+    """The extract's bounds of an OSM file as "minlon,minlat,maxlon,maxlat" (degrees, WGS 84):
+    XML ``<bounds>`` or the PBF header's bbox, read from the file's first 64 KiB; None where the
+    file declares none."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(1 << 16)
+    except OSError:
+        return None
+    box = None
+    try:
+        if raw[4:32].find(b"OSMHeader") >= 0:
+            box = _pbf_bounds(raw)
+        else:
+            tag = re.search(r"<bounds\b[^>]*>", raw.decode("utf-8", errors="replace"))
+            if tag is not None:
+                values = dict(re.findall(r'(min(?:lat|lon)|max(?:lat|lon))\s*=\s*["\']([-+0-9.eE]+)["\']',
+                                         tag.group(0)))
+                box = [float(values[k]) for k in ("minlon", "minlat", "maxlon", "maxlat")]
+    except Exception:  # a damaged or unusual header: no bounds
+        return None
+    if box is None:
+        return None
+    if not (-180 <= box[0] < box[2] <= 180 and -90 <= box[1] < box[3] <= 90):
+        return None
+    return ",".join(f"{v:.7f}" for v in box)
 
 
 def osm_roads_status(frame: pd.DataFrame) -> pd.DataFrame:

@@ -331,7 +331,9 @@ class _Builder:
             from planner.analysis.buildings import floor_area
 
             crossed_fa = np.bincount(li, weights=floor_area(b)[bi], minlength=len(f))
-        cost = length * t.unit_cost("") + crossed_fa * t.unit_cost("拆迁")
+        bridge_m, rail_n = self._water_and_rail_crossings(f.geometry.values)
+        cost = (length * t.unit_cost("") + crossed_fa * t.unit_cost("拆迁") + bridge_m * t.unit_cost("跨水桥梁")
+                + rail_n * t.unit_cost("铁路立交"))
         roads = self.ws.frame("roads")
         names = pd.Series(dtype="string")
         if roads is not None and "name" in roads:
@@ -346,16 +348,35 @@ class _Builder:
         self.add("road_link", {
             "name": name, "subtype": np.where(planned, "规划未建", "缺口打通"), "road_length_m": length.round(1),
             "quantity": length.round(1), "estimated_cost": cost,
-            "cost_basis": [f"{t.costs[''][1]}; {t.costs['拆迁'][1]}"] * len(f),
+            "cost_basis": ["; ".join(t.costs[k][1] for k in ("", "拆迁", "跨水桥梁", "铁路立交") if k in t.costs)] * len(f),
             "flags": np.where(evidence != "", f["flag_id"].to_numpy().astype(object) + "," + evidence,
                               f["flag_id"].to_numpy()),
             "_severity": f["severity"].to_numpy(),
-            "_ease": np.where(crossed_fa > 0, t.ease * 0.5, t.ease),
+            "_ease": np.where((crossed_fa > 0) | (bridge_m > 0) | (rail_n > 0), t.ease * 0.5, t.ease),
             "notes": (pd.Series(np.where(evidence != "", "同一走廊的道路缺口（" + evidence + "）为本规划路段的依据；", ""))
                       + pd.Series(np.where(crossed_fa > 0, pd.Series(crossed_fa.round(0).astype(int).astype(str))
-                                           .radd("需拆迁建筑面积约").add(" m²"), ""))).to_numpy(),
+                                           .radd("需拆迁建筑面积约").add(" m²；"), ""))
+                      + pd.Series(np.where(bridge_m > 0, pd.Series(bridge_m.round(0).astype(int).astype(str))
+                                           .radd("需建桥跨越水系约").add(" m；"), ""))
+                      + pd.Series(np.where(rail_n > 0, pd.Series(rail_n.astype(int).astype(str))
+                                           .radd("需铁路立交").add("处；"), ""))).str.rstrip("；").to_numpy(),
         }, shapely.buffer(f.geometry.values, float(self.settings.links.get("corridor_half_width_m", 8.0)),
                           cap_style="flat"))
+
+    def _water_and_rail_crossings(self, links: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per link: metres over water (a river drawn as a line counts 20 m) and railway crossings."""
+        bridge_m, rail_n = np.zeros(len(links)), np.zeros(len(links))
+        water = self.ws.frame("water")
+        if water is not None and len(water):
+            li, wi = shapely.STRtree(water.geometry.values).query(links, predicate="intersects")
+            g = water.geometry.values[wi]
+            over = np.where(shapely.get_type_id(g) >= 3, shapely.length(shapely.intersection(links[li], g)), 20.0)
+            bridge_m = np.bincount(li, weights=over, minlength=len(links))
+        rail = self.ws.frame("rail")
+        if rail is not None and len(rail):
+            li, _ = shapely.STRtree(rail.geometry.values).query(links, predicate="intersects")
+            rail_n = np.bincount(li, minlength=len(links)).astype(float)
+        return bridge_m, rail_n
 
     # services ---------------------------------------------------------------------------
     def network(self):
