@@ -16,12 +16,14 @@ def main() -> None:
     suites = {"loading": bench_loading.run}
     import bench_analyses  # noqa: PLC0415
     import bench_deliverables  # noqa: PLC0415
+    import bench_files  # noqa: PLC0415
     import bench_render  # noqa: PLC0415
     import bench_sites  # noqa: PLC0415
 
     suites["analyses"] = bench_analyses.run
     suites["deliverables"] = bench_deliverables.run
     suites["sites"] = bench_sites.run
+    suites["files"] = bench_files.run
     suites["render"] = lambda: bench_render.run(qgis="--qgis" in sys.argv)
     for name, fn in suites.items():
         if names and name not in names:

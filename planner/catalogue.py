@@ -70,7 +70,7 @@ class Domain:
         """The key of one raw value, or None where it matches nothing."""
         if value is None or (isinstance(value, float) and np.isnan(value)):
             return None
-        text = normalise_name(value)
+        text = normalise_name(str(value))
         if not text:
             return None
         if text in self._by_name:

@@ -40,7 +40,7 @@ def working_crs_for_lon(lon: float) -> CRS:
 def central_meridian_of(crs: CRS) -> float | None:
     """Central meridian of a transverse Mercator CRS, else None."""
     try:
-        for p in crs.coordinate_operation.params:
+        for p in crs.coordinate_operation.params if crs.coordinate_operation else []:
             if "longitude of natural origin" in p.name.lower():
                 return float(p.value)
     except AttributeError:

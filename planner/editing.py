@@ -92,6 +92,39 @@ def split_polygon(geom, line) -> list:
     return sorted(pieces, key=lambda g: -shapely.area(g))
 
 
+def split_by_sides(geom, line) -> list:
+    """A polygon or multipolygon cut by a line into the parts on each side of it (a project of
+    many buildings becomes two projects, not one per building), largest first."""
+    from shapely.ops import split
+
+    geom = shapely.make_valid(geom)
+    if shapely.get_num_geometries(geom) <= 1:
+        return split_polygon(geom, line)
+    x0, y0, x1, y1 = shapely.bounds(geom)
+    pad = max(x1 - x0, y1 - y0) + 10.0
+    frame = shapely.box(x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+    # the line with its ends extended past the frame, so that it divides the whole extent
+    blade = line
+    coords = shapely.get_coordinates(line)
+    if len(coords) >= 2:
+        def extended(a, b):
+            d = b - a
+            n = float(np.hypot(*d)) or 1.0
+            return b + d / n * (4 * pad)
+        start, end = extended(coords[1], coords[0]), extended(coords[-2], coords[-1])
+        blade = shapely.LineString(np.vstack([start, coords, end]))
+    regions = [g for g in shapely.get_parts(split(frame, blade)) if shapely.area(g) > 0]
+    if len(regions) < 2:
+        raise InputError("the line does not divide the project.", hint="draw the line across the whole project.")
+    parts = shapely.get_parts(split(geom, line)) if shapely.intersects(geom, line) else shapely.get_parts(geom)
+    parts = np.asarray([g for g in parts if shapely.area(g) > 0], dtype=object)
+    where = np.array([int(np.argmax([shapely.area(shapely.intersection(g, r)) for r in regions])) for g in parts])
+    sides = [shapely.union_all(parts[where == k]) for k in range(len(regions)) if (where == k).any()]
+    if len(sides) < 2:
+        raise InputError("the line does not divide the project.", hint="draw the line between its parts.")
+    return sorted(sides, key=lambda g: -shapely.area(g))
+
+
 def split_line(geom, blade) -> list:
     from shapely.ops import split
 
@@ -133,7 +166,7 @@ def split_project(projects: pd.DataFrame, row: int, line) -> pd.DataFrame:
     """Projects table with project ``row`` cut by ``line`` into two; quantities and costs are
     shared in proportion to area."""
     p = projects.iloc[[row]]
-    pieces = split_polygon(p.geometry.values[0], line)
+    pieces = split_by_sides(p.geometry.values[0], line)
     total = sum(shapely.area(g) for g in pieces)
     out = []
     for k, g in enumerate(pieces):
@@ -174,7 +207,7 @@ def project_from_features(projects, features, kind: str, settings, *, name: str 
     used = projects["project_id"].astype(str)
     n = 1 + int(used.str.startswith(prefix + "-").sum())
     comp = score_components([hh], [cost], [2.0], [t.ease], [t.public_of(cls)], settings)
-    row = {c: None for c in projects.columns if c != projects.geometry.name}
+    row: dict[str, object] = {c: None for c in projects.columns if c != projects.geometry.name}
     row.update({
         "project_id": f"{prefix}-N{n:03d}", "name": name or f"新建{t.title}项目{n}", "type": kind, "type_title": t.title,
         "subtype": "", "district": "", "buildings": float(len(features)) if "building_id" in features else 0.0,

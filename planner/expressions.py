@@ -27,7 +27,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
         if not m or m.end() == pos:
             raise InputError(f"cannot read the expression near '{text[pos:pos + 12]}'.",
                              hint="write e.g. floors >= 4 and use = 'residential'.")
-        kind = m.lastgroup
+        kind = m.lastgroup or ""
         out.append((kind, m.group(kind)))
         pos = m.end()
     return out

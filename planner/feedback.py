@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from typing import TextIO
 
 from planner.errors import Cancelled
 
@@ -67,7 +68,7 @@ class Feedback:
 class ConsoleFeedback(Feedback):
     """Prints stage and percentage to stderr (hidden with ``quiet``)."""
 
-    def __init__(self, *, quiet: bool = False, stream=None) -> None:
+    def __init__(self, *, quiet: bool = False, stream: TextIO | None = None) -> None:
         super().__init__()
         self.quiet = quiet
         self.stream = stream or sys.stderr

@@ -49,7 +49,7 @@ class MapLayer:
         if len(self.frame) == 0:
             return None
         b = self.frame.total_bounds
-        return tuple(float(v) for v in b) if np.all(np.isfinite(b)) else None
+        return (float(b[0]), float(b[1]), float(b[2]), float(b[3])) if np.all(np.isfinite(b)) else None
 
     def visible_at(self, scale: float) -> bool:
         if not self.visible:

@@ -199,7 +199,8 @@ def portfolio_summary(projects, weights: dict) -> dict:
 
 def deliver(out_dir: Path, ws: Workspace, cfg: RunConfig, result, projects, feedback: Feedback, *,
             decisions: dict | None = None, weights: dict | None = None, options: dict | None = None,
-            extra: dict | None = None, timings: dict[str, float] | None = None) -> dict:
+            extra: dict | None = None, timings: dict[str, float] | None = None,
+            started: float | None = None) -> dict:
     """Stage 4: write every deliverable and the run.json that lists them; returns the manifest."""
     import copy  # noqa: PLC0415
 
@@ -222,6 +223,8 @@ def deliver(out_dir: Path, ws: Workspace, cfg: RunConfig, result, projects, feed
         timings.update(write_deliverables(folder.staging, out, ws, cfg, projects, run_info, feedback,
                                           options=options))
         timings["deliver"] = time.perf_counter() - t0
+        if started is not None:  # the whole run, from its start (run_job)
+            timings["total"] = time.perf_counter() - started
         from planner.portfolio.totals import benefit_summary  # noqa: PLC0415
 
         summary = {"analyses": result.summary(),
@@ -241,7 +244,18 @@ def run_job(cfg: RunConfig, out_dir: Path, feedback: Feedback, *, export_options
     from planner.export.outdir import check_output_dir  # noqa: PLC0415
     from planner.io.loading import exclude_outside_study_area  # noqa: PLC0415
 
-    check_output_dir(out_dir, inputs=[parse_source(i.path, base=cfg.base_dir).path for i in cfg.inputs.values()])
+    inputs = [parse_source(i.path, base=cfg.base_dir).path for i in cfg.inputs.values()]
+    check_output_dir(out_dir, inputs=inputs)
+    if save_project is not None:  # checked before any work, like the output folder
+        save_project = Path(save_project)
+        if save_project.suffix.lower() != ".gpkg":
+            save_project = save_project.with_name(save_project.name + ".gpkg")
+        if save_project.resolve() in {Path(p).resolve() for p in inputs} or save_project.is_dir():
+            raise InputError("the project file would replace an input layer or a folder.", file=str(save_project),
+                             hint="give --save-project another file name.")
+    from planner.session import portfolio_settings  # noqa: PLC0415
+
+    portfolio_settings(dict(cfg.params), None)  # weights.* and scales.* checked before any work
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     ws = load_inputs(cfg, feedback)
@@ -268,6 +282,5 @@ def run_job(cfg: RunConfig, out_dir: Path, feedback: Feedback, *, export_options
         timings["save_project"] = time.perf_counter() - t3
         extra["project_file"] = str(target)
     manifest = deliver(out_dir, ws, cfg, result, projects, feedback, weights=settings.weights,
-                       options=export_options, extra=extra, timings=timings)
-    timings["total"] = time.perf_counter() - t0
+                       options=export_options, extra=extra, timings=timings, started=t0)
     return manifest, ws

@@ -94,7 +94,7 @@ def _pid_alive(pid: int) -> bool:
 
 def clean_stale_temps(path: Path) -> list[Path]:
     """Remove temp files that a killed save of ``path`` left behind; returns them."""
-    removed = []
+    removed: list[Path] = []
     folder = path.parent
     if not folder.is_dir():
         return removed
@@ -322,7 +322,7 @@ _LAYER_TYPES: dict[str, tuple[type | tuple[type, ...], bool]] = {
 }
 
 
-def _check(obj: dict, types: dict, path: Path, where: str) -> None:
+def _check(obj: dict[str, Any], types: dict[str, tuple[Any, bool]], path: Path, where: str) -> None:
     for key, (kind, required) in types.items():
         if key not in obj:
             if required:

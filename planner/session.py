@@ -128,13 +128,32 @@ def normalise_weights(weights: dict[str, float]) -> dict[str, float]:
     return {k: v / total for k, v in clean.items()}
 
 
-def portfolio_settings(params: dict[str, Any], weights: dict[str, float] | None):
-    from planner.portfolio.settings import load_settings
+def portfolio_settings(params: dict[str, Any], weights: dict[str, float] | None) -> Any:
+    """The portfolio settings with the run's ``weights.*`` / ``scales.*`` parameters (checked:
+    known names, finite numbers ≥ 0) and the project's weights; weights normalised."""
+    from planner.portfolio.settings import COMPONENTS, load_settings
 
-    settings = load_settings(overrides={k: v for k, v in params.items() if str(k).startswith(("weights.", "scales."))})
+    base = load_settings()
+    overrides: dict[str, float] = {}
+    for key, value in params.items():
+        group, _, name = str(key).partition(".")
+        if group not in ("weights", "scales"):
+            continue
+        known = COMPONENTS if group == "weights" else tuple(base.scales)
+        if name not in known:
+            raise InputError(f"there is no {group[:-1]} '{name}'.", field=str(key),
+                             hint=f"{group}: {', '.join(known)} (layers/portfolio.toml).")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise InputError(f"{key} = {value!r} is not a number.", field=str(key), hint="give a number ≥ 0.") from None
+        if not math.isfinite(number) or number < 0 or (group == "scales" and number == 0):
+            raise InputError(f"{key} = {value!r} is not a finite number ≥ 0.", field=str(key),
+                             hint="give a number ≥ 0 (scales above 0).")
+        overrides[str(key)] = number
+    settings = load_settings(overrides=overrides)
     if weights:
-        settings.weights = dict(weights)
-    settings.weights = normalise_weights(settings.weights)
+        settings.weights = normalise_weights({k: float(weights.get(k, 0.0)) for k in COMPONENTS})
     return settings
 
 
@@ -193,7 +212,7 @@ def workspace_from_layers(layers: LayerList, crs_text: str | None, catalogue: Ca
     from planner.pipeline import Workspace
 
     crs = CRS.from_user_input(crs_text) if crs_text else None
-    ws = Workspace(crs, "from the project", catalogue=catalogue)
+    ws = Workspace(crs, "from the project", catalogue=catalogue)  # type: ignore[arg-type]  # no CRS: no layers
     for layer in layers:
         if layer.role in catalogue.layers and not layer.raster and len(layer.frame) and layer.role not in ws.layers:
             spec = catalogue.layer(layer.role)
@@ -217,7 +236,7 @@ def input_layers(ws: Any, catalogue: Catalogue) -> list[MapLayer]:
         loaded = ws.layers.get(role)
         if loaded is None:
             continue
-        layer = MapLayer(ROLE_TITLES.get(role, role), loaded.frame, role=role,
+        layer = MapLayer(ROLE_TITLES.get(role) or role, loaded.frame, role=role,
                          style=default_style(catalogue, role, role_kind(catalogue, role)),
                          source=str(loaded.report.path), mapping=loaded.report.field_mapping)
         if role == "buildings" and "compound" in loaded.frame.columns:
@@ -244,6 +263,8 @@ class Prepared:
     cfg: RunConfig | None = None
     result: RunResult | None = None
     messages: list[str] = field(default_factory=list)
+    # the portfolio computed on the worker (so adopting it does not rebuild on the main thread)
+    portfolio: tuple[gpd.GeoDataFrame, list[str]] | None = None
 
 
 def prepare_toml(path: str | Path, feedback: Feedback | None = None, catalogue: Catalogue | None = None) -> Prepared:
@@ -266,7 +287,12 @@ def prepare_toml(path: str | Path, feedback: Feedback | None = None, catalogue: 
 def prepare_project(path: str | Path, *, source: str | Path | None = None) -> Prepared:
     """Read a project file (or its autosave ``source``) without touching a session."""
     state = load_project_file(source or path)
-    return Prepared(state, Path(path))
+    prepared = Prepared(state, Path(path), result=result_from_state(state))
+    if prepared.result is not None:
+        ws = workspace_from_layers(state.layers, state.crs, default_catalogue())
+        settings = portfolio_settings(state.params, state.weights)
+        prepared.portfolio = compute_portfolio(ws, prepared.result, state.decisions, settings, state.edits)
+    return prepared
 
 
 def result_from_state(state: ProjectState) -> RunResult | None:
@@ -386,7 +412,9 @@ class Session:
         self._projects = None
         self._saved_frames = {lyr.uid: id(lyr.frame) for lyr in self.layers} if prepared.path else {}
         self._saved_products_version = self._products_version
-        if self.result is not None:
+        if self.result is not None and prepared.portfolio is not None:
+            self.set_portfolio(*prepared.portfolio)
+        elif self.result is not None:
             self.refresh_portfolio()
         for m in prepared.messages:
             self.message(m)
@@ -404,6 +432,45 @@ class Session:
     def new(self) -> None:
         self.adopt(Prepared(ProjectState(), None))
 
+    def inspect_file(self, path: str) -> tuple[Any, str, list[str], dict[str, str]]:
+        """Read a file to add as a layer: (raw layer, the role its fields suggest, its columns,
+        the field mapping the catalogue finds)."""
+        from planner.io.loading import map_fields
+        from planner.io.readers import read_vector
+        from planner.io.sources import parse_source
+
+        raw = read_vector(parse_source(path))
+        columns = [c for c in raw.frame.columns if c != raw.frame.geometry.name]
+        role = max(self.catalogue.layers, key=lambda r: len(map_fields(columns, self.catalogue.layers[r])))
+        return raw, role, columns, map_fields(columns, self.catalogue.layer(role))
+
+    def mapping_for(self, columns: list[str], role: str) -> dict[str, str]:
+        return field_mapping(self.catalogue, role, columns)
+
+    def layer_from_file(self, path: str, raw: Any, role: str, mapping: dict[str, str] | None) -> MapLayer:
+        """Harmonise a read file into the project's CRS (chosen from it when the project has
+        none) as a new map layer with the role's default style; warnings go to the messages."""
+        from planner.io.loading import harmonise
+        from planner.io.sources import parse_source
+        from planner.pipeline import choose_working_crs
+        from planner.project import InputConfig
+
+        source = parse_source(path)
+        if self.state.crs:
+            working = CRS.from_user_input(self.state.crs)
+        else:
+            working, _ = choose_working_crs({role: raw}, RunConfig(inputs={role: InputConfig(role, str(path))}))
+            self.state.crs = working.to_string()
+        loaded = harmonise(raw, role, self.catalogue, working, user_mapping=mapping or {})
+        for w in loaded.report.warnings:
+            self.message(w)
+        name, k, taken = Path(source.path).stem, 2, {lyr.name for lyr in self.layers}
+        while name in taken:
+            name, k = f"{Path(source.path).stem} ({k})", k + 1
+        return MapLayer(name, loaded.frame, role=role, style=default_style(self.catalogue, role,
+                                                                         role_kind(self.catalogue, role)),
+                        source=source.label(), mapping=loaded.report.field_mapping)
+
     # results ------------------------------------------------------------------------------
     def run_config(self, params: dict[str, Any] | None = None, as_of: dt.date | None = None) -> RunConfig:
         params = dict(self.state.params if params is None else params)
@@ -418,6 +485,23 @@ class Session:
 
         cfg = self.run_config(params, as_of)
         return analyse(self.workspace(), cfg, feedback, only=selected), cfg
+
+    def checks_job(self, *, params: dict[str, Any] | None = None, selected: list[str] | None = None,
+                   as_of: dt.date | None = None) -> Callable[[Feedback], tuple[Any, ...]]:
+        """A job over a snapshot: run the analyses and build the portfolio; its result goes to
+        :meth:`apply_results` as ``apply_results(result, cfg, portfolio=(projects, problems))``."""
+        from planner.pipeline import analyse
+
+        ws, cfg = self.workspace(), self.run_config(params, as_of)
+        decisions, settings, edits = copy.deepcopy(self.decisions), self.settings(), copy.deepcopy(self.edits)
+
+        def job(feedback: Feedback) -> tuple[Any, ...]:
+            result = analyse(ws, cfg, feedback, only=selected)
+            feedback.check()
+            projects, problems = compute_portfolio(ws, result, decisions, settings, edits)
+            return result, cfg, projects, problems
+
+        return job
 
     def apply_results(self, result: RunResult, cfg: RunConfig, *,
                       portfolio: tuple[gpd.GeoDataFrame, list[str]] | None = None) -> None:
@@ -616,6 +700,20 @@ class Session:
         self.saved(target, snap)
         return target
 
+    def save_job(self, path: Path) -> tuple[Callable[[Feedback], int], ProjectState]:
+        """A job that writes a snapshot taken now (to :meth:`saved` when it succeeded)."""
+        snap = self.snapshot()
+        return (lambda feedback: save_project(snap, path)), snap
+
+    def autosave_job(self) -> tuple[Path, Callable[[Feedback], int]] | None:
+        """The autosave target and a job writing what changed over a snapshot taken now."""
+        target = self.autosave_target()
+        if target is None:
+            return None
+        path, base, unchanged, products = target
+        snap = self.snapshot()
+        return path, lambda feedback: save_project(snap, path, base=base, unchanged=unchanged, products=products)
+
     def saved(self, target: Path, snap: ProjectState) -> None:
         """Record a finished full save (called on the main thread after a worker saved)."""
         self.state.saved_tables = dict(snap.saved_tables)
@@ -685,6 +783,34 @@ class Session:
                options: dict[str, Any] | None = None) -> dict[str, Any]:
         """Write the deliverables now (see :meth:`export_job`)."""
         return self.export_job(out_dir, options)(feedback or Feedback())
+
+
+def field_mapping(catalogue: Catalogue, role: str, columns: list[str]) -> dict[str, str]:
+    """The catalogue's mapping of a file's columns to a role's fields (synonyms)."""
+    from planner.io.loading import map_fields
+
+    return map_fields(columns, catalogue.layer(role))
+
+
+def recovery_offer(path: Path) -> Path | None:
+    """The autosave of a project file when it is newer than the file (offered on open)."""
+    from planner.projectfile import recovery_available
+
+    return autosave_path(path) if recovery_available(path) else None
+
+
+def is_project_file(path: str | Path) -> bool:
+    """A GeoPackage the app saved (it holds the project description)."""
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return con.execute("SELECT 1 FROM sqlite_master WHERE name='rp_project'").fetchone() is not None
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return False
 
 
 def recovery_path_for(key: str, folder: Path | None = None) -> Path:

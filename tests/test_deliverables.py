@@ -73,7 +73,7 @@ def test_gpkg_styles_aliases_and_contents(demo):
 
 def test_workbook_matches_geopackage(demo):
     wb = openpyxl.load_workbook(demo / "portfolio.xlsx", data_only=True)
-    assert {"说明", "项目清单", "汇总", "城市体检指标", "老旧小区与危旧房", "道路缺口", "生活圈短板"} <= set(wb.sheetnames)
+    assert {"说明", "项目清单", "汇总", "城市体检指标", "老旧小区与危旧房", "道路缺口与规划路", "生活圈短板"} <= set(wb.sheetnames)
     ws = wb["项目清单"]
     heads = [c.value for c in ws[1]]
     assert heads[:4] == ["优先次序", "项目编号", "项目名称", "项目类型"]  # listed safety first, by rank

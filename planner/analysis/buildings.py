@@ -12,7 +12,15 @@ import pandas as pd
 import shapely
 
 from planner.analysis.common import anchor_points, concat_flags, make_flags, points_in_polygons
-from planner.analysis.registry import Analysis, AnalysisOutput, Parameter, register
+from planner.analysis.registry import (
+    Analysis,
+    AnalysisOutput,
+    FlagLayer,
+    Parameter,
+    Product,
+    RuleCode,
+    register,
+)
 
 
 def _s(values) -> pd.Series:
@@ -201,6 +209,22 @@ register(Analysis(
     requires={"buildings": ["use"]},
     optional={"buildings": ["year_built", "floors", "has_elevator", "safety_grade", "structure", "compound"]},
     codes=("OLD_HOUSING", "UNSAFE_D", "UNSAFE_C", "ELEVATOR_RETROFIT", "PRECAST_SLAB"),
+    outputs=(FlagLayer("flag_old_housing", "MultiPolygon", "老旧小区与危旧房", "Old and unsafe housing",
+                       fields=("floor_area_m2", "year_built_max", "compound"),
+                       popup=("flag_id", "code", "reason", "floor_area_m2")),),
+    rules=(RuleCode("OLD_HOUSING", "老旧住宅", "Old housing", "#fdae61", 2),
+           RuleCode("UNSAFE_D", "D级危房", "Unsafe, grade D", "#a50026", 3),
+           RuleCode("UNSAFE_C", "C级危房", "Unsafe, grade C", "#f46d43", 3),
+           RuleCode("ELEVATOR_RETROFIT", "加装电梯候选", "Elevator retrofit candidate", "#74add1", 1),
+           RuleCode("PRECAST_SLAB", "预制板房", "Precast-slab building", "#984ea3", 2)),
+    products=(Product("compound_key", "per_building", "the compound (or parcel, or block) of each building"),
+              Product("compound_kind", "per_building", "how each building's compound was found"),
+              Product("residential", "per_building", "residential use"),
+              Product("floor_area", "per_building", "floor area in m²"),
+              Product("old", "per_building", "built in or before the cut-off year"),
+              Product("old_unknown", "per_building", "year of construction unknown"),
+              Product("elevator_flags", "per_building", "elevator retrofit candidate"),
+              Product("cutoff_year", "value", "the cut-off year used")),
     basis="国办发〔2020〕23号；JGJ 125 危险房屋鉴定标准；各地既有住宅加装电梯政策",
     order=20,
     parameters=[
@@ -223,6 +247,9 @@ register(Analysis(
     run=run_idle_buildings,
     requires={"buildings": ["use", "vacancy_rate"]},
     codes=("IDLE_BUILDING",),
+    outputs=(FlagLayer("flag_idle_building", "MultiPolygon", "闲置楼宇", "Idle buildings",
+                       fields=("floor_area_m2", "vacancy_rate"), popup=("flag_id", "code", "reason", "floor_area_m2")),),
+    rules=(RuleCode("IDLE_BUILDING", "闲置楼宇", "Idle building", "#8c510a", 2),),
     basis="闲置楼宇盘活",
     order=15,
     parameters=[

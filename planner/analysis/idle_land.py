@@ -18,7 +18,16 @@ from planner.analysis.common import (
     points_in_polygons,
     span_text,
 )
-from planner.analysis.registry import Analysis, AnalysisOutput, Parameter, empty_flags, register
+from planner.analysis.registry import (
+    Analysis,
+    AnalysisOutput,
+    FlagLayer,
+    Parameter,
+    Product,
+    RuleCode,
+    empty_flags,
+    register,
+)
 
 # Most severe first.
 RANK = ["IDLE_NOT_STARTED_2Y", "IDLE_STALLED", "IDLE_NOT_STARTED_1Y", "IDLE_SUSPECTED",
@@ -195,6 +204,16 @@ ANALYSIS = register(Analysis(
     requires={"parcels": []},
     optional={"buildings": ["floors", "floor_area"]},
     codes=tuple(RANK),
+    outputs=(FlagLayer("flag_idle_land", "MultiPolygon", "闲置及低效用地", "Idle and inefficient land",
+                       fields=("other_codes", "parcel_area_m2", "coverage", "actual_far", "land_use"),
+                       popup=("flag_id", "code", "reason", "parcel_area_m2"), visible=True),),
+    rules=(RuleCode("IDLE_NOT_STARTED_2Y", "未动工满2年", "Not started for 2 years", "#b2182b", 3),
+           RuleCode("IDLE_NOT_STARTED_1Y", "未动工满1年", "Not started for 1 year", "#ef8a62", 2),
+           RuleCode("IDLE_STALLED", "停工闲置", "Stalled", "#d6604d", 2),
+           RuleCode("IDLE_SUSPECTED", "疑似闲置", "Suspected idle", "#fddbc7", 1),
+           RuleCode("APPROVED_NOT_SUPPLIED", "批而未供", "Approved, not supplied", "#f4a582", 2),
+           RuleCode("UNDERUSED", "低效用地", "Underused land", "#92c5de", 1)),
+    products=(Product("idle_codes", "value", "each parcel's idle code, as one boolean array per code"),),
     basis="闲置土地处置办法（2012）第二、八、十四条；批而未供、供而未用、用而未尽",
     order=10,
     parameters=[

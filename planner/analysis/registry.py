@@ -94,6 +94,50 @@ class Parameter:
         return out
 
 
+@dataclass(frozen=True)
+class RuleCode:
+    """A rule code an analysis flags (rules.md): its titles, map colour and default severity."""
+
+    code: str
+    title: str
+    title_en: str
+    colour: str = "#888888"
+    severity: int = 2
+
+
+@dataclass(frozen=True)
+class FlagLayer:
+    """A flag layer an analysis writes: every deliverable and panel reads this declaration.
+
+    ``geometry`` is the GeoPackage geometry type (MultiPolygon, LineString, Point);
+    ``fields`` the layer's own columns (besides flag_id, source_layer, source_id, code,
+    severity, reason, reason_en) in table order; ``popup`` the fields a map popup shows;
+    ``aliases`` Chinese and English titles of its own fields; ``visible`` whether maps show it
+    when they open."""
+
+    name: str
+    geometry: str
+    title: str
+    title_en: str
+    fields: tuple[str, ...] = ()
+    popup: tuple[str, ...] = ("flag_id", "code", "reason")
+    aliases: tuple[tuple[str, str, str], ...] = ()
+    visible: bool = False
+
+
+@dataclass(frozen=True)
+class Product:
+    """A value an analysis hands to later analyses and to the portfolio (``shared``).
+
+    ``kind``: ``per_building`` (an array aligned with the buildings' rows), ``table`` (a
+    DataFrame), ``value`` (a scalar or a dict of arrays) or ``transient`` (recomputed when needed,
+    never stored, e.g. the road network)."""
+
+    name: str
+    kind: str
+    description: str = ""
+
+
 @dataclass
 class AnalysisInputs:
     """What an analysis gets: harmonised layers by role, rasters, as-of date, catalogue."""
@@ -136,6 +180,11 @@ class Analysis:
     order: int = 100
     # Parameter families named at run time, e.g. "radius." -> radius.park (numbers, in metres).
     open_prefixes: tuple[str, ...] = ()
+    # What it writes (flag layers, rule codes) and hands on (products): the deliverables, the
+    # styles and the panels follow these declarations.
+    outputs: tuple[FlagLayer, ...] = ()
+    rules: tuple[RuleCode, ...] = ()
+    products: tuple[Product, ...] = ()
 
     def defaults(self) -> dict[str, object]:
         return {p.name: p.default for p in self.parameters}
@@ -182,6 +231,37 @@ def all_analyses() -> list[Analysis]:
     from planner.analysis import modules  # noqa: F401  (importing registers them)
 
     return sorted(_REGISTRY.values(), key=lambda a: (a.order, a.id))
+
+
+def unregister(analysis_id: str) -> None:
+    """Remove an analysis (tests that register one of their own)."""
+    _REGISTRY.pop(analysis_id, None)
+
+
+def flag_layers() -> list[FlagLayer]:
+    """Every declared flag layer, in the analyses' run order."""
+    out: dict[str, FlagLayer] = {}
+    for a in all_analyses():
+        for layer in a.outputs:
+            out.setdefault(layer.name, layer)
+    return list(out.values())
+
+
+def flag_layer(name: str) -> FlagLayer | None:
+    return next((f for f in flag_layers() if f.name == name), None)
+
+
+def rule_codes() -> dict[str, RuleCode]:
+    """Every declared rule code, in the analyses' run order."""
+    out: dict[str, RuleCode] = {}
+    for a in all_analyses():
+        for rule in a.rules:
+            out.setdefault(rule.code, rule)
+    return out
+
+
+def transient_products() -> set[str]:
+    return {p.name for a in all_analyses() for p in a.products if p.kind == "transient"}
 
 
 def get_analysis(analysis_id: str) -> Analysis:

@@ -17,7 +17,16 @@ from scipy.spatial import cKDTree
 
 from planner.analysis.common import concat_flags
 from planner.analysis.network import RoadNetwork, build_network, local_distances
-from planner.analysis.registry import Analysis, AnalysisOutput, Parameter, empty_flags, register
+from planner.analysis.registry import (
+    Analysis,
+    AnalysisOutput,
+    FlagLayer,
+    Parameter,
+    Product,
+    RuleCode,
+    empty_flags,
+    register,
+)
 from planner.parallel import map_pairs, query_pairs
 
 GAP_EXTRA = {"length_m": "float64", "detour_ratio": "float64", "crosses": "object",
@@ -504,6 +513,17 @@ register(Analysis(
     optional={"roads": ["status", "road_class", "name", "bridge", "tunnel", "level", "oneway", "access"],
               "boundary": [], "buildings": [], "water": [], "rail": [], "restricted": []},
     codes=("DEAD_END", "ROAD_GAP", "PLANNED_UNBUILT"),
+    outputs=(FlagLayer("flag_dead_end", "Point", "断头路端点", "Dead-end road ends",
+                       fields=("road_name", "edge_distance_m", "in_gap"), visible=True),
+             FlagLayer("road_gap", "LineString", "道路缺口与规划路", "Road gaps and planned links",
+                       fields=("length_m", "detour_ratio", "crosses", "from_source_id", "to_source_id"),
+                       popup=("flag_id", "code", "reason", "length_m", "detour_ratio", "crosses"), visible=True)),
+    rules=(RuleCode("DEAD_END", "断头路端点", "Dead end", "#e41a1c", 2),
+           RuleCode("ROAD_GAP", "道路缺口", "Road gap", "#7b3294", 2),
+           RuleCode("PLANNED_UNBUILT", "规划未建道路", "Planned, not built", "#377eb8", 1)),
+    products=(Product("road_network", "transient", "the built road network graph (rebuilt from the roads)"),
+              Product("roads_built", "value", "built roads mask"),
+              Product("dead_end_points", "value", "dead-end points"), Product("gap_points", "value", "gap end points")),
     basis="加快贯通城市断头路；QGIS拓扑检查“不得有悬挂点”；OSMnx 街道数",
     order=30,
     parameters=[

@@ -20,7 +20,15 @@ from scipy.sparse.csgraph import dijkstra
 
 from planner.analysis.common import anchor_points, concat_flags
 from planner.analysis.network import RoadNetwork, build_network
-from planner.analysis.registry import Analysis, AnalysisOutput, Parameter, register
+from planner.analysis.registry import (
+    Analysis,
+    AnalysisOutput,
+    FlagLayer,
+    Parameter,
+    Product,
+    RuleCode,
+    register,
+)
 
 
 def walking_distances(net: RoadNetwork, building_pts: np.ndarray, facility_pts: np.ndarray,
@@ -144,6 +152,12 @@ register(Analysis(
     requires={"buildings": ["use"], "facilities": ["type"], "roads": []},
     optional={"buildings": ["households"]},
     codes=("SERVICE_GAP",),
+    outputs=(FlagLayer("service_gap", "MultiPolygon", "生活圈短板", "Living-circle gaps",
+                       fields=("facility_type", "facility_title", "distance_m", "radius_m", "households"),
+                       popup=("flag_id", "facility_title", "reason", "distance_m", "radius_m")),),
+    rules=(RuleCode("SERVICE_GAP", "生活圈服务短板", "Living-circle service gap", "#ff7f00", 2),),
+    products=(Product("service_distances", "transient", "network distances from buildings to facilities"),
+              Product("service_buildings", "value", "the residential buildings the distances belong to")),
     basis="GB 50180-2018 城市居住区规划设计标准；完整居住社区建设标准（2020）",
     order=40,
     open_prefixes=("radius.",),

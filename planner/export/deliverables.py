@@ -38,14 +38,17 @@ def write_deliverables(out_dir: Path, result, ws, cfg, projects, run_info: dict,
     attribution = "© OpenStreetMap contributors (ODbL)" if any(
         layer.report.driver == "OSM" for layer in ws.layers.values()) else ""
     t = time.perf_counter()
+    from planner.analysis.registry import flag_layers
     from planner.export.html_map import basemap_warning, write_map
 
-    layers = {"projects": projects, **{k: result.flags.get(k) for k in (
-        "flag_idle_land", "flag_idle_building", "flag_old_housing", "road_gap", "flag_dead_end", "service_gap")}}
+    declared = [f.name for f in flag_layers()]
+    layers = {"projects": projects, **{k: result.flags.get(k) for k in declared},
+              **{k: v for k, v in result.flags.items() if k not in declared}}
     write_map(out_dir / "map.html", layers, title=f"{cfg.name} 城市更新项目与体检图", basemap=options.get("basemap"),
               attribution=attribution)
-    if basemap_warning(options.get("basemap")):
-        feedback.warn(basemap_warning(options.get("basemap")))
+    basemap_note = basemap_warning(options.get("basemap"))
+    if basemap_note:
+        feedback.warn(basemap_note)
     timings["export.html"] = time.perf_counter() - t
     feedback.set_progress(70)
     feedback.check()

@@ -12,18 +12,9 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from planner.export.styles import ALIASES, alias, categories_for, qml
+from planner.export.styles import ALIASES, DECLARED_ALIASES, alias, categories_for, qml
 from planner.fileio import atomic_path
 
-# Layer -> (geometry type, description) of run-contract.md.
-FLAG_LAYERS = {
-    "flag_idle_land": ("MultiPolygon", "闲置及低效用地 Idle and inefficient land"),
-    "flag_idle_building": ("MultiPolygon", "闲置楼宇 Idle buildings"),
-    "flag_old_housing": ("MultiPolygon", "老旧小区与危旧房 Old and unsafe housing"),
-    "flag_dead_end": ("Point", "断头路端点 Dead-end road ends"),
-    "road_gap": ("LineString", "建议打通路段 Proposed road links"),
-    "service_gap": ("MultiPolygon", "生活圈服务短板 Living-circle service gaps"),
-}
 TABLE_DESCRIPTIONS = {
     "indicators": "城市体检指标 City-examination indicators",
     "compounds": "小区老旧情况汇总 Compounds: share of old floor area",
@@ -85,7 +76,7 @@ def _add_styles_and_aliases(path: Path, layers: dict[str, tuple]) -> None:
             rows, seen = [], set()
             for c in columns:
                 a = alias(c)
-                if c in ALIASES and a not in seen:
+                if (c in ALIASES or c in DECLARED_ALIASES) and a not in seen:
                     seen.add(a)
                     rows.append((name, c, a, alias(c, "en"), None))
             con.executemany("INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, name, title, description)"
@@ -119,12 +110,13 @@ def write_layers(path: Path, layers: dict[str, tuple[pd.DataFrame, str, str]]) -
 
 
 def write_portfolio_gpkg(path: Path, result, ws, cfg, projects: gpd.GeoDataFrame | None, run_info: dict) -> None:
-    from planner.analysis.registry import empty_flags
+    from planner.analysis.registry import empty_flags, flag_layers
 
     layers: dict = {}
-    for name, (gtype, description) in FLAG_LAYERS.items():
-        frame = result.flags.get(name)
-        layers[name] = (frame if frame is not None else empty_flags(ws.working_crs), gtype, description)
+    for spec in flag_layers():  # every declared flag layer, empty when its analysis did not run
+        frame = result.flags.get(spec.name)
+        layers[spec.name] = (frame if frame is not None else empty_flags(ws.working_crs), spec.geometry,
+                             f"{spec.title} {spec.title_en}")
     if projects is not None:
         layers["projects"] = (projects, "MultiPolygon", "城市更新项目库 Renewal projects")
     for name, table in result.tables.items():

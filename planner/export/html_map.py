@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -27,21 +28,21 @@ from planner.paths import RESOURCES_DIR
 
 LEAFLET = RESOURCES_DIR / "web" / "leaflet"
 MAX_POLYGONS = 5000  # beyond this a layer is drawn as points, so the page stays light
-POPUP_FIELDS = {
-    "projects": ["project_id", "name", "type_title", "district", "quantity", "unit", "estimated_cost",
-                 "priority_score", "phase", "flag_count"],
-    "flag_idle_land": ["flag_id", "code", "reason", "parcel_area_m2"],
-    "flag_idle_building": ["flag_id", "code", "reason", "floor_area_m2"],
-    "flag_old_housing": ["flag_id", "code", "reason", "floor_area_m2"],
-    "flag_dead_end": ["flag_id", "code", "reason"],
-    "road_gap": ["flag_id", "code", "reason", "length_m", "detour_ratio", "crosses"],
-    "service_gap": ["flag_id", "facility_title", "reason", "distance_m", "radius_m"],
-}
-LAYER_TITLES = {
-    "projects": "更新项目 Projects", "flag_idle_land": "闲置及低效用地", "flag_idle_building": "闲置楼宇",
-    "flag_old_housing": "老旧小区与危旧房", "flag_dead_end": "断头路端点", "road_gap": "道路缺口/规划路",
-    "service_gap": "生活圈短板",
-}
+PROJECT_POPUP = ["project_id", "name", "type_title", "district", "quantity", "unit", "estimated_cost",
+                 "priority_score", "phase", "flag_count"]
+
+
+def _layer_spec(name: str) -> tuple[str, list[str], bool]:
+    """(title, popup fields, shown when the page opens) of a layer: projects, or a flag layer
+    as its analysis declared it."""
+    if name == "projects":
+        return "更新项目 Projects", PROJECT_POPUP, True
+    from planner.analysis.registry import flag_layer
+
+    spec = flag_layer(name)
+    if spec is None:
+        return name, ["flag_id", "code", "reason"], False
+    return spec.title, list(spec.popup), spec.visible
 
 _LAYERS_JS = Template("""
 {% macro script(this, kwargs) %}
@@ -184,7 +185,7 @@ def write_map(path: Path, layers: dict[str, gpd.GeoDataFrame], *, title: str, ba
         else:
             folium.TileLayer(tiles=basemap, attr="basemap", name="底图 Basemap").add_to(m)
     legend: list[tuple[str, str]] = []
-    js_layers = []
+    js_layers: list[dict[str, Any]] = []
     for name, frame in layers.items():
         if frame is None or len(frame) == 0:
             continue
@@ -203,14 +204,15 @@ def write_map(path: Path, layers: dict[str, gpd.GeoDataFrame], *, title: str, ba
         else:
             colours = [CODE_COLOURS.get(c, "#888888") for c in frame["code"]]
             legend += [(f"{CODE_TITLES.get(c, c)} {c}", CODE_COLOURS.get(c, "#888")) for c in sorted(set(frame["code"]))]
-        fields = [f for f in POPUP_FIELDS.get(name, []) if f in frame.columns]
+        layer_title, popup, shown = _layer_spec(name)
+        fields = [f for f in popup if f in frame.columns]
         js_layers.append({
-            "title": json.dumps(f"{LAYER_TITLES.get(name, name)}（{len(frame):,}）", ensure_ascii=False),
+            "title": json.dumps(f"{layer_title}（{len(frame):,}）", ensure_ascii=False),
             "fields": json.dumps([[f, html_escape(alias(f))] for f in fields], ensure_ascii=False),
             # The data goes in after rendering: templates and regexes never scan megabytes of JSON.
             "placeholder": f"__RP_LAYER_DATA_{len(js_layers)}__",
             "data": _feature_collection(frame, fields, colours),
-            "show": name in {"projects", "flag_dead_end", "road_gap"},
+            "show": shown,
         })
     m.add_child(_Layers(js_layers))
     if extent is not None:
@@ -219,11 +221,12 @@ def write_map(path: Path, layers: dict[str, gpd.GeoDataFrame], *, title: str, ba
               f'border:1px solid #999;border-radius:4px;font:bold 14px sans-serif">{html_escape(title)}</div>')
     foot = (f'<div style="position:fixed;bottom:4px;left:8px;z-index:9999;background:rgba(255,255,255,.8);'
             f'font:11px sans-serif;padding:2px 6px">{html_escape(attribution)}</div>') if attribution else ""
-    m.get_root().html.add_child(folium.Element(header + _legend(legend) + foot))
+    root: Any = m.get_root()  # folium's Figure (it has .html)
+    root.html.add_child(folium.Element(header + _legend(legend) + foot))
     html = m.get_root().render()
     if not basemap:
         html = _offline(html)
     html = html.replace("<head>", '<head><meta charset="utf-8"><title>' + html_escape(title) + "</title>", 1)
     parts = re.split(r"(__RP_LAYER_DATA_\d+__)", html)
     data = {layer["placeholder"]: layer["data"] for layer in js_layers}
-    write_text_atomic(path, "".join(data.get(p, p) for p in parts))
+    write_text_atomic(path, "".join(str(data[p]) if p in data else p for p in parts))

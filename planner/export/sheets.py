@@ -92,7 +92,7 @@ class SheetBase:
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
         fig.canvas.draw()
-        self.image = np.asarray(fig.canvas.buffer_rgba()).copy()
+        self.image = np.asarray(fig.canvas.buffer_rgba()).copy()  # type: ignore[attr-defined]  # Agg canvas
         plt.close(fig)
         self.outlines: list[np.ndarray] = []
         boundary = ws.frame("boundary")

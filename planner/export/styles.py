@@ -2,37 +2,64 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from xml.sax.saxutils import escape, quoteattr
 
-# Colours per rule code / project type (hex), used by QML, the HTML map and the map sheets.
-CODE_COLOURS = {
-    "IDLE_NOT_STARTED_2Y": "#b2182b", "IDLE_NOT_STARTED_1Y": "#ef8a62", "IDLE_STALLED": "#d6604d",
-    "IDLE_SUSPECTED": "#fddbc7", "APPROVED_NOT_SUPPLIED": "#f4a582", "UNDERUSED": "#92c5de",
-    "IDLE_BUILDING": "#8c510a",
-    "OLD_HOUSING": "#fdae61", "UNSAFE_D": "#a50026", "UNSAFE_C": "#f46d43", "ELEVATOR_RETROFIT": "#74add1",
-    "PRECAST_SLAB": "#984ea3",
-    "DEAD_END": "#e41a1c", "ROAD_GAP": "#e41a1c", "PLANNED_UNBUILT": "#377eb8", "SERVICE_GAP": "#ff7f00",
-}
-CODE_TITLES = {
-    "IDLE_NOT_STARTED_2Y": "未动工满2年", "IDLE_NOT_STARTED_1Y": "未动工满1年", "IDLE_STALLED": "停工闲置",
-    "IDLE_SUSPECTED": "疑似闲置", "APPROVED_NOT_SUPPLIED": "批而未供", "UNDERUSED": "低效用地",
-    "IDLE_BUILDING": "闲置楼宇", "OLD_HOUSING": "老旧住宅", "UNSAFE_D": "D级危房", "UNSAFE_C": "C级危房",
-    "ELEVATOR_RETROFIT": "加装电梯候选", "PRECAST_SLAB": "预制板房", "DEAD_END": "断头路端点",
-    "ROAD_GAP": "道路缺口", "PLANNED_UNBUILT": "规划未建道路", "SERVICE_GAP": "生活圈服务短板",
-}
+
+class _Declared(Mapping):
+    """A read-only mapping computed on first use from the analyses' declarations (so that
+    an analysis registered later, e.g. by a test, shows up too: it is recomputed whenever the
+    number of registered analyses changes)."""
+
+    def __init__(self, build) -> None:
+        self._build = build
+        self._data: dict = {}
+        self._n = -1
+
+    def _get(self) -> dict:
+        from planner.analysis.registry import all_analyses
+
+        n = len(all_analyses())
+        if n != self._n:
+            self._data, self._n = self._build(), n
+        return self._data
+
+    def __getitem__(self, key):
+        return self._get()[key]
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
+def _rules():
+    from planner.analysis.registry import rule_codes
+
+    return rule_codes()
+
+
+def _flag_layers():
+    from planner.analysis.registry import flag_layers
+
+    return flag_layers()
+
+
+# Colours and titles per rule code and per flag layer: declared by each analysis (registry).
+CODE_COLOURS = _Declared(lambda: {c.code: c.colour for c in _rules().values()})
+CODE_TITLES = _Declared(lambda: {c.code: c.title for c in _rules().values()})
+CODE_TITLES_EN = _Declared(lambda: {c.code: c.title_en for c in _rules().values()})
+FLAG_LAYER_TITLES = _Declared(lambda: {f.name: f.title for f in _flag_layers()})
+DECLARED_ALIASES = _Declared(lambda: {a[0]: (a[1], a[2]) for f in _flag_layers() for a in f.aliases})
 TYPE_COLOURS = {
     "old_compound": "#fdae61", "unsafe_housing": "#a50026", "elevator": "#74add1", "urban_village": "#762a83",
     "idle_land": "#b2182b", "land_supply": "#f4a582", "underused_land": "#92c5de", "idle_building": "#8c510a",
     "road_link": "#e41a1c", "service_facility": "#ff7f00", "pocket_park": "#1a9850",
 }
-# Titles of the flag layers (the map's layer list, the GeoPackage, the workbook and the HTML map).
-FLAG_LAYER_TITLES = {"flag_idle_land": "闲置及低效用地", "flag_idle_building": "闲置楼宇", "flag_old_housing": "老旧住房",
-                     "flag_dead_end": "断头路端点", "road_gap": "道路缺口", "service_gap": "生活圈短板"}
-
-
 def default_visible_flags() -> set[str]:
-    """Flag layers shown when a run finishes (the others are one click away)."""
-    return {"flag_dead_end", "road_gap", "flag_idle_land"}
+    """Flag layers shown when a run finishes (declared ``visible``; the others are one click away)."""
+    return {f.name for f in _flag_layers() if f.visible}
 
 
 def flag_style(codes: list[str]) -> dict:
@@ -90,7 +117,7 @@ ALIASES = {
 
 
 def alias(column: str, lang: str = "zh") -> str:
-    pair = ALIASES.get(column)
+    pair = ALIASES.get(column) or DECLARED_ALIASES.get(column)
     if pair is None:
         return column
     return pair[0] if lang == "zh" else pair[1]

@@ -18,14 +18,14 @@ from planner.fileio import atomic_path
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_CELL = 32_767  # characters in one cell
 CUT_MARK = "…（已截断 cut）"
-FLAG_SHEETS = [
-    ("flag_idle_land", "闲置及低效用地", "Idle and inefficient land"),
-    ("flag_idle_building", "闲置楼宇", "Idle buildings"),
-    ("flag_old_housing", "老旧小区与危旧房", "Old and unsafe housing"),
-    ("flag_dead_end", "断头路端点", "Dead-end road ends"),
-    ("road_gap", "道路缺口", "Road gaps and planned links"),
-    ("service_gap", "生活圈短板", "Living-circle gaps"),
-]
+def flag_sheets() -> list[tuple[str, str, str]]:
+    """(layer, Chinese title, English title) of every declared flag layer: one sheet each."""
+    import re
+
+    from planner.analysis.registry import flag_layers
+
+    # a sheet name is at most 31 characters, none of []:*?/\\
+    return [(f.name, re.sub(r"[\[\]:*?/\\]", "-", f.title)[:31], f.title_en) for f in flag_layers()]
 PROJECT_COLUMNS = ["priority_rank", "project_id", "name", "type_title", "subtype", "district", "buildings",
                    "floor_area_m2", "households", "parcel_area_m2", "road_length_m", "quantity", "unit",
                    "estimated_cost", "priority_score", "score_public", "score_need", "score_residents", "score_cost",
@@ -213,7 +213,7 @@ def write_workbook(path: Path, result, projects: pd.DataFrame, run_info: dict, *
             ("汇总", "按片区、类型、阶段汇总的项目数、投资与受益户数，及投资图表"),
             ("城市体检指标", "各片区及全域指标，与目标值比较（绿色达标，红色未达标）"),
         ]
-        for _layer, zh, en in FLAG_SHEETS:
+        for _layer, zh, en in flag_sheets():
             lines.append((zh, f"{en}: 每条标记的来源要素、规则代码、严重程度与原因"))
         lines.append(("", ""))
         lines.append(("参数 Parameters", ""))
@@ -250,7 +250,7 @@ def write_workbook(path: Path, result, projects: pd.DataFrame, run_info: dict, *
             col = ["district", "title", "value", "unit", "target", "pass"].index("pass")
             ws.conditional_format(1, col, n, col, {"type": "cell", "criteria": "==", "value": '"是"', "format": book.f_pass})
             ws.conditional_format(1, col, n, col, {"type": "cell", "criteria": "==", "value": '"否"', "format": book.f_fail})
-        for layer, zh, _en in FLAG_SHEETS:
+        for layer, zh, _en in flag_sheets():
             f = result.flags.get(layer)
             if f is None:
                 continue

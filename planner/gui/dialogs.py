@@ -39,10 +39,10 @@ class FieldMappingDialog(QtWidgets.QDialog):
         self._fill(found)
 
     def _fill(self, found: dict[str, str]) -> None:
-        from planner.io.loading import map_fields
+        from planner.session import field_mapping
 
         spec = self.catalogue.layer(self.result_role())
-        found = found or map_fields(self.columns, spec)
+        found = found or field_mapping(self.catalogue, self.result_role(), self.columns)
         self.table.setRowCount(len(spec.fields))
         self.boxes = {}
         for i, f in enumerate(spec.fields):

@@ -5,7 +5,6 @@ unsaved work first."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from pyproj import CRS
@@ -13,9 +12,14 @@ from PyQt6 import QtWidgets
 
 from planner.errors import Cancelled, InputError
 from planner.gui.jobs import run_blocking
-from planner.model import MapLayer, default_style, role_kind
-from planner.projectfile import autosave_path, recovery_available, save_project
-from planner.session import prepare_project, prepare_toml, recovery_path_for
+from planner.model import MapLayer
+from planner.session import (
+    is_project_file,
+    prepare_project,
+    prepare_toml,
+    recovery_offer,
+    recovery_path_for,
+)
 
 
 class FileActions:
@@ -23,7 +27,10 @@ class FileActions:
 
     # asking ---------------------------------------------------------------------------------
     def ask_save_changes(self) -> QtWidgets.QMessageBox.StandardButton:
-        """Save / Discard / Cancel for unsaved work (tests replace this to answer)."""
+        """Save / Discard / Cancel for unsaved work (tests replace this to answer); a window
+        that must not ask (``--screenshot``, tests) discards."""
+        if not self.ask:
+            return QtWidgets.QMessageBox.StandardButton.Discard
         return QtWidgets.QMessageBox.question(
             self, self.tr("Unsaved changes"), self.tr("Save the changes to the project first?"),
             QtWidgets.QMessageBox.StandardButton.Save | QtWidgets.QMessageBox.StandardButton.Discard
@@ -64,8 +71,9 @@ class FileActions:
                 prepared = run_blocking(lambda fb: prepare_toml(path, fb, catalogue), self, self._progress)
             else:
                 source = path
-                if recovery_available(path) and self._ask_recover(path):
-                    source = autosave_path(path)
+                offer = recovery_offer(path)
+                if offer is not None and self._ask_recover(path):
+                    source = offer
                 prepared = run_blocking(lambda fb: prepare_project(path, source=source), self, self._progress)
                 if source != path:
                     prepared.messages.append(self.tr("Opened project {0}").format(path) + " (autosave)")
@@ -114,9 +122,9 @@ class FileActions:
         if confirm_overwrite and target.exists() and target != self.session.path and not self.ask_overwrite(target):
             return False
         self._sync_view()
-        snap = self.session.snapshot()
+        job, snap = self.session.save_job(target)
         try:
-            run_blocking(lambda fb: save_project(snap, target), self, self._progress)
+            run_blocking(job, self, self._progress)
         except InputError as exc:
             self.error(exc, self.tr("Cannot save"))
             return False
@@ -142,16 +150,14 @@ class FileActions:
         folder for a project without a file) on a worker; failures are reported, never fatal."""
         if getattr(self, "_autosaving", False):
             return None
-        target = self.session.autosave_target()
-        if target is None:
-            return None
-        path, base, unchanged, products = target
         self._sync_view()
-        snap = self.session.snapshot()
+        planned = self.session.autosave_job()
+        if planned is None:
+            return None
+        path, job = planned
         self._autosaving = True
         try:
-            size = run_blocking(lambda fb: save_project(snap, path, base=base, unchanged=unchanged, products=products),
-                                self)
+            size = run_blocking(job, self)
             self.log(self.tr("Autosaved to {0} ({1} KB)").format(path, f"{size / 1024:,.0f}"))
             return path
         except InputError as exc:
@@ -186,66 +192,31 @@ class FileActions:
     def open_or_add(self, path: str) -> None:
         """A dropped file: a project (TOML or project GeoPackage) replaces the open project after
         asking to save; any other file is added as a layer."""
-        if path.lower().endswith(".toml") or (path.lower().endswith(".gpkg") and self._is_project(path)):
+        if path.lower().endswith(".toml") or (path.lower().endswith(".gpkg") and is_project_file(path)):
             self.open_path(path)
         else:
             self.add_layer_file(path)
 
-    @staticmethod
-    def _is_project(path: str) -> bool:
-        try:
-            con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-            try:
-                return con.execute("SELECT 1 FROM sqlite_master WHERE name='rp_project'").fetchone() is not None
-            finally:
-                con.close()
-        except sqlite3.Error:
-            return False
-
     # adding layers --------------------------------------------------------------------------
     def add_layer_file(self, path: str, role: str | None = None, mapping: dict | None = None) -> MapLayer | None:
         """Add a file as a layer with the engine's readers, CRS handling and field mapping."""
-        from planner.io.loading import harmonise, map_fields
-        from planner.io.readers import read_vector
-        from planner.io.sources import parse_source
-        from planner.pipeline import choose_working_crs
-        from planner.project import InputConfig, RunConfig
-
         try:
-            source = parse_source(path)
-            raw = read_vector(source, role=role)
-            columns = [c for c in raw.frame.columns if c != raw.frame.geometry.name]
-            if role is None:
-                role = max(self.catalogue.layers, key=lambda r: len(map_fields(columns, self.catalogue.layers[r])))
+            raw, guessed, columns, found = self.session.inspect_file(path)
+            role = role or guessed
+            if role != guessed:
+                found = self.session.mapping_for(columns, role)
             if mapping is None and self.ask:
                 from planner.gui.dialogs import FieldMappingDialog
 
-                found = map_fields(columns, self.catalogue.layer(role))
                 dialog = FieldMappingDialog(self.catalogue, role, columns, found, self)
                 if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
                     return None
                 role, mapping = dialog.result_role(), dialog.result_mapping()
-            state = self.session.state
-            if state.crs:
-                working = CRS.from_user_input(state.crs)
-            else:
-                cfg = RunConfig(inputs={role: InputConfig(role, str(path))})
-                working, _ = choose_working_crs({role: raw}, cfg)
-                state.crs = working.to_string()
-                self.canvas.crs = working
-                self.crs_label.setText(state.crs)
-            loaded = harmonise(raw, role, self.catalogue, working, user_mapping=mapping or {})
-            for w in loaded.report.warnings:
-                self.log(w)
-            name = Path(source.path).stem
-            taken = {lyr.name for lyr in self.layers}
-            k = 2
-            while name in taken:
-                name = f"{Path(source.path).stem} ({k})"
-                k += 1
-            layer = MapLayer(name, loaded.frame, role=role,
-                             style=default_style(self.catalogue, role, role_kind(self.catalogue, role)),
-                             source=source.label(), mapping=loaded.report.field_mapping)
+            had_crs = bool(self.session.state.crs)
+            layer = self.session.layer_from_file(path, raw, role, mapping)
+            if not had_crs:
+                self.canvas.crs = CRS.from_user_input(self.session.state.crs)
+                self.crs_label.setText(self.session.state.crs)
             self.add_map_layer(layer, zoom=len(self.layers) == 0)
             self.log(self.tr("Added {0} ({1} features) as {2}").format(layer.name, len(layer.frame), role))
             return layer

@@ -181,8 +181,8 @@ class PortfolioPanel(QtWidgets.QWidget):
         self.totals.setWordWrap(True)
         self.spins = {}
         weights = QtWidgets.QHBoxLayout()
-        for key, title in (("need", self.tr("Need")), ("residents", self.tr("Residents")), ("cost", self.tr("Cost")),
-                           ("ease", self.tr("Ease"))):
+        for key, title in (("public", self.tr("Safety")), ("need", self.tr("Need")),
+                           ("residents", self.tr("Residents")), ("cost", self.tr("Cost")), ("ease", self.tr("Ease"))):
             spin = QtWidgets.QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.05, decimals=2)
             spin.editingFinished.connect(self._weights_edited)
             weights.addWidget(QtWidgets.QLabel(title))
@@ -346,17 +346,15 @@ class Dashboard(QtWidgets.QWidget):
 class ExportOptionsDialog(QtWidgets.QDialog):
     """Which map sheets to draw, and an optional basemap for map.html (needs a network)."""
 
-    def __init__(self, project_types: list[str], parent=None):
+    def __init__(self, project_types: list[str], parent=None, titles: dict[str, str] | None = None):
         super().__init__(parent)
-        from planner.portfolio.settings import load_settings
-
         self.setWindowTitle(self.tr("Export options"))
-        titles = load_settings().types
+        titles = titles or {}
         form = QtWidgets.QFormLayout(self)
         self.sheets = QtWidgets.QListWidget()
         for key in ["overview", *project_types]:
             item = QtWidgets.QListWidgetItem(self.tr("Overview") if key == "overview" else
-                                             (titles[key].title if key in titles else key))
+                                             titles.get(key, key))
             item.setData(QtCore.Qt.ItemDataRole.UserRole, key)
             item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(QtCore.Qt.CheckState.Checked)

@@ -12,57 +12,19 @@ from planner.errors import InputError
 
 def load_layers(inputs: list[str]):
     """MapLayers from a project (TOML or GeoPackage project) or from files (in their own CRS
-    when one file is given, else in the working CRS chosen for them)."""
-    from planner.catalogue import default_catalogue
-    from planner.model import MapLayer, default_style, role_kind
+    when one file is given, else in the working CRS chosen for them), read by the session."""
+    from planner.session import Session, is_project_file, prepare_project, prepare_toml
 
-    catalogue = default_catalogue()
     first = Path(inputs[0].split(":")[0] if not Path(inputs[0]).exists() else inputs[0])
     if len(inputs) == 1 and first.suffix.lower() == ".toml":
-        from planner.feedback import Feedback
-        from planner.pipeline import load_inputs
-        from planner.project import load_project
-
-        ws = load_inputs(load_project(first), Feedback())
-        out = []
-        for role in ("boundary", "water", "parcels", "buildings", "rail", "roads", "facilities"):
-            if role in ws.layers:
-                out.append(MapLayer(role, ws.layers[role].frame, role=role,
-                                    style=default_style(catalogue, role, role_kind(catalogue, role))))
-        return out
-    if len(inputs) == 1 and first.suffix.lower() == ".gpkg" and first.exists():
-        import sqlite3
-
-        with sqlite3.connect(f"file:{first}?mode=ro", uri=True) as con:
-            is_project = con.execute("SELECT 1 FROM sqlite_master WHERE name='rp_project'").fetchone() is not None
-        if is_project:
-            from planner.projectfile import load_project_file
-
-            return list(load_project_file(first).layers)
-    from planner.io.loading import harmonise, map_fields
-    from planner.io.readers import read_vector
-    from planner.io.sources import parse_source
-
-    raws = []
-    for text in inputs:
-        raw = read_vector(parse_source(text))
-        columns = [c for c in raw.frame.columns if c != raw.frame.geometry.name]
-        role = max(catalogue.layers, key=lambda r: len(map_fields(columns, catalogue.layers[r])))
-        raws.append((role, raw))
-    if len(raws) == 1 and raws[0][1].frame.crs is not None:
-        crs = raws[0][1].frame.crs
-    else:
-        from planner.pipeline import choose_working_crs
-        from planner.project import InputConfig, RunConfig
-
-        cfg = RunConfig(inputs={f"{r}{i}": InputConfig(r, "x") for i, (r, _) in enumerate(raws)})
-        crs, _ = choose_working_crs({f"{r}{i}": raw for i, (r, raw) in enumerate(raws)}, cfg)
-    out = []
-    for role, raw in raws:
-        loaded = harmonise(raw, role, catalogue, crs)
-        out.append(MapLayer(Path(raw.source.path).stem, loaded.frame, role=role,
-                            style=default_style(catalogue, role, role_kind(catalogue, role))))
-    return out
+        return [lyr for lyr in prepare_toml(first).state.layers if not lyr.raster]
+    if len(inputs) == 1 and first.suffix.lower() == ".gpkg" and first.exists() and is_project_file(first):
+        return list(prepare_project(first).state.layers)
+    session = Session()
+    read = [(text, *session.inspect_file(text)[:2]) for text in inputs]
+    if len(read) == 1 and read[0][1].frame.crs is not None:
+        session.state.crs = read[0][1].frame.crs.to_string()
+    return [session.layer_from_file(text, raw, role, None) for text, raw, role in read]
 
 
 def render_command(args) -> int:

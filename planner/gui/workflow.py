@@ -50,25 +50,9 @@ class WorkflowActions:
     def run_checks(self, *, params: dict | None = None, selected: list[str] | None = None,
                    as_of: dt.date | None = None):
         """Run the analyses on a worker thread; results replace the previous ones only on success."""
-        from planner.session import compute_portfolio
-
         if self.worker is not None and self.worker.is_running():
             return None
-        session = self.session
-        ws = session.workspace()
-        cfg = session.run_config(params, as_of)
-        decisions = dict(session.decisions)
-        settings = session.settings()
-        edits = list(session.edits)
-
-        def job(feedback):
-            from planner.pipeline import analyse
-
-            result = analyse(ws, cfg, feedback, only=selected)
-            feedback.check()
-            projects, problems = compute_portfolio(ws, result, decisions, settings, edits)
-            return result, cfg, projects, problems
-
+        job = self.session.checks_job(params=params, selected=selected, as_of=as_of)
         self.worker = Worker(job, self)
         self.worker.progress.connect(self._progress)
         self.worker.finished.connect(self._checks_finished)
@@ -184,7 +168,7 @@ class WorkflowActions:
 
         projects = self.session.projects
         types = sorted(projects["type"].unique()) if projects is not None and len(projects) else []
-        dialog = ExportOptionsDialog(types, self)
+        dialog = ExportOptionsDialog(types, self, {k: t.title for k, t in self.session.settings().types.items()})
         if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
             self.export(Path(folder), open_when_done=True, **dialog.options())
 
