@@ -80,38 +80,47 @@ RESTRICTED_AMENITY = ("university", "college", "school", "kindergarten", "hospit
 RESTRICTED_LANDUSE = ("military", "education")
 
 
-def _tag(roads: pd.DataFrame, key: str, *columns: str) -> np.ndarray:
-    """A road attribute, lower case ('' where unknown): the catalogue's column (roads.toml
-    ``bridge``, ``tunnel``, ``level``, ``oneway``, ``access``, ``structure``), else the OSM tag
-    ``key`` in GDAL's other_tags."""
-    out = pd.Series("", index=roads.index, dtype="string")
+def _tag(roads: pd.DataFrame, key: str, *columns: str) -> pd.Series | None:
+    """A road attribute, lower case ('' where unknown; None where no road has it): the
+    catalogue's column (roads.toml ``bridge``, ``tunnel``, ``level``, ``oneway``, ``access``,
+    ``structure``), else the OSM tag ``key`` in GDAL's other_tags."""
+    out = None
     for c in columns or (key,):
         if c in roads:
             out = roads[c].astype("string").fillna("").str.strip().str.lower()
             break
-    if key and "other_tags" in roads:  # where the column says nothing, the OSM tag
+    if key and "other_tags" in roads and roads["other_tags"].notna().any():  # where the column is silent
         found = roads["other_tags"].astype("string").str.extract(rf'"{key}"=>"([^"]*)"', expand=False)
-        out = out.where(out != "", found.fillna("").str.lower())
-    return out.fillna("").to_numpy(dtype=object)
+        found = found.fillna("").str.lower()
+        out = found if out is None else out.where(out != "", found)
+    return out
+
+
+def _any_of(value: pd.Series | None, values, n: int) -> np.ndarray:
+    return np.zeros(n, dtype=bool) if value is None else value.isin(list(values)).to_numpy(dtype=bool)
 
 
 def road_attributes(roads: pd.DataFrame, params) -> pd.DataFrame:
     """What the link rules need per road: at grade (no bridge, tunnel or other layer), one-way,
     private (OSM access, service=driveway|parking_aisle), excluded class, and its name."""
-    at_grade = (np.isin(_tag(roads, "bridge", "bridge"), NOT_AT_GRADE["bridge"])
-                & np.isin(_tag(roads, "tunnel", "tunnel"), NOT_AT_GRADE["tunnel"])
-                & np.isin(_tag(roads, "layer", "level"), ("", "0", "+0"))
-                & ~np.isin(_tag(roads, "", "structure"), ("bridge", "tunnel", "viaduct", "桥", "桥梁", "隧道", "高架")))
-    oneway = np.isin(_tag(roads, "oneway", "oneway"), ONEWAY) | np.isin(_tag(roads, "junction", "junction"),
-                                                                      ("roundabout", "circular"))
-    private = np.isin(_tag(roads, "access", "access"), PRIVATE_ACCESS) | np.isin(_tag(roads, "service", "service"),
-                                                                              PRIVATE_SERVICE)
-    cls = roads["road_class"].astype("string").fillna("").to_numpy(dtype=object) if "road_class" in roads \
-        else np.full(len(roads), "", dtype=object)
+    n = len(roads)
+    level = _tag(roads, "layer", "level")
+    not_at_grade = np.zeros(n, dtype=bool)
+    for value, fine in ((_tag(roads, "bridge", "bridge"), NOT_AT_GRADE["bridge"]),
+                        (_tag(roads, "tunnel", "tunnel"), NOT_AT_GRADE["tunnel"]), (level, ("", "0", "+0"))):
+        if value is not None:
+            not_at_grade |= ~_any_of(value, fine, n)
+    not_at_grade |= _any_of(_tag(roads, "", "structure"), ("bridge", "tunnel", "viaduct", "桥", "桥梁", "隧道", "高架"), n)
+    oneway = _any_of(_tag(roads, "oneway", "oneway"), ONEWAY, n) | _any_of(_tag(roads, "junction", "junction"),
+                                                                          ("roundabout", "circular"), n)
+    private = _any_of(_tag(roads, "access", "access"), PRIVATE_ACCESS, n) | _any_of(_tag(roads, "service", "service"),
+                                                                                   PRIVATE_SERVICE, n)
+    excluded = (roads["road_class"].isin(list(params["link_excluded_classes"])).to_numpy(dtype=bool)
+                if "road_class" in roads else np.zeros(n, dtype=bool))
     names = roads["name"].astype("string").fillna("").str.strip().to_numpy(dtype=object) if "name" in roads \
-        else np.full(len(roads), "", dtype=object)
-    return pd.DataFrame({"at_grade": at_grade, "oneway": oneway, "private": private,
-                         "excluded": np.isin(cls, list(params["link_excluded_classes"])), "name": names})
+        else np.full(n, "", dtype=object)
+    return pd.DataFrame({"at_grade": ~not_at_grade, "oneway": oneway, "private": private, "excluded": excluded,
+                         "name": names})
 
 
 def restricted_from_osm(multipolygons: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -119,10 +128,14 @@ def restricted_from_osm(multipolygons: pd.DataFrame) -> gpd.GeoDataFrame:
     college, school, kindergarten), hospitals, car parks, prisons, military land, and land
     tagged access=private (GDAL's ``multipolygons`` layer in, ``restricted_id``/``name`` out)."""
     mp = multipolygons
+    n = len(mp)
+    blank = pd.Series("", index=mp.index, dtype="string")
     amenity = _tag(mp, "amenity", "amenity")
     landuse = _tag(mp, "landuse", "landuse")
-    access = _tag(mp, "access", "access")
-    keep = np.isin(amenity, RESTRICTED_AMENITY) | np.isin(landuse, RESTRICTED_LANDUSE) | np.isin(access, ("private", "no"))
+    amenity = (blank if amenity is None else amenity).to_numpy(dtype=object)
+    landuse = (blank if landuse is None else landuse).to_numpy(dtype=object)
+    keep = (np.isin(amenity, RESTRICTED_AMENITY) | np.isin(landuse, RESTRICTED_LANDUSE)
+            | _any_of(_tag(mp, "access", "access"), ("private", "no"), n))
     ident = (mp["osm_way_id"].fillna(mp["osm_id"]) if "osm_way_id" in mp else mp["osm_id"]).astype(str)
     names = mp["name"] if "name" in mp else pd.Series(None, index=mp.index)
     return gpd.GeoDataFrame({"restricted_id": ident.to_numpy()[keep], "name": names.to_numpy()[keep],
@@ -167,8 +180,11 @@ def named_roads(net: RoadNetwork, names: np.ndarray) -> np.ndarray:
     """A label per road: roads of one (non-empty) name that meet, directly or through roads of
     that name, share a label (one named road, e.g. the two legs of a hairpin); others their own."""
     n = len(names)
-    node = np.concatenate([net.edge_u, net.edge_v])
-    road = np.concatenate([net.edge_road, net.edge_road])
+    named = names[net.edge_road] != ""
+    if not named.any():
+        return np.arange(n, dtype=np.int64)
+    node = np.concatenate([net.edge_u[named], net.edge_v[named]])
+    road = np.concatenate([net.edge_road[named], net.edge_road[named]])
     df = pd.DataFrame({"node": node, "road": road}).drop_duplicates()
     pairs = df.merge(df, on="node")
     a, b = pairs["road_x"].to_numpy(), pairs["road_y"].to_numpy()
@@ -222,7 +238,6 @@ def buildable(net: RoadNetwork, nodes: np.ndarray, edges: np.ndarray, links: np.
         same_name = (names[s_] == names[r]) & (names[s_] != "")
         pair_bad |= both & (same_name | ((names[s_] == "") & (names[r] == "") & parallel))
     bad[np.unique(c[pair_bad])] = True
-    inner = _inner(links)
     restricted = rules.get("restricted")
     if restricted is not None and len(restricted):
         li, pi = shapely.STRtree(restricted.geometry.values).query(links, predicate="intersects")
@@ -230,6 +245,7 @@ def buildable(net: RoadNetwork, nodes: np.ndarray, edges: np.ndarray, links: np.
         bad[np.unique(li[enters])] = True
     allowed = set(params["crossing_allowed"])
     crossing = np.zeros(len(links), dtype=bool)
+    inner = _inner(links) if rules.get("obstacles") else links
     for role, layer in rules.get("obstacles", {}).items():
         hit = np.zeros(len(links), dtype=bool)
         hit[np.unique(shapely.STRtree(layer.geometry.values).query(inner, predicate="intersects")[0])] = True
