@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from xml.sax.saxutils import escape
 
 import geopandas as gpd
@@ -407,12 +409,13 @@ def read_crs_text(text: str) -> CRS:
                          hint="give it as EPSG:NNNN, e.g. EPSG:4546.") from None
 
 
-def _varints(data: bytes):
+def _varints(data: bytes) -> Iterator[tuple[int, int, Any]]:
     """(field number, wire type, value) of a protobuf message's fields (varint and bytes only)."""
     i = 0
     while i < len(data):
         key, i = _varint(data, i)
         field, wire = key >> 3, key & 7
+        value: int | bytes
         if wire == 0:
             value, i = _varint(data, i)
         elif wire == 2:

@@ -330,7 +330,7 @@ class _Builder:
             li, bi = shapely.STRtree(b.geometry.values).query(f.geometry.values, predicate="intersects")
             from planner.analysis.buildings import floor_area
 
-            crossed_fa = np.bincount(li, weights=floor_area(b)[bi], minlength=len(f))
+            crossed_fa = np.bincount(li, weights=floor_area(b)[bi], minlength=len(f)).astype(float)
         bridge_m, rail_n = self._water_and_rail_crossings(f.geometry.values)
         cost = (length * t.unit_cost("") + crossed_fa * t.unit_cost("拆迁") + bridge_m * t.unit_cost("跨水桥梁")
                 + rail_n * t.unit_cost("铁路立交"))
@@ -371,7 +371,7 @@ class _Builder:
             li, wi = shapely.STRtree(water.geometry.values).query(links, predicate="intersects")
             g = water.geometry.values[wi]
             over = np.where(shapely.get_type_id(g) >= 3, shapely.length(shapely.intersection(links[li], g)), 20.0)
-            bridge_m = np.bincount(li, weights=over, minlength=len(links))
+            bridge_m = np.bincount(li, weights=over, minlength=len(links)).astype(float)
         rail = self.ws.frame("rail")
         if rail is not None and len(rail):
             li, _ = shapely.STRtree(rail.geometry.values).query(links, predicate="intersects")
