@@ -329,6 +329,10 @@ class Session:
         self.problems: list[str] = []
         self._projects: gpd.GeoDataFrame | None = None
         self._recovery_dir = recovery_dir
+        # How portfolio rebuilds run: directly, or (the window) on a worker while the event loop
+        # turns; a rebuild overtaken by a newer one is dropped.
+        self.portfolio_runner: Callable[[Callable[[], Any]], Any] | None = None
+        self._portfolio_seq = 0
         # what the last full save or open wrote: layer uid -> frame object; products version
         self._saved_frames: dict[int, int] = {}
         self._products_version = 0
@@ -547,8 +551,18 @@ class Session:
         """Rebuild the portfolio from the results, decisions, settings and edits."""
         if self.result is None:
             return None
-        return self.set_portfolio(*compute_portfolio(self.workspace(), self.result, self.decisions, self.settings(),
-                                                     self.edits))
+        ws, result, settings = self.workspace(), self.result, self.settings()
+        decisions, edits = copy.deepcopy(self.decisions), copy.deepcopy(self.edits)
+
+        def job() -> tuple[gpd.GeoDataFrame, list[str]]:
+            return compute_portfolio(ws, result, decisions, settings, edits)
+
+        self._portfolio_seq += 1
+        seq = self._portfolio_seq
+        projects, problems = self.portfolio_runner(job) if self.portfolio_runner is not None else job()
+        if seq != self._portfolio_seq:  # a newer rebuild started meanwhile: it shows its own
+            return self._projects
+        return self.set_portfolio(projects, problems)
 
     def set_portfolio(self, projects: gpd.GeoDataFrame, problems: list[str]) -> gpd.GeoDataFrame:
         """Show a computed portfolio (the projects layer follows)."""

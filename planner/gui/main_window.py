@@ -16,6 +16,7 @@ from planner.gui.attribute_table import AttributeTable
 from planner.gui.canvas import MapCanvas
 from planner.gui.edit_actions import EditActions
 from planner.gui.files import FileActions
+from planner.gui.jobs import run_blocking
 from planner.gui.layer_panel import LayerPanel
 from planner.gui.panels import Dashboard, FlagPanel, PortfolioPanel
 from planner.gui.workflow import WorkflowActions
@@ -57,6 +58,8 @@ class MainWindow(FileActions, EditActions, WorkflowActions, QtWidgets.QMainWindo
         self.catalogue = self.session.catalogue
         self.layers = self.session.layers
         self.undo_stack = UndoHistory(self.session)
+        # portfolio rebuilds (decisions, weights, edits) run on a worker; the window keeps turning
+        self.session.portfolio_runner = lambda job: run_blocking(lambda _fb: job(), self)
         self.worker = None
         self.last_error = ""
         self.setWindowTitle(self.tr("Renewal Planner"))
