@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Mapping
+from functools import lru_cache
 from xml.sax.saxutils import escape, quoteattr
+
+from planner.paths import LAYERS_DIR
 
 
 class _Declared(Mapping):
@@ -46,17 +50,30 @@ def _flag_layers():
     return flag_layers()
 
 
-# Colours and titles per rule code and per flag layer: declared by each analysis (registry).
-CODE_COLOURS = _Declared(lambda: {c.code: c.colour for c in _rules().values()})
+@lru_cache(maxsize=1)
+def palette() -> dict:
+    """layers/palette.toml: the one palette of rule codes, project types and the base map."""
+    return tomllib.loads((LAYERS_DIR / "palette.toml").read_text(encoding="utf-8"))
+
+
+# Colours and titles per rule code and per flag layer: declared by each analysis (registry);
+# a code's colour comes from the palette (layers/palette.toml), its declared colour otherwise.
+CODE_COLOURS = _Declared(lambda: {c.code: palette().get("codes", {}).get(c.code, c.colour) for c in _rules().values()})
 CODE_TITLES = _Declared(lambda: {c.code: c.title for c in _rules().values()})
 CODE_TITLES_EN = _Declared(lambda: {c.code: c.title_en for c in _rules().values()})
 FLAG_LAYER_TITLES = _Declared(lambda: {f.name: f.title for f in _flag_layers()})
 DECLARED_ALIASES = _Declared(lambda: {a[0]: (a[1], a[2]) for f in _flag_layers() for a in f.aliases})
-TYPE_COLOURS = {
-    "old_compound": "#fdae61", "unsafe_housing": "#a50026", "elevator": "#74add1", "urban_village": "#762a83",
-    "idle_land": "#b2182b", "land_supply": "#f4a582", "underused_land": "#92c5de", "idle_building": "#8c510a",
-    "road_link": "#e41a1c", "service_facility": "#ff7f00", "pocket_park": "#1a9850",
-}
+TYPE_COLOURS: dict[str, str] = dict(palette().get("types", {}))
+BASE = palette().get("base", {})
+
+
+def road_style(road_class: str) -> tuple[str, float]:
+    """(colour, width in points) of a road class on the base map."""
+    roads = BASE.get("roads", {})
+    spec = roads.get(str(road_class)) or roads.get("other", {"colour": "#A3A3A3", "width": 0.8})
+    return spec["colour"], float(spec["width"])
+
+
 def default_visible_flags() -> set[str]:
     """Flag layers shown when a run finishes (declared ``visible``; the others are one click away)."""
     return {f.name for f in _flag_layers() if f.visible}

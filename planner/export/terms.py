@@ -1,0 +1,177 @@
+"""The deliverables' words in their language (``lang`` "zh" or "en"): titles of rule codes,
+project types, statuses, classes, facility types, layers, units and cost sources, read from
+their declarations (analyses, layers/portfolio.toml, layers/domains/) and layers/terms.toml.
+A Chinese deliverable shows no code and no English; an English one no Chinese word where an
+English title is declared."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from planner.paths import LAYERS_DIR
+
+LANGS = ("zh", "en")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r} (zh or en)")
+    return lang
+
+
+def pick(zh: str, en: str, lang: str) -> str:
+    return zh if lang == "zh" else en
+
+
+@lru_cache(maxsize=1)
+def _terms() -> dict:
+    return tomllib.loads((LAYERS_DIR / "terms.toml").read_text(encoding="utf-8"))
+
+
+def _pair_table(section: str) -> dict[str, tuple[str, str]]:
+    return {str(k): (str(v[0]), str(v[1])) for k, v in _terms().get(section, {}).items()}
+
+
+@lru_cache(maxsize=1)
+def _types() -> dict[str, tuple[str, str]]:
+    from planner.portfolio.settings import load_settings
+
+    return {k: (t.title, t.title_en) for k, t in load_settings().types.items()}
+
+
+@lru_cache(maxsize=4)
+def _domain(name: str) -> dict[str, tuple[str, str]]:
+    from planner.catalogue import default_catalogue
+
+    try:
+        domain = default_catalogue().domains[name]
+    except (KeyError, AttributeError):
+        return {}
+    return {v.key: (v.title, v.title_en or v.key) for v in domain.values}
+
+
+def _codes() -> dict[str, tuple[str, str]]:
+    from planner.export.styles import CODE_TITLES, CODE_TITLES_EN
+
+    return {c: (CODE_TITLES[c], CODE_TITLES_EN.get(c, c)) for c in CODE_TITLES}
+
+
+def type_title(key: str, lang: str = "zh") -> str:
+    pair = _types().get(str(key))
+    return pair[lang == "en"] if pair else str(key)
+
+
+def code_title(code: str, lang: str = "zh") -> str:
+    pair = _codes().get(str(code))
+    return pair[lang == "en"] if pair else str(code)
+
+
+def facility_title(key: str, lang: str = "zh") -> str:
+    pair = _domain("facility_type").get(str(key))
+    return pair[lang == "en"] if pair else str(key)
+
+
+def road_class_title(key: str, lang: str = "zh") -> str:
+    pair = _domain("road_class").get(str(key))
+    return pair[lang == "en"] if pair else str(key)
+
+
+def layer_title(name: str, lang: str = "zh") -> str:
+    """A deliverable layer's title: a flag layer as its analysis declared it, or a table's."""
+    from planner.analysis.registry import flag_layer
+
+    spec = flag_layer(name)
+    if spec is not None:
+        return pick(spec.title, spec.title_en, lang)
+    fixed = {"projects": ("更新项目", "Renewal projects"), "indicators": ("城市体检指标", "City-examination indicators"),
+             "compounds": ("小区老旧情况", "Compounds"), "service_coverage": ("生活圈覆盖率", "Living-circle coverage"),
+             "run_info": ("运行参数", "Run parameters"), "roads": ("道路", "Roads"), "parcels": ("地块", "Parcels"),
+             "buildings": ("现状建筑", "Buildings"), "water": ("水系", "Water"), "boundary": ("研究范围", "Study area"),
+             "facilities": ("现状设施", "Facilities")}
+    pair = fixed.get(name)
+    return pick(*pair, lang) if pair else name
+
+
+def _word(value: str, lang: str) -> str:
+    """One stored word in the deliverables' language: a status, class, facility type, rule
+    code, unit or value word; unknown words are returned as they are."""
+    v = str(value)
+    for section in ("status", "subtype", "units", "values"):
+        pair = _pair_table(section).get(v)
+        if pair:
+            return pair[lang == "en"]
+    for table in (_domain("facility_type"), _codes(), _types(), _domain("road_class"), _domain("building_use")):
+        pair = table.get(v)
+        if pair:
+            return pair[lang == "en"]
+    return v
+
+
+def translate_series(series: pd.Series, lang: str = "zh", *, sep: str | None = None) -> pd.Series:
+    """A column of stored words (keys, codes, statuses, classes) in the deliverables' language,
+    each distinct value translated once. With ``sep`` (e.g. ","), lists are translated item by
+    item and joined with the language's list separator."""
+    s = series.astype("string")
+    uniq = pd.unique(s.dropna())
+    out_sep = "、" if lang == "zh" else ", "
+
+    def one(v: str) -> str:
+        if sep is None:
+            return _word(v, lang)
+        return out_sep.join(_word(x.strip(), lang) for x in v.split(sep) if x.strip())
+
+    table = {u: one(u) for u in uniq}
+    return s.map(table).astype(object).where(s.notna(), None)
+
+
+def word(value: object, lang: str = "zh") -> str:
+    return _word(str(value), lang)
+
+
+def cost_basis(text: object, lang: str = "zh", *, per_unit: float | None = None, unit: str = "") -> str:
+    """A cost source in the deliverables' language: translated from layers/terms.toml part by
+    part ("; "-separated); a part without a translation that is not in the language is replaced
+    by a plain statement of the unit cost (so no English reaches a Chinese workbook)."""
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return ""
+    table = _pair_table("cost_sources")
+    parts = []
+    for part in str(text).split("; "):
+        part = part.strip()
+        if not part:
+            continue
+        pair = table.get(part)
+        if pair:
+            parts.append(pair[lang == "en"])
+        elif lang == "zh" and _LATIN_WORD.search(part.replace("m²", "")):
+            unit_text = f" {per_unit:g} 万元/{unit}" if per_unit is not None and unit else ""
+            parts.append(f"估算假设{('：单价' + unit_text) if unit_text else ''}（依据见参数表，请以当地造价替换）")
+        else:
+            parts.append(part)
+    return ("；" if lang == "zh" else "; ").join(parts)
+
+
+def cost_basis_series(series: pd.Series, lang: str = "zh") -> pd.Series:
+    s = series.astype("string")
+    table = {u: cost_basis(u, lang) for u in pd.unique(s.dropna())}
+    return s.map(table).astype(object).where(s.notna(), None)
+
+
+def has_english(text: object) -> bool:
+    """Whether a text holds an English word or a code (two or more Latin letters in a row),
+    units such as m² and km aside."""
+    s = re.sub(r"\b(m²|m³|km²|km|m|ha|CRS|EPSG|GK|PNG|PDF)\b", "", str(text))
+    return bool(_LATIN_WORD.search(s))
+
+
+def number(value: float, digits: int = 0) -> str:
+    """A number with thousands separators (the same in both languages)."""
+    if value is None or not np.isfinite(value):
+        return ""
+    return f"{value:,.{digits}f}"
