@@ -244,7 +244,9 @@ def local_distances(net: RoadNetwork, sources: np.ndarray, targets: np.ndarray, 
 
 
 def pairs_within(net: RoadNetwork, sources: np.ndarray, targets: np.ndarray, *, limit: float,
-                 block: int = 256, cell: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 block: int = 256, cell: float | None = None,
+                 target_attach: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every (source, target) pair of points within ``limit`` walking distance over the network.
 
     Walking distance as for living circles: the straight walk from a point to the nearest point
@@ -263,6 +265,8 @@ def pairs_within(net: RoadNetwork, sources: np.ndarray, targets: np.ndarray, *, 
         Sources per Dijkstra call (bounds memory to block x local nodes).
     cell : float, optional
         Side (m) of the spatial cells sources are grouped by (default max(500, 2 x limit)).
+    target_attach : tuple of ndarray, optional
+        ``net.attach(targets)`` where the caller has it already.
 
     Returns
     -------
@@ -273,7 +277,7 @@ def pairs_within(net: RoadNetwork, sources: np.ndarray, targets: np.ndarray, *, 
     if len(sources) == 0 or len(targets) == 0 or net.n_nodes == 0:
         return empty
     s_edge, s_t, s_off = net.attach(sources)
-    d_edge, d_t, d_off = net.attach(targets)
+    d_edge, d_t, d_off = target_attach if target_attach is not None else net.attach(targets)
     length = net.edge_len
     s_wu, s_wv = s_off + s_t * length[s_edge], s_off + (1 - s_t) * length[s_edge]
     d_wu, d_wv = d_off + d_t * length[d_edge], d_off + (1 - d_t) * length[d_edge]

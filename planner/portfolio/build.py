@@ -127,11 +127,32 @@ class _Builder:
         b = ws.frame("buildings")
         self.buildings = b
         key = result.shared.get("compound_key") if hasattr(result, "shared") else None
-        if b is not None and key is not None:
-            self.compound_of = pd.Series(key, index=b["building_id"].astype(str).to_numpy())
-            self.compound_of = self.compound_of[~self.compound_of.index.duplicated()]
-        else:
-            self.compound_of = None
+        self._bpos: pd.Index | None = None
+        self.compound_key = np.asarray(key, dtype=object) if b is not None and key is not None else None
+        kinds = result.shared.get("compound_kind") if hasattr(result, "shared") else None
+        self._kind_of: pd.Series | None = None
+        if key is not None and kinds is not None:
+            codes, uniq = pd.factorize(pd.Series(key, dtype=object))
+            first = np.unique(codes, return_index=True)[1]
+            self._kind_of = pd.Series(np.asarray(kinds, dtype=object)[first[codes[first] >= 0]],
+                                      index=pd.Index(uniq, dtype=object))
+
+    def compound_of(self, ids) -> np.ndarray:
+        """The compound key of each building id (None where unknown)."""
+        pos = self.building_rows(ids)
+        return np.where(pos >= 0, self.compound_key[np.maximum(pos, 0)], None)
+
+    def building_rows(self, ids) -> np.ndarray:
+        """Row of each building id in the buildings layer (-1 where unknown; the first of a
+        duplicated id)."""
+        if self._bpos is None:
+            bid = pd.Index(self.buildings["building_id"].astype(str).to_numpy(dtype=object))
+            codes, uniq = pd.factorize(bid)
+            first = np.unique(codes, return_index=True)[1]
+            self._bpos = pd.Index(uniq)
+            self._bfirst = first
+        pos = self._bpos.get_indexer(pd.Index(np.asarray(ids, dtype=object).astype(str)))
+        return np.where(pos >= 0, self._bfirst[np.maximum(pos, 0)], -1)
 
     def flags(self, layer: str) -> gpd.GeoDataFrame | None:
         f = self.result.flags.get(layer)
@@ -157,10 +178,8 @@ class _Builder:
 
     def compound_label(self, keys: np.ndarray) -> np.ndarray:
         """Readable place names: the compound, 地块X片区, 第n街坊 or 零星住宅."""
-        kinds = pd.Series(self.result.shared.get("compound_kind", []), dtype=object)
-        kind_of = pd.Series(kinds.to_numpy(), index=pd.Series(self.result.shared.get("compound_key", []), dtype=object))
-        kind_of = kind_of[~kind_of.index.duplicated()]
-        kind = kind_of.reindex(keys).to_numpy(dtype=object)
+        kind = (self._kind_of.reindex(pd.Index(np.asarray(keys, dtype=object))).to_numpy(dtype=object)
+                if self._kind_of is not None else np.full(len(keys), None, dtype=object))
         k = pd.Series(keys, dtype="string")
         out = np.where(kind == "parcel", ("地块" + k + "片区").to_numpy(dtype=object),
                        np.where(kind == "block", ("第" + k.str.replace("block", "", regex=False) + "街坊").to_numpy(dtype=object),
@@ -171,10 +190,10 @@ class _Builder:
     def housing(self) -> None:
         f = self.flags("flag_old_housing")
         comp = self.result.tables.get("compounds")
-        if f is None or self.compound_of is None or comp is None:
+        if f is None or self.compound_key is None or comp is None:
             return
         b = self.buildings
-        f = f.assign(compound=self.compound_of.reindex(f["source_id"].astype(str)).to_numpy())
+        f = f.assign(compound=self.compound_of(f["source_id"].to_numpy()))
         old = f[f["code"] == "OLD_HOUSING"]
         cand = comp[comp["candidate"]].reset_index(drop=True)
         if len(cand):
@@ -182,7 +201,7 @@ class _Builder:
             lacking = set()
             if gap is not None:
                 sg = gap[gap["facility_type"].isin(SERVICE_UPGRADE_TYPES)]
-                lacking = set(self.compound_of.reindex(sg["source_id"].astype(str)).dropna().unique())
+                lacking = set(pd.unique(self.compound_of(sg["source_id"].to_numpy()))) - {None}
             cls = np.where(np.isin(cand["compound"].to_numpy(), list(lacking)), "提升类",
                            np.where(cand["elevator_candidates"] > 0, "完善类", "基础类"))
             idx = pd.Index(cand["compound"])
@@ -211,12 +230,18 @@ class _Builder:
     def _per_compound(self, f: pd.DataFrame, kind: str) -> None:
         if len(f) == 0:
             return
-        b = self.buildings.set_index(self.buildings["building_id"].astype(str))
-        b = b[~b.index.duplicated()]
-        rows = b.reindex(f["source_id"].astype(str))
+        b = self.buildings
+        pos = self.building_rows(f["source_id"].to_numpy())
+        known = pos >= 0
+
+        def column(name: str, missing: float) -> np.ndarray:
+            if name not in b:
+                return np.full(len(f), missing)
+            values = pd.to_numeric(b[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[np.maximum(pos, 0)]
+            return np.where(known & np.isfinite(values), values, missing)
+
         fa = f["floor_area_m2"].to_numpy(dtype=float) if "floor_area_m2" in f else np.zeros(len(f))
-        hh = pd.to_numeric(rows["households"], errors="coerce").fillna(0).to_numpy() if "households" in rows else np.zeros(len(f))
-        floors = pd.to_numeric(rows["floors"], errors="coerce").fillna(1).to_numpy() if "floors" in rows else np.ones(len(f))
+        hh, floors = column("households", 0.0), column("floors", 1.0)
         keys, group = np.unique(f["compound"].fillna("").astype(str).to_numpy(), return_inverse=True)
         n = len(keys)
         t = self.settings.types[kind]
@@ -468,13 +493,14 @@ class _Builder:
                     parts.append(pc)
                     tiers.append(np.zeros(len(pc), dtype=np.int64))
             spacing = max(float(opts.get("road_spacing_m", 60.0)), radius * float(opts.get("road_spacing_share", 0.2)))
-            rc = road_candidates(net, dpts, spacing, site_m2, road_ids, road_names)
+            attach = net.attach(dpts)
+            rc = road_candidates(net, dpts, spacing, site_m2, road_ids, road_names, attach=attach)
             parts.append(rc)
             tiers.append(np.ones(len(rc), dtype=np.int64))
             cands = Candidates.concat(parts)
             # households decide; a building without household data still counts a little
             picks = choose_sites(net, dpts, hh + 1e-3, cands, radius, tier=np.concatenate(tiers),
-                                 min_gain=float(opts.get("min_new_households", 0.0)))
+                                 min_gain=float(opts.get("min_new_households", 0.0)), attach=attach)
             if not picks:
                 continue
             chosen = np.array([p.candidate for p in picks], dtype=np.int64)

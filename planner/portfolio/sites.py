@@ -147,10 +147,11 @@ class Candidates:
 
 
 def road_candidates(net: RoadNetwork, demand_pts: np.ndarray, spacing: float, site_m2: float,
-                    road_ids: np.ndarray, road_names: np.ndarray) -> Candidates:
+                    road_ids: np.ndarray, road_names: np.ndarray, *, attach=None) -> Candidates:
     """Points on the roads inside the gap: where each gap building meets its nearest road,
-    thinned to one per ``spacing`` grid cell; the site is a circle of the facility's area."""
-    edge, t, _ = net.attach(demand_pts)
+    thinned to one per ``spacing`` grid cell; the site is a circle of the facility's area.
+    ``attach`` is ``net.attach(demand_pts)`` where the caller has it already."""
+    edge, t, _ = attach if attach is not None else net.attach(demand_pts)
     ok = edge >= 0
     pts = shapely.line_interpolate_point(net.segments[edge[ok]], t[ok], normalized=True)
     xy = shapely.get_coordinates(pts)
@@ -168,10 +169,10 @@ def road_candidates(net: RoadNetwork, demand_pts: np.ndarray, spacing: float, si
 
 
 def choose_sites(net: RoadNetwork, demand_pts: np.ndarray, weight: np.ndarray, candidates: Candidates,
-                 radius: float, *, tier: np.ndarray, min_gain: float = 0.0) -> list[Pick]:
+                 radius: float, *, tier: np.ndarray, min_gain: float = 0.0, attach=None) -> list[Pick]:
     """Greedy sites for one facility type (candidates covering nothing are never chosen)."""
     if len(candidates) == 0 or len(demand_pts) == 0:
         return []
-    ci, di, _ = pairs_within(net, candidates.point, demand_pts, limit=radius)
+    ci, di, _ = pairs_within(net, candidates.point, demand_pts, limit=radius, target_attach=attach)
     cover = sparse.csr_matrix((np.ones(len(ci), dtype=bool), (ci, di)), shape=(len(candidates), len(demand_pts)))
     return greedy_max_coverage(cover, weight, tier=tier, min_gain=min_gain)
