@@ -22,6 +22,7 @@ import errno
 import json
 import os
 import re
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,8 +30,10 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
 from planner import __version__
 from planner.errors import InputError
@@ -155,9 +158,8 @@ def _safe_columns(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[str, 
     out = frame.copy(deep=False)
     out.columns = new_names
     for col in out.columns:
-        if col != geom and out[col].dtype == object:
-            out[col] = out[col].map(lambda v: v if v is None or isinstance(v, str | bytes) or v != v else str(v)) \
-                .astype("string")
+        if col != geom and out[col].dtype == object:  # mixed values as text (vectorised)
+            out[col] = out[col].astype("string")
     if geom != "geometry":
         out = out.rename_geometry("geometry")
     return out, renamed
@@ -175,14 +177,18 @@ def _tables(con: sqlite3.Connection) -> set[str]:
     return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
 
 
-def _write_meta(tmp: Path, meta: dict[str, Any], records: list[tuple[str, str, bytes]]) -> None:
+def _write_meta(tmp: Path, meta: dict[str, Any], records: list[tuple[str, str, bytes]] | None) -> None:
+    """The project description, and the products (``None``: the file's own are kept)."""
     con = sqlite3.connect(tmp)
     try:
         with con:
+            con.execute(f"DROP TABLE IF EXISTS {META_TABLE}")
             con.execute(f"CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY, value TEXT)")
             con.execute(f"INSERT INTO {META_TABLE} VALUES ('project', ?)", (json.dumps(meta, ensure_ascii=False),))
-            con.execute(f"CREATE TABLE {BLOB_TABLE} (name TEXT PRIMARY KEY, kind TEXT, data BLOB)")
-            con.executemany(f"INSERT INTO {BLOB_TABLE} VALUES (?, ?, ?)", records)
+            if records is not None or BLOB_TABLE not in _tables(con):
+                con.execute(f"DROP TABLE IF EXISTS {BLOB_TABLE}")
+                con.execute(f"CREATE TABLE {BLOB_TABLE} (name TEXT PRIMARY KEY, kind TEXT, data BLOB)")
+                con.executemany(f"INSERT INTO {BLOB_TABLE} VALUES (?, ?, ?)", records or [])
             for table, text in ((META_TABLE, "Renewal Planner project"), (BLOB_TABLE, "Renewal Planner analysis products")):
                 con.execute("INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, description) "
                             "VALUES (?, 'attributes', ?, ?)", (table, table, text))
@@ -221,12 +227,41 @@ def _copy_foreign(old: Path, tmp: Path, tables: list[str]) -> None:
         con.close()
 
 
+def _write_layer(frame: gpd.GeoDataFrame, tmp: Path, table: str, ident: str, description: str) -> None:
+    pyogrio.write_dataframe(frame, tmp, layer=table, driver="GPKG", promote_to_multi=True,
+                            layer_options={"IDENTIFIER": ident, "DESCRIPTION": description})
+
+
+def _drop_tables(tmp: Path, tables: set[str]) -> None:
+    """Remove layers and tables (with their spatial index and GeoPackage metadata) from a file."""
+    if not tables:
+        return
+    con = sqlite3.connect(tmp)
+    try:
+        present = _tables(con)
+        with con:
+            for t in tables:
+                for (rtree,) in con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name LIKE ? "
+                                            "AND sql LIKE '%VIRTUAL%'", (f"rtree_{t}_%",)).fetchall():
+                    con.execute(f'DROP TABLE IF EXISTS "{rtree}"')
+                con.execute(f'DROP TABLE IF EXISTS "{t}"')
+                for meta_table in ("gpkg_contents", "gpkg_geometry_columns", "gpkg_extensions", "gpkg_data_columns",
+                                   "gpkg_ogr_contents"):
+                    if meta_table in present:
+                        con.execute(f"DELETE FROM {meta_table} WHERE table_name=?", (t,))
+    finally:
+        con.close()
+
+
 def save_project(state: ProjectState, path: str | Path, *, base: Path | None = None,
-                 unchanged: set[int] | None = None, products: bool = True) -> int:
+                 unchanged: set[int] | None = None, products: bool = True, reuse: Path | None = None) -> int:
     """Write the project into ``path`` atomically; returns the bytes written.
 
     With ``base`` (an autosave), the layers whose uid is in ``unchanged`` are not written but
     read from ``base`` on recovery, and the products only when ``products`` is true.
+    With ``reuse`` (the file the project was read from or last saved to), a full save starts
+    from a copy of it (the operating system copies; nothing holds the interpreter) and writes
+    only the layers not in ``unchanged``, so saving a large project keeps the window turning.
     """
     path = Path(path)
     if path.exists() and not os.access(path, os.W_OK):
@@ -247,15 +282,30 @@ def save_project(state: ProjectState, path: str | Path, *, base: Path | None = N
         meta["products_from_base"] = not products
     tmp = _temp_for(path)
     _unlink_all(tmp)
+    kept: dict[int, str] = {}  # layer uid -> table kept from ``reuse``
     try:
-        used: set[str] = set(state.foreign)
+        if base is None and reuse is not None and Path(reuse).is_file() and unchanged:
+            shutil.copyfile(reuse, tmp)
+            con = sqlite3.connect(tmp)
+            try:
+                present = _tables(con)
+            finally:
+                con.close()
+            kept = {uid: t for uid, t in state.saved_tables.items() if uid in unchanged and t in present}
+            ours = {t for t in present if t.startswith("layer_") or t == META_TABLE or (products and t == BLOB_TABLE)}
+            _drop_tables(tmp, ours - set(kept.values()))
+        used: set[str] = set(state.foreign) | set(kept.values())
         identifiers: set[str] = set()
         for i, layer in enumerate(state.layers):
+            frame, renamed = _safe_columns(layer.frame)
+            if layer.uid in kept:
+                entry = _layer_entry(layer, kept[layer.uid], renamed)
+                meta["layers"].append(entry)
+                continue
             table = f"layer_{i:03d}"
             while table in used:
                 table += "_"
             used.add(table)
-            frame, renamed = _safe_columns(layer.frame)
             entry = _layer_entry(layer, table, renamed)
             if base is not None and unchanged is not None and layer.uid in unchanged and layer.uid in state.saved_tables:
                 entry["table"] = state.saved_tables[layer.uid]
@@ -268,24 +318,17 @@ def save_project(state: ProjectState, path: str | Path, *, base: Path | None = N
             while ident in identifiers:
                 ident += " ·"
             identifiers.add(ident)
-            pyogrio.write_dataframe(frame, tmp, layer=table, driver="GPKG", promote_to_multi=True,
-                                    layer_options={"IDENTIFIER": ident, "DESCRIPTION": layer.source or layer.name})
+            _write_layer(frame, tmp, table, ident, layer.source or layer.name)
             meta["layers"].append(entry)
-        records: list[tuple[str, str, bytes]] = []
-        if products:
-            for name, value in state.products.items():
-                records.extend(encode(name, value))
+        records: list[tuple[str, str, bytes]] | None = None
+        if products or not kept:
+            records = [r for name, value in state.products.items() for r in encode(name, value)]
         if not tmp.exists():  # no layer: an empty GeoPackage to hold the description
             pyogrio.write_dataframe(gpd.GeoDataFrame({"id": pd.Series(dtype="int64")}, geometry=gpd.GeoSeries([], crs=4326)),
                                     tmp, layer="rp_empty", driver="GPKG")
-            con = sqlite3.connect(tmp)
-            with con:
-                con.execute("DROP TABLE IF EXISTS rp_empty")
-                con.execute("DELETE FROM gpkg_contents WHERE table_name='rp_empty'")
-                con.execute("DELETE FROM gpkg_geometry_columns WHERE table_name='rp_empty'")
-            con.close()
+            _drop_tables(tmp, {"rp_empty"})
         _write_meta(tmp, meta, records)
-        if base is None:
+        if base is None and not kept:
             _copy_foreign(path, tmp, state.foreign)
         if mode is not None:
             os.chmod(tmp, mode)
@@ -437,9 +480,35 @@ def _foreign_tables(path: Path, ours: set[str]) -> list[str]:
     return sorted({n for n in names if n not in ours and not n.startswith(OWN_PREFIXES)})
 
 
+READ_BATCH = 20_000
+
+
+def _read_frame(path: Path, table: str) -> gpd.GeoDataFrame | pd.DataFrame:
+    """A layer read in batches of Arrow records, so that no single step holds the interpreter
+    long (the window keeps turning while a worker opens a large project)."""
+    frames: list[pd.DataFrame] = []
+    geoms: list[Any] = []
+    with pyogrio.open_arrow(path, layer=table, batch_size=READ_BATCH, use_pyarrow=True) as (info, reader):
+        gname = info.get("geometry_name") or "wkb_geometry"
+        spatial = info.get("geometry_type") is not None
+        for batch in reader:
+            names = batch.schema.names
+            if spatial and gname in names:
+                geoms.append(shapely.from_wkb(batch.column(names.index(gname)).to_numpy(zero_copy_only=False)))
+                batch = batch.drop_columns([gname])
+            frames.append(batch.to_pandas())
+        crs = info.get("crs")
+    if not frames:
+        return pyogrio.read_dataframe(path, layer=table, use_arrow=True)
+    data = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    if not spatial:
+        return data
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(np.concatenate(geoms), crs=crs), crs=crs)
+
+
 def _read_layer(path: Path, entry: dict[str, Any], crs: str | None) -> gpd.GeoDataFrame:
     try:
-        frame = pyogrio.read_dataframe(path, layer=entry["table"], use_arrow=True)
+        frame = _read_frame(path, entry["table"])
     except Exception as exc:
         raise InputError(f"layer '{entry.get('name')}' cannot be read ({exc}).", file=str(path),
                          layer=entry.get("table"), hint="restore a backup or open the autosave copy.") from None

@@ -165,17 +165,22 @@ def without_dismissed(result: RunResult, decisions: dict[str, dict[str, str]]) -
     return clone
 
 
-def _carry_ids(base: gpd.GeoDataFrame, decided: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Give the projects built without the dismissed flags the ids they have in the full build,
-    so that ids (and the manual edits addressed by them) do not move when a flag is dismissed."""
-    if len(decided) == 0 or len(base) == 0:
-        return decided
+def id_owners(base: gpd.GeoDataFrame) -> dict[tuple[str, str], str]:
+    """(project type, flag id) -> the id of the project that covers the flag in a full build."""
     owner: dict[tuple[str, str], str] = {}
     for pid, kind, flags in zip(base["project_id"].astype(str), base["type"].astype(str),
                                 base["flags"].fillna("").astype(str), strict=True):
         for f in flags.split(","):
             if f:
                 owner.setdefault((kind, f), pid)
+    return owner
+
+
+def _carry_ids(owner: dict[tuple[str, str], str], decided: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Give the projects built without the dismissed flags the ids they have in the full build,
+    so that ids (and the manual edits addressed by them) do not move when a flag is dismissed."""
+    if len(decided) == 0 or not owner:
+        return decided
     ids = []
     used: set[str] = set()
     for pid, kind, flags in zip(decided["project_id"].astype(str), decided["type"].astype(str),
@@ -192,16 +197,27 @@ def _carry_ids(base: gpd.GeoDataFrame, decided: gpd.GeoDataFrame) -> gpd.GeoData
 
 
 def compute_portfolio(ws: Any, result: RunResult, decisions: dict[str, dict[str, str]], settings: Any,
-                      edits: list[dict[str, Any]]) -> tuple[gpd.GeoDataFrame, list[str]]:
+                      edits: list[dict[str, Any]], *, owners: dict[tuple[str, str], str] | None = None
+                      ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """The portfolio: built from the results without the dismissed flags, ids carried from the
-    full build, then the manual edits applied. Returns it and the edits that did not apply."""
+    full build, then the manual edits applied. Returns it and the edits that did not apply.
+
+    ``owners`` caches the full build's ids for these results (filled when empty), so that a
+    decision costs one build, not two."""
     from planner.portfolio.build import build_portfolio
 
-    base = build_portfolio(ws, result, settings=settings)
-    if any(v.get("state") == "dismissed" for v in decisions.values()):
-        projects = _carry_ids(base, build_portfolio(ws, without_dismissed(result, decisions), settings=settings))
+    if not any(v.get("state") == "dismissed" for v in decisions.values()):
+        projects = build_portfolio(ws, result, settings=settings)
+        if owners is not None and not owners:
+            owners.update(id_owners(projects))
+        return apply_edits(projects, edits)
+    if owners is None or not owners:
+        full = id_owners(build_portfolio(ws, result, settings=settings))
+        if owners is not None:
+            owners.update(full)
     else:
-        projects = base
+        full = owners
+    projects = _carry_ids(full, build_portfolio(ws, without_dismissed(result, decisions), settings=settings))
     return apply_edits(projects, edits)
 
 
@@ -265,6 +281,7 @@ class Prepared:
     messages: list[str] = field(default_factory=list)
     # the portfolio computed on the worker (so adopting it does not rebuild on the main thread)
     portfolio: tuple[gpd.GeoDataFrame, list[str]] | None = None
+    owners: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 def prepare_toml(path: str | Path, feedback: Feedback | None = None, catalogue: Catalogue | None = None) -> Prepared:
@@ -291,7 +308,8 @@ def prepare_project(path: str | Path, *, source: str | Path | None = None) -> Pr
     if prepared.result is not None:
         ws = workspace_from_layers(state.layers, state.crs, default_catalogue())
         settings = portfolio_settings(state.params, state.weights)
-        prepared.portfolio = compute_portfolio(ws, prepared.result, state.decisions, settings, state.edits)
+        prepared.portfolio = compute_portfolio(ws, prepared.result, state.decisions, settings, state.edits,
+                                               owners=prepared.owners)
     return prepared
 
 
@@ -333,8 +351,9 @@ class Session:
         # turns; a rebuild overtaken by a newer one is dropped.
         self.portfolio_runner: Callable[[Callable[[], Any]], Any] | None = None
         self._portfolio_seq = 0
+        self._owners: dict[tuple[str, str], str] = {}  # project ids of the full build of self.result
         # what the last full save or open wrote: layer uid -> frame object; products version
-        self._saved_frames: dict[int, int] = {}
+        self._saved_frames: dict[int, Any] = {}
         self._products_version = 0
         self._saved_products_version = 0
         for sig in (self.layers.inserted, self.layers.removed, self.layers.moved, self.layers.changed):
@@ -412,9 +431,10 @@ class Session:
         self.path = prepared.path
         self.rasters = dict(prepared.ws.rasters) if prepared.ws is not None else {}
         self.result = prepared.result or result_from_state(state)
+        self._owners = dict(prepared.owners)
         self.history.clear()
         self._projects = None
-        self._saved_frames = {lyr.uid: id(lyr.frame) for lyr in self.layers} if prepared.path else {}
+        self._saved_frames = {lyr.uid: lyr.frame for lyr in self.layers} if prepared.path else {}
         self._saved_products_version = self._products_version
         if self.result is not None and prepared.portfolio is not None:
             self.set_portfolio(*prepared.portfolio)
@@ -502,18 +522,19 @@ class Session:
         def job(feedback: Feedback) -> tuple[Any, ...]:
             result = analyse(ws, cfg, feedback, only=selected)
             feedback.check()
-            projects, problems = compute_portfolio(ws, result, decisions, settings, edits)
-            return result, cfg, projects, problems
+            owners: dict[tuple[str, str], str] = {}
+            projects, problems = compute_portfolio(ws, result, decisions, settings, edits, owners=owners)
+            return result, cfg, projects, problems, owners
 
         return job
 
-    def apply_results(self, result: RunResult, cfg: RunConfig, *,
-                      portfolio: tuple[gpd.GeoDataFrame, list[str]] | None = None) -> None:
+    def apply_results(self, result: RunResult, cfg: RunConfig, *, portfolio: tuple[Any, ...] | None = None) -> None:
         """Adopt a run's results: flag layers replaced, the portfolio rebuilt with the edits
         (or ``portfolio`` as a worker computed it with :func:`compute_portfolio`)."""
         from planner.export.styles import flag_style
 
         self.result = result
+        self._owners = {} if portfolio is None or len(portfolio) < 3 else dict(portfolio[2])
         self.state.params = dict(cfg.params)
         self.state.as_of = cfg.as_of.isoformat()
         self.state.products = products_of(result)
@@ -535,7 +556,7 @@ class Session:
             self.layers.insert(insert_at, layer)
             insert_at += 1
         if portfolio is not None:
-            self.set_portfolio(*portfolio)
+            self.set_portfolio(portfolio[0], portfolio[1])
         else:
             self.refresh_portfolio()
         self.set_dirty(True)
@@ -552,10 +573,10 @@ class Session:
         if self.result is None:
             return None
         ws, result, settings = self.workspace(), self.result, self.settings()
-        decisions, edits = copy.deepcopy(self.decisions), copy.deepcopy(self.edits)
+        decisions, edits, owners = copy.deepcopy(self.decisions), copy.deepcopy(self.edits), self._owners
 
         def job() -> tuple[gpd.GeoDataFrame, list[str]]:
-            return compute_portfolio(ws, result, decisions, settings, edits)
+            return compute_portfolio(ws, result, decisions, settings, edits, owners=owners)
 
         self._portfolio_seq += 1
         seq = self._portfolio_seq
@@ -709,15 +730,27 @@ class Session:
         target = self.check_save_target(Path(path)) if path is not None else self.path
         if target is None:
             raise InputError("the project has no file yet.", hint="use Save As.")
-        snap = snapshot or self.snapshot()
-        save_project(snap, target)
+        if snapshot is not None:
+            save_project(snapshot, target)
+            self.saved(target, snapshot)
+            return target
+        job, snap = self.save_job(target)
+        job(Feedback())
         self.saved(target, snap)
         return target
 
+    def _unchanged(self) -> set[int]:
+        """Layers whose frame is the one last written to or read from the project file."""
+        return {lyr.uid for lyr in self.layers if self._saved_frames.get(lyr.uid) is lyr.frame}
+
     def save_job(self, path: Path) -> tuple[Callable[[Feedback], int], ProjectState]:
-        """A job that writes a snapshot taken now (to :meth:`saved` when it succeeded)."""
+        """A job that writes a snapshot taken now (to :meth:`saved` when it succeeded); the
+        layers unchanged since the project file was read or written are copied from it."""
         snap = self.snapshot()
-        return (lambda feedback: save_project(snap, path)), snap
+        reuse = self.path if self.path is not None and self.path.is_file() else None
+        unchanged = self._unchanged() if reuse is not None else set()
+        products = self._products_version != self._saved_products_version
+        return (lambda feedback: save_project(snap, path, reuse=reuse, unchanged=unchanged, products=products)), snap
 
     def autosave_job(self) -> tuple[Path, Callable[[Feedback], int]] | None:
         """The autosave target and a job writing what changed over a snapshot taken now."""
@@ -731,7 +764,7 @@ class Session:
     def saved(self, target: Path, snap: ProjectState) -> None:
         """Record a finished full save (called on the main thread after a worker saved)."""
         self.state.saved_tables = dict(snap.saved_tables)
-        self._saved_frames = {lyr.uid: id(lyr.frame) for lyr in snap.layers}
+        self._saved_frames = {lyr.uid: lyr.frame for lyr in snap.layers}
         self._saved_products_version = self._products_version
         self.path = target
         auto = autosave_path(target)
@@ -755,7 +788,7 @@ class Session:
         if not self.dirty or len(self.layers) == 0:
             return None
         if self.path is not None:
-            unchanged = {lyr.uid for lyr in self.layers if self._saved_frames.get(lyr.uid) == id(lyr.frame)}
+            unchanged = self._unchanged()
             return (autosave_path(self.path), self.path, unchanged,
                     self._products_version != self._saved_products_version)
         rec = self.recovery_path()

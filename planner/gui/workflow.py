@@ -65,8 +65,8 @@ class WorkflowActions:
 
     def _checks_finished(self, payload) -> None:
         self._close_progress()
-        result, cfg, projects, problems = payload
-        self.session.apply_results(result, cfg, portfolio=(projects, problems))
+        result, cfg, projects, problems, owners = payload
+        self.session.apply_results(result, cfg, portfolio=(projects, problems, owners))
         counts = result.counts_by_code()
         self.log(self.tr("Checks done: {0} flags, {1} projects").format(sum(counts.values()), len(projects)))
         for why in result.skipped.values():
