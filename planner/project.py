@@ -6,6 +6,9 @@ A project file names the inputs and the settings of a run::
     name = "示例城市"
     as_of = "2026-06-30"
     crs = "auto"                      # or "EPSG:4546"
+    organisation = "某市规划设计研究院"   # 编制单位, in the sheets' title block and the workbook
+    date = "2026-07-15"               # 编制日期 (default: the day the deliverables are written)
+    drawing_prefix = "CSGX"           # 图号 prefix: sheets are numbered CSGX-01, CSGX-02 ...
 
     [inputs.parcels]                  # roles: parcels, buildings, facilities, roads, boundary, water, rail
     path = "parcels/地块.shp"         # relative to the project file; "file.gpkg:layer" picks a layer
@@ -57,6 +60,9 @@ class RunConfig:
     base_dir: Path = field(default_factory=Path.cwd)
     project_file: Path | None = None
     catalogue_dirs: list[str] = field(default_factory=list)
+    organisation: str = ""            # 编制单位
+    issued: dt.date | None = None     # 编制日期 (None: the day the deliverables are written)
+    drawing_prefix: str = ""          # 图号 prefix
 
 
 def role_of(name: str) -> str:
@@ -144,6 +150,13 @@ def load_project(path: str | Path) -> RunConfig:
     if "as_of" in meta:
         cfg.as_of = parse_date_option(_expect(meta["as_of"], (str, dt.date), "project.as_of", path, "a date",
                                               "as_of = 2026-06-30"))
+    cfg.organisation = str(_expect(meta.get("organisation", ""), (str,), "project.organisation", path, "text",
+                                   'organisation = "某市规划设计研究院"'))
+    if "date" in meta:
+        cfg.issued = parse_date_option(_expect(meta["date"], (str, dt.date), "project.date", path, "a date",
+                                               "date = 2026-07-15"), what="project date")
+    cfg.drawing_prefix = str(_expect(meta.get("drawing_prefix", ""), (str,), "project.drawing_prefix", path, "text",
+                                     'drawing_prefix = "CSGX"'))
     crs = _expect(meta.get("crs"), (str, type(None)), "project.crs", path, "text", 'crs = "EPSG:4546" or "auto"')
     cfg.crs = None if crs in (None, "", "auto") else str(crs)
     for role_name, entry in data.get("inputs", {}).items():

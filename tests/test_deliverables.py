@@ -132,7 +132,7 @@ def test_map_sheets_are_a3_and_not_blank(demo):
     for png in pngs:
         im = Image.open(png)
         w, h = im.size
-        assert abs(w / h - 420 / 297) < 0.01 and w >= 2400  # A3 landscape at 150 dpi
+        assert abs(w / h - 420 / 297) < 0.01 and w >= 4900  # A3 landscape at 300 dpi
         arr = np.asarray(im.convert("L"))
         assert arr.std() > 10  # not blank
     pdf = (maps / "overview.pdf").read_bytes()

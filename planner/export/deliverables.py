@@ -5,12 +5,27 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from planner.export.terms import check_lang, crs_title
 from planner.feedback import Feedback
+
+
+def sheet_info(ws, cfg, options: dict, attribution: str = "", lang: str = "zh") -> dict:
+    """What a sheet's title block says: project, 编制单位, 日期, CRS, data date (project settings,
+    export options over them)."""
+    import datetime as dt
+
+    issued = options.get("date") or getattr(cfg, "issued", None) or dt.date.today()
+    crs = ws.working_crs
+    return {"project": cfg.name, "organisation": options.get("organisation") or getattr(cfg, "organisation", ""),
+            "date": issued.isoformat() if hasattr(issued, "isoformat") else str(issued),
+            "crs": crs_title(crs, lang), "as_of": cfg.as_of.isoformat(),
+            "attribution": attribution}
 
 
 def write_deliverables(out_dir: Path, result, ws, cfg, projects, run_info: dict, feedback: Feedback, *,
                        options: dict | None = None) -> dict[str, float]:
     options = dict(options or {})
+    lang = check_lang(options.get("lang") or "zh")
     timings: dict[str, float] = {}
     out_dir.mkdir(parents=True, exist_ok=True)
     feedback.set_stage("写出成果 Writing deliverables")
@@ -56,14 +71,11 @@ def write_deliverables(out_dir: Path, result, ws, cfg, projects, run_info: dict,
     if options.get("sheets", True) and any(len(layer.frame) for layer in ws.layers.values()):
         t = time.perf_counter()
         from planner.export.sheets import SheetBase, write_sheets
-        from planner.portfolio.settings import load_settings
 
-        note = (f"坐标系 CRS: {ws.working_crs.to_string()} {ws.working_crs.name}；数据截至 {cfg.as_of.isoformat()}；"
-                f"Renewal Planner {run_info.get('software', '')}" + (f"；{attribution}" if attribution else ""))
         base = SheetBase(ws)
-        write_sheets(out_dir / "maps", base, projects, title=f"{cfg.name}", note=note, types=load_settings().types,
-                     which=options.get("sheet_types"), workers=options.get("sheet_workers"),
-                     start_method=options.get("sheet_start_method"))
+        write_sheets(out_dir / "maps", base, projects, title=f"{cfg.name}", info=sheet_info(ws, cfg, options, attribution, lang),
+                     lang=lang, which=options.get("sheet_types"), workers=options.get("sheet_workers"),
+                     start_method=options.get("sheet_start_method"), prefix=getattr(cfg, "drawing_prefix", "") or "")
         timings["export.sheets"] = time.perf_counter() - t
     feedback.set_progress(100)
     return timings

@@ -1,24 +1,56 @@
-"""Print-ready map sheets (A3 landscape, PNG and PDF): an overview and one per project type,
-with title, legend, scale bar, north arrow, CRS and data-date note, in the bundled CJK font.
+"""Print-ready map sheets (A3 landscape, PNG at 300 dpi and PDF): an overview and one sheet per
+project type, each a finished map a consultant hands over.
 
-Buildings are drawn once as a raster (rasterio.features.rasterize) shared by every sheet, so a
-city of a million footprints costs one rasterisation, not one vector plot per sheet."""
+Every sheet has a base map (roads by class with their names, parcels, buildings, water, the
+study area and its district names), the projects above it (outline and light fill by type,
+small ones on top, those too small to see at the sheet's scale marked by a symbol), numbered
+callouts placed without collisions (moved, with a leader line where needed) and a key table
+of number, name and cost beside the map, a legend of only the classes drawn on the sheet with
+their counts, a locator inset, north arrow, scale bar and a title block (project, sheet, 编制单位,
+日期, 图号, 1:N scale, CRS, data date).
+
+A type with more projects than one sheet's key table holds is drawn on several sheets, each
+zoomed to a compact group of its projects (``old_compound.png``, ``old_compound-2.png`` ...).
+
+Sheets are drawn in worker processes; what they share (the base layers and their spatial
+indexes) is handed to each worker once. Large layers are culled to a sheet's extent with an
+STRtree and drawn as collections; a million building footprints become one raster."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import shapely
 
-from planner.export.styles import TYPE_COLOURS
+from planner.export.styles import BASE, TYPE_COLOURS, road_style
+from planner.export.terms import pick, road_class_title, type_title
 from planner.fileio import atomic_path
 from planner.fonts import use_cjk_font_in_matplotlib
 
-A3 = (16.54, 11.69)  # inches, landscape
-DPI = 150
-RASTERIZE_ABOVE = 3000  # larger collections go into the PDF as an image: vector PDFs of 100k shapes crawl
+A3_MM = (420.0, 297.0)
+DPI = 300
+MM_PER_PT = 25.4 / 72
+NICE_SCALES = tuple(int(m * 10 ** k) for k in range(2, 7) for m in (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5))
+RASTERIZE_ABOVE = 20000        # bigger collections go into the PDF as an image
+VECTOR_BUILDINGS_MAX = 20000   # above this, buildings on a sheet are one raster
+KEY_ROWS = 34                  # rows per column of a sheet's key table (two columns)
+KEY_CAPACITY = 2 * KEY_ROWS
+MAX_PAGES_PER_TYPE = 8
+ROAD_ORDER = ("path", "service", "local", "other", "collector", "arterial", "expressway")
+
+# Layout of an A3 landscape sheet, in millimetres from the bottom-left corner.
+MAP_BOX = (12.0, 12.0, 268.0, 273.0)          # x, y, width, height of the map frame
+PANEL_X = 286.0
+PANEL_W = 122.0
+
+
+def nice_scale(metres_per_mm: float) -> int:
+    """The smallest usual map scale (1:N) at which ``metres_per_mm`` fits."""
+    need = metres_per_mm * 1000
+    return next((s for s in NICE_SCALES if s >= need), int(math.ceil(need / 100000) * 100000))
 
 
 def _nice_length(max_m: float) -> float:
@@ -29,15 +61,31 @@ def _nice_length(max_m: float) -> float:
     return exp
 
 
-def building_raster(geoms: np.ndarray, extent, width: int = 1800) -> np.ndarray:
-    """A mask of building footprints at about the sheet's pixel size, built once.
+def fit_extent(bounds, box_w_mm: float, box_h_mm: float, *, margin: float = 0.06, min_span_m: float = 0.0
+               ) -> tuple[tuple[float, float, float, float], int]:
+    """The extent of a map frame of ``box_w_mm`` x ``box_h_mm`` that shows ``bounds`` (with a
+    margin) at a usual scale; returns (extent, N of 1:N)."""
+    x0, y0, x1, y1 = bounds
+    w = max(x1 - x0, min_span_m) * (1 + 2 * margin)
+    h = max(y1 - y0, min_span_m) * (1 + 2 * margin)
+    scale = nice_scale(max(w / box_w_mm, h / box_h_mm, 1e-6))
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    half_w, half_h = box_w_mm * scale / 2000, box_h_mm * scale / 2000
+    return (cx - half_w, cy - half_h, cx + half_w, cy + half_h), scale
+
+
+def building_raster(geoms: np.ndarray, extent, width: int = 1800, height: int | None = None) -> np.ndarray:
+    """A mask of building footprints at about the sheet's pixel size.
 
     Footprints smaller than a few pixels are filled as their bounding boxes with a vectorised
     difference-array fill (a million buildings in well under a second); where footprints are
-    large on the sheet, rasterio draws their true outlines (small towns: few polygons)."""
+    large on the sheet, rasterio draws their true outlines."""
     x0, y0, x1, y1 = extent
-    height = max(min(int(width * (y1 - y0) / (x1 - x0)), 3000), 100)
-    px = (x1 - x0) / width
+    if height is None:
+        height = max(min(int(width * (y1 - y0) / (x1 - x0)), 6000), 50)
+    px, py = (x1 - x0) / width, (y1 - y0) / height
+    if len(geoms) == 0:
+        return np.zeros((height, width), dtype="uint8")
     b = shapely.bounds(geoms)
     if np.median(b[:, 2] - b[:, 0]) / px >= 4:
         from rasterio.features import rasterize
@@ -47,8 +95,8 @@ def building_raster(geoms: np.ndarray, extent, width: int = 1800) -> np.ndarray:
                          transform=from_bounds(x0, y0, x1, y1, width, height), fill=0, dtype="uint8")
     c0 = np.clip(((b[:, 0] - x0) / px).astype(int), 0, width - 1)
     c1 = np.clip(((b[:, 2] - x0) / px).astype(int), 0, width - 1)
-    r0 = np.clip(((y1 - b[:, 3]) / px * height / ((y1 - y0) / px)).astype(int), 0, height - 1)
-    r1 = np.clip(((y1 - b[:, 1]) / px * height / ((y1 - y0) / px)).astype(int), 0, height - 1)
+    r0 = np.clip(((y1 - b[:, 3]) / py).astype(int), 0, height - 1)
+    r1 = np.clip(((y1 - b[:, 1]) / py).astype(int), 0, height - 1)
     diff = np.zeros((height + 1, width + 1), dtype=np.int32)
     np.add.at(diff, (r0, c0), 1)
     np.add.at(diff, (r0, c1 + 1), -1)
@@ -57,184 +105,783 @@ def building_raster(geoms: np.ndarray, extent, width: int = 1800) -> np.ndarray:
     return (diff.cumsum(0).cumsum(1)[:height, :width] > 0).astype("uint8")
 
 
-class SheetBase:
-    """What every sheet shares, drawn once: the extent, and a base image of buildings and roads
-    (a city's million footprints and 200,000 road segments are drawn once, not once per sheet),
-    plus the study-area outlines (few, kept as vectors)."""
-
-    def __init__(self, ws, *, margin: float = 0.04, width: int = 1800):
-        use_cjk_font_in_matplotlib()
-        import matplotlib.pyplot as plt
-        from matplotlib.collections import LineCollection
-
-        frames = [f for f in (ws.frame("boundary"), ws.frame("roads"), ws.frame("buildings"), ws.frame("parcels"))
-                  if f is not None and len(f)]
-        b = np.array([f.total_bounds for f in frames])
-        x0, y0, x1, y1 = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
-        dx, dy = (x1 - x0) * margin, (y1 - y0) * margin
-        self.extent = (x0 - dx, y0 - dy, x1 + dx, y1 + dy)
-        x0, y0, x1, y1 = self.extent
-        height = max(min(int(width * (y1 - y0) / (x1 - x0)), 3000), 100)
-        fig = plt.figure(figsize=(width / 100, height / 100), dpi=100)
-        ax = fig.add_axes((0, 0, 1, 1))
-        ax.set_axis_off()
-        buildings = ws.frame("buildings")
-        if buildings is not None and len(buildings):
-            mask = building_raster(buildings.geometry.values, self.extent, width=width)
-            rgba = np.zeros((*mask.shape, 4), dtype=np.float32)
-            rgba[mask > 0] = (0.78, 0.78, 0.78, 1.0)
-            ax.imshow(rgba, extent=(x0, x1, y0, y1), origin="upper", interpolation="nearest")
-        roads = ws.frame("roads")
-        if roads is not None and len(roads):
-            coords, idx = shapely.get_coordinates(shapely.get_parts(roads.geometry.values), return_index=True)
-            starts = np.flatnonzero(np.r_[True, idx[1:] != idx[:-1]])
-            ax.add_collection(LineCollection(np.split(coords, starts[1:]), colors="#9a9a9a", linewidths=0.5))
-        ax.set_xlim(x0, x1)
-        ax.set_ylim(y0, y1)
-        fig.canvas.draw()
-        self.image = np.asarray(fig.canvas.buffer_rgba()).copy()  # type: ignore[attr-defined]  # Agg canvas
-        plt.close(fig)
-        self.outlines: list[np.ndarray] = []
-        boundary = ws.frame("boundary")
-        if boundary is not None and len(boundary):
-            self.outlines = [shapely.get_coordinates(g) for g in
-                             shapely.get_parts(shapely.boundary(boundary.geometry.values))]
-
-    def draw_base(self, ax) -> None:
-        x0, y0, x1, y1 = self.extent
-        ax.imshow(self.image, extent=(x0, x1, y0, y1), origin="upper", zorder=1, interpolation="antialiased")
-        for xy in self.outlines:
-            ax.plot(xy[:, 0], xy[:, 1], color="#d62728", lw=1.0, ls="--", zorder=3)
-        ax.set_xlim(x0, x1)
-        ax.set_ylim(y0, y1)
-        ax.set_aspect("equal")
-        ax.set_xticks([])
-        ax.set_yticks([])
-
-
-def _polys(ax, geoms: np.ndarray, colour: str, zorder: int = 4) -> None:
-    from matplotlib.collections import PolyCollection
-
+def _ring_list(geoms: np.ndarray) -> list[np.ndarray]:
+    """Exterior rings of the polygons (parts of multipolygons) as coordinate arrays, in bulk."""
     parts = shapely.get_parts(geoms)
     parts = parts[shapely.get_type_id(parts) == 3]
     if len(parts) == 0:
-        return
-    rings = shapely.get_exterior_ring(parts)
-    coords, idx = shapely.get_coordinates(rings, return_index=True)
+        return []
+    coords, idx = shapely.get_coordinates(shapely.get_exterior_ring(parts), return_index=True)
     starts = np.flatnonzero(np.r_[True, idx[1:] != idx[:-1]])
-    verts = np.split(coords, starts[1:])
-    ax.add_collection(PolyCollection(verts, facecolors=colour, edgecolors="#333333", linewidths=0.3, alpha=0.75,
-                                     zorder=zorder, rasterized=len(verts) > RASTERIZE_ABOVE))
+    return np.split(coords, starts[1:])
 
 
-def _furniture(fig, ax, *, title: str, subtitle: str, legend: list[tuple[str, str]], note: str) -> None:
-    from matplotlib.patches import Patch, Rectangle
+def _line_list(geoms: np.ndarray) -> list[np.ndarray]:
+    """Lines (and polygon boundaries) as coordinate arrays, in bulk."""
+    parts = shapely.get_parts(geoms)
+    poly = shapely.get_type_id(parts) == 3
+    if poly.any():
+        parts = np.concatenate([parts[~poly], shapely.get_parts(shapely.boundary(parts[poly]))])
+    parts = parts[shapely.get_type_id(parts) == 1]
+    if len(parts) == 0:
+        return []
+    coords, idx = shapely.get_coordinates(parts, return_index=True)
+    starts = np.flatnonzero(np.r_[True, idx[1:] != idx[:-1]])
+    return np.split(coords, starts[1:])
 
-    fig.text(0.04, 0.955, title, fontsize=22, va="top")
-    fig.text(0.04, 0.915, subtitle, fontsize=12, va="top", color="#333333")
-    if legend:
-        handles = [Patch(facecolor=c, edgecolor="#333333", label=t) for t, c in legend]
-        handles += [Patch(facecolor="#c7c7c7", label="现状建筑"), Patch(facecolor="none", edgecolor="#d62728", ls="--",
-                                                                        label="研究范围/行政区")]
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=10, title="图例",
-                  title_fontsize=12, frameon=True)
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    length = _nice_length((x1 - x0) / 5)
-    bx, by = x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.04
-    h = (y1 - y0) * 0.008
+
+@dataclass
+class _Layer:
+    geoms: np.ndarray
+    attrs: dict = field(default_factory=dict)
+    _tree: object = None
+
+    def within(self, extent) -> np.ndarray:
+        """Row numbers of the features that meet ``extent``."""
+        if len(self.geoms) == 0:
+            return np.zeros(0, dtype=int)
+        if self._tree is None:
+            self._tree = shapely.STRtree(self.geoms)
+        return np.sort(self._tree.query(shapely.box(*extent)))  # type: ignore[attr-defined]
+
+
+class SheetBase:
+    """The base layers every sheet and atlas page draws (roads by class with names, parcels,
+    buildings, water, the study area with district names), kept once and culled per sheet."""
+
+    def __init__(self, ws, *, margin: float = 0.03):
+        def frame(role):
+            f = ws.frame(role)
+            return f if f is not None and len(f) else None
+
+        boundary, roads, buildings, parcels, water = (frame(r) for r in
+                                                      ("boundary", "roads", "buildings", "parcels", "water"))
+        present = [f for f in (boundary, roads, buildings, parcels) if f is not None]
+        if not present:
+            raise ValueError("no layer to draw a sheet from")
+        b = np.array([f.total_bounds for f in present])
+        self.bounds = (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())
+        self.crs = ws.working_crs
+        self.roads = _Layer(np.zeros(0, dtype=object))
+        if roads is not None:
+            cls = roads["road_class"].astype("string").fillna("other").to_numpy(dtype=object) \
+                if "road_class" in roads else np.full(len(roads), "other", dtype=object)
+            names = roads["name"].astype("string").fillna("").to_numpy(dtype=object) \
+                if "name" in roads else np.full(len(roads), "", dtype=object)
+            status = roads["status"].astype("string").fillna("built").to_numpy(dtype=object) \
+                if "status" in roads else np.full(len(roads), "built", dtype=object)
+            self.roads = _Layer(roads.geometry.values, {"class": cls, "name": names, "planned": status == "planned"})
+        self.buildings = _Layer(buildings.geometry.values if buildings is not None else np.zeros(0, dtype=object))
+        self.parcels = _Layer(parcels.geometry.values if parcels is not None else np.zeros(0, dtype=object))
+        self.water = _Layer(water.geometry.values if water is not None else np.zeros(0, dtype=object))
+        self.boundary = _Layer(np.zeros(0, dtype=object))
+        self.study_area = None
+        if boundary is not None:
+            names = boundary["name"].astype("string").fillna("").to_numpy(dtype=object) \
+                if "name" in boundary else np.full(len(boundary), "", dtype=object)
+            self.boundary = _Layer(boundary.geometry.values, {"name": names})
+            self.study_area = shapely.union_all(boundary.geometry.values)
+        self.margin = margin
+
+    def counts(self, extent) -> dict:
+        """What the base map draws inside ``extent`` (for the legend)."""
+        r = self.roads.within(extent)
+        lengths: dict[str, float] = {}
+        if len(r):
+            clipped = shapely.intersection(self.roads.geoms[r], shapely.box(*extent))
+            ln = shapely.length(clipped)
+            cls = self.roads.attrs["class"][r]
+            for c in np.unique(cls):
+                lengths[str(c)] = float(ln[cls == c].sum())
+        return {"roads": lengths, "buildings": len(self.buildings.within(extent)),
+                "parcels": len(self.parcels.within(extent)), "water": len(self.water.within(extent)),
+                "study_area": len(self.boundary.within(extent))}
+
+
+# ---------------------------------------------------------------------------------------------
+# Drawing
+
+
+class _Occupancy:
+    """Which parts of the map frame (0.5 mm cells) hold a label already."""
+
+    CELL = 0.5
+
+    def __init__(self, w_mm: float, h_mm: float):
+        self.grid = np.zeros((int(h_mm / self.CELL) + 2, int(w_mm / self.CELL) + 2), dtype=bool)
+        self.w, self.h = w_mm, h_mm
+
+    def _slice(self, box):
+        x0, y0, x1, y1 = box
+        c = self.CELL
+        return slice(max(int(y0 / c), 0), max(int(math.ceil(y1 / c)), 0)), slice(max(int(x0 / c), 0),
+                                                                              max(int(math.ceil(x1 / c)), 0))
+
+    def free(self, box) -> bool:
+        x0, y0, x1, y1 = box
+        if x0 < 1 or y0 < 1 or x1 > self.w - 1 or y1 > self.h - 1:
+            return False
+        return not self.grid[self._slice(box)].any()
+
+    def take(self, box) -> None:
+        self.grid[self._slice(box)] = True
+
+
+def _text_mm(text: str, size_pt: float) -> float:
+    """Approximate printed width of a text: CJK characters one em, others about half."""
+    em = size_pt * MM_PER_PT
+    return sum(em if ord(ch) > 0x2E80 else 0.56 * em for ch in str(text))
+
+
+class _Page:
+    """One sheet being drawn: the figure, the map axes and the world-to-paper transform."""
+
+    def __init__(self, extent, scale: int, map_box=MAP_BOX, size_mm=A3_MM):
+        import matplotlib.pyplot as plt
+
+        self.extent, self.scale, self.map_box, self.size = extent, scale, map_box, size_mm
+        W, H = size_mm
+        self.fig = plt.figure(figsize=(W / 25.4, H / 25.4), dpi=DPI)
+        x, y, w, h = map_box
+        self.ax = self.fig.add_axes((x / W, y / H, w / W, h / H))
+        self.ax.set_xlim(extent[0], extent[2])
+        self.ax.set_ylim(extent[1], extent[3])
+        self.ax.set_aspect("auto")
+        self.ax.set_xticks([])
+        self.ax.set_yticks([])
+        for s in self.ax.spines.values():
+            s.set_linewidth(1.2)
+        self.occupancy = _Occupancy(w, h)
+        self.paper = self.fig.add_axes((0, 0, 1, 1), zorder=10)  # paper coordinates in mm, above the map
+        self.paper.set_xlim(0, W)
+        self.paper.set_ylim(0, H)
+        self.paper.set_axis_off()
+
+    def to_mm(self, x, y):
+        """World coordinates to millimetres inside the map frame (from its bottom-left)."""
+        e = self.extent
+        return ((np.asarray(x) - e[0]) / (e[2] - e[0]) * self.map_box[2],
+                (np.asarray(y) - e[1]) / (e[3] - e[1]) * self.map_box[3])
+
+    def to_world(self, mx, my):
+        e = self.extent
+        return (e[0] + np.asarray(mx) / self.map_box[2] * (e[2] - e[0]),
+                e[1] + np.asarray(my) / self.map_box[3] * (e[3] - e[1]))
+
+    def pt_to_world(self, pt: float) -> float:
+        """A length on paper (points) as metres on the ground at this scale."""
+        return pt * MM_PER_PT * self.scale / 1000
+
+    def pixel_box(self, box_mm) -> tuple[float, float, float, float]:
+        """A box in map-frame millimetres as PNG pixels (x0, y0 from the top-left, x1, y1)."""
+        x0, y0, x1, y1 = box_mm
+        mx, my = self.map_box[0], self.map_box[1]
+        k = DPI / 25.4
+        return ((mx + x0) * k, (self.size[1] - (my + y1)) * k, (mx + x1) * k, (self.size[1] - (my + y0)) * k)
+
+
+def _draw_base(page: _Page, base: SheetBase, lang: str) -> dict:
+    """Water, buildings, parcels, roads by class, study area; returns what was drawn."""
+    from matplotlib.collections import LineCollection, PolyCollection
+
+    ax, extent = page.ax, page.extent
+    drawn: dict = {}
+    w = base.water.within(extent)
+    if len(w):
+        rings = _ring_list(base.water.geoms[w])
+        ax.add_collection(PolyCollection(rings, facecolors=BASE["water"], edgecolors=BASE["water_outline"],
+                                         linewidths=0.4, zorder=1.5, rasterized=len(rings) > RASTERIZE_ABOVE))
+        drawn["water"] = len(w)
+    b = base.buildings.within(extent)
+    if len(b) > VECTOR_BUILDINGS_MAX:
+        x, y, wmm, hmm = page.map_box
+        px_w, px_h = int(wmm / 25.4 * DPI), int(hmm / 25.4 * DPI)
+        mask = building_raster(base.buildings.geoms[b], extent, width=px_w, height=px_h)
+        rgba = np.zeros((*mask.shape, 4), dtype=np.float32)
+        h = BASE["buildings"].lstrip("#")
+        rgba[mask > 0] = (int(h[0:2], 16) / 255, int(h[2:4], 16) / 255, int(h[4:6], 16) / 255, 1.0)
+        ax.imshow(rgba, extent=(extent[0], extent[2], extent[1], extent[3]), origin="upper", zorder=2,
+                  interpolation="nearest")
+    elif len(b):
+        ax.add_collection(PolyCollection(_ring_list(base.buildings.geoms[b]), facecolors=BASE["buildings"],
+                                         edgecolors=BASE["buildings_outline"], linewidths=0.15, zorder=2))
+    if len(b):
+        drawn["buildings"] = len(b)
+    p = base.parcels.within(extent)
+    if len(p):
+        lines = _line_list(base.parcels.geoms[p])
+        ax.add_collection(LineCollection(lines, colors=BASE["parcels"], linewidths=0.3, zorder=2.5,
+                                         rasterized=len(lines) > RASTERIZE_ABOVE))
+        drawn["parcels"] = len(p)
+    r = base.roads.within(extent)
+    drawn["roads"] = {}
+    if len(r):
+        cls = base.roads.attrs["class"][r]
+        planned = base.roads.attrs["planned"][r]
+        for i, c in enumerate(sorted(set(cls.tolist()), key=lambda c: ROAD_ORDER.index(c) if c in ROAD_ORDER else 3)):
+            colour, width = road_style(c)
+            sel = (cls == c) & ~planned
+            if sel.any():
+                lines = _line_list(base.roads.geoms[r[sel]])
+                ax.add_collection(LineCollection(lines, colors=colour, linewidths=width, capstyle="round",
+                                                 zorder=3 + i * 0.01, rasterized=len(lines) > RASTERIZE_ABOVE))
+                drawn["roads"][c] = int(sel.sum())
+        if planned.any():
+            lines = _line_list(base.roads.geoms[r[planned]])
+            ax.add_collection(LineCollection(lines, colors="#7D7D7D", linewidths=0.8, linestyles=(0, (3, 2)),
+                                             zorder=3.2))
+            drawn["roads"]["planned"] = int(planned.sum())
+    if base.study_area is not None:
+        lines = _line_list(np.array([base.study_area]))
+        ax.add_collection(LineCollection(lines, colors=BASE["study_area"], linewidths=1.1,
+                                         linestyles=(0, (6, 1.5, 1, 1.5)), zorder=3.5))
+        inner = base.boundary.within(extent)
+        if len(inner) > 1:
+            lines = _line_list(base.boundary.geoms[inner])
+            ax.add_collection(LineCollection(lines, colors="#666666", linewidths=0.5, linestyles=(0, (2, 1.5)),
+                                             zorder=3.4))
+        drawn["study_area"] = 1
+    return drawn
+
+
+def _halo(width: float = 1.6):
+    from matplotlib import patheffects
+
+    return [patheffects.withStroke(linewidth=width, foreground="white")]
+
+
+def _place_road_names(page: _Page, base: SheetBase, limit: int = 120) -> int:
+    """Road names along their roads, where the road is long enough on paper and no other
+    label is there; the longest roads first. Returns how many were placed."""
+    r = base.roads.within(page.extent)
+    if not len(r):
+        return 0
+    names = base.roads.attrs["name"][r]
+    named = names != ""
+    if not named.any():
+        return 0
+    import pandas as pd
+
+    box = shapely.box(*page.extent)
+    clipped = shapely.intersection(base.roads.geoms[r[named]], box)
+    frame = pd.DataFrame({"name": names[named], "len": shapely.length(clipped)})
+    order = frame.groupby("name")["len"].sum().sort_values(ascending=False).index[:limit]
+    size = 5.5
+    placed = 0
+    by_name = frame.groupby("name").indices
+    for name in order:
+        merged = shapely.line_merge(shapely.union_all(clipped[by_name[name]]))
+        parts = shapely.get_parts(merged)
+        parts = parts[shapely.get_type_id(parts) == 1]
+        if len(parts) == 0:
+            continue
+        line = parts[np.argmax(shapely.length(parts))]
+        text_m = page.pt_to_world(_text_mm(name, size) / MM_PER_PT)
+        if shapely.length(line) < text_m * 1.4:
+            continue
+        for frac in (0.5, 0.3, 0.7, 0.15, 0.85):
+            d = shapely.length(line) * frac
+            a = shapely.line_interpolate_point(line, max(d - text_m / 2, 0))
+            b = shapely.line_interpolate_point(line, min(d + text_m / 2, shapely.length(line)))
+            mid = shapely.line_interpolate_point(line, d)
+            angle = math.degrees(math.atan2(b.y - a.y, b.x - a.x))
+            if angle > 90:
+                angle -= 180
+            elif angle < -90:
+                angle += 180
+            mx, my = page.to_mm(mid.x, mid.y)
+            tw, th = _text_mm(name, size), size * MM_PER_PT * 1.2
+            ca, sa = abs(math.cos(math.radians(angle))), abs(math.sin(math.radians(angle)))
+            hw, hh = (tw * ca + th * sa) / 2, (tw * sa + th * ca) / 2
+            lb = (float(mx) - hw, float(my) - hh, float(mx) + hw, float(my) + hh)
+            if page.occupancy.free(lb):
+                page.occupancy.take(lb)
+                page.ax.text(mid.x, mid.y, name, fontsize=size, color=BASE["road_names"], rotation=angle,
+                             rotation_mode="anchor", ha="center", va="center", zorder=8, path_effects=_halo(),
+                             clip_on=True)
+                placed += 1
+                break
+    return placed
+
+
+def _place_district_names(page: _Page, base: SheetBase) -> None:
+    inner = base.boundary.within(page.extent)
+    if len(inner) == 0:
+        return
+    names = base.boundary.attrs["name"][inner]
+    pts = shapely.point_on_surface(shapely.intersection(base.boundary.geoms[inner], shapely.box(*page.extent)))
+    for name, p in zip(names, pts, strict=True):
+        if not name or shapely.is_empty(p):
+            continue
+        size = 10.0
+        mx, my = page.to_mm(p.x, p.y)
+        tw, th = _text_mm(name, size) * 1.15, size * MM_PER_PT * 1.3
+        lb = (float(mx) - tw / 2, float(my) - th / 2, float(mx) + tw / 2, float(my) + th / 2)
+        if page.occupancy.free(lb):
+            page.occupancy.take(lb)
+            page.ax.text(p.x, p.y, name, fontsize=size, color=BASE["place_names"], ha="center", va="center",
+                         alpha=0.75, zorder=7, path_effects=_halo(2.2))
+
+
+def _draw_projects(page: _Page, projects, *, muted: bool = False, zorder: float = 5.0) -> None:
+    """Projects as outline plus light fill by type, large ones first so that small ones stay
+    on top; a project too small to see at this scale gets a symbol in its colour."""
+    from matplotlib.collections import LineCollection, PolyCollection
+
+    if len(projects) == 0:
+        return
+    geoms = projects.geometry.values
+    order = np.argsort(-shapely.area(geoms), kind="stable")
+    geoms = geoms[order]
+    types = projects["type"].to_numpy()[order]
+    colours = np.array([BASE["other_projects"] if muted else TYPE_COLOURS.get(t, "#888888") for t in types])
+    if muted:  # other types as context: thin outlines, no fill, no symbols
+        page.ax.add_collection(LineCollection(_line_list(geoms), colors=BASE["other_projects"], linewidths=0.25,
+                                              zorder=zorder, rasterized=len(geoms) > RASTERIZE_ABOVE))
+        return
+    parts, idx = shapely.get_parts(geoms, return_index=True)
+    poly = shapely.get_type_id(parts) == 3
+    if poly.any():
+        rings = _ring_list(parts[poly])
+        face = [c + ("22" if muted else "59") for c in colours[idx[poly]]]
+        ax_poly = PolyCollection(rings, facecolors=face, edgecolors=list(colours[idx[poly]]),
+                                 linewidths=0.4 if muted else 0.9, zorder=zorder,
+                                 rasterized=len(rings) > RASTERIZE_ABOVE)
+        page.ax.add_collection(ax_poly)
+    line = shapely.get_type_id(parts) == 1
+    if line.any():
+        page.ax.add_collection(LineCollection(_line_list(parts[line]), colors=list(colours[idx[line]]),
+                                              linewidths=1.0 if muted else 2.2, zorder=zorder + 0.1))
+    # too small to see (under 2 mm across on paper), or points: a symbol at the project
+    b = shapely.bounds(geoms)
+    size_mm = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) / page.scale * 1000
+    small = (size_mm < 2.0) | np.isin(shapely.get_type_id(geoms), (0, 4))
+    if small.any():
+        pts = shapely.point_on_surface(geoms[small])
+        page.ax.scatter(shapely.get_x(pts), shapely.get_y(pts), s=10 if muted else 22, marker="o",
+                        c=list(colours[small]), edgecolors="#333333" if not muted else "none", linewidths=0.4,
+                        zorder=zorder + 0.2, rasterized=int(small.sum()) > RASTERIZE_ABOVE)
+
+
+def _place_callouts(page: _Page, projects, numbers: list[str]) -> list[dict]:
+    """A numbered callout for every project: at its point when free, else moved to the first
+    free spot around it (rings of eight directions) with a leader line. Returns the callouts."""
+    from matplotlib.patches import FancyBboxPatch
+
+    pts = shapely.point_on_surface(projects.geometry.values)
+    ax_mm, ay_mm = page.to_mm(shapely.get_x(pts), shapely.get_y(pts))
+    b = shapely.bounds(projects.geometry.values)
+    extent_mm = np.minimum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) / page.scale * 1000
+    size = 6.5
+    out = []
+    directions = [(1, 1), (1, -1), (-1, 1), (-1, -1), (1, 0), (-1, 0), (0, 1), (0, -1)]
+    for i, (pid, ptype, num) in enumerate(zip(projects["project_id"], projects["type"], numbers, strict=True)):
+        tw, th = _text_mm(num, size) + 1.4, size * MM_PER_PT + 1.0
+        x, y = float(ax_mm[i]), float(ay_mm[i])
+        chosen = None
+        # on the project where it is large enough to show around the callout, else beside it
+        rings = (0.0, 3.0, 5.5, 8.5, 12.0, 16.0, 21.0, 27.0) if extent_mm[i] > 3 * max(tw, th) else \
+            (2.0, 4.0, 6.5, 9.5, 13.0, 17.0, 22.0, 28.0)
+        for ring in rings:
+            cands = [(x, y)] if ring == 0 else [(x + dx * (ring + tw / 2) / (1.4 if dx and dy else 1),
+                                                 y + dy * (ring + th / 2) / (1.4 if dx and dy else 1))
+                                                for dx, dy in directions]
+            for cx, cy in cands:
+                box = (cx - tw / 2, cy - th / 2, cx + tw / 2, cy + th / 2)
+                if page.occupancy.free(box):
+                    chosen = (cx, cy, box)
+                    break
+            if chosen:
+                break
+        if chosen is None:  # nowhere free: beside the point all the same (recorded as not placed)
+            cx, cy = x, y
+            box = (cx - tw / 2, cy - th / 2, cx + tw / 2, cy + th / 2)
+            placed = False
+        else:
+            cx, cy, box = chosen
+            placed = True
+        page.occupancy.take(box)
+        wx, wy = page.to_world(cx, cy)
+        colour = TYPE_COLOURS.get(ptype, "#555555")
+        if math.hypot(cx - x, cy - y) > 0.8:
+            ex, ey = page.to_world(x, y)
+            page.ax.plot([ex, wx], [ey, wy], color="#333333", lw=0.45, zorder=9, solid_capstyle="round")
+            page.ax.scatter([ex], [ey], s=2.5, c="#333333", zorder=9.1, linewidths=0)
+        (bx0, by0), (bx1, by1) = page.to_world(box[0], box[1]), page.to_world(box[2], box[3])
+        page.ax.add_patch(FancyBboxPatch((bx0, by0), bx1 - bx0, by1 - by0, boxstyle="round,pad=0,rounding_size=0",
+                                         facecolor="white", edgecolor=colour, linewidth=0.8, zorder=10))
+        page.ax.text(wx, wy, num, fontsize=size, ha="center", va="center_baseline", zorder=11, color="#111111")
+        out.append({"project_id": str(pid), "number": num, "box_mm": box, "box_px": page.pixel_box(box),
+                    "anchor_px": page.pixel_box((x, y, x, y))[:2], "placed": placed})
+    return out
+
+
+def _north_arrow(page: _Page, lang: str) -> None:
+    x, y, w, h = page.map_box
+    cx, top = x + w - 10, y + h - 6
+    page.paper.fill([cx, cx - 3, cx, cx + 3], [top, top - 11, top - 8, top - 11], color="#111111", zorder=20)
+    page.paper.text(cx, top - 15, pick("北", "N", lang), ha="center", va="center", fontsize=9, zorder=20)
+
+
+def _scale_bar(page: _Page, lang: str) -> None:
+    from matplotlib.patches import Rectangle
+
+    x, y, w, h = page.map_box
+    ground = _nice_length(60 * page.scale / 1000)      # at most 60 mm long
+    length_mm = ground / page.scale * 1000
+    bx, by = x + 6, y + 6
+    page.paper.add_patch(Rectangle((bx - 3, by - 3), length_mm + 14, 15, facecolor="white", edgecolor="none",
+                                   alpha=0.85, zorder=19))
     for i in range(4):
-        ax.add_patch(Rectangle((bx + i * length / 4, by), length / 4, h, facecolor="black" if i % 2 == 0 else "white",
-                               edgecolor="black", lw=0.8, zorder=10))
-    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
-    ax.text(bx, by + 2.2 * h, "0", fontsize=9, ha="center", zorder=10)
-    ax.text(bx + length, by + 2.2 * h, label, fontsize=9, ha="center", zorder=10)
-    ax.annotate("N", xy=(0.95, 0.95), xytext=(0.95, 0.86), xycoords="axes fraction", ha="center", va="center",
-                fontsize=16, arrowprops={"arrowstyle": "-|>", "lw": 2, "color": "black"}, zorder=10)
-    fig.text(0.04, 0.03, note, fontsize=9, color="#444444")
+        page.paper.add_patch(Rectangle((bx + i * length_mm / 4, by), length_mm / 4, 1.4,
+                                       facecolor="#111111" if i % 2 == 0 else "white", edgecolor="#111111",
+                                       lw=0.6, zorder=20))
+    unit = "km" if ground >= 1000 else "m"
+    value = ground / 1000 if ground >= 1000 else ground
+    for frac in (0, 0.5, 1):
+        page.paper.text(bx + frac * length_mm, by + 2.6, f"{value * frac:g}" + (f" {unit}" if frac == 1 else ""),
+                        ha="center", va="bottom", fontsize=6.5, zorder=20)
+    page.paper.text(bx, by + 7.5, f"1:{page.scale:,}", ha="left", va="bottom", fontsize=8, zorder=20)
 
 
-def _render_sheet(task: dict) -> list[str]:
-    """Draw one sheet (PNG and PDF). A module-level function, so it can run in a worker process.
+def _locator(page: _Page, base: SheetBase, box_mm, lang: str) -> None:
+    from matplotlib.collections import LineCollection
+    from matplotlib.patches import Rectangle
 
-    Every text is drawn literally: a project name such as "$区$" is not matplotlib mathtext."""
-    import matplotlib.pyplot as plt
+    W, H = page.size
+    x, y, w, h = box_mm
+    bx0, by0, bx1, by1 = base.bounds
+    span = max(bx1 - bx0, (by1 - by0) * w / h) * 1.08
+    cx, cy = (bx0 + bx1) / 2, (by0 + by1) / 2
+    ax = page.fig.add_axes((x / W, y / H, w / W, h / H))
+    ax.set_xlim(cx - span / 2, cx + span / 2)
+    ax.set_ylim(cy - span * h / w / 2, cy + span * h / w / 2)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for s in ax.spines.values():
+        s.set_linewidth(0.6)
+    main = np.isin(base.roads.attrs.get("class", np.zeros(0)), ("expressway", "arterial", "collector"))
+    if main.any():
+        ax.add_collection(LineCollection(_line_list(base.roads.geoms[main]), colors="#AAAAAA", linewidths=0.4))
+    if base.study_area is not None:
+        ax.add_collection(LineCollection(_line_list(np.array([base.study_area])), colors="#222222", linewidths=0.7))
+    else:
+        ax.add_patch(Rectangle((bx0, by0), bx1 - bx0, by1 - by0, fill=False, edgecolor="#222222", lw=0.7))
+    e = page.extent
+    ax.add_patch(Rectangle((e[0], e[1]), e[2] - e[0], e[3] - e[1], facecolor="#CC331133", edgecolor="#CC3311",
+                           lw=1.0))
+    page.paper.text(x - 2, y + h, pick("位置示意", "Locator", lang), fontsize=7, va="top", ha="right")
 
-    with plt.rc_context({"text.parse_math": False, "text.usetex": False}):
-        return _draw_sheet(task)
+
+def _legend(page: _Page, entries: list[tuple[str, str, dict]], top: float, lang: str) -> float:
+    """Legend entries (label, kind, style) from ``top`` down; returns the bottom (mm)."""
+    from matplotlib.patches import Rectangle
+
+    x = PANEL_X
+    page.paper.text(x, top, pick("图例", "Legend", lang), fontsize=9, va="top")
+    y = top - 6
+    col_w = PANEL_W / 2
+    for i, (label, kind, st) in enumerate(entries):
+        cx = x + (i % 2) * col_w
+        if i % 2 == 0 and i:
+            y -= 4.6
+        if kind == "fill":
+            page.paper.add_patch(Rectangle((cx, y - 1.6), 6, 3.2, facecolor=st["face"], edgecolor=st["edge"],
+                                           lw=st.get("lw", 0.8)))
+        elif kind == "line":
+            page.paper.plot([cx, cx + 6], [y, y], color=st["colour"], lw=st["width"], ls=st.get("ls", "-"),
+                            solid_capstyle="round")
+        elif kind == "marker":
+            page.paper.scatter([cx + 3], [y], s=20, c=st["colour"], edgecolors="#333333", linewidths=0.4)
+        page.paper.text(cx + 7.5, y, label, fontsize=6.8, va="center")
+    return y - 4
 
 
-def _draw_sheet(task: dict) -> list[str]:
+def _key_table(page: _Page, rows: list[tuple[str, str, str]], top: float, bottom: float, lang: str,
+               note: str = "") -> None:
+    """Number, project name and cost of every callout on the sheet, in up to two columns."""
+    x = PANEL_X
+    page.paper.text(x, top, pick("项目编号与名称", "Project key", lang), fontsize=9, va="top")
+    head_y = top - 5.5
+    row_h = 3.05
+    size = 5.8
+    col_w = PANEL_W / 2
+    per_col = max(int((head_y - bottom - 2) / row_h), 1)
+    cost_head = pick("投资（万元）", "Cost (10k yuan)", lang)
+    for c in range(2 if len(rows) > per_col else 1):
+        cx = x + c * col_w
+        page.paper.text(cx, head_y, pick("编号", "No.", lang), fontsize=size, va="center")
+        page.paper.text(cx + 6, head_y, pick("项目名称", "Name", lang), fontsize=size, va="center")
+        page.paper.text(cx + col_w - 2, head_y, cost_head, fontsize=size, va="center", ha="right")
+    name_room = col_w - 6 - _text_mm("9,999,999", size) - 3
+    for i, (num, name, cost) in enumerate(rows[: 2 * per_col]):
+        c, r = divmod(i, per_col)
+        cx, cy = x + c * col_w, head_y - (r + 1) * row_h
+        label = name
+        while _text_mm(label, size) > name_room and len(label) > 2:
+            label = label[:-2] + "…"
+        page.paper.text(cx, cy, num, fontsize=size, va="center")
+        page.paper.text(cx + 6, cy, label, fontsize=size, va="center")
+        page.paper.text(cx + col_w - 2, cy, cost, fontsize=size, va="center", ha="right")
+    if note:
+        page.paper.text(x, bottom, note, fontsize=6, va="bottom", color="#444444", wrap=True)
+
+
+def _title_block(page: _Page, info: dict, lang: str) -> None:
+    """The title block at the panel's foot: project, sheet, 编制单位, 日期, 图号, scale, CRS, data date."""
+    from matplotlib.patches import Rectangle
+
+    x0, y0, w = PANEL_X, 12.0, PANEL_W
+    rows = [
+        (pick("项目名称", "Project", lang), info["project"]),
+        (pick("图名", "Sheet", lang), info["sheet_title"]),
+        (pick("编制单位", "Prepared by", lang), info["organisation"] or pick("（未填写）", "(not given)", lang)),
+        (pick("编制日期", "Date", lang), info["date"]),
+        (pick("图号", "Sheet no.", lang), info["number"]),
+        (pick("比例", "Scale", lang), f"1:{page.scale:,}"),
+        (pick("坐标系", "CRS", lang), info["crs"]),
+        (pick("数据截至", "Data as of", lang), info["as_of"]),
+    ]
+    row_h = 5.6
+    h = row_h * len(rows)
+    page.paper.add_patch(Rectangle((x0, y0), w, h, fill=False, edgecolor="#111111", lw=1.0))
+    for i, (k, v) in enumerate(rows):
+        y = y0 + h - (i + 1) * row_h
+        if i:
+            page.paper.plot([x0, x0 + w], [y + row_h, y + row_h], color="#111111", lw=0.4)
+        page.paper.text(x0 + 1.5, y + row_h / 2, k, fontsize=6.8, va="center", color="#333333")
+        text = str(v)
+        room = w - 23
+        size = 7.2 if i > 1 else 7.8
+        while _text_mm(text, size) > room and size > 5.2:
+            size -= 0.4
+        while _text_mm(text, size) > room and len(text) > 2:
+            text = text[:-2] + "…"
+        page.paper.text(x0 + 21, y + row_h / 2, text, fontsize=size, va="center")
+    page.paper.plot([x0 + 19.5, x0 + 19.5], [y0, y0 + h], color="#111111", lw=0.4)
+    if info.get("attribution"):
+        page.paper.text(x0, y0 - 2.5, info["attribution"], fontsize=5.5, color="#555555", va="top")
+
+
+# ---------------------------------------------------------------------------------------------
+# Sheets
+
+
+_WORKER: dict = {}
+
+
+def _init_worker(base: SheetBase) -> None:
+    _WORKER["base"] = base
+
+
+def _render(task: dict) -> dict:
+    """Draw one sheet (PNG and PDF) in a worker process; every text is drawn literally (a
+    project name such as "$区$" is not matplotlib mathtext)."""
     import matplotlib.pyplot as plt
 
     use_cjk_font_in_matplotlib()
-    base, projects, name, kinds, types = task["base"], task["projects"], task["name"], task["kinds"], task["types"]
-    fig = plt.figure(figsize=A3, dpi=DPI)
-    ax = fig.add_axes((0.04, 0.07, 0.74, 0.82))
-    base.draw_base(ax)
-    legend = []
-    # Large areas first so that small projects stay visible; on the overview, facility projects
-    # (whose areas are the gap neighbourhoods) are drawn as markers at their centres.
-    order = sorted(kinds, key=lambda k: -float(shapely.area(projects.geometry.values[
-        (projects["type"] == k).to_numpy()]).mean()))
-    for k in order:
-        sel = projects[projects["type"] == k]
-        colour = TYPE_COLOURS.get(k, "#888888")
-        if name == "overview" and k == "service_facility":
-            pts = shapely.point_on_surface(sel.geometry.values)
-            ax.scatter(shapely.get_x(pts), shapely.get_y(pts), marker="^", s=28, c=colour, edgecolors="#333333",
-                       linewidths=0.4, zorder=6, rasterized=len(sel) > RASTERIZE_ABOVE)
-        else:
-            _polys(ax, sel.geometry.values, colour, zorder=4 if k != "road_link" else 5)
-        legend.append((f"{types.get(k, k)}（{len(sel)}）", colour))
-    if name != "overview" and len(kinds) == 1:
-        top = projects[projects["type"] == kinds[0]].sort_values("priority_score", ascending=False).head(15)
-        pts = shapely.point_on_surface(top.geometry.values)
-        for p, label in zip(pts, top["project_id"], strict=True):
-            ax.text(p.x, p.y, label, fontsize=7, ha="center", va="center", zorder=11,
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
-    sheet_title = task["title"] if name == "overview" else f"{task['title']} — {types.get(name, name)}"
-    mine = projects if name == "overview" else projects[projects["type"] == name]
-    _furniture(fig, ax, title=sheet_title, subtitle=f"项目 {len(mine)} 个，估算投资 {float(mine['estimated_cost'].sum()):,.0f} 万元",
-               legend=legend, note=task["note"])
+    with plt.rc_context({"text.parse_math": False, "text.usetex": False, "pdf.fonttype": 42}):
+        return _draw_sheet(task, _WORKER["base"])
+
+
+def _draw_sheet(task: dict, base: SheetBase) -> dict:
+    import matplotlib.pyplot as plt
+
+    lang = task["lang"]
+    page = _Page(task["extent"], task["scale"])
+    drawn = _draw_base(page, base, lang)
+    projects, focus = task["projects"], task["focus"]
+    e = page.extent
+    if len(projects):
+        inside = projects.iloc[shapely.intersects(projects.geometry.values, shapely.box(*e)).nonzero()[0]]
+    else:
+        inside = projects
+    others = inside[~inside["project_id"].isin(focus["project_id"])] if len(focus) else inside
+    if task["name"] != "overview":
+        _draw_projects(page, others, muted=True, zorder=4.5)
+        shown = focus
+    else:
+        shown = inside
+    shown_in = shown.iloc[shapely.intersects(shown.geometry.values, shapely.box(*e)).nonzero()[0]] if len(shown) \
+        else shown
+    _draw_projects(page, shown_in, zorder=5.0)
+    callouts = _place_callouts(page, task["labelled"], task["numbers"]) if len(task["labelled"]) else []
+    _place_district_names(page, base)
+    road_names = _place_road_names(page, base)
+    _north_arrow(page, lang)
+    _scale_bar(page, lang)
+
+    # right panel: title, locator, legend, key table, title block
+    W, H = page.size
+    page.paper.text(PANEL_X, H - 12, task["sheet_title"], fontsize=14, va="top", wrap=True)
+    page.paper.text(PANEL_X, H - 20.5, task["subtitle"], fontsize=7.5, va="top", color="#333333")
+    _locator(page, base, (PANEL_X + 40, H - 74, PANEL_W - 40, 44), lang)
+    entries: list[tuple[str, str, dict]] = []
+    counts = shown_in["type"].value_counts() if len(shown_in) else {}
+    for t, n in (counts.items() if len(shown_in) else []):
+        c = TYPE_COLOURS.get(t, "#888888")
+        entries.append((f"{type_title(t, lang)}（{n}）" if lang == "zh" else f"{type_title(t, lang)} ({n})", "fill",
+                        {"face": c + "59", "edge": c}))
+    if task["name"] != "overview" and len(others):
+        entries.append((pick(f"其他更新项目（{len(others)}）", f"Other projects ({len(others)})", lang), "fill",
+                        {"face": BASE["other_projects"] + "22", "edge": BASE["other_projects"], "lw": 0.4}))
+    for c in sorted(drawn.get("roads", {}), key=lambda c: -ROAD_ORDER.index(c) if c in ROAD_ORDER else 0):
+        n = drawn["roads"][c]
+        if c == "planned":
+            entries.append((pick(f"规划道路（{n}段）", f"Planned roads ({n})", lang), "line",
+                            {"colour": "#7D7D7D", "width": 0.8, "ls": (0, (3, 2))}))
+            continue
+        colour, width = road_style(c)
+        entries.append((pick(f"{road_class_title(c, 'zh')}（{n}段）", f"{road_class_title(c, 'en')} ({n})", lang),
+                        "line", {"colour": colour, "width": width}))
+    if drawn.get("buildings"):
+        n = drawn["buildings"]
+        entries.append((pick(f"现状建筑（{n:,}栋）", f"Buildings ({n:,})", lang), "fill",
+                        {"face": BASE["buildings"], "edge": BASE["buildings_outline"], "lw": 0.3}))
+    if drawn.get("parcels"):
+        n = drawn["parcels"]
+        entries.append((pick(f"地块（{n:,}块）", f"Parcels ({n:,})", lang), "fill",
+                        {"face": "none", "edge": BASE["parcels"], "lw": 0.5}))
+    if drawn.get("water"):
+        entries.append((pick("水系", "Water", lang), "fill", {"face": BASE["water"], "edge": BASE["water_outline"]}))
+    if drawn.get("study_area"):
+        entries.append((pick("研究范围", "Study area", lang), "line",
+                        {"colour": BASE["study_area"], "width": 1.1, "ls": (0, (6, 1.5, 1, 1.5))}))
+    bottom = _legend(page, entries, H - 80, lang)
+    key_rows = task["key_rows"]
+    if key_rows:
+        _key_table(page, key_rows, bottom - 2, 12 + 8 * 5.6 + 4, lang, note=task.get("note", ""))
+    elif task.get("note"):
+        page.paper.text(PANEL_X, bottom - 3, task["note"], fontsize=6.5, va="top", color="#444444", wrap=True)
+    _title_block(page, {**task["info"], "sheet_title": task["sheet_title"], "number": task["number"]}, lang)
+
     written = []
+    out_dir = Path(task["out_dir"])
     for suffix in (".png", ".pdf"):
-        target = Path(task["out_dir"]) / f"{name}{suffix}"
+        target = out_dir / f"{task['stem']}{suffix}"
         with atomic_path(target) as tmp:
-            fig.savefig(tmp, format=suffix[1:], dpi=DPI)
+            page.fig.savefig(tmp, format=suffix[1:], dpi=DPI,
+                             **({"pil_kwargs": {"compress_level": 3}} if suffix == ".png" else {}))
         written.append(str(target))
-    plt.close(fig)
-    return written
+    plt.close(page.fig)
+    return {"stem": task["stem"], "files": written, "callouts": callouts, "legend": [e[0] for e in entries],
+            "extent": page.extent, "scale": page.scale, "map_box_px": page.pixel_box((0, 0, MAP_BOX[2], MAP_BOX[3])),
+            "road_names": road_names, "types": {str(k): int(v) for k, v in (counts.items() if len(shown_in) else [])},
+            "number": task["number"]}
 
 
-def write_sheets(out_dir: Path, base: SheetBase, projects, *, title: str, note: str, types: dict,
-                 which: list[str] | None = None, workers: int | None = None, start_method: str | None = None
-                 ) -> list[Path]:
-    """Overview plus one sheet per project type present (or those in ``which``).
+def _morton(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Z-order of points (16 bits a coordinate): nearby points get nearby numbers."""
+    def spread(v):
+        v = v.astype(np.uint64)
+        v = (v | (v << np.uint64(8))) & np.uint64(0x00FF00FF)
+        v = (v | (v << np.uint64(4))) & np.uint64(0x0F0F0F0F)
+        v = (v | (v << np.uint64(2))) & np.uint64(0x33333333)
+        return (v | (v << np.uint64(1))) & np.uint64(0x55555555)
 
-    Sheets are drawn in parallel worker processes where the platform forks cheaply (``workers``
-    defaults to the core count there, 1 elsewhere); pass ``workers=1`` from a GUI thread."""
+    def norm(v):
+        span = np.ptp(v) or 1.0
+        return ((v - v.min()) / span * 65535).astype(np.uint64)
+
+    return spread(norm(x)) | (spread(norm(y)) << np.uint64(1))
+
+
+def plan_sheets(base: SheetBase, projects, *, title: str, info: dict, lang: str = "zh",
+                which: list[str] | None = None, prefix: str = "", key_capacity: int = KEY_CAPACITY) -> list[dict]:
+    """The sheets to draw (one task each): the overview, then each project type on one sheet,
+    or on several zoomed sheets when its projects do not fit one key table."""
+    full_extent, full_scale = fit_extent(base.bounds, MAP_BOX[2], MAP_BOX[3], margin=base.margin)
+    slim_cols = [c for c in ("project_id", "name", "type", "priority_rank", "priority_score", "estimated_cost")
+                 if c in projects.columns]
+    slim = projects[[*slim_cols, projects.geometry.name]] if len(projects) else projects
+    if "priority_rank" in slim and len(slim):
+        slim = slim.sort_values("priority_rank")
+    present = list(dict.fromkeys(slim["type"].tolist())) if len(slim) else []
+    present.sort(key=lambda t: list(TYPE_COLOURS).index(t) if t in TYPE_COLOURS else 99)
+    tasks: list[dict] = []
+    cost_total = float(slim["estimated_cost"].sum()) if len(slim) else 0.0
+
+    def subtitle(n: int, cost: float) -> str:
+        return pick(f"项目 {n:,} 个，估算投资 {cost:,.0f} 万元", f"{n:,} projects, estimated cost {cost:,.0f} (10k yuan)",
+                    lang)
+
+    empty = slim.iloc[0:0]
+    tasks.append({"name": "overview", "stem": "overview", "extent": full_extent, "scale": full_scale,
+                  "projects": slim, "focus": empty, "labelled": empty, "numbers": [], "key_rows": [],
+                  "sheet_title": pick(f"{title} 更新项目总图", f"{title}: renewal projects, overview", lang),
+                  "subtitle": subtitle(len(slim), cost_total),
+                  "note": pick("各项目的编号与名称见分类图和项目图集。", "Project numbers and names: see the sheets by type "
+                               "and the atlas.", lang)})
+    for t in present:
+        mine = slim[slim["type"] == t]
+        cost = float(mine["estimated_cost"].sum())
+        label = type_title(t, lang)
+        numbers = [str(i + 1) for i in range(len(mine))]
+        rows = [(n, str(name), f"{c:,.0f}") for n, name, c in zip(numbers, mine["name"], mine["estimated_cost"],
+                                                                    strict=True)]
+        if len(mine) <= key_capacity or len(mine) > key_capacity * MAX_PAGES_PER_TYPE:
+            extent, scale = full_extent, full_scale
+            labelled, nums, key = mine, numbers, rows
+            note = ""
+            if len(mine) > key_capacity:
+                labelled, nums, key = mine.iloc[:key_capacity], numbers[:key_capacity], rows[:key_capacity]
+                note = pick(f"图上编号优先级最高的 {key_capacity} 个项目；其余 {len(mine) - key_capacity:,} 个见项目图集与项目清单。",
+                            f"The {key_capacity} highest-priority projects are numbered; the other "
+                            f"{len(mine) - key_capacity:,} are in the atlas and the workbook.", lang)
+            tasks.append({"name": t, "stem": t, "extent": extent, "scale": scale, "projects": slim, "focus": mine,
+                          "labelled": labelled, "numbers": nums, "key_rows": key, "note": note,
+                          "sheet_title": f"{title} — {label}", "subtitle": subtitle(len(mine), cost)})
+            continue
+        # several sheets, each a compact group of the type's projects (in Z-order)
+        pts = shapely.point_on_surface(mine.geometry.values)
+        order = np.argsort(_morton(shapely.get_x(pts), shapely.get_y(pts)), kind="stable")
+        n_pages = math.ceil(len(mine) / key_capacity)
+        groups = np.array_split(order, n_pages)
+        for k, g in enumerate(groups):
+            g = np.sort(g)  # rank order inside the group
+            part = mine.iloc[g]
+            ext, sc = fit_extent(shapely.total_bounds(part.geometry.values), MAP_BOX[2], MAP_BOX[3], margin=0.08,
+                                 min_span_m=300)
+            tasks.append({"name": t, "stem": t if k == 0 else f"{t}-{k + 1}", "extent": ext, "scale": sc,
+                          "projects": slim, "focus": mine, "labelled": part, "numbers": [numbers[i] for i in g],
+                          "key_rows": [rows[i] for i in g], "note": "",
+                          "sheet_title": f"{title} — {label}（{k + 1}/{n_pages}）" if lang == "zh"
+                          else f"{title} — {label} ({k + 1}/{n_pages})",
+                          "subtitle": subtitle(len(mine), cost)})
+    if which is not None:
+        tasks = [t for t in tasks if t["name"] in which]
+    width = max(2, len(str(len(tasks))))
+    for i, task in enumerate(tasks):
+        task["number"] = f"{prefix}{'-' if prefix else ''}{str(i + 1).zfill(width)}"
+        task["info"] = info
+        task["lang"] = lang
+    return tasks
+
+
+def write_sheets(out_dir: Path, base: SheetBase, projects, *, title: str, info: dict, lang: str = "zh",
+                 which: list[str] | None = None, workers: int | None = None, start_method: str | None = None,
+                 prefix: str = "", key_capacity: int = KEY_CAPACITY) -> list[dict]:
+    """Draw the overview and the sheets by project type (or those in ``which``) into
+    ``out_dir``; returns one record per sheet (files, callouts in PNG pixels, legend, scale).
+
+    ``info``: project, organisation, date, crs, as_of, attribution (title block). Sheets are drawn
+    in worker processes (``workers`` defaults to the core count where the platform forks
+    cheaply, 1 elsewhere); pass ``workers=1`` or ``start_method="spawn"`` from a GUI."""
     import multiprocessing
     import os
     from concurrent.futures import ProcessPoolExecutor
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    present = list(dict.fromkeys(projects["type"].tolist())) if len(projects) else []
-    sheets = [("overview", present)] + [(t, [t]) for t in present]
-    if which is not None:
-        sheets = [sh for sh in sheets if sh[0] in which]
-    titles = {k: (v.title if hasattr(v, "title") else str(v)) for k, v in types.items()}
-    slim = projects[["project_id", "type", "priority_score", "estimated_cost", projects.geometry.name]]
-    tasks = [{"base": base, "projects": slim if name == "overview" else slim[slim["type"].isin(kinds)],
-              "name": name, "kinds": kinds, "types": titles, "title": title, "note": note, "out_dir": str(out_dir)}
-             for name, kinds in sheets]
+    tasks = plan_sheets(base, projects, title=title, info=info, lang=lang, which=which, prefix=prefix,
+                        key_capacity=key_capacity)
+    for t in tasks:
+        t["out_dir"] = str(out_dir)
     can_fork = "fork" in multiprocessing.get_all_start_methods()
     workers = workers if workers is not None else (min(os.cpu_count() or 1, 4) if can_fork else 1)
     if start_method == "spawn" or (workers > 1 and len(tasks) > 1):
-        # "spawn" keeps matplotlib, which holds the GIL while it draws, out of a GUI process
         ctx = multiprocessing.get_context(start_method or "fork")
-        with ProcessPoolExecutor(max_workers=max(workers, 1), mp_context=ctx) as pool:
-            results = list(pool.map(_render_sheet, tasks))
-    else:
-        results = [_render_sheet(t) for t in tasks]
-    return [Path(p) for r in results for p in r]
+        with ProcessPoolExecutor(max_workers=max(min(workers, len(tasks)), 1), mp_context=ctx,
+                                 initializer=_init_worker, initargs=(base,)) as pool:
+            return list(pool.map(_render, tasks))
+    _init_worker(base)
+    return [_render(t) for t in tasks]

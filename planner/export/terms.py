@@ -175,3 +175,20 @@ def number(value: float, digits: int = 0) -> str:
     if value is None or not np.isfinite(value):
         return ""
     return f"{value:,.{digits}f}"
+
+
+def crs_title(crs, lang: str = "zh") -> str:
+    """A working CRS in words: CGCS2000 Gauss-Krüger zones in Chinese, with their EPSG code."""
+    name = str(getattr(crs, "name", crs))
+    epsg = crs.to_epsg() if hasattr(crs, "to_epsg") else None
+    tail = f"（EPSG:{epsg}）" if epsg and lang == "zh" else (f" (EPSG:{epsg})" if epsg else "")
+    m = re.match(r"(CGCS2000|New Beijing|Beijing 1954|Xian 1980) / (3|6)-degree Gauss-Kruger (CM (\d+)E|zone (\d+))",
+                 name)
+    if m and lang == "zh":
+        datum = {"CGCS2000": "2000国家大地坐标系", "New Beijing": "新1954北京坐标系", "Beijing 1954": "1954北京坐标系",
+                 "Xian 1980": "1980西安坐标系"}[m.group(1)]
+        where = f"中央经线{m.group(4)}°E" if m.group(4) else f"第{m.group(5)}带"
+        return f"{datum} {m.group(2)}度带高斯-克吕格投影 {where}{tail}"
+    if lang == "zh" and name.startswith("WGS 84"):
+        return f"WGS 84 坐标系{tail}"
+    return f"{name}{tail}"

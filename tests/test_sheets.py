@@ -1,0 +1,152 @@
+"""Map sheets as a planner reads them: PNG pixels sampled on known roads and water, every project
+of a type sheet numbered with a callout that collides with no other, a legend of only what
+is drawn, the title block's settings in the PDF's text."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from PIL import Image
+
+
+class _WithWater:
+    """The sample workspace with a pond added (the sample city has no water layer)."""
+
+    def __init__(self, ws, water):
+        self._ws, self._water = ws, water
+        self.working_crs = ws.working_crs
+
+    def frame(self, role):
+        return self._water if role == "water" else self._ws.frame(role)
+
+
+@pytest.fixture(scope="module")
+def planned(sample_workspace):
+    from planner.feedback import Feedback
+    from planner.pipeline import analyse, plan
+
+    cfg, ws = sample_workspace
+    result = analyse(ws, cfg, Feedback())
+    projects, _, _ = plan(ws, result, cfg)
+    return cfg, ws, projects
+
+
+@pytest.fixture(scope="module")
+def sheets(planned, tmp_path_factory):
+    from planner.export.deliverables import sheet_info
+    from planner.export.sheets import SheetBase, write_sheets
+
+    cfg, ws, projects = planned
+    roads = ws.frame("roads")
+    # a pond in a block away from the roads: a block's centre between two parallel local roads
+    b = roads.total_bounds
+    cx, cy = b[0] + (b[2] - b[0]) * 0.62, b[1] + (b[3] - b[1]) * 0.37
+    pond = gpd.GeoDataFrame({"name": ["示例湖"]}, geometry=[shapely.Point(cx, cy).buffer(25)], crs=roads.crs)
+    out = tmp_path_factory.mktemp("sheets")
+    base = SheetBase(_WithWater(ws, pond))
+    info = {**sheet_info(ws, cfg, {"organisation": "示例规划设计研究院", "date": "2026-07-15"}), "organisation":
+            "示例规划设计研究院", "date": "2026-07-15"}
+    records = write_sheets(out, base, projects, title=cfg.name, info=info, prefix="GX",
+                           which=["overview", "road_link", "old_compound"], workers=2, key_capacity=12)
+    return records, projects, ws, pond
+
+
+def _pixel(record, x, y):
+    """World coordinates to PNG pixel (column, row) through the sheet's map frame."""
+    x0, y0, x1, y1 = record["extent"]
+    px0, py0, px1, py1 = record["map_box_px"]
+    return (int(px0 + (x - x0) / (x1 - x0) * (px1 - px0)), int(py1 - (y - y0) / (y1 - y0) * (py1 - py0)))
+
+
+def test_sheets_show_the_road_network(sheets):
+    records, projects, ws, _ = sheets
+    roads = ws.frame("roads")
+    arterial = roads[roads["road_class"] == "arterial"]
+    assert len(arterial)
+    rec = next(r for r in records if r["stem"] == "road_link")
+    im = np.asarray(Image.open(rec["files"][0]).convert("RGB")).astype(int)
+    # points along the arterials, away from their ends
+    pts = shapely.line_interpolate_point(np.asarray(arterial.geometry.values, dtype=object)[:, None], np.linspace(0.1, 0.9, 17)[None, :],
+                                         normalized=True).ravel()
+    grey = []
+    for p in pts:
+        c, r = _pixel(rec, p.x, p.y)
+        patch = im[r - 1:r + 2, c - 1:c + 2].reshape(-1, 3)
+        darkest = patch[patch.sum(1).argmin()]
+        grey.append(darkest.max() < 190 and np.ptp(darkest) < 25)  # a grey road line, not white paper
+    assert np.mean(grey) > 0.8, f"only {np.mean(grey):.0%} of points on arterials are drawn as road"
+    # and the paper between blocks far from roads is white: the sheet is not all grey
+    assert (im > 245).all(axis=2).mean() > 0.3
+    assert rec["road_names"] >= 5, "road names are placed along the roads"
+
+
+def test_every_project_of_a_type_sheet_has_a_callout_without_collisions(sheets):
+    records, projects, _, _ = sheets
+    for kind in ("road_link", "old_compound"):
+        pages = [r for r in records if r["stem"].split("-")[0] == kind]
+        ids = [c["project_id"] for r in pages for c in r["callouts"]]
+        expected = projects.loc[projects["type"] == kind, "project_id"]
+        assert sorted(ids) == sorted(expected), kind  # every project, once
+        for r in pages:
+            assert all(c["placed"] for c in r["callouts"]), r["stem"]
+            boxes = np.array([c["box_px"] for c in r["callouts"]])
+            if len(boxes) > 1:
+                x0, y0, x1, y1 = (boxes[:, i] for i in range(4))
+                overlap = (x0[:, None] < x1[None, :]) & (x0[None, :] < x1[:, None]) & \
+                          (y0[:, None] < y1[None, :]) & (y0[None, :] < y1[:, None])
+                np.fill_diagonal(overlap, False)
+                assert not overlap.any(), f"{r['stem']}: callouts overlap"
+            # a callout is ink on the PNG: its box is not blank
+            im = np.asarray(Image.open(r["files"][0]).convert("L"))
+            for c in r["callouts"][:20]:
+                bx0, by0, bx1, by1 = (int(v) for v in c["box_px"])
+                assert im[by0:by1 + 1, bx0:bx1 + 1].min() < 120
+    many = [r for r in records if r["stem"].startswith("old_compound")]
+    assert len(many) == 3, "a type with more projects than one key table holds is drawn on several sheets"
+    assert all(r["scale"] <= next(o for o in records if o["stem"] == "overview")["scale"] for r in many)
+
+
+def test_legend_lists_only_what_is_drawn(sheets):
+    records, projects, _, _ = sheets
+    from planner.export.terms import type_title
+
+    titles = {t: type_title(t) for t in projects["type"].unique()}
+    road_link = next(r for r in records if r["stem"] == "road_link")
+    legend = " ".join(road_link["legend"])
+    assert f"{titles['road_link']}（{(projects['type'] == 'road_link').sum()}）" in legend
+    for t, title in titles.items():
+        if t != "road_link":
+            assert title not in legend, f"{title} is not drawn on the road-link sheet"
+    assert "快速路" not in legend  # no expressway in the sample city
+    assert "主干路" in legend and "支路" in legend and "研究范围" in legend
+    overview = next(r for r in records if r["stem"] == "overview")
+    assert {t for t in overview["types"]} == set(projects["type"])
+
+
+def test_water_is_drawn_and_in_the_legend(sheets):
+    records, _, _, pond = sheets
+    rec = next(r for r in records if r["stem"] == "road_link")
+    assert any("水系" in e for e in rec["legend"])
+    im = np.asarray(Image.open(rec["files"][0]).convert("RGB")).astype(int)
+    c, r = _pixel(rec, pond.geometry.iloc[0].centroid.x + 12, pond.geometry.iloc[0].centroid.y)
+    pix = im[r, c]
+    assert pix[2] > pix[0] + 15, f"water is blue on the sheet, got {pix}"
+
+
+def test_title_block_scale_and_settings_in_the_pdf(sheets):
+    pypdf = pytest.importorskip("pypdf")
+    records, _, _, _ = sheets
+    rec = next(r for r in records if r["stem"] == "old_compound")
+    text = pypdf.PdfReader(rec["files"][1]).pages[0].extract_text()
+    for word in ("编制单位", "示例规划设计研究院", "编制日期", "2026-07-15", "图号", rec["number"],
+                 f"1:{rec['scale']:,}", "坐标系", "数据截至", "图例", "位置示意", "项目编号与名称"):
+        assert word in text, word
+    assert rec["number"].startswith("GX-")
+    assert not any(c in text for c in ("OC-0", "old_compound", "Gauss")), "no codes or English on a Chinese sheet"
+    # a usual scale, and the map frame really is at that scale (A3 frame 268 mm wide)
+    x0, _, x1, _ = rec["extent"]
+    assert (x1 - x0) / 0.268 == pytest.approx(rec["scale"], rel=1e-6)
+    im = Image.open(rec["files"][0])
+    assert im.size == (4961, 3508) or abs(im.size[0] - 4961) <= 2  # A3 at 300 dpi
