@@ -163,3 +163,19 @@ def test_reasons_print_ids_and_distances_apart():
     g = gaps(run("roads", {"roads": broken_street()}))
     assert "距道路 r5（100.0 m）" in g["reason"].iloc[0]
     assert shapely.get_num_points(g.geometry.iloc[0]) == 2
+
+
+def test_restricted_layer_from_a_file_through_the_catalogue(tmp_path):
+    """Campus polygons in a GeoPackage, harmonised as the loader does (layers/restricted.toml)."""
+    from planner.catalogue import default_catalogue
+    from planner.io.loading import harmonise
+    from planner.io.readers import read_vector
+    from planner.io.sources import parse_source
+
+    path = tmp_path / "campus.gpkg"
+    gpd.GeoDataFrame({"osm_way_id": ["77"], "name": ["某中学"], "amenity": ["school"]},
+                     geometry=[box(450, 180, 100, 200)], crs=CRS_WORK).to_file(path, engine="pyogrio")
+    layer = harmonise(read_vector(parse_source(str(path)), role="restricted"), "restricted", default_catalogue(),
+                      CRS_WORK)
+    assert list(layer.frame["restricted_id"]) == ["77"] and list(layer.frame["kind"]) == ["school"]
+    assert len(gaps(run("roads", {"roads": broken_street(), "restricted": layer.frame}))) == 0
