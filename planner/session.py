@@ -788,7 +788,8 @@ class Session:
         if not self.dirty or len(self.layers) == 0:
             return None
         if self.path is not None:
-            unchanged = self._unchanged()
+            # the projects layer is derived (rebuilt from the rest on recovery): never autosaved
+            unchanged = self._unchanged() | {lyr.uid for lyr in self.layers if lyr.role == PROJECTS_ROLE}
             return (autosave_path(self.path), self.path, unchanged,
                     self._products_version != self._saved_products_version)
         rec = self.recovery_path()

@@ -43,7 +43,7 @@ class FrameModel(QtCore.QAbstractTableModel):
         self._labels: list[dict | None] = []
         # edits go through this callback (layer, row, column, text) so they are undoable commands
         self.on_edit = None
-        self._arrays: list[np.ndarray] = []
+        self._arrays: list[pd.Series] = []
         self.order = np.zeros(0, dtype=np.int64)   # view row -> frame row
 
     def set_layer(self, layer: MapLayer | None, catalogue=None) -> None:
@@ -56,7 +56,8 @@ class FrameModel(QtCore.QAbstractTableModel):
             frame = layer.frame
             self.columns = [c for c in frame.columns if c != frame.geometry.name]
             self.titles = [column_title(layer, c, catalogue) for c in self.columns]
-            self._arrays = [frame[c].to_numpy(dtype=object) for c in self.columns]
+            # cells are read one by one when shown: nothing converts a million-row column up front
+            self._arrays = [frame[c] for c in self.columns]
             self._labels = [domain_labels(layer, c, catalogue) for c in self.columns]
             self.order = np.arange(len(frame), dtype=np.int64)
         self.endResetModel()
@@ -70,7 +71,7 @@ class FrameModel(QtCore.QAbstractTableModel):
     def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
         if role not in (QtCore.Qt.ItemDataRole.DisplayRole, QtCore.Qt.ItemDataRole.EditRole) or not index.isValid():
             return None
-        v = self._arrays[index.column()][self.order[index.row()]]
+        v = self._arrays[index.column()].iat[int(self.order[index.row()])]
         if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
             return ""
         labels = self._labels[index.column()]
