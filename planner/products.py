@@ -99,13 +99,27 @@ def encode_frame(frame: pd.DataFrame) -> bytes:
     return _ipc(table.replace_schema_metadata({**(table.schema.metadata or {}), **meta}))
 
 
+SLICE = 50_000
+
+
+def _in_slices(column: Any, convert: Any) -> np.ndarray:
+    """Convert an Arrow column slice by slice: making a million Python objects in one call
+    would hold the interpreter (and a window waiting on it) for a noticeable time."""
+    n = len(column)
+    if n <= SLICE:
+        return np.asarray(convert(column))
+    return np.concatenate([np.asarray(convert(column.slice(i, SLICE))) for i in range(0, n, SLICE)])
+
+
 def decode_frame(data: bytes) -> pd.DataFrame:
     table = _read_ipc(data)
     meta = table.schema.metadata or {}
-    frame = table.to_pandas()
+    n = table.num_rows
+    frame = table.to_pandas() if n <= SLICE else pd.concat(
+        [table.slice(i, SLICE).to_pandas() for i in range(0, n, SLICE)], ignore_index=True)
     if GEOMETRY_MARK in meta:
         info = json.loads(meta[GEOMETRY_MARK])
-        geoms = shapely.from_wkb(frame[info["column"]].to_numpy())
+        geoms = _in_slices(table.column(info["column"]), lambda a: shapely.from_wkb(a.to_numpy(zero_copy_only=False)))
         frame = gpd.GeoDataFrame(frame.drop(columns=[info["column"]]), geometry=gpd.GeoSeries(geoms, crs=info["crs"]),
                                  crs=info["crs"])
         frame = frame.rename_geometry(info["column"]) if info["column"] != "geometry" else frame
@@ -127,9 +141,9 @@ def _decode_one(name: str, kind: str, data: bytes, records: dict[str, tuple[str,
     if kind == "npy":
         return np.load(io.BytesIO(data), allow_pickle=False)
     if kind == "strings":
-        return _read_ipc(data).column("value").to_numpy(zero_copy_only=False).astype(object)
+        return _in_slices(_read_ipc(data).column("value"), lambda a: a.to_numpy(zero_copy_only=False).astype(object))
     if kind == "geoms":
-        return shapely.from_wkb(_read_ipc(data).column("wkb").to_numpy(zero_copy_only=False))
+        return _in_slices(_read_ipc(data).column("wkb"), lambda a: shapely.from_wkb(a.to_numpy(zero_copy_only=False)))
     if kind == "frame":
         return decode_frame(data)
     if kind == "json":

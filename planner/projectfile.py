@@ -321,7 +321,7 @@ def save_project(state: ProjectState, path: str | Path, *, base: Path | None = N
             _write_layer(frame, tmp, table, ident, layer.source or layer.name)
             meta["layers"].append(entry)
         records: list[tuple[str, str, bytes]] | None = None
-        if products or not kept:
+        if products or (not kept and base is None):  # an autosave points at the base's products
             records = [r for name, value in state.products.items() for r in encode(name, value)]
         if not tmp.exists():  # no layer: an empty GeoPackage to hold the description
             pyogrio.write_dataframe(gpd.GeoDataFrame({"id": pd.Series(dtype="int64")}, geometry=gpd.GeoSeries([], crs=4326)),

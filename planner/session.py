@@ -291,8 +291,12 @@ def prepare_toml(path: str | Path, feedback: Feedback | None = None, catalogue: 
 
     feedback = feedback or Feedback()
     catalogue = catalogue or default_catalogue()
+    from planner.io.loading import exclude_outside_study_area
+
     cfg = load_project(path)
     ws = load_inputs(cfg, feedback, catalogue=catalogue)
+    for warning in exclude_outside_study_area(ws.layers):  # as a run does
+        feedback.warn(warning)
     state = ProjectState(crs=ws.working_crs.to_string(), name=cfg.name, as_of=cfg.as_of.isoformat(),
                          params=dict(cfg.params))
     state.extra["source_toml"] = str(Path(path).resolve())
@@ -544,7 +548,8 @@ class Session:
         for layer in list(self.layers):
             if layer.role.startswith(FLAG_PREFIX):
                 self.layers.remove(layer)
-        insert_at = next((i for i, lyr in enumerate(self.layers) if lyr.role == PROJECTS_ROLE), len(self.layers))
+        # flags above the projects (the projects are outlines with light fills beneath them)
+        insert_at = next((i + 1 for i, lyr in enumerate(self.layers) if lyr.role == PROJECTS_ROLE), len(self.layers))
         from planner.export.styles import default_visible_flags
 
         for name, frame in result.flags.items():
@@ -597,7 +602,9 @@ class Session:
         style = project_style(sorted(projects["type"].astype(str).unique())) if len(projects) else {}
         if layer is None:
             layer = MapLayer("更新项目 Projects", projects, role=PROJECTS_ROLE, style=style)
-            self.layers.append(layer)
+            below_flags = next((i for i, lyr in enumerate(self.layers) if lyr.role.startswith(FLAG_PREFIX)),
+                               len(self.layers))
+            self.layers.insert(below_flags, layer)
         else:
             layer.frame = projects
             if style:

@@ -322,6 +322,10 @@ class MainWindow(FileActions, EditActions, WorkflowActions, QtWidgets.QMainWindo
         self.setWindowTitle(f"{name}{' *' if self.session.dirty else ''} — " + self.tr("Renewal Planner"))
 
     def log(self, text: str) -> None:
+        from PyQt6 import sip
+
+        if sip.isdeleted(self) or sip.isdeleted(self.messages):  # a message after the window closed
+            return
         self.messages.appendPlainText(f"[{time.strftime('%H:%M:%S')}] {text}")
 
     def error(self, exc: BaseException, title: str | None = None) -> None:
@@ -431,6 +435,7 @@ class MainWindow(FileActions, EditActions, WorkflowActions, QtWidgets.QMainWindo
         if not self._maybe_save():
             event.ignore()
             return
+        self.autosave_timer.stop()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         super().closeEvent(event)
