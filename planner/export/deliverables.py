@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from planner.export.terms import check_lang, crs_title
+from planner.export.terms import check_lang, crs_title, pick
 from planner.feedback import Feedback
 
 
@@ -42,8 +42,9 @@ def write_deliverables(out_dir: Path, result, ws, cfg, projects, run_info: dict,
     from planner.export.xlsx import write_workbook
 
     cut: list[str] = []
+    info = sheet_info(ws, cfg, options, "", lang)
     write_workbook(out_dir / "portfolio.xlsx", result, projects, run_info, buildings=ws.frame("buildings"),
-                   parcels=ws.frame("parcels"), warnings=cut)
+                   parcels=ws.frame("parcels"), warnings=cut, lang=lang, meta=info)
     for warning in cut:
         feedback.warn(warning)
     timings["export.xlsx"] = time.perf_counter() - t
@@ -59,8 +60,10 @@ def write_deliverables(out_dir: Path, result, ws, cfg, projects, run_info: dict,
     declared = [f.name for f in flag_layers()]
     layers = {"projects": projects, **{k: result.flags.get(k) for k in declared},
               **{k: v for k, v in result.flags.items() if k not in declared}}
-    write_map(out_dir / "map.html", layers, title=f"{cfg.name} 城市更新项目与体检图", basemap=options.get("basemap"),
-              attribution=attribution)
+    base = {role: ws.frame(role) for role in ("boundary", "parcels", "buildings", "roads")}
+    write_map(out_dir / "map.html", layers, title=pick(f"{cfg.name} 城市更新项目与体检图",
+                                                       f"{cfg.name}: renewal projects and city examination", lang),
+              basemap=options.get("basemap"), attribution=attribution, base=base, lang=lang)
     basemap_note = basemap_warning(options.get("basemap"))
     if basemap_note:
         feedback.warn(basemap_note)

@@ -1,119 +1,68 @@
-"""map.html: a folium page whose layers are toggleable, styled like the GeoPackage, with popups
-giving the reasons and quantities, a legend, and no network needed.
+"""map.html: one self-contained page (Leaflet inlined from resources/web/, no network) with
+base layers (study area, roads by class with their names, parcels, buildings), the projects
+and the flag layers; a legend that follows the visible layers, a metric scale, popups in the
+deliverables' language with numbers formatted and units, a search box for project ids and
+names, and a note of what the page holds.
 
-Leaflet is inlined from resources/web/ (every CDN reference folium adds is removed). The layers'
-GeoJSON is serialised here in bulk (shapely.to_geojson, pandas to_json) rather than feature by
-feature, and drawn with one L.geoJSON per layer on a canvas, so a page with 100,000 flags is
-written in seconds. Attribute text is HTML-escaped before it reaches the page. A basemap is
-added only when asked for (Tianditu with a user key, or a tile URL such as a local tile server)."""
+The page's own script is ES5 (runs in the older Chromium of government PCs; tests parse it as
+ES2017 at most). Data are serialised in bulk (shapely.to_geojson, pandas) into JSON script
+blocks, drawn on a canvas. The file stays bounded: a million buildings become one image
+layer, a flag family too long to draw one by one is summarised per source feature (a building
+with the facility types it lacks) or per grid cell, and the page says so; every flag stays in
+portfolio.gpkg. A basemap is added only when asked for (Tianditu with a user key, or a tile
+URL)."""
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import re
 from pathlib import Path
 from typing import Any
 
-import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
-from jinja2 import Template
 
-from planner.export.styles import CODE_COLOURS, CODE_TITLES, TYPE_COLOURS, alias, html_escape
+from planner.export.styles import BASE, CODE_COLOURS, TYPE_COLOURS, alias, html_escape, road_style
+from planner.export.terms import (
+    check_lang,
+    code_title,
+    facility_title,
+    pick,
+    road_class_title,
+    translate_series,
+    type_title,
+)
 from planner.fileio import write_text_atomic
 from planner.paths import RESOURCES_DIR
 
 LEAFLET = RESOURCES_DIR / "web" / "leaflet"
-MAX_POLYGONS = 5000  # beyond this a layer is drawn as points, so the page stays light
-PROJECT_POPUP = ["project_id", "name", "type_title", "district", "quantity", "unit", "estimated_cost",
-                 "priority_score", "phase", "flag_count"]
+APP_JS = RESOURCES_DIR / "web" / "map_app.js"
+MAX_POLYGONS = 5000         # a flag layer beyond this is drawn as points
+MAX_FEATURES = 30000        # beyond this, summarised per source feature, then per grid cell
+VECTOR_BUILDINGS = 30000    # more buildings than this are drawn as one image
+BUILDING_IMAGE_PX = 6000    # the long side of the building image
+PROJECT_POPUP = ["project_id", "name", "type_title", "subtype", "district", "quantity", "unit", "estimated_cost",
+                 "priority_score", "priority_rank", "phase", "status", "flag_count"]
+PERCENT = {"coverage", "old_share", "vacancy_rate", "score_public", "score_need", "score_residents", "score_cost",
+           "score_ease"}
+INTEGER = {"buildings", "households", "flag_count", "priority_rank", "flags", "storeys", "year_built_max"}
 
 
-def _layer_spec(name: str) -> tuple[str, list[str], bool]:
+def _layer_spec(name: str, lang: str) -> tuple[str, list[str], bool]:
     """(title, popup fields, shown when the page opens) of a layer: projects, or a flag layer
     as its analysis declared it."""
     if name == "projects":
-        return "更新项目 Projects", PROJECT_POPUP, True
+        return pick("更新项目", "Renewal projects", lang), PROJECT_POPUP, True
     from planner.analysis.registry import flag_layer
 
     spec = flag_layer(name)
     if spec is None:
         return name, ["flag_id", "code", "reason"], False
-    return spec.title, list(spec.popup), spec.visible
-
-_LAYERS_JS = Template("""
-{% macro script(this, kwargs) %}
-(function () {
-  var map = {{ this._parent.get_name() }};
-  function popup(p, fields) {
-    var rows = "";
-    fields.forEach(function (f) {
-      var v = p[f[0]];
-      if (v !== undefined && v !== null && v !== "") { rows += "<tr><th>" + f[1] + "</th><td>" + v + "</td></tr>"; }
-    });
-    return '<table class="rp-popup">' + rows + "</table>";
-  }
-  var overlays = {};
-  window.rpLayers = overlays;
-  {% for layer in this.layers %}
-  (function () {
-    var fields = {{ layer.fields }};
-    var lyr = L.geoJSON({{ layer.placeholder }}, {
-      style: function (f) { return {color: f.properties._c, fillColor: f.properties._c, weight: 1.5,
-                                    opacity: 0.9, fillOpacity: 0.55}; },
-      pointToLayer: function (f, latlng) { return L.circleMarker(latlng, {radius: 4}); },
-      onEachFeature: function (f, l) { l.bindPopup(function () { return popup(f.properties, fields); },
-                                                   {maxWidth: 420}); }
-    });
-    overlays[{{ layer.title }}] = lyr;
-    {% if layer.show %}lyr.addTo(map);{% endif %}
-  })();
-  {% endfor %}
-  L.control.layers(null, overlays, {collapsed: false}).addTo(map);
-})();
-{% endmacro %}
-""")
-
-
-class _Layers(MacroElement):
-    def __init__(self, layers: list[dict]):
-        super().__init__()
-        self._name = "RenewalLayers"
-        self.layers = layers
-        self._template = _LAYERS_JS
-
-
-def _feature_collection(frame: gpd.GeoDataFrame, fields: list[str], colours: list[str]) -> str:
-    """GeoJSON text of a layer in WGS 84, built in bulk; text values HTML-escaped."""
-    geoms = frame.geometry.values
-    if len(frame) > MAX_POLYGONS and (shapely.get_type_id(geoms) >= 1).any():
-        geoms = shapely.point_on_surface(geoms)
-    else:
-        geoms = shapely.simplify(geoms, 0.5, preserve_topology=True)
-    geoms = gpd.GeoSeries(geoms, crs=frame.crs).to_crs(4326).values
-    props = pd.DataFrame(index=range(len(frame)))
-    for c in fields:
-        s = frame[c].reset_index(drop=True)
-        if pd.api.types.is_float_dtype(s.dtype):
-            props[c] = s.round(2)
-        elif pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
-            props[c] = s
-        else:  # text: escaped here, because the popup inserts it as HTML
-            props[c] = escape_series(s)
-    props["_c"] = colours
-    prop_text = props.to_json(orient="records", lines=True, force_ascii=False, double_precision=6).splitlines()
-    if (shapely.get_type_id(geoms) == 0).all():
-        xy = shapely.get_coordinates(geoms)
-        geom_text = np.char.add(np.char.add('{"type":"Point","coordinates":[', np.char.mod("%.6f", xy[:, 0])),
-                                np.char.add(",", np.char.add(np.char.mod("%.6f", xy[:, 1]), "]}")))
-    else:
-        geom_text = shapely.to_geojson(shapely.set_precision(geoms, 1e-6))
-    features = np.char.add(np.char.add('{"type":"Feature","geometry":', geom_text.astype(str)),
-                           np.char.add(',"properties":', np.char.add(np.array(prop_text, dtype=str), "}")))
-    return '{"type":"FeatureCollection","features":[' + ",".join(features.tolist()) + "]}"
+    return pick(spec.title, spec.title_en, lang), list(spec.popup), spec.visible
 
 
 def escape_series(s: pd.Series) -> pd.Series:
@@ -124,31 +73,361 @@ def escape_series(s: pd.Series) -> pd.Series:
     return t.astype(object)
 
 
-def _legend(entries: list[tuple[str, str]]) -> str:
-    items = "".join(f'<div><span style="display:inline-block;width:12px;height:12px;background:{c};'
-                    f'margin-right:6px;border:1px solid #555"></span>{html_escape(t)}</div>' for t, c in entries)
-    return ('<div id="rp-legend" style="position:fixed;bottom:24px;right:12px;z-index:9999;background:white;'
-            'padding:8px 10px;border:1px solid #999;border-radius:4px;font:12px sans-serif;max-height:60%;'
-            f'overflow:auto"><b>图例 Legend</b>{items}</div>'
-            '<style>.rp-popup th{text-align:left;padding-right:8px;white-space:nowrap;vertical-align:top}'
-            '.rp-popup{font:12px sans-serif}</style>')
+def _formatted(column: str, s: pd.Series, lang: str) -> pd.Series:
+    """A column as the popup shows it: numbers with thousands separators (percent where a
+    share), words in the page's language, text HTML-escaped."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.map({True: pick("是", "yes", lang), False: pick("否", "no", lang)}).astype(object)
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        v = pd.to_numeric(s, errors="coerce").astype(float)
+        if column in PERCENT:
+            text = (v * 100).round(0).map("{:,.0f}%".format)
+        elif column in INTEGER or (v.dropna() % 1 == 0).all():
+            text = v.round(0).map("{:,.0f}".format)
+        elif column == "priority_score":
+            text = v.map("{:,.1f}".format)
+        else:
+            text = v.map("{:,.2f}".format).str.replace(r"\.?0+$", "", regex=True)
+        return text.where(v.notna(), "").astype(object)
+    if column in {"code", "other_codes", "review", "review_code", "status", "subtype", "unit", "crosses"}:
+        s = translate_series(s, lang, sep="," if column in {"other_codes", "crosses"} else None)
+    elif column == "facility_type":
+        s = s.astype("string").map(lambda k: facility_title(k, lang) if k is not pd.NA else None)
+    return escape_series(s)
 
 
-def _offline(html: str) -> str:
-    """Inline Leaflet; drop every other external script or stylesheet folium references."""
-    js = (LEAFLET / "leaflet.js").read_text(encoding="utf-8")
-    css = (LEAFLET / "leaflet.css").read_text(encoding="utf-8")
+def _props(frame: pd.DataFrame, fields: list[str], lang: str, extra: dict[str, Any]) -> list[str]:
+    """One JSON object of properties per row, built in bulk."""
+    props = pd.DataFrame(index=range(len(frame)))
+    for c in fields:
+        props[c] = _formatted(c, frame[c].reset_index(drop=True), lang).to_numpy()
+    for k, v in extra.items():
+        props[k] = v
+    if len(props.columns) == 0:
+        return ["{}"] * len(frame)
+    return props.to_json(orient="records", lines=True, force_ascii=False).splitlines()
 
-    def script(match: re.Match) -> str:
-        url = match.group(1)
-        return f"<script>{js}</script>" if re.search(r"/leaflet(@[\d.]+)?/dist/leaflet\.js", url) else ""
 
-    def link(match: re.Match) -> str:
-        return f"<style>{css}</style>" if re.search(r"/leaflet(@[\d.]+)?/dist/leaflet\.css", match.group(1)) else ""
+def _features(geoms: np.ndarray, props: list[str], *, digits: int = 6) -> str:
+    """A GeoJSON FeatureCollection (geometries in WGS 84) from geometries and property texts."""
+    if len(geoms) == 0:
+        return '{"type":"FeatureCollection","features":[]}'
+    if (shapely.get_type_id(geoms) == 0).all():
+        xy = shapely.get_coordinates(geoms)
+        fmt = f"%.{digits}f"
+        geom_text = np.char.add(np.char.add('{"type":"Point","coordinates":[', np.char.mod(fmt, xy[:, 0])),
+                                np.char.add(",", np.char.add(np.char.mod(fmt, xy[:, 1]), "]}")))
+    else:
+        geom_text = shapely.to_geojson(shapely.set_precision(geoms, 10.0 ** -digits))
+    features = np.char.add(np.char.add('{"type":"Feature","geometry":', geom_text.astype(str)),
+                           np.char.add(',"properties":', np.char.add(np.array(props, dtype=str), "}")))
+    return '{"type":"FeatureCollection","features":[' + ",".join(features.tolist()) + "]}"
 
-    html = re.sub(r'<script src="(https?://[^"]+)"></script>', lambda m: script(m), html)
-    html = re.sub(r'<link rel="stylesheet" href="(https?://[^"]+)"\s*/?>', link, html)
-    return html
+
+def _wgs84(geoms: np.ndarray, crs) -> np.ndarray:
+    return gpd.GeoSeries(geoms, crs=crs).to_crs(4326).values if crs is not None else geoms
+
+
+class _Page:
+    """The layers, legends and notes of the page being built."""
+
+    def __init__(self, lang: str, max_features: int = MAX_FEATURES):
+        self.lang = lang
+        self.max_features = max_features
+        self.layers: list[dict] = []
+        self.blocks: list[str] = []
+        self.holds: list[str] = []
+        self.bounds: list[float] | None = None
+
+    def add(self, spec: dict, data: str | None = None) -> None:
+        if data is not None:
+            block = f"rp-data-{len(self.blocks)}"
+            # inside <script type="application/json">: "</" may not appear (text values are
+            # HTML-escaped already; this guards the rest)
+            safe = data.replace("</", "<\\/")
+            self.blocks.append(f'<script type="application/json" id="{block}">{safe}</script>')
+            spec["data"] = block
+        self.layers.append(spec)
+
+    def extend_bounds(self, geoms_wgs84: np.ndarray) -> None:
+        if len(geoms_wgs84) == 0:
+            return
+        b = shapely.total_bounds(geoms_wgs84)
+        if not np.all(np.isfinite(b)):
+            return
+        self.bounds = list(b) if self.bounds is None else [min(self.bounds[0], b[0]), min(self.bounds[1], b[1]),
+                                                           max(self.bounds[2], b[2]), max(self.bounds[3], b[3])]
+
+
+# ---------------------------------------------------------------------------------------------
+# Base layers
+
+
+def _base_layers(page: _Page, base: dict) -> None:
+    lang = page.lang
+    boundary = base.get("boundary")
+    if boundary is not None and len(boundary):
+        geoms = _wgs84(shapely.simplify(boundary.geometry.values, 1.0), boundary.crs)
+        names = escape_series(boundary["name"]) if "name" in boundary else pd.Series([""] * len(boundary))
+        props = [json.dumps({"name": n}, ensure_ascii=False) for n in names]
+        page.add({"title": pick("研究范围", "Study area", lang), "kind": "area", "show": True, "order": 0,
+                  "fields": [["name", pick("名称", "Name", lang)]],
+                  "legend": [[pick("研究范围", "Study area", lang), BASE["study_area"], "dash"]]},
+                 _features(geoms, props, digits=5))
+        page.extend_bounds(geoms)
+        page.holds.append(pick(f"研究范围 {len(boundary):,} 个片区", f"study area: {len(boundary):,} districts", lang))
+    parcels = base.get("parcels")
+    if parcels is not None and len(parcels):
+        geoms = _wgs84(shapely.simplify(shapely.boundary(parcels.geometry.values), 0.5), parcels.crs)
+        ids = escape_series(parcels["parcel_id"]) if "parcel_id" in parcels else pd.Series([""] * len(parcels))
+        props = pd.DataFrame({"id": ids.to_numpy()}).to_json(orient="records", lines=True,
+                                                              force_ascii=False).splitlines()
+        page.add({"title": pick(f"地块（{len(parcels):,}）", f"Parcels ({len(parcels):,})", lang), "kind": "parcels",
+                  "show": True, "order": 1, "minZoom": 13 if len(parcels) > 20000 else 0,
+                  "fields": [["id", pick("地块编号", "Parcel id", lang)]],
+                  "legend": [[pick("地块", "Parcels", lang), BASE["parcels"], "outline"]]},
+                 _features(geoms, props, digits=5))
+        page.extend_bounds(geoms)
+        page.holds.append(pick(f"地块 {len(parcels):,} 块", f"{len(parcels):,} parcels", lang))
+    buildings = base.get("buildings")
+    if buildings is not None and len(buildings):
+        _buildings(page, buildings)
+    roads = base.get("roads")
+    if roads is not None and len(roads):
+        _roads(page, roads)
+
+
+def _buildings(page: _Page, buildings: gpd.GeoDataFrame) -> None:
+    lang = page.lang
+    n = len(buildings)
+    legend = [[pick("现状建筑", "Buildings", lang), BASE["buildings"], "fill"]]
+    title = pick(f"现状建筑（{n:,}）", f"Buildings ({n:,})", lang)
+    if n <= VECTOR_BUILDINGS:
+        geoms = _wgs84(shapely.simplify(buildings.geometry.values, 0.3), buildings.crs)
+        page.add({"title": title, "kind": "buildings", "show": True, "order": 2, "fields": [],
+                  "legend": legend}, _features(geoms, ["{}"] * n, digits=6))
+        page.holds.append(pick(f"现状建筑 {n:,} 栋（矢量）", f"{n:,} buildings (vector)", lang))
+        return
+    # a million footprints: one transparent PNG in Web Mercator (the map's own projection)
+    from PIL import Image
+    from pyproj import Transformer
+
+    from planner.export.sheets import building_raster
+
+    b = shapely.bounds(buildings.geometry.values)
+    t = Transformer.from_crs(buildings.crs, 3857, always_xy=True)
+    x0, y0 = t.transform(b[:, 0], b[:, 1])
+    x1, y1 = t.transform(b[:, 2], b[:, 3])
+    boxes = shapely.box(np.minimum(x0, x1), np.minimum(y0, y1), np.maximum(x0, x1), np.maximum(y0, y1))
+    ext = shapely.total_bounds(boxes)
+    w, h = ext[2] - ext[0], ext[3] - ext[1]
+    width = BUILDING_IMAGE_PX if w >= h else max(int(BUILDING_IMAGE_PX * w / h), 50)
+    height = BUILDING_IMAGE_PX if h > w else max(int(BUILDING_IMAGE_PX * h / w), 50)
+    mask = building_raster(boxes, tuple(ext), width=width, height=height)
+    image = Image.fromarray(mask, mode="L").convert("P")
+    grey = BASE["buildings"].lstrip("#")
+    image.putpalette([255, 255, 255, int(grey[0:2], 16), int(grey[2:4], 16), int(grey[4:6], 16)] + [0] * 762)
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", optimize=True, transparency=0, bits=1)
+    back = Transformer.from_crs(3857, 4326, always_xy=True)
+    lon0, lat0 = back.transform(ext[0], ext[1])
+    lon1, lat1 = back.transform(ext[2], ext[3])
+    page.add({"title": title, "kind": "image", "show": True, "order": 2, "legend": legend,
+              "url": "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii"),
+              "bounds": [[lat0, lon0], [lat1, lon1]]})
+    page.holds.append(pick(f"现状建筑 {n:,} 栋（以图像显示，约 {w / width:.0f} m 一像素）",
+                           f"{n:,} buildings (as an image, about {w / width:.0f} m a pixel)", lang))
+
+
+def _roads(page: _Page, roads: gpd.GeoDataFrame) -> None:
+    """Roads by class: the segments of one road (class and name) merged into one feature; the
+    names as tooltips and as labels along the longest stretch (shown from zoom 15)."""
+    lang = page.lang
+    cls = roads["road_class"].astype("string").fillna("other") if "road_class" in roads else \
+        pd.Series(["other"] * len(roads), index=roads.index, dtype="string")
+    names = roads["name"].astype("string").fillna("") if "name" in roads else \
+        pd.Series([""] * len(roads), index=roads.index, dtype="string")
+    key = cls.str.cat(names, sep="\x1f")
+    codes, uniques = pd.factorize(key)
+    parts, part_idx = shapely.get_parts(roads.geometry.values, return_index=True)
+    line = shapely.get_type_id(parts) == 1
+    group = codes[part_idx[line]]
+    by_group = np.argsort(group, kind="stable")
+    keep = np.unique(group)
+    merged = shapely.line_merge(shapely.multilinestrings(parts[line][by_group], indices=group[by_group])[keep])
+    u_cls = np.array([u.split("\x1f", 1)[0] for u in uniques], dtype=object)[keep]
+    u_name = np.array([u.split("\x1f", 1)[1] for u in uniques], dtype=object)[keep]
+    geoms = _wgs84(shapely.simplify(merged, 0.5), roads.crs)
+    colours = np.array([road_style(c)[0] for c in u_cls], dtype=object)
+    widths = np.array([max(road_style(c)[1] * 1.3, 0.8) for c in u_cls])
+    titles = np.array([road_class_title(c, lang) for c in u_cls], dtype=object)
+    props = pd.DataFrame({"name": escape_series(pd.Series(u_name)).to_numpy(), "cls": titles, "_c": colours,
+                          "_w": widths.round(1)}).to_json(orient="records", lines=True, force_ascii=False).splitlines()
+    order = [c for c in ("expressway", "arterial", "collector", "local", "service", "path") if c in set(u_cls)]
+    order += sorted(set(u_cls) - set(order))
+    legend = [[road_class_title(c, lang), road_style(c)[0], "line"] for c in order]
+    page.add({"title": pick(f"道路（{len(roads):,} 段）", f"Roads ({len(roads):,} segments)", lang), "kind": "roads",
+              "show": True, "order": 3, "fields": [["name", pick("道路名称", "Name", lang)],
+                                                  ["cls", pick("道路等级", "Class", lang)]],
+              "legend": legend}, _features(geoms, props, digits=5))
+    page.extend_bounds(geoms)
+    page.holds.append(pick(f"道路 {len(roads):,} 段（按等级，同名路段合并）",
+                           f"{len(roads):,} road segments (by class, segments of a road merged)", lang))
+    # labels: one per named road, at the middle of its longest stretch
+    named = u_name != ""
+    if named.any():
+        longest = shapely.get_parts(merged[named], return_index=True)
+        lp, li = longest
+        ln = shapely.length(lp)
+        best = pd.Series(ln).groupby(li).idxmax().to_numpy()
+        mids = shapely.line_interpolate_point(lp[best], 0.5, normalized=True)
+        a = shapely.line_interpolate_point(lp[best], 0.45, normalized=True)
+        b = shapely.line_interpolate_point(lp[best], 0.55, normalized=True)
+        ang = np.degrees(np.arctan2(shapely.get_y(b) - shapely.get_y(a), shapely.get_x(b) - shapely.get_x(a)))
+        ang = np.where(ang > 90, ang - 180, np.where(ang < -90, ang + 180, ang))
+        pts = _wgs84(mids, roads.crs)
+        label_props = pd.DataFrame({"name": escape_series(pd.Series(u_name[named][np.unique(li)])).to_numpy(),
+                                    "a": np.round(-ang, 0)}).to_json(orient="records", lines=True,
+                                                                     force_ascii=False).splitlines()
+        page.add({"title": pick("道路名称", "Road names", lang), "kind": "labels", "show": True, "order": 4,
+                  "minZoom": 15, "legend": []}, _features(pts, label_props, digits=6))
+
+
+# ---------------------------------------------------------------------------------------------
+# Thematic layers
+
+
+def _grid_summary(frame: gpd.GeoDataFrame, cell: float, lang: str) -> tuple[np.ndarray, pd.DataFrame]:
+    """Flags counted per square grid cell (``cell`` metres): cell polygons and per cell the
+    number of flags and the rules (or facility types) with counts."""
+    pts = shapely.point_on_surface(frame.geometry.values)
+    gx = np.floor(shapely.get_x(pts) / cell).astype(np.int64)
+    gy = np.floor(shapely.get_y(pts) / cell).astype(np.int64)
+    what = frame["facility_type"].astype("string").map(lambda k: facility_title(k, lang)) \
+        if "facility_type" in frame else translate_series(frame["code"], lang)
+    df = pd.DataFrame({"gx": gx, "gy": gy, "what": what.to_numpy()})
+    counts = df.groupby(["gx", "gy", "what"]).size().rename("n").reset_index()
+    counts = counts.sort_values(["gx", "gy", "n"], ascending=[True, True, False])
+    sep = "、" if lang == "zh" else ", "
+    counts["text"] = counts["what"].astype(str) + " " + counts["n"].map("{:,}".format)
+    cells = counts.groupby(["gx", "gy"]).agg(n=("n", "sum"), detail=("text", sep.join)).reset_index()
+    polys = shapely.box(cells["gx"] * cell, cells["gy"] * cell, (cells["gx"] + 1) * cell, (cells["gy"] + 1) * cell)
+    return polys, cells
+
+
+def _source_summary(frame: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
+    """Flags of one source feature (a building) as one point: the rules, or the facility types
+    it lacks, and how many."""
+    key = frame["source_id"].astype("string").fillna("")
+    codes, uniq = pd.factorize(key)
+    first = pd.Series(np.arange(len(frame))).groupby(codes).first().to_numpy()
+    what = frame["facility_type"].astype("string").map(lambda k: facility_title(k, lang)) \
+        if "facility_type" in frame else translate_series(frame["code"], lang)
+    sep = "、" if lang == "zh" else ", "
+    detail = pd.Series(what.to_numpy()).groupby(codes).agg(lambda s: sep.join(dict.fromkeys(s.dropna())))
+    out = gpd.GeoDataFrame({"source_id": uniq.astype(str), "detail": detail.to_numpy(),
+                            "n": np.bincount(codes), "code": frame["code"].to_numpy()[first]},
+                           geometry=shapely.point_on_surface(frame.geometry.values[first]), crs=frame.crs)
+    return out
+
+
+def _thematic(page: _Page, name: str, frame: gpd.GeoDataFrame, order: int) -> None:
+    lang = page.lang
+    title, popup, shown = _layer_spec(name, lang)
+    n = len(frame)
+    if name == "projects":
+        _projects(page, frame, title, order)
+        return
+    codes = sorted(set(frame["code"].astype(str)))
+    legend = [[code_title(c, lang), CODE_COLOURS.get(c, "#888888"), "fill"] for c in codes]
+    if n <= page.max_features:
+        geoms = frame.geometry.values
+        as_points = n > MAX_POLYGONS and (shapely.get_type_id(geoms) >= 1).any()
+        geoms = shapely.point_on_surface(geoms) if as_points else shapely.simplify(geoms, 0.5,
+                                                                                    preserve_topology=True)
+        fields = [f for f in popup if f in frame.columns]
+        if lang == "en" and "reason" in fields and "reason_en" in frame:
+            frame = frame.assign(reason=frame["reason_en"])
+        colours = frame["code"].astype(str).map(lambda c: CODE_COLOURS.get(c, "#888888")).to_numpy()
+        props = _props(frame, fields, lang, {"_c": colours})
+        g = _wgs84(geoms, frame.crs)
+        label = f"{title}（{n:,}）" if lang == "zh" else f"{title} ({n:,})"
+        page.add({"title": label, "kind": "flags", "show": shown, "order": order,
+                  "fields": [[f, html_escape(alias(f, lang) if f != "code" else pick("规则", "Rule", lang))]
+                             for f in fields], "legend": legend}, _features(g, props))
+        page.extend_bounds(g)
+        page.holds.append(pick(f"{title} {n:,} 条（逐条{'，以点显示' if as_points else ''}）",
+                               f"{title}: {n:,} flags (each{', as points' if as_points else ''})", lang))
+        return
+    per_source = _source_summary(frame, lang)
+    what = pick("缺少的设施", "Facilities missing", lang) if "facility_type" in frame else pick("规则", "Rules", lang)
+    if len(per_source) <= page.max_features:
+        colours = per_source["code"].map(lambda c: CODE_COLOURS.get(c, "#888888")).to_numpy()
+        props = pd.DataFrame({"source_id": escape_series(per_source["source_id"]).to_numpy(),
+                              "detail": escape_series(per_source["detail"]).to_numpy(),
+                              "n": per_source["n"].map("{:,}".format).to_numpy(), "_c": colours}
+                             ).to_json(orient="records", lines=True, force_ascii=False).splitlines()
+        g = _wgs84(per_source.geometry.values, frame.crs)
+        label = pick(f"{title}（{n:,}，按要素汇总为 {len(per_source):,} 处）",
+                     f"{title} ({n:,}, summarised as {len(per_source):,} features)", lang)
+        page.add({"title": label, "kind": "flags", "show": shown, "order": order,
+                  "fields": [["source_id", pick("来源要素编号", "Source id", lang)], ["detail", what],
+                             ["n", pick("标记数", "Flags", lang)]], "legend": legend}, _features(g, props))
+        page.holds.append(pick(f"{title} {n:,} 条：逐条显示已无意义，按来源要素（每栋建筑一处，列出{what}）汇总为 "
+                               f"{len(per_source):,} 处；逐条数据见 portfolio.gpkg",
+                               f"{title}: {n:,} flags, too many to draw one by one: summarised per source feature "
+                               f"({len(per_source):,}, each with its {what.lower()}); every flag is in portfolio.gpkg",
+                               lang))
+        return
+    cell = 250.0
+    polys, cells = _grid_summary(frame, cell, lang)
+    while len(cells) > page.max_features:
+        cell *= 2
+        polys, cells = _grid_summary(frame, cell, lang)
+    colour = CODE_COLOURS.get(codes[0], "#888888") if len(codes) == 1 else "#555555"
+    props = pd.DataFrame({"n": cells["n"].map("{:,}".format).to_numpy(), "detail": escape_series(cells["detail"]).to_numpy(),
+                          "_c": colour, "_o": np.round(0.15 + 0.6 * cells["n"] / cells["n"].max(), 2)}
+                         ).to_json(orient="records", lines=True, force_ascii=False).splitlines()
+    g = _wgs84(polys, frame.crs)
+    label = pick(f"{title}（{n:,}，按 {cell:g} m 网格汇总）", f"{title} ({n:,}, summarised per {cell:g} m cell)", lang)
+    page.add({"title": label, "kind": "grid", "show": shown, "order": order,
+              "fields": [["n", pick("标记数", "Flags", lang)], ["detail", what]], "legend": legend},
+             _features(g, props))
+    page.holds.append(pick(f"{title} {n:,} 条：逐条显示已无意义，按 {cell:g} m 网格汇总为 {len(cells):,} 格；"
+                           "逐条数据见 portfolio.gpkg",
+                           f"{title}: {n:,} flags summarised per {cell:g} m grid cell ({len(cells):,} cells); every "
+                           "flag is in portfolio.gpkg", lang))
+
+
+def _projects(page: _Page, frame: gpd.GeoDataFrame, title: str, order: int) -> None:
+    """Projects: outline and light fill by type, small ones on top; facility sites as their
+    parcel or point; searchable by id and name."""
+    lang = page.lang
+    frame = frame.iloc[np.argsort(-shapely.area(frame.geometry.values), kind="stable")]
+    frame = frame.assign(type_title=[type_title(t, lang) for t in frame["type"]])
+    geoms = shapely.simplify(frame.geometry.values, 0.5, preserve_topology=True)
+    fields = [f for f in PROJECT_POPUP if f in frame.columns]
+    colours = frame["type"].map(lambda t: TYPE_COLOURS.get(t, "#888888")).to_numpy()
+    props = _props(frame, fields, lang, {"_c": colours})
+    g = _wgs84(geoms, frame.crs)
+    n = len(frame)
+    types = frame["type"].value_counts()
+    legend = [[f"{type_title(t, lang)}（{c:,}）" if lang == "zh" else f"{type_title(t, lang)} ({c:,})",
+               TYPE_COLOURS.get(t, "#888888"), "fill"] for t, c in types.items()]
+    page.add({"title": f"{title}（{n:,}）" if lang == "zh" else f"{title} ({n:,})", "kind": "projects", "show": True,
+              "order": order, "search": True,
+              "fields": [[f, html_escape(alias(f, lang) if f != "type_title" else pick("项目类型", "Project type", lang))]
+                         for f in fields], "legend": legend}, _features(g, props))
+    page.extend_bounds(g)
+    page.holds.append(pick(f"更新项目 {n:,} 个（全部）", f"{n:,} renewal projects (all)", lang))
+
+
+# ---------------------------------------------------------------------------------------------
+# The page
+
+
+def _offline_leaflet() -> tuple[str, str]:
+    return (LEAFLET / "leaflet.js").read_text(encoding="utf-8"), (LEAFLET / "leaflet.css").read_text(encoding="utf-8")
 
 
 def basemap_warning(basemap: str | None) -> str | None:
@@ -166,67 +445,84 @@ def basemap_warning(basemap: str | None) -> str | None:
             "use it; share map.html only with people who may, or write it without --basemap")
 
 
-def write_map(path: Path, layers: dict[str, gpd.GeoDataFrame], *, title: str, basemap: str | None = None,
-              attribution: str = "") -> None:
-    """Write map.html. ``basemap``: None (offline), 'tianditu:KEY' or a tile URL template."""
-    extent = None
-    for frame in layers.values():
-        if frame is not None and len(frame):
-            b = gpd.GeoSeries([shapely.box(*frame.total_bounds)], crs=frame.crs).to_crs(4326).total_bounds
-            extent = b if extent is None else [min(extent[0], b[0]), min(extent[1], b[1]), max(extent[2], b[2]),
-                                               max(extent[3], b[3])]
-    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True, attribution_control=False)
-    if basemap:
-        if basemap.startswith("tianditu:"):
-            key = basemap.split(":", 1)[1]
-            folium.TileLayer(tiles=f"https://t0.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
-                                   f"&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}"
-                                   f"&TILEROW={{y}}&TILECOL={{x}}&tk={key}", attr="天地图 Tianditu", name="天地图").add_to(m)
-        else:
-            folium.TileLayer(tiles=basemap, attr="basemap", name="底图 Basemap").add_to(m)
-    legend: list[tuple[str, str]] = []
-    js_layers: list[dict[str, Any]] = []
+def _tiles(basemap: str | None) -> dict | None:
+    if not basemap:
+        return None
+    if basemap.startswith("tianditu:"):
+        key = basemap.split(":", 1)[1]
+        return {"url": "https://t0.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec"
+                       "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=" + key,
+                "attribution": "天地图"}
+    return {"url": basemap, "attribution": ""}
+
+
+def write_map(path: Path, layers: dict[str, gpd.GeoDataFrame | None], *, title: str, basemap: str | None = None,
+              attribution: str = "", base: dict | None = None, lang: str = "zh",
+              max_features: int = MAX_FEATURES) -> dict:
+    """Write map.html; returns what it holds (layer titles and notes).
+
+    ``layers``: projects and flag layers by name; ``base``: the input layers to draw under them
+    (boundary, parcels, buildings, roads); ``basemap``: None (offline), 'tianditu:KEY' or a
+    tile URL template."""
+    lang = check_lang(lang)
+    page = _Page(lang, max_features)
+    _base_layers(page, base or {})
+    order = 10
     for name, frame in layers.items():
         if frame is None or len(frame) == 0:
             continue
-        if name == "projects":
-            # Small projects on top of large ones; facility projects (whose areas are whole gap
-            # neighbourhoods) as markers at their centres.
-            frame = frame.iloc[np.argsort(-shapely.area(frame.geometry.values), kind="stable")]
-            facility = (frame["type"] == "service_facility").to_numpy()
-            if facility.any():
-                geoms = frame.geometry.values.copy()
-                geoms[facility] = shapely.point_on_surface(geoms[facility])
-                frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
-            colours = [TYPE_COLOURS.get(t, "#888888") for t in frame["type"]]
-            legend += [(t, TYPE_COLOURS.get(k, "#888")) for k, t in
-                       sorted(set(zip(frame["type"], frame["type_title"], strict=True)))]
-        else:
-            colours = [CODE_COLOURS.get(c, "#888888") for c in frame["code"]]
-            legend += [(f"{CODE_TITLES.get(c, c)} {c}", CODE_COLOURS.get(c, "#888")) for c in sorted(set(frame["code"]))]
-        layer_title, popup, shown = _layer_spec(name)
-        fields = [f for f in popup if f in frame.columns]
-        js_layers.append({
-            "title": json.dumps(f"{layer_title}（{len(frame):,}）", ensure_ascii=False),
-            "fields": json.dumps([[f, html_escape(alias(f))] for f in fields], ensure_ascii=False),
-            # The data goes in after rendering: templates and regexes never scan megabytes of JSON.
-            "placeholder": f"__RP_LAYER_DATA_{len(js_layers)}__",
-            "data": _feature_collection(frame, fields, colours),
-            "show": shown,
-        })
-    m.add_child(_Layers(js_layers))
-    if extent is not None:
-        m.fit_bounds([[extent[1], extent[0]], [extent[3], extent[2]]])
-    header = (f'<div style="position:fixed;top:8px;left:56px;z-index:9999;background:white;padding:4px 10px;'
-              f'border:1px solid #999;border-radius:4px;font:bold 14px sans-serif">{html_escape(title)}</div>')
-    foot = (f'<div style="position:fixed;bottom:4px;left:8px;z-index:9999;background:rgba(255,255,255,.8);'
-            f'font:11px sans-serif;padding:2px 6px">{html_escape(attribution)}</div>') if attribution else ""
-    root: Any = m.get_root()  # folium's Figure (it has .html)
-    root.html.add_child(folium.Element(header + _legend(legend) + foot))
-    html = m.get_root().render()
-    if not basemap:
-        html = _offline(html)
-    html = html.replace("<head>", '<head><meta charset="utf-8"><title>' + html_escape(title) + "</title>", 1)
-    parts = re.split(r"(__RP_LAYER_DATA_\d+__)", html)
-    data = {layer["placeholder"]: layer["data"] for layer in js_layers}
-    write_text_atomic(path, "".join(str(data[p]) if p in data else p for p in parts))
+        _thematic(page, name, frame, order)
+        order += 1
+    config = {
+        "lang": lang, "layers": page.layers, "bounds": page.bounds, "tiles": _tiles(basemap),
+        "holds": page.holds,
+        "text": {"legend": pick("图例", "Legend", lang), "search": pick("搜索项目编号或名称", "Search project id or name", lang),
+                 "holds": pick("本图包含", "This map holds", lang), "none": pick("无匹配项目", "No matching project", lang),
+                 "layers": pick("图层", "Layers", lang)},
+    }
+    js, css = _offline_leaflet()
+    app = APP_JS.read_text(encoding="utf-8")
+    config_text = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
+    foot = f'<div id="rp-attribution">{html_escape(attribution)}</div>' if attribution else ""
+    html = (
+        f'<!DOCTYPE html>\n<html lang="{pick("zh-CN", "en", lang)}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
+        f"<title>{html_escape(title)}</title>\n<style>{css}</style>\n<style>{_CSS}</style>\n"
+        f"<script>{js}</script>\n</head>\n<body>\n<div id=\"map\"></div>\n"
+        f'<div id="rp-title">{html_escape(title)}</div>\n{foot}\n'
+        f'<script type="application/json" id="rp-config">{config_text}</script>\n'
+        + "\n".join(page.blocks) +
+        f'\n<script id="rp-app">\n{app}\n</script>\n</body>\n</html>\n'
+    )
+    write_text_atomic(path, html)
+    return {"layers": [sp["title"] for sp in page.layers], "holds": page.holds}
+
+
+_CSS = """
+html, body, #map { width: 100%; height: 100%; margin: 0; padding: 0; }
+body { font-family: "Microsoft YaHei", "PingFang SC", "Noto Sans SC", sans-serif; }
+#rp-title { position: fixed; top: 8px; left: 56px; z-index: 1000; background: #fff; padding: 4px 10px;
+  border: 1px solid #999; border-radius: 4px; font-size: 15px; font-weight: bold; }
+#rp-attribution { position: fixed; bottom: 2px; right: 8px; z-index: 1000; background: rgba(255,255,255,.8);
+  font-size: 11px; padding: 1px 6px; }
+.rp-box { background: #fff; border: 1px solid #999; border-radius: 4px; padding: 6px 9px; font-size: 12px;
+  box-shadow: 0 1px 4px rgba(0,0,0,.25); }
+.rp-legend { max-height: 45vh; overflow: auto; min-width: 150px; }
+.rp-legend h4, .rp-holds h4 { margin: 0 0 4px 0; font-size: 13px; }
+.rp-legend .rp-group { margin-top: 4px; font-weight: bold; }
+.rp-legend .rp-item { white-space: nowrap; line-height: 18px; }
+.rp-swatch { display: inline-block; width: 16px; height: 11px; margin-right: 6px; vertical-align: middle;
+  border: 1px solid #555; }
+.rp-swatch.line { height: 0; border: 0; border-top: 3px solid; }
+.rp-swatch.dash { height: 0; border: 0; border-top: 2px dashed; }
+.rp-swatch.outline { background: none !important; }
+.rp-search input { width: 220px; padding: 3px 5px; font-size: 13px; }
+.rp-search ul { list-style: none; margin: 4px 0 0 0; padding: 0; max-height: 260px; overflow: auto; }
+.rp-search li { padding: 2px 4px; cursor: pointer; }
+.rp-search li:hover { background: #e8f0fe; }
+.rp-holds { max-width: 360px; }
+.rp-holds ul { margin: 4px 0 0 16px; padding: 0; }
+.rp-popup th { text-align: left; padding-right: 8px; white-space: nowrap; vertical-align: top; color: #333; }
+.rp-popup { font-size: 12px; border-collapse: collapse; }
+.rp-road-label { font-size: 11px; color: #444; white-space: nowrap; text-shadow: 0 0 2px #fff, 0 0 2px #fff; }
+"""

@@ -163,11 +163,25 @@ def cost_basis_series(series: pd.Series, lang: str = "zh") -> pd.Series:
     return s.map(table).astype(object).where(s.notna(), None)
 
 
+_ENGLISH = re.compile(r"(?<![A-Za-z0-9_])([a-z]{3,}|[A-Z][a-z]{2,}|[A-Z0-9]+_[A-Z0-9_]+)(?![A-Za-z0-9_])")
+_CODE_TOKEN = re.compile(r"(?<![A-Za-z0-9_])[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+(?![A-Za-z0-9_])")
+
+
 def has_english(text: object) -> bool:
-    """Whether a text holds an English word or a code (two or more Latin letters in a row),
-    units such as m² and km aside."""
-    s = re.sub(r"\b(m²|m³|km²|km|m|ha|CRS|EPSG|GK|PNG|PDF)\b", "", str(text))
-    return bool(_LATIN_WORD.search(s))
+    """Whether a text holds an English word (three or more letters, lower case or capitalised)
+    or a code such as IDLE_NOT_STARTED_2Y. Identifiers (DK0037, JZ00734), standard numbers
+    (JGJ 125, GB 50180) and units (m², km) are not words."""
+    s = str(text)
+    if s.startswith("="):  # a formula
+        return False
+    return bool(_ENGLISH.search(s.replace("m²", "").replace("km", "")))
+
+
+def codes_in_text(text: str, lang: str = "zh") -> str:
+    """A text with every rule code in it (IDLE_NOT_STARTED_2Y ...) replaced by its title."""
+    titles = _codes()
+    return _CODE_TOKEN.sub(lambda m: titles[m.group(0)][lang == "en"] if m.group(0) in titles else m.group(0),
+                           str(text))
 
 
 def number(value: float, digits: int = 0) -> str:

@@ -1,10 +1,20 @@
-"""portfolio.xlsx (xlsxwriter): README, 项目清单, one sheet per flag family, indicators with
-pass/fail colours, summaries by district / type / phase with totals and a chart."""
+"""portfolio.xlsx (xlsxwriter), finished for the finance office: 说明, 项目清单, 汇总 by district /
+type / phase with totals and a chart, 城市体检指标 with pass/fail colours, one sheet per flag
+family, 小区汇总, 生活圈覆盖率, 参数 (parameters, weights and unit costs as readable tables).
+
+Every value is in the deliverables' language (``lang``): project types, classes, rule codes,
+statuses, units, cost sources, land uses and facility types are written as their titles, never
+as keys. Percentages are formatted as %, counts as integers, money with thousands separators
+in 万元. Every sheet prints landscape, one page wide, with its header rows repeated and page
+numbers in the footer; column widths fit their contents.
+
+A flag family of more rows than a list is useful for (``LIST_LIMIT``) is summarised per source
+feature (a building with the facility types it lacks); the sheet says so, and every flag stays
+in portfolio.gpkg."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import unicodedata
 from pathlib import Path
 
@@ -13,23 +23,58 @@ import pandas as pd
 import xlsxwriter
 
 from planner.export.styles import alias
+from planner.export.terms import (
+    codes_in_text,
+    cost_basis,
+    cost_basis_series,
+    crs_title,
+    facility_title,
+    layer_title,
+    pick,
+    translate_series,
+    type_title,
+    word,
+)
 from planner.fileio import atomic_path
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_CELL = 32_767  # characters in one cell
-CUT_MARK = "…（已截断 cut）"
-def flag_sheets() -> list[tuple[str, str, str]]:
-    """(layer, Chinese title, English title) of every declared flag layer: one sheet each."""
+LIST_LIMIT = 200_000     # a flag family longer than this is summarised per source feature
+CUT_MARK = {"zh": "…（已截断）", "en": "… (cut)"}
+PROJECT_COLUMNS = ["priority_rank", "project_id", "name", "type_title", "subtype", "district", "buildings",
+                   "floor_area_m2", "households", "parcel_area_m2", "road_length_m", "quantity", "unit",
+                   "estimated_cost", "priority_score", "score_public", "score_need", "score_residents", "score_cost",
+                   "score_ease", "phase", "status", "flag_count", "flags_summary", "cost_basis", "notes"]
+PERCENT = {"coverage", "old_share", "vacancy_rate", "score_public", "score_need", "score_residents", "score_cost",
+           "score_ease"}
+INTEGER = {"buildings", "households", "flag_count", "priority_rank", "unknown_year", "unsafe_c", "unsafe_d",
+           "elevator_candidates", "precast", "buildings_covered", "households_covered", "facilities", "flags",
+           "projects", "year_built_max", "storeys"}
+AREA = {"floor_area_m2", "parcel_area_m2", "res_floor_area_m2", "old_floor_area_m2", "area_m2"}
+EXTRA_ALIASES = {"flags_summary": ("涵盖标记", "Flags covered"), "missing": ("缺少的设施", "Facilities missing"),
+                 "flag_total": ("标记数", "Flags"), "codes": ("命中规则", "Rules"),
+                 "rule": ("规则", "Rule"), "layer": ("图层", "Layer")}
+
+
+def _alias(column: str, lang: str) -> str:
+    if column in EXTRA_ALIASES:
+        return pick(*EXTRA_ALIASES[column], lang)
+    if column == "type_title":
+        return pick("项目类型", "Project type", lang)
+    if column == "code":
+        return pick("规则", "Rule", lang)
+    return alias(column, lang)
+
+
+def flag_sheets(lang: str = "zh") -> list[tuple[str, str, str]]:
+    """(layer, sheet name in ``lang``, English title) of every declared flag layer: one sheet each."""
     import re
 
     from planner.analysis.registry import flag_layers
 
     # a sheet name is at most 31 characters, none of []:*?/\\
-    return [(f.name, re.sub(r"[\[\]:*?/\\]", "-", f.title)[:31], f.title_en) for f in flag_layers()]
-PROJECT_COLUMNS = ["priority_rank", "project_id", "name", "type_title", "subtype", "district", "buildings",
-                   "floor_area_m2", "households", "parcel_area_m2", "road_length_m", "quantity", "unit",
-                   "estimated_cost", "priority_score", "score_public", "score_need", "score_residents", "score_cost",
-                   "score_ease", "phase", "status", "flag_count", "cost_basis", "flags", "notes"]
+    return [(f.name, re.sub(r"[\[\]:*?/\\]", "-", pick(f.title, f.title_en, lang))[:31], f.title_en)
+            for f in flag_layers()]
 
 
 def text_width(value: object) -> int:
@@ -39,93 +84,133 @@ def text_width(value: object) -> int:
 
 
 class _Book:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, lang: str):
+        self.lang = lang
         self.wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True, "strings_to_urls": False,
                                                   "strings_to_formulas": False})
         self.warnings: list[str] = []
         wb = self.wb
-        base = {"font_name": "Microsoft YaHei", "font_size": 10}
+        base = {"font_name": "Microsoft YaHei" if lang == "zh" else "Calibri", "font_size": 10}
         self.f_head = wb.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
                                      "valign": "vcenter"})
         self.f_text = wb.add_format(base)
+        self.f_wrap = wb.add_format({**base, "text_wrap": True, "valign": "top"})
         self.f_int = wb.add_format({**base, "num_format": "#,##0"})
         self.f_num = wb.add_format({**base, "num_format": "#,##0.00"})
+        self.f_num1 = wb.add_format({**base, "num_format": "#,##0.0"})
         self.f_score = wb.add_format({**base, "num_format": "0.0"})
-        self.f_ratio = wb.add_format({**base, "num_format": "0.000"})
+        self.f_ratio = wb.add_format({**base, "num_format": "0.00"})
+        self.f_pct = wb.add_format({**base, "num_format": "0%"})
+        self.f_pct1 = wb.add_format({**base, "num_format": "0.0%"})
         self.f_title = wb.add_format({**base, "bold": True, "font_size": 14})
+        self.f_bold = wb.add_format({**base, "bold": True})
+        self.f_note = wb.add_format({**base, "italic": True, "font_color": "#444444"})
         self.f_total = wb.add_format({**base, "bold": True, "num_format": "#,##0.00", "top": 1})
         self.f_total_text = wb.add_format({**base, "bold": True, "top": 1})
         self.f_total_int = wb.add_format({**base, "bold": True, "num_format": "#,##0", "top": 1})
         self.f_pass = wb.add_format({**base, "bg_color": "#C6EFCE", "font_color": "#006100"})
         self.f_fail = wb.add_format({**base, "bg_color": "#FFC7CE", "font_color": "#9C0006"})
 
+    def print_setup(self, ws, header_row: int, last_col: int) -> None:
+        """Landscape, one page wide, header rows repeated, page numbers in the footer."""
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0, header_row)
+        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        ws.set_footer(pick("&C第 &P 页，共 &N 页", "&CPage &P of &N", self.lang))
+        ws.set_header(f"&L&8{self.sheet_title(ws)}")
+
+    @staticmethod
+    def sheet_title(ws) -> str:
+        return ws.get_name().replace("&", "&&")
+
     def fmt(self, column: str, series: pd.Series):
-        if column.startswith("score_") or column in {"coverage", "old_share", "detour_ratio", "vacancy_rate"}:
-            return self.f_ratio
+        if column in PERCENT:
+            return self.f_pct
         if column == "priority_score":
             return self.f_score
-        if pd.api.types.is_integer_dtype(series.dtype) or column in {"buildings", "households", "flag_count", "severity",
-                                                                      "priority_rank"}:
+        if column in INTEGER or column in AREA or pd.api.types.is_integer_dtype(series.dtype):
             return self.f_int
+        if column in {"detour_ratio", "actual_far", "plan_far"}:
+            return self.f_ratio
+        if column in {"road_length_m", "length_m", "distance_m", "radius_m", "edge_distance_m", "quantity"}:
+            return self.f_num1
         if pd.api.types.is_float_dtype(series.dtype):
             return self.f_num
         return self.f_text
 
     def table(self, name: str, frame: pd.DataFrame, columns: list[str], *, note: str | None = None,
-              totals: list[str] | None = None, fixed_totals: dict[str, float] | None = None):
+              totals: list[str] | None = None, fixed_totals: dict[str, float] | None = None,
+              wide: set[str] | None = None):
         ws = self.wb.add_worksheet(name)
         columns = [c for c in columns if c in frame.columns]
         start = 0
         if note:
-            ws.write(0, 0, note, self.f_text)
+            ws.write(0, 0, note, self.f_note)
             start = 1
-        heads = [alias(c) for c in columns]
+        heads = [_alias(c, self.lang) for c in columns]
         ws.write_row(start, 0, heads, self.f_head)
         ws.set_row(start, 30)
         n = min(len(frame), EXCEL_MAX_ROWS - start - 3)
-        widths = [text_width(h) for h in heads]
+        widths = [min(text_width(h), 24) for h in heads]
         for j, c in enumerate(columns):
             s = frame[c].iloc[:n]
             fmt = self.fmt(c, s)
             boolish = s.dtype == object and set(pd.unique(s.dropna())) <= {True, False} and s.notna().any()
             if pd.api.types.is_bool_dtype(s.dtype) or boolish:
-                values = [None if v is None or v is pd.NA else ("是" if bool(v) else "否") for v in s.tolist()]
+                yes, no = pick("是", "yes", self.lang), pick("否", "no", self.lang)
+                values = [None if v is None or v is pd.NA else (yes if bool(v) else no) for v in s.tolist()]
+                fmt = self.f_text
             elif pd.api.types.is_numeric_dtype(s.dtype):
                 arr = s.to_numpy(dtype=float, na_value=np.nan)
+                if fmt is self.f_int:
+                    arr = np.round(arr)
                 values = [None if not np.isfinite(v) else v for v in arr.tolist()]
             else:
                 values = [None if (v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA) else str(v)
                           for v in s.tolist()]
                 self._cut_long(values, name, c, start)
             ws.write_column(start + 1, j, values, fmt)
-            sample = [v for v in values[:200] if v is not None]
+            sample = [v for v in values[:500] if v is not None]
             if sample:
-                widths[j] = max(widths[j], max(text_width(v if isinstance(v, str) else f"{v:,.2f}") for v in sample))
-        for j, w in enumerate(widths):
-            ws.set_column(j, j, min(max(w + 2, 6), 60))
+                if fmt is self.f_pct:
+                    shown = [f"{v:.0%}" for v in sample]
+                elif fmt is self.f_int:
+                    shown = [f"{v:,.0f}" for v in sample]
+                elif isinstance(sample[0], float):
+                    shown = [f"{v:,.2f}" for v in sample]
+                else:
+                    shown = [str(v) for v in sample]
+                widths[j] = max(widths[j], max(text_width(v) for v in shown))
+        for j, (c, w) in enumerate(zip(columns, widths, strict=True)):
+            cap = 70 if wide and c in wide else 40
+            ws.set_column(j, j, min(max(w + 2, 6), cap), self.f_wrap if wide and c in wide and w > cap else None)
         ws.freeze_panes(start + 1, 0)
         ws.autofilter(start, 0, start + max(n, 1), max(len(columns) - 1, 0))
         if (totals or fixed_totals) and n:
             row = start + n + 1
-            ws.write(row, 0, "合计 Total" if not fixed_totals else "合计（户数、建筑、面积去重）Total (distinct)",
+            ws.write(row, 0, pick("合计", "Total", self.lang) if not fixed_totals else
+                     pick("合计（户数、建筑、面积去重）", "Total (households, buildings, areas distinct)", self.lang),
                      self.f_total_text)
             for c, value in (fixed_totals or {}).items():
                 if c in columns:  # a distinct count over all projects, not the sum of the rows
-                    ws.write_number(row, columns.index(c), float(value), self.f_total)
-            totals = totals or []
-            for c in totals:
+                    ws.write_number(row, columns.index(c), float(value), self.f_total_int)
+            for c in totals or []:
                 if c in columns:
                     j = columns.index(c)
                     col = xlsxwriter.utility.xl_col_to_name(j)
                     value = float(pd.to_numeric(frame[c], errors="coerce").fillna(0).sum())
                     ws.write_formula(row, j, f"=SUBTOTAL(109,{col}{start + 2}:{col}{start + n + 1})", self.f_total, value)
+        self.print_setup(ws, start, len(columns) - 1)
         return ws, n
 
     def _cut_long(self, values: list, sheet: str, column: str, start: int) -> None:
         """Excel holds 32,767 characters in a cell: longer texts are cut, with a mark, and said."""
         long = [i for i, v in enumerate(values) if v is not None and len(v) > EXCEL_MAX_CELL]
+        mark = CUT_MARK[self.lang]
         for i in long:
-            values[i] = values[i][:EXCEL_MAX_CELL - len(CUT_MARK)] + CUT_MARK
+            values[i] = values[i][:EXCEL_MAX_CELL - len(mark)] + mark
         if long:
             self.warnings.append(
                 f"portfolio.xlsx, sheet '{sheet}', column '{alias(column)}': {len(long)} cell(s) longer than Excel's "
@@ -142,132 +227,425 @@ def _summary(book: _Book, projects: pd.DataFrame, membership) -> dict[str, float
     Households, buildings and floor area are distinct counts (a household in a compound
     renovation, an elevator retrofit and a facility's catchment counts once), per group and
     in the total row; returns the whole portfolio's distinct totals."""
-    ws = book.wb.add_worksheet("汇总")
-    ws.write(0, 0, "项目汇总 Portfolio summary", book.f_title)
+    lang = book.lang
+    name = pick("汇总", "Summary", lang)
+    ws = book.wb.add_worksheet(name)
+    ws.write(0, 0, pick("项目汇总", "Portfolio summary", lang), book.f_title)
     overall = membership.totals().iloc[0]
-    ws.write(1, 0, "受益户数、建筑与面积为去重数：同一住户或建筑属于多个项目时只计一次；合计行为全部项目的去重数，"
-                   "不等于各行之和。 Households, buildings and areas are distinct counts.", book.f_text)
+    ws.write(1, 0, pick("受益户数、建筑与面积为去重数：同一住户或建筑属于多个项目时只计一次；合计行为全部项目的去重数，不等于各行之和。",
+                        "Households, buildings and areas are distinct counts: a household or building in several "
+                        "projects counts once; a total row counts all projects' distinct ones, not the sum of the rows.",
+                        lang), book.f_note)
     row = 3
     chart_source = None
-    heads = ["项目数", "估算投资（万元）", "受益户数（去重）", "涉及建筑（去重）", "建筑面积（m²，去重）", "受益人口（估算）"]
-    for key, title in (("district", "按片区 By district"), ("type_title", "按类型 By type"), ("phase", "按阶段 By phase")):
+    heads = [pick("项目数", "Projects", lang), pick("估算投资（万元）", "Estimated cost (10k yuan)", lang),
+             pick("受益户数（去重）", "Households (distinct)", lang), pick("涉及建筑（去重）", "Buildings (distinct)", lang),
+             pick("建筑面积（m²，去重）", "Floor area (m², distinct)", lang),
+             pick("受益人口（估算）", "Residents (estimated)", lang)]
+    for key, title in (("district", pick("按片区", "By district", lang)), ("type_title", pick("按类型", "By type", lang)),
+                       ("phase", pick("按阶段", "By phase", lang))):
         ws.write(row, 0, title, book.f_title)
         row += 1
-        ws.write_row(row, 0, [alias(key) if key != "type_title" else "项目类型", *heads], book.f_head)
+        ws.write_row(row, 0, [_alias(key, lang), *heads], book.f_head)
         label = projects[key].fillna("").astype(str)
         cost = projects.groupby(label)["estimated_cost"].sum()
         t = membership.totals(by=key).sort_index()
         first = row + 1
-        for name, r in t.iterrows():
+        for group, r in t.iterrows():
             row += 1
-            ws.write(row, 0, name or "（未分区）", book.f_text)
+            ws.write(row, 0, group or pick("（未分区）", "(no district)", lang), book.f_text)
             ws.write_number(row, 1, int(r["projects"]), book.f_int)
-            ws.write_number(row, 2, float(cost.get(name, 0.0)), book.f_num)
+            ws.write_number(row, 2, float(cost.get(group, 0.0)), book.f_num)
             for j, c in ((3, "households"), (4, "buildings"), (5, "floor_area_m2"), (6, "residents")):
-                ws.write_number(row, j, float(r[c]), book.f_int)
+                ws.write_number(row, j, round(float(r[c])), book.f_int)
         row += 1
-        ws.write(row, 0, "合计 Total", book.f_total_text)
+        ws.write(row, 0, pick("合计", "Total", lang), book.f_total_text)
         for j, col in ((1, "B"), (2, "C")):
             total = float(len(projects)) if j == 1 else float(cost.sum())
-            ws.write_formula(row, j, f"=SUM({col}{first + 1}:{col}{row})", book.f_total, total)
+            ws.write_formula(row, j, f"=SUM({col}{first + 1}:{col}{row})", book.f_total_int if j == 1 else book.f_total,
+                             total)
         for j, c in ((3, "households"), (4, "buildings"), (5, "floor_area_m2"), (6, "residents")):
-            ws.write_number(row, j, float(overall[c]), book.f_total_int)
+            ws.write_number(row, j, round(float(overall[c])), book.f_total_int)
         if key == "type_title":
             chart_source = (first, row - 1)
         row += 3
-    ws.set_column(0, 0, 28)
-    ws.set_column(1, 6, 16)
+    ws.set_column(0, 0, 30)
+    ws.set_column(1, 6, 18)
     if chart_source:
         chart = book.wb.add_chart({"type": "bar"})
         a, b = chart_source
-        chart.add_series({"name": "估算投资（万元）", "categories": ["汇总", a, 0, b, 0], "values": ["汇总", a, 2, b, 2],
-                          "fill": {"color": "#4472C4"}})
-        chart.set_title({"name": "各类项目估算投资（万元）", "name_font": {"name": "Microsoft YaHei"}})
+        font = {"name": "Microsoft YaHei" if lang == "zh" else "Calibri"}
+        chart.add_series({"name": heads[1], "categories": [name, a, 0, b, 0], "values": [name, a, 2, b, 2],
+                          "fill": {"color": "#4472C4"}, "data_labels": {"value": True, "num_format": "#,##0"}})
+        chart.set_title({"name": pick("各类项目估算投资（万元）", "Estimated cost by type (10k yuan)", lang),
+                         "name_font": font})
+        chart.set_x_axis({"num_format": "#,##0", "num_font": font})
+        chart.set_y_axis({"num_font": font, "reverse": True})
         chart.set_legend({"none": True})
-        chart.set_size({"width": 620, "height": 360})
+        chart.set_size({"width": 640, "height": 380})
         ws.insert_chart(3, 8, chart)
+    book.print_setup(ws, 0, 6)
     return {c: float(overall[c]) for c in overall.index}
 
 
+def _flags_summary(flags: pd.Series, lang: str) -> pd.Series:
+    """A project's flags as counts by rule ("老旧住宅 12、加装电梯候选 6"), in bulk."""
+    s = flags.fillna("").astype(str)
+    exploded = s.str.split(",").explode()
+    exploded = exploded[exploded != ""]
+    if exploded.empty:
+        return pd.Series([""] * len(s), index=s.index, dtype=object)
+    code = exploded.str.split(":", n=1).str[0]
+    counts = code.groupby([code.index, code.values]).size()
+    titles = {c: word(c, lang) for c in counts.index.get_level_values(1).unique()}
+    sep = "、" if lang == "zh" else ", "
+    text = pd.Series([f"{titles[c]} {n:,}" for (_, c), n in counts.items()],
+                     index=counts.index.get_level_values(0))
+    joined = text.groupby(level=0).agg(sep.join)
+    return joined.reindex(s.index).fillna("").astype(object)
+
+
+def _project_table(projects: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The project list in the deliverables' language."""
+    p = pd.DataFrame(projects).copy()
+    if "type" in p:
+        p["type_title"] = translate_series(p["type"], lang)
+    for c in ("subtype", "status", "unit"):
+        if c in p:
+            p[c] = translate_series(p[c], lang)
+    if "cost_basis" in p:
+        p["cost_basis"] = cost_basis_series(p["cost_basis"], lang)
+    if "flags" in p:
+        p["flags_summary"] = _flags_summary(p["flags"], lang)
+    if "district" in p:
+        p["district"] = translate_series(p["district"], lang)
+    if "notes" in p:
+        notes = {t: codes_in_text(t, lang) for t in pd.unique(p["notes"].dropna().astype(str))}
+        p["notes"] = p["notes"].astype("string").map(notes).astype(object)
+    return p
+
+
+def _flag_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A flag layer's rows in the deliverables' language (codes, land uses, facility types,
+    crossings as titles; the reason in the language)."""
+    f = pd.DataFrame(frame).copy()
+    if "code" in f:
+        f["code"] = translate_series(f["code"], lang)
+    if lang == "en" and "reason_en" in f:
+        f["reason"] = f["reason_en"]
+    for c in ("other_codes", "review_code"):
+        if c in f:
+            f[c] = translate_series(f[c], lang, sep=",")
+    if "review" in f:
+        f["review"] = translate_series(f["review"], lang)
+    if "crosses" in f:
+        f["crosses"] = translate_series(f["crosses"], lang, sep=",")
+    if "facility_type" in f:
+        f["facility_type"] = f["facility_type"].astype("string").map(lambda k: facility_title(k, lang)
+                                                                     if k is not pd.NA else None)
+        f = f.drop(columns=[c for c in ("facility_title",) if c in f])
+    if "land_use" in f:
+        f["land_use"] = _land_use_titles(f["land_use"], lang)
+    if "severity" in f:
+        f["severity"] = f["severity"].map({1: pick("低", "low", lang), 2: pick("中", "medium", lang),
+                                           3: pick("高", "high", lang)}).astype(object)
+    return f
+
+
+def _land_use_titles(series: pd.Series, lang: str) -> pd.Series:
+    """A land-use code (R2, 0701 ...) as its class title with the code kept in brackets."""
+    from planner.catalogue import default_catalogue
+
+    domain = default_catalogue().domains.get("land_use")
+    s = series.astype("string")
+    table = {}
+    for v in pd.unique(s.dropna()):
+        key = domain.lookup(v) if domain is not None else None
+        value = domain.value(key) if key else None
+        title = (value.title if lang == "zh" else value.title_en) if value is not None else v
+        table[v] = title if title == v else f"{title}（{v}）" if lang == "zh" else f"{title} ({v})"
+    return s.map(table).astype(object).where(s.notna(), None)
+
+
+def _summarise_flags(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per source feature (a building, a parcel, a road): the rules it meets and, for
+    living-circle gaps, the facility types it lacks."""
+    f = pd.DataFrame(frame)
+    key = f["source_id"].astype("string").fillna("")
+    codes = translate_series(f["code"], lang)
+    sep = "、" if lang == "zh" else ", "
+    out = pd.DataFrame({"source_id": key, "codes": codes})
+    agg = {"codes": lambda s: sep.join(dict.fromkeys(s.dropna()))}
+    if "facility_type" in f:
+        out["missing"] = f["facility_type"].astype("string").map(lambda k: facility_title(k, lang)
+                                                                if k is not pd.NA else None)
+        agg["missing"] = lambda s: sep.join(dict.fromkeys(s.dropna()))
+    if "households" in f:
+        out["households"] = pd.to_numeric(f["households"], errors="coerce")
+        agg["households"] = "max"
+    grouped = out.groupby("source_id", sort=True)
+    table = grouped.agg(agg)
+    table["flag_total"] = grouped.size()
+    return table.reset_index()
+
+
+def _parameter_rows(run_info: dict, lang: str) -> list[list]:
+    """Analyses' parameters as rows (analysis, parameter, value, unit, basis) in ``lang``."""
+    from planner.analysis.registry import all_analyses
+
+    by_id = {a.id: a for a in all_analyses()}
+    rows = []
+    for analysis_id, params in (run_info.get("parameters") or {}).items():
+        a = by_id.get(analysis_id)
+        declared = {p.name: p for p in a.parameters} if a else {}
+        a_title = pick(a.title, a.title_en, lang) if a else analysis_id
+        for name, value in params.items():
+            p = declared.get(name)
+            if p is not None:
+                title = pick(p.title or name, p.title_en or name, lang)
+                basis = pick(p.description, p.description_en or p.description, lang)
+                unit = p.unit
+            elif name.startswith("radius."):
+                title = pick("服务半径：", "Radius: ", lang) + facility_title(name.split(".", 1)[1], lang)
+                basis, unit = "", "m"
+            else:
+                title, basis, unit = name, "", ""
+            rows.append([a_title, title, *_value_and_unit(value, unit, lang), basis])
+        if a is not None and a.basis:
+            rows.append([a_title, pick("政策与标准依据", "Policy and standard basis", lang), a.basis, "", ""])
+    return rows
+
+
+def _value_and_unit(value: object, unit: str, lang: str) -> tuple[object, str]:
+    """A parameter's value as shown: a share as a percentage, a list as its titles."""
+    if isinstance(value, bool):
+        return pick("是" if value else "否", "yes" if value else "no", lang), ""
+    if isinstance(value, float) and not unit and 0 < value < 1:
+        return f"{value:.1%}".replace(".0%", "%"), ""
+    if isinstance(value, (int, float)):
+        return (int(value) if float(value).is_integer() else round(float(value), 4)), word(unit, lang) if unit else ""
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return pick("（全部）", "(all)", lang), ""
+        sep = "、" if lang == "zh" else ", "
+        return sep.join(word(v, lang) for v in value), ""
+    return word(str(value), lang), unit
+
+
+def _parameters_sheet(book: _Book, run_info: dict) -> None:
+    from planner.portfolio.settings import COMPONENTS, load_settings
+
+    lang = book.lang
+    ws = book.wb.add_worksheet(pick("参数", "Parameters", lang))
+    heads = [pick("分析", "Analysis", lang), pick("参数", "Parameter", lang), pick("取值", "Value", lang),
+             pick("单位", "Unit", lang), pick("说明与依据", "Meaning and basis", lang)]
+    ws.write(0, 0, pick("判定参数", "Rule parameters", lang), book.f_title)
+    ws.write_row(1, 0, heads, book.f_head)
+    row = 2
+    for r in _parameter_rows(run_info, lang):
+        for j, v in enumerate(r):
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                ws.write_number(row, j, v, book.f_num1 if isinstance(v, float) else book.f_int)
+            else:
+                ws.write(row, j, v, book.f_wrap if j == 4 else book.f_text)
+        row += 1
+    settings = load_settings()
+    names = {"public": ("安全与公益", "Safety and public interest"), "need": ("需求严重程度", "Need"),
+             "residents": ("受益居民", "Residents"), "cost": ("投资（低者优先）", "Cost (cheaper first)"),
+             "ease": ("实施难易（先易后难）", "Ease (easy first)")}
+    weights = settings.normalised_weights(run_info.get("weights") or None)
+    row += 1
+    ws.write(row, 0, pick("优先级权重", "Priority weights", lang), book.f_title)
+    row += 1
+    ws.write_row(row, 0, [pick("得分构成", "Component", lang), pick("权重", "Weight", lang)], book.f_head)
+    for k in COMPONENTS:
+        row += 1
+        ws.write(row, 0, pick(*names[k], lang), book.f_text)
+        ws.write_number(row, 1, float(weights.get(k, 0.0)), book.f_pct)
+    row += 2
+    ws.write(row, 0, pick("实施阶段", "Phases", lang), book.f_title)
+    row += 1
+    ws.write_row(row, 0, [pick("阶段", "Phase", lang), pick("最低得分", "Minimum score", lang)], book.f_head)
+    for phase, minimum in settings.phases:
+        row += 1
+        ws.write(row, 0, phase, book.f_text)
+        ws.write_number(row, 1, minimum, book.f_score)
+    row += 2
+    ws.write(row, 0, pick("估算单价", "Unit costs", lang), book.f_title)
+    row += 1
+    ws.write_row(row, 0, [pick("项目类型", "Project type", lang), pick("子类", "Class", lang),
+                          pick("单价（万元）", "Unit cost (10k yuan)", lang), pick("单位", "Unit", lang),
+                          pick("估算依据", "Cost source", lang)], book.f_head)
+    for key, t in settings.types.items():
+        for cls, (per_unit, source) in t.costs.items():
+            row += 1
+            ws.write(row, 0, type_title(key, lang), book.f_text)
+            ws.write(row, 1, word(cls, lang) if cls else "", book.f_text)
+            ws.write_number(row, 2, per_unit, book.f_num)
+            ws.write(row, 3, word(t.unit, lang), book.f_text)
+            ws.write(row, 4, cost_basis(source, lang, per_unit=per_unit, unit=t.unit), book.f_wrap)
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, 1, 34)
+    ws.set_column(2, 2, 18)
+    ws.set_column(3, 3, 10)
+    ws.set_column(4, 4, 80)
+    ws.freeze_panes(2, 0)
+    book.print_setup(ws, 1, 4)
+
+
+def _readme(book: _Book, run_info: dict, sheets: list[tuple[str, str]], meta: dict) -> None:
+    lang = book.lang
+    ws = book.wb.add_worksheet(pick("说明", "About", lang))
+    ws.write(0, 0, pick("城市更新项目库与体检结果", "Renewal portfolio and city examination", lang), book.f_title)
+    lines = [
+        (pick("项目名称", "Project", lang), run_info.get("name", "")),
+        (pick("编制单位", "Prepared by", lang), meta.get("organisation") or pick("（未填写）", "(not given)", lang)),
+        (pick("编制日期", "Date", lang), meta.get("date", "")),
+        (pick("评估基准日", "As-of date", lang), run_info.get("as_of", "")),
+        (pick("生成时间", "Written", lang), dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
+        (pick("坐标系", "CRS", lang), meta.get("crs") or run_info.get("working_crs", "")),
+        (pick("软件版本", "Software", lang), f"{pick('城市更新规划助手', 'Renewal Planner', lang)} "
+                                             f"{run_info.get('software', '')}"),
+        ("", ""),
+        (pick("工作表", "Sheet", lang), pick("内容", "Content", lang)),
+    ]
+    for i, (a, b) in enumerate(lines + sheets):
+        fmt = book.f_head if a == pick("工作表", "Sheet", lang) else book.f_text
+        ws.write(i + 2, 0, a, fmt)
+        ws.write(i + 2, 1, b, fmt if fmt is book.f_head else book.f_wrap)
+    ws.set_column(0, 0, 24)
+    ws.set_column(1, 1, 100)
+    book.print_setup(ws, 0, 1)
+
+
 def write_workbook(path: Path, result, projects: pd.DataFrame, run_info: dict, *, buildings=None,
-                   parcels=None, warnings: list[str] | None = None) -> dict[str, int]:
+                   parcels=None, warnings: list[str] | None = None, lang: str = "zh",
+                   meta: dict | None = None, list_limit: int = LIST_LIMIT) -> dict[str, int]:
     """Write the workbook; returns rows written per sheet (``warnings`` gets what was cut).
 
     ``buildings`` and ``parcels`` (the harmonised input layers) give each building's households
-    and floor area and each parcel's area, so that totals count each of them once."""
+    and floor area and each parcel's area, so that totals count each of them once. ``meta``:
+    organisation, date and crs (in words) for the 说明 sheet."""
     rows: dict[str, int] = {}
-    with atomic_path(path) as tmp:
-        book = _Book(tmp)
-        readme = book.wb.add_worksheet("说明")
-        readme.write(0, 0, "城市更新项目库与体检结果 Renewal portfolio and city examination", book.f_title)
-        lines = [
-            ("项目名称 Run", run_info.get("name", "")),
-            ("评估基准日 As-of date", run_info.get("as_of", "")),
-            ("生成时间 Written", dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
-            ("坐标系 CRS", run_info.get("working_crs", "")),
-            ("软件版本 Software", f"renewal-planner {run_info.get('software', '')}"),
-            ("优先级权重 Weights", json.dumps(run_info.get("weights", {}), ensure_ascii=False)),
-            ("", ""),
-            ("工作表 Sheet", "内容 Content"),
-            ("项目清单", "城市更新项目：类型、数量、估算投资（万元）、优先级得分及其构成、实施阶段、涵盖的标记"),
-            ("汇总", "按片区、类型、阶段汇总的项目数、投资与受益户数，及投资图表"),
-            ("城市体检指标", "各片区及全域指标，与目标值比较（绿色达标，红色未达标）"),
-        ]
-        for _layer, zh, en in flag_sheets():
-            lines.append((zh, f"{en}: 每条标记的来源要素、规则代码、严重程度与原因"))
-        lines.append(("", ""))
-        lines.append(("参数 Parameters", ""))
-        for analysis, params in run_info.get("parameters", {}).items():
-            lines.append((analysis, json.dumps(params, ensure_ascii=False, default=str)))
-        for i, (a, b) in enumerate(lines):
-            readme.write(i + 2, 0, a, book.f_head if a == "工作表 Sheet" else book.f_text)
-            readme.write(i + 2, 1, b, book.f_text)
-        readme.set_column(0, 0, 26)
-        readme.set_column(1, 1, 110)
+    meta = dict(meta or {})
+    if "crs" not in meta and run_info.get("working_crs"):
+        from pyproj import CRS
 
-        pcols = PROJECT_COLUMNS
-        # Safety first: the rank orders by phase (D-grade 危房 always first), then the score.
+        try:
+            meta["crs"] = crs_title(CRS.from_user_input(run_info["working_crs"]), lang)
+        except Exception:  # noqa: BLE001 (an unreadable CRS text is shown as it is)
+            meta["crs"] = run_info["working_crs"]
+    with atomic_path(path) as tmp:
+        book = _Book(tmp, lang)
+        sheet_lines: list[tuple[str, str]] = [
+            (pick("项目清单", "Projects", lang), pick("城市更新项目：类型、数量、估算投资（万元）、优先级得分及其构成、实施阶段、涵盖的标记",
+                                                   "Renewal projects: type, quantities, estimated cost (10k yuan), "
+                                                   "priority score and its components, phase, flags covered", lang)),
+            (pick("汇总", "Summary", lang), pick("按片区、类型、阶段汇总的项目数、投资与受益户数（去重），及投资图表",
+                                               "Projects, cost and households (distinct) by district, type and "
+                                               "phase, with a chart", lang)),
+            (pick("城市体检指标", "Indicators", lang), pick("各片区及全域指标，与目标值比较（绿色达标，红色未达标）",
+                                                       "Indicators by district and overall against their targets "
+                                                       "(green met, red not met)", lang)),
+        ]
+        for _layer, sheet, _en in flag_sheets(lang):
+            sheet_lines.append((sheet, pick("每条标记的来源要素、规则、严重程度与原因", "Each flag's source feature, rule, "
+                                             "severity and reason", lang)))
+        sheet_lines += [(pick("小区汇总", "Compounds", lang), pick("各小区（或地块、街区）的老旧住宅占比与危房、加梯情况",
+                                                               "Old floor-area share, unsafe and elevator counts per "
+                                                               "compound", lang)),
+                        (pick("生活圈覆盖率", "Coverage", lang), pick("各类设施服务半径内的住宅与户数比例",
+                                                                  "Share of homes within each facility's radius",
+                                                                  lang)),
+                        (pick("参数", "Parameters", lang), pick("判定参数（名称、取值、单位、依据）、优先级权重、实施阶段与估算单价",
+                                                             "Rule parameters (name, value, unit, basis), priority "
+                                                             "weights, phases and unit costs", lang))]
+        _readme(book, run_info, sheet_lines, meta)
+
         key = "priority_rank" if "priority_rank" in projects else "priority_score"
         ordered = projects.sort_values(key, ascending=key == "priority_rank") if len(projects) else projects
         distinct = membership = None
+        table = _project_table(ordered, lang) if len(ordered) else pd.DataFrame(ordered)
         if len(projects):
             from planner.portfolio.totals import Membership
 
-            membership = Membership(pd.DataFrame(projects), buildings, parcels)
+            # the translated table: its groups (district, type, phase) are in the workbook's language
+            membership = Membership(table, buildings, parcels)
             distinct = membership.totals().iloc[0]
-        _, n = book.table("项目清单", pd.DataFrame(ordered), pcols, totals=["road_length_m", "estimated_cost"],
+        name = pick("项目清单", "Projects", lang)
+        _, n = book.table(name, table, PROJECT_COLUMNS, totals=["road_length_m", "estimated_cost"],
                           fixed_totals=None if distinct is None else {
                               "buildings": distinct["buildings"], "households": distinct["households"],
-                              "floor_area_m2": distinct["floor_area_m2"], "parcel_area_m2": distinct["parcel_area_m2"]})
-        rows["项目清单"] = n
+                              "floor_area_m2": distinct["floor_area_m2"], "parcel_area_m2": distinct["parcel_area_m2"]},
+                          wide={"name", "cost_basis", "flags_summary", "notes"})
+        rows[name] = n
         if len(projects):
-            _summary(book, pd.DataFrame(projects), membership)
+            _summary(book, table, membership)
         ind = result.tables.get("indicators")
         if ind is not None:
-            ws, n = book.table("城市体检指标", ind, ["district", "title", "value", "unit", "target", "pass", "indicator",
-                                                     "title_en"])
-            rows["城市体检指标"] = n
-            col = ["district", "title", "value", "unit", "target", "pass"].index("pass")
-            ws.conditional_format(1, col, n, col, {"type": "cell", "criteria": "==", "value": '"是"', "format": book.f_pass})
-            ws.conditional_format(1, col, n, col, {"type": "cell", "criteria": "==", "value": '"否"', "format": book.f_fail})
-        for layer, zh, _en in flag_sheets():
+            ind = pd.DataFrame(ind).copy()
+            ind["district"] = translate_series(ind["district"], lang)
+            if "direction" in ind:
+                ind["direction"] = translate_series(ind["direction"], lang)
+            if lang == "en" and "title_en" in ind:
+                ind["title"] = ind["title_en"]
+            titles = {t: codes_in_text(t, lang) for t in pd.unique(ind["title"].dropna().astype(str))}
+            ind["title"] = ind["title"].astype(str).map(titles)
+            cols = ["district", "title", "value", "unit", "target", "direction", "pass"]
+            name = pick("城市体检指标", "Indicators", lang)
+            ws, n = book.table(name, ind, cols, wide={"title"})
+            rows[name] = n
+            col = [c for c in cols if c in ind.columns].index("pass")
+            yes, no = pick("是", "yes", lang), pick("否", "no", lang)
+            ws.conditional_format(1, col, n, col, {"type": "cell", "criteria": "==", "value": f'"{yes}"',
+                                                   "format": book.f_pass})
+            ws.conditional_format(1, col, n, col, {"type": "cell", "criteria": "==", "value": f'"{no}"',
+                                                   "format": book.f_fail})
+        for layer, sheet, _en in flag_sheets(lang):
             f = result.flags.get(layer)
             if f is None:
                 continue
             frame = pd.DataFrame(f.drop(columns=f.geometry.name))
-            cols = ["flag_id", "source_id", "code", "severity", "reason"] + [
-                c for c in frame.columns if c not in {"flag_id", "source_id", "code", "severity", "reason", "reason_en",
-                                                      "source_layer"}] + ["reason_en"]
-            note = None
-            if len(frame) > EXCEL_MAX_ROWS - 4:
-                note = (f"共 {len(frame):,} 条，超过Excel行数上限，仅列出前 {EXCEL_MAX_ROWS - 4:,} 条；完整数据见 portfolio.gpkg "
-                        f"图层 {layer}。")
-            _, n = book.table(zh, frame, cols, note=note)
-            rows[zh] = n
-        for name, title in (("compounds", "小区汇总"), ("service_coverage", "生活圈覆盖率")):
-            t = result.tables.get(name)
-            if t is not None:
-                _, rows[title] = book.table(title, t, list(t.columns))
+            title = layer_title(layer, lang)
+            if len(frame) > list_limit:
+                summary = _summarise_flags(frame, lang)
+                note = pick(f"共 {len(frame):,} 条标记，逐条列出已无意义：本表按来源要素汇总（每栋建筑一行，列出命中的规则"
+                            f"{'与缺少的设施' if 'missing' in summary else ''}），共 {len(summary):,} 行；逐条数据见 "
+                            f"portfolio.gpkg 图层“{title}”。",
+                            f"{len(frame):,} flags are too many to list one by one: this sheet has one row per source "
+                            f"feature (the rules it meets{' and the facilities it lacks' if 'missing' in summary else ''})"
+                            f", {len(summary):,} rows; every flag is in portfolio.gpkg, layer '{title}'.", lang)
+                if len(summary) > EXCEL_MAX_ROWS - 4:
+                    note += pick(f"（仅列出前 {EXCEL_MAX_ROWS - 4:,} 行）", f" (first {EXCEL_MAX_ROWS - 4:,} rows)", lang)
+                cols = ["source_id", "codes", "missing", "households", "flag_total"]
+                _, n = book.table(sheet, summary, cols, note=note, wide={"codes", "missing"})
+            else:
+                frame = _flag_table(frame, lang)
+                own = [c for c in frame.columns if c not in {"flag_id", "source_id", "code", "severity", "reason",
+                                                             "reason_en", "source_layer"}]
+                cols = ["source_id", "code", "severity", "reason", *own, "flag_id"]
+                _, n = book.table(sheet, frame, cols, wide={"reason"})
+            rows[sheet] = n
+        t = result.tables.get("compounds")
+        if t is not None:
+            t = pd.DataFrame(t).copy()
+            if "compound_kind" in t:
+                block = t["compound_kind"].astype(str) == "block"
+                t.loc[block, "compound"] = t.loc[block, "compound"].astype(str).str.replace(
+                    "block", pick("街区", "Block ", lang), regex=False)
+                t["compound_kind"] = translate_series(t["compound_kind"], lang)
+            name = pick("小区汇总", "Compounds", lang)
+            _, rows[name] = book.table(name, t, list(t.columns))
+        t = result.tables.get("service_coverage")
+        if t is not None:
+            t = pd.DataFrame(t).copy()
+            if "facility_type" in t:
+                t["title"] = t["facility_type"].astype("string").map(lambda k: facility_title(k, lang))
+            cols = ["title", *[c for c in t.columns if c not in {"facility_type", "title"}]]
+            name = pick("生活圈覆盖率", "Coverage", lang)
+            _, rows[name] = book.table(name, t.rename(columns={"title": "facility_title"}),
+                                       ["facility_title", *cols[1:]])
+        _parameters_sheet(book, run_info)
         book.close()
     if warnings is not None:
         warnings.extend(book.warnings)

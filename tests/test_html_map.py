@@ -1,0 +1,156 @@
+"""map.html read as a file: offline, its own script no newer than ES2017, base layers in it,
+popups in Chinese with formatted numbers, and a flag family too long to draw one by one
+summarised per building (then per grid cell) with a note saying so."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import pytest
+import shapely
+
+esprima = pytest.importorskip("esprima")
+
+
+@pytest.fixture(scope="module")
+def demo(sample_run):
+    proc, out = sample_run
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def _config(html: str) -> dict:
+    m = re.search(r'<script type="application/json" id="rp-config">(.*?)</script>', html, re.S)
+    return json.loads(m.group(1))
+
+
+def _block(html: str, block: str) -> dict:
+    m = re.search(rf'<script type="application/json" id="{block}">(.*?)</script>', html, re.S)
+    return json.loads(m.group(1))
+
+
+_NEWER = {  # ES2018+ syntax esprima 4 still reads, found in the tree instead
+    "SpreadElement in an object literal (ES2018)": lambda node, parent: node.type == "SpreadElement"
+    and parent is not None and parent.type == "ObjectExpression",
+    "rest element in an object pattern (ES2018)": lambda node, parent: node.type == "RestElement"
+    and parent is not None and parent.type == "ObjectPattern",
+    "for await (ES2018)": lambda node, parent: node.type == "ForOfStatement" and getattr(node, "await", False),
+    "async generator (ES2018)": lambda node, parent: node.type in ("FunctionDeclaration", "FunctionExpression")
+    and node.isAsync and node.generator,
+    "catch without a binding (ES2019)": lambda node, parent: node.type == "CatchClause" and node.param is None,
+}
+
+
+def _es2017_violations(source: str) -> list[str]:
+    """Parse as a script (esprima reads ES2017 and rejects ?., ??, class fields, BigInt ...)
+    and walk the tree for the ES2018+ constructs it still accepts."""
+    tree = esprima.parseScript(source, {"tolerant": False})
+    found = []
+
+    def walk(node, parent=None):
+        if isinstance(node, list):
+            for n in node:
+                walk(n, parent)
+            return
+        if not hasattr(node, "type"):
+            return
+        for what, test in _NEWER.items():
+            if test(node, parent):
+                found.append(what)
+        if node.type == "Literal" and getattr(node, "regex", None) and re.search(r"[su]", node.regex.flags or ""):
+            if "s" in node.regex.flags:
+                found.append("regex dotAll flag (ES2018)")
+        for value in vars(node).values():
+            if isinstance(value, list) or hasattr(value, "type"):
+                walk(value, node)
+
+    walk(tree)
+    return found
+
+
+def test_es2017_checker_catches_newer_syntax():
+    assert _es2017_violations("var a = {b: 1}; async function f() { await g(); }") == []
+    assert _es2017_violations("var a = {...b};")
+    with pytest.raises(esprima.Error):
+        _es2017_violations("var x = a?.b;")
+
+
+def test_the_pages_own_script_is_es2017_and_offline(demo):
+    html = (demo / "map.html").read_text(encoding="utf-8")
+    assert not re.search(r'<script[^>]+src=', html) and not re.search(r'<link[^>]+href="https?://', html)
+    assert "https://" not in html.split('id="rp-config"')[1].split("rp-app")[0]
+    scripts = re.findall(r"<script(?: id=\"rp-app\")?>(.*?)</script>", html, re.S)
+    own = [s for s in scripts if "Leaflet" not in s[:2000] and s.strip()]
+    assert own, "the page's own script is inline"
+    for source in own:
+        assert _es2017_violations(source) == []
+    assert "..." not in own[-1].replace("…", "")
+
+
+def test_base_layers_legend_and_language(demo):
+    html = (demo / "map.html").read_text(encoding="utf-8")
+    cfg = _config(html)
+    titles = [layer["title"] for layer in cfg["layers"]]
+    for word in ("研究范围", "地块", "现状建筑", "道路", "更新项目", "生活圈短板"):
+        assert any(word in t for t in titles), word
+    roads = next(layer for layer in cfg["layers"] if layer["kind"] == "roads")
+    data = _block(html, roads["data"])
+    names = {f["properties"]["name"] for f in data["features"]}
+    assert {"钢铁大街", "团结大街"} <= names
+    assert {e[0] for e in roads["legend"]} >= {"主干路", "支路"}
+    # legends per layer carry titles, never codes
+    flat = [e[0] for layer in cfg["layers"] for e in layer.get("legend", [])]
+    assert not any(re.fullmatch(r"[A-Z_0-9]+", e) for e in flat)
+    assert any("老旧住宅" in e for e in flat)
+    assert cfg["text"]["legend"] == "图例" and cfg["holds"]
+    projects = next(layer for layer in cfg["layers"] if layer["kind"] == "projects")
+    props = [f["properties"] for f in _block(html, projects["data"])["features"]]
+    assert {p["status"] for p in props} == {"草案"}
+    assert all("," in p["estimated_cost"] for p in props if float(p["estimated_cost"].replace(",", "")) >= 1000)
+    assert not any(re.search(r"\.\d{3,}", p["estimated_cost"]) for p in props)  # no raw 2402.4111
+    fields = dict(projects["fields"])
+    assert fields["estimated_cost"] == "估算投资（万元）" and fields["type_title"] == "项目类型"
+    assert any(p["subtype"] == "幼儿园" for p in props)
+
+
+def test_a_long_flag_family_is_summarised_and_says_so(demo, tmp_path):
+    from planner.export.html_map import write_map
+
+    gaps = pyogrio.read_dataframe(demo / "portfolio.gpkg", layer="service_gap")
+    out = write_map(tmp_path / "m.html", {"service_gap": gaps}, title="t", max_features=2000)
+    html = (tmp_path / "m.html").read_text(encoding="utf-8")
+    cfg = _config(html)
+    layer = cfg["layers"][0]
+    assert "按要素汇总" in layer["title"] and any("逐条显示已无意义" in h and "portfolio.gpkg" in h for h in out["holds"])
+    features = _block(html, layer["data"])["features"]
+    assert len(features) == gaps["source_id"].nunique()
+    one = features[0]["properties"]
+    expected = gaps.loc[gaps["source_id"] == one["source_id"], "facility_title"]
+    assert set(one["detail"].split("、")) == set(expected) and int(one["n"].replace(",", "")) == len(expected)
+    # fewer cells than buildings allowed: a grid
+    out = write_map(tmp_path / "g.html", {"service_gap": gaps}, title="t", max_features=100)
+    cfg = _config((tmp_path / "g.html").read_text(encoding="utf-8"))
+    assert cfg["layers"][0]["kind"] == "grid" and "网格" in cfg["layers"][0]["title"]
+
+
+def test_many_buildings_are_one_image(tmp_path):
+    from planner.export.html_map import VECTOR_BUILDINGS, write_map
+
+    n = VECTOR_BUILDINGS + 10
+    rng = np.random.default_rng(0)
+    x = 400000 + rng.random(n) * 5000
+    y = 4500000 + rng.random(n) * 5000
+    b = gpd.GeoDataFrame({"building_id": np.arange(n).astype(str)}, geometry=shapely.box(x, y, x + 12, y + 10),
+                         crs=4546)
+    write_map(tmp_path / "b.html", {}, title="t", base={"buildings": b})
+    html = (tmp_path / "b.html").read_text(encoding="utf-8")
+    cfg = _config(html)
+    layer = cfg["layers"][0]
+    assert layer["kind"] == "image" and layer["url"].startswith("data:image/png;base64,")
+    assert (tmp_path / "b.html").stat().st_size < 3_000_000
+    (lat0, lon0), (lat1, lon1) = layer["bounds"]
+    assert 40 < lat0 < lat1 < 41 and 109 < lon0 < lon1 < 111

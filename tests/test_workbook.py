@@ -1,0 +1,140 @@
+"""portfolio.xlsx as the finance office reads it: every value in Chinese (no codes, no English),
+parameters as a readable table, numbers formatted (%, integers, thousands), every sheet set up
+to print; a flag family too long to list is summarised per building and says so."""
+
+from __future__ import annotations
+
+import types
+
+import openpyxl
+import pandas as pd
+import pyogrio
+import pytest
+
+ID_HEADS = ("编号", "起点道路", "终点道路")
+
+
+@pytest.fixture(scope="module")
+def demo(sample_run):
+    proc, out = sample_run
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def book(demo):
+    return openpyxl.load_workbook(demo / "portfolio.xlsx")
+
+
+def _header_row(ws) -> int:
+    for r in range(1, 6):
+        values = [c.value for c in ws[r]]
+        if sum(v is not None for v in values) >= 2:
+            return r
+    return 1
+
+
+def test_no_code_or_english_value_in_a_chinese_workbook(book):
+    from planner.analysis.registry import rule_codes
+    from planner.catalogue import default_catalogue
+    from planner.export.terms import has_english
+    from planner.portfolio.settings import load_settings
+
+    keys = set(rule_codes()) | set(load_settings().types) | {v.key for v in
+                                                             default_catalogue().domains["facility_type"].values}
+    keys |= {"draft", "approved", "done", "assumption"}
+    found = []
+    for ws in book.worksheets:
+        head_row = _header_row(ws)
+        heads = [c.value for c in ws[head_row]]
+        for row in ws.iter_rows(min_row=head_row + 1, values_only=True):
+            for j, v in enumerate(row):
+                if not isinstance(v, str) or v.startswith("="):
+                    continue
+                head = str(heads[j]) if j < len(heads) and heads[j] else ""
+                if any(h in head for h in ID_HEADS):
+                    continue  # identifiers (项目编号, 标记编号, 来源要素编号) are ids, not words
+                if ws.title == "参数" and head == "说明与依据":
+                    continue  # the analyses' own descriptions quote the keys a user types in --set
+                if v in keys or has_english(v):
+                    found.append((ws.title, head, v[:60]))
+    assert not found, found[:15]
+    pl = book["项目清单"]
+    heads = [c.value for c in pl[1]]
+    col = {h: i for i, h in enumerate(heads)}
+    values = list(pl.iter_rows(min_row=2, max_row=pl.max_row - 1, values_only=True))
+    assert {r[col["状态"]] for r in values} == {"草案"}
+    subtypes = {r[col["子类"]] for r in values if r[col["子类"]]}
+    assert {"幼儿园", "提升类"} <= subtypes
+    assert all("估算" in r[col["估算依据"]] for r in values)
+    assert any("老旧住宅" in (r[col["涵盖标记"]] or "") for r in values)
+
+
+def test_parameters_are_a_readable_table(book):
+    ws = book["参数"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[1][:5] == ("分析", "参数", "取值", "单位", "说明与依据")
+    table = [r for r in rows[2:] if r[0] and r[1]]
+    by_name = {r[1]: r for r in table}
+    assert by_name["停工判定：已开发面积比例低于"][2] == "33.3%"
+    assert by_name["老旧小区建成年份截止"][2:4] == (2000, "年")
+    assert by_name["排除的道路等级"][2] == "步行道"
+    assert by_name["评估的设施类型"][2] == "（全部）"
+    text = " ".join(str(v) for r in rows for v in r if v is not None)
+    assert "{" not in text and "0.3333" not in text
+    assert "优先级权重" in text and "估算单价" in text and "安全与公益" in text
+
+
+def test_numbers_are_formatted(book):
+    pl = book["项目清单"]
+    heads = [c.value for c in pl[1]]
+    fmt = {h: pl.cell(row=2, column=i + 1).number_format for i, h in enumerate(heads)}
+    assert fmt["得分：需求"] == "0%" and fmt["得分：安全与公益"] == "0%"
+    assert fmt["户数"] == "#,##0" and fmt["建筑数"] == "#,##0" and fmt["标记数"] == "#,##0"
+    assert fmt["估算投资（万元）"] == "#,##0.00" and fmt["建筑面积（m²）"] == "#,##0"
+    cov = book["生活圈覆盖率"]
+    heads = [c.value for c in cov[1]]
+    assert cov.cell(row=2, column=heads.index("建筑覆盖率") + 1).number_format == "0%"
+    hh = pl.cell(row=2, column=[c.value for c in pl[1]].index("户数") + 1).value
+    assert hh is None or float(hh).is_integer()
+
+
+def test_every_sheet_prints_landscape_one_page_wide(book):
+    for ws in book.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert (ws.page_setup.fitToWidth or 1) == 1 and ws.page_setup.fitToHeight == 0, ws.title  # 1 is the default
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.print_title_rows, ws.title
+        assert "&P" in (ws.oddFooter.center.text or ""), ws.title
+    pl = book["项目清单"]
+    widths = {pl.cell(row=1, column=i + 1).value: pl.column_dimensions[pl.cell(row=1, column=i + 1).column_letter].width
+              for i in range(pl.max_column)}
+    assert widths["项目名称"] > widths["户数"] >= 6
+
+
+def test_a_flag_family_too_long_to_list_is_summarised_per_building(demo, tmp_path):
+    """The workbook keeps to a list where a list is useful: past the limit one row per building
+    with the facility types it lacks, and a note saying so and where every flag is."""
+    from planner.export.xlsx import write_workbook
+
+    gpkg = demo / "portfolio.gpkg"
+    flags = {name: pyogrio.read_dataframe(gpkg, layer=name) for name in
+             ("flag_old_housing", "service_gap", "road_gap")}
+    tables = {"indicators": pyogrio.read_dataframe(gpkg, layer="indicators", read_geometry=False)}
+    projects = pyogrio.read_dataframe(gpkg, layer="projects")
+    result = types.SimpleNamespace(flags=flags, tables=tables)
+    write_workbook(tmp_path / "p.xlsx", result, projects, {"name": "t", "parameters": {}}, list_limit=1000)
+    wb = openpyxl.load_workbook(tmp_path / "p.xlsx", read_only=True)
+    rows = list(wb["生活圈短板"].iter_rows(values_only=True))
+    assert "逐条列出已无意义" in rows[0][0] and "portfolio.gpkg" in rows[0][0]
+    heads = rows[1]
+    assert heads[:3] == ("来源要素编号", "命中规则", "缺少的设施")
+    gaps = flags["service_gap"]
+    assert len(rows) - 2 == gaps["source_id"].nunique()
+    first = gaps[gaps["source_id"] == rows[2][0]]
+    missing = set(rows[2][2].split("、"))
+    assert missing == set(first["facility_title"])
+    assert rows[2][heads.index("标记数")] == len(first)
+    # a short family is still listed one flag a row
+    assert len(list(wb["道路缺口与规划路"].iter_rows(values_only=True))) == len(flags["road_gap"]) + 1
+    assert pd.notna(rows[2][0])
