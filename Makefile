@@ -27,10 +27,12 @@ lint: setup
 test: setup lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow"
 
-# Browser tests of map.html in Debian's chromium (installed here; needs root or sudo).
+# Browser tests of map.html in Debian's chromium, and the GeoPackage's stored QGIS project opened
+# with Debian's QGIS (both installed here, with a CJK font for the screenshots; needs root or sudo).
 e2e: setup
-	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-		(apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null && \
+		test -d /usr/lib/python3/dist-packages/qgis && test -d /usr/share/fonts/opentype/noto || \
+		(apt-get update -qq && apt-get install -y -qq chromium chromium-driver python3-qgis fonts-noto-cjk)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests/e2e
 
 bench: setup

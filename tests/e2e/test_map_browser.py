@@ -78,3 +78,46 @@ def test_map_loads_offline_toggles_layers_and_opens_a_popup(browser, map_file):
     browser.save_screenshot(str(shot))
     assert shot.stat().st_size > 10_000
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+def test_base_layers_legend_scale_and_search(browser, map_file):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["http://*", "https://*"]})
+    browser.get(Path(map_file).as_uri())
+    WebDriverWait(browser, 20).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".rp-legend")))
+    # base layers are on the map, drawn offline
+    on = browser.execute_script(
+        "var out = []; for (var k in window.rpLayers) { if (window.rpMap.hasLayer(window.rpLayers[k])) out.push(k); }"
+        " return out;")
+    for word in ("研究范围", "地块", "现状建筑", "道路"):
+        assert any(word in t for t in on), (word, on)
+    # the legend follows the visible layers
+    legend = browser.find_element(By.CSS_SELECTOR, ".rp-legend").text
+    assert "主干路" in legend and "老旧住宅" not in legend
+    boxes = browser.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-overlays input")
+    labels = [b.find_element(By.XPATH, "..").text for b in boxes]
+    boxes[next(i for i, t in enumerate(labels) if "老旧" in t)].click()
+    assert "老旧住宅" in browser.find_element(By.CSS_SELECTOR, ".rp-legend").text
+    boxes[next(i for i, t in enumerate(labels) if t.strip().startswith("道路（"))].click()
+    assert "主干路" not in browser.find_element(By.CSS_SELECTOR, ".rp-legend").text
+    # a metric scale
+    scale = browser.find_element(By.CSS_SELECTOR, ".leaflet-control-scale-line").text
+    assert scale.endswith(" m") or scale.endswith(" km"), scale
+    assert "ft" not in scale and "mi" not in scale
+    # search by id and by name: the project's popup opens, numbers formatted
+    assert browser.execute_script("return window.rpSearch('RL-0001')") >= 1
+    browser.find_element(By.CSS_SELECTOR, ".rp-search li").click()
+    WebDriverWait(browser, 10).until(
+        lambda d: "RL-0001" in d.execute_script(
+            "var p = document.querySelector('.leaflet-popup-content'); return p ? p.textContent : '';"))
+    text = browser.execute_script("return document.querySelector('.leaflet-popup-content').textContent")
+    assert "估算投资（万元）" in text and "断头路打通" in text
+    assert browser.execute_script("return window.rpSearch('老旧小区改造')") >= 1
+    time.sleep(0.6)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SHOTS / "map_search.png"))
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
