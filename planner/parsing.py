@@ -48,7 +48,8 @@ def _by_unique(
     """Apply ``parse_one`` to each distinct non-blank value; returns (values, failed mask)."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     fill = np.datetime64("NaT") if dtype.startswith("datetime") else np.nan
-    values, ok = [], []
+    values: list[object] = []
+    ok: list[bool] = []
     for u in uniques:
         if _blank_text(u):
             values.append(fill)

@@ -30,6 +30,7 @@ import datetime as dt
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from planner.errors import InputError
 
@@ -103,7 +104,7 @@ def _kind(value: object) -> str:
     return next((word for t, word in _KIND.items() if type(value) is t), type(value).__name__)
 
 
-def _expect(value: object, types: tuple, key: str, path: Path, want: str, example: str) -> object:
+def _expect(value: Any, types: tuple[type, ...], key: str, path: Path, want: str, example: str) -> Any:
     """``value`` if it is one of ``types``, else exit 2 naming the key and what it must be."""
     if isinstance(value, bool) and bool not in types:
         ok = False

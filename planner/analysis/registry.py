@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -32,7 +33,7 @@ class Parameter:
     maximum: float | None = None
     choices: tuple = ()
 
-    def coerce(self, value: object, *, analysis_id: str) -> object:
+    def coerce(self, value: Any, *, analysis_id: str) -> object:
         """Check and convert a user value to the default's type.
 
         Numbers must be finite (NaN and infinities are refused); a list is given as ``a,b`` or
@@ -65,9 +66,9 @@ class Parameter:
             elif kind is int:
                 if isinstance(value, float) and not value.is_integer():
                     raise ValueError
-                out = int(value)  # type: ignore[arg-type]
+                out = int(value)
             elif kind is float:
-                out = float(value)  # type: ignore[arg-type]
+                out = float(value)
             elif kind in (list, tuple):
                 if isinstance(value, str):
                     items = [s.strip().strip("'\"").strip() for s in value.split(",")]

@@ -31,6 +31,7 @@ import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Literal
 
 from planner.errors import InputError
 
@@ -170,7 +171,7 @@ class OutputFolder:
     def __enter__(self) -> OutputFolder:
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> Literal[False]:
         if exc is not None and not self.committed:
             self.discard()
             failure = write_failure(exc, self.path)

@@ -123,10 +123,10 @@ def map_fields(
         if f.name in mapping:
             continue
         for name in (f.name, *f.synonyms):
-            column = by_norm.get(normalise_name(name))
-            if column is not None and column not in used:
-                mapping[f.name] = column
-                used.add(column)
+            found = by_norm.get(normalise_name(name))
+            if found is not None and found not in used:
+                mapping[f.name] = found
+                used.add(found)
                 break
     return mapping
 

@@ -72,7 +72,8 @@ def open_raster(name: str, path: Path, working_crs: CRS) -> RasterInfo:
             t = Transformer.from_crs(crs, working_crs, always_xy=True)
             bounds = t.transform_bounds(*ds.bounds)
             return RasterInfo(name, path, crs.to_string(), ds.width, ds.height, ds.count,
-                              ds.dtypes[0], ds.nodata, tuple(float(b) for b in bounds), ds.res)
+                              ds.dtypes[0], ds.nodata, (float(bounds[0]), float(bounds[1]), float(bounds[2]),
+                                                        float(bounds[3])), ds.res)
     except RasterioIOError as exc:
         raise InputError(f"the raster cannot be read ({exc}).", file=str(path), layer=name,
                          hint="give a GeoTIFF file.") from None

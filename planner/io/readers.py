@@ -134,7 +134,7 @@ def _read_csv(source: Source, encoding: str | None) -> tuple[pd.DataFrame, dict]
                          hint="give a table with a header row and one row per feature.")
     decision = detect_text_encoding(head, declared=encoding, declared_by="the project file")
     codec = {"UTF-8": "utf-8-sig"}.get(decision.encoding, decision.encoding)
-    info = {"encoding": decision.encoding, "note": decision.how, "confidence": decision.confidence,
+    info: dict[str, Any] = {"encoding": decision.encoding, "note": decision.how, "confidence": decision.confidence,
             "warnings": [decision.warning] if decision.warning else []}
     kwargs = {"dtype": str, "keep_default_na": False, "na_values": [""]}
     try:
@@ -374,7 +374,7 @@ def _complete_cut_names(raw: RawLayer, cut: dict[int, bytes], role: str | None) 
             for n in (f.name, *f.synonyms):
                 names.setdefault(n, f"{spec.role}.{f.name}")
     columns = [c for c in raw.frame.columns if c != raw.frame.geometry.name]
-    rename = {}
+    rename: dict[str, str] = {}
     for pos, raw_name in cut.items():
         if pos >= len(columns):
             continue

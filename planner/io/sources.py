@@ -200,7 +200,7 @@ def sniff_format(source: Source) -> str:
     if suffix == ".gml" and found.startswith("XML"):
         return "GML"
     want, driver = expected.get(suffix, (None, None))
-    if want is not None and found == want:
+    if want is not None and found == want and driver is not None:
         return driver
     names = {".gpkg": "GeoPackage", ".shp": "Shapefile", ".zip": "zip", ".geojson": "GeoJSON", ".json": "GeoJSON",
              ".osm": "OSM XML", ".pbf": "OSM PBF", ".fgb": "FlatGeobuf", ".kml": "KML", ".gml": "GML",
