@@ -28,6 +28,13 @@ def register_font(app: QtGui.QGuiApplication) -> str:
 
 
 def install_translations(app: QtCore.QCoreApplication, language: str) -> None:
+    """Chinese (the default) or English for the chrome (Qt's translators) and the data shown
+    (planner.gui.i18n); replaces the translators installed before."""
+    from planner.gui import i18n
+
+    i18n.set_lang(language)
+    while _keep:
+        app.removeTranslator(_keep.pop())
     if language.startswith("en"):
         return
     qt_dir = QtCore.QLibraryInfo.path(QtCore.QLibraryInfo.LibraryPath.TranslationsPath)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PyQt6 import QtCore, QtGui, QtWidgets
 
+from planner.gui import i18n
 from planner.model import LayerList, MapLayer
 
 ROLE_UID = QtCore.Qt.ItemDataRole.UserRole + 1
@@ -33,9 +34,10 @@ class LayerPanel(QtWidgets.QWidget):
     activeLayerChanged = QtCore.pyqtSignal(object)
     zoomToLayer = QtCore.pyqtSignal(object)
 
-    def __init__(self, layers: LayerList, parent=None):
+    def __init__(self, layers: LayerList, parent=None, catalogue=None):
         super().__init__(parent)
         self.layers = layers
+        self.catalogue = catalogue
         self.tree = QtWidgets.QTreeWidget()
         self.tree.setHeaderHidden(True)
         self.tree.setDragDropMode(QtWidgets.QAbstractItemView.DragDropMode.InternalMove)
@@ -70,7 +72,9 @@ class LayerPanel(QtWidgets.QWidget):
         current = self.current_layer()
         self.tree.clear()
         for layer in reversed(list(self.layers)):  # top of the panel = drawn last
-            item = QtWidgets.QTreeWidgetItem([f"{layer.name}  ({len(layer.frame):,})"])
+            count = "" if layer.raster else f"  ({len(layer.frame):,})"
+            item = QtWidgets.QTreeWidgetItem([f"{i18n.layer_title(layer, self.catalogue)}{count}"])
+            item.setToolTip(0, layer.source or "")
             item.setData(0, ROLE_UID, layer.uid)
             item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable | QtCore.Qt.ItemFlag.ItemIsDragEnabled)
             item.setFlags(item.flags() & ~QtCore.Qt.ItemFlag.ItemIsDropEnabled)
@@ -81,17 +85,47 @@ class LayerPanel(QtWidgets.QWidget):
             present = set(layer.frame[field].dropna().astype(str).unique()) if field in layer.frame.columns else set()
             for key, cat in cats.items():
                 if key in present:
-                    child = QtWidgets.QTreeWidgetItem([str(cat.get("label", key))])
+                    child = QtWidgets.QTreeWidgetItem([i18n.category_label(layer, key, cat.get("label", key),
+                                                                           self.catalogue)])
                     child.setIcon(0, swatch(cat.get("colour", "#999"), layer.geometry_kind))
                     child.setFlags(QtCore.Qt.ItemFlag.ItemIsEnabled)
                     item.addChild(child)
-            if not cats:
+            if layer.raster:
+                self._raster_legend(layer, item)
+            elif not cats:
                 item.setIcon(0, swatch(style.get("fill", "#999999") if layer.geometry_kind == "polygon"
                                        else style.get("line", style.get("fill", "#999999")), layer.geometry_kind))
             self.tree.addTopLevelItem(item)
             if current is not None and layer.uid == current.uid:
                 self.tree.setCurrentItem(item)
         self._updating = False
+
+    def _raster_legend(self, layer: MapLayer, item: QtWidgets.QTreeWidgetItem) -> None:
+        """A raster's legend: its colour ramp from the low to the high value (with its unit)."""
+        from planner.gui.render import ramp_image, raster_stats
+
+        name = str(layer.style.get("colormap", "dem"))
+        if name == "imagery":
+            return
+        stats = raster_stats(layer)
+        child = QtWidgets.QTreeWidgetItem([""])
+        child.setFlags(QtCore.Qt.ItemFlag.ItemIsEnabled)
+        item.addChild(child)
+        label = QtWidgets.QWidget()
+        ramp = QtGui.QPixmap.fromImage(ramp_image(name, 90, 12))
+        unit = i18n.pick(" 米", " m") if name == "dem" else ""
+        text = "" if stats is None else f"{stats[0]:,.0f}{unit} – {stats[1]:,.0f}{unit}"
+        if name == "dem":
+            text += i18n.pick("（晕渲）", " (hillshade)")
+        lay = QtWidgets.QHBoxLayout(label)
+        lay.setContentsMargins(0, 0, 0, 0)
+        swatch_label = QtWidgets.QLabel()
+        swatch_label.setPixmap(ramp)
+        lay.addWidget(swatch_label)
+        lay.addWidget(QtWidgets.QLabel(text), 1)
+        label.setMinimumHeight(18)
+        self.tree.setItemWidget(child, 0, label)
+        item.setExpanded(True)
 
     def layer_of(self, item) -> MapLayer | None:
         if item is None:

@@ -18,10 +18,12 @@ import pandas as pd
 import shapely
 from PyQt6 import QtCore, QtGui
 
+from planner.gui.cartography import map_style
 from planner.model import MapLayer
 
 CHUNK_PARTS = 64
 LOD_PIXELS = 1.0
+SPLAT_MIN_PARTS = 2_000
 # Qt's antialiased stroke of a sub-pixel outline inks less than length x width; measured against
 # exact renders of a million buildings (bench/bench_render.py), this factor fits best.
 SPLAT_PEN_FACTOR = 1.0
@@ -338,6 +340,7 @@ class Renderer:
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, antialias)
         try:
             scale = view.scale_denominator()
+            selections, label_jobs = [], []
             for layer in layers:
                 if not layer.visible_at(scale) or len(layer.frame) == 0:
                     continue
@@ -349,7 +352,8 @@ class Renderer:
                     painter.setOpacity(1.0)
                     continue
                 prep = self.prepared(layer)
-                alpha = layer.opacity * float((layer.style or {}).get("opacity", 1.0))
+                style = map_style(layer)
+                alpha = layer.opacity * float(style.get("opacity", 1.0))
                 if alpha < 0.999 and prep.kind == "polygon":
                     # Translucent layers: draw opaque into an image, then blend it once. Blending
                     # every feature is several times slower, and darkens where features overlap.
@@ -357,20 +361,26 @@ class Renderer:
                     sub.fill(QtGui.QColor(0, 0, 0, 0))
                     sp = QtGui.QPainter(sub)
                     sp.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, antialias)
-                    self._draw_layer(sp, prep, layer, view, lod=lod, cancelled=cancelled)
+                    self._draw_layer(sp, prep, style, view, lod=lod, cancelled=cancelled)
                     sp.end()
                     painter.setOpacity(alpha)
                     painter.drawImage(0, 0, sub)
                     painter.setOpacity(1.0)
                 else:
-                    painter.setOpacity(layer.opacity)
-                    self._draw_layer(painter, prep, layer, view, lod=lod, cancelled=cancelled)
+                    painter.setOpacity(alpha)
+                    self._draw_layer(painter, prep, style, view, lod=lod, cancelled=cancelled)
+                    painter.setOpacity(1.0)
                 sel = (selection or {}).get(layer.uid)
                 if sel is not None and len(sel):
-                    self._draw_selection(painter, prep, sel, view)
-                if labels and layer.label_field:
-                    self._draw_labels(painter, prep, layer, view)
+                    selections.append((prep, sel))
+                if labels and layer.label_field and layer.label_field in layer.frame.columns:
+                    label_jobs.append((prep, layer, style))
             painter.setOpacity(1.0)
+            # above every layer: the selection, then the labels (placed without collisions)
+            for prep, sel in selections:
+                self._draw_selection(painter, prep, sel, view)
+            if label_jobs and not cancelled():
+                self.last_labels = draw_labels(painter, label_jobs, view, self._visible_parts)
         finally:
             painter.end()
         return None if cancelled() else image
@@ -381,11 +391,10 @@ class Renderer:
             return np.zeros(0, dtype=np.int64)
         return prep.query(view.x0, view.y0, view.x1, view.y1)
 
-    def _draw_layer(self, painter, prep: Prepared, layer: MapLayer, view: View, *, lod: bool, cancelled) -> None:
+    def _draw_layer(self, painter, prep: Prepared, style: dict, view: View, *, lod: bool, cancelled) -> None:
         parts = self._visible_parts(prep, view)
         if len(parts) == 0:
             return
-        style = layer.style or {}
         upp = view.units_per_pixel
         if prep.kind == "point":
             size = float(style.get("marker_size", 5))
@@ -406,16 +415,22 @@ class Renderer:
         big = parts
         if lod:
             tiny = extent_px < LOD_PIXELS
-            if tiny.any():
+            if tiny.sum() > SPLAT_MIN_PARTS:  # a few tiny parts are cheaper drawn than splatted
                 self._splat(painter, prep, parts[tiny], view, style)
                 big = parts[~tiny]
         if len(big) == 0:
             return
         outline = qcolor(style.get("outline", "#555555"))
         outline_width = float(style.get("outline_width", 0.4))
-        # one gather for all parts, grouped by colour (stable: Morton order within a colour)
+        fill_alpha = style.get("fill_alpha")
+        by_category = style.get("outline_mode") == "category"
         cats = prep.colour_index[big]
-        order = np.argsort(cats, kind="stable")
+        if style.get("order") == "area_desc":  # small features drawn on top of large ones:
+            # by size class (a factor of four in area each), large first, by colour within a class
+            size_class = -np.floor(np.log(np.maximum(prep.part_area[big], 1.0)) / np.log(4.0))
+            order = np.lexsort((cats, size_class))
+        else:  # one gather for all parts, grouped by colour (stable: Morton order within a colour)
+            order = np.argsort(cats, kind="stable")
         big, cats = big[order], cats[order]
         xy, move, part_first_vertex = _gather(prep, big)
         px, py = view.to_pixels(xy[:, 0], xy[:, 1])
@@ -427,8 +442,14 @@ class Renderer:
             colour = qcolor(prep.colours[ci])
             if prep.kind == "polygon":
                 hollow = str(prep.colours[ci]).lower() in {"none", "transparent", ""}
-                painter.setBrush(QtCore.Qt.BrushStyle.NoBrush if hollow else colour)
-                painter.setPen(QtGui.QPen(outline, outline_width) if outline_width > 0 else QtCore.Qt.PenStyle.NoPen)
+                brush = QtGui.QColor(colour)
+                if fill_alpha is not None:
+                    brush.setAlphaF(float(fill_alpha))
+                painter.setBrush(QtCore.Qt.BrushStyle.NoBrush if hollow else brush)
+                pen_colour = colour.darker(115) if by_category else outline
+                painter.setPen(QtGui.QPen(pen_colour, outline_width, QtCore.Qt.PenStyle.SolidLine,
+                                          QtCore.Qt.PenCapStyle.RoundCap, QtCore.Qt.PenJoinStyle.RoundJoin)
+                               if outline_width > 0 else QtCore.Qt.PenStyle.NoPen)
                 step = CHUNK_PARTS
             else:
                 painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
@@ -438,7 +459,16 @@ class Renderer:
             end_vertex = part_first_vertex[g1] if g1 < len(part_first_vertex) else len(px)
             cuts = np.r_[part_first_vertex[g0:g1:step], end_vertex]  # a path per ``step`` parts
             for a, c in zip(cuts[:-1], cuts[1:], strict=True):
-                painter.drawPath(qpath(px[a:c], py[a:c], move[a:c]))
+                path = qpath(px[a:c], py[a:c], move[a:c])
+                if fill_alpha is not None and prep.kind == "polygon" and not hollow:
+                    # a light fill needs no antialiasing (its outline has it): several times faster
+                    aa = painter.testRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+                    painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
+                    painter.fillPath(path, brush)
+                    painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, aa)
+                    painter.strokePath(path, painter.pen())
+                else:
+                    painter.drawPath(path)
 
     def _splat(self, painter, prep: Prepared, parts: np.ndarray, view: View, style: dict) -> None:
         """Sub-pixel parts as coverage (level of detail).
@@ -514,54 +544,188 @@ class Renderer:
         painter.drawImage(0, 0, img)
 
     def _draw_selection(self, painter, prep: Prepared, rows: np.ndarray, view: View) -> None:
+        """The selection above every layer: a dark halo under a bright yellow outline (stands out
+        on light and dark colours alike), a pale yellow veil over polygons."""
         parts = np.flatnonzero(np.isin(prep.part_feature, rows))
         if len(parts) == 0:
             return
         xy, move, _ = _gather(prep, parts)
         px, py = view.to_pixels(xy[:, 0], xy[:, 1])
-        painter.setBrush(QtCore.Qt.BrushStyle.NoBrush if prep.kind != "polygon" else QtGui.QColor(255, 255, 0, 70))
-        painter.setPen(QtGui.QPen(QtGui.QColor("#ffd400"), 2.5 if prep.kind != "point" else 9,
-                                  QtCore.Qt.PenStyle.SolidLine, QtCore.Qt.PenCapStyle.RoundCap))
         if prep.kind == "point":
-            painter.drawPoints(QtGui.QPolygonF([QtCore.QPointF(a, b) for a, b in zip(px, py, strict=True)]))
-        else:
-            painter.drawPath(qpath(px, py, move))
-
-    def _draw_labels(self, painter, prep: Prepared, layer: MapLayer, view: View, limit: int = 400) -> None:
-        parts = self._visible_parts(prep, view)
-        if len(parts) == 0 or layer.label_field not in layer.frame.columns:
+            poly = QtGui.QPolygonF([QtCore.QPointF(a, b) for a, b in zip(px, py, strict=True)])
+            for colour, width in (("#111111", 15), (SELECTION_COLOUR, 11)):
+                painter.setPen(QtGui.QPen(QtGui.QColor(colour), width, QtCore.Qt.PenStyle.SolidLine,
+                                          QtCore.Qt.PenCapStyle.RoundCap))
+                painter.drawPoints(poly)
             return
-        b = prep.part_bounds[parts]
-        size_px = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) / view.units_per_pixel
-        parts = parts[size_px >= 25] if prep.kind == "polygon" else parts
-        rows = np.unique(prep.part_feature[parts])[:limit]
-        if len(rows) == 0 or len(rows) >= limit:
-            return  # too many to read at this scale: labels appear when zoomed in
-        values = layer.frame[layer.label_field].astype("string").fillna("").to_numpy()[rows]
-        if prep.kind == "line":  # a street's name once per view, on its longest piece
-            length = shapely.length(layer.frame.geometry.values[rows])
-            order = np.argsort(-length, kind="stable")
-            _, first = np.unique(values[order], return_index=True)
-            keep = np.sort(order[first])
-            rows, values = rows[keep], values[keep]
-        pts = shapely.point_on_surface(layer.frame.geometry.values[rows])
-        px, py = view.to_pixels(shapely.get_x(pts), shapely.get_y(pts))
-        painter.setOpacity(1.0)
-        font = painter.font()
-        font.setPointSizeF(8.5)
-        painter.setFont(font)
-        halo = QtGui.QPen(QtGui.QColor(255, 255, 255, 230), 3)
-        for x, y, text in zip(px, py, values, strict=True):
-            if not text:
+        path = qpath(px, py, move)
+        if prep.kind == "polygon":
+            painter.fillPath(path, QtGui.QColor(255, 230, 0, 60))
+        for colour, width in (("#111111", 5.0), (SELECTION_COLOUR, 2.6)):
+            painter.strokePath(path, QtGui.QPen(QtGui.QColor(colour), width, QtCore.Qt.PenStyle.SolidLine,
+                                                QtCore.Qt.PenCapStyle.RoundCap, QtCore.Qt.PenJoinStyle.RoundJoin))
+
+
+SELECTION_COLOUR = "#FFE600"
+LABEL_LIMIT = 400
+
+
+def _label_font(style: dict) -> QtGui.QFont:
+    font = QtGui.QFont()
+    if style.get("label_font"):
+        font.setFamily(str(style["label_font"]))
+    font.setPointSizeF(float(style.get("label_size", 8.5)))
+    return font
+
+
+def _polygon_labels(prep: Prepared, layer: MapLayer, view: View, parts: np.ndarray, fm) -> list:
+    """One label per distinct value in view (a compound's name once, not on every building),
+    at the member nearest the middle of its group, when the group is large enough to carry it."""
+    rows_of_parts = prep.part_feature[parts]
+    values = layer.frame[layer.label_field].astype("string").to_numpy(dtype=object, na_value="")[rows_of_parts]
+    keep = values != ""
+    parts, values = parts[keep], values[keep]
+    if len(parts) == 0:
+        return []
+    codes, uniques = pd.factorize(values)
+    if len(uniques) > LABEL_LIMIT:
+        return []  # too many to read at this scale: labels appear when zoomed in
+    b = prep.part_bounds[parts]
+    cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+    n = len(uniques)
+    count = np.bincount(codes, minlength=n)
+    mx, my = np.bincount(codes, cx, n) / count, np.bincount(codes, cy, n) / count
+    gx0, gy0 = np.full(n, np.inf), np.full(n, np.inf)
+    gx1, gy1 = np.full(n, -np.inf), np.full(n, -np.inf)
+    np.minimum.at(gx0, codes, b[:, 0])
+    np.minimum.at(gy0, codes, b[:, 1])
+    np.maximum.at(gx1, codes, b[:, 2])
+    np.maximum.at(gy1, codes, b[:, 3])
+    d = (cx - mx[codes]) ** 2 + (cy - my[codes]) ** 2
+    order = np.lexsort((d, codes))
+    first = order[np.r_[0, np.flatnonzero(np.diff(codes[order])) + 1]]  # nearest member per group
+    size_px = np.maximum(gx1 - gx0, gy1 - gy0) / view.units_per_pixel
+    px, py = view.to_pixels(cx[first], cy[first])
+    out = []
+    for g, (x, y) in enumerate(zip(px, py, strict=True)):
+        text = str(uniques[g])
+        width = fm.horizontalAdvance(text)
+        if size_px[codes[first[g]]] < min(width, 60):
+            continue
+        out.append((float(size_px[codes[first[g]]]), float(x), float(y), 0.0, text, width))
+    return out
+
+
+def _line_labels(prep: Prepared, layer: MapLayer, view: View, parts: np.ndarray, fm) -> list:
+    """A street's name once per view, along its longest piece in view, kept upright."""
+    rows = np.unique(prep.part_feature[parts])
+    if len(rows) == 0 or len(rows) > 4 * LABEL_LIMIT:
+        return []
+    values = layer.frame[layer.label_field].astype("string").to_numpy(dtype=object, na_value="")[rows]
+    rows, values = rows[values != ""], values[values != ""]
+    if len(rows) == 0:
+        return []
+    pad = 0.02 * (view.x1 - view.x0)
+    geoms = shapely.clip_by_rect(layer.frame.geometry.values[rows], view.x0 + pad, view.y0 + pad,
+                                 view.x1 - pad, view.y1 - pad)
+    length = shapely.length(geoms)
+    order = np.argsort(-length, kind="stable")
+    _, first = np.unique(values[order], return_index=True)
+    keep = order[first]
+    keep = keep[length[keep] > 0]
+    if len(keep) == 0:
+        return []
+    geoms, values, length = geoms[keep], values[keep], length[keep]
+    # the longest simple piece of a clipped multi-line
+    parts_, idx = shapely.get_parts(geoms, return_index=True)
+    plen = shapely.length(parts_)
+    best = np.lexsort((-plen, idx))
+    best = best[np.r_[0, np.flatnonzero(np.diff(idx[best])) + 1]]
+    lines, length = parts_[best], plen[best]
+    upp = view.units_per_pixel
+    mid = shapely.line_interpolate_point(lines, 0.5, normalized=True)
+    step = np.minimum(length * 0.2, 15 * upp)
+    a = shapely.line_interpolate_point(lines, length / 2 - step)
+    b = shapely.line_interpolate_point(lines, length / 2 + step)
+    ax, ay = view.to_pixels(shapely.get_x(a), shapely.get_y(a))
+    bx, by = view.to_pixels(shapely.get_x(b), shapely.get_y(b))
+    angle = np.degrees(np.arctan2(by - ay, bx - ax))
+    angle = np.where(angle > 90, angle - 180, np.where(angle < -90, angle + 180, angle))  # upright
+    px, py = view.to_pixels(shapely.get_x(mid), shapely.get_y(mid))
+    out = []
+    for i, text in enumerate(values):
+        width = fm.horizontalAdvance(str(text))
+        if length[i] / upp < width + 8:
+            continue  # the road is too short here to carry its name
+        out.append((float(length[i] / upp), float(px[i]), float(py[i]), float(angle[i]), str(text), width))
+    return out
+
+
+def draw_labels(painter, jobs: list, view: View, visible_parts) -> list[tuple[str, QtCore.QRectF]]:
+    """Labels of every labelled layer, placed without collisions: the largest features first,
+    a label that would overlap one already placed is left out. Returns the placed labels."""
+    placed = np.zeros((0, 4))
+    out = []
+    painter.setOpacity(1.0)
+    for prep, layer, style in reversed(jobs):  # the top layer's labels first
+        parts = visible_parts(prep, view)
+        if len(parts) == 0:
+            continue
+        font = _label_font(style)
+        fm = QtGui.QFontMetricsF(font)
+        if prep.kind == "line":
+            cands = _line_labels(prep, layer, view, parts, fm)
+        elif prep.kind == "polygon":
+            cands = _polygon_labels(prep, layer, view, parts, fm)
+        else:
+            rows = np.unique(prep.part_feature[parts])
+            if len(rows) > LABEL_LIMIT:
                 continue
-            path = QtGui.QPainterPath()
-            path.addText(QtCore.QPointF(x - 3 * len(text), y + 4), font, str(text))
-            painter.strokePath(path, halo)
-            painter.fillPath(path, QtGui.QColor("#222222"))
+            xy = prep.xy[prep.ring_start[parts]]
+            px, py = view.to_pixels(xy[:, 0], xy[:, 1])
+            vals = layer.frame[layer.label_field].astype("string").to_numpy(dtype=object, na_value="")
+            cands = [(1.0, float(x) + 12 + fm.horizontalAdvance(str(vals[r])) / 2, float(y), 0.0, str(vals[r]),
+                      fm.horizontalAdvance(str(vals[r])))
+                     for r, x, y in zip(prep.part_feature[parts], px, py, strict=True) if vals[r]]
+        if not cands:
+            continue
+        cands.sort(key=lambda c: -c[0])
+        halo = qcolor(style.get("halo_colour", "#ffffff"))
+        halo_width = float(style.get("halo_width", 3.0))
+        r = halo_width / 2
+        halo_offsets = [(r * np.cos(a), r * np.sin(a)) for a in np.linspace(0, 2 * np.pi, 12, endpoint=False)]
+        ink = qcolor(style.get("label_colour", "#222222"))
+        painter.setFont(font)
+        h = fm.height()
+        for _, x, y, angle, text, width in cands:
+            rad = np.radians(angle)
+            hw = abs(np.cos(rad)) * width / 2 + abs(np.sin(rad)) * h / 2 + 1
+            hh = abs(np.sin(rad)) * width / 2 + abs(np.cos(rad)) * h / 2 + 1
+            box = (x - hw, y - hh, x + hw, y + hh)
+            if box[2] < 0 or box[0] > view.width or box[3] < 0 or box[1] > view.height:
+                continue
+            if len(placed) and np.any((placed[:, 0] < box[2]) & (placed[:, 2] > box[0])
+                                      & (placed[:, 1] < box[3]) & (placed[:, 3] > box[1])):
+                continue
+            placed = np.vstack([placed, box])
+            painter.save()
+            painter.translate(x, y)
+            painter.rotate(angle)
+            origin = QtCore.QPointF(-width / 2, fm.ascent() - h / 2)
+            if halo_width > 0:  # the halo: the text drawn around its place (glyphs are cached)
+                painter.setPen(halo)
+                for dx, dy in halo_offsets:
+                    painter.drawText(origin + QtCore.QPointF(dx, dy), text)
+            painter.setPen(ink)
+            painter.drawText(origin, text)
+            painter.restore()
+            out.append((text, QtCore.QRectF(box[0], box[1], box[2] - box[0], box[3] - box[1])))
+    return out
 
 
 RAMPS = {  # colour ramps for single-band rasters (low -> high)
-    "dem": ["#2b83ba", "#abdda4", "#ffffbf", "#fdae61", "#d7191c"],
+    # elevation: a light hypsometric tint (lowland green to upland brown) under a hillshade
+    "dem": ["#DCE9D5", "#EEF0D6", "#F1E4C6", "#E2CDAA", "#CDB593"],
     "nightlight": ["#000004", "#51127c", "#b73779", "#fc8961", "#fcfdbf"],
     "landcover": ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02"],
 }
@@ -574,6 +738,48 @@ def _ramp(values: np.ndarray, name: str) -> np.ndarray:
     i = np.minimum(pos.astype(int), len(stops) - 2)
     f = (pos - i)[..., None]
     return stops[i] * (1 - f) + stops[i + 1] * f
+
+
+def hillshade(z: np.ndarray, cell: float, azimuth: float = 315.0, altitude: float = 45.0) -> np.ndarray:
+    """Shading factor 0.55..1 of a height grid (rows top-down; light from the north-west): the
+    cosine between the surface normal and the light, in float32 without trigonometry per cell.
+    The relief is exaggerated so that a gentle city terrain still reads; flat ground stays light."""
+    exaggeration = np.float32(3.0 / cell)
+    drow, dcol = np.gradient(z.astype("float32", copy=False))
+    p = dcol * exaggeration          # dz/dx (east)
+    q = drow * -exaggeration         # dz/dy (north; rows run south)
+    az, alt = np.radians(azimuth), np.radians(altitude)
+    lx, ly, lz = np.float32(np.cos(alt) * np.sin(az)), np.float32(np.cos(alt) * np.cos(az)), np.float32(np.sin(alt))
+    shade = (lz - p * lx - q * ly) / np.sqrt(np.float32(1.0) + p * p + q * q)
+    shade *= np.float32(0.45) / lz
+    shade += np.float32(0.55)
+    return np.clip(shade, 0.55, 1.0, out=shade)
+
+
+def raster_stats(layer: MapLayer) -> list[float] | None:
+    """The 2nd and 98th percentile of a raster's first band (the ramp's ends; cached in the style)."""
+    stats = layer.style.get("stats")
+    if stats:
+        return stats
+    try:
+        import rasterio
+
+        with rasterio.open(layer.raster) as ds:
+            sample = ds.read(1, out_shape=(min(ds.height, 256), min(ds.width, 256)), masked=True).compressed()
+    except Exception:  # unreadable: no legend
+        return None
+    stats = [float(np.percentile(sample, 2)), float(np.percentile(sample, 98))] if sample.size else [0.0, 1.0]
+    layer.style["stats"] = stats
+    return stats
+
+
+def ramp_image(name: str, width: int = 120, height: int = 12) -> QtGui.QImage:
+    """The colour ramp of a raster for its legend."""
+    rgb = _ramp(np.linspace(0, 1, width), name).astype(np.uint8)
+    rgba = np.zeros((height, width, 4), dtype=np.uint8)
+    rgba[..., 0], rgba[..., 1], rgba[..., 2], rgba[..., 3] = rgb[:, 2], rgb[:, 1], rgb[:, 0], 255
+    img = QtGui.QImage(rgba.data, width, height, width * 4, QtGui.QImage.Format.Format_ARGB32)
+    return img.copy()
 
 
 def draw_raster(painter, layer: MapLayer, view: View) -> None:
@@ -597,32 +803,38 @@ def draw_raster(painter, layer: MapLayer, view: View) -> None:
             return
         if win.width < 1 or win.height < 1:
             return
-        factor = max(1.0, min(win.width / view.width, win.height / view.height) / 1.5)
-        out_h, out_w = max(1, int(win.height / factor)), max(1, int(win.width / factor))
         bands = [1, 2, 3] if ds.count >= 3 and layer.style.get("colormap") == "imagery" else [1]
+        # a single band (elevation) is smooth: drawn from a grid of half the view's resolution
+        gw, gh = (view.width, view.height) if len(bands) == 3 else (max(1, view.width // 2), max(1, view.height // 2))
+        factor = max(1.0, min(win.width / gw, win.height / gh) / 1.5)
+        out_h, out_w = max(1, int(win.height / factor)), max(1, int(win.width / factor))
         data = ds.read(bands, window=win, out_shape=(len(bands), out_h, out_w), resampling=Resampling.bilinear,
                        masked=True).astype("float32").filled(np.nan)
         src_transform = ds.window_transform(win) @ rasterio.Affine.scale(win.width / out_w, win.height / out_h)
-        dst = np.full((len(bands), view.height, view.width), np.nan, dtype="float32")
+        dst = np.full((len(bands), gh, gw), np.nan, dtype="float32")
         reproject(data, dst, src_transform=src_transform, src_crs=ds.crs, src_nodata=np.nan,
-                  dst_transform=from_bounds(view.x0, view.y0, view.x1, view.y1, view.width, view.height),
-                  dst_crs=dst_crs, dst_nodata=np.nan, resampling=Resampling.bilinear)
-        stats = layer.style.get("stats")
-        if not stats:
-            sample = ds.read(1, out_shape=(min(ds.height, 256), min(ds.width, 256)), masked=True).compressed()
-            stats = [float(np.percentile(sample, 2)), float(np.percentile(sample, 98))] if sample.size else [0, 1]
-            layer.style["stats"] = stats
+                  dst_transform=from_bounds(view.x0, view.y0, view.x1, view.y1, gw, gh),
+                  dst_crs=dst_crs, dst_nodata=np.nan, resampling=Resampling.bilinear, num_threads=2)
+    stats = raster_stats(layer) or [0.0, 1.0]
     valid = np.isfinite(dst).all(axis=0)
-    rgba = np.zeros((view.height, view.width, 4), dtype=np.uint8)
+    rgba = np.zeros((gh, gw, 4), dtype=np.uint8)
     if len(bands) == 3:
         rgb = np.clip(np.nan_to_num(np.moveaxis(dst, 0, -1)), 0, 255)
     else:
         lo, hi = stats
-        rgb = _ramp((np.nan_to_num(dst[0]) - lo) / max(hi - lo, 1e-9), str(layer.style.get("colormap", "dem")))
+        name = str(layer.style.get("colormap", "dem"))
+        z = np.nan_to_num(dst[0], nan=float(lo))
+        level = np.clip((z - np.float32(lo)) * np.float32(255.0 / max(hi - lo, 1e-9)), 0, 255).astype(np.uint8)
+        rgb = _ramp(np.linspace(0, 1, 256), name).astype("float32")[level]  # a 256-colour lookup table
+        if name == "dem":  # relief: the tint shaded by a hillshade of the grid
+            rgb *= hillshade(z, (view.x1 - view.x0) / gw)[..., None]
     rgba[..., 0] = rgb[..., 2]  # BGRA
     rgba[..., 1] = rgb[..., 1]
     rgba[..., 2] = rgb[..., 0]
     rgba[..., 3] = np.where(valid, 255, 0)
     rgba[~valid, :3] = 0
-    image = QtGui.QImage(rgba.data, view.width, view.height, view.width * 4, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
-    painter.drawImage(0, 0, image)
+    image = QtGui.QImage(rgba.data, gw, gh, gw * 4, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+    painter.save()
+    painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, True)
+    painter.drawImage(QtCore.QRectF(0, 0, view.width, view.height), image)
+    painter.restore()

@@ -1,0 +1,112 @@
+"""The window's language for data shown in it (the chrome is translated by Qt's translators):
+layer names, rule codes, project types, review states, domain values and field names in
+Chinese (the default) or English, from the same declarations as the deliverables
+(planner.export.terms, planner.export.styles, the catalogue)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from planner.export import terms
+from planner.model import MapLayer
+
+_state = {"lang": "zh"}
+
+STATES = {None: ("待审核", "Open"), "": ("待审核", "Open"), "open": ("待审核", "Open"),
+          "confirmed": ("已确认", "Confirmed"), "dismissed": ("已排除", "Dismissed"),
+          "reclassified": ("已改判", "Reclassified")}
+SEVERITY = {1: ("低", "Low"), 2: ("中", "Medium"), 3: ("高", "High")}
+
+
+def lang() -> str:
+    """"zh" or "en"."""
+    return _state["lang"]
+
+
+def set_lang(language: str) -> None:
+    _state["lang"] = "en" if str(language).lower().startswith("en") else "zh"
+
+
+def pick(zh: str, en: str) -> str:
+    return zh if lang() == "zh" else en
+
+
+def code_title(code: str) -> str:
+    return terms.code_title(code, lang())
+
+
+def type_title(key: str) -> str:
+    return terms.type_title(key, lang())
+
+
+def word(value: object) -> str:
+    return terms.word(value, lang())
+
+
+def words(series: pd.Series, *, sep: str | None = None) -> pd.Series:
+    """A column of stored words in the window's language (each distinct value once)."""
+    return terms.translate_series(series, lang(), sep=sep)
+
+
+def state_title(state: str | None) -> str:
+    return pick(*STATES.get(state, (str(state), str(state))))
+
+
+def severity_title(level: int) -> str:
+    return pick(*SEVERITY.get(int(level), (str(level), str(level))))
+
+
+def field_title(column: str) -> str:
+    from planner.export.styles import alias
+
+    return alias(column, lang())
+
+
+def layer_title(layer: MapLayer, catalogue=None) -> str:
+    """A layer's name in the window's language: by its role (inputs, flags, projects, rasters);
+    a layer the planner added keeps its file's name."""
+    from planner.session import FLAG_PREFIX, PROJECTS_ROLE, ROLE_TITLES
+
+    role = layer.role
+    if role.startswith(FLAG_PREFIX):
+        return terms.layer_title(role[len(FLAG_PREFIX):], lang())
+    if role == PROJECTS_ROLE:
+        return pick("更新项目", "Renewal projects")
+    if catalogue is None:
+        from planner.catalogue import default_catalogue
+
+        catalogue = default_catalogue()
+    if layer.raster:
+        kind = catalogue.raster_kind(str(layer.style.get("colormap", "")))
+        if kind is not None:
+            return pick(kind.title, kind.title_en)
+        return layer.name
+    spec = catalogue.layers.get(role)
+    if spec is not None and (layer.name == ROLE_TITLES.get(role) or layer.name.split(" ")[0] in (spec.title, role)):
+        return pick(spec.title, spec.title_en)
+    return layer.name
+
+
+def category_label(layer: MapLayer, key: str, label: str, catalogue=None) -> str:
+    """A style class's legend text: a rule code's or project type's title, or a domain value's."""
+    from planner.session import FLAG_PREFIX, PROJECTS_ROLE
+
+    if layer.role.startswith(FLAG_PREFIX):
+        return code_title(key)
+    if layer.role == PROJECTS_ROLE:
+        return type_title(key)
+    if lang() == "zh":
+        return str(label)
+    if catalogue is None:
+        from planner.catalogue import default_catalogue
+
+        catalogue = default_catalogue()
+    field = (layer.style or {}).get("field")
+    spec = catalogue.layers.get(layer.role)
+    if spec is not None:
+        for f in spec.fields:
+            if (f.name == field or f"{f.name}_class" == field) and f.domain in catalogue.domains:
+                for v in catalogue.domains[f.domain].values:
+                    if v.key == key:
+                        return v.title_en or key
+    return terms.word(key, "en")
