@@ -44,6 +44,10 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="add a basemap to map.html (needs a network): 'tianditu:YOUR_KEY' or a tile URL template")
     run.add_argument("--sheets", default="all", metavar="all|none|TYPE,...",
                      help="map sheets to draw: all (default), none, or overview and/or project types")
+    run.add_argument("--lang", default="zh", choices=["zh", "en"],
+                     help="language of the deliverables: zh (Chinese, default) or en (English)")
+    run.add_argument("--atlas", default="all", metavar="all|none",
+                     help="the project atlas (one page per project): all (default) or none")
 
     run.add_argument("--save-project", metavar="FILE.gpkg",
                      help="also write the project file the desktop application opens (inputs, results, portfolio)")
@@ -64,6 +68,10 @@ def _build_parser() -> argparse.ArgumentParser:
     export.add_argument("--quiet", action="store_true", help="no progress on stderr")
     export.add_argument("--basemap", metavar="tianditu:KEY|URL")
     export.add_argument("--sheets", default="all", metavar="all|none|TYPE,...")
+    export.add_argument("--lang", default="zh", choices=["zh", "en"],
+                        help="language of the deliverables: zh (Chinese, default) or en (English)")
+    export.add_argument("--atlas", default="all", metavar="all|none",
+                        help="the project atlas (one page per project): all (default) or none")
 
     layers = sub.add_parser("layers", help="list a file's layers, fields and the mapping it would use")
     layers.add_argument("file")
@@ -144,7 +152,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _export_options(args: argparse.Namespace) -> dict:
-    options: dict = {"basemap": args.basemap}
+    options: dict = {"basemap": args.basemap, "lang": getattr(args, "lang", "zh"),
+                     "atlas": getattr(args, "atlas", "all") != "none"}
     if args.sheets == "none":
         options["sheets"] = False
     elif args.sheets != "all":

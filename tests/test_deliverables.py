@@ -60,8 +60,10 @@ def test_gpkg_styles_aliases_and_contents(demo):
     styled = {s[0] for s in styles}
     assert {"flag_idle_land", "flag_old_housing", "flag_dead_end", "road_gap", "service_gap", "projects"} <= styled
     for name, geom_col, default, q in styles:
-        assert default == 1 and geom_col == geom_cols[name]
-        assert q.startswith("<!DOCTYPE qgis") and "renderer-v2" in q
+        assert default == 1 and geom_col == geom_cols.get(name, "")
+        assert q.startswith("<!DOCTYPE qgis") and ("renderer-v2" in q or name not in geom_cols)
+        assert "<aliases>" in q
+    assert {"indicators", "compounds", "service_coverage"} <= styled  # tables are styled (aliases) too
     assert len(styled) == len(styles)  # one default row per layer
     assert "项目" in contents["projects"] and contents["indicators"]
     assert aliases["estimated_cost"] == "估算投资（万元）" and aliases["name"] == "项目名称"

@@ -12,7 +12,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from planner.export.styles import ALIASES, DECLARED_ALIASES, alias, categories_for, qml
+from planner.export.styles import ALIASES, DECLARED_ALIASES, alias
 from planner.fileio import atomic_path
 
 TABLE_DESCRIPTIONS = {
@@ -59,7 +59,13 @@ def _conformed(frame: gpd.GeoDataFrame, geometry_type: str) -> gpd.GeoDataFrame:
     return frame.set_geometry(gpd.GeoSeries(fitted.geoms, index=frame.index, crs=frame.crs))
 
 
-def _add_styles_and_aliases(path: Path, layers: dict[str, tuple]) -> None:
+def _add_styles_and_aliases(path: Path, layers: dict[str, tuple], styles: dict | None = None, lang: str = "zh",
+                            project: dict | None = None) -> None:
+    """gpkg_data_columns aliases, a default style in layer_styles for every layer (tables too),
+    and, with ``project``, the QGIS project in qgis_projects."""
+    from planner.export.qgis_project import layer_qml, project_qgs, store_project
+
+    styles = styles or {}
     with sqlite3.connect(path) as con:
         con.execute(LAYER_STYLES_DDL)
         con.execute(DATA_COLUMNS_DDL)
@@ -71,29 +77,35 @@ def _add_styles_and_aliases(path: Path, layers: dict[str, tuple]) -> None:
                     "CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))")
         con.execute("INSERT OR IGNORE INTO gpkg_extensions VALUES ('gpkg_data_columns', NULL, 'gpkg_schema', "
                     "'http://www.geopackage.org/spec121/#extension_schema', 'read-write')")
+        other = "en" if lang == "zh" else "zh"
         for name, (frame, gtype, description) in layers.items():
             columns = [c for c in frame.columns if c != getattr(frame, "_geometry_column_name", None) and c != "geometry"]
             rows, seen = [], set()
             for c in columns:
-                a = alias(c)
+                a = alias(c, lang)
                 if (c in ALIASES or c in DECLARED_ALIASES) and a not in seen:
                     seen.add(a)
-                    rows.append((name, c, a, alias(c, "en"), None))
+                    rows.append((name, c, a, alias(c, other), None))
             con.executemany("INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, name, title, description)"
                             " VALUES (?, ?, ?, ?, ?)", rows)
-            if gtype == "None":
+            style = styles.get(name)
+            if style is None:
                 continue
-            values = sorted(map(str, pd.unique(frame["code" if name != "projects" else "type"].dropna()))) \
-                if len(frame) else []
-            field, cats = categories_for(name, values)
+            geom_col = "geom" if gtype != "None" else ""
             con.execute("INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, "
                         "styleName, styleQML, styleSLD, useAsDefault, description, owner, ui) "
-                        "VALUES ('', '', ?, 'geom', ?, ?, '', 1, ?, '', '')",
-                        (name, f"{name} 默认样式", qml(gtype, field, cats, columns), description))
+                        "VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', '')",
+                        (name, geom_col, style.title, layer_qml(style), description))
+        if project is not None:
+            qgs = project_qgs(list(styles.values()), gpkg_name=project["file"], title=project["title"],
+                              crs=project["crs"], extent=project["extent"], groups=project["groups"])
+            store_project(con, project["title"], qgs)
 
 
-def write_layers(path: Path, layers: dict[str, tuple[pd.DataFrame, str, str]]) -> None:
-    """Write all layers into a new GeoPackage that replaces ``path`` in one step."""
+def write_layers(path: Path, layers: dict[str, tuple[pd.DataFrame, str, str]], styles: dict | None = None,
+                 lang: str = "zh", project: dict | None = None) -> None:
+    """Write all layers into a new GeoPackage that replaces ``path`` in one step (with their
+    styles and, with ``project``, a QGIS project of them)."""
     with atomic_path(path) as tmp:
         for name, (frame, geometry_type, description) in layers.items():
             options = {"DESCRIPTION": description, "IDENTIFIER": name}
@@ -106,22 +118,115 @@ def write_layers(path: Path, layers: dict[str, tuple[pd.DataFrame, str, str]]) -
                 table = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
                 pyogrio.write_dataframe(_prepare(table), tmp, layer=name, driver="GPKG",
                                         layer_options={**options, "ASPATIAL_VARIANT": "GPKG_ATTRIBUTES"})
-        _add_styles_and_aliases(tmp, layers)
+        if styles is None:
+            styles = {name: _style_for(name, frame, gtype, description, "zh") for name, (frame, gtype, description)
+                      in layers.items()}
+        _add_styles_and_aliases(tmp, layers, styles, lang, project)
 
 
-def write_portfolio_gpkg(path: Path, result, ws, cfg, projects: gpd.GeoDataFrame | None, run_info: dict) -> None:
+def _style_for(name: str, frame, gtype: str, description: str, lang: str, group: str = "", title: str = ""):
+    """The style of one deliverable layer: flags by rule code, projects by type, base layers
+    in the palette's greys, tables with aliases only."""
+    from planner.export.qgis_project import LayerStyle
+    from planner.export.styles import BASE, CODE_COLOURS, TYPE_COLOURS, road_style
+    from planner.export.terms import code_title, layer_title, road_class_title, type_title
+
+    geom = getattr(frame, "_geometry_column_name", None)
+    columns = [c for c in frame.columns if c != geom and c != "geometry"]
+    aliases = {c: alias(c, lang) for c in columns if c in ALIASES or c in DECLARED_ALIASES}
+    if name.startswith("base_"):
+        aliases.update({c: (zh if lang == "zh" else en) for c, (zh, en) in BASE_ALIASES.items() if c in columns})
+    style = LayerStyle(table=name, title=title or layer_title(name, lang), geometry=gtype, columns=columns,
+                       aliases=aliases, group=group, description=description)
+    if gtype == "None":
+        return style
+    if name == "projects":
+        values = sorted(map(str, pd.unique(frame["type"].dropna()))) if len(frame) else list(TYPE_COLOURS)
+        style.field = "type"
+        style.categories = {k: (type_title(k, lang), TYPE_COLOURS.get(k, "#888888")) for k in values}
+        style.label_field = "name"
+        style.widths = {k: 0.5 for k in values}
+    elif name == "base_roads":
+        values = sorted(map(str, pd.unique(frame["road_class"].dropna()))) if "road_class" in frame else []
+        style.field = "road_class"
+        style.categories = {k: (road_class_title(k, lang), road_style(k)[0]) for k in values}
+        style.widths = {k: round(road_style(k)[1] * 0.3, 2) for k in values}
+        style.label_field = "name" if "name" in frame else None
+        style.label_size = 7
+    elif name == "base_parcels":
+        style.single, style.fill = (BASE["parcels"], 0.15), False
+    elif name == "base_buildings":
+        style.single = (BASE["buildings_outline"], 0.1)
+    elif name == "base_boundary":
+        style.single, style.fill, style.dash = (BASE["study_area"], 0.5), False, True
+        style.label_field = "name" if "name" in frame else None
+        style.label_size = 11
+    elif "code" in frame:
+        values = sorted(map(str, pd.unique(frame["code"].dropna()))) if len(frame) else []
+        from planner.analysis.registry import flag_layer
+
+        spec = flag_layer(name)
+        if not values and spec is not None:  # an empty layer still gets its declared codes
+            from planner.analysis.registry import all_analyses
+
+            values = [r.code for a in all_analyses() if spec in a.outputs for r in a.rules]
+        style.field = "code"
+        style.categories = {c: (code_title(c, lang), CODE_COLOURS.get(c, "#888888")) for c in values}
+        style.visible = bool(spec.visible) if spec is not None else True
+    return style
+
+
+BASE_ALIASES = {"name": ("名称", "Name"), "district_id": ("片区编号", "District id"), "road_id": ("道路编号", "Road id"),
+                "road_class": ("道路等级", "Class"), "status": ("状态", "Status"), "parcel_id": ("地块编号", "Parcel id"),
+                "land_use": ("用地性质", "Land use"), "building_id": ("建筑编号", "Building id"),
+                "year_built": ("建成年份", "Year built"), "floors": ("层数", "Storeys"), "use": ("用途", "Use"),
+                "households": ("户数", "Households"), "compound": ("小区", "Compound")}
+BASE_LAYERS = (("boundary", "base_boundary", "MultiPolygon", ["district_id", "name"]),
+               ("roads", "base_roads", "LineString", ["road_id", "name", "road_class", "status"]),
+               ("parcels", "base_parcels", "MultiPolygon", ["parcel_id", "land_use", "status"]),
+               ("buildings", "base_buildings", "MultiPolygon", ["building_id", "year_built", "floors", "use",
+                                                                "households", "compound"]))
+
+
+def write_portfolio_gpkg(path: Path, result, ws, cfg, projects: gpd.GeoDataFrame | None, run_info: dict, *,
+                         lang: str = "zh", base: bool = True) -> None:
+    """portfolio.gpkg: every declared flag layer, the projects, the tables, the base layers the
+    maps are drawn on (boundary, roads, parcels, buildings), styles, aliases and a QGIS project."""
     from planner.analysis.registry import empty_flags, flag_layers
+    from planner.export.terms import layer_title, pick
 
     layers: dict = {}
+    styles: dict = {}
+    g_flags, g_projects = pick("问题标记", "Flags", lang), pick("更新项目", "Projects", lang)
+    g_base, g_tables = pick("底图", "Base map", lang), pick("统计表", "Tables", lang)
     for spec in flag_layers():  # every declared flag layer, empty when its analysis did not run
         frame = result.flags.get(spec.name)
         layers[spec.name] = (frame if frame is not None else empty_flags(ws.working_crs), spec.geometry,
-                             f"{spec.title} {spec.title_en}")
+                             pick(spec.title, spec.title_en, lang))
     if projects is not None:
-        layers["projects"] = (projects, "MultiPolygon", "城市更新项目库 Renewal projects")
+        layers["projects"] = (projects, "MultiPolygon", pick("城市更新项目库", "Renewal projects", lang))
     for name, table in result.tables.items():
-        layers[name] = (table, "None", TABLE_DESCRIPTIONS.get(name, name))
+        layers[name] = (table, "None", layer_title(name, lang))
     info = pd.DataFrame({"key": list(run_info), "value": [json.dumps(v, ensure_ascii=False, default=str)
                                                           for v in run_info.values()]})
-    layers["run_info"] = (info, "None", TABLE_DESCRIPTIONS["run_info"])
-    write_layers(path, layers)
+    layers["run_info"] = (info, "None", layer_title("run_info", lang))
+    if base:
+        for role, table, gtype, keep in BASE_LAYERS:
+            frame = ws.frame(role)
+            if frame is None or len(frame) == 0:
+                continue
+            cols = [c for c in keep if c in frame.columns]
+            layers[table] = (frame[[*cols, frame.geometry.name]], gtype, layer_title(role, lang))
+    for name, (frame, gtype, description) in layers.items():
+        group = (g_projects if name == "projects" else g_base if name.startswith("base_") else
+                 g_tables if gtype == "None" else g_flags)
+        title = layer_title(name[5:] if name.startswith("base_") else name, lang)
+        styles[name] = _style_for(name, frame, gtype, description, lang, group, title)
+    extent = None
+    present = [f for f, g, _ in layers.values() if g != "None" and isinstance(f, gpd.GeoDataFrame) and len(f)]
+    if present:
+        b = [f.total_bounds for f in present]
+        extent = (min(x[0] for x in b), min(x[1] for x in b), max(x[2] for x in b), max(x[3] for x in b))
+    project = {"file": path.name, "title": cfg.name, "crs": ws.working_crs, "extent": extent,
+               "groups": [g_flags, g_projects, g_base, g_tables]}
+    write_layers(path, layers, styles, lang, project)

@@ -131,7 +131,7 @@ ALIASES = {
     "year_built_max": ("建成年代（上限）", "Year built (latest)"), "land_use_class": ("用地大类", "Land-use class"),
     "parcel_ref": ("所属地块", "Parcel"),
     "review": ("审核状态", "Review"), "review_note": ("审核备注", "Review note"), "review_code": ("改判规则", "Re-classified as"),
-    "flags_summary": ("涵盖标记", "Flags covered"), "storeys": ("层数", "Storeys"),
+    "flags_summary": ("涵盖标记", "Flags covered"),
 }
 
 
