@@ -46,8 +46,9 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="map sheets to draw: all (default), none, or overview and/or project types")
     run.add_argument("--lang", default="zh", choices=["zh", "en"],
                      help="language of the deliverables: zh (Chinese, default) or en (English)")
-    run.add_argument("--atlas", default="all", metavar="all|none",
-                     help="the project atlas (one page per project): all (default) or none")
+    run.add_argument("--atlas", default="none", metavar="all|none",
+                     help="also write the project atlas, one A4 page per project (maps/项目图集.pdf): all, or none "
+                          "(default: its pages take about half a second each)")
 
     run.add_argument("--save-project", metavar="FILE.gpkg",
                      help="also write the project file the desktop application opens (inputs, results, portfolio)")
@@ -70,8 +71,8 @@ def _build_parser() -> argparse.ArgumentParser:
     export.add_argument("--sheets", default="all", metavar="all|none|TYPE,...")
     export.add_argument("--lang", default="zh", choices=["zh", "en"],
                         help="language of the deliverables: zh (Chinese, default) or en (English)")
-    export.add_argument("--atlas", default="all", metavar="all|none",
-                        help="the project atlas (one page per project): all (default) or none")
+    export.add_argument("--atlas", default="none", metavar="all|none",
+                        help="also write the project atlas, one A4 page per project: all, or none (default)")
 
     layers = sub.add_parser("layers", help="list a file's layers, fields and the mapping it would use")
     layers.add_argument("file")
@@ -153,7 +154,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _export_options(args: argparse.Namespace) -> dict:
     options: dict = {"basemap": args.basemap, "lang": getattr(args, "lang", "zh"),
-                     "atlas": getattr(args, "atlas", "all") != "none"}
+                     "atlas": getattr(args, "atlas", "none") == "all"}
     if args.sheets == "none":
         options["sheets"] = False
     elif args.sheets != "all":

@@ -150,3 +150,22 @@ def test_title_block_scale_and_settings_in_the_pdf(sheets):
     assert (x1 - x0) / 0.268 == pytest.approx(rec["scale"], rel=1e-6)
     im = Image.open(rec["files"][0])
     assert im.size == (4961, 3508) or abs(im.size[0] - 4961) <= 2  # A3 at 300 dpi
+
+
+def test_atlas_has_one_page_per_project_with_its_fields(planned, tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    from planner.export.deliverables import sheet_info
+    from planner.export.sheets import SheetBase, write_atlas
+
+    cfg, ws, projects = planned
+    some = projects.sort_values("priority_rank").groupby("type").head(1)  # one of each type
+    path = write_atlas(tmp_path / "项目图集.pdf", SheetBase(ws), some, info=sheet_info(ws, cfg, {}), prefix="GX",
+                       workers=2)
+    reader = pypdf.PdfReader(path)
+    assert len(reader.pages) == len(some)
+    ordered = some.sort_values("priority_rank")
+    for page, (_, p) in zip(reader.pages, ordered.iterrows(), strict=True):
+        text = page.extract_text()
+        assert p["project_id"] in text and p["name"][:8] in text
+        assert "估算投资（万元）" in text and "编制单位" in text and "1:" in text
+    assert not list(tmp_path.glob(".*.pdf")), "the parts are joined and removed"

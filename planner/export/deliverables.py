@@ -80,5 +80,14 @@ def write_deliverables(out_dir: Path, result, ws, cfg, projects, run_info: dict,
                      lang=lang, which=options.get("sheet_types"), workers=options.get("sheet_workers"),
                      start_method=options.get("sheet_start_method"), prefix=getattr(cfg, "drawing_prefix", "") or "")
         timings["export.sheets"] = time.perf_counter() - t
+        if options.get("atlas", False) and projects is not None and len(projects):
+            t = time.perf_counter()
+            from planner.export.sheets import write_atlas
+
+            write_atlas(out_dir / "maps" / pick("项目图集.pdf", "atlas.pdf", lang), base, projects,
+                        info=sheet_info(ws, cfg, options, attribution, lang), lang=lang,
+                        prefix=getattr(cfg, "drawing_prefix", "") or "", workers=options.get("sheet_workers"),
+                        start_method=options.get("sheet_start_method"))
+            timings["export.atlas"] = time.perf_counter() - t
     feedback.set_progress(100)
     return timings

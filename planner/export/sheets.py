@@ -885,3 +885,161 @@ def write_sheets(out_dir: Path, base: SheetBase, projects, *, title: str, info: 
             return list(pool.map(_render, tasks))
     _init_worker(base)
     return [_render(t) for t in tasks]
+
+
+# ---------------------------------------------------------------------------------------------
+# Atlas: one A4 page per project (zoomed map and a table of its key fields), in one PDF
+
+A4_MM = (297.0, 210.0)
+ATLAS_MAP = (10.0, 10.0, 178.0, 176.0)
+ATLAS_PANEL_X = 194.0
+
+
+def _atlas_rows(p, lang: str) -> list[tuple[str, str]]:
+    from planner.export.terms import cost_basis, word
+
+    def num(v, digits=0):
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            return ""
+        return "" if not np.isfinite(f) else f"{f:,.{digits}f}"
+
+    qty = f"{num(p.get('quantity'), 1 if float(p.get('quantity') or 0) % 1 else 0)} {word(p.get('unit') or '', lang)}"
+    rows = [(pick("项目编号", "Project id", lang), str(p.get("project_id", ""))),
+            (pick("项目类型", "Type", lang), type_title(p.get("type", ""), lang)),
+            (pick("子类", "Class", lang), word(p.get("subtype") or "", lang) if p.get("subtype") else ""),
+            (pick("所在片区", "District", lang), str(p.get("district") or "")),
+            (pick("工程量", "Quantity", lang), qty.strip()),
+            (pick("估算投资（万元）", "Cost (10k yuan)", lang), num(p.get("estimated_cost"), 2)),
+            (pick("优先级得分", "Priority score", lang), num(p.get("priority_score"), 1)),
+            (pick("优先次序", "Rank", lang), num(p.get("priority_rank"))),
+            (pick("实施阶段", "Phase", lang), str(p.get("phase") or "")),
+            (pick("状态", "Status", lang), word(p.get("status") or "", lang)),
+            (pick("涉及建筑", "Buildings", lang), num(p.get("buildings"))),
+            (pick("户数", "Households", lang), num(p.get("households"))),
+            (pick("建筑面积（m²）", "Floor area (m²)", lang), num(p.get("floor_area_m2"))),
+            (pick("用地面积（m²）", "Parcel area (m²)", lang), num(p.get("parcel_area_m2"))),
+            (pick("道路长度（m）", "Road length (m)", lang), num(p.get("road_length_m"))),
+            (pick("涵盖标记", "Flags", lang), num(p.get("flag_count"))),
+            (pick("估算依据", "Cost source", lang), cost_basis(p.get("cost_basis"), lang))]
+    return [(k, v) for k, v in rows if v not in ("", "0", "0.00")]
+
+
+def _draw_atlas_page(pdf, base: SheetBase, project, others, info: dict, number: str, lang: str) -> None:
+    import matplotlib.pyplot as plt
+
+    geom = project.geometry
+    ext, scale = fit_extent(shapely.bounds(geom), ATLAS_MAP[2], ATLAS_MAP[3], margin=0.15, min_span_m=250)
+    page = _Page(ext, scale, map_box=ATLAS_MAP, size_mm=A4_MM)
+    _draw_base(page, base, lang)
+    near = others.iloc[shapely.intersects(others.geometry.values, shapely.box(*ext)).nonzero()[0]]
+    _draw_projects(page, near, muted=True, zorder=4.5)
+    import geopandas as gpd
+
+    one = gpd.GeoDataFrame({"type": [project["type"]], "project_id": [project["project_id"]]},
+                           geometry=[geom], crs=others.crs)
+    _draw_projects(page, one, zorder=5.0)
+    _place_district_names(page, base)
+    _place_road_names(page, base, limit=8)
+    _north_arrow(page, lang)
+    _scale_bar(page, lang)
+    W, H = A4_MM
+    x = ATLAS_PANEL_X
+    title = str(project.get("name", ""))
+    size = 12.0
+    while _text_mm(title, size) > W - x - 8 and size > 7:
+        size -= 0.5
+    page.paper.text(x, H - 10, title, fontsize=size, va="top")
+    page.paper.text(x, H - 17, info["project"], fontsize=7, va="top", color="#444444")
+    # the table as two text blocks (one per column): a page draws in a fraction of the time
+    rows = _atlas_rows(project, lang)
+    values = []
+    for _k, v in rows:
+        text = v
+        while _text_mm(text, 7.2) > W - x - 34 and len(text) > 2:
+            text = text[:-2] + "…"
+        values.append(text)
+    top = H - 25
+    page.paper.text(x, top, "\n".join(k for k, _ in rows), fontsize=7.2, va="top", color="#333333", linespacing=1.9)
+    page.paper.text(x + 27, top, "\n".join(values), fontsize=7.2, va="top", linespacing=1.9)
+    block = [(pick("编制单位", "Prepared by", lang), info["organisation"] or pick("（未填写）", "(not given)", lang)),
+             (pick("编制日期", "Date", lang), info["date"]), (pick("图号", "Sheet no.", lang), number),
+             (pick("比例", "Scale", lang), f"1:{scale:,}"), (pick("坐标系", "CRS", lang), info["crs"]),
+             (pick("数据截至", "Data as of", lang), info["as_of"])]
+    by = 10.0
+    texts = []
+    for _k, v in block:
+        text = str(v)
+        while _text_mm(text, 6.5) > W - x - 30 and len(text) > 2:
+            text = text[:-2] + "…"
+        texts.append(text)
+    page.paper.text(x + 1, by + 5 * len(block) - 1, "\n".join(k for k, _ in block), fontsize=6.5, va="top",
+                    color="#333333", linespacing=1.75)
+    page.paper.text(x + 22, by + 5 * len(block) - 1, "\n".join(texts), fontsize=6.5, va="top", linespacing=1.75)
+    page.paper.plot([x, W - 8, W - 8, x, x], [by, by, by + 5 * len(block), by + 5 * len(block), by], color="#111111",
+                    lw=0.8)
+    pdf.savefig(page.fig)
+    plt.close(page.fig)
+
+
+def _render_atlas(task: dict) -> str:
+    """Draw a run of atlas pages into one PDF (in a worker process)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    use_cjk_font_in_matplotlib()
+    base = _WORKER["base"]
+    projects, others = task["projects"], task["others"]
+    with plt.rc_context({"text.parse_math": False, "pdf.fonttype": 42}), PdfPages(task["path"]) as pdf:
+        for i in range(len(projects)):
+            _draw_atlas_page(pdf, base, projects.iloc[i], others, task["info"], task["numbers"][i], task["lang"])
+    return task["path"]
+
+
+def write_atlas(path: Path, base: SheetBase, projects, *, info: dict, lang: str = "zh", prefix: str = "",
+                workers: int | None = None, start_method: str | None = None) -> Path | None:
+    """The project atlas: one A4 landscape page per project, in rank order, in one PDF; pages
+    are drawn in worker processes (each a run of pages) and joined."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    if projects is None or len(projects) == 0:
+        return None
+    ordered = projects.sort_values("priority_rank") if "priority_rank" in projects else projects
+    cols = [c for c in ("project_id", "name", "type", "subtype", "district", "quantity", "unit", "estimated_cost",
+                        "priority_score", "priority_rank", "phase", "status", "buildings", "households",
+                        "floor_area_m2", "parcel_area_m2", "road_length_m", "flag_count", "cost_basis")
+            if c in ordered.columns]
+    ordered = ordered[[*cols, ordered.geometry.name]]
+    others = ordered[["project_id", "type", ordered.geometry.name]]
+    numbers = [f"{prefix}{'-' if prefix else ''}A{str(i + 1).zfill(len(str(len(ordered))))}" for i in range(len(ordered))]
+    can_fork = "fork" in multiprocessing.get_all_start_methods()
+    workers = workers if workers is not None else (min(os.cpu_count() or 1, 4) if can_fork else 1)
+    n_parts = max(1, min(workers * 2, len(ordered) // 20 or 1))
+    bounds = np.linspace(0, len(ordered), n_parts + 1).astype(int)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tasks = [{"projects": ordered.iloc[a:b], "others": others, "info": info, "lang": lang, "numbers": numbers[a:b],
+              "path": str(path.with_name(f".{path.stem}-{k}.pdf"))} for k, (a, b) in enumerate(zip(bounds[:-1],
+                                                                                                   bounds[1:],
+                                                                                                   strict=True))]
+    if start_method == "spawn" or (workers > 1 and len(tasks) > 1):
+        ctx = multiprocessing.get_context(start_method or "fork")
+        with ProcessPoolExecutor(max_workers=max(min(workers, len(tasks)), 1), mp_context=ctx,
+                                 initializer=_init_worker, initargs=(base,)) as pool:
+            parts = list(pool.map(_render_atlas, tasks))
+    else:
+        _init_worker(base)
+        parts = [_render_atlas(t) for t in tasks]
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(part)
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            writer.write(fh)
+    for part in parts:
+        Path(part).unlink(missing_ok=True)
+    return path
