@@ -35,7 +35,7 @@ def run_dummy(inputs, params, feedback):
     out.flags["flag_test_tall"] = make_flags(
         b, mask, source_layer="buildings", id_field="building_id", code="TEST_TALL", severity=1,
         reason=[f"测试：{int(f)}层" for f in floors[mask]], reason_en=[f"test: {int(f)} storeys" for f in floors[mask]],
-        extra={"storeys": floors[mask]})
+        extra={"storeys_test": floors[mask]})
     return out
 
 
@@ -45,8 +45,8 @@ def dummy():
         id="test_tall", title="测试高层", title_en="Test: tall buildings", run=run_dummy,
         requires={"buildings": ["floors"]}, order=99,
         parameters=[Parameter("min_floors", 12, "层", "最低层数", "Minimum storeys", minimum=1)],
-        outputs=(FlagLayer("flag_test_tall", "MultiPolygon", "测试高层建筑", "Test tall buildings", fields=("storeys",),
-                           popup=("flag_id", "code", "reason", "storeys"), aliases=(("storeys", "层数（测试）", "Storeys"),),
+        outputs=(FlagLayer("flag_test_tall", "MultiPolygon", "测试高层建筑", "Test tall buildings", fields=("storeys_test",),
+                           popup=("flag_id", "code", "reason", "storeys_test"), aliases=(("storeys_test", "层数（测试）", "Storeys"),),
                            visible=True),),
         rules=(RuleCode("TEST_TALL", "测试高层", "Test tall", "#123456", 1),)))
     yield analysis
@@ -68,13 +68,13 @@ def test_a_registered_analysis_reaches_every_deliverable(dummy, tmp_path):
     layers = dict(pyogrio.list_layers(out / "portfolio.gpkg"))
     assert "flag_test_tall" in layers
     flags = pyogrio.read_dataframe(out / "portfolio.gpkg", layer="flag_test_tall")
-    assert len(flags) == n and (flags["storeys"] >= 6).all()
+    assert len(flags) == n and (flags["storeys_test"] >= 6).all()
     import sqlite3
 
     with sqlite3.connect(out / "portfolio.gpkg") as con:
         desc = con.execute("SELECT description FROM gpkg_contents WHERE table_name='flag_test_tall'").fetchone()[0]
         alias = con.execute("SELECT name FROM gpkg_data_columns WHERE table_name='flag_test_tall' "
-                            "AND column_name='storeys'").fetchone()
+                            "AND column_name='storeys_test'").fetchone()
     assert "测试高层建筑" in desc
     assert alias is not None and alias[0] == "层数（测试）"
     wb = openpyxl.load_workbook(out / "portfolio.xlsx", read_only=True)
