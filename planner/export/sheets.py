@@ -227,6 +227,13 @@ class _Occupancy:
         self.grid[self._slice(box)] = True
 
 
+def _wrapped_literal(text: str) -> str:
+    """Text for a wrapped artist drawn literally: matplotlib measures wrapped lines as mathtext
+    whenever they hold two "$", whatever ``text.parse_math`` says, so "$" becomes the full-width
+    "＄" there (a name like "$区$" would otherwise fail the whole sheet)."""
+    return str(text).replace("$", "＄")
+
+
 def _text_mm(text: str, size_pt: float) -> float:
     """Approximate printed width of a text: CJK characters one em, others about half."""
     em = size_pt * MM_PER_PT
@@ -624,7 +631,7 @@ def _key_table(page: _Page, rows: list[tuple[str, str, str]], top: float, bottom
         page.paper.text(cx + 6, cy, label, fontsize=size, va="center")
         page.paper.text(cx + col_w - 2, cy, cost, fontsize=size, va="center", ha="right")
     if note:
-        page.paper.text(x, bottom, note, fontsize=6, va="bottom", color="#444444", wrap=True)
+        page.paper.text(x, bottom, _wrapped_literal(note), fontsize=6, va="bottom", color="#444444", wrap=True)
 
 
 def _title_block(page: _Page, info: dict, lang: str) -> None:
@@ -713,7 +720,7 @@ def _draw_sheet(task: dict, base: SheetBase) -> dict:
 
     # right panel: title, locator, legend, key table, title block
     W, H = page.size
-    page.paper.text(PANEL_X, H - 12, task["sheet_title"], fontsize=14, va="top", wrap=True)
+    page.paper.text(PANEL_X, H - 12, _wrapped_literal(task["sheet_title"]), fontsize=14, va="top", wrap=True)
     page.paper.text(PANEL_X, H - 20.5, task["subtitle"], fontsize=7.5, va="top", color="#333333")
     _locator(page, base, (PANEL_X + 40, H - 74, PANEL_W - 40, 44), lang)
     entries: list[tuple[str, str, dict]] = []
@@ -752,7 +759,7 @@ def _draw_sheet(task: dict, base: SheetBase) -> dict:
     if key_rows:
         _key_table(page, key_rows, bottom - 2, 12 + 8 * 5.6 + 4, lang, note=task.get("note", ""))
     elif task.get("note"):
-        page.paper.text(PANEL_X, bottom - 3, task["note"], fontsize=6.5, va="top", color="#444444", wrap=True)
+        page.paper.text(PANEL_X, bottom - 3, _wrapped_literal(task["note"]), fontsize=6.5, va="top", color="#444444", wrap=True)
     _title_block(page, {**task["info"], "sheet_title": task["sheet_title"], "number": task["number"]}, lang)
 
     written = []
