@@ -9,29 +9,71 @@ import pandas as pd
 from PyQt6 import QtCore, QtWidgets
 
 from planner.export.styles import alias as export_alias
+from planner.gui import i18n
 from planner.model import LayerList, MapLayer
 
 
 def column_title(layer: MapLayer, column: str, catalogue=None) -> str:
+    """A column's title (alias) in the window's language: the catalogue's field title, or the
+    deliverables' alias (flag, project and table fields)."""
     if catalogue is not None and layer.role in getattr(catalogue, "layers", {}):
         for f in catalogue.layers[layer.role].fields:
             if f.name == column:
-                return f.title
-    return export_alias(column)
+                return i18n.pick(f.title, f.title_en or f.title)
+    return export_alias(column, i18n.lang())
 
 
-def domain_labels(layer: MapLayer, column: str, catalogue) -> dict | None:
-    """Chinese titles of a domain column's keys (residential -> 住宅), from the catalogue."""
-    if catalogue is None or layer.role not in getattr(catalogue, "layers", {}):
+# columns of flag and project layers whose stored words are shown by their titles
+_WORD_COLUMNS = {"code", "other_codes", "type", "subtype", "status", "review", "review_code", "source_layer",
+                 "facility_type", "crosses", "unit", "phase", "compound_kind", "direction", "land_use"}
+_LIST_COLUMNS = {"other_codes", "flags_summary", "crosses"}
+
+
+def domain_labels(layer: MapLayer, column: str, catalogue, values=None) -> dict | None:
+    """Titles of a column's stored keys in the window's language (residential -> 住宅 / Residential):
+    a catalogue domain's, or for flag and project layers rule codes, project types, statuses,
+    review states and cost sources (``values``: the column, to translate each distinct value once)."""
+    if catalogue is not None and layer.role in getattr(catalogue, "layers", {}):
+        for f in catalogue.layers[layer.role].fields:
+            name = f.name if column == f.name else (f.name if column == f"{f.name}_class" else None)
+            if name and f.domain in catalogue.domains:
+                domain = catalogue.domains[f.domain]
+                if domain.keep_raw and column == f.name:
+                    return None
+                return {v.key: i18n.pick(v.title, v.title_en or v.title) for v in domain.values}
         return None
-    for f in catalogue.layers[layer.role].fields:
-        name = f.name if column == f.name else (f.name if column == f"{f.name}_class" else None)
-        if name and f.domain in catalogue.domains:
-            domain = catalogue.domains[f.domain]
-            if domain.keep_raw and column == f.name:
-                return None
-            return {v.key: v.title for v in domain.values}
-    return None
+    if values is None or (column not in _WORD_COLUMNS and column != "cost_basis"):
+        return None
+    uniq = pd.unique(values.dropna().astype(str))
+    if len(uniq) > 5_000:
+        return None
+    if column == "cost_basis":
+        from planner.export.terms import cost_basis
+
+        return {u: cost_basis(u, i18n.lang()) for u in uniq}
+    if column == "review":
+        return {u: i18n.state_title(u) for u in uniq}
+    words = i18n.words(pd.Series(uniq, dtype=object), sep="," if column in _LIST_COLUMNS else None)
+    return dict(zip(uniq, words, strict=True))
+
+
+def cell_text(v, labels: dict | None = None) -> str:
+    """A value as the tables show it: empty when missing (NaN, NaT, None), domain and code
+    titles, yes/no in the window's language, integers without decimals, dates as dates."""
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if isinstance(v, np.datetime64) and np.isnat(v):
+        return ""
+    if labels and v in labels:
+        return labels[v]
+    if isinstance(v, bool | np.bool_):
+        return i18n.pick("是", "Yes") if v else i18n.pick("否", "No")
+    if isinstance(v, float | np.floating):
+        v = float(v)
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else f"{v:,.2f}"
+    if isinstance(v, pd.Timestamp | np.datetime64):
+        return pd.Timestamp(v).strftime("%Y-%m-%d")
+    return str(v)
 
 
 class FrameModel(QtCore.QAbstractTableModel):
@@ -58,7 +100,7 @@ class FrameModel(QtCore.QAbstractTableModel):
             self.titles = [column_title(layer, c, catalogue) for c in self.columns]
             # cells are read one by one when shown: nothing converts a million-row column up front
             self._arrays = [frame[c] for c in self.columns]
-            self._labels = [domain_labels(layer, c, catalogue) for c in self.columns]
+            self._labels = [domain_labels(layer, c, catalogue, frame[c]) for c in self.columns]
             self.order = np.arange(len(frame), dtype=np.int64)
         self.endResetModel()
 
@@ -72,18 +114,7 @@ class FrameModel(QtCore.QAbstractTableModel):
         if role not in (QtCore.Qt.ItemDataRole.DisplayRole, QtCore.Qt.ItemDataRole.EditRole) or not index.isValid():
             return None
         v = self._arrays[index.column()].iat[int(self.order[index.row()])]
-        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
-            return ""
-        labels = self._labels[index.column()]
-        if labels and v in labels:
-            return labels[v]
-        if isinstance(v, bool | np.bool_):
-            return "是" if v else "否"
-        if isinstance(v, float):
-            return str(int(v)) if v.is_integer() and abs(v) < 1e15 else f"{v:,.2f}"
-        if isinstance(v, pd.Timestamp):
-            return v.strftime("%Y-%m-%d")
-        return str(v)
+        return cell_text(v, self._labels[index.column()])
 
     def flags(self, index):
         base = super().flags(index)
@@ -162,7 +193,7 @@ class AttributeTable(QtWidgets.QWidget):
 
     def set_layer(self, layer: MapLayer | None) -> None:
         self.model.set_layer(layer, self.catalogue)
-        self.label.setText("" if layer is None else f"{layer.name}: {len(layer.frame):,}")
+        self.label.setText("" if layer is None else f"{i18n.layer_title(layer, self.catalogue)}: {len(layer.frame):,}")
         if layer is not None:
             self._map_selection_changed(layer, self.layers.selected(layer))
 

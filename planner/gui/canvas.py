@@ -18,7 +18,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 from planner.gui.render import Renderer, View
 from planner.model import LayerList, MapLayer
 
-TOOLS = ("pan", "zoom_box", "identify", "select", "vertex", "split", "move", "draw")
+TOOLS = ("pan", "zoom_box", "identify", "select", "vertex", "split", "move", "draw", "measure_line", "measure_area")
 
 
 class _Job:
@@ -31,7 +31,9 @@ class MapCanvas(QtWidgets.QWidget):
     extentChanged = QtCore.pyqtSignal(object)
     cursorMoved = QtCore.pyqtSignal(float, float)
     renderFinished = QtCore.pyqtSignal(float)
-    identified = QtCore.pyqtSignal(object, object)        # layer, rows
+    identified = QtCore.pyqtSignal(object)                # [(layer, rows)] top layer first
+    measured = QtCore.pyqtSignal(float, float, bool)       # length, area (map units), an area
+    navigated = QtCore.pyqtSignal(bool, bool)             # can go back, can go forward
     vertexDragged = QtCore.pyqtSignal(object, int, int, float, float)  # layer, row, vertex, x, y
     lineDrawn = QtCore.pyqtSignal(object, object)          # layer, shapely LineString (map units)
     vertexAdded = QtCore.pyqtSignal(object, int, float, float)     # layer, row, x, y
@@ -69,6 +71,14 @@ class MapCanvas(QtWidgets.QWidget):
         layers.changed.connect(self._on_changed)
         layers.selection_changed.connect(lambda *a: self.refresh())
         self.crs = None
+        self._measure: list[tuple[float, float]] = []
+        self._measure_hover: tuple[float, float] | None = None
+        # zoom back and forward: the extents the map settled on (a pause of 400 ms)
+        self._history: list[tuple[float, float, float, float]] = []
+        self._history_at = -1
+        self._navigating = False
+        self._history_timer = QtCore.QTimer(self, singleShot=True, interval=400)
+        self._history_timer.timeout.connect(self._record_extent)
 
     # view ------------------------------------------------------------------------------
     def view(self) -> View:
@@ -132,6 +142,37 @@ class MapCanvas(QtWidgets.QWidget):
         self.update()
         self.extentChanged.emit(self.extent())
         self.refresh()
+        if not self._navigating:
+            self._history_timer.start()
+
+    def _record_extent(self) -> None:
+        ext = self.extent()
+        if self._history_at >= 0 and np.allclose(self._history[self._history_at], ext):
+            return
+        del self._history[self._history_at + 1:]
+        self._history.append(ext)
+        self._history = self._history[-100:]
+        self._history_at = len(self._history) - 1
+        self.navigated.emit(self.can_go(-1), self.can_go(+1))
+
+    def can_go(self, step: int) -> bool:
+        return 0 <= self._history_at + step < len(self._history)
+
+    def go(self, step: int) -> bool:
+        """Zoom back (-1) or forward (+1) through the extents shown before."""
+        if self._history_timer.isActive():  # the current view counts as visited
+            self._history_timer.stop()
+            self._record_extent()
+        if not self.can_go(step):
+            return False
+        self._history_at += step
+        self._navigating = True
+        try:
+            self.set_extent(self._history[self._history_at])
+        finally:
+            self._navigating = False
+        self.navigated.emit(self.can_go(-1), self.can_go(+1))
+        return True
 
     def scale_denominator(self) -> float:
         return self.view().scale_denominator()
@@ -213,6 +254,21 @@ class MapCanvas(QtWidgets.QWidget):
             pts = [QtCore.QPointF(*[float(c) for c in v.to_pixels(x, y)]) for x, y in self._sketch]
             p.setPen(QtGui.QPen(QtGui.QColor("#d62728"), 2))
             p.drawPolyline(QtGui.QPolygonF(pts))
+        if self._measure:
+            v = self.view()
+            pts = self._measure + ([self._measure_hover] if self._measure_hover else [])
+            if self.tool == "measure_area" and len(pts) >= 3:
+                pts = pts + pts[:1]
+            qpts = [QtCore.QPointF(*[float(c) for c in v.to_pixels(x, y)]) for x, y in pts]
+            p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+            if self.tool == "measure_area" and len(qpts) >= 3:
+                p.setBrush(QtGui.QColor(230, 100, 0, 40))
+                p.setPen(QtCore.Qt.PenStyle.NoPen)
+                p.drawPolygon(QtGui.QPolygonF(qpts))
+            for colour, width in (("#ffffff", 4.5), ("#e65100", 2.0)):
+                p.setPen(QtGui.QPen(QtGui.QColor(colour), width, QtCore.Qt.PenStyle.SolidLine,
+                                    QtCore.Qt.PenCapStyle.RoundCap, QtCore.Qt.PenJoinStyle.RoundJoin))
+                p.drawPolyline(QtGui.QPolygonF(qpts))
         if self._drag_start is not None and self._drag_now is not None and self.tool in ("vertex", "split", "move"):
             p.setPen(QtGui.QPen(QtGui.QColor("#d62728"), 1.5, QtCore.Qt.PenStyle.DashLine))
             p.drawLine(self._drag_start, self._drag_now)
@@ -234,8 +290,11 @@ class MapCanvas(QtWidgets.QWidget):
                   "identify": QtCore.Qt.CursorShape.WhatsThisCursor, "select": QtCore.Qt.CursorShape.ArrowCursor,
                   "vertex": QtCore.Qt.CursorShape.PointingHandCursor,
                   "split": QtCore.Qt.CursorShape.CrossCursor, "move": QtCore.Qt.CursorShape.SizeAllCursor,
-                  "draw": QtCore.Qt.CursorShape.CrossCursor}[tool]
+                  "draw": QtCore.Qt.CursorShape.CrossCursor, "measure_line": QtCore.Qt.CursorShape.CrossCursor,
+                  "measure_area": QtCore.Qt.CursorShape.CrossCursor}[tool]
         self._sketch: list[tuple[float, float]] = []
+        self._measure, self._measure_hover = [], None
+        self.update()
         self.setCursor(cursor)
 
     def wheelEvent(self, event) -> None:
@@ -258,6 +317,7 @@ class MapCanvas(QtWidgets.QWidget):
             self.finish_sketch()
         elif k == QtCore.Qt.Key.Key_Escape:
             self._sketch = []
+            self._measure, self._measure_hover = [], None
             self.update()
         else:
             super().keyPressEvent(event)
@@ -273,6 +333,10 @@ class MapCanvas(QtWidgets.QWidget):
         v = self.view()
         x, y = v.to_map(event.position().x(), event.position().y())
         self.cursorMoved.emit(float(x), float(y))
+        if self._measure and self.tool.startswith("measure"):
+            self._measure_hover = (float(x), float(y))
+            self._emit_measure(self._measure + [self._measure_hover])
+            self.update()
         if self._drag_start is None:
             return
         self._drag_now = event.position()
@@ -324,6 +388,9 @@ class MapCanvas(QtWidgets.QWidget):
                                                                 float(a[0]) + tol, float(a[1]) + tol))
             if len(rows):
                 self.featureMoved.emit(self.active_layer, int(rows[-1]), float(b[0] - a[0]), float(b[1] - a[1]))
+        elif self.tool.startswith("measure") and not moved:
+            x, y = self.view().to_map(end.x(), end.y())
+            self.add_measure_point(float(x), float(y))
         elif self.tool == "draw" and not moved:
             x, y = self.view().to_map(end.x(), end.y())
             self._sketch.append((float(x), float(y)))
@@ -339,12 +406,30 @@ class MapCanvas(QtWidgets.QWidget):
         x, y = v.to_map(event.position().x(), event.position().y())
         if self.tool == "draw":
             self.finish_sketch()
+        elif self.tool.startswith("measure"):  # a double-click ends the measurement (shown until the next)
+            self._measure_hover = None
+            self._emit_measure(self._measure)
+            self._measure_done = True
         elif self.tool == "vertex" and self.active_layer is not None:
             tol = 5 * v.units_per_pixel
             rows = self._rows_in(self.active_layer, shapely.box(float(x) - tol, float(y) - tol,
                                                                 float(x) + tol, float(y) + tol))
             if len(rows):  # double-click on an outline adds a vertex there
                 self.vertexAdded.emit(self.active_layer, int(rows[-1]), float(x), float(y))
+
+    def add_measure_point(self, x: float, y: float) -> None:
+        if getattr(self, "_measure_done", False):
+            self._measure, self._measure_done = [], False
+        self._measure.append((x, y))
+        self._emit_measure(self._measure)
+        self.update()
+
+    def _emit_measure(self, points) -> None:
+        from planner.gui.identify import measure
+
+        is_area = self.tool == "measure_area"
+        length, area = measure(points, is_area)
+        self.measured.emit(length, area, is_area)
 
     def finish_sketch(self) -> None:
         pts = list(dict.fromkeys(self._sketch))
@@ -393,22 +478,15 @@ class MapCanvas(QtWidgets.QWidget):
             rows = rows[shapely.intersects(geoms[rows], box)]
         return rows
 
-    def identify_at(self, pos: QtCore.QPointF, tolerance_px: float = 3.0):
-        """The topmost visible layer's features under ``pos``; emits :attr:`identified`."""
+    def identify_at(self, pos: QtCore.QPointF, tolerance_px: float = 3.0) -> list:
+        """Every visible layer's features under ``pos`` (top layer first); emits :attr:`identified`."""
+        from planner.gui.identify import identify_layers
+
         v = self.view()
         x, y = v.to_map(pos.x(), pos.y())
-        tol = tolerance_px * v.units_per_pixel
-        box = shapely.box(float(x) - tol, float(y) - tol, float(x) + tol, float(y) + tol)
-        scale = v.scale_denominator()
-        for layer in reversed(list(self.layers)):
-            if not layer.visible_at(scale) or layer.raster:
-                continue
-            rows = self._rows_in(layer, box)
-            if len(rows):
-                self.identified.emit(layer, rows)
-                return layer, rows
-        self.identified.emit(None, np.zeros(0, dtype=np.int64))
-        return None, np.zeros(0, dtype=np.int64)
+        results = identify_layers(self.layers, self, float(x), float(y), tolerance_px * v.units_per_pixel)
+        self.identified.emit(results)
+        return results
 
     def select_box(self, a: QtCore.QPointF, b: QtCore.QPointF) -> np.ndarray:
         layer = self.active_layer or (list(self.layers)[-1] if len(self.layers) else None)

@@ -110,3 +110,18 @@ def category_label(layer: MapLayer, key: str, label: str, catalogue=None) -> str
                     if v.key == key:
                         return v.title_en or key
     return terms.word(key, "en")
+
+
+def _has_cjk(token: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in token)
+
+
+def bilingual(text: str) -> str:
+    """The window's half of an engine text written in both languages ("读取图层 Reading layers
+    (1/6)"): the Chinese tokens, or the others; numbers and counts are kept in both."""
+    tokens = str(text).split()
+    if not any(_has_cjk(t) for t in tokens):
+        return str(text)
+    neutral = [not any(ch.isalpha() and not _has_cjk(ch) for ch in t) and not _has_cjk(t) for t in tokens]
+    keep = [t for t, n in zip(tokens, neutral, strict=True) if n or (_has_cjk(t) == (lang() == "zh"))]
+    return " ".join(keep)

@@ -91,11 +91,13 @@ class LayerPanel(QtWidgets.QWidget):
                     child.setFlags(QtCore.Qt.ItemFlag.ItemIsEnabled)
                     item.addChild(child)
             if layer.raster:
-                self._raster_legend(layer, item)
+                pass  # its ramp is added once the item is in the tree (below)
             elif not cats:
                 item.setIcon(0, swatch(style.get("fill", "#999999") if layer.geometry_kind == "polygon"
                                        else style.get("line", style.get("fill", "#999999")), layer.geometry_kind))
             self.tree.addTopLevelItem(item)
+            if layer.raster:
+                self._raster_legend(layer, item)
             if current is not None and layer.uid == current.uid:
                 self.tree.setCurrentItem(item)
         self._updating = False

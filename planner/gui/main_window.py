@@ -1,7 +1,7 @@
-"""The main window: views of the session (map canvas, layer panel, attribute table, flags,
-portfolio, dashboard, undo history, messages) and the wiring between them. State lives in the
-headless :class:`planner.session.Session`; file, editing and workflow actions are in
-``files.py``, ``edit_actions.py`` and ``workflow.py``."""
+"""The main window: views of the session (map canvas, layer panel, attribute table, flag
+review, identify, portfolio, dashboard, undo history, messages) and the wiring between them.
+State lives in the headless :class:`planner.session.Session`; file, editing, workflow and
+window actions are in ``files.py``, ``edit_actions.py``, ``workflow.py`` and ``actions.py``."""
 
 from __future__ import annotations
 
@@ -9,16 +9,20 @@ import time
 
 import numpy as np
 from pyproj import CRS
-from PyQt6 import QtCore, QtGui, QtWidgets
+from PyQt6 import QtCore, QtWidgets
 
 from planner.errors import InputError
+from planner.gui import i18n
+from planner.gui.actions import WindowActions
 from planner.gui.attribute_table import AttributeTable
 from planner.gui.canvas import MapCanvas
 from planner.gui.edit_actions import EditActions
 from planner.gui.files import FileActions
+from planner.gui.identify import IdentifyPanel
 from planner.gui.jobs import run_blocking
 from planner.gui.layer_panel import LayerPanel
-from planner.gui.panels import Dashboard, FlagPanel, PortfolioPanel
+from planner.gui.panels import Dashboard, PortfolioPanel
+from planner.gui.review import FlagReviewPanel
 from planner.gui.workflow import WorkflowActions
 from planner.model import MapLayer
 from planner.session import FLAG_PREFIX, PROJECTS_ROLE, Session
@@ -44,7 +48,7 @@ class UndoHistory:
         return h.commands[h.index - 1].text if h.can_undo() else ""
 
 
-class MainWindow(FileActions, EditActions, WorkflowActions, QtWidgets.QMainWindow):
+class MainWindow(FileActions, EditActions, WorkflowActions, WindowActions, QtWidgets.QMainWindow):
     projectLoaded = QtCore.pyqtSignal()
     _message = QtCore.pyqtSignal(str)
     report_error = QtCore.pyqtSignal(str)   # from the application-wide exception hook (any thread)
@@ -68,32 +72,44 @@ class MainWindow(FileActions, EditActions, WorkflowActions, QtWidgets.QMainWindo
 
         self.canvas = MapCanvas(self.layers, self)
         self.setCentralWidget(self.canvas)
-        self.layer_panel = LayerPanel(self.layers)
+        self.layer_panel = LayerPanel(self.layers, catalogue=self.catalogue)
         self.table = AttributeTable(self.layers, self.catalogue)
         self.messages = QtWidgets.QPlainTextEdit(readOnly=True)
         self.dashboard = Dashboard()
-        self.flag_panel = FlagPanel()
+        self.flag_panel = FlagReviewPanel()
+        self.flag_panel.ask_note = self._ask_note
+        self.identify_panel = IdentifyPanel(self.catalogue)
         self.portfolio_panel = PortfolioPanel()
         self.undo_view = QtWidgets.QListWidget()
         self.docks = {}
+        left, right = QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, QtCore.Qt.DockWidgetArea.RightDockWidgetArea
+        bottom = QtCore.Qt.DockWidgetArea.BottomDockWidgetArea
         for key, title, widget, area in (
-            ("layers", self.tr("Layers"), self.layer_panel, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea),
-            ("flags", self.tr("Flags"), self.flag_panel, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea),
-            ("portfolio", self.tr("Portfolio"), self.portfolio_panel, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea),
-            ("dashboard", self.tr("City examination"), self.dashboard, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea),
-            ("history", self.tr("Undo history"), self.undo_view, QtCore.Qt.DockWidgetArea.RightDockWidgetArea),
-            ("table", self.tr("Attribute table"), self.table, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea),
-            ("messages", self.tr("Messages"), self.messages, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea),
+            ("layers", self.tr("Layers"), self.layer_panel, left),
+            ("flags", self.tr("Flag review"), self.flag_panel, right),
+            ("identify", self.tr("Identify"), self.identify_panel, right),
+            ("history", self.tr("Undo history"), self.undo_view, right),
+            ("table", self.tr("Attribute table"), self.table, bottom),
+            ("portfolio", self.tr("Portfolio"), self.portfolio_panel, bottom),
+            ("dashboard", self.tr("City examination"), self.dashboard, bottom),
+            ("messages", self.tr("Messages"), self.messages, bottom),
         ):
             dock = QtWidgets.QDockWidget(title, self)
             dock.setObjectName(f"dock_{key}")
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
             self.docks[key] = dock
-        for key in ("messages", "portfolio", "dashboard"):
+        for key in ("portfolio", "dashboard", "messages"):
             self.tabifyDockWidget(self.docks["table"], self.docks[key])
+        for key in ("identify", "history"):
+            self.tabifyDockWidget(self.docks["flags"], self.docks[key])
         self.docks["history"].hide()
         self.docks["table"].raise_()
+        self.docks["flags"].raise_()
+        self.setDockOptions(self.dockOptions() | QtWidgets.QMainWindow.DockOption.AllowTabbedDocks)
+        # the map gets most of the window: narrow side panels, a low table
+        self.resizeDocks([self.docks["layers"], self.docks["flags"]], [270, 400], QtCore.Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["table"]], [230], QtCore.Qt.Orientation.Vertical)
 
         self._build_actions()
         self._build_status()
@@ -125,13 +141,12 @@ class MainWindow(FileActions, EditActions, WorkflowActions, QtWidgets.QMainWindo
         self.layers.changed.connect(self._layer_changed)
         self.layer_panel.activeLayerChanged.connect(self._active_layer_changed)
         self.flag_panel.flagSelected.connect(self._flag_selected)
+        self.flag_panel.decideRequested.connect(self.decide)
+        self.flag_panel.reclassifyRequested.connect(self._reclassify)
+        self.identify_panel.featureChosen.connect(self._identify_chosen)
         self.dashboard.indicatorChosen.connect(self.select_indicator_features)
         self.portfolio_panel.model.on_edit = self._table_edit
         self.table.model.on_edit = self._table_edit
-        self.flag_panel.btn_confirm.clicked.connect(lambda: self._decide_current("confirmed"))
-        self.flag_panel.btn_dismiss.clicked.connect(lambda: self._decide_current("dismissed"))
-        self.flag_panel.btn_reopen.clicked.connect(lambda: self._decide_current(None))
-        self.flag_panel.btn_reclassify.clicked.connect(lambda: self._decide_current("reclassified"))
         self.portfolio_panel.weightsEdited.connect(self.set_weights)
         self.layer_panel.zoomToLayer.connect(self.canvas.zoom_to_layer)
         c = self.canvas
@@ -144,6 +159,7 @@ class MainWindow(FileActions, EditActions, WorkflowActions, QtWidgets.QMainWindo
         c.featureDrawn.connect(self.add_drawn_feature)
         c.cursorMoved.connect(self._cursor_moved)
         c.extentChanged.connect(self._extent_changed)
+        c.measured.connect(self._measured)
         c.renderFinished.connect(lambda ms: self.render_label.setText(self.tr("Render {0} ms").format(f"{ms:.0f}")))
 
     # session events --------------------------------------------------------------------------
@@ -165,15 +181,13 @@ class MainWindow(FileActions, EditActions, WorkflowActions, QtWidgets.QMainWindo
 
     def _results_changed(self) -> None:
         result = self.session.result
-        self.flag_panel.show_flags(result.flags if result else {}, self.session.decisions)
+        boundary = self.session.layer_of_role("boundary")
+        self.flag_panel.show_flags(result.flags if result else {}, self.session.decisions,
+                                   boundary.frame if boundary is not None else None)
         self.dashboard.show_indicators(result.tables.get("indicators") if result else None)
 
-    def _decisions_changed(self, _ids) -> None:
-        current = self.flag_panel.current()
-        if self.session.result is not None:
-            self.flag_panel.show_flags(self.session.result.flags, self.session.decisions)
-        if current:
-            self.flag_panel.select_flag(current[1])
+    def _decisions_changed(self, ids) -> None:
+        self.flag_panel.update_decisions(self.session.decisions, ids)
 
     def _portfolio_changed(self, _projects) -> None:
         layer = self.session.layer_of_role(PROJECTS_ROLE)
@@ -194,127 +208,6 @@ class MainWindow(FileActions, EditActions, WorkflowActions, QtWidgets.QMainWindo
     def _layer_changed(self, layer: MapLayer) -> None:
         if self.table.model.layer is layer and layer.role != PROJECTS_ROLE:
             self.table.set_layer(layer)
-
-    # ui -------------------------------------------------------------------------------------
-    def _action(self, text, slot, shortcut=None, checkable=False, icon=None):
-        a = QtGui.QAction(text, self)
-        if shortcut:
-            a.setShortcut(QtGui.QKeySequence(shortcut))
-        a.setCheckable(checkable)
-        if icon is not None:
-            a.setIcon(self.style().standardIcon(icon))
-        a.triggered.connect(slot)
-        return a
-
-    def _build_actions(self) -> None:
-        sp = QtWidgets.QStyle.StandardPixmap
-        self.act_new = self._action(self.tr("&New Project"), self.new_project, "Ctrl+N", icon=sp.SP_FileIcon)
-        self.act_open = self._action(self.tr("&Open Project…"), self.open_dialog, "Ctrl+O", icon=sp.SP_DialogOpenButton)
-        self.act_save = self._action(self.tr("&Save Project"), self.save, "Ctrl+S", icon=sp.SP_DialogSaveButton)
-        self.act_save_as = self._action(self.tr("Save Project &As…"), self.save_as_dialog, "Ctrl+Shift+S")
-        self.act_add = self._action(self.tr("&Add Layer…"), self.add_layer_dialog, "Ctrl+L", icon=sp.SP_FileDialogNewFolder)
-        self.act_quit = self._action(self.tr("E&xit"), self.close, "Ctrl+Q")
-        self.act_full = self._action(self.tr("Zoom to &Full Extent"), self.canvas.zoom_full, "Ctrl+Shift+F")
-        self.act_zoom_layer = self._action(self.tr("Zoom to &Layer"), self._zoom_to_active)
-        self.act_zoom_sel = self._action(self.tr("Zoom to &Selection"), self.canvas.zoom_to_selection)
-        self.act_select_expr = self._action(self.tr("Select by &Expression…"), self.select_by_expression_dialog)
-        self.act_clear_sel = self._action(self.tr("&Clear Selection"), self.clear_selection)
-        self.act_remove = self._action(self.tr("&Remove Layer"), self.remove_active_layer)
-        self.act_style = self._action(self.tr("Layer &Style…"), self.style_dialog)
-        self.act_run = self._action(self.tr("&Run Checks…"), self.run_checks_dialog, "F5", icon=sp.SP_MediaPlay)
-        self.act_export = self._action(self.tr("&Export Deliverables…"), self.export_dialog, "Ctrl+E")
-        self.act_merge = self._action(self.tr("&Merge Selected"), self._merge_selected)
-        self.act_delete = self._action(self.tr("&Delete Selected"), self._delete_selected, "Del")
-        self.act_create = self._action(self.tr("Create Project from Selection"), lambda: self.create_project_from_selection())
-        self.act_undo = self._action(self.tr("&Undo"), self.session.undo, "Ctrl+Z")
-        self.act_redo = self._action(self.tr("&Redo"), self.session.redo, "Ctrl+Y")
-        self.act_lang_zh = self._action("中文", lambda: self.set_language("zh_CN"), checkable=True)
-        self.act_lang_en = self._action("English", lambda: self.set_language("en"), checkable=True)
-        lang = self.settings.value("language", "zh_CN")
-        (self.act_lang_zh if lang == "zh_CN" else self.act_lang_en).setChecked(True)
-        tools = QtGui.QActionGroup(self)
-        self.tool_actions = {}
-        for key, text, icon in (("pan", self.tr("Pan"), sp.SP_ArrowUp), ("zoom_box", self.tr("Zoom Box"), sp.SP_FileDialogContentsView),
-                                ("identify", self.tr("Identify"), sp.SP_MessageBoxInformation),
-                                ("select", self.tr("Select"), sp.SP_DialogApplyButton),
-                                ("vertex", self.tr("Edit Vertices"), sp.SP_DialogResetButton),
-                                ("split", self.tr("Split with Line"), sp.SP_DialogDiscardButton),
-                                ("move", self.tr("Move Feature"), sp.SP_ArrowRight),
-                                ("draw", self.tr("Draw Feature"), sp.SP_FileDialogStart)):
-            a = self._action(text, lambda _=False, k=key: self.canvas.set_tool(k), checkable=True, icon=icon)
-            tools.addAction(a)
-            self.tool_actions[key] = a
-        self.tool_actions["pan"].setChecked(True)
-
-        mb = self.menuBar()
-        m = mb.addMenu(self.tr("&File"))
-        for a in (self.act_new, self.act_open, self.act_save, self.act_save_as):
-            m.addAction(a)
-        self.recent_menu = m.addMenu(self.tr("Recent Projects"))
-        m.addSeparator()
-        m.addAction(self.act_add)
-        m.addAction(self.act_remove)
-        m.addAction(self.act_style)
-        m.addSeparator()
-        m.addAction(self.act_quit)
-        e = mb.addMenu(self.tr("&Edit"))
-        e.addAction(self.act_undo)
-        e.addAction(self.act_redo)
-        e.addSeparator()
-        e.addAction(self.tool_actions["vertex"])
-        e.addAction(self.tool_actions["split"])
-        e.addAction(self.tool_actions["move"])
-        e.addAction(self.tool_actions["draw"])
-        e.addAction(self.act_merge)
-        e.addAction(self.act_delete)
-        e.addAction(self.act_create)
-        an = mb.addMenu(self.tr("&Analysis"))
-        an.addAction(self.act_run)
-        an.addAction(self.act_export)
-        v = mb.addMenu(self.tr("&View"))
-        for a in (self.act_full, self.act_zoom_layer, self.act_zoom_sel):
-            v.addAction(a)
-        v.addSeparator()
-        for dock in self.docks.values():
-            v.addAction(dock.toggleViewAction())
-        t = mb.addMenu(self.tr("&Tools"))
-        for a in self.tool_actions.values():
-            t.addAction(a)
-        t.addSeparator()
-        t.addAction(self.act_select_expr)
-        t.addAction(self.act_clear_sel)
-        s = mb.addMenu(self.tr("&Settings"))
-        lm = s.addMenu(self.tr("Language"))
-        lm.addAction(self.act_lang_zh)
-        lm.addAction(self.act_lang_en)
-        tb = self.addToolBar(self.tr("Main"))
-        tb.setObjectName("toolbar_main")
-        for a in (self.act_open, self.act_save, self.act_add, self.act_run):
-            tb.addAction(a)
-        tb.addSeparator()
-        for a in self.tool_actions.values():
-            tb.addAction(a)
-        tb.addAction(self.act_full)
-        self._refresh_recent()
-
-    def _build_status(self) -> None:
-        sb = self.statusBar()
-        self.coord_label = QtWidgets.QLabel()
-        self.deg_label = QtWidgets.QLabel()
-        self.scale_label = QtWidgets.QLabel()
-        self.crs_label = QtWidgets.QLabel()
-        self.render_label = QtWidgets.QLabel()
-        for w in (self.coord_label, self.deg_label, self.scale_label, self.crs_label, self.render_label):
-            sb.addPermanentWidget(w)
-
-    def _cursor_moved(self, x: float, y: float) -> None:
-        self.coord_label.setText(f"X {x:,.1f}  Y {y:,.1f}")
-        deg = self.canvas.map_to_degrees(x, y)
-        if deg:
-            self.deg_label.setText(f"CGCS2000 {deg[0]:.6f}°E {deg[1]:.6f}°N")
-
-    def _extent_changed(self, _extent) -> None:
-        self.scale_label.setText(self.tr("Scale 1:{0}").format(f"{self.canvas.scale_denominator():,.0f}"))
 
     def _update_title(self) -> None:
         path = self.session.path
@@ -355,20 +248,20 @@ class MainWindow(FileActions, EditActions, WorkflowActions, QtWidgets.QMainWindo
         if layer is not None:
             self.canvas.zoom_to_layer(layer)
 
-    def _identified(self, layer, rows) -> None:
-        if layer is None or len(rows) == 0:
+    def _identified(self, results) -> None:
+        self.identify_panel.show_results(results)
+        self.identify_result = results
+        if not results:
             self.statusBar().showMessage(self.tr("Nothing here"), 3000)
             return
-        row = layer.frame.iloc[int(rows[0])]
-        lines = [f"{layer.name} #{int(rows[0]) + 1}"]
-        for c in layer.frame.columns:
-            if c != layer.frame.geometry.name:
-                lines.append(f"  {c}: {row[c]}")
-        self.log("\n".join(lines))
-        self.identify_result = (layer, rows)
-        self.layer_panel.set_current(layer)
+        self.docks["identify"].show()
+        self.docks["identify"].raise_()
+        layer, rows = results[0]
         self.layers.select(layer, rows[:1])
-        self.docks["messages"].raise_()
+
+    def _identify_chosen(self, layer, row: int) -> None:
+        self.layer_panel.set_current(layer)
+        self.layers.select(layer, np.array([row]))
 
     def add_map_layer(self, layer: MapLayer, *, zoom: bool = False) -> None:
         self.layers.append(layer)
@@ -405,7 +298,7 @@ class MainWindow(FileActions, EditActions, WorkflowActions, QtWidgets.QMainWindo
 
         rows = np.flatnonzero(evaluate(layer.frame, text))
         self.layers.select(layer, rows)
-        self.log(self.tr("{0}: {1} features selected by {2}").format(layer.name, len(rows), text))
+        self.log(self.tr("{0}: {1} features selected by {2}").format(i18n.layer_title(layer), len(rows), text))
         return rows
 
     def select_by_expression_dialog(self) -> None:

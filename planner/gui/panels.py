@@ -11,7 +11,6 @@ import numpy as np
 from PyQt6 import QtCore, QtGui, QtWidgets
 
 from planner.analysis.registry import all_analyses
-from planner.export.styles import CODE_TITLES
 from planner.gui.dialogs import ok_cancel
 from planner.model import MapLayer
 
@@ -89,76 +88,6 @@ class RunChecksDialog(QtWidgets.QDialog):
     def as_of_date(self) -> dt.date:
         q = self.as_of.date()
         return dt.date(q.year(), q.month(), q.day())
-
-
-class FlagPanel(QtWidgets.QWidget):
-    """Flags grouped by code with counts; the selected flag's reason; review buttons."""
-
-    flagSelected = QtCore.pyqtSignal(str, str)  # layer name, flag id
-    MAX_PER_CODE = 300
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.tree = QtWidgets.QTreeWidget()
-        self.tree.setHeaderLabels([self.tr("Flag"), self.tr("Review")])
-        self.tree.itemSelectionChanged.connect(self._selected)
-        self.reason = QtWidgets.QPlainTextEdit(readOnly=True, maximumHeight=90)
-        self.btn_confirm = QtWidgets.QPushButton(self.tr("Confirm"))
-        self.btn_dismiss = QtWidgets.QPushButton(self.tr("Dismiss…"))
-        self.btn_reopen = QtWidgets.QPushButton(self.tr("Reopen"))
-        self.btn_reclassify = QtWidgets.QPushButton(self.tr("Reclassify…"))
-        buttons = QtWidgets.QHBoxLayout()
-        for b in (self.btn_confirm, self.btn_dismiss, self.btn_reclassify, self.btn_reopen):
-            buttons.addWidget(b)
-        lay = QtWidgets.QVBoxLayout(self)
-        lay.setContentsMargins(2, 2, 2, 2)
-        lay.addWidget(self.tree, 1)
-        lay.addWidget(self.reason)
-        lay.addLayout(buttons)
-        self.flags: dict = {}
-
-    def show_flags(self, flags: dict, decisions: dict) -> None:
-        self.flags = flags
-        self.tree.clear()
-        for layer, frame in flags.items():
-            if frame is None or len(frame) == 0:
-                continue
-            for code, group in frame.groupby("code", sort=True):
-                parent = QtWidgets.QTreeWidgetItem([f"{CODE_TITLES.get(code, code)} {code}（{len(group)}）", ""])
-                parent.setData(0, QtCore.Qt.ItemDataRole.UserRole, None)
-                self.tree.addTopLevelItem(parent)
-                for fid, sid in zip(group["flag_id"].iloc[:self.MAX_PER_CODE], group["source_id"].iloc[:self.MAX_PER_CODE],
-                                    strict=True):
-                    state = decisions.get(str(fid), {}).get("state", "")
-                    item = QtWidgets.QTreeWidgetItem([str(sid), state])
-                    item.setData(0, QtCore.Qt.ItemDataRole.UserRole, (layer, str(fid)))
-                    parent.addChild(item)
-
-    def current(self) -> tuple[str, str] | None:
-        item = self.tree.currentItem()
-        return item.data(0, QtCore.Qt.ItemDataRole.UserRole) if item is not None else None
-
-    def select_flag(self, flag_id: str) -> bool:
-        it = QtWidgets.QTreeWidgetItemIterator(self.tree)
-        while it.value():
-            item = it.value()
-            data = item.data(0, QtCore.Qt.ItemDataRole.UserRole)
-            if data and data[1] == flag_id:
-                self.tree.setCurrentItem(item)
-                return True
-            it += 1
-        return False
-
-    def _selected(self) -> None:
-        data = self.current()
-        if not data:
-            return
-        layer, fid = data
-        frame = self.flags.get(layer)
-        row = frame[frame["flag_id"].astype(str) == fid]
-        if len(row):
-            self.reason.setPlainText(f"{row['reason'].iloc[0]}\n{row['reason_en'].iloc[0]}")
-        self.flagSelected.emit(layer, fid)
 
 
 class PortfolioPanel(QtWidgets.QWidget):

@@ -429,17 +429,26 @@ class Renderer:
             # by size class (a factor of four in area each), large first, by colour within a class
             size_class = -np.floor(np.log(np.maximum(prep.part_area[big], 1.0)) / np.log(4.0))
             order = np.lexsort((cats, size_class))
+            cls = size_class[order]
         else:  # one gather for all parts, grouped by colour (stable: Morton order within a colour)
             order = np.argsort(cats, kind="stable")
         big, cats = big[order], cats[order]
+        b = prep.part_bounds[big]
+        extent_px_big = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) / upp
         xy, move, part_first_vertex = _gather(prep, big)
         px, py = view.to_pixels(xy[:, 0], xy[:, 1])
-        colour_bounds = np.flatnonzero(np.r_[True, cats[1:] != cats[:-1], True])
+        change = cats[1:] != cats[:-1]
+        if style.get("order") == "area_desc":
+            change |= cls[1:] != cls[:-1]
+        colour_bounds = np.flatnonzero(np.r_[True, change, True])
         for g0, g1 in zip(colour_bounds[:-1], colour_bounds[1:], strict=True):
             if cancelled():
                 return
             ci = cats[g0]
             colour = qcolor(prep.colours[ci])
+            width = outline_width
+            if by_category and np.median(extent_px_big[g0:g1]) < 16:
+                width = min(outline_width, 0.9)  # small features: a fine outline, not a dark blot
             if prep.kind == "polygon":
                 hollow = str(prep.colours[ci]).lower() in {"none", "transparent", ""}
                 brush = QtGui.QColor(colour)
@@ -447,9 +456,9 @@ class Renderer:
                     brush.setAlphaF(float(fill_alpha))
                 painter.setBrush(QtCore.Qt.BrushStyle.NoBrush if hollow else brush)
                 pen_colour = colour.darker(115) if by_category else outline
-                painter.setPen(QtGui.QPen(pen_colour, outline_width, QtCore.Qt.PenStyle.SolidLine,
+                painter.setPen(QtGui.QPen(pen_colour, width, QtCore.Qt.PenStyle.SolidLine,
                                           QtCore.Qt.PenCapStyle.RoundCap, QtCore.Qt.PenJoinStyle.RoundJoin)
-                               if outline_width > 0 else QtCore.Qt.PenStyle.NoPen)
+                               if width > 0 else QtCore.Qt.PenStyle.NoPen)
                 step = CHUNK_PARTS
             else:
                 painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)

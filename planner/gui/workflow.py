@@ -10,6 +10,7 @@ import numpy as np
 from PyQt6 import QtCore, QtWidgets
 
 from planner.errors import InputError
+from planner.gui import i18n
 from planner.gui.jobs import Worker
 from planner.session import FLAG_PREFIX
 
@@ -81,6 +82,7 @@ class WorkflowActions:
         self.progress.show()
 
     def _progress(self, stage: str, percent: float) -> None:
+        stage = i18n.bilingual(stage)
         self.statusBar().showMessage(f"{stage} {percent:.0f}%")
         if self.ask and getattr(self, "progress", None) is not None:
             self.progress.setLabelText(stage)
@@ -98,40 +100,44 @@ class WorkflowActions:
         except InputError as exc:
             self.error(exc)
 
-    def _decide_current(self, state) -> None:
-        data = self.flag_panel.current()
-        if not data:
+    def _ask_note(self) -> str:
+        """The note of a dismissal, asked when the review panel's note box is empty."""
+        if not self.ask:
+            return ""
+        note, ok = QtWidgets.QInputDialog.getText(self, self.tr("Dismiss flag"), self.tr("Why is this flag dismissed?"))
+        return note.strip() if ok else ""
+
+    def _reclassify(self, flag_id: str) -> None:
+        """Give a flag another rule, chosen by the rules' titles."""
+        from planner.export.styles import CODE_TITLES
+
+        if not self.ask:
             return
-        note, code = "", ""
-        if state == "dismissed" and self.ask:
-            note, ok = QtWidgets.QInputDialog.getText(self, self.tr("Dismiss flag"), self.tr("Why is this flag dismissed?"))
-            if not ok:
-                return
-        if state == "reclassified":
-            from planner.export.styles import CODE_TITLES
+        codes = list(CODE_TITLES)
+        titles = [i18n.code_title(c) for c in codes]
+        choice, ok = QtWidgets.QInputDialog.getItem(self, self.tr("Reclassify flag"), self.tr("New rule"), titles, 0, False)
+        if ok:
+            self.decide(flag_id, "reclassified", "", codes[titles.index(choice)])
 
-            if not self.ask:
-                return
-            codes = [f"{k} {v}" for k, v in CODE_TITLES.items()]
-            choice, ok = QtWidgets.QInputDialog.getItem(self, self.tr("Reclassify flag"), self.tr("New rule code"),
-                                                        codes, 0, False)
-            if not ok:
-                return
-            code = choice.split(" ")[0]
-        self.decide(data[1], state, note, code)
-
-    def _flag_selected(self, layer_name: str, flag_id: str) -> None:
+    def _flag_selected(self, layer_name: str, flag_id: str, row: int = -1) -> None:
+        """A flag chosen in the review: shown on the map (its layer made visible, selected,
+        zoomed to) and in the attribute table."""
         from planner.gui.panels import zoom_to_rows
 
         layer = self.session.layer_of_role(FLAG_PREFIX + layer_name)
         if layer is None:
             return
-        rows = np.flatnonzero(layer.frame["flag_id"].astype(str).to_numpy() == flag_id)
+        if row < 0 or row >= len(layer.frame) or str(layer.frame["flag_id"].iat[row]) != flag_id:
+            row_ids = np.flatnonzero(layer.frame["flag_id"].astype(str).to_numpy() == flag_id)
+            row = int(row_ids[0]) if len(row_ids) else -1
+        rows = np.array([row] if row >= 0 else [], dtype=np.int64)
         self.layers.set_visible(layer, True)
+        if self.table.model.layer is not layer:
+            self.layer_panel.set_current(layer)
+            if self.table.model.layer is not layer:
+                self.table.set_layer(layer)
         self.layers.select(layer, rows)
         zoom_to_rows(self.canvas, layer.frame, rows)
-        if len(rows):
-            self.log(f"{flag_id}: {layer.frame['reason'].iloc[rows[0]]} ({layer.frame['source_id'].iloc[rows[0]]})")
 
     def select_indicator_features(self, indicator: str, district: str) -> np.ndarray:
         """Select the flags behind an indicator (within the district, unless it is the whole area)."""
@@ -155,7 +161,7 @@ class WorkflowActions:
         rows = np.flatnonzero(mask)
         self.layers.set_visible(layer, True)
         self.layers.select(layer, rows)
-        self.log(self.tr("{0}: {1} features behind {2}").format(layer.name, len(rows), indicator))
+        self.log(self.tr("{0}: {1} features behind {2}").format(i18n.layer_title(layer), len(rows), indicator))
         return rows
 
     # export --------------------------------------------------------------------------------------

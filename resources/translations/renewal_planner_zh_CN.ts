@@ -3,651 +3,905 @@
 <context>
     <name>AttributeTable</name>
     <message>
-        <location filename="../../planner/gui/attribute_table.py" line="148" />
+        <location filename="../../planner/gui/attribute_table.py" line="180" />
         <source>Filter rows…</source>
         <translation>筛选行…</translation>
     </message>
 </context><context>
     <name>ColourButton</name>
     <message>
-        <location filename="../../planner/gui/style_dialog.py" line="23" />
+        <location filename="../../planner/gui/style_dialog.py" line="24" />
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
 </context><context>
     <name>Dashboard</name>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="463" />
+        <location filename="../../planner/gui/panels.py" line="235" />
         <source>District</source>
         <translation>片区</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="463" />
+        <location filename="../../planner/gui/panels.py" line="235" />
         <source>Indicator</source>
         <translation>指标</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="463" />
+        <location filename="../../planner/gui/panels.py" line="235" />
         <source>Value</source>
         <translation>数值</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="464" />
+        <location filename="../../planner/gui/panels.py" line="236" />
         <source>Unit</source>
         <translation>单位</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="464" />
+        <location filename="../../planner/gui/panels.py" line="236" />
         <source>Target</source>
         <translation>目标</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="464" />
+        <location filename="../../planner/gui/panels.py" line="236" />
         <source>Pass</source>
         <translation>达标</translation>
     </message>
 </context><context>
+    <name>EditActions</name>
+    <message>
+        <location filename="../../planner/gui/edit_actions.py" line="53" />
+        <source>Move vertex</source>
+        <translation>移动节点</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/edit_actions.py" line="59" />
+        <source>Split project {0}</source>
+        <translation>拆分项目 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/edit_actions.py" line="66" />
+        <source>Split feature</source>
+        <translation>拆分要素</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/edit_actions.py" line="75" />
+        <source>Merge projects {0}</source>
+        <translation>合并项目 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/edit_actions.py" line="80" />
+        <source>Merge features</source>
+        <translation>合并要素</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/edit_actions.py" line="85" />
+        <source>Delete projects {0}</source>
+        <translation>删除项目 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/edit_actions.py" line="87" />
+        <source>Delete features</source>
+        <translation>删除要素</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/edit_actions.py" line="96" />
+        <source>Edit {0} of {1}</source>
+        <translation>编辑 {1} 的 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/edit_actions.py" line="113" />
+        <source>Edit {0}</source>
+        <translation>编辑 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/edit_actions.py" line="119" />
+        <source>Add vertex</source>
+        <translation>添加节点</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/edit_actions.py" line="120" />
+        <source>Delete vertex</source>
+        <translation>删除节点</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/edit_actions.py" line="121" />
+        <source>Move feature</source>
+        <translation>移动要素</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/edit_actions.py" line="141" />
+        <source>Draw project</source>
+        <translation>绘制项目</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/edit_actions.py" line="145" />
+        <source>Add feature</source>
+        <translation>添加要素</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/edit_actions.py" line="154" />
+        <source>Invalid value</source>
+        <translation>无效的值</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/edit_actions.py" line="165" />
+        <source>Create project</source>
+        <translation>创建项目</translation>
+    </message>
+</context><context>
     <name>ExportOptionsDialog</name>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="510" />
+        <location filename="../../planner/gui/panels.py" line="280" />
         <source>Export options</source>
         <translation>导出选项</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="515" />
+        <location filename="../../planner/gui/panels.py" line="285" />
         <source>Overview</source>
         <translation>总图</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="521" />
+        <location filename="../../planner/gui/panels.py" line="291" />
         <source>none (offline); tianditu:KEY or a tile URL</source>
         <translation>无（离线）；tianditu:密钥 或 瓦片地址</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="522" />
+        <location filename="../../planner/gui/panels.py" line="292" />
         <source>Map sheets</source>
         <translation>出图</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="523" />
+        <location filename="../../planner/gui/panels.py" line="293" />
         <source>Basemap</source>
         <translation>底图</translation>
     </message>
 </context><context>
     <name>FieldMappingDialog</name>
     <message>
-        <location filename="../../planner/gui/dialogs.py" line="11" />
+        <location filename="../../planner/gui/dialogs.py" line="20" />
         <source>Field mapping</source>
         <translation>字段映射</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/dialogs.py" line="19" />
+        <location filename="../../planner/gui/dialogs.py" line="28" />
         <source>Field</source>
         <translation>字段</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/dialogs.py" line="19" />
+        <location filename="../../planner/gui/dialogs.py" line="28" />
         <source>Meaning</source>
         <translation>含义</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/dialogs.py" line="19" />
+        <location filename="../../planner/gui/dialogs.py" line="28" />
         <source>Column in the file</source>
         <translation>文件中的列</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/dialogs.py" line="28" />
+        <location filename="../../planner/gui/dialogs.py" line="34" />
         <source>Layer role</source>
         <translation>图层类型</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/dialogs.py" line="46" />
+        <location filename="../../planner/gui/dialogs.py" line="52" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
 </context><context>
+    <name>FileActions</name>
+    <message>
+        <location filename="../../planner/gui/files.py" line="35" />
+        <source>Unsaved changes</source>
+        <translation>未保存的更改</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/files.py" line="35" />
+        <source>Save the changes to the project first?</source>
+        <translation>是否先保存项目的更改？</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/files.py" line="42" />
+        <source>Replace file</source>
+        <translation>替换文件</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/files.py" line="43" />
+        <source>{0} exists already. Replace it?</source>
+        <translation>{0} 已存在，是否替换？</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/files.py" line="68" />
+        <source>Recovered unsaved work from {0}</source>
+        <translation>已从 {0} 恢复未保存的工作</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/files.py" line="79" />
+        <source>Opened project {0}</source>
+        <translation>已打开项目 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/files.py" line="82" />
+        <source>Cannot open</source>
+        <translation>无法打开</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/files.py" line="88" />
+        <source>Opened {0}: {1} layers</source>
+        <translation>已打开 {0}：{1} 个图层</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/files.py" line="95" />
+        <source>Recover</source>
+        <translation>恢复</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/files.py" line="95" />
+        <source>An autosave newer than {0} exists. Open the autosave?</source>
+        <translation>存在比 {0} 更新的自动保存副本，是否打开自动保存副本？</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/files.py" line="102" />
+        <source>Open project</source>
+        <translation>打开项目</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/files.py" line="103" />
+        <source>Projects (*.gpkg *.toml);;All files (*)</source>
+        <translation>项目 (*.gpkg *.toml);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/files.py" line="129" />
+        <location filename="../../planner/gui/files.py" line="120" />
+        <source>Cannot save</source>
+        <translation>无法保存</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/files.py" line="133" />
+        <source>Saved {0}</source>
+        <translation>已保存 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/files.py" line="143" />
+        <source>Save project</source>
+        <translation>保存项目</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/files.py" line="144" />
+        <source>Renewal Planner project (*.gpkg)</source>
+        <translation>城市更新规划助手项目 (*.gpkg)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/files.py" line="161" />
+        <source>Autosaved to {0} ({1} KB)</source>
+        <translation>已自动保存到 {0}（{1} KB）</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/files.py" line="221" />
+        <source>Added {0} ({1} features) as {2}</source>
+        <translation>已添加 {0}（{1} 个要素），类型 {2}</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/files.py" line="224" />
+        <source>Cannot add layer</source>
+        <translation>无法添加图层</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/files.py" line="229" />
+        <source>Add layer</source>
+        <translation>添加图层</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/files.py" line="230" />
+        <source>GIS data (*.gpkg *.shp *.zip *.geojson *.json *.csv *.xlsx *.osm *.pbf);;All files (*)</source>
+        <translation>GIS 数据 (*.gpkg *.shp *.zip *.geojson *.json *.csv *.xlsx *.osm *.pbf);;所有文件 (*)</translation>
+    </message>
+</context><context>
     <name>FlagPanel</name>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="218" />
         <source>Flag</source>
         <translation>标记</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="218" />
         <source>Review</source>
         <translation>审核</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="221" />
         <source>Confirm</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="222" />
         <source>Dismiss…</source>
-        <translation>驳回…</translation>
+        <translation>排除…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="223" />
         <source>Reopen</source>
         <translation>重新打开</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="224" />
         <source>Reclassify…</source>
-        <translation>重新分类…</translation>
+        <translation>改判…</translation>
+    </message>
+</context><context>
+    <name>FlagReviewPanel</name>
+    <message>
+        <location filename="../../planner/gui/review.py" line="241" />
+        <source>Search flags (id, feature, reason, note)…</source>
+        <translation>搜索标记（编号、对象、原因、备注）…</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/review.py" line="246" />
+        <source>Rule</source>
+        <translation>规则</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/review.py" line="246" />
+        <source>District</source>
+        <translation>片区</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/review.py" line="247" />
+        <source>Review</source>
+        <translation>审核</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/review.py" line="247" />
+        <source>Severity</source>
+        <translation>严重程度</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/review.py" line="269" />
+        <source>Note for a dismissal (required)…</source>
+        <translation>排除备注（必填）…</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/review.py" line="272" />
+        <source>Previous</source>
+        <translation>上一条</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/review.py" line="272" />
+        <source>Previous flag (P or ↑)</source>
+        <translation>上一条标记（P 或 ↑）</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/review.py" line="273" />
+        <source>Next</source>
+        <translation>下一条</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/review.py" line="273" />
+        <source>Next flag (N or ↓)</source>
+        <translation>下一条标记（N 或 ↓）</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/review.py" line="274" />
+        <source>Confirm</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/review.py" line="274" />
+        <source>Confirm the flag and go to the next (C)</source>
+        <translation>确认该标记并转到下一条（C）</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/review.py" line="275" />
+        <source>Dismiss</source>
+        <translation>排除</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/review.py" line="275" />
+        <source>Dismiss the flag with the note and go to the next (D)</source>
+        <translation>按备注排除该标记并转到下一条（D）</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/review.py" line="276" />
+        <source>Reclassify…</source>
+        <translation>改判…</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/review.py" line="276" />
+        <source>Give the flag another rule (X)</source>
+        <translation>改判为其他规则（X）</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/review.py" line="277" />
+        <source>Reopen</source>
+        <translation>重新打开</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/review.py" line="277" />
+        <source>Reopen the flag (R)</source>
+        <translation>重新打开该标记（R）</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/review.py" line="353" />
+        <source>{0} of {1} flags shown; {2} reviewed</source>
+        <translation>显示 {0} / {1} 条标记；已审核 {2} 条</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/review.py" line="408" />
+        <source>A dismissal needs a note: type it here, then press D</source>
+        <translation>排除须写备注：在此输入后按回车</translation>
+    </message>
+</context><context>
+    <name>IdentifyPanel</name>
+    <message>
+        <location filename="../../planner/gui/identify.py" line="42" />
+        <source>Feature / field</source>
+        <translation>要素 / 字段</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/identify.py" line="42" />
+        <source>Value</source>
+        <translation>数值</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/identify.py" line="46" />
+        <source>Choose the Identify tool (I) and click on the map.</source>
+        <translation>选择识别工具（I）后在地图上单击。</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/identify.py" line="58" />
+        <source>{0} features on {1} layers</source>
+        <translation>{1} 个图层上共 {0} 个要素</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/identify.py" line="59" />
+        <source>Nothing here</source>
+        <translation>此处无要素</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/identify.py" line="80" />
+        <source>… {0} more</source>
+        <translation>… 另有 {0} 个</translation>
     </message>
 </context><context>
     <name>LayerPanel</name>
     <message>
-        <location filename="../../planner/gui/layer_panel.py" line="47" />
+        <location filename="../../planner/gui/layer_panel.py" line="49" />
         <source>Move layer up</source>
         <translation>上移图层</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/layer_panel.py" line="48" />
+        <location filename="../../planner/gui/layer_panel.py" line="50" />
         <source>Move layer down</source>
         <translation>下移图层</translation>
     </message>
 </context><context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="1065" />
-        <location filename="../../planner/gui/main_window.py" line="52" />
+        <location filename="../../planner/gui/main_window.py" line="215" />
+        <location filename="../../planner/gui/main_window.py" line="69" />
         <source>Renewal Planner</source>
         <translation>城市更新规划助手</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="73" />
+        <location filename="../../planner/gui/main_window.py" line="88" />
         <source>Layers</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="74" />
-        <source>Flags</source>
-        <translation>问题标记</translation>
+        <location filename="../../planner/gui/main_window.py" line="89" />
+        <source>Flag review</source>
+        <translation>标记审核</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="75" />
-        <source>Portfolio</source>
-        <translation>项目库</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="76" />
-        <source>City examination</source>
-        <translation>城市体检</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="77" />
-        <source>Undo history</source>
-        <translation>撤销历史</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="78" />
-        <source>Attribute table</source>
-        <translation>属性表</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="79" />
-        <source>Messages</source>
-        <translation>消息</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="116" />
-        <source>Render {0} ms</source>
-        <translation>绘制 {0} 毫秒</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="142" />
-        <source>&amp;New Project</source>
-        <translation>新建项目(&amp;N)</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="143" />
-        <source>&amp;Open Project…</source>
-        <translation>打开项目(&amp;O)…</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="144" />
-        <source>&amp;Save Project</source>
-        <translation>保存项目(&amp;S)</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="145" />
-        <source>Save Project &amp;As…</source>
-        <translation>项目另存为(&amp;A)…</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="146" />
-        <source>&amp;Add Layer…</source>
-        <translation>添加图层(&amp;A)…</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="147" />
-        <source>E&amp;xit</source>
-        <translation>退出(&amp;X)</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="148" />
-        <source>Zoom to &amp;Full Extent</source>
-        <translation>缩放至全图(&amp;F)</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="149" />
-        <source>Zoom to &amp;Layer</source>
-        <translation>缩放至图层(&amp;L)</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="150" />
-        <source>Zoom to &amp;Selection</source>
-        <translation>缩放至所选(&amp;S)</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="151" />
-        <source>Select by &amp;Expression…</source>
-        <translation>按表达式选择(&amp;E)…</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="152" />
-        <source>&amp;Clear Selection</source>
-        <translation>清除选择(&amp;C)</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="153" />
-        <source>&amp;Remove Layer</source>
-        <translation>移除图层(&amp;R)</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="154" />
-        <source>Layer &amp;Style…</source>
-        <translation>图层样式(&amp;S)…</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="155" />
-        <source>&amp;Run Checks…</source>
-        <translation>运行检查(&amp;R)…</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="156" />
-        <source>&amp;Export Deliverables…</source>
-        <translation>导出成果(&amp;E)…</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="157" />
-        <source>&amp;Merge Selected</source>
-        <translation>合并所选(&amp;M)</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="158" />
-        <source>&amp;Delete Selected</source>
-        <translation>删除所选(&amp;D)</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="159" />
-        <source>Create Project from Selection</source>
-        <translation>由所选要素创建项目</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="160" />
-        <source>&amp;Undo</source>
-        <translation>撤销(&amp;U)</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="162" />
-        <source>&amp;Redo</source>
-        <translation>重做(&amp;R)</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="170" />
-        <source>Pan</source>
-        <translation>平移</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="170" />
-        <source>Zoom Box</source>
-        <translation>拉框放大</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="171" />
+        <location filename="../../planner/gui/main_window.py" line="90" />
         <source>Identify</source>
         <translation>识别</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="172" />
-        <source>Select</source>
-        <translation>选择</translation>
+        <location filename="../../planner/gui/main_window.py" line="91" />
+        <source>Undo history</source>
+        <translation>撤销历史</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="173" />
-        <source>Edit Vertices</source>
-        <translation>编辑节点</translation>
+        <location filename="../../planner/gui/main_window.py" line="92" />
+        <source>Attribute table</source>
+        <translation>属性表</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="174" />
-        <source>Split with Line</source>
-        <translation>画线拆分</translation>
+        <location filename="../../planner/gui/main_window.py" line="93" />
+        <source>Portfolio</source>
+        <translation>项目库</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="175" />
-        <source>Move Feature</source>
-        <translation>移动要素</translation>
+        <location filename="../../planner/gui/main_window.py" line="94" />
+        <source>City examination</source>
+        <translation>城市体检</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="176" />
-        <source>Draw Feature</source>
-        <translation>绘制要素</translation>
+        <location filename="../../planner/gui/main_window.py" line="95" />
+        <source>Messages</source>
+        <translation>消息</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="183" />
-        <source>&amp;File</source>
-        <translation>文件(&amp;F)</translation>
+        <location filename="../../planner/gui/main_window.py" line="163" />
+        <source>Render {0} ms</source>
+        <translation>绘制 {0} 毫秒</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="186" />
-        <source>Recent Projects</source>
-        <translation>最近的项目</translation>
+        <location filename="../../planner/gui/main_window.py" line="202" />
+        <source>&lt;empty&gt;</source>
+        <translation>&lt;空&gt;</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="193" />
-        <source>&amp;Edit</source>
-        <translation>编辑(&amp;E)</translation>
+        <location filename="../../planner/gui/main_window.py" line="231" />
+        <source>Details: {0}</source>
+        <translation>详情：{0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="204" />
-        <source>&amp;Analysis</source>
-        <translation>分析(&amp;A)</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="207" />
-        <source>&amp;View</source>
-        <translation>视图(&amp;V)</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="213" />
-        <source>&amp;Tools</source>
-        <translation>工具(&amp;T)</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="219" />
-        <source>&amp;Settings</source>
-        <translation>设置(&amp;S)</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="220" />
-        <source>Language</source>
-        <translation>语言</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="223" />
-        <source>Main</source>
-        <translation>主工具栏</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="251" />
-        <source>Scale 1:{0}</source>
-        <translation>比例尺 1:{0}</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="262" />
+        <location filename="../../planner/gui/main_window.py" line="233" />
         <source>Problem</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="277" />
+        <location filename="../../planner/gui/main_window.py" line="237" />
+        <source>Internal error (the work is kept): {0}</source>
+        <translation>内部错误（工作已保留）：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/main_window.py" line="255" />
         <source>Nothing here</source>
         <translation>此处无要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="328" />
+        <location filename="../../planner/gui/main_window.py" line="301" />
         <source>{0}: {1} features selected by {2}</source>
         <translation>{0}：按 {2} 选中 {1} 个要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="336" />
+        <location filename="../../planner/gui/main_window.py" line="309" />
         <source>Select by expression</source>
         <translation>按表达式选择</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="337" />
+        <location filename="../../planner/gui/main_window.py" line="310" />
         <source>Expression, e.g. floors &gt;= 4 and use = 'residential'
 Fields: {0}</source>
         <translation>表达式，例如 floors &gt;= 4 and use = 'residential'
 字段：{0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="390" />
+        <location filename="../../planner/gui/main_window.py" line="322" />
+        <source>The language changes at the next start.</source>
+        <translation>语言将在下次启动时切换。</translation>
+    </message>
+    <message>
+        <source>Flags</source>
+        <translation>问题标记</translation>
+    </message>
+    <message>
+        <source>&amp;New Project</source>
+        <translation>新建项目(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Open Project…</source>
+        <translation>打开项目(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>&amp;Save Project</source>
+        <translation>保存项目(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Save Project &amp;As…</source>
+        <translation>项目另存为(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>&amp;Add Layer…</source>
+        <translation>添加图层(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>E&amp;xit</source>
+        <translation>退出(&amp;X)</translation>
+    </message>
+    <message>
+        <source>Zoom to &amp;Full Extent</source>
+        <translation>缩放至全图(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Zoom to &amp;Layer</source>
+        <translation>缩放至图层(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Zoom to &amp;Selection</source>
+        <translation>缩放至所选(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Select by &amp;Expression…</source>
+        <translation>按表达式选择(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>&amp;Clear Selection</source>
+        <translation>清除选择(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Remove Layer</source>
+        <translation>移除图层(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Layer &amp;Style…</source>
+        <translation>图层样式(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;Run Checks…</source>
+        <translation>运行检查(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>&amp;Export Deliverables…</source>
+        <translation>导出成果(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>&amp;Merge Selected</source>
+        <translation>合并所选(&amp;M)</translation>
+    </message>
+    <message>
+        <source>&amp;Delete Selected</source>
+        <translation>删除所选(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Create Project from Selection</source>
+        <translation>由所选要素创建项目</translation>
+    </message>
+    <message>
+        <source>&amp;Undo</source>
+        <translation>撤销(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;Redo</source>
+        <translation>重做(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Pan</source>
+        <translation>平移</translation>
+    </message>
+    <message>
+        <source>Zoom Box</source>
+        <translation>拉框放大</translation>
+    </message>
+    <message>
+        <source>Select</source>
+        <translation>选择</translation>
+    </message>
+    <message>
+        <source>Edit Vertices</source>
+        <translation>编辑节点</translation>
+    </message>
+    <message>
+        <source>Split with Line</source>
+        <translation>画线拆分</translation>
+    </message>
+    <message>
+        <source>Move Feature</source>
+        <translation>移动要素</translation>
+    </message>
+    <message>
+        <source>Draw Feature</source>
+        <translation>绘制要素</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Recent Projects</source>
+        <translation>最近的项目</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Analysis</source>
+        <translation>分析(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Tools</source>
+        <translation>工具(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Settings</source>
+        <translation>设置(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>Main</source>
+        <translation>主工具栏</translation>
+    </message>
+    <message>
+        <source>Scale 1:{0}</source>
+        <translation>比例尺 1:{0}</translation>
+    </message>
+    <message>
         <source>Loaded {0} layers from {1}; working CRS {2}</source>
         <translation>已从 {1} 载入 {0} 个图层；工作坐标系 {2}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="421" />
         <source>Opened project {0}</source>
         <translation>已打开项目 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="428" />
         <source>Cannot open</source>
         <translation>无法打开</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="435" />
         <source>Recover</source>
         <translation>恢复</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="435" />
         <source>An autosave newer than {0} exists. Open the autosave?</source>
         <translation>存在比 {0} 更新的自动保存副本，是否打开自动保存副本？</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="476" />
         <source>Added {0} ({1} features) as {2}</source>
         <translation>已添加 {0}（{1} 个要素），类型 {2}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="479" />
         <source>Cannot add layer</source>
         <translation>无法添加图层</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="484" />
         <source>Add layer</source>
         <translation>添加图层</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="485" />
         <source>GIS data (*.gpkg *.shp *.zip *.geojson *.json *.csv *.xlsx *.osm *.pbf);;All files (*)</source>
         <translation>GIS 数据 (*.gpkg *.shp *.zip *.geojson *.json *.csv *.xlsx *.osm *.pbf);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="563" />
         <source>Checks failed</source>
         <translation>检查失败</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="564" />
         <source>Checks cancelled; the previous results are kept.</source>
         <translation>检查已取消，保留原有结果。</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="565" />
         <source>Running checks…</source>
         <translation>正在运行检查…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="572" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="610" />
         <source>Checks done: {0} flags, {1} projects</source>
         <translation>检查完成：{0} 条标记，{1} 个项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="663" />
         <source>Dismiss flag</source>
-        <translation>驳回标记</translation>
+        <translation>排除标记</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="663" />
         <source>Why is this flag dismissed?</source>
-        <translation>驳回理由：</translation>
+        <translation>排除理由：</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="672" />
         <source>Reclassify flag</source>
-        <translation>重新分类标记</translation>
+        <translation>改判标记</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="672" />
         <source>New rule code</source>
         <translation>新的规则代码</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="729" />
         <source>{0}: {1} features behind {2}</source>
         <translation>{0}：{2} 对应 {1} 个要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="785" />
         <source>Move vertex</source>
         <translation>移动节点</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="792" />
         <source>Split project</source>
         <translation>拆分项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="806" />
         <source>Split feature</source>
         <translation>拆分要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="813" />
         <source>Merge projects</source>
         <translation>合并项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="820" />
         <source>Merge features</source>
         <translation>合并要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="825" />
         <source>Delete features</source>
         <translation>删除要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="846" />
         <source>Edit {0}</source>
         <translation>编辑 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="861" />
         <source>Add vertex</source>
         <translation>添加节点</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="861" />
         <source>Delete vertex</source>
         <translation>删除节点</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="862" />
         <source>Move feature</source>
         <translation>移动要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="874" />
         <source>Draw project</source>
         <translation>绘制项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="879" />
         <source>Add feature</source>
         <translation>添加要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="886" />
         <source>Invalid value</source>
         <translation>无效的值</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="905" />
         <source>Create project</source>
         <translation>创建项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="932" />
         <source>Export deliverables to</source>
         <translation>导出成果到</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="974" />
         <source>Deliverables written to {0}</source>
         <translation>成果已写入 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="979" />
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="980" />
         <source>Writing deliverables…</source>
         <translation>正在写出成果…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="996" />
         <source>Cannot save</source>
         <translation>无法保存</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="1005" />
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="1014" />
         <source>Save project</source>
         <translation>保存项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="1015" />
         <source>Renewal Planner project (*.gpkg)</source>
         <translation>城市更新规划助手项目 (*.gpkg)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="1025" />
         <source>Autosaved to {0}</source>
         <translation>已自动保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="1045" />
         <source>Open project</source>
         <translation>打开项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="1046" />
         <source>Projects (*.gpkg *.toml);;All files (*)</source>
         <translation>项目 (*.gpkg *.toml);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="1054" />
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="1054" />
         <source>Save the changes to the project first?</source>
         <translation>是否先保存项目的更改？</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/main_window.py" line="1082" />
-        <source>The language changes at the next start.</source>
-        <translation>语言将在下次启动时切换。</translation>
     </message>
     <message>
         <source>Run the checks to list flags and projects here.</source>
@@ -657,101 +911,680 @@ Fields: {0}</source>
         <source>Flags and projects</source>
         <translation>标记与项目</translation>
     </message>
+<message>
+        <location filename="../../planner/gui/files.py" line="42" />
+        <source>Replace file</source>
+        <translation>替换文件</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/files.py" line="43" />
+        <source>{0} exists already. Replace it?</source>
+        <translation>{0} 已存在，是否替换？</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/files.py" line="68" />
+        <source>Recovered unsaved work from {0}</source>
+        <translation>已从 {0} 恢复未保存的工作</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/files.py" line="88" />
+        <source>Opened {0}: {1} layers</source>
+        <translation>已打开 {0}：{1} 个图层</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/files.py" line="161" />
+        <source>Autosaved to {0} ({1} KB)</source>
+        <translation>已自动保存到 {0}（{1} KB）</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/edit_actions.py" line="59" />
+        <source>Split project {0}</source>
+        <translation>拆分项目 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/edit_actions.py" line="75" />
+        <source>Merge projects {0}</source>
+        <translation>合并项目 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/edit_actions.py" line="85" />
+        <source>Delete projects {0}</source>
+        <translation>删除项目 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/edit_actions.py" line="96" />
+        <source>Edit {0} of {1}</source>
+        <translation>编辑 {1} 的 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="118" />
+        <source>New rule</source>
+        <translation>新的规则</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="48" />
+        <source>Zoom &amp;Back</source>
+        <translation>后退视图(&amp;B)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="49" />
+        <source>Zoom &amp;Forward</source>
+        <translation>前进视图(&amp;F)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="52" />
+        <source>&amp;New Bookmark…</source>
+        <translation>新建书签(&amp;N)…</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="72" />
+        <source>Pan the map (drag; arrow keys)</source>
+        <translation>平移地图（拖动；方向键）</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="73" />
+        <source>Drag a box to zoom in</source>
+        <translation>拉框放大</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="74" />
+        <source>Identify the features of every visible layer at a click</source>
+        <translation>识别单击处所有可见图层的要素</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="75" />
+        <source>Select features of the active layer (click or drag)</source>
+        <translation>选择当前图层的要素（单击或拉框）</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="76" />
+        <source>Measure Distance</source>
+        <translation>量算距离</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="76" />
+        <source>Measure a distance (click points, double-click to end)</source>
+        <translation>量算距离（依次单击，双击结束）</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="77" />
+        <source>Measure Area</source>
+        <translation>量算面积</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="77" />
+        <source>Measure an area (click corners, double-click to end)</source>
+        <translation>量算面积（依次单击角点，双击结束）</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="78" />
+        <source>Drag a vertex; double-click adds one, Shift+click deletes one</source>
+        <translation>拖动节点；双击添加节点，Shift+单击删除节点</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="79" />
+        <source>Draw a line across a feature to split it</source>
+        <translation>画一条穿过要素的线以拆分要素</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="80" />
+        <source>Drag a feature of the active layer</source>
+        <translation>拖动当前图层的要素</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="81" />
+        <source>Click the corners, double-click to finish</source>
+        <translation>依次单击各角点，双击结束</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="112" />
+        <source>Panels</source>
+        <translation>面板</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="115" />
+        <source>&amp;Bookmarks</source>
+        <translation>书签(&amp;B)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="126" />
+        <source>Project</source>
+        <translation>项目工具栏</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="131" />
+        <source>Map</source>
+        <translation>地图工具栏</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="139" />
+        <source>Editing</source>
+        <translation>编辑工具栏</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="157" />
+        <source>Cursor in the working coordinate system (metres)</source>
+        <translation>光标在工作坐标系中的坐标（米）</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="159" />
+        <source>Cursor in degrees (CGCS2000)</source>
+        <translation>光标经纬度（CGCS2000）</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="161" />
+        <source>Map scale: choose or type 1:N</source>
+        <translation>地图比例尺：选择或输入 1:N</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="167" />
+        <source>Working coordinate system</source>
+        <translation>工作坐标系</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="170" />
+        <source>Scale</source>
+        <translation>比例尺</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="224" />
+        <source>New bookmark</source>
+        <translation>新建书签</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="224" />
+        <source>Name of this view</source>
+        <translation>此视图的名称</translation>
+    </message>
 </context><context>
     <name>PortfolioPanel</name>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="293" />
+        <location filename="../../planner/gui/panels.py" line="107" />
         <source>Filter by type, phase, district…</source>
         <translation>按类型、阶段、片区筛选…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="299" />
+        <location filename="../../planner/gui/panels.py" line="113" />
+        <source>Safety</source>
+        <translation>安全</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/panels.py" line="113" />
         <source>Need</source>
         <translation>需求</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="299" />
+        <location filename="../../planner/gui/panels.py" line="114" />
         <source>Residents</source>
         <translation>受益居民</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="299" />
+        <location filename="../../planner/gui/panels.py" line="114" />
         <source>Cost</source>
         <translation>成本</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="300" />
+        <location filename="../../planner/gui/panels.py" line="114" />
         <source>Ease</source>
         <translation>难易</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="330" />
+        <location filename="../../planner/gui/panels.py" line="144" />
         <source>Total: {0} projects, {1} 10k yuan</source>
         <translation>合计：{0} 个项目，估算投资 {1} 万元</translation>
     </message>
 </context><context>
     <name>RunChecksDialog</name>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="28" />
+        <location filename="../../planner/gui/panels.py" line="23" />
         <source>Run checks</source>
         <translation>运行检查</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="35" />
+        <location filename="../../planner/gui/panels.py" line="30" />
         <source>As-of date</source>
         <translation>评估基准日</translation>
     </message>
 </context><context>
     <name>StyleDialog</name>
     <message>
-        <location filename="../../planner/gui/style_dialog.py" line="32" />
+        <location filename="../../planner/gui/style_dialog.py" line="33" />
         <source>Layer style: {0}</source>
         <translation>图层样式：{0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/style_dialog.py" line="41" />
+        <location filename="../../planner/gui/style_dialog.py" line="42" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/style_dialog.py" line="49" />
-        <location filename="../../planner/gui/style_dialog.py" line="47" />
+        <location filename="../../planner/gui/style_dialog.py" line="50" />
+        <location filename="../../planner/gui/style_dialog.py" line="48" />
         <source>any</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/style_dialog.py" line="52" />
+        <location filename="../../planner/gui/style_dialog.py" line="53" />
         <source>Fill colour</source>
         <translation>填充颜色</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/style_dialog.py" line="53" />
+        <location filename="../../planner/gui/style_dialog.py" line="54" />
         <source>Outline colour</source>
         <translation>边线颜色</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/style_dialog.py" line="54" />
+        <location filename="../../planner/gui/style_dialog.py" line="55" />
         <source>Outline width (px)</source>
         <translation>边线宽度（像素）</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/style_dialog.py" line="55" />
+        <location filename="../../planner/gui/style_dialog.py" line="56" />
         <source>Opacity</source>
         <translation>不透明度</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/style_dialog.py" line="56" />
+        <location filename="../../planner/gui/style_dialog.py" line="57" />
         <source>Label field</source>
         <translation>标注字段</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/style_dialog.py" line="57" />
+        <location filename="../../planner/gui/style_dialog.py" line="58" />
         <source>Visible from scale</source>
         <translation>可见最小比例尺</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/style_dialog.py" line="58" />
+        <location filename="../../planner/gui/style_dialog.py" line="59" />
         <source>Visible up to scale</source>
         <translation>可见最大比例尺</translation>
+    </message>
+</context><context>
+    <name>WindowActions</name>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="39" />
+        <source>&amp;New Project</source>
+        <translation>新建项目(&amp;N)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="40" />
+        <source>&amp;Open Project…</source>
+        <translation>打开项目(&amp;O)…</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="41" />
+        <source>&amp;Save Project</source>
+        <translation>保存项目(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="42" />
+        <source>Save Project &amp;As…</source>
+        <translation>项目另存为(&amp;A)…</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="43" />
+        <source>&amp;Add Layer…</source>
+        <translation>添加图层(&amp;A)…</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="44" />
+        <source>E&amp;xit</source>
+        <translation>退出(&amp;X)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="45" />
+        <source>Zoom to &amp;Full Extent</source>
+        <translation>缩放至全图(&amp;F)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="46" />
+        <source>Zoom to &amp;Layer</source>
+        <translation>缩放至图层(&amp;L)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="47" />
+        <source>Zoom to &amp;Selection</source>
+        <translation>缩放至所选(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="48" />
+        <source>Zoom &amp;Back</source>
+        <translation>后退视图(&amp;B)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="49" />
+        <source>Zoom &amp;Forward</source>
+        <translation>前进视图(&amp;F)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="52" />
+        <source>&amp;New Bookmark…</source>
+        <translation>新建书签(&amp;N)…</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="53" />
+        <source>Select by &amp;Expression…</source>
+        <translation>按表达式选择(&amp;E)…</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="54" />
+        <source>&amp;Clear Selection</source>
+        <translation>清除选择(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="55" />
+        <source>&amp;Remove Layer</source>
+        <translation>移除图层(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="56" />
+        <source>Layer &amp;Style…</source>
+        <translation>图层样式(&amp;S)…</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="57" />
+        <source>&amp;Run Checks…</source>
+        <translation>运行检查(&amp;R)…</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="58" />
+        <source>&amp;Export Deliverables…</source>
+        <translation>导出成果(&amp;E)…</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="59" />
+        <source>&amp;Merge Selected</source>
+        <translation>合并所选(&amp;M)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="60" />
+        <source>&amp;Delete Selected</source>
+        <translation>删除所选(&amp;D)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="61" />
+        <source>Create Project from Selection</source>
+        <translation>由所选要素创建项目</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="63" />
+        <source>&amp;Undo</source>
+        <translation>撤销(&amp;U)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="64" />
+        <source>&amp;Redo</source>
+        <translation>重做(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="72" />
+        <source>Pan</source>
+        <translation>平移</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="72" />
+        <source>Pan the map (drag; arrow keys)</source>
+        <translation>平移地图（拖动；方向键）</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="73" />
+        <source>Zoom Box</source>
+        <translation>拉框放大</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="73" />
+        <source>Drag a box to zoom in</source>
+        <translation>拉框放大</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="74" />
+        <source>Identify</source>
+        <translation>识别</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="74" />
+        <source>Identify the features of every visible layer at a click</source>
+        <translation>识别单击处所有可见图层的要素</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="75" />
+        <source>Select</source>
+        <translation>选择</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="75" />
+        <source>Select features of the active layer (click or drag)</source>
+        <translation>选择当前图层的要素（单击或拉框）</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="76" />
+        <source>Measure Distance</source>
+        <translation>量算距离</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="76" />
+        <source>Measure a distance (click points, double-click to end)</source>
+        <translation>量算距离（依次单击，双击结束）</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="77" />
+        <source>Measure Area</source>
+        <translation>量算面积</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="77" />
+        <source>Measure an area (click corners, double-click to end)</source>
+        <translation>量算面积（依次单击角点，双击结束）</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="78" />
+        <source>Edit Vertices</source>
+        <translation>编辑节点</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="78" />
+        <source>Drag a vertex; double-click adds one, Shift+click deletes one</source>
+        <translation>拖动节点；双击添加节点，Shift+单击删除节点</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="79" />
+        <source>Split with Line</source>
+        <translation>画线拆分</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="79" />
+        <source>Draw a line across a feature to split it</source>
+        <translation>画一条穿过要素的线以拆分要素</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="80" />
+        <source>Move Feature</source>
+        <translation>移动要素</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="80" />
+        <source>Drag a feature of the active layer</source>
+        <translation>拖动当前图层的要素</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="81" />
+        <source>Draw Feature</source>
+        <translation>绘制要素</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="81" />
+        <source>Click the corners, double-click to finish</source>
+        <translation>依次单击各角点，双击结束</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="88" />
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="91" />
+        <source>Recent Projects</source>
+        <translation>最近的项目</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="97" />
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="105" />
+        <source>&amp;Analysis</source>
+        <translation>分析(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="108" />
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="112" />
+        <source>Panels</source>
+        <translation>面板</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="115" />
+        <source>&amp;Bookmarks</source>
+        <translation>书签(&amp;B)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="116" />
+        <source>&amp;Tools</source>
+        <translation>工具(&amp;T)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="122" />
+        <source>&amp;Settings</source>
+        <translation>设置(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="123" />
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="126" />
+        <source>Project</source>
+        <translation>项目工具栏</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="131" />
+        <source>Map</source>
+        <translation>地图工具栏</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="139" />
+        <source>Editing</source>
+        <translation>编辑工具栏</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="157" />
+        <source>Cursor in the working coordinate system (metres)</source>
+        <translation>光标在工作坐标系中的坐标（米）</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="159" />
+        <source>Cursor in degrees (CGCS2000)</source>
+        <translation>光标经纬度（CGCS2000）</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="161" />
+        <source>Map scale: choose or type 1:N</source>
+        <translation>地图比例尺：选择或输入 1:N</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="167" />
+        <source>Working coordinate system</source>
+        <translation>工作坐标系</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="170" />
+        <source>Scale</source>
+        <translation>比例尺</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="224" />
+        <source>New bookmark</source>
+        <translation>新建书签</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/actions.py" line="224" />
+        <source>Name of this view</source>
+        <translation>此视图的名称</translation>
+    </message>
+</context><context>
+    <name>WorkflowActions</name>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="60" />
+        <source>Checks failed</source>
+        <translation>检查失败</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="62" />
+        <source>Checks cancelled; the previous results are kept.</source>
+        <translation>检查已取消，保留原有结果。</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="63" />
+        <source>Running checks…</source>
+        <translation>正在运行检查…</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="72" />
+        <source>Checks done: {0} flags, {1} projects</source>
+        <translation>检查完成：{0} 条标记，{1} 个项目</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="79" />
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="107" />
+        <source>Dismiss flag</source>
+        <translation>排除标记</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="107" />
+        <source>Why is this flag dismissed?</source>
+        <translation>排除理由：</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="118" />
+        <source>Reclassify flag</source>
+        <translation>改判标记</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="118" />
+        <source>New rule</source>
+        <translation>新的规则</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="164" />
+        <source>{0}: {1} features behind {2}</source>
+        <translation>{0}：{2} 对应 {1} 个要素</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="169" />
+        <source>Export deliverables to</source>
+        <translation>导出成果到</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="200" />
+        <source>Deliverables written to {0}</source>
+        <translation>成果已写入 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="205" />
+        <source>Export failed</source>
+        <translation>导出失败</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="206" />
+        <source>Writing deliverables…</source>
+        <translation>正在写出成果…</translation>
     </message>
 </context></TS>
