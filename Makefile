@@ -23,6 +23,7 @@ sample: setup
 lint: setup
 	$(VENV)/bin/ruff check planner tests bench sample_data/make_sample_city.py
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 test: setup lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow"

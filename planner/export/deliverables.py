@@ -75,8 +75,8 @@ def write_deliverables(out_dir: Path, result, ws, cfg, projects, run_info: dict,
         t = time.perf_counter()
         from planner.export.sheets import SheetBase, write_sheets
 
-        base = SheetBase(ws)
-        write_sheets(out_dir / "maps", base, projects, title=f"{cfg.name}", info=sheet_info(ws, cfg, options, attribution, lang),
+        sheet_base = SheetBase(ws)
+        write_sheets(out_dir / "maps", sheet_base, projects, title=f"{cfg.name}", info=sheet_info(ws, cfg, options, attribution, lang),
                      lang=lang, which=options.get("sheet_types"), workers=options.get("sheet_workers"),
                      start_method=options.get("sheet_start_method"), prefix=getattr(cfg, "drawing_prefix", "") or "")
         timings["export.sheets"] = time.perf_counter() - t
@@ -84,7 +84,7 @@ def write_deliverables(out_dir: Path, result, ws, cfg, projects, run_info: dict,
             t = time.perf_counter()
             from planner.export.sheets import write_atlas
 
-            write_atlas(out_dir / "maps" / pick("项目图集.pdf", "atlas.pdf", lang), base, projects,
+            write_atlas(out_dir / "maps" / pick("项目图集.pdf", "atlas.pdf", lang), sheet_base, projects,
                         info=sheet_info(ws, cfg, options, attribution, lang), lang=lang,
                         prefix=getattr(cfg, "drawing_prefix", "") or "", workers=options.get("sheet_workers"),
                         start_method=options.get("sheet_start_method"))

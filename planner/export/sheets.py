@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
@@ -767,8 +768,8 @@ def _draw_sheet(task: dict, base: SheetBase) -> dict:
     for suffix in (".png", ".pdf"):
         target = out_dir / f"{task['stem']}{suffix}"
         with atomic_path(target) as tmp:
-            page.fig.savefig(tmp, format=suffix[1:], dpi=DPI,
-                             **({"pil_kwargs": {"compress_level": 3}} if suffix == ".png" else {}))
+            extra: dict[str, Any] = {"pil_kwargs": {"compress_level": 3}} if suffix == ".png" else {}
+            page.fig.savefig(tmp, format=suffix[1:], dpi=DPI, **extra)
         written.append(str(target))
     plt.close(page.fig)
     return {"stem": task["stem"], "files": written, "callouts": callouts, "legend": [e[0] for e in entries],

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -361,7 +362,7 @@ def _land_use_titles(series: pd.Series, lang: str) -> pd.Series:
     table = {}
     for v in pd.unique(s.dropna()):
         key = domain.lookup(v) if domain is not None else None
-        value = domain.value(key) if key else None
+        value = domain.value(key) if key and domain is not None else None
         title = (value.title if lang == "zh" else value.title_en) if value is not None else v
         table[v] = title if title == v else f"{title}（{v}）" if lang == "zh" else f"{title} ({v})"
     return s.map(table).astype(object).where(s.notna(), None)
@@ -375,7 +376,7 @@ def _summarise_flags(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     codes = translate_series(f["code"], lang)
     sep = "、" if lang == "zh" else ", "
     out = pd.DataFrame({"source_id": key, "codes": codes})
-    agg = {"codes": lambda s: sep.join(dict.fromkeys(s.dropna()))}
+    agg: dict[str, Any] = {"codes": lambda s: sep.join(dict.fromkeys(s.dropna()))}
     if "facility_type" in f:
         out["missing"] = f["facility_type"].astype("string").map(lambda k: facility_title(k, lang)
                                                                 if k is not pd.NA else None)

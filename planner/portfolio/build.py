@@ -140,7 +140,11 @@ class _Builder:
     def compound_of(self, ids) -> np.ndarray:
         """The compound key of each building id (None where unknown)."""
         pos = self.building_rows(ids)
-        return np.where(pos >= 0, self.compound_key[np.maximum(pos, 0)], None)
+        out = np.full(len(pos), None, dtype=object)
+        if self.compound_key is not None:
+            found = pos >= 0
+            out[found] = self.compound_key[pos[found]]
+        return out
 
     def building_rows(self, ids) -> np.ndarray:
         """Row of each building id in the buildings layer (-1 where unknown; the first of a
