@@ -634,8 +634,10 @@ class Session:
             return set()
         return {str(i) for f in self.result.flags.values() if "flag_id" in f for i in f["flag_id"]}
 
-    def decide(self, flag_id: str, state: str | None, note: str = "", code: str = "") -> None:
-        """Confirm, dismiss (with a note), reclassify (``code``) or reopen (None) one flag."""
+    def decide(self, flag_id: str, state: str | None, note: str = "", code: str = "", *,
+               text: str | None = None) -> None:
+        """Confirm, dismiss (with a note), reclassify (``code``) or reopen (None) one flag;
+        ``text`` names the command in the undo history (a view's language)."""
         if flag_id not in self.flag_ids():
             raise InputError(f"there is no flag '{flag_id}' in this project.", field="flag_id",
                              hint="use a flag id of the flag_id column of a flag layer.")
@@ -643,9 +645,9 @@ class Session:
             raise InputError(f"'{state}' is not a review state.", hint="confirmed, dismissed, reclassified or open.")
         decision = None if state in (None, "open") else {"state": state, "note": note, "code": code}
         words = {"confirmed": "确认", "dismissed": "排除", "reclassified": "改判", None: "重新打开", "open": "重新打开"}
-        self.history.push(self._decision_command({flag_id: decision}, f"{words[state]}标记 {flag_id}"))
+        self.history.push(self._decision_command({flag_id: decision}, text or f"{words[state]}标记 {flag_id}"))
 
-    def set_weights(self, weights: dict[str, float]) -> None:
+    def set_weights(self, weights: dict[str, float], *, text: str | None = None) -> None:
         new = normalise_weights(weights)
         old = None if self.state.weights is None else dict(self.state.weights)
 
@@ -655,9 +657,10 @@ class Session:
             self.events.weights.emit(self.weights)
             self.refresh_portfolio()
 
-        if old is not None and all(abs(old.get(k, 0) - v) < 1e-9 for k, v in new.items()):
-            return
-        self.history.push(Command("修改优先级权重", lambda: put(new), lambda: put(old)))
+        current = old if old is not None else self.weights
+        if all(abs(current.get(k, 0) - v) < 1e-9 for k, v in new.items()):
+            return  # no change: no command
+        self.history.push(Command(text or "修改优先级权重", lambda: put(new), lambda: put(old)))
 
     def edit_projects(self, edit: dict[str, Any], text: str | None = None) -> None:
         """Add one manual edit to the overlay (undoable); refused when it cannot apply now."""

@@ -17,6 +17,27 @@ from planner.analysis.registry import Analysis, AnalysisOutput, Parameter, regis
 
 ALL = "全部 (all)"
 
+# The four areas of the city examination (住房和城乡建设部《关于全面开展城市体检工作的指导意见》,
+# 2023: 住房、小区（社区）、街区、城区（城市）) and the policy or standard behind each target.
+AREAS = {"housing": ("住房", "Housing"), "community": ("小区（社区）", "Compounds and communities"),
+         "block": ("街区", "Blocks"), "city": ("城区（城市）", "City")}
+COMMUNITY_FACILITIES = {"kindergarten", "nursery", "elderly_care", "community_service", "convenience_store", "fitness",
+                        "clinic"}
+BASIS = {  # (Chinese, English)
+    "unsafe": ("城市体检基础指标体系（2023）：存在安全隐患的住宅数量，目标清零",
+               "City examination basic indicators (2023): housing with safety hazards, target zero"),
+    "road_density": ("中共中央 国务院《关于进一步加强城市规划建设管理工作的若干意见》（2016）：路网密度 8 km/km²",
+                     "CPC Central Committee and State Council guideline on urban planning and management (2016): 8 km/km²"),
+    "park": ("城市体检基础指标体系；《国家园林城市评选标准》：公园绿地服务半径覆盖率 ≥ 90%",
+             "City examination basic indicators; National Garden City standard: park service coverage ≥ 90%"),
+    "community": ("《完整居住社区建设标准（试行）》（住房和城乡建设部，2020）：社区基本公共服务设施全覆盖",
+                  "Standard for complete residential communities (trial, MOHURD 2020): basic services for every community"),
+    "life_circle": ("《城市居住区规划设计标准》GB 50180-2018：十五分钟、十分钟生活圈设施服务半径全覆盖",
+                    "Standard for urban residential area planning GB 50180-2018: 15- and 10-minute life-circle radii"),
+    "idle_2y": ("《闲置土地处置办法》（国土资源部令第53号，2012）第十四条：未动工满两年的闲置土地依法处置",
+                "Measures on the disposal of idle land (MLR order 53, 2012), art. 14: land idle two years is disposed of"),
+}
+
 
 def _district_of(geoms: np.ndarray, districts) -> np.ndarray:
     if districts is None or len(districts) == 0 or len(geoms) == 0:
@@ -32,14 +53,15 @@ def run(inputs, params, feedback) -> AnalysisOutput:
     groups = [(ALL, None)] + [(n, i) for i, n in enumerate(names)]
     rows: list[dict] = []
 
-    def add(key, title, title_en, unit, values_by_group, target=None, better="higher"):
+    def add(key, title, title_en, unit, values_by_group, target=None, better="higher", area="city", basis=("", "")):
         for (name, _), value in zip(groups, values_by_group, strict=True):
             passed = None
             if target is not None and value is not None and np.isfinite(value):
                 passed = bool(value >= target) if better == "higher" else bool(value <= target)
             rows.append({"indicator": key, "title": title, "title_en": title_en, "district": name,
                          "value": None if value is None or not np.isfinite(value) else round(float(value), 4),
-                         "unit": unit, "target": target, "direction": better, "pass": passed})
+                         "unit": unit, "target": target, "direction": better, "pass": passed,
+                         "area": area, "basis": basis[0], "basis_en": basis[1]})
 
     def per_group(district_idx: np.ndarray, values: np.ndarray) -> list[float]:
         res = [float(np.nansum(values))]
@@ -57,22 +79,31 @@ def run(inputs, params, feedback) -> AnalysisOutput:
         res_fa = per_group(bd, np.where(res, fa, 0.0))
         add("old_housing_share", "2000年及以前建成住宅建筑面积占比", "Share of residential floor area built in or before "
             f"{inputs.shared.get('cutoff_year', 2000)}", "%",
-            [o / r * 100 if r else np.nan for o, r in zip(old_fa, res_fa, strict=True)])
+            [o / r * 100 if r else np.nan for o, r in zip(old_fa, res_fa, strict=True)], area="housing")
         grade = b["safety_grade"].to_numpy(dtype=object) if "safety_grade" in b else np.full(len(b), None)
         add("unsafe_d_count", "D级危房数量", "Grade D dangerous buildings", "栋", per_group(bd, (grade == "D").astype(float)),
-            target=0, better="lower")
-        add("unsafe_c_count", "C级危房数量", "Grade C buildings", "栋", per_group(bd, (grade == "C").astype(float)))
+            target=0, better="lower", area="housing", basis=BASIS["unsafe"])
+        add("unsafe_c_count", "C级危房数量", "Grade C buildings", "栋", per_group(bd, (grade == "C").astype(float)),
+            target=0, better="lower", area="housing", basis=BASIS["unsafe"])
         flags = inputs.shared.get("elevator_flags")
         if flags is not None:
             add("elevator_candidates", "加装电梯候选住宅数量", "Elevator-retrofit candidates", "栋",
-                per_group(bd, flags.astype(float)))
+                per_group(bd, flags.astype(float)), area="housing")
     parcels = inputs.layers.get("parcels")
     idle = inputs.shared.get("idle_codes")
     if parcels is not None and idle is not None:
         pd_idx = _district_of(parcels.geometry.values, districts)
         area = shapely.area(parcels.geometry.values)
+        from planner.analysis.registry import rule_codes
+
+        declared = rule_codes()
         for code, mask in idle.items():
-            add(f"idle_area.{code}", f"{code} 用地面积", f"Land area {code}", "公顷", per_group(pd_idx, np.where(mask, area, 0) / 1e4))
+            rule = declared.get(code)
+            zh, en = (rule.title, rule.title_en) if rule is not None else (code, code)
+            target = 0 if code == "IDLE_NOT_STARTED_2Y" else None
+            add(f"idle_area.{code}", f"{zh}用地面积", f"Land area: {en.lower()}", "公顷",
+                per_group(pd_idx, np.where(mask, area, 0) / 1e4), target=target, better="lower",
+                basis=BASIS["idle_2y"] if target is not None else ("", ""))
     roads_built = shared.get("roads_built")
     if roads_built is not None and len(roads_built):
         lines = roads_built.geometry.values
@@ -92,7 +123,7 @@ def run(inputs, params, feedback) -> AnalysisOutput:
             areas.append(float(shapely.area(poly)))
         km = np.array(lengths) / 1000
         add("road_density", "道路网密度", "Road network density", "km/km²",
-            list(km / (np.array(areas) / 1e6)), target=params["road_density_target"])
+            list(km / (np.array(areas) / 1e6)), target=params["road_density_target"], basis=BASIS["road_density"])
         dead = shared.get("dead_end_points")
         gaps = shared.get("gap_points")
         if dead is not None:
@@ -116,15 +147,18 @@ def run(inputs, params, feedback) -> AnalysisOutput:
             cov = per_group(bd, np.where(d <= radii.get(t, 0), hh, 0))
             add(f"coverage.{t}", f"{domain.title(t)}{radii.get(t, 0):g}米覆盖居民户比例",
                 f"Households within {radii.get(t, 0):g} m of a {domain.title(t, 'en').lower()}", "%",
-                [c / n * 100 if n else np.nan for c, n in zip(cov, total, strict=True)])
+                [c / n * 100 if n else np.nan for c, n in zip(cov, total, strict=True)], target=100.0,
+                area="community" if t in COMMUNITY_FACILITIES else "block",
+                basis=BASIS["community"] if t in COMMUNITY_FACILITIES else BASIS["life_circle"])
         if "park" in dist:
             cov = per_group(bd, np.where(dist["park"] <= params["park_radius_m"], hh, 0))
             add("park_500m_coverage", f"公园绿地{params['park_radius_m']:g}米服务半径覆盖率",
                 f"Park {params['park_radius_m']:g} m service coverage", "%",
                 [c / n * 100 if n else np.nan for c, n in zip(cov, total, strict=True)],
-                target=params["park_coverage_target"])
+                target=params["park_coverage_target"], area="block", basis=BASIS["park"])
     out.tables["indicators"] = pd.DataFrame(rows, columns=["indicator", "title", "title_en", "district", "value",
-                                                           "unit", "target", "direction", "pass"])
+                                                           "unit", "target", "direction", "pass", "area", "basis",
+                                                           "basis_en"])
     return out
 
 

@@ -27,6 +27,24 @@ def column_title(layer: MapLayer, column: str, catalogue=None) -> str:
 _WORD_COLUMNS = {"code", "other_codes", "type", "subtype", "status", "review", "review_code", "source_layer",
                  "facility_type", "crosses", "unit", "phase", "compound_kind", "direction", "land_use"}
 _LIST_COLUMNS = {"other_codes", "flags_summary", "crosses"}
+_SPECIAL_COLUMNS = {"cost_basis", "severity", "flag_id", "flags", "source_layer", "type_title"}
+# the other language's copy of a text column: not shown
+_OTHER_LANGUAGE = {"zh": {"reason_en", "title_en"}, "en": {"reason", "title"}}
+
+
+class _LazyLabels(dict):
+    """Titles computed when a cell is shown (ids: too many to translate up front)."""
+
+    def __init__(self, fn) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def __contains__(self, key) -> bool:
+        return isinstance(key, str)
+
+    def __missing__(self, key):
+        value = self[key] = self.fn(key)
+        return value
 
 
 def domain_labels(layer: MapLayer, column: str, catalogue, values=None) -> dict | None:
@@ -42,11 +60,19 @@ def domain_labels(layer: MapLayer, column: str, catalogue, values=None) -> dict 
                     return None
                 return {v.key: i18n.pick(v.title, v.title_en or v.title) for v in domain.values}
         return None
-    if values is None or (column not in _WORD_COLUMNS and column != "cost_basis"):
+    if values is None or (column not in _WORD_COLUMNS and column not in _SPECIAL_COLUMNS):
         return None
+    if column == "severity":
+        return {v: i18n.severity_title(v) for v in (1, 2, 3)}
     uniq = pd.unique(values.dropna().astype(str))
-    if len(uniq) > 5_000:
+    if len(uniq) > 5_000 and column not in ("flag_id", "flags"):
         return None
+    if column in ("flag_id", "flags"):
+        return _LazyLabels(i18n.codes_to_titles)
+    if column == "source_layer":
+        return {u: i18n.layer_role_title(u) for u in uniq}
+    if column == "type_title":
+        return {u: i18n.type_title_text(u) for u in uniq}
     if column == "cost_basis":
         from planner.export.terms import cost_basis
 
@@ -64,7 +90,7 @@ def cell_text(v, labels: dict | None = None) -> str:
         return ""
     if isinstance(v, np.datetime64) and np.isnat(v):
         return ""
-    if labels and v in labels:
+    if labels is not None and v in labels:
         return labels[v]
     if isinstance(v, bool | np.bool_):
         return i18n.pick("是", "Yes") if v else i18n.pick("否", "No")
@@ -88,7 +114,9 @@ class FrameModel(QtCore.QAbstractTableModel):
         self._arrays: list[pd.Series] = []
         self.order = np.zeros(0, dtype=np.int64)   # view row -> frame row
 
-    def set_layer(self, layer: MapLayer | None, catalogue=None) -> None:
+    def set_layer(self, layer: MapLayer | None, catalogue=None, columns: list[str] | None = None,
+                  order: np.ndarray | None = None) -> None:
+        """Show a layer (``columns``: these first, in this order; ``order``: rows in this order)."""
         self.beginResetModel()
         self.layer = layer
         if layer is None:
@@ -96,12 +124,16 @@ class FrameModel(QtCore.QAbstractTableModel):
             self.order = np.zeros(0, dtype=np.int64)
         else:
             frame = layer.frame
-            self.columns = [c for c in frame.columns if c != frame.geometry.name]
+            hidden = _OTHER_LANGUAGE[i18n.lang()] if {"reason", "reason_en"} <= set(frame.columns) or \
+                {"title", "title_en"} <= set(frame.columns) else set()
+            self.columns = [c for c in frame.columns if c != frame.geometry.name and c not in hidden]
+            if columns is not None:
+                self.columns = [c for c in columns if c in self.columns]
             self.titles = [column_title(layer, c, catalogue) for c in self.columns]
             # cells are read one by one when shown: nothing converts a million-row column up front
             self._arrays = [frame[c] for c in self.columns]
             self._labels = [domain_labels(layer, c, catalogue, frame[c]) for c in self.columns]
-            self.order = np.arange(len(frame), dtype=np.int64)
+            self.order = np.arange(len(frame), dtype=np.int64) if order is None else np.asarray(order, dtype=np.int64)
         self.endResetModel()
 
     def rowCount(self, parent=None) -> int:

@@ -12,6 +12,8 @@ import shapely
 
 from planner import editing
 from planner.errors import InputError
+from planner.export.styles import alias as export_alias
+from planner.gui import i18n
 from planner.model import MapLayer
 from planner.portfolio.overlay import geometry_hex
 from planner.session import PROJECTS_ROLE
@@ -93,7 +95,7 @@ class EditActions:
         if layer.role == PROJECTS_ROLE:
             pid = self._project_id(layer, row)
             self.session.edit_projects({"op": "set", "id": pid, "column": column, "value": value},
-                                       self.tr("Edit {0} of {1}").format(column, pid))
+                                       self.tr("Edit {0} of {1}").format(export_alias(column, i18n.lang()), pid))
             return
         frame = layer.frame.copy()
         col = frame[column]

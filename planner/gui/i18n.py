@@ -5,6 +5,8 @@ Chinese (the default) or English, from the same declarations as the deliverables
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from planner.export import terms
@@ -125,3 +127,40 @@ def bilingual(text: str) -> str:
     neutral = [not any(ch.isalpha() and not _has_cjk(ch) for ch in t) and not _has_cjk(t) for t in tokens]
     keep = [t for t, n in zip(tokens, neutral, strict=True) if n or (_has_cjk(t) == (lang() == "zh"))]
     return " ".join(keep)
+
+
+_CODE_IN_ID = re.compile(r"(?<![A-Za-z0-9_])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?=[:\s,]|$)")
+
+
+def codes_to_titles(text: str) -> str:
+    """Flag ids and lists of them with each rule code by its title ("IDLE_NOT_STARTED_2Y:DK0006"
+    -> "未动工满2年:DK0006")."""
+    text = _CODE_IN_ID.sub(lambda m: code_title(m.group(1)), str(text))
+    return _KEY_IN_ID.sub(lambda m: ":" + word(m.group(1)), text)  # ...:culture -> ...:文化活动站
+
+
+_KEY_IN_ID = re.compile(r":([a-z][a-z_]+)(?=$|[,\s])")
+
+
+def flag_text(flag_id: str) -> str:
+    """A flag in words: its rule's title and the feature it concerns ("生活圈服务短板 JZ00007 文化活动站")."""
+    code, *rest = str(flag_id).split(":")
+    return " ".join([code_title(code), *(word(x) for x in rest)])
+
+
+def layer_role_title(role: str) -> str:
+    """An input layer's title by its role (the source layer of a flag)."""
+    from planner.catalogue import default_catalogue
+
+    spec = default_catalogue().layers.get(str(role))
+    return pick(spec.title, spec.title_en) if spec is not None else terms.layer_title(str(role), lang())
+
+
+def type_title_text(title: str) -> str:
+    """A project type's stored (Chinese) title in the window's language."""
+    if lang() == "zh":
+        return str(title)
+    from planner.export.terms import _types
+
+    by_zh = {zh: en for zh, en in _types().values()}
+    return by_zh.get(str(title), str(title))

@@ -16,12 +16,13 @@ from planner.gui import i18n
 from planner.gui.actions import WindowActions
 from planner.gui.attribute_table import AttributeTable
 from planner.gui.canvas import MapCanvas
+from planner.gui.dashboard import Dashboard
 from planner.gui.edit_actions import EditActions
 from planner.gui.files import FileActions
 from planner.gui.identify import IdentifyPanel
 from planner.gui.jobs import run_blocking
 from planner.gui.layer_panel import LayerPanel
-from planner.gui.panels import Dashboard, PortfolioPanel
+from planner.gui.panels import PortfolioPanel
 from planner.gui.review import FlagReviewPanel
 from planner.gui.workflow import WorkflowActions
 from planner.model import MapLayer
@@ -281,7 +282,7 @@ class MainWindow(FileActions, EditActions, WorkflowActions, WindowActions, QtWid
         layer = layer or self.layer_panel.current_layer()
         if layer is None:
             return None
-        dialog = StyleDialog(layer, self)
+        dialog = StyleDialog(layer, self, self.catalogue)
         if accept is None:
             accept = dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted
         if accept:

@@ -8,19 +8,63 @@ import datetime as dt
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from PyQt6 import QtCore, QtGui, QtWidgets
 
 from planner.analysis.registry import all_analyses
+from planner.gui import i18n
 from planner.gui.dialogs import ok_cancel
 from planner.model import MapLayer
 
+# list parameters whose items are keys of a catalogue domain (shown as checkable titles)
+LIST_DOMAINS = {"uses": "building_use", "residential_uses": "building_use", "excluded_classes": "road_class",
+                "link_excluded_classes": "road_class", "types": "facility_type"}
+CROSSINGS = ("water", "rail", "buildings")  # what a proposed road link may cross (roads.crossing_allowed)
+
+
+class CheckList(QtWidgets.QListWidget):
+    """A list parameter as checkable titles (keys kept as item data); for an ``all_if_empty``
+    parameter, every item checked means the empty list (all)."""
+
+    def __init__(self, items: list[tuple[str, str]], chosen, all_if_empty: bool = False, parent=None):
+        super().__init__(parent)
+        self.all_if_empty = all_if_empty
+        chosen = set(map(str, chosen))
+        for key, title in items:
+            item = QtWidgets.QListWidgetItem(title)
+            item.setData(QtCore.Qt.ItemDataRole.UserRole, key)
+            item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
+            on = key in chosen or (all_if_empty and not chosen)
+            item.setCheckState(QtCore.Qt.CheckState.Checked if on else QtCore.Qt.CheckState.Unchecked)
+            self.addItem(item)
+        self.setMaximumHeight(min(24 * len(items) + 8, 150))
+
+    def value(self) -> list[str]:
+        keys = [self.item(i).data(QtCore.Qt.ItemDataRole.UserRole) for i in range(self.count())
+                if self.item(i).checkState() == QtCore.Qt.CheckState.Checked]
+        return [] if self.all_if_empty and len(keys) == self.count() else keys
+
+
+def _list_items(name: str, catalogue) -> list[tuple[str, str]] | None:
+    domain = LIST_DOMAINS.get(name)
+    if domain and catalogue is not None and domain in catalogue.domains:
+        return [(v.key, i18n.pick(v.title, v.title_en or v.key)) for v in catalogue.domains[domain].values]
+    if name == "crossing_allowed":
+        return [(k, i18n.word(k)) for k in CROSSINGS]
+    return None
+
 
 class RunChecksDialog(QtWidgets.QDialog):
-    """Generated from each analysis's declared parameters (defaults, units, policy basis)."""
+    """Generated from each analysis's declared parameters (defaults, units, policy basis); list
+    parameters are checkable lists of their domain's titles."""
 
-    def __init__(self, params: dict | None = None, as_of: str | None = None, parent=None):
+    def __init__(self, params: dict | None = None, as_of: str | None = None, parent=None, catalogue=None):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Run checks"))
+        if catalogue is None:
+            from planner.catalogue import default_catalogue
+
+            catalogue = default_catalogue()
         params = params or {}
         lay = QtWidgets.QVBoxLayout(self)
         form = QtWidgets.QFormLayout()
@@ -35,12 +79,14 @@ class RunChecksDialog(QtWidgets.QDialog):
         self.groups: dict[str, QtWidgets.QGroupBox] = {}
         self.fields: dict[str, tuple[object, QtWidgets.QWidget]] = {}
         for a in all_analyses():
-            box = QtWidgets.QGroupBox(f"{a.title}  {a.title_en}", checkable=True, checked=True)
-            box.setToolTip(a.basis)
+            box = QtWidgets.QGroupBox(i18n.pick(a.title, a.title_en), checkable=True, checked=True)
+            if i18n.lang() == "zh":
+                box.setToolTip(a.basis)
             f = QtWidgets.QFormLayout(box)
             for p in a.parameters:
                 key = f"{a.id}.{p.name}"
                 value = params.get(key, p.default)
+                items = _list_items(p.name, catalogue) if isinstance(p.default, list | tuple) else None
                 if isinstance(p.default, bool):
                     w = QtWidgets.QCheckBox(checked=bool(value))
                 elif isinstance(p.default, int):
@@ -50,13 +96,14 @@ class RunChecksDialog(QtWidgets.QDialog):
                     w = QtWidgets.QDoubleSpinBox(minimum=p.minimum if p.minimum is not None else -1e12,
                                                  maximum=p.maximum if p.maximum is not None else 1e12, decimals=3,
                                                  value=float(value))
+                elif items is not None:
+                    w = CheckList(items, value, all_if_empty=not p.default)
                 else:
                     w = QtWidgets.QLineEdit(",".join(map(str, value)) if isinstance(value, list | tuple) else str(value))
-                if p.unit:
-                    if hasattr(w, "setSuffix"):
-                        w.setSuffix(f" {p.unit}")
-                w.setToolTip(f"{p.description}\n{p.description_en}\n{a.basis}")
-                f.addRow(p.title or p.name, w)
+                if p.unit and hasattr(w, "setSuffix"):
+                    w.setSuffix(f" {p.unit}")
+                w.setToolTip(i18n.pick(f"{p.description}\n{a.basis}", p.description_en or p.description))
+                f.addRow(i18n.pick(p.title or p.name, p.title_en or p.title or p.name), w)
                 self.fields[key] = (p, w)
             inner_lay.addWidget(box)
             self.groups[a.id] = box
@@ -76,6 +123,10 @@ class RunChecksDialog(QtWidgets.QDialog):
                 v = w.isChecked()
             elif isinstance(w, QtWidgets.QSpinBox | QtWidgets.QDoubleSpinBox):
                 v = w.value()
+            elif isinstance(w, CheckList):
+                v = w.value()
+                if sorted(map(str, v)) == sorted(map(str, p.default)):
+                    continue
             else:
                 v = [s.strip() for s in w.text().split(",") if s.strip()] if isinstance(p.default, list | tuple) \
                     else w.text()
@@ -90,8 +141,19 @@ class RunChecksDialog(QtWidgets.QDialog):
         return dt.date(q.year(), q.month(), q.day())
 
 
+PORTFOLIO_COLUMNS = ["phase", "priority_rank", "priority_score", "project_id", "name", "type_title", "subtype", "district",
+                     "estimated_cost", "buildings", "households", "floor_area_m2", "road_length_m", "quantity", "unit",
+                     "cost_basis", "status", "flag_count", "notes"]
+
+
+def weight_titles(tr) -> dict[str, str]:
+    return {"public": tr("Safety"), "need": tr("Need"), "residents": tr("Residents"), "cost": tr("Cost"),
+            "ease": tr("Ease")}
+
+
 class PortfolioPanel(QtWidgets.QWidget):
-    """The draft projects: a sortable, filterable table, weights that re-score live, totals."""
+    """The draft projects by phase and priority score, the priority weights (normalised, with a
+    live preview of the shares; a change only when a weight really changed) and the totals."""
 
     weightsEdited = QtCore.pyqtSignal(dict)
 
@@ -104,47 +166,107 @@ class PortfolioPanel(QtWidgets.QWidget):
         self.view.setModel(self.model)
         self.view.setSortingEnabled(True)
         self.view.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.verticalHeader().setDefaultSectionSize(22)
         self.filter = QtWidgets.QLineEdit(placeholderText=self.tr("Filter by type, phase, district…"))
         self.filter.returnPressed.connect(lambda: self.model.set_filter(self.filter.text()))
         self.totals = QtWidgets.QLabel()
         self.totals.setWordWrap(True)
-        self.spins = {}
-        weights = QtWidgets.QHBoxLayout()
-        for key, title in (("public", self.tr("Safety")), ("need", self.tr("Need")),
-                           ("residents", self.tr("Residents")), ("cost", self.tr("Cost")), ("ease", self.tr("Ease"))):
-            spin = QtWidgets.QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.05, decimals=2)
+        self.totals.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.spins: dict[str, QtWidgets.QDoubleSpinBox] = {}
+        self.current_weights: dict[str, float] = {}
+        weights = QtWidgets.QGridLayout()
+        for i, (key, title) in enumerate(weight_titles(self.tr).items()):
+            spin = QtWidgets.QDoubleSpinBox(minimum=0.0, maximum=10.0, singleStep=0.05, decimals=2)
+            spin.setToolTip(self.tr("Weight of {0}; the weights are normalised to add up to 1").format(title))
+            spin.valueChanged.connect(self._preview)
             spin.editingFinished.connect(self._weights_edited)
-            weights.addWidget(QtWidgets.QLabel(title))
-            weights.addWidget(spin)
+            weights.addWidget(QtWidgets.QLabel(title), i // 3, (i % 3) * 2)
+            weights.addWidget(spin, i // 3, (i % 3) * 2 + 1)
             self.spins[key] = spin
-        lay = QtWidgets.QVBoxLayout(self)
+        self.preview = QtWidgets.QLabel()
+        self.preview.setWordWrap(True)
+        side = QtWidgets.QVBoxLayout()
+        side.addWidget(QtWidgets.QLabel(f"<b>{self.tr('Priority weights')}</b>"))
+        side.addLayout(weights)
+        side.addWidget(self.preview)
+        side.addWidget(self.totals, 1)
+        side_widget = QtWidgets.QWidget()
+        side_widget.setLayout(side)
+        side_widget.setMaximumWidth(460)
+        left = QtWidgets.QVBoxLayout()
+        left.addWidget(self.filter)
+        left.addWidget(self.view, 1)
+        lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
-        lay.addLayout(weights)
-        lay.addWidget(self.filter)
-        lay.addWidget(self.view, 1)
-        lay.addWidget(self.totals)
+        lay.addLayout(left, 1)
+        lay.addWidget(side_widget)
 
     def set_weights(self, weights: dict) -> None:
+        self.current_weights = {k: float(weights.get(k, 0.0)) for k in self.spins}
         for k, spin in self.spins.items():
             spin.blockSignals(True)
-            spin.setValue(float(weights.get(k, 0.0)))
+            spin.setValue(self.current_weights[k])
             spin.blockSignals(False)
+        self._preview()
+
+    def normalised(self) -> dict[str, float] | None:
+        raw = {k: s.value() for k, s in self.spins.items()}
+        total = sum(raw.values())
+        return {k: v / total for k, v in raw.items()} if total > 0 else None
+
+    def _preview(self) -> None:
+        """The shares the weights will have (normalised), shown while typing."""
+        shares = self.normalised()
+        titles = weight_titles(self.tr)
+        if shares is None:
+            self.preview.setText(self.tr("At least one weight must be above 0"))
+            return
+        self.preview.setText(" · ".join(f"{titles[k]} {v:.0%}" for k, v in shares.items()))
 
     def _weights_edited(self) -> None:
+        shares = self.normalised()
+        if shares is None:
+            return
+        if self.current_weights and all(abs(shares[k] - self.current_weights.get(k, 0.0)) < 5e-4 for k in shares):
+            return  # nothing changed (e.g. the box only lost the focus): no command
         self.weightsEdited.emit({k: s.value() for k, s in self.spins.items()})
 
     def show_projects(self, layer: MapLayer | None) -> None:
-        self.model.set_layer(layer)
         if layer is None or len(layer.frame) == 0:
+            self.model.set_layer(layer)
             self.totals.setText("")
             return
         p = layer.frame
-        by_type = p.groupby("type_title")["estimated_cost"].agg(["size", "sum"])
-        by_phase = p.groupby("phase")["estimated_cost"].agg(["size", "sum"])
-        lines = [self.tr("Total: {0} projects, {1} 10k yuan").format(len(p), f"{p['estimated_cost'].sum():,.0f}")]
-        lines.append(" | ".join(f"{k} {int(v['size'])}/{v['sum']:,.0f}" for k, v in by_type.iterrows()))
-        lines.append(" | ".join(f"{k} {int(v['size'])}/{v['sum']:,.0f}" for k, v in by_phase.iterrows()))
-        self.totals.setText("\n".join(lines))
+        phase = p["phase"].astype("string").fillna("~").to_numpy(dtype=object) if "phase" in p else np.zeros(len(p))
+        score = pd.to_numeric(p.get("priority_score", 0), errors="coerce")
+        score = np.nan_to_num(np.asarray(score, dtype=float), nan=-1.0) if np.ndim(score) else np.zeros(len(p))
+        order = np.lexsort((-score, phase))  # by phase, then the highest score first
+        self.model.set_layer(layer, columns=PORTFOLIO_COLUMNS, order=order)
+        self.view.horizontalHeader().setSortIndicator(-1, QtCore.Qt.SortOrder.AscendingOrder)
+        if not getattr(self, "_sized", False):  # widths from the first rows, once (a rebuild keeps them)
+            self._sized = True
+            self.view.horizontalHeader().setResizeContentsPrecision(40)
+            self.view.resizeColumnsToContents()
+            for c in range(self.model.columnCount()):
+                self.view.setColumnWidth(c, min(self.view.columnWidth(c), 260))
+        self.totals.setText(self.totals_html(p))
+
+    def totals_html(self, p) -> str:
+        """Totals in words: projects and cost overall, by phase and by type (万元 with separators)."""
+        cost = pd.to_numeric(p["estimated_cost"], errors="coerce").fillna(0)
+        wan = i18n.pick("万元", "10k yuan")
+
+        def part(groups) -> str:
+            return " · ".join(f"{k}：{int(n):,} {i18n.pick('项', 'projects')}，{c:,.0f} {wan}" if i18n.lang() == "zh"
+                              else f"{k}: {int(n):,} projects, {c:,.0f} {wan}" for k, (n, c) in groups.items())
+
+        by_phase = {k: (len(g), g.sum()) for k, g in cost.groupby(p["phase"].astype(str), sort=True)}
+        types = p["type"].astype(str) if "type" in p else pd.Series([""] * len(p))
+        by_type = {i18n.type_title(k): (len(g), g.sum())
+                   for k, g in sorted(cost.groupby(types), key=lambda kv: -kv[1].sum())}
+        head = self.tr("Total: {0} projects, {1} 10k yuan").format(f"{len(p):,}", f"{cost.sum():,.0f}")
+        return (f"<b>{head}</b><br><b>{i18n.pick('按实施阶段', 'By phase')}</b>　{part(by_phase)}"
+                f"<br><b>{i18n.pick('按项目类型', 'By type')}</b>　{part(by_type)}")
 
 
 def open_folder(path: Path) -> None:
@@ -158,47 +280,6 @@ def zoom_to_rows(canvas, frame, rows: np.ndarray) -> None:
         b = shapely.total_bounds(frame.geometry.values[rows])
         pad = max(b[2] - b[0], b[3] - b[1]) * 0.5 + 60
         canvas.set_extent((b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad))
-
-
-class BarChart(QtWidgets.QWidget):
-    """A small bar chart (values by district, the target as a line), drawn with QPainter."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setMinimumHeight(140)
-        self.items: list[tuple[str, float, bool | None]] = []
-        self.target: float | None = None
-        self.title = ""
-
-    def set_data(self, title: str, items, target) -> None:
-        self.title, self.items, self.target = title, list(items), target
-        self.update()
-
-    def paintEvent(self, event) -> None:
-        p = QtGui.QPainter(self)
-        p.fillRect(self.rect(), QtGui.QColor("white"))
-        p.drawText(8, 16, self.title)
-        vals = [v for _, v, _ in self.items if v is not None and np.isfinite(v)]
-        if not vals:
-            p.end()
-            return
-        top = max(vals + ([self.target] if self.target is not None else [])) or 1.0
-        w, h = self.width() - 20, self.height() - 50
-        bw = max(10, w // max(len(self.items), 1) - 10)
-        for i, (label, v, ok) in enumerate(self.items):
-            if v is None or not np.isfinite(v):
-                continue
-            bh = int(h * v / top)
-            x = 10 + i * (bw + 10)
-            colour = "#2ca02c" if ok else "#d62728" if ok is False else "#4472c4"
-            p.fillRect(x, 25 + h - bh, bw, bh, QtGui.QColor(colour))
-            p.drawText(x, 25 + h + 14, label[:8])
-            p.drawText(x, 25 + h - bh - 2, f"{v:,.1f}")
-        if self.target is not None:
-            y = int(25 + h - h * self.target / top)
-            p.setPen(QtGui.QPen(QtGui.QColor("#333333"), 1, QtCore.Qt.PenStyle.DashLine))
-            p.drawLine(5, y, self.width() - 5, y)
-        p.end()
 
 
 # indicator -> (flag layer, filter column, value) of the features behind it
@@ -221,55 +302,6 @@ def indicator_features(indicator: str) -> tuple[str, str, str] | None:
     if indicator.startswith("coverage."):
         return ("service_gap", "facility_type", indicator.split(".", 1)[1])
     return None
-
-
-class Dashboard(QtWidgets.QWidget):
-    """City-examination indicators per district with targets and pass/fail, and a chart;
-    choosing an indicator selects the features behind it."""
-
-    indicatorChosen = QtCore.pyqtSignal(str, str)  # indicator, district
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.table = QtWidgets.QTableWidget(0, 6)
-        self.table.setHorizontalHeaderLabels([self.tr("District"), self.tr("Indicator"), self.tr("Value"),
-                                              self.tr("Unit"), self.tr("Target"), self.tr("Pass")])
-        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.cellClicked.connect(self._clicked)
-        self.chart = BarChart()
-        lay = QtWidgets.QVBoxLayout(self)
-        lay.setContentsMargins(2, 2, 2, 2)
-        lay.addWidget(self.table, 2)
-        lay.addWidget(self.chart, 1)
-        self.frame = None
-
-    def show_indicators(self, frame) -> None:
-        self.frame = frame
-        self.table.setRowCount(0 if frame is None else len(frame))
-        if frame is None:
-            return
-        for i, r in enumerate(frame.itertuples(index=False)):
-            passed = r.__getattribute__("pass") if hasattr(r, "pass") else getattr(r, "_8", None)
-            cells = [r.district, r.title, "" if r.value is None or r.value != r.value else f"{r.value:,.2f}", r.unit,
-                     "" if r.target is None or r.target != r.target else f"{r.target:g}",
-                     "" if passed is None or passed != passed else ("是" if passed else "否")]
-            for j, text in enumerate(cells):
-                item = QtWidgets.QTableWidgetItem(str(text))
-                item.setData(QtCore.Qt.ItemDataRole.UserRole, (r.indicator, r.district))
-                if j == 5 and text:
-                    item.setBackground(QtGui.QColor("#c6efce" if text == "是" else "#ffc7ce"))
-                self.table.setItem(i, j, item)
-        self.table.resizeColumnsToContents()
-
-    def _clicked(self, row: int, _col: int) -> None:
-        indicator, district = self.table.item(row, 0).data(QtCore.Qt.ItemDataRole.UserRole)
-        f = self.frame[self.frame["indicator"] == indicator]
-        title = str(f["title"].iloc[0]) if len(f) else indicator
-        self.chart.set_data(title, [(str(d), None if v is None else float(v), p if p == p else None)
-                                    for d, v, p in zip(f["district"], f["value"], f["pass"], strict=True)],
-                            None if not len(f) or f["target"].iloc[0] != f["target"].iloc[0] else float(f["target"].iloc[0]))
-        self.indicatorChosen.emit(indicator, district)
 
 
 class ExportOptionsDialog(QtWidgets.QDialog):

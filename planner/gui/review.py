@@ -267,6 +267,7 @@ class FlagReviewPanel(QtWidgets.QWidget):
         self.count = QtWidgets.QLabel()
         self.reason = QtWidgets.QPlainTextEdit(readOnly=True, maximumHeight=70)
         self.note = QtWidgets.QLineEdit(placeholderText=self.tr("Note for a dismissal (required)…"))
+        self.note.returnPressed.connect(self._note_entered)
         self.buttons = {}
         row = QtWidgets.QHBoxLayout()
         for key, text, tip in (("previous", self.tr("Previous"), self.tr("Previous flag (P or ↑)")),
@@ -318,6 +319,7 @@ class FlagReviewPanel(QtWidgets.QWidget):
         current = self.current()
         self.model.set_table(flag_table(flags, decisions, districts))
         self._fill_filters()
+        self.view.horizontalHeader().setResizeContentsPrecision(40)  # widths from the first rows
         self.view.resizeColumnsToContents()
         for c, w in enumerate((150, 90, 120, 60, 70, 90)):
             self.view.setColumnWidth(c, max(min(self.view.columnWidth(c), 220), w))
@@ -405,12 +407,18 @@ class FlagReviewPanel(QtWidgets.QWidget):
             note = self.ask_note() if self.ask_note is not None else ""
             if not note:
                 self.note.setFocus()
-                self.note.setPlaceholderText(self.tr("A dismissal needs a note: type it here, then press D"))
+                self.note.setPlaceholderText(self.tr("A dismissal needs a note: type it here, then press Enter"))
                 return
         self.decideRequested.emit(flag["flag_id"], state, note if state == "dismissed" else "")
         self.note.clear()
         if state is not None:
             self.step(+1)
+
+    def _note_entered(self) -> None:
+        """Enter in the note box dismisses the flag with that note (then back to the list)."""
+        if self.note.text().strip():
+            self.decide("dismissed")
+            self.view.setFocus()
 
     def _reclassify(self) -> None:
         flag = self.current()

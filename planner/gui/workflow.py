@@ -35,7 +35,7 @@ class WorkflowActions:
 
     def set_weights(self, weights: dict) -> None:
         try:
-            self.session.set_weights(weights)
+            self.session.set_weights(weights, text=self.tr("Change priority weights"))
         except InputError as exc:
             self.error(exc)
             self.portfolio_panel.set_weights(self.session.weights)
@@ -44,7 +44,7 @@ class WorkflowActions:
     def run_checks_dialog(self) -> None:
         from planner.gui.panels import RunChecksDialog
 
-        dialog = RunChecksDialog(self.session.state.params, self.session.state.as_of, self)
+        dialog = RunChecksDialog(self.session.state.params, self.session.state.as_of, self, self.catalogue)
         if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
             self.run_checks(params=dialog.params(), selected=dialog.selected(), as_of=dialog.as_of_date())
 
@@ -95,8 +95,11 @@ class WorkflowActions:
 
     # review ------------------------------------------------------------------------------------
     def decide(self, flag_id: str, state: str | None, note: str = "", code: str = "") -> None:
+        verb = {"confirmed": self.tr("Confirm flag"), "dismissed": self.tr("Dismiss flag"),
+                "reclassified": self.tr("Reclassify flag")}.get(state, self.tr("Reopen flag"))
+        text = f"{verb}{i18n.pick('：', ': ')}{i18n.flag_text(flag_id)}"
         try:
-            self.session.decide(flag_id, state, note, code)
+            self.session.decide(flag_id, state, note, code, text=text)
         except InputError as exc:
             self.error(exc)
 
@@ -161,7 +164,11 @@ class WorkflowActions:
         rows = np.flatnonzero(mask)
         self.layers.set_visible(layer, True)
         self.layers.select(layer, rows)
-        self.log(self.tr("{0}: {1} features behind {2}").format(i18n.layer_title(layer), len(rows), indicator))
+        if len(rows):
+            from planner.gui.panels import zoom_to_rows
+
+            zoom_to_rows(self.canvas, layer.frame, rows)
+        self.log(self.tr("{0}: {1} features behind the indicator").format(i18n.layer_title(layer), len(rows)))
         return rows
 
     # export --------------------------------------------------------------------------------------
@@ -174,7 +181,7 @@ class WorkflowActions:
 
         projects = self.session.projects
         types = sorted(projects["type"].unique()) if projects is not None and len(projects) else []
-        dialog = ExportOptionsDialog(types, self, {k: t.title for k, t in self.session.settings().types.items()})
+        dialog = ExportOptionsDialog(types, self, {k: i18n.type_title(k) for k in types})
         if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
             self.export(Path(folder), open_when_done=True, **dialog.options())
 

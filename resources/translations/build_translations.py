@@ -75,7 +75,7 @@ ZH = {
 
 ZH.update({  # issue 16: review, identify, measure, navigation, tool tips
     "&Bookmarks": "书签(&B)", "&New Bookmark…": "新建书签(&N)…", "<empty>": "<空>",
-    "A dismissal needs a note: type it here, then press D": "排除须写备注：在此输入后按回车",
+    "A dismissal needs a note: type it here, then press Enter": "排除须写备注：在此输入后按回车",
     "Autosaved to {0} ({1} KB)": "已自动保存到 {0}（{1} KB）",
     "Choose the Identify tool (I) and click on the map.": "选择识别工具（I）后在地图上单击。",
     "Click the corners, double-click to finish": "依次单击各角点，双击结束",
@@ -107,6 +107,15 @@ ZH.update({  # issue 16: review, identify, measure, navigation, tool tips
     "Zoom &Back": "后退视图(&B)", "Zoom &Forward": "前进视图(&F)", "{0} exists already. Replace it?": "{0} 已存在，是否替换？",
     "{0} features on {1} layers": "{1} 个图层上共 {0} 个要素", "{0} of {1} flags shown; {2} reviewed": "显示 {0} / {1} 条标记；已审核 {2} 条",
     "… {0} more": "… 另有 {0} 个",
+})
+
+ZH.update({  # issue 16: portfolio, style, dashboard
+    "At least one weight must be above 0": "至少一个权重须大于 0", "Change priority weights": "修改优先级权重",
+    "Class colours": "分类颜色", "Confirm flag": "确认标记", "Reopen flag": "重新打开标记", "Fill strength": "填充浓度",
+    "Font": "字体", "Halo colour": "描边颜色", "Halo width": "描边宽度", "Labels": "标注", "Priority weights": "优先级权重",
+    "Size": "字号", "Text colour": "文字颜色",
+    "Weight of {0}; the weights are normalised to add up to 1": "{0}的权重；各权重归一化为合计 1",
+    "{0}: {1} features behind the indicator": "{0}：该指标对应 {1} 个要素",
 })
 
 

@@ -3,155 +3,153 @@
 <context>
     <name>AttributeTable</name>
     <message>
-        <location filename="../../planner/gui/attribute_table.py" line="180" />
+        <location filename="../../planner/gui/attribute_table.py" line="212" />
         <source>Filter rows…</source>
         <translation>筛选行…</translation>
     </message>
 </context><context>
     <name>ColourButton</name>
     <message>
-        <location filename="../../planner/gui/style_dialog.py" line="24" />
+        <location filename="../../planner/gui/style_dialog.py" line="29" />
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
 </context><context>
     <name>Dashboard</name>
     <message>
-        <location filename="../../planner/gui/panels.py" line="235" />
-        <source>District</source>
-        <translation>片区</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/panels.py" line="235" />
+        <location filename="../../planner/gui/dashboard.py" line="138" />
+        <location filename="../../planner/gui/dashboard.py" line="132" />
         <source>Indicator</source>
         <translation>指标</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/panels.py" line="235" />
-        <source>Value</source>
-        <translation>数值</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/panels.py" line="236" />
+        <location filename="../../planner/gui/dashboard.py" line="138" />
         <source>Unit</source>
         <translation>单位</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/panels.py" line="236" />
+        <location filename="../../planner/gui/dashboard.py" line="138" />
         <source>Target</source>
         <translation>目标</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/panels.py" line="236" />
+        <source>District</source>
+        <translation>片区</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>数值</translation>
+    </message>
+    <message>
         <source>Pass</source>
         <translation>达标</translation>
     </message>
 </context><context>
     <name>EditActions</name>
     <message>
-        <location filename="../../planner/gui/edit_actions.py" line="53" />
+        <location filename="../../planner/gui/edit_actions.py" line="55" />
         <source>Move vertex</source>
         <translation>移动节点</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/edit_actions.py" line="59" />
+        <location filename="../../planner/gui/edit_actions.py" line="61" />
         <source>Split project {0}</source>
         <translation>拆分项目 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/edit_actions.py" line="66" />
+        <location filename="../../planner/gui/edit_actions.py" line="68" />
         <source>Split feature</source>
         <translation>拆分要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/edit_actions.py" line="75" />
+        <location filename="../../planner/gui/edit_actions.py" line="77" />
         <source>Merge projects {0}</source>
         <translation>合并项目 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/edit_actions.py" line="80" />
+        <location filename="../../planner/gui/edit_actions.py" line="82" />
         <source>Merge features</source>
         <translation>合并要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/edit_actions.py" line="85" />
+        <location filename="../../planner/gui/edit_actions.py" line="87" />
         <source>Delete projects {0}</source>
         <translation>删除项目 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/edit_actions.py" line="87" />
+        <location filename="../../planner/gui/edit_actions.py" line="89" />
         <source>Delete features</source>
         <translation>删除要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/edit_actions.py" line="96" />
+        <location filename="../../planner/gui/edit_actions.py" line="98" />
         <source>Edit {0} of {1}</source>
         <translation>编辑 {1} 的 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/edit_actions.py" line="113" />
+        <location filename="../../planner/gui/edit_actions.py" line="115" />
         <source>Edit {0}</source>
         <translation>编辑 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/edit_actions.py" line="119" />
+        <location filename="../../planner/gui/edit_actions.py" line="121" />
         <source>Add vertex</source>
         <translation>添加节点</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/edit_actions.py" line="120" />
+        <location filename="../../planner/gui/edit_actions.py" line="122" />
         <source>Delete vertex</source>
         <translation>删除节点</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/edit_actions.py" line="121" />
+        <location filename="../../planner/gui/edit_actions.py" line="123" />
         <source>Move feature</source>
         <translation>移动要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/edit_actions.py" line="141" />
+        <location filename="../../planner/gui/edit_actions.py" line="143" />
         <source>Draw project</source>
         <translation>绘制项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/edit_actions.py" line="145" />
+        <location filename="../../planner/gui/edit_actions.py" line="147" />
         <source>Add feature</source>
         <translation>添加要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/edit_actions.py" line="154" />
+        <location filename="../../planner/gui/edit_actions.py" line="156" />
         <source>Invalid value</source>
         <translation>无效的值</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/edit_actions.py" line="165" />
+        <location filename="../../planner/gui/edit_actions.py" line="167" />
         <source>Create project</source>
         <translation>创建项目</translation>
     </message>
 </context><context>
     <name>ExportOptionsDialog</name>
     <message>
-        <location filename="../../planner/gui/panels.py" line="280" />
+        <location filename="../../planner/gui/panels.py" line="309" />
         <source>Export options</source>
         <translation>导出选项</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/panels.py" line="285" />
+        <location filename="../../planner/gui/panels.py" line="314" />
         <source>Overview</source>
         <translation>总图</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/panels.py" line="291" />
+        <location filename="../../planner/gui/panels.py" line="320" />
         <source>none (offline); tianditu:KEY or a tile URL</source>
         <translation>无（离线）；tianditu:密钥 或 瓦片地址</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/panels.py" line="292" />
+        <location filename="../../planner/gui/panels.py" line="321" />
         <source>Map sheets</source>
         <translation>出图</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/panels.py" line="293" />
+        <location filename="../../planner/gui/panels.py" line="322" />
         <source>Basemap</source>
         <translation>底图</translation>
     </message>
@@ -354,74 +352,78 @@
         <translation>排除备注（必填）…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/review.py" line="272" />
+        <location filename="../../planner/gui/review.py" line="273" />
         <source>Previous</source>
         <translation>上一条</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/review.py" line="272" />
+        <location filename="../../planner/gui/review.py" line="273" />
         <source>Previous flag (P or ↑)</source>
         <translation>上一条标记（P 或 ↑）</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/review.py" line="273" />
+        <location filename="../../planner/gui/review.py" line="274" />
         <source>Next</source>
         <translation>下一条</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/review.py" line="273" />
+        <location filename="../../planner/gui/review.py" line="274" />
         <source>Next flag (N or ↓)</source>
         <translation>下一条标记（N 或 ↓）</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/review.py" line="274" />
+        <location filename="../../planner/gui/review.py" line="275" />
         <source>Confirm</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/review.py" line="274" />
+        <location filename="../../planner/gui/review.py" line="275" />
         <source>Confirm the flag and go to the next (C)</source>
         <translation>确认该标记并转到下一条（C）</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/review.py" line="275" />
+        <location filename="../../planner/gui/review.py" line="276" />
         <source>Dismiss</source>
         <translation>排除</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/review.py" line="275" />
+        <location filename="../../planner/gui/review.py" line="276" />
         <source>Dismiss the flag with the note and go to the next (D)</source>
         <translation>按备注排除该标记并转到下一条（D）</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/review.py" line="276" />
+        <location filename="../../planner/gui/review.py" line="277" />
         <source>Reclassify…</source>
         <translation>改判…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/review.py" line="276" />
+        <location filename="../../planner/gui/review.py" line="277" />
         <source>Give the flag another rule (X)</source>
         <translation>改判为其他规则（X）</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/review.py" line="277" />
+        <location filename="../../planner/gui/review.py" line="278" />
         <source>Reopen</source>
         <translation>重新打开</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/review.py" line="277" />
+        <location filename="../../planner/gui/review.py" line="278" />
         <source>Reopen the flag (R)</source>
         <translation>重新打开该标记（R）</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/review.py" line="353" />
+        <location filename="../../planner/gui/review.py" line="354" />
         <source>{0} of {1} flags shown; {2} reviewed</source>
         <translation>显示 {0} / {1} 条标记；已审核 {2} 条</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/review.py" line="408" />
-        <source>A dismissal needs a note: type it here, then press D</source>
+        <location filename="../../planner/gui/review.py" line="409" />
+        <source>A dismissal needs a note: type it here, then press Enter</source>
         <translation>排除须写备注：在此输入后按回车</translation>
+    </message>
+    <message>
+        <source>A dismissal needs a note: type it here, then press D</source>
+        <translation type="vanished">排除须写备注：在此输入后按回车</translation>
     </message>
 </context><context>
     <name>IdentifyPanel</name>
@@ -470,100 +472,100 @@
 </context><context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="215" />
-        <location filename="../../planner/gui/main_window.py" line="69" />
+        <location filename="../../planner/gui/main_window.py" line="216" />
+        <location filename="../../planner/gui/main_window.py" line="70" />
         <source>Renewal Planner</source>
         <translation>城市更新规划助手</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="88" />
+        <location filename="../../planner/gui/main_window.py" line="89" />
         <source>Layers</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="89" />
+        <location filename="../../planner/gui/main_window.py" line="90" />
         <source>Flag review</source>
         <translation>标记审核</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="90" />
+        <location filename="../../planner/gui/main_window.py" line="91" />
         <source>Identify</source>
         <translation>识别</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="91" />
+        <location filename="../../planner/gui/main_window.py" line="92" />
         <source>Undo history</source>
         <translation>撤销历史</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="92" />
+        <location filename="../../planner/gui/main_window.py" line="93" />
         <source>Attribute table</source>
         <translation>属性表</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="93" />
+        <location filename="../../planner/gui/main_window.py" line="94" />
         <source>Portfolio</source>
         <translation>项目库</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="94" />
+        <location filename="../../planner/gui/main_window.py" line="95" />
         <source>City examination</source>
         <translation>城市体检</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="95" />
+        <location filename="../../planner/gui/main_window.py" line="96" />
         <source>Messages</source>
         <translation>消息</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="163" />
+        <location filename="../../planner/gui/main_window.py" line="164" />
         <source>Render {0} ms</source>
         <translation>绘制 {0} 毫秒</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="202" />
+        <location filename="../../planner/gui/main_window.py" line="203" />
         <source>&lt;empty&gt;</source>
         <translation>&lt;空&gt;</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="231" />
+        <location filename="../../planner/gui/main_window.py" line="232" />
         <source>Details: {0}</source>
         <translation>详情：{0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="233" />
+        <location filename="../../planner/gui/main_window.py" line="234" />
         <source>Problem</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="237" />
+        <location filename="../../planner/gui/main_window.py" line="238" />
         <source>Internal error (the work is kept): {0}</source>
         <translation>内部错误（工作已保留）：{0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="255" />
+        <location filename="../../planner/gui/main_window.py" line="256" />
         <source>Nothing here</source>
         <translation>此处无要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="301" />
+        <location filename="../../planner/gui/main_window.py" line="302" />
         <source>{0}: {1} features selected by {2}</source>
         <translation>{0}：按 {2} 选中 {1} 个要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="309" />
+        <location filename="../../planner/gui/main_window.py" line="310" />
         <source>Select by expression</source>
         <translation>按表达式选择</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="310" />
+        <location filename="../../planner/gui/main_window.py" line="311" />
         <source>Expression, e.g. floors &gt;= 4 and use = 'residential'
 Fields: {0}</source>
         <translation>表达式，例如 floors &gt;= 4 and use = 'residential'
 字段：{0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/main_window.py" line="322" />
+        <location filename="../../planner/gui/main_window.py" line="323" />
         <source>The language changes at the next start.</source>
         <translation>语言将在下次启动时切换。</translation>
     </message>
@@ -911,290 +913,323 @@ Fields: {0}</source>
         <source>Flags and projects</source>
         <translation>标记与项目</translation>
     </message>
-<message>
-        <location filename="../../planner/gui/files.py" line="42" />
+    <message>
         <source>Replace file</source>
         <translation>替换文件</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/files.py" line="43" />
         <source>{0} exists already. Replace it?</source>
         <translation>{0} 已存在，是否替换？</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/files.py" line="68" />
         <source>Recovered unsaved work from {0}</source>
         <translation>已从 {0} 恢复未保存的工作</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/files.py" line="88" />
         <source>Opened {0}: {1} layers</source>
         <translation>已打开 {0}：{1} 个图层</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/files.py" line="161" />
         <source>Autosaved to {0} ({1} KB)</source>
         <translation>已自动保存到 {0}（{1} KB）</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/edit_actions.py" line="59" />
         <source>Split project {0}</source>
         <translation>拆分项目 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/edit_actions.py" line="75" />
         <source>Merge projects {0}</source>
         <translation>合并项目 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/edit_actions.py" line="85" />
         <source>Delete projects {0}</source>
         <translation>删除项目 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/edit_actions.py" line="96" />
         <source>Edit {0} of {1}</source>
         <translation>编辑 {1} 的 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="118" />
         <source>New rule</source>
         <translation>新的规则</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="48" />
         <source>Zoom &amp;Back</source>
         <translation>后退视图(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="49" />
         <source>Zoom &amp;Forward</source>
         <translation>前进视图(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="52" />
         <source>&amp;New Bookmark…</source>
         <translation>新建书签(&amp;N)…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="72" />
         <source>Pan the map (drag; arrow keys)</source>
         <translation>平移地图（拖动；方向键）</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="73" />
         <source>Drag a box to zoom in</source>
         <translation>拉框放大</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="74" />
         <source>Identify the features of every visible layer at a click</source>
         <translation>识别单击处所有可见图层的要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="75" />
         <source>Select features of the active layer (click or drag)</source>
         <translation>选择当前图层的要素（单击或拉框）</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="76" />
         <source>Measure Distance</source>
         <translation>量算距离</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="76" />
         <source>Measure a distance (click points, double-click to end)</source>
         <translation>量算距离（依次单击，双击结束）</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="77" />
         <source>Measure Area</source>
         <translation>量算面积</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="77" />
         <source>Measure an area (click corners, double-click to end)</source>
         <translation>量算面积（依次单击角点，双击结束）</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="78" />
         <source>Drag a vertex; double-click adds one, Shift+click deletes one</source>
         <translation>拖动节点；双击添加节点，Shift+单击删除节点</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="79" />
         <source>Draw a line across a feature to split it</source>
         <translation>画一条穿过要素的线以拆分要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="80" />
         <source>Drag a feature of the active layer</source>
         <translation>拖动当前图层的要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="81" />
         <source>Click the corners, double-click to finish</source>
         <translation>依次单击各角点，双击结束</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="112" />
         <source>Panels</source>
         <translation>面板</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="115" />
         <source>&amp;Bookmarks</source>
         <translation>书签(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="126" />
         <source>Project</source>
         <translation>项目工具栏</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="131" />
         <source>Map</source>
         <translation>地图工具栏</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="139" />
         <source>Editing</source>
         <translation>编辑工具栏</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="157" />
         <source>Cursor in the working coordinate system (metres)</source>
         <translation>光标在工作坐标系中的坐标（米）</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="159" />
         <source>Cursor in degrees (CGCS2000)</source>
         <translation>光标经纬度（CGCS2000）</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="161" />
         <source>Map scale: choose or type 1:N</source>
         <translation>地图比例尺：选择或输入 1:N</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="167" />
         <source>Working coordinate system</source>
         <translation>工作坐标系</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="170" />
         <source>Scale</source>
         <translation>比例尺</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="224" />
         <source>New bookmark</source>
         <translation>新建书签</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="224" />
         <source>Name of this view</source>
         <translation>此视图的名称</translation>
     </message>
-</context><context>
+<message>
+        <location filename="../../planner/gui/workflow.py" line="38" />
+        <source>Change priority weights</source>
+        <translation>修改优先级权重</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="99" />
+        <source>Confirm flag</source>
+        <translation>确认标记</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="100" />
+        <source>Reopen flag</source>
+        <translation>重新打开标记</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="173" />
+        <source>{0}: {1} features behind the indicator</source>
+        <translation>{0}：该指标对应 {1} 个要素</translation>
+    </message>
+    </context><context>
     <name>PortfolioPanel</name>
     <message>
-        <location filename="../../planner/gui/panels.py" line="107" />
+        <location filename="../../planner/gui/panels.py" line="170" />
         <source>Filter by type, phase, district…</source>
         <translation>按类型、阶段、片区筛选…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/panels.py" line="113" />
+        <location filename="../../planner/gui/panels.py" line="180" />
+        <source>Weight of {0}; the weights are normalised to add up to 1</source>
+        <translation>{0}的权重；各权重归一化为合计 1</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/panels.py" line="189" />
+        <source>Priority weights</source>
+        <translation>优先级权重</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/panels.py" line="222" />
+        <source>At least one weight must be above 0</source>
+        <translation>至少一个权重须大于 0</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/panels.py" line="264" />
+        <source>Total: {0} projects, {1} 10k yuan</source>
+        <translation>合计：{0} 个项目，估算投资 {1} 万元</translation>
+    </message>
+    <message>
         <source>Safety</source>
         <translation>安全</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/panels.py" line="113" />
         <source>Need</source>
         <translation>需求</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/panels.py" line="114" />
         <source>Residents</source>
         <translation>受益居民</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/panels.py" line="114" />
         <source>Cost</source>
         <translation>成本</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/panels.py" line="114" />
         <source>Ease</source>
         <translation>难易</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/panels.py" line="144" />
-        <source>Total: {0} projects, {1} 10k yuan</source>
-        <translation>合计：{0} 个项目，估算投资 {1} 万元</translation>
     </message>
 </context><context>
     <name>RunChecksDialog</name>
     <message>
-        <location filename="../../planner/gui/panels.py" line="23" />
+        <location filename="../../planner/gui/panels.py" line="63" />
         <source>Run checks</source>
         <translation>运行检查</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/panels.py" line="30" />
+        <location filename="../../planner/gui/panels.py" line="74" />
         <source>As-of date</source>
         <translation>评估基准日</translation>
     </message>
 </context><context>
     <name>StyleDialog</name>
     <message>
-        <location filename="../../planner/gui/style_dialog.py" line="33" />
+        <location filename="../../planner/gui/style_dialog.py" line="38" />
         <source>Layer style: {0}</source>
         <translation>图层样式：{0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/style_dialog.py" line="42" />
-        <source>(none)</source>
-        <translation>（无）</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/style_dialog.py" line="50" />
-        <location filename="../../planner/gui/style_dialog.py" line="48" />
-        <source>any</source>
-        <translation>不限</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/style_dialog.py" line="53" />
+        <location filename="../../planner/gui/style_dialog.py" line="52" />
         <source>Fill colour</source>
         <translation>填充颜色</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/style_dialog.py" line="54" />
+        <location filename="../../planner/gui/style_dialog.py" line="53" />
         <source>Outline colour</source>
         <translation>边线颜色</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/style_dialog.py" line="55" />
+        <location filename="../../planner/gui/style_dialog.py" line="54" />
         <source>Outline width (px)</source>
         <translation>边线宽度（像素）</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/style_dialog.py" line="56" />
+        <location filename="../../planner/gui/style_dialog.py" line="55" />
         <source>Opacity</source>
         <translation>不透明度</translation>
     </message>
     <message>
         <location filename="../../planner/gui/style_dialog.py" line="57" />
+        <source>Fill strength</source>
+        <translation>填充浓度</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/style_dialog.py" line="61" />
+        <source>Class colours</source>
+        <translation>分类颜色</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/style_dialog.py" line="76" />
+        <source>Labels</source>
+        <translation>标注</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/style_dialog.py" line="79" />
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/style_dialog.py" line="94" />
         <source>Label field</source>
         <translation>标注字段</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/style_dialog.py" line="58" />
+        <location filename="../../planner/gui/style_dialog.py" line="95" />
+        <source>Font</source>
+        <translation>字体</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/style_dialog.py" line="96" />
+        <source>Size</source>
+        <translation>字号</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/style_dialog.py" line="97" />
+        <source>Text colour</source>
+        <translation>文字颜色</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/style_dialog.py" line="98" />
+        <source>Halo colour</source>
+        <translation>描边颜色</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/style_dialog.py" line="99" />
+        <source>Halo width</source>
+        <translation>描边宽度</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/style_dialog.py" line="104" />
+        <location filename="../../planner/gui/style_dialog.py" line="102" />
+        <source>any</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/style_dialog.py" line="106" />
         <source>Visible from scale</source>
         <translation>可见最小比例尺</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/style_dialog.py" line="59" />
+        <location filename="../../planner/gui/style_dialog.py" line="107" />
         <source>Visible up to scale</source>
         <translation>可见最大比例尺</translation>
     </message>
@@ -1518,6 +1553,11 @@ Fields: {0}</source>
 </context><context>
     <name>WorkflowActions</name>
     <message>
+        <location filename="../../planner/gui/workflow.py" line="38" />
+        <source>Change priority weights</source>
+        <translation>修改优先级权重</translation>
+    </message>
+    <message>
         <location filename="../../planner/gui/workflow.py" line="60" />
         <source>Checks failed</source>
         <translation>检查失败</translation>
@@ -1543,48 +1583,64 @@ Fields: {0}</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="107" />
+        <location filename="../../planner/gui/workflow.py" line="99" />
+        <source>Confirm flag</source>
+        <translation>确认标记</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="112" />
+        <location filename="../../planner/gui/workflow.py" line="99" />
         <source>Dismiss flag</source>
         <translation>排除标记</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="107" />
-        <source>Why is this flag dismissed?</source>
-        <translation>排除理由：</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/workflow.py" line="118" />
+        <location filename="../../planner/gui/workflow.py" line="123" />
+        <location filename="../../planner/gui/workflow.py" line="100" />
         <source>Reclassify flag</source>
         <translation>改判标记</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="118" />
+        <location filename="../../planner/gui/workflow.py" line="100" />
+        <source>Reopen flag</source>
+        <translation>重新打开标记</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="112" />
+        <source>Why is this flag dismissed?</source>
+        <translation>排除理由：</translation>
+    </message>
+    <message>
+        <location filename="../../planner/gui/workflow.py" line="123" />
         <source>New rule</source>
         <translation>新的规则</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="164" />
-        <source>{0}: {1} features behind {2}</source>
-        <translation>{0}：{2} 对应 {1} 个要素</translation>
+        <location filename="../../planner/gui/workflow.py" line="173" />
+        <source>{0}: {1} features behind the indicator</source>
+        <translation>{0}：该指标对应 {1} 个要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="169" />
+        <location filename="../../planner/gui/workflow.py" line="178" />
         <source>Export deliverables to</source>
         <translation>导出成果到</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="200" />
+        <location filename="../../planner/gui/workflow.py" line="209" />
         <source>Deliverables written to {0}</source>
         <translation>成果已写入 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="205" />
+        <location filename="../../planner/gui/workflow.py" line="214" />
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="206" />
+        <location filename="../../planner/gui/workflow.py" line="215" />
         <source>Writing deliverables…</source>
         <translation>正在写出成果…</translation>
+    </message>
+    <message>
+        <source>{0}: {1} features behind {2}</source>
+        <translation>{0}：{2} 对应 {1} 个要素</translation>
     </message>
 </context></TS>

@@ -282,21 +282,32 @@ def test_reclassify_is_exported(window, qtbot, tmp_path):
 
 
 def test_dashboard_lists_indicators_and_selects_the_features_behind_one(window, qtbot):
+    from planner.gui.dashboard import ALL
+
     run_and_wait(window, qtbot)
     d = window.dashboard
-    assert d.table.rowCount() == len(window.result.tables["indicators"]) > 20
-    passes = {d.table.item(i, 5).text() for i in range(d.table.rowCount())}
-    assert {"是", "否"} <= passes
-    row = next(i for i in range(d.table.rowCount())
-               if d.table.item(i, 0).data(QtCore.Qt.ItemDataRole.UserRole)[0] == "unsafe_d_count"
-               and not d.table.item(i, 0).text().startswith("全部"))
-    indicator, district = d.table.item(row, 0).data(QtCore.Qt.ItemDataRole.UserRole)
-    value = float(d.table.item(row, 2).text())
+    ind = window.result.tables["indicators"]
+    items = d.indicator_items()
+    assert len(items) == ind["indicator"].nunique() > 20  # one row per indicator, grouped by area
+    areas = [d.tree.topLevelItem(i).text(0) for i in range(d.tree.topLevelItemCount())]
+    assert areas == ["住房", "小区（社区）", "街区", "城区（城市）"]
+    row = next(it for it in items if it.data(0, QtCore.Qt.ItemDataRole.UserRole) == "unsafe_d_count")
+    district = next(x for x in d.districts if x != ALL)
+    col = d.districts.index(district) + 1
+    value = row.text(col)
+    assert value.isdigit()  # a count: an integer, not "12.00"
+    assert row.background(col).color().name() == "#ffc7ce"  # failing the target 0
+    assert "清零" in row.toolTip(0)  # the target's basis is cited
     with qtbot.waitSignal(d.indicatorChosen):
-        d._clicked(row, 0)
+        d._clicked(row, col)
     layer = next(lyr for lyr in window.layers if lyr.role == "flags:flag_old_housing")
     selected = window.layers.selected(layer)
     assert len(selected) == int(value) and set(layer.frame["code"].iloc[selected]) == {"UNSAFE_D"}
+    assert layer.visible
+    # the map went to them
+    import shapely
+    box = shapely.box(*window.canvas.extent())
+    assert shapely.contains(box, shapely.union_all(layer.frame.geometry.values[selected]))
     assert d.chart.items and d.chart.target == 0
 
 
