@@ -432,7 +432,7 @@ def run(inputs, params, feedback) -> AnalysisOutput:
                                     "no connection within the search limit"))
         len_txt = pd.Series(np.round(length, 1).astype(str))
         cross_zh = pd.Series(crosses).map(lambda c: f"，穿越{c}" if c else "")
-        cross_en = pd.Series(crosses).map(lambda c: f", crosses {c}" if c else "")
+        cross_en = pd.Series(crosses).map(lambda c: f", crosses {crossings_en(c)}" if c else "")
         from_lab_zh = _label(names[row], from_id, "zh")
         to_lab_zh = _label(_names(roads_built, to_row), to_id, "zh")
         from_lab_en = _label(names[row], from_id, "en")
@@ -461,6 +461,16 @@ def run(inputs, params, feedback) -> AnalysisOutput:
                         f"without a shared vertex joined, {len(nodes)} dead ends, "
                         f"{int((out.flags['road_gap']['code'] == 'ROAD_GAP').sum())} gaps on {km:.1f} km of built road")
     return out
+
+
+CROSSING_WORDS = {"建筑": "buildings", "水系": "water", "铁路": "railway"}
+
+
+def crossings_en(text: str) -> str:
+    """What a link crosses, in English ("建筑 JZ00734；水系 东河" -> "buildings JZ00734; water 东河")."""
+    for zh, en in CROSSING_WORDS.items():
+        text = text.replace(f"{zh} ", f"{en} ")
+    return text.replace("；", "; ")
 
 
 def _crossings(links: np.ndarray, inputs) -> list[str]:
@@ -557,11 +567,11 @@ register(Analysis(
         Parameter("detour_extra_m", 50.0, "m", "绕行增加距离不低于", "Detour at least longer by",
                   "网络距离比直线距离至少长出该值", "network distance at least this much longer", 0.0, 5000.0),
         Parameter("link_excluded_classes", ["expressway"], "", "不接入的道路等级", "Road classes links never join",
-                  "建议连线不与这些等级的道路相接（快速路含高速公路、一级公路及其匝道；可加 service 排除内部道路）",
+                  "建议连线不与这些等级的道路相接（快速路含高速公路、一级公路及其匝道；可加内部道路一并排除）",
                   "proposed links never join roads of these classes (expressway: motorway, trunk and their ramps; add "
                   "service to leave out service roads)"),
         Parameter("crossing_allowed", ["buildings"], "", "允许穿越（计入费用）", "Crossings allowed (cost stated)",
-                  "建议连线可穿越的对象（buildings 建筑拆迁；water 需建桥；rail 需立交），其余穿越的连线不提出",
+                  "建议连线可穿越的对象（建筑：需拆迁；水体：需建桥；铁路：需立交），其余穿越的连线不提出",
                   "what a proposed link may cross with its cost stated (buildings: demolition; water: a bridge; "
                   "rail: a grade separation); links crossing anything else are not proposed"),
         Parameter("duplicate_tolerance_m", 2.0, "m", "重复缺口容差", "Duplicate link tolerance",

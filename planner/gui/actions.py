@@ -5,6 +5,7 @@ cursor's coordinates in the working CRS and in degrees, measuring."""
 from __future__ import annotations
 
 import json
+import re
 
 from PyQt6 import QtCore, QtGui, QtWidgets
 
@@ -24,7 +25,7 @@ class WindowActions:
             a.setShortcut(QtGui.QKeySequence(shortcut))
         if key in _icon_keys():
             a.setIcon(icon(key))
-        plain = text.replace("&", "").rstrip("…")
+        plain = re.sub(r"\(&\w\)", "", text).replace("&", "").rstrip("…")  # no mnemonic in a tooltip
         hint = tip or plain
         if shortcut:
             hint += f" ({QtGui.QKeySequence(shortcut).toString(QtGui.QKeySequence.SequenceFormat.NativeText)})"

@@ -20,14 +20,18 @@ def column_title(layer: MapLayer, column: str, catalogue=None) -> str:
         for f in catalogue.layers[layer.role].fields:
             if f.name == column:
                 return i18n.pick(f.title, f.title_en or f.title)
+    if column in _RASTER_FIELDS:
+        return i18n.pick(*_RASTER_FIELDS[column])
     return export_alias(column, i18n.lang())
 
+
+_RASTER_FIELDS = {"path": ("文件", "File"), "kind": ("栅格类型", "Raster kind")}  # a raster's footprint
 
 # columns of flag and project layers whose stored words are shown by their titles
 _WORD_COLUMNS = {"code", "other_codes", "type", "subtype", "status", "review", "review_code", "source_layer",
                  "facility_type", "crosses", "unit", "phase", "compound_kind", "direction", "land_use"}
 _LIST_COLUMNS = {"other_codes", "flags_summary", "crosses"}
-_SPECIAL_COLUMNS = {"cost_basis", "severity", "flag_id", "flags", "source_layer", "type_title"}
+_SPECIAL_COLUMNS = {"cost_basis", "severity", "flag_id", "flags", "source_layer", "type_title", "notes"}
 # the other language's copy of a text column: not shown
 _OTHER_LANGUAGE = {"zh": {"reason_en", "title_en"}, "en": {"reason", "title"}}
 
@@ -57,7 +61,11 @@ def domain_labels(layer: MapLayer, column: str, catalogue, values=None) -> dict 
             if name and f.domain in catalogue.domains:
                 domain = catalogue.domains[f.domain]
                 if domain.keep_raw and column == f.name:
-                    return None
+                    if i18n.lang() == "zh" or values is None:
+                        return None  # the file's own words (e.g. 城镇住宅用地), as written
+                    titles = {v.key: v.title_en or v.title for v in domain.values}
+                    uniq = pd.unique(values.dropna().astype(str))
+                    return {u: titles.get(domain.lookup(u), u) for u in uniq[:5_000]}
                 return {v.key: i18n.pick(v.title, v.title_en or v.title) for v in domain.values}
         return None
     if values is None or (column not in _WORD_COLUMNS and column not in _SPECIAL_COLUMNS):
@@ -69,6 +77,10 @@ def domain_labels(layer: MapLayer, column: str, catalogue, values=None) -> dict 
         return None
     if column in ("flag_id", "flags"):
         return _LazyLabels(i18n.codes_to_titles)
+    if column == "notes":
+        return {u: i18n.note_text(u) for u in uniq}
+    if column == "crosses":
+        return {u: i18n.crossing_text(u) for u in uniq}
     if column == "source_layer":
         return {u: i18n.layer_role_title(u) for u in uniq}
     if column == "type_title":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PyQt6 import QtWidgets
+from PyQt6 import QtCore, QtWidgets
+
+from planner.gui import i18n
 
 
 def ok_cancel(dialog: QtWidgets.QDialog) -> QtWidgets.QDialogButtonBox:
@@ -22,10 +24,10 @@ class FieldMappingDialog(QtWidgets.QDialog):
         self.columns = columns
         self.role_box = QtWidgets.QComboBox()
         for r, spec in catalogue.layers.items():
-            self.role_box.addItem(f"{spec.title} {spec.title_en}", r)
+            self.role_box.addItem(i18n.pick(spec.title, spec.title_en), r)
         self.role_box.setCurrentIndex(list(catalogue.layers).index(role))
-        self.table = QtWidgets.QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels([self.tr("Field"), self.tr("Meaning"), self.tr("Column in the file")])
+        self.table = QtWidgets.QTableWidget(0, 2)
+        self.table.setHorizontalHeaderLabels([self.tr("Field"), self.tr("Column in the file")])
         self.table.horizontalHeader().setStretchLastSection(True)
         self.role_box.currentIndexChanged.connect(lambda: self._fill({}))
         buttons = ok_cancel(self)
@@ -46,15 +48,16 @@ class FieldMappingDialog(QtWidgets.QDialog):
         self.table.setRowCount(len(spec.fields))
         self.boxes = {}
         for i, f in enumerate(spec.fields):
-            self.table.setItem(i, 0, QtWidgets.QTableWidgetItem(f.name))
-            self.table.setItem(i, 1, QtWidgets.QTableWidgetItem(f"{f.title} {f.title_en}"))
+            item = QtWidgets.QTableWidgetItem(i18n.pick(f.title, f.title_en or f.title))
+            item.setData(QtCore.Qt.ItemDataRole.UserRole, f.name)
+            self.table.setItem(i, 0, item)
             box = QtWidgets.QComboBox()
             box.addItem(self.tr("(none)"), "")
             for c in self.columns:
                 box.addItem(c, c)
             if f.name in found:
                 box.setCurrentIndex(self.columns.index(found[f.name]) + 1)
-            self.table.setCellWidget(i, 2, box)
+            self.table.setCellWidget(i, 1, box)
             self.boxes[f.name] = box
 
     def result_role(self) -> str:

@@ -129,13 +129,15 @@ def bilingual(text: str) -> str:
     return " ".join(keep)
 
 
-_CODE_IN_ID = re.compile(r"(?<![A-Za-z0-9_])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?=[:\s,]|$)")
+_CODE_IN_ID = re.compile(r"(?<![A-Za-z0-9_])([A-Z][A-Z0-9_]{2,})(?=[:\s,]|$)")
 
 
 def codes_to_titles(text: str) -> str:
     """Flag ids and lists of them with each rule code by its title ("IDLE_NOT_STARTED_2Y:DK0006"
     -> "未动工满2年:DK0006")."""
-    text = _CODE_IN_ID.sub(lambda m: code_title(m.group(1)), str(text))
+    from planner.export.styles import CODE_TITLES
+
+    text = _CODE_IN_ID.sub(lambda m: code_title(m.group(1)) if m.group(1) in CODE_TITLES else m.group(1), str(text))
     return _KEY_IN_ID.sub(lambda m: ":" + word(m.group(1)), text)  # ...:culture -> ...:文化活动站
 
 
@@ -164,3 +166,51 @@ def type_title_text(title: str) -> str:
 
     by_zh = {zh: en for zh, en in _types().values()}
     return by_zh.get(str(title), str(title))
+
+
+# the portfolio's notes (written in Chinese by the engine) in English, part by part
+_NOTE_SITES = [(re.compile(r"^道路旁选址（示意，需落实用地）$"), "a roadside site (indicative; land to be secured)"),
+               (re.compile(r"^闲置土地 (\S+)（([\d,.]+) m²）$"), r"idle land \1 (\2 m²)"),
+               (re.compile(r"^低效用地 (\S+)（([\d,.]+) m²）$"), r"underused land \1 (\2 m²)"),
+               (re.compile(r"^批而未供地块 (\S+)（([\d,.]+) m²）$"), r"approved, unsupplied parcel \1 (\2 m²)")]
+_NOTE_PARTS = [
+    (re.compile(r"^选址：(.+)$"), lambda m: "Site: " + _site_en(m.group(1))),
+    (re.compile(r"^新增覆盖([\d,]+)户、([\d,]+)栋住宅（步行≤([\d,.]+) m）$"),
+     lambda m: f"newly covers {m.group(1)} households in {m.group(2)} residential buildings (walk ≤ {m.group(3)} m)"),
+    (re.compile(r"^需拆迁建筑面积约([\d,.]+) m²$"), lambda m: f"about {m.group(1)} m² of floor area to demolish"),
+    (re.compile(r"^同一走廊的道路缺口（(.+)）为本规划路段的依据$"),
+     lambda m: f"the road gap in the same corridor ({codes_to_titles(m.group(1))}) supports this planned section"),
+]
+
+
+def _site_en(text: str) -> str:
+    for pattern, repl in _NOTE_SITES:
+        if pattern.match(text):
+            return pattern.sub(repl, text)
+    return text
+
+
+def note_text(text: str) -> str:
+    """A project's note in the window's language (the engine writes notes in Chinese); a part
+    without a known English form stays as written."""
+    if lang() == "zh" or not text:
+        return codes_to_titles(text)
+    out = []
+    for part in str(text).split("；"):
+        for pattern, fn in _NOTE_PARTS:
+            m = pattern.match(part.strip())
+            if m:
+                out.append(fn(m))
+                break
+        else:
+            out.append(part)
+    return "; ".join(out)
+
+
+def crossing_text(text: str) -> str:
+    """What a proposed link crosses ("建筑 JZ00734；水系 东河") in the window's language."""
+    if lang() == "zh":
+        return str(text)
+    from planner.analysis.roads import crossings_en
+
+    return crossings_en(str(text))

@@ -101,7 +101,7 @@ class RunChecksDialog(QtWidgets.QDialog):
                 else:
                     w = QtWidgets.QLineEdit(",".join(map(str, value)) if isinstance(value, list | tuple) else str(value))
                 if p.unit and hasattr(w, "setSuffix"):
-                    w.setSuffix(f" {p.unit}")
+                    w.setSuffix(f" {i18n.word(p.unit)}")
                 w.setToolTip(i18n.pick(f"{p.description}\n{a.basis}", p.description_en or p.description))
                 f.addRow(i18n.pick(p.title or p.name, p.title_en or p.title or p.name), w)
                 self.fields[key] = (p, w)
@@ -315,7 +315,7 @@ class ExportOptionsDialog(QtWidgets.QDialog):
         self.sheets = QtWidgets.QListWidget()
         for key in ["overview", *project_types]:
             item = QtWidgets.QListWidgetItem(self.tr("Overview") if key == "overview" else
-                                             titles.get(key, key))
+                                             titles.get(key) or i18n.type_title(key))
             item.setData(QtCore.Qt.ItemDataRole.UserRole, key)
             item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(QtCore.Qt.CheckState.Checked)

@@ -394,7 +394,7 @@ class FlagReviewPanel(QtWidgets.QWidget):
         flag = self.model.flag_at(current.row()) if current.isValid() else None
         if flag is None:
             return
-        self.reason.setPlainText(flag["reason"] + (f"\n{i18n.pick('备注', 'Note')}：{flag['note']}" if flag["note"] else ""))
+        self.reason.setPlainText(flag["reason"] + (f"\n{i18n.pick('备注：', 'Note: ')}{flag['note']}" if flag["note"] else ""))
         self.flagSelected.emit(flag["layer"], flag["flag_id"], flag["row"])
 
     # deciding --------------------------------------------------------------------------------

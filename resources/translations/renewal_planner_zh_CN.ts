@@ -3,7 +3,7 @@
 <context>
     <name>AttributeTable</name>
     <message>
-        <location filename="../../planner/gui/attribute_table.py" line="212" />
+        <location filename="../../planner/gui/attribute_table.py" line="224" />
         <source>Filter rows…</source>
         <translation>筛选行…</translation>
     </message>
@@ -129,61 +129,60 @@
 </context><context>
     <name>ExportOptionsDialog</name>
     <message>
-        <location filename="../../planner/gui/panels.py" line="309" />
+        <location filename="../../planner/gui/panels.py" line="312" />
         <source>Export options</source>
         <translation>导出选项</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/panels.py" line="314" />
+        <location filename="../../planner/gui/panels.py" line="317" />
         <source>Overview</source>
         <translation>总图</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/panels.py" line="320" />
+        <location filename="../../planner/gui/panels.py" line="323" />
         <source>none (offline); tianditu:KEY or a tile URL</source>
         <translation>无（离线）；tianditu:密钥 或 瓦片地址</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/panels.py" line="321" />
+        <location filename="../../planner/gui/panels.py" line="324" />
         <source>Map sheets</source>
         <translation>出图</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/panels.py" line="322" />
+        <location filename="../../planner/gui/panels.py" line="325" />
         <source>Basemap</source>
         <translation>底图</translation>
     </message>
 </context><context>
     <name>FieldMappingDialog</name>
     <message>
-        <location filename="../../planner/gui/dialogs.py" line="20" />
+        <location filename="../../planner/gui/dialogs.py" line="22" />
         <source>Field mapping</source>
         <translation>字段映射</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/dialogs.py" line="28" />
+        <location filename="../../planner/gui/dialogs.py" line="30" />
         <source>Field</source>
         <translation>字段</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/dialogs.py" line="28" />
-        <source>Meaning</source>
-        <translation>含义</translation>
-    </message>
-    <message>
-        <location filename="../../planner/gui/dialogs.py" line="28" />
+        <location filename="../../planner/gui/dialogs.py" line="30" />
         <source>Column in the file</source>
         <translation>文件中的列</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/dialogs.py" line="34" />
+        <location filename="../../planner/gui/dialogs.py" line="36" />
         <source>Layer role</source>
         <translation>图层类型</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/dialogs.py" line="52" />
+        <location filename="../../planner/gui/dialogs.py" line="55" />
         <source>(none)</source>
         <translation>（无）</translation>
+    </message>
+    <message>
+        <source>Meaning</source>
+        <translation>含义</translation>
     </message>
 </context><context>
     <name>FileActions</name>
@@ -412,12 +411,12 @@
         <translation>重新打开该标记（R）</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/review.py" line="354" />
+        <location filename="../../planner/gui/review.py" line="355" />
         <source>{0} of {1} flags shown; {2} reviewed</source>
         <translation>显示 {0} / {1} 条标记；已审核 {2} 条</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/review.py" line="409" />
+        <location filename="../../planner/gui/review.py" line="410" />
         <source>A dismissal needs a note: type it here, then press Enter</source>
         <translation>排除须写备注：在此输入后按回车</translation>
     </message>
@@ -1061,27 +1060,23 @@ Fields: {0}</source>
         <source>Name of this view</source>
         <translation>此视图的名称</translation>
     </message>
-<message>
-        <location filename="../../planner/gui/workflow.py" line="38" />
+    <message>
         <source>Change priority weights</source>
         <translation>修改优先级权重</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="99" />
         <source>Confirm flag</source>
         <translation>确认标记</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="100" />
         <source>Reopen flag</source>
         <translation>重新打开标记</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="173" />
         <source>{0}: {1} features behind the indicator</source>
         <translation>{0}：该指标对应 {1} 个要素</translation>
     </message>
-    </context><context>
+</context><context>
     <name>PortfolioPanel</name>
     <message>
         <location filename="../../planner/gui/panels.py" line="170" />
@@ -1104,7 +1099,7 @@ Fields: {0}</source>
         <translation>至少一个权重须大于 0</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/panels.py" line="264" />
+        <location filename="../../planner/gui/panels.py" line="267" />
         <source>Total: {0} projects, {1} 10k yuan</source>
         <translation>合计：{0} 个项目，估算投资 {1} 万元</translation>
     </message>
@@ -1236,317 +1231,317 @@ Fields: {0}</source>
 </context><context>
     <name>WindowActions</name>
     <message>
-        <location filename="../../planner/gui/actions.py" line="39" />
+        <location filename="../../planner/gui/actions.py" line="40" />
         <source>&amp;New Project</source>
         <translation>新建项目(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="40" />
+        <location filename="../../planner/gui/actions.py" line="41" />
         <source>&amp;Open Project…</source>
         <translation>打开项目(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="41" />
+        <location filename="../../planner/gui/actions.py" line="42" />
         <source>&amp;Save Project</source>
         <translation>保存项目(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="42" />
+        <location filename="../../planner/gui/actions.py" line="43" />
         <source>Save Project &amp;As…</source>
         <translation>项目另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="43" />
+        <location filename="../../planner/gui/actions.py" line="44" />
         <source>&amp;Add Layer…</source>
         <translation>添加图层(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="44" />
+        <location filename="../../planner/gui/actions.py" line="45" />
         <source>E&amp;xit</source>
         <translation>退出(&amp;X)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="45" />
+        <location filename="../../planner/gui/actions.py" line="46" />
         <source>Zoom to &amp;Full Extent</source>
         <translation>缩放至全图(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="46" />
+        <location filename="../../planner/gui/actions.py" line="47" />
         <source>Zoom to &amp;Layer</source>
         <translation>缩放至图层(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="47" />
+        <location filename="../../planner/gui/actions.py" line="48" />
         <source>Zoom to &amp;Selection</source>
         <translation>缩放至所选(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="48" />
+        <location filename="../../planner/gui/actions.py" line="49" />
         <source>Zoom &amp;Back</source>
         <translation>后退视图(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="49" />
+        <location filename="../../planner/gui/actions.py" line="50" />
         <source>Zoom &amp;Forward</source>
         <translation>前进视图(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="52" />
+        <location filename="../../planner/gui/actions.py" line="53" />
         <source>&amp;New Bookmark…</source>
         <translation>新建书签(&amp;N)…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="53" />
+        <location filename="../../planner/gui/actions.py" line="54" />
         <source>Select by &amp;Expression…</source>
         <translation>按表达式选择(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="54" />
+        <location filename="../../planner/gui/actions.py" line="55" />
         <source>&amp;Clear Selection</source>
         <translation>清除选择(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="55" />
+        <location filename="../../planner/gui/actions.py" line="56" />
         <source>&amp;Remove Layer</source>
         <translation>移除图层(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="56" />
+        <location filename="../../planner/gui/actions.py" line="57" />
         <source>Layer &amp;Style…</source>
         <translation>图层样式(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="57" />
+        <location filename="../../planner/gui/actions.py" line="58" />
         <source>&amp;Run Checks…</source>
         <translation>运行检查(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="58" />
+        <location filename="../../planner/gui/actions.py" line="59" />
         <source>&amp;Export Deliverables…</source>
         <translation>导出成果(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="59" />
+        <location filename="../../planner/gui/actions.py" line="60" />
         <source>&amp;Merge Selected</source>
         <translation>合并所选(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="60" />
+        <location filename="../../planner/gui/actions.py" line="61" />
         <source>&amp;Delete Selected</source>
         <translation>删除所选(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="61" />
+        <location filename="../../planner/gui/actions.py" line="62" />
         <source>Create Project from Selection</source>
         <translation>由所选要素创建项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="63" />
+        <location filename="../../planner/gui/actions.py" line="64" />
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="64" />
+        <location filename="../../planner/gui/actions.py" line="65" />
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="72" />
+        <location filename="../../planner/gui/actions.py" line="73" />
         <source>Pan</source>
         <translation>平移</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="72" />
+        <location filename="../../planner/gui/actions.py" line="73" />
         <source>Pan the map (drag; arrow keys)</source>
         <translation>平移地图（拖动；方向键）</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="73" />
+        <location filename="../../planner/gui/actions.py" line="74" />
         <source>Zoom Box</source>
         <translation>拉框放大</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="73" />
+        <location filename="../../planner/gui/actions.py" line="74" />
         <source>Drag a box to zoom in</source>
         <translation>拉框放大</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="74" />
+        <location filename="../../planner/gui/actions.py" line="75" />
         <source>Identify</source>
         <translation>识别</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="74" />
+        <location filename="../../planner/gui/actions.py" line="75" />
         <source>Identify the features of every visible layer at a click</source>
         <translation>识别单击处所有可见图层的要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="75" />
+        <location filename="../../planner/gui/actions.py" line="76" />
         <source>Select</source>
         <translation>选择</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="75" />
+        <location filename="../../planner/gui/actions.py" line="76" />
         <source>Select features of the active layer (click or drag)</source>
         <translation>选择当前图层的要素（单击或拉框）</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="76" />
+        <location filename="../../planner/gui/actions.py" line="77" />
         <source>Measure Distance</source>
         <translation>量算距离</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="76" />
+        <location filename="../../planner/gui/actions.py" line="77" />
         <source>Measure a distance (click points, double-click to end)</source>
         <translation>量算距离（依次单击，双击结束）</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="77" />
+        <location filename="../../planner/gui/actions.py" line="78" />
         <source>Measure Area</source>
         <translation>量算面积</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="77" />
+        <location filename="../../planner/gui/actions.py" line="78" />
         <source>Measure an area (click corners, double-click to end)</source>
         <translation>量算面积（依次单击角点，双击结束）</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="78" />
+        <location filename="../../planner/gui/actions.py" line="79" />
         <source>Edit Vertices</source>
         <translation>编辑节点</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="78" />
+        <location filename="../../planner/gui/actions.py" line="79" />
         <source>Drag a vertex; double-click adds one, Shift+click deletes one</source>
         <translation>拖动节点；双击添加节点，Shift+单击删除节点</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="79" />
+        <location filename="../../planner/gui/actions.py" line="80" />
         <source>Split with Line</source>
         <translation>画线拆分</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="79" />
+        <location filename="../../planner/gui/actions.py" line="80" />
         <source>Draw a line across a feature to split it</source>
         <translation>画一条穿过要素的线以拆分要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="80" />
+        <location filename="../../planner/gui/actions.py" line="81" />
         <source>Move Feature</source>
         <translation>移动要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="80" />
+        <location filename="../../planner/gui/actions.py" line="81" />
         <source>Drag a feature of the active layer</source>
         <translation>拖动当前图层的要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="81" />
+        <location filename="../../planner/gui/actions.py" line="82" />
         <source>Draw Feature</source>
         <translation>绘制要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="81" />
+        <location filename="../../planner/gui/actions.py" line="82" />
         <source>Click the corners, double-click to finish</source>
         <translation>依次单击各角点，双击结束</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="88" />
+        <location filename="../../planner/gui/actions.py" line="89" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="91" />
+        <location filename="../../planner/gui/actions.py" line="92" />
         <source>Recent Projects</source>
         <translation>最近的项目</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="97" />
+        <location filename="../../planner/gui/actions.py" line="98" />
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="105" />
+        <location filename="../../planner/gui/actions.py" line="106" />
         <source>&amp;Analysis</source>
         <translation>分析(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="108" />
+        <location filename="../../planner/gui/actions.py" line="109" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="112" />
+        <location filename="../../planner/gui/actions.py" line="113" />
         <source>Panels</source>
         <translation>面板</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="115" />
+        <location filename="../../planner/gui/actions.py" line="116" />
         <source>&amp;Bookmarks</source>
         <translation>书签(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="116" />
+        <location filename="../../planner/gui/actions.py" line="117" />
         <source>&amp;Tools</source>
         <translation>工具(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="122" />
+        <location filename="../../planner/gui/actions.py" line="123" />
         <source>&amp;Settings</source>
         <translation>设置(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="123" />
+        <location filename="../../planner/gui/actions.py" line="124" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="126" />
+        <location filename="../../planner/gui/actions.py" line="127" />
         <source>Project</source>
         <translation>项目工具栏</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="131" />
+        <location filename="../../planner/gui/actions.py" line="132" />
         <source>Map</source>
         <translation>地图工具栏</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="139" />
+        <location filename="../../planner/gui/actions.py" line="140" />
         <source>Editing</source>
         <translation>编辑工具栏</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="157" />
+        <location filename="../../planner/gui/actions.py" line="158" />
         <source>Cursor in the working coordinate system (metres)</source>
         <translation>光标在工作坐标系中的坐标（米）</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="159" />
+        <location filename="../../planner/gui/actions.py" line="160" />
         <source>Cursor in degrees (CGCS2000)</source>
         <translation>光标经纬度（CGCS2000）</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="161" />
+        <location filename="../../planner/gui/actions.py" line="162" />
         <source>Map scale: choose or type 1:N</source>
         <translation>地图比例尺：选择或输入 1:N</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="167" />
+        <location filename="../../planner/gui/actions.py" line="168" />
         <source>Working coordinate system</source>
         <translation>工作坐标系</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="170" />
+        <location filename="../../planner/gui/actions.py" line="171" />
         <source>Scale</source>
         <translation>比例尺</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="224" />
+        <location filename="../../planner/gui/actions.py" line="225" />
         <source>New bookmark</source>
         <translation>新建书签</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/actions.py" line="224" />
+        <location filename="../../planner/gui/actions.py" line="225" />
         <source>Name of this view</source>
         <translation>此视图的名称</translation>
     </message>
@@ -1583,59 +1578,59 @@ Fields: {0}</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="99" />
+        <location filename="../../planner/gui/workflow.py" line="98" />
         <source>Confirm flag</source>
         <translation>确认标记</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="112" />
-        <location filename="../../planner/gui/workflow.py" line="99" />
+        <location filename="../../planner/gui/workflow.py" line="110" />
+        <location filename="../../planner/gui/workflow.py" line="98" />
         <source>Dismiss flag</source>
         <translation>排除标记</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="123" />
-        <location filename="../../planner/gui/workflow.py" line="100" />
+        <location filename="../../planner/gui/workflow.py" line="121" />
+        <location filename="../../planner/gui/workflow.py" line="99" />
         <source>Reclassify flag</source>
         <translation>改判标记</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="100" />
+        <location filename="../../planner/gui/workflow.py" line="99" />
         <source>Reopen flag</source>
         <translation>重新打开标记</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="112" />
+        <location filename="../../planner/gui/workflow.py" line="110" />
         <source>Why is this flag dismissed?</source>
         <translation>排除理由：</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="123" />
+        <location filename="../../planner/gui/workflow.py" line="121" />
         <source>New rule</source>
         <translation>新的规则</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="173" />
+        <location filename="../../planner/gui/workflow.py" line="171" />
         <source>{0}: {1} features behind the indicator</source>
         <translation>{0}：该指标对应 {1} 个要素</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="178" />
+        <location filename="../../planner/gui/workflow.py" line="176" />
         <source>Export deliverables to</source>
         <translation>导出成果到</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="209" />
+        <location filename="../../planner/gui/workflow.py" line="207" />
         <source>Deliverables written to {0}</source>
         <translation>成果已写入 {0}</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="214" />
+        <location filename="../../planner/gui/workflow.py" line="212" />
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../../planner/gui/workflow.py" line="215" />
+        <location filename="../../planner/gui/workflow.py" line="213" />
         <source>Writing deliverables…</source>
         <translation>正在写出成果…</translation>
     </message>
