@@ -433,8 +433,9 @@ class Renderer:
         else:  # one gather for all parts, grouped by colour (stable: Morton order within a colour)
             order = np.argsort(cats, kind="stable")
         big, cats = big[order], cats[order]
-        b = prep.part_bounds[big]
-        extent_px_big = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) / upp
+        if by_category:
+            b = prep.part_bounds[big]
+            extent_px_big = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) / upp
         xy, move, part_first_vertex = _gather(prep, big)
         px, py = view.to_pixels(xy[:, 0], xy[:, 1])
         change = cats[1:] != cats[:-1]
@@ -455,10 +456,13 @@ class Renderer:
                 if fill_alpha is not None:
                     brush.setAlphaF(float(fill_alpha))
                 painter.setBrush(QtCore.Qt.BrushStyle.NoBrush if hollow else brush)
-                pen_colour = colour.darker(115) if by_category else outline
-                painter.setPen(QtGui.QPen(pen_colour, width, QtCore.Qt.PenStyle.SolidLine,
-                                          QtCore.Qt.PenCapStyle.RoundCap, QtCore.Qt.PenJoinStyle.RoundJoin)
-                               if width > 0 else QtCore.Qt.PenStyle.NoPen)
+                if width <= 0:
+                    painter.setPen(QtCore.Qt.PenStyle.NoPen)
+                elif by_category:  # class-coloured outlines (projects, flags): round joins
+                    painter.setPen(QtGui.QPen(colour.darker(115), width, QtCore.Qt.PenStyle.SolidLine,
+                                              QtCore.Qt.PenCapStyle.RoundCap, QtCore.Qt.PenJoinStyle.RoundJoin))
+                else:  # the default pen strokes a million outlines fastest
+                    painter.setPen(QtGui.QPen(outline, width))
                 step = CHUNK_PARTS
             else:
                 painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)

@@ -325,3 +325,24 @@ def test_raster_in_another_crs_is_drawn_in_place(tmp_path):
     cx, cy = view.to_map(xs.mean(), ys.mean())
     lon, lat = Transformer.from_crs(work, 4490, always_xy=True).transform(cx, cy)
     assert abs(lon - 109.865) < 0.002 and abs(lat - 40.655) < 0.002
+
+
+def test_map_gets_most_of_the_window_and_the_dock_layout_is_remembered(qtbot, settings):
+    from planner.gui.app import make_app
+    from planner.gui.main_window import MainWindow
+
+    make_app()
+    w = MainWindow(settings=settings, ask=False)
+    qtbot.addWidget(w)
+    w.resize(1920, 1080)
+    w.show()
+    qtbot.waitExposed(w)
+    assert w.canvas.height() > 0.6 * w.height() and w.canvas.width() > 0.6 * w.width()
+    w.docks["layers"].hide()
+    w.docks["dashboard"].show()
+    w.docks["dashboard"].raise_()
+    w.close()
+    again = MainWindow(settings=settings, ask=False)
+    qtbot.addWidget(again)
+    again.show()
+    assert not again.docks["layers"].isVisible() and again.docks["dashboard"].isVisible()

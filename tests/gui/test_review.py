@@ -127,6 +127,14 @@ def test_keyboard_review_of_a_thousand_flags_moves_map_and_table(window, qtbot):
     assert panel.current()["flag_id"] != current
     print(f"keyboard review: 1,000 steps, longest step {longest * 1000:.0f} ms, "
           f"longest event-loop gap {gap * 1000:.0f} ms")
+    # the flag layer drawn for the review is checked in the layer panel too
+    gaps = window.session.layer_of_role("flags:service_gap")
+    assert gaps.visible
+    QtCore.QCoreApplication.processEvents()
+    tree = window.layer_panel.tree
+    item = next(tree.topLevelItem(i) for i in range(tree.topLevelItemCount())
+                if window.layer_panel.layer_of(tree.topLevelItem(i)) is gaps)
+    assert item.checkState(0) == QtCore.Qt.CheckState.Checked
     for _ in range(len(texts)):
         window.session.undo()
     box.setCurrentIndex(0)
