@@ -62,7 +62,7 @@ class BarChart(QtWidgets.QWidget):
         p.fillRect(self.rect(), QtGui.QColor("white"))
         fm = p.fontMetrics()
         p.setPen(QtGui.QColor("#222222"))
-        p.drawText(8, 4 + fm.ascent(), self.title + (f"（{unit_text(self.unit)}）" if self.unit and i18n.lang() == "zh"
+        p.drawText(8, 8 + fm.ascent(), self.title + (f"（{unit_text(self.unit)}）" if self.unit and i18n.lang() == "zh"
                                                     else f" ({unit_text(self.unit)})" if self.unit else ""))
         vals = [v for _, v, _ in self.items if v is not None and np.isfinite(v)]
         if not vals:
@@ -87,8 +87,9 @@ class BarChart(QtWidgets.QWidget):
             tx = x0 + (x1 - x0) * self.target / top
             p.setPen(QtGui.QPen(QtGui.QColor("#333333"), 1.2, QtCore.Qt.PenStyle.DashLine))
             p.drawLine(QtCore.QPointF(tx, 10 + fm.height()), QtCore.QPointF(tx, y))
-            p.drawText(QtCore.QPointF(tx + 3, y + fm.ascent()),
-                       i18n.pick("目标 ", "Target ") + value_text(self.target, self.unit))
+            label = "┆ " + i18n.pick("目标 ", "Target ") + value_text(self.target, self.unit)
+            lx = self.width() - fm.horizontalAdvance(label) - 6  # right of the title line
+            p.drawText(QtCore.QPointF(lx, 8 + fm.ascent()), label)  # at the top: never cut off
         p.end()
 
 
@@ -177,12 +178,15 @@ class Dashboard(QtWidgets.QWidget):
         for c in range(self.tree.columnCount()):
             self.tree.resizeColumnToContents(c)
         self.tree.setColumnWidth(0, min(self.tree.columnWidth(0), 360))
+        failing = [k for k in first.index if passes is not None and (passes.loc[k] == False).any()]  # noqa: E712
+        if failing or len(first):
+            self.choose(failing[0] if failing else first.index[0], emit=False)  # the chart shows one at once
 
     def indicator_items(self) -> list[QtWidgets.QTreeWidgetItem]:
         return [self.tree.topLevelItem(i).child(j) for i in range(self.tree.topLevelItemCount())
                 for j in range(self.tree.topLevelItem(i).childCount())]
 
-    def choose(self, indicator: str, district: str = ALL) -> None:
+    def choose(self, indicator: str, district: str = ALL, *, emit: bool = True) -> None:
         """Show an indicator in the chart and ask for its features (in a district or everywhere)."""
         f = self.frame[self.frame["indicator"] == indicator]
         if not len(f):
@@ -195,7 +199,8 @@ class Dashboard(QtWidgets.QWidget):
         self.chart.set_data(title, items, None if target is None or target != target else float(target), str(r["unit"]))
         basis = r.get("basis") if i18n.lang() == "zh" else r.get("basis_en")
         self.basis.setText(i18n.pick("依据：", "Basis: ") + basis if isinstance(basis, str) and basis else "")
-        self.indicatorChosen.emit(indicator, district)
+        if emit:
+            self.indicatorChosen.emit(indicator, district)
 
     def _clicked(self, item, column: int) -> None:
         indicator = item.data(0, ROLE)
