@@ -75,7 +75,12 @@ def snap(x: float, y: float, candidates: np.ndarray, tolerance: float) -> tuple[
     if len(d) and d.min() <= tolerance:
         i = int(np.argmin(d))
         return float(xy[i, 0]), float(xy[i, 1]), "vertex"
-    boundaries = shapely.boundary(near)
+    # segments: polygons' outlines and lines themselves (a line's boundary is its end points)
+    kind = shapely.get_type_id(near)
+    boundaries = np.where(np.isin(kind, [3, 6]), shapely.boundary(near), near)
+    boundaries = boundaries[np.isin(shapely.get_type_id(boundaries), [1, 2, 5])]
+    if len(boundaries) == 0:
+        return x, y, ""
     dist = shapely.distance(boundaries, p)
     b = boundaries[int(np.argmin(dist))]
     q = shapely.line_interpolate_point(b, shapely.line_locate_point(b, p))
