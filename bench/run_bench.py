@@ -18,6 +18,7 @@ def main() -> None:
     import bench_deliverables  # noqa: PLC0415
     import bench_files  # noqa: PLC0415
     import bench_render  # noqa: PLC0415
+    import bench_review  # noqa: PLC0415
     import bench_sites  # noqa: PLC0415
 
     suites["analyses"] = bench_analyses.run
@@ -25,6 +26,7 @@ def main() -> None:
     suites["sites"] = bench_sites.run
     suites["files"] = bench_files.run
     suites["render"] = lambda: bench_render.run(qgis="--qgis" in sys.argv)
+    suites["review"] = bench_review.run
     for name, fn in suites.items():
         if names and name not in names:
             continue
