@@ -36,10 +36,13 @@ def from_hex(text: str) -> Any:
     return shapely.from_wkb(text)
 
 
-def _rows_of(projects: gpd.GeoDataFrame, ids: list[str]) -> list[int] | None:
+def _rows_of(projects: gpd.GeoDataFrame, ids: list[str], what: str = "") -> list[int]:
+    """Row positions of the projects ``ids``; InputError naming them when one is gone."""
     pid = projects["project_id"].astype(str).to_numpy()
     rows = [int(np.flatnonzero(pid == i)[0]) for i in ids if (pid == i).any()]
-    return rows if len(rows) == len(ids) else None
+    if len(rows) != len(ids):
+        raise InputError(f"project(s) {', '.join(ids)}{what} no longer exist.")
+    return rows
 
 
 def _coerce(series: pd.Series, value: Any, column: str) -> Any:
@@ -69,8 +72,6 @@ def apply_edit(projects: gpd.GeoDataFrame, edit: dict[str, Any]) -> gpd.GeoDataF
     op = edit.get("op")
     if op == "set":
         rows = _rows_of(projects, [str(edit["id"])])
-        if rows is None:
-            raise InputError(f"project {edit['id']} no longer exists.")
         column = str(edit["column"])
         out = projects.copy()
         if column not in out.columns:
@@ -82,23 +83,15 @@ def apply_edit(projects: gpd.GeoDataFrame, edit: dict[str, Any]) -> gpd.GeoDataF
         return out
     if op == "geometry":
         rows = _rows_of(projects, [str(edit["id"])])
-        if rows is None:
-            raise InputError(f"project {edit['id']} no longer exists.")
         return with_geometry(projects, rows[0], from_hex(edit["wkb"]))
     if op == "delete":
         rows = _rows_of(projects, [str(i) for i in edit["ids"]])
-        if rows is None:
-            raise InputError(f"project(s) {', '.join(map(str, edit['ids']))} no longer exist.")
         return replace_rows(projects, rows)
     if op == "merge":
-        rows = _rows_of(projects, [str(i) for i in edit["ids"]])
-        if rows is None:
-            raise InputError(f"project(s) {', '.join(map(str, edit['ids']))} to merge no longer exist.")
+        rows = _rows_of(projects, [str(i) for i in edit["ids"]], " to merge")
         return merge_projects(projects, rows, new_id=edit.get("new_id"))
     if op == "split":
-        rows = _rows_of(projects, [str(edit["id"])])
-        if rows is None:
-            raise InputError(f"project {edit['id']} to split no longer exists.")
+        rows = _rows_of(projects, [str(edit["id"])], " to split")
         return split_project(projects, rows[0], from_hex(edit["line"]))
     if op == "add":
         row = {c: edit["row"].get(c) for c in projects.columns if c != projects.geometry.name}
