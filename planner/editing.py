@@ -146,6 +146,12 @@ def merge_polygons(geoms) -> object:
 SUMMED = ["buildings", "floor_area_m2", "households", "parcel_area_m2", "road_length_m", "quantity", "estimated_cost"]
 
 
+def _union_ids(column: pd.Series) -> str:
+    """The comma-joined ids of a column of comma-joined id lists, each once, in first-seen order."""
+    ids = ",".join(column.fillna("").astype(str)).split(",")
+    return ",".join(dict.fromkeys(i.strip() for i in ids if i.strip() and i.strip() != "nan"))
+
+
 def merge_projects(projects: pd.DataFrame, rows: list[int], *, new_id: str | None = None) -> pd.DataFrame:
     """Projects table with ``rows`` merged into one (quantities and costs summed, flags joined,
     the highest score and earliest phase kept)."""
@@ -156,7 +162,10 @@ def merge_projects(projects: pd.DataFrame, rows: list[int], *, new_id: str | Non
     for c in SUMMED:
         if c in part:
             merged[c] = pd.to_numeric(part[c], errors="coerce").sum()
-    merged["flags"] = ",".join(f for f in ",".join(part["flags"].astype(str)).split(",") if f)
+    merged["flags"] = _union_ids(part["flags"])
+    for c in ("building_ids", "parcel_ids"):  # membership: the totals count distinct members
+        if c in part:
+            merged[c] = _union_ids(part[c])
     merged["flag_count"] = len([f for f in merged["flags"].iloc[0].split(",") if f])
     merged["priority_score"] = part["priority_score"].max()
     merged["phase"] = sorted(part["phase"].astype(str))[0]

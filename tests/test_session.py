@@ -132,6 +132,34 @@ def test_manual_edits_survive_decision_weights_and_rerun(saved, tmp_path):
     assert again.decisions[fid]["state"] == "confirmed"
 
 
+def test_merge_and_split_keep_the_distinct_totals(saved, tmp_path):
+    """A merged project carries every member building and parcel of its parts, a split one keeps
+    them on both pieces: the portfolio's distinct households and buildings do not move."""
+    from planner.portfolio.overlay import geometry_hex
+    from planner.portfolio.totals import distinct_totals
+
+    s = open_copy(saved, tmp_path)
+    buildings = s.workspace().layers["buildings"].frame
+
+    def totals():
+        t = distinct_totals(s.projects, buildings).iloc[0]
+        return int(t["buildings"]), round(float(t["households"]), 3)
+
+    before = totals()
+    p = s.projects
+    oc = [str(i) for i in p.loc[p["type"] == "old_compound", "project_id"].iloc[:3]]
+    s.edit_projects({"op": "merge", "ids": oc[:2], "new_id": oc[0] + "M"})
+    merged = s.projects.loc[s.projects["project_id"] == oc[0] + "M", "building_ids"].iloc[0].split(",")
+    parts = p.loc[p["project_id"].isin(oc[:2]), "building_ids"].str.split(",").sum()
+    assert set(merged) == set(parts) and len(merged) == len(set(merged))
+    assert totals() == before
+    g = p.loc[p["project_id"] == oc[2]].geometry.values[0]
+    c, b = shapely.centroid(g), shapely.bounds(g)
+    s.edit_projects({"op": "split", "id": oc[2], "line": geometry_hex(
+        shapely.LineString([(c.x, b[1] - 10), (c.x, b[3] + 10)]))})
+    assert totals() == before
+
+
 def test_export_of_an_unchanged_project_equals_the_run(saved, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "planner", "export", str(saved / "p.gpkg"), "--out",
                            str(tmp_path / "exp"), "--sheets", "none", "--quiet"], capture_output=True, text=True)
