@@ -298,7 +298,7 @@ def prepare_toml(path: str | Path, feedback: Feedback | None = None, catalogue: 
     for warning in exclude_outside_study_area(ws.layers):  # as a run does
         feedback.warn(warning)
     state = ProjectState(crs=ws.working_crs.to_string(), name=cfg.name, as_of=cfg.as_of.isoformat(),
-                         params=dict(cfg.params))
+                         params=dict(cfg.params), extra={"title_block": title_block(cfg)})
     state.extra["source_toml"] = str(Path(path).resolve())
     for layer in input_layers(ws, catalogue):
         state.layers.append(layer)
@@ -504,7 +504,9 @@ class Session:
         params = dict(self.state.params if params is None else params)
         if as_of is None:
             as_of = dt.date.fromisoformat(self.state.as_of) if self.state.as_of else dt.date.today()
-        return RunConfig(name=self.state.name, as_of=as_of, params=params)
+        cfg = RunConfig(name=self.state.name, as_of=as_of, params=params)
+        apply_title_block(cfg, self.state.extra.get("title_block"))
+        return cfg
 
     def compute_checks(self, feedback: Feedback, *, params: dict[str, Any] | None = None,
                        selected: list[str] | None = None, as_of: dt.date | None = None) -> tuple[RunResult, RunConfig]:
@@ -881,11 +883,34 @@ def recovery_path_for(key: str, folder: Path | None = None) -> Path:
     return folder / f"{Path(key).stem}-{hashlib.sha1(key.encode()).hexdigest()[:8]}.gpkg"
 
 
+def title_block(cfg: RunConfig) -> dict[str, str]:
+    """The deliverables' title block of a project (``[project]`` organisation, issue date,
+    drawing-number prefix), kept in the project file so an export from it signs the same."""
+    return {"organisation": cfg.organisation, "issued": cfg.issued.isoformat() if cfg.issued else "",
+            "drawing_prefix": cfg.drawing_prefix}
+
+
+def apply_title_block(cfg: RunConfig, block: object) -> None:
+    """Set ``cfg``'s title block from a project file's (text values only; anything else in the
+    file is ignored, as a damaged value must not stop an export)."""
+    if not isinstance(block, dict):
+        return
+    for key in ("organisation", "drawing_prefix"):
+        if isinstance(block.get(key), str):
+            setattr(cfg, key, block[key])
+    issued = block.get("issued")
+    if isinstance(issued, str) and issued:
+        try:
+            cfg.issued = dt.date.fromisoformat(issued)
+        except ValueError:
+            pass
+
+
 def session_from_run(ws: Any, cfg: RunConfig, result: RunResult, *, catalogue: Catalogue | None = None) -> Session:
     """A session holding a finished run (for ``run --save-project``)."""
     session = Session(catalogue=catalogue or ws.catalogue)
     state = ProjectState(crs=ws.working_crs.to_string(), name=cfg.name, as_of=cfg.as_of.isoformat(),
-                         params=dict(cfg.params))
+                         params=dict(cfg.params), extra={"title_block": title_block(cfg)})
     if cfg.project_file:
         state.extra["source_toml"] = str(Path(cfg.project_file).resolve())
     for layer in input_layers(ws, session.catalogue):

@@ -173,6 +173,12 @@ def test_export_of_an_unchanged_project_equals_the_run(saved, tmp_path):
     assert shapely.equals(a.geometry.values, b.geometry.values).all()
     manifest = json.loads((tmp_path / "exp" / "run.json").read_text(encoding="utf-8"))
     assert manifest["portfolio"]["projects"] == len(a)
+    # the title block of the project's [project] table signs the export as it signed the run
+    import openpyxl
+
+    about = openpyxl.load_workbook(tmp_path / "exp" / "portfolio.xlsx", read_only=True)["说明"]
+    cells = {str(c) for row in about.iter_rows(max_row=12, values_only=True) for c in row if c}
+    assert "示例规划设计研究院（虚构）" in cells
 
 
 def test_review_on_the_command_line(saved, tmp_path):
