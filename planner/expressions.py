@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from planner.errors import InputError
@@ -33,7 +34,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def _value(tok: tuple[str, str]):
+def _value(tok: tuple[str, str]) -> str | float:
     kind, text = tok
     if kind == "str":
         return text[1:-1].replace("''", "'")
@@ -42,15 +43,15 @@ def _value(tok: tuple[str, str]):
     return text
 
 
-def evaluate(frame: pd.DataFrame, text: str) -> np.ndarray:
+def evaluate(frame: pd.DataFrame, text: str) -> npt.NDArray[np.bool_]:
     """Boolean mask of the rows of ``frame`` matching ``text``."""
     toks = _tokens(text)
     pos = 0
 
-    def peek():
+    def peek() -> tuple[str, str]:
         return toks[pos] if pos < len(toks) else ("end", "")
 
-    def term():
+    def term() -> npt.NDArray[np.bool_]:
         nonlocal pos
         kind, name = peek()
         if kind not in ("word", "qname"):
@@ -70,7 +71,7 @@ def evaluate(frame: pd.DataFrame, text: str) -> np.ndarray:
             if peek()[1] != "(":
                 raise InputError("'in' needs a list in parentheses.", hint="e.g. use in ('住宅', '商住')")
             pos += 1
-            values = []
+            values: list[str | float] = []
             while peek()[1] != ")":
                 if peek()[0] == "end":
                     raise InputError("the list after 'in' is not closed.", hint="add ')'.")
@@ -78,13 +79,14 @@ def evaluate(frame: pd.DataFrame, text: str) -> np.ndarray:
                     values.append(_value(peek()))
                 pos += 1
             pos += 1
-            return col.isin(values).to_numpy() | col.astype("string").isin([str(v) for v in values]).fillna(False).to_numpy()
+            return np.asarray(col.isin(values).to_numpy()
+                              | col.astype("string").isin([str(v) for v in values]).fillna(False).to_numpy(), dtype=bool)
         if peek()[0] == "end":
             raise InputError(f"'{name} {op}' needs a value.", hint="add a number or a quoted text.")
         value = _value(peek())
         pos += 1
         if op == "contains":
-            return col.astype("string").str.contains(str(value), regex=False, na=False).to_numpy()
+            return np.asarray(col.astype("string").str.contains(str(value), regex=False, na=False).to_numpy(), dtype=bool)
         if isinstance(value, float):
             num = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
             a = num
@@ -96,7 +98,7 @@ def evaluate(frame: pd.DataFrame, text: str) -> np.ndarray:
                       ">=": a >= value, "<": a < value, "<=": a <= value}[op]
         return np.asarray(result, dtype=bool)
 
-    def conj():
+    def conj() -> npt.NDArray[np.bool_]:
         nonlocal pos
         mask = term()
         while peek()[1].lower() == "and":

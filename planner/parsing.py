@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -35,8 +37,9 @@ def _blank_text(value: object) -> bool:
     return str(value).strip().casefold() in _BLANK_TEXT
 
 
-def _is_blank(series: pd.Series) -> np.ndarray:
+def _is_blank(series: pd.Series) -> npt.NDArray[np.bool_]:
     """Null or blank-looking text ("", "-", "null" ...), tested once per distinct value."""
+    codes: npt.NDArray[np.intp]
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     blank = np.array([_blank_text(u) for u in uniques] + [True], dtype=bool)
     return blank[codes]
@@ -44,8 +47,9 @@ def _is_blank(series: pd.Series) -> np.ndarray:
 
 def _by_unique(
     series: pd.Series, parse_one: Callable[[str], object], dtype: str
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[npt.NDArray[Any], npt.NDArray[np.bool_]]:  # values of the caller's ``dtype``
     """Apply ``parse_one`` to each distinct non-blank value; returns (values, failed mask)."""
+    codes: npt.NDArray[np.intp]
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     fill = np.datetime64("NaT") if dtype.startswith("datetime") else np.nan
     values: list[object] = []
@@ -63,7 +67,7 @@ def _by_unique(
     return table[codes], ~okay[codes]
 
 
-def _examples(series: pd.Series, failed: np.ndarray, n: int = 3) -> list[str]:
+def _examples(series: pd.Series, failed: npt.NDArray[np.bool_], n: int = 3) -> list[str]:
     if not failed.any():
         return []
     return [str(v) for v in pd.unique(series[failed])[:n]]
@@ -122,7 +126,7 @@ def parse_date(series: pd.Series) -> Parsed:
     if pd.api.types.is_numeric_dtype(series.dtype):
         values, failed = _by_unique(series, lambda s: _date_from_number(float(s)), "datetime64[ns]")
     else:
-        def one(text: str):
+        def one(text: str) -> np.datetime64 | None:
             if re.fullmatch(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?.*)?", text):
                 try:
                     return np.datetime64(pd.Timestamp(text).tz_localize(None).normalize(), "ns")

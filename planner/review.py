@@ -11,9 +11,9 @@ import pandas as pd
 STATES = ("open", "confirmed", "dismissed", "reclassified")
 
 
-def apply_decisions(flags: dict[str, pd.DataFrame], decisions: dict[str, dict]) -> dict[str, pd.DataFrame]:
+def apply_decisions(flags: dict[str, pd.DataFrame], decisions: dict[str, dict[str, str]]) -> dict[str, pd.DataFrame]:
     """Flag frames with review columns filled from ``decisions``."""
-    out = {}
+    out: dict[str, pd.DataFrame] = {}
     for name, frame in flags.items():
         f = frame.copy()
         ids = f["flag_id"].astype(str) if "flag_id" in f else pd.Series("", index=f.index)
