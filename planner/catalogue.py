@@ -11,11 +11,16 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from planner.paths import LAYERS_DIR
+
+# Parsed TOML (tables of str, numbers, lists and tables), checked key by key where it is read.
+TomlTable = dict[str, Any]
 
 FIELD_KINDS = {"text", "int", "float", "date", "year", "storeys", "bool", "ratio", "domain"}
 
@@ -43,7 +48,7 @@ class DomainValue:
     names: tuple[str, ...] = ()
     codes: tuple[str, ...] = ()
     colour: str | None = None
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+    extra: TomlTable = field(default_factory=dict, compare=False, hash=False)  # the value's other TOML keys
 
 
 @dataclass
@@ -81,8 +86,9 @@ class Domain:
                     return key
         return None
 
-    def classify_with_failures(self, series: pd.Series) -> tuple[pd.Series, np.ndarray, list[str]]:
+    def classify_with_failures(self, series: pd.Series) -> tuple[pd.Series, npt.NDArray[np.bool_], list[str]]:
         """Keys, a mask of non-blank values that match nothing, and a few of those values."""
+        codes: npt.NDArray[np.intp]
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
         keys = [self.lookup(u) for u in uniques]
         table = np.array(keys + [None], dtype=object)
@@ -112,7 +118,7 @@ class LayerSpec:
     geometry: str  # polygon | line | point | any
     id_field: str
     fields: list[FieldSpec]
-    style: dict
+    style: TomlTable  # the layer file's [style] table
 
     def field(self, name: str) -> FieldSpec:
         for f in self.fields:
@@ -169,7 +175,7 @@ class Catalogue:
         }
 
 
-def _read_toml(path: Path) -> dict:
+def _read_toml(path: Path) -> TomlTable:
     with path.open("rb") as fh:
         try:
             return tomllib.load(fh)
@@ -183,7 +189,7 @@ def _read_toml(path: Path) -> dict:
             ) from None
 
 
-def _merge_layer(layers: dict[str, LayerSpec], data: dict, source: Path) -> None:
+def _merge_layer(layers: dict[str, LayerSpec], data: TomlTable, source: Path) -> None:
     meta = data.get("layer", {})
     role = meta.get("role")
     if not role:
@@ -228,13 +234,13 @@ def _merge_layer(layers: dict[str, LayerSpec], data: dict, source: Path) -> None
     )
 
 
-def _domain_values(items: list[dict]) -> list[DomainValue]:
+def _domain_values(items: list[TomlTable]) -> list[DomainValue]:
     known = {"key", "title", "title_en", "names", "codes", "colour"}
     return [
         DomainValue(
             key=str(v["key"]),
-            title=v.get("title", v["key"]),
-            title_en=v.get("title_en", v["key"]),
+            title=str(v.get("title", v["key"])),  # a numeric key (key = 11) is titled by its text
+            title_en=str(v.get("title_en", v["key"])),
             names=tuple(v.get("names", ())),
             codes=tuple(v.get("codes", ())),
             colour=v.get("colour"),
@@ -244,7 +250,7 @@ def _domain_values(items: list[dict]) -> list[DomainValue]:
     ]
 
 
-def _merge_domain(domains: dict[str, Domain], data: dict) -> None:
+def _merge_domain(domains: dict[str, Domain], data: TomlTable) -> None:
     meta = data.get("domain", {})
     name = meta.get("name")
     if not name:

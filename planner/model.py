@@ -4,12 +4,20 @@ LayerList). Views subscribe to its psygnal signals."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import shapely
 from psygnal import Signal
+
+if TYPE_CHECKING:
+    from pyproj import CRS
+
+    from planner.catalogue import Catalogue
 
 _ids = itertools.count(1)
 
@@ -21,7 +29,7 @@ class MapLayer:
     name: str
     frame: gpd.GeoDataFrame
     role: str = ""                    # parcels / buildings / ... / flags / projects / "" (other)
-    style: dict = field(default_factory=dict)
+    style: dict[str, Any] = field(default_factory=dict)  # the catalogue's TOML style table, edited in the GUI
     visible: bool = True
     opacity: float = 1.0
     label_field: str | None = None
@@ -37,7 +45,7 @@ class MapLayer:
         """polygon, line or point (cached per frame: the type scan holds the GIL)."""
         if self.raster:
             return "raster"
-        cached = getattr(self, "_kind", None)
+        cached: tuple[gpd.GeoDataFrame, str] | None = getattr(self, "_kind", None)
         if cached is not None and cached[0] is self.frame:
             return cached[1]
         ids = set(np.unique(shapely.get_type_id(self.frame.geometry.values)).tolist()) if len(self.frame) else set()
@@ -70,12 +78,12 @@ class LayerList:
 
     def __init__(self) -> None:
         self._layers: list[MapLayer] = []
-        self.selection: dict[int, np.ndarray] = {}
+        self.selection: dict[int, npt.NDArray[np.int64]] = {}
 
     def __len__(self) -> int:
         return len(self._layers)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[MapLayer]:
         return iter(list(self._layers))
 
     def __getitem__(self, i: int) -> MapLayer:
@@ -113,11 +121,11 @@ class LayerList:
     def notify(self, layer: MapLayer) -> None:
         self.changed.emit(layer)
 
-    def select(self, layer: MapLayer, rows: np.ndarray) -> None:
+    def select(self, layer: MapLayer, rows: npt.ArrayLike) -> None:
         self.selection[layer.uid] = np.asarray(rows, dtype=np.int64)
         self.selection_changed.emit(layer, self.selection[layer.uid])
 
-    def selected(self, layer: MapLayer) -> np.ndarray:
+    def selected(self, layer: MapLayer) -> npt.NDArray[np.int64]:
         return self.selection.get(layer.uid, np.zeros(0, dtype=np.int64))
 
     def extent(self) -> tuple[float, float, float, float] | None:
@@ -128,17 +136,17 @@ class LayerList:
         return float(a[:, 0].min()), float(a[:, 1].min()), float(a[:, 2].max()), float(a[:, 3].max())
 
 
-def role_kind(catalogue, role: str) -> str:
+def role_kind(catalogue: Catalogue, role: str) -> str:
     """polygon / line / point for a layer role, from the catalogue's declared geometry."""
     spec = catalogue.layers.get(role)
     geometry = spec.geometry if spec is not None else "any"
     return geometry if geometry in ("polygon", "line") else "point"
 
 
-def default_style(catalogue, role: str, kind: str) -> dict:
+def default_style(catalogue: Catalogue, role: str, kind: str) -> dict[str, Any]:
     """The layer catalogue's default style for a role, with its category colours."""
     spec = catalogue.layers.get(role)
-    style = dict(spec.style) if spec is not None else {"kind": "single"}
+    style: dict[str, Any] = dict(spec.style) if spec is not None else {"kind": "single"}
     field_name = style.get("field")
     if style.get("kind") == "categorised" and spec is not None and field_name:
         fspec = next((f for f in spec.fields if f.name == field_name or f"{f.name}_class" == field_name), None)
@@ -152,7 +160,7 @@ def default_style(catalogue, role: str, kind: str) -> dict:
     return style
 
 
-def raster_layer(name: str, path: str, bounds_working: tuple[float, float, float, float], crs, *,
+def raster_layer(name: str, path: str, bounds_working: tuple[float, float, float, float], crs: CRS, *,
                  kind: str = "dem") -> MapLayer:
     """A raster on the map: its footprint (in the working CRS) as the frame, the file as source."""
     frame = gpd.GeoDataFrame({"name": [name], "path": [str(path)], "kind": [kind]},
