@@ -99,7 +99,7 @@ def encode_frame(frame: pd.DataFrame) -> bytes:
     return _ipc(table.replace_schema_metadata({**(table.schema.metadata or {}), **meta}))
 
 
-SLICE = 50_000
+SLICE = 10_000
 
 
 def _in_slices(column: Any, convert: Any) -> np.ndarray:

@@ -480,7 +480,7 @@ def _foreign_tables(path: Path, ours: set[str]) -> list[str]:
     return sorted({n for n in names if n not in ours and not n.startswith(OWN_PREFIXES)})
 
 
-READ_BATCH = 20_000
+READ_BATCH = 5_000  # a batch of 5,000 footprints decodes in ~10 ms (~40 ms on a loaded machine)
 
 
 def _read_frame(path: Path, table: str) -> gpd.GeoDataFrame | pd.DataFrame:
