@@ -9,7 +9,7 @@ field-name styles planners send us, so the demo exercises every reader:
                      (EPSG:4490)
 - roads.geojson      WGS 84 lon/lat, English field names, Chinese values
 - facilities.csv     GBK CSV with 经度/纬度 in GCJ-02 (as copied from a web map)
-- dem.tif            small DEM GeoTIFF in CGCS2000 geographic
+- dem.tif            DEM GeoTIFF (about 5 m) in CGCS2000 geographic with planted hollows
 
 The road network carries planted defects: dead-end stubs, a broken street (a gap), T-junctions
 without a shared vertex, near-miss ends (0.5 m and 3 m short), a planned link and streets that
@@ -328,16 +328,53 @@ def make_districts() -> gpd.GeoDataFrame:
     return frame.to_crs(4490)
 
 
+# Planted hollows of the DEM (local metres): centre x, y, radius, depth (m), what it shows.
+DEM_HOLLOWS = [
+    (560.0, 720.0, 50.0, 0.8, "deep, at a street corner by two homes: waterlogging, severe by depth"),
+    (300.0, 1120.0, 60.0, 0.4, "between eight homes of a compound, no road: severe by the homes it touches"),
+    (1100.0, 500.0, 30.0, 0.4, "on a local street: waterlogging, severity 2"),
+    (1500.0, 1250.0, 40.0, 0.2, "decoy: too shallow (0.2 m), on a street by homes"),
+    (1800.0, 1375.0, 7.0, 0.6, "decoy: too small (about 150 m²), on a street"),
+    (-100.0, 900.0, 130.0, 1.0, "decoy: open to the DEM's west edge, over an arterial"),
+    (100.0, 1375.0, 50.0, 0.7, "decoy: inside an idle parcel, touching no road and no home"),
+    (2100.0, 1270.0, 45.0, 0.9, "decoy: its bottom is nodata (a masked pond), so it drains; over a street"),
+]
+DEM_NODATA = (2085.0, 1255.0, 2115.0, 1285.0)   # a masked pond (nodata) at the last hollow's bottom
+
+
 def make_dem(path: Path) -> None:
+    """DEM in CGCS2000 geographic at about 5 m: a slope rising to the north with gentle waves
+    (no closed hollow of its own) and the planted hollows of DEM_HOLLOWS, each a flat-bottomed
+    bowl whose spill level is the lowest point of its rim, so its depth is the planted one."""
     to_deg = Transformer.from_crs(WORK_EPSG, 4490, always_xy=True)
+    to_work = Transformer.from_crs(4490, WORK_EPSG, always_xy=True)
     lon0, lat0 = to_deg.transform(OX - 100, OY - 100)
     lon1, lat1 = to_deg.transform(OX + W + 100, OY + H + 100)
-    n = 120
-    xx, yy = np.meshgrid(np.linspace(0, 1, n), np.linspace(1, 0, n))
-    dem = (1040 + 25 * yy + 6 * np.sin(xx * 6) * np.cos(yy * 4)).astype("float32")
-    transform = from_bounds(lon0, lat0, lon1, lat1, n, n)
-    with rasterio.open(path, "w", driver="GTiff", width=n, height=n, count=1, dtype="float32",
-                       crs="EPSG:4490", transform=transform, nodata=-9999.0, compress="deflate") as ds:
+    nx, ny = int(round((W + 200) / 5)), int(round((H + 200) / 5))
+    transform = from_bounds(lon0, lat0, lon1, lat1, nx, ny)
+    cols, rows = np.meshgrid(np.arange(nx) + 0.5, np.arange(ny) + 0.5)
+    lon, lat = rasterio.transform.xy(transform, rows.ravel(), cols.ravel(), offset="ul")
+    x, y = to_work.transform(np.asarray(lon), np.asarray(lat))
+    x = (np.asarray(x) - OX).reshape(ny, nx)
+    y = (np.asarray(y) - OY).reshape(ny, nx)
+
+    def base(x, y):
+        u, v = (x + 100) / (W + 200), (y + 100) / (H + 200)
+        return 1040 + 25 * v + 6 * np.sin(u * 6) * np.cos(v * 4)
+
+    dem = base(x, y)
+    angle = np.linspace(0, 2 * np.pi, 720, endpoint=False)
+    for cx, cy, radius, depth, _ in DEM_HOLLOWS:
+        spill = float(base(cx + radius * np.cos(angle), cy + radius * np.sin(angle)).min())
+        r = np.hypot(x - cx, y - cy)
+        t = np.clip((radius - r) / (0.6 * radius), 0, 1)          # 0 at the rim, 1 on the flat bottom
+        inside = r < radius
+        dem = np.where(inside, np.minimum(dem, spill - depth * t * t * (3 - 2 * t)), dem)
+    dem = np.round(dem, 2).astype("float32")
+    x0, y0, x1, y1 = DEM_NODATA
+    dem[(x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)] = -9999.0
+    with rasterio.open(path, "w", driver="GTiff", width=nx, height=ny, count=1, dtype="float32",
+                       crs="EPSG:4490", transform=transform, nodata=-9999.0, compress="deflate", predictor=3) as ds:
         ds.write(dem, 1)
 
 

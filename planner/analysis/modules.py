@@ -2,6 +2,6 @@
 per analysis). The run order is ``Analysis.order``; an analysis added elsewhere (a plug-in, a
 test) registers itself with :func:`planner.analysis.registry.register`."""
 
-from planner.analysis import buildings, idle_land, indicators, roads, services
+from planner.analysis import buildings, idle_land, indicators, roads, services, waterlogging
 
-ANALYSIS_MODULES = (idle_land, buildings, roads, services, indicators)
+ANALYSIS_MODULES = (idle_land, buildings, roads, services, waterlogging, indicators)

@@ -186,6 +186,8 @@ class Analysis:
     outputs: tuple[FlagLayer, ...] = ()
     rules: tuple[RuleCode, ...] = ()
     products: tuple[Product, ...] = ()
+    # Raster kinds it needs (layers/rasters.toml, e.g. "dem"): without one it is skipped.
+    rasters: tuple[str, ...] = ()
 
     def defaults(self) -> dict[str, object]:
         return {p.name: p.default for p in self.parameters}
@@ -215,6 +217,11 @@ class Analysis:
             absent = [f for f in fields if f in inputs.missing_fields.get(role, [])]
             if absent:
                 missing.append(f"field(s) {', '.join(absent)} of layer '{role}'")
+        kind_of = getattr(inputs.catalogue, "raster_kind", None)
+        for kind in self.rasters:
+            if not any(name == kind or getattr(kind_of(name) if kind_of else None, "name", None) == kind
+                       for name in inputs.rasters):
+                missing.append(f"raster '{kind}'")
         return missing
 
 

@@ -93,3 +93,81 @@ def sample_raster(info: RasterInfo, x: np.ndarray, y: np.ndarray, working_crs: C
             vals = data[rows[inside], cols[inside]]
             out[inside] = np.ma.filled(vals.astype(float), np.nan)
         return out
+
+
+@dataclass
+class WorkingGrid:
+    """A band of a raster on a grid of the working CRS: ``values`` (float32, NaN at nodata and
+    outside the raster), the grid's affine ``transform`` and whether it was reprojected."""
+
+    values: np.ndarray
+    transform: object
+    reprojected: bool
+
+    @property
+    def cell_area(self) -> float:
+        t = self.transform
+        return abs(float(t.a) * float(t.e) - float(t.b) * float(t.d))  # type: ignore[attr-defined]
+
+
+def read_in_working_crs(info: RasterInfo, working_crs: CRS,
+                        bounds: tuple[float, float, float, float] | None = None, *, band: int = 1,
+                        rows_per_window: int = 1024, max_cells: int = 200_000_000) -> WorkingGrid:
+    """One band of a raster on a grid of the working CRS, clipped to ``bounds`` (working CRS).
+
+    In the working CRS already: the cells are read as they are (a window of the file, in
+    windows of ``rows_per_window`` rows). In another CRS: warped (bilinear, GDAL's warper
+    through a WarpedVRT) to a grid of the working CRS whose cell has about the source cell's
+    size, read in windows of rows. Nodata and cells outside the raster are NaN. Refuses (with
+    an :class:`InputError`) a raster that does not overlap ``bounds`` or would exceed
+    ``max_cells`` cells."""
+    from rasterio.enums import Resampling
+    from rasterio.transform import Affine
+    from rasterio.vrt import WarpedVRT
+    from rasterio.warp import calculate_default_transform
+    from rasterio.windows import Window
+
+    with rasterio.Env(**GDAL_OFFLINE), rasterio.open(info.path, driver=_driver(info.path)) as ds:
+        src_crs = CRS.from_user_input(ds.crs.to_wkt())
+        same = src_crs.equals(working_crs, ignore_axis_order=True)
+        if same:
+            transform = ds.transform
+            width, height = ds.width, ds.height
+        else:
+            transform, width, height = calculate_default_transform(ds.crs, working_crs.to_wkt(), ds.width, ds.height,
+                                                                   *ds.bounds)
+        res_x, res_y = abs(transform.a), abs(transform.e)
+        left, top = transform.c, transform.f
+        x0, y0, x1, y1 = left, top - height * res_y, left + width * res_x, top
+        if bounds is not None:
+            x0, y0, x1, y1 = max(x0, bounds[0]), max(y0, bounds[1]), min(x1, bounds[2]), min(y1, bounds[3])
+        if not (x1 > x0 and y1 > y0):
+            raise InputError("the raster does not overlap the layers (its extent in the working CRS lies elsewhere).",
+                             file=str(info.path), layer=info.name,
+                             hint="check the raster's CRS and that it covers the study area.")
+        # the window, snapped to the grid's cells
+        c0, c1 = int(np.floor((x0 - left) / res_x)), int(np.ceil((x1 - left) / res_x))
+        r0, r1 = int(np.floor((top - y1) / res_y)), int(np.ceil((top - y0) / res_y))
+        if same:
+            c0, r0, c1, r1 = max(c0, 0), max(r0, 0), min(c1, width), min(r1, height)
+        w, h = c1 - c0, r1 - r0
+        if w * h > max_cells:
+            raise InputError(f"the raster would be {w} x {h} cells over the study area, more than {max_cells:,} "
+                             "cells can be analysed at once.", file=str(info.path), layer=info.name,
+                             hint="resample it to a coarser cell (e.g. gdalwarp -tr 5 5) or clip it to the study area.")
+        grid = Affine(res_x, 0.0, left + c0 * res_x, 0.0, -res_y, top - r0 * res_y)
+        out = np.full((h, w), np.nan, dtype=np.float32)
+        if same:
+            for start in range(0, h, rows_per_window):
+                n = min(rows_per_window, h - start)
+                data = ds.read(band, window=Window(c0, r0 + start, w, n), masked=True)
+                out[start:start + n] = np.ma.filled(data.astype(np.float32), np.nan)
+        else:
+            with WarpedVRT(ds, crs=working_crs.to_wkt(), transform=grid, width=w, height=h,
+                           resampling=Resampling.bilinear, src_nodata=ds.nodata, nodata=np.nan,
+                           dtype="float32") as vrt:
+                for start in range(0, h, rows_per_window):
+                    n = min(rows_per_window, h - start)
+                    data = vrt.read(band, window=Window(0, start, w, n), masked=True)
+                    out[start:start + n] = np.ma.filled(data.astype(np.float32), np.nan)
+        return WorkingGrid(out, grid, not same)
