@@ -8,10 +8,16 @@ whose central meridian is nearest the data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from pyproj import CRS, Transformer
+
+FloatArray = npt.NDArray[np.float64]
+GeometryArray = npt.NDArray[np.object_]  # shapely geometries
+LonLat = tuple[FloatArray, FloatArray]
 
 CGCS2000_GEOGRAPHIC = "EPSG:4490"
 # Mainland China with a margin, in degrees: anything outside is a coordinate error.
@@ -118,23 +124,23 @@ _A = 6378245.0
 _EE = 0.00669342162296594323
 
 
-def _transform_lat(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    r = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
+def _transform_lat(x: FloatArray, y: FloatArray) -> FloatArray:
+    r: FloatArray = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
     r += (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
     r += (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
     r += (160.0 * np.sin(y / 12.0 * np.pi) + 320 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0
     return r
 
 
-def _transform_lon(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    r = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
+def _transform_lon(x: FloatArray, y: FloatArray) -> FloatArray:
+    r: FloatArray = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
     r += (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
     r += (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
     r += (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0
     return r
 
 
-def wgs84_to_gcj02(lon, lat):
+def wgs84_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> LonLat:
     """Forward GCJ-02 offset (vectorised, degrees)."""
     lon = np.asarray(lon, dtype="float64")
     lat = np.asarray(lat, dtype="float64")
@@ -148,7 +154,7 @@ def wgs84_to_gcj02(lon, lat):
     return lon + dlon, lat + dlat
 
 
-def gcj02_to_wgs84(lon, lat, *, tol_deg: float = 1e-10, max_iter: int = 30):
+def gcj02_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike, *, tol_deg: float = 1e-10, max_iter: int = 30) -> LonLat:
     """Iterative inverse of :func:`wgs84_to_gcj02` (converges to well under a millimetre)."""
     glon = np.asarray(lon, dtype="float64")
     glat = np.asarray(lat, dtype="float64")
@@ -166,7 +172,7 @@ def gcj02_to_wgs84(lon, lat, *, tol_deg: float = 1e-10, max_iter: int = 30):
 _X_PI = np.pi * 3000.0 / 180.0
 
 
-def bd09_to_gcj02(lon, lat):
+def bd09_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> LonLat:
     x = np.asarray(lon, dtype="float64") - 0.0065
     y = np.asarray(lat, dtype="float64") - 0.006
     z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * _X_PI)
@@ -174,7 +180,7 @@ def bd09_to_gcj02(lon, lat):
     return z * np.cos(theta), z * np.sin(theta)
 
 
-def gcj02_to_bd09(lon, lat):
+def gcj02_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> LonLat:
     x = np.asarray(lon, dtype="float64")
     y = np.asarray(lat, dtype="float64")
     z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _X_PI)
@@ -182,7 +188,7 @@ def gcj02_to_bd09(lon, lat):
     return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
 
 
-def bd09_to_wgs84(lon, lat, *, max_iter: int = 30):
+def bd09_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike, *, max_iter: int = 30) -> LonLat:
     """BD-09 -> WGS 84: invert BD-09 -> GCJ-02 iteratively too, then GCJ-02 -> WGS 84."""
     blon = np.asarray(lon, dtype="float64")
     blat = np.asarray(lat, dtype="float64")
@@ -196,18 +202,19 @@ def bd09_to_wgs84(lon, lat, *, max_iter: int = 30):
     return gcj02_to_wgs84(x, y)
 
 
-OFFSET_SYSTEMS = {"gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84}
+OFFSET_SYSTEMS: dict[str, Callable[[npt.ArrayLike, npt.ArrayLike], LonLat]] = {"gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84}
 
 
-def reproject(geoms: np.ndarray, source: CRS, target: CRS) -> np.ndarray:
+def reproject(geoms: npt.ArrayLike, source: CRS, target: CRS) -> GeometryArray:
     """Transform shapely geometries between CRSs on every core (a Transformer per chunk,
     since Transformers are not thread-safe)."""
     import shapely
 
     from planner.parallel import chunked
 
-    def one(chunk: np.ndarray) -> np.ndarray:
+    def one(chunk: GeometryArray) -> GeometryArray:
         t = Transformer.from_crs(source, target, always_xy=True)
-        return shapely.transform(chunk, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
+        out: GeometryArray = shapely.transform(chunk, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
+        return out
 
     return chunked(one, np.asarray(geoms))
