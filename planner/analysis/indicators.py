@@ -156,6 +156,8 @@ def run(inputs, params, feedback) -> AnalysisOutput:
                 f"Park {params['park_radius_m']:g} m service coverage", "%",
                 [c / n * 100 if n else np.nan for c, n in zip(cov, total, strict=True)],
                 target=params["park_coverage_target"], area="block", basis=BASIS["park"])
+    for key in sorted(k for k in shared if str(k).startswith("indicator_rows.")):  # rows other analyses hand on
+        rows.extend(pd.DataFrame(shared[key]).to_dict("records"))
     out.tables["indicators"] = pd.DataFrame(rows, columns=["indicator", "title", "title_en", "district", "value",
                                                            "unit", "target", "direction", "pass", "area", "basis",
                                                            "basis_en"])

@@ -2,6 +2,6 @@
 per analysis). The run order is ``Analysis.order``; an analysis added elsewhere (a plug-in, a
 test) registers itself with :func:`planner.analysis.registry.register`."""
 
-from planner.analysis import buildings, idle_land, indicators, roads, services, waterlogging
+from planner.analysis import buildings, coverage, idle_land, indicators, pocket_parks, roads, services
 
-ANALYSIS_MODULES = (idle_land, buildings, roads, services, waterlogging, indicators)
+ANALYSIS_MODULES = (idle_land, buildings, roads, services, coverage, pocket_parks, indicators)

@@ -29,7 +29,8 @@ from planner.portfolio.settings import PortfolioSettings, load_settings
 
 TYPE_PREFIX = {"old_compound": "OC", "unsafe_housing": "UH", "elevator": "EL", "idle_land": "IL",
                "land_supply": "LS", "underused_land": "UL", "idle_building": "IB", "road_link": "RL",
-               "service_facility": "SF", "pocket_park": "PP", "urban_village": "UV"}
+               "service_facility": "SF", "pocket_park": "PP", "urban_village": "UV",
+               "coverage_facility": "TS", "drainage": "DR"}
 COLUMNS = ["project_id", "name", "type", "type_title", "subtype", "district", "buildings", "floor_area_m2",
            "households", "parcel_area_m2", "road_length_m", "quantity", "unit", "estimated_cost", "cost_basis",
            "priority_score", "priority_rank", "score_public", "score_need", "score_residents", "score_cost",
@@ -277,6 +278,7 @@ class _Builder:
 
     # land and buildings -------------------------------------------------------------------
     def land(self) -> None:
+        self._pocket_parks()
         f = self.flags("flag_idle_land")
         if f is None:
             return
@@ -296,41 +298,33 @@ class _Builder:
                 "cost_basis": [t.costs[""][1]] * int(mask.sum()), "flags": f["flag_id"].to_numpy()[mask],
                 "_severity": f["severity"].to_numpy()[mask], "parcel_ids": f["source_id"].astype(str).to_numpy()[mask],
             }, f.geometry.values[mask])
-        self._pocket_parks(f, area)
 
-    def _pocket_parks(self, f, area) -> None:
-        gap = self.flags("service_gap")
-        if gap is None:
+    def _pocket_parks(self) -> None:
+        """One 口袋公园 project per POCKET_PARK_SITE flag that newly brings households within
+        300 m of green space (planner.analysis.pocket_parks), in the flags' rank order."""
+        f = self.flags("pocket_park_site")
+        if f is None:
             return
-        park_gaps = gap[gap["facility_type"] == "park"]
-        small = (area <= 10_000) & f["code"].isin(["APPROVED_NOT_SUPPLIED", "IDLE_SUSPECTED", "IDLE_NOT_STARTED_1Y",
-                                                    "IDLE_NOT_STARTED_2Y"]).to_numpy()
-        if len(park_gaps) == 0 or not small.any():
-            return
-        tree = shapely.STRtree(park_gaps.geometry.values)
-        pi, gi = tree.query(f.geometry.values[small], predicate="dwithin", distance=300)
-        # One building lacking a park counts once per parcel, however it is listed.
-        pair = pd.DataFrame({"p": pi, "b": park_gaps["source_id"].astype(str).to_numpy()[gi],
-                             "hh": park_gaps["households"].to_numpy(dtype=float)[gi] if "households" in park_gaps
-                             else np.ones(len(gi))}).drop_duplicates(["p", "b"])
-        n_small = int(small.sum())
-        served = np.bincount(pair["p"].to_numpy(), weights=pair["hh"].to_numpy(), minlength=n_small)
-        nb = np.bincount(pair["p"].to_numpy(), minlength=n_small)
-        members = _join_by_group(pair["b"].to_numpy(), pair["p"].to_numpy(), n_small)
-        ok = nb > 0
-        keep = np.flatnonzero(small)[ok]
-        if len(keep) == 0:
+        f = f[(pd.to_numeric(f["households_new"], errors="coerce").fillna(0)
+               > float(self.settings.sites.get("min_new_households", 0.0))).to_numpy()]
+        f = f.sort_values("site_rank", kind="stable")
+        if len(f) == 0:
             return
         t = self.settings.types["pocket_park"]
-        self.pocket_parcels = set(f["source_id"].astype(str).to_numpy()[keep].tolist())
+        area = f["area_m2"].to_numpy(dtype=float)
+        ids = f["source_id"].astype(str).to_numpy(dtype=object)
+        hh = f["households_new"].to_numpy(dtype=float)
+        self.pocket_parcels = set(ids.tolist())
         self.add("pocket_park", {
-            "name": ("地块" + f["source_id"].to_numpy()[keep].astype(str) + "口袋公园").tolist(),
-            "parcel_area_m2": area[keep].round(1), "households": served[ok], "buildings": nb[ok],
-            "quantity": area[keep].round(1),
-            "estimated_cost": area[keep] * t.unit_cost(), "cost_basis": [t.costs[""][1]] * len(keep),
-            "flags": f["flag_id"].to_numpy()[keep], "_severity": np.full(len(keep), 2),
-            "building_ids": members[ok], "parcel_ids": f["source_id"].astype(str).to_numpy()[keep],
-        }, f.geometry.values[keep])
+            "name": ("地块" + pd.Series(ids, dtype="string") + "口袋公园").to_numpy(dtype=object),
+            "parcel_area_m2": area.round(1), "households": hh, "buildings": f["buildings_new"].to_numpy(dtype=float),
+            "quantity": area.round(1), "estimated_cost": area * t.unit_cost(), "cost_basis": [t.costs[""][1]] * len(f),
+            "flags": f["flag_id"].to_numpy(), "_severity": f["severity"].to_numpy(),
+            "building_ids": f["covered_ids"].fillna("").astype(str).to_numpy(dtype=object), "parcel_ids": ids,
+            "notes": (pd.Series(f["site_title"].astype(str).to_numpy()) + "，新增300米见绿覆盖"
+                      + pd.Series(np.round(hh).astype(int).astype(str)) + "户（口袋公园选址排序第"
+                      + pd.Series(f["site_rank"].astype(int).astype(str).to_numpy()) + "）").to_numpy(dtype=object),
+        }, f.geometry.values)
 
     def idle_buildings(self) -> None:
         f = self.flags("flag_idle_building")
@@ -461,28 +455,39 @@ class _Builder:
         out = Candidates.concat(parts)
         return out.take(np.flatnonzero(~np.isin(out.ref.astype(str), list(self.pocket_parcels))))
 
-    def services(self) -> None:
-        """One project per proposed site (greedy maximum coverage over network distance)."""
+    def services(self, layer: str = "service_gap", kind: str = "service_facility") -> None:
+        """One project per proposed site (greedy maximum coverage over network distance), per
+        facility type and radius of the gap flags of ``layer``; flags with ``travel`` "drive"
+        are covered over the driving network (planner.analysis.coverage)."""
         from planner.portfolio.sites import Candidates, choose_sites, road_candidates
 
-        f = self.flags("service_gap")
+        f = self.flags(layer)
         if f is None:
             return
         net, built = self.network()
         if net is None or net.n_nodes == 0:
             return
-        t = self.settings.types["service_facility"]
+        walk_net = net
+        t = self.settings.types[kind]
         opts = self.settings.sites
         parcels = self.parcel_candidates()
         used: set[str] = set()
         road_ids = built["road_id"].astype(str).to_numpy(dtype=object)
         road_names = (built["name"].to_numpy(dtype=object) if "name" in built else np.full(len(built), None, dtype=object))
-        ftypes = sorted(pd.unique(f["facility_type"].astype(str)), key=lambda k: (-t.public_of(k), k))
+        radii = f["radius_m"].to_numpy(dtype=float)
+        groups = sorted({(str(k), float(r)) for k, r in zip(f["facility_type"].astype(str), radii, strict=True)},
+                        key=lambda k: (-t.public_of(k[0]), k[0], k[1]))
         rows: list[dict] = []
         geoms: list[np.ndarray] = []
-        for ftype in ftypes:  # one greedy per facility type (a dozen types at most)
-            g = f[(f["facility_type"] == ftype).to_numpy()]
-            radius = float(g["radius_m"].iloc[0])
+        for ftype, radius in groups:  # one greedy per facility type and radius (a dozen at most)
+            g = f[((f["facility_type"] == ftype).to_numpy() & (radii == radius))]
+            net = walk_net
+            if "travel" in g and (g["travel"] == "drive").any():
+                from planner.analysis.coverage import driving_network
+
+                excluded = (getattr(self.result, "parameters", {}) or {}).get("coverage", {}).get("no_driving_classes",
+                                                                                                 ["path"])
+                net = driving_network(walk_net, built, list(excluded))
             site_m2 = t.site_m2_by_class.get(ftype, 1000.0)
             dpts = anchor_points(g.geometry.values)
             hh = (pd.to_numeric(g["households"], errors="coerce").fillna(0).to_numpy(dtype=float)
@@ -529,7 +534,8 @@ class _Builder:
                 "building_ids": _join_by_group(g["source_id"].astype(str).to_numpy(dtype=object)[cov], pick_of, n),
                 "parcel_ids": np.where(site.kind == "parcel", site.ref.astype(str), "").astype(object),
                 "notes": ("选址：" + pd.Series(where) + "；新增覆盖" + pd.Series(np.round(new_hh).astype(int).astype(str))
-                          + "户、" + pd.Series(new_b.astype(str)) + f"栋住宅（步行≤{radius:g} m）").to_numpy(dtype=object),
+                          + "户、" + pd.Series(new_b.astype(str)) + f"栋住宅（{'车行' if net is not walk_net else '步行'}≤{radius:g} m）")
+                          .to_numpy(dtype=object),
             })
             geoms.append(site.site)
         if not rows:
@@ -539,7 +545,13 @@ class _Builder:
         name = pd.Series(data["name"])
         dup = name.groupby(name).cumcount()
         data["name"] = name.where(dup == 0, name + "（" + (dup + 1).astype(str) + "）").to_numpy(dtype=object)
-        self.add("service_facility", data, np.concatenate(geoms))
+        self.add(kind, data, np.concatenate(geoms))
+
+    def drainage(self) -> None:
+        """排水防涝 projects, one per waterlogging point (planner.portfolio.drainage)."""
+        from planner.portfolio.drainage import drainage_projects
+
+        drainage_projects(self)
 
     def finish(self) -> gpd.GeoDataFrame:
         if not self.frames:
@@ -651,4 +663,6 @@ def build_portfolio(ws, result, *, settings: PortfolioSettings | None = None) ->
     b.idle_buildings()
     b.roads()
     b.services()
+    b.services("coverage_gap", "coverage_facility")  # transport and safety facility sites (issue 15)
+    b.drainage()  # 排水防涝: one project per waterlogging point (issue 15)
     return b.finish()
