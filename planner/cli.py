@@ -33,6 +33,11 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--boundary", metavar="FILE")
     run.add_argument("--water", metavar="FILE", help="water bodies or rivers (reported when a proposed link crosses them)")
     run.add_argument("--rail", metavar="FILE", help="railways (reported when a proposed link crosses them)")
+    run.add_argument("--heritage", metavar="FILE",
+                     help="heritage areas and buildings (历史文化街区, 历史建筑, 文物保护单位): demolition in them is a conflict")
+    run.add_argument("--layer", action="append", default=[], metavar="ROLE=FILE",
+                     help="an input of any role of the layer catalogue (e.g. restricted=campuses.gpkg); "
+                          "'renewal-planner layers FILE' shows how a file maps")
     run.add_argument("--raster", action="append", default=[], metavar="NAME=FILE")
     run.add_argument("--as-of", metavar="YYYY-MM-DD")
     run.add_argument("--crs", metavar="EPSG:NNNN")
@@ -100,17 +105,23 @@ def _config_from_args(args: argparse.Namespace):
         InputConfig,
         RunConfig,
         apply_mapping_option,
+        known_roles,
         load_project,
         parse_date_option,
         parse_value,
+        role_of,
     )
 
     cfg = load_project(args.project) if args.project else RunConfig()
-    for role in ("parcels", "buildings", "facilities", "roads", "boundary", "water", "rail"):
-        value = getattr(args, role)
-        if value:
-            # Command-line paths are relative to the working directory, not to the project file.
-            cfg.inputs[role] = InputConfig(role=role, path=parse_source(value, base=Path.cwd()).label())
+    given = [(role, getattr(args, role)) for role in known_roles(cfg.catalogue_dirs) if getattr(args, role, None)]
+    for item in args.layer:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise InputError(f"--layer '{item}' is not of the form ROLE=FILE.", hint="e.g. --layer heritage=保护范围.shp")
+        given.append((role_of(name, cfg.catalogue_dirs), value.strip()))
+    for role, value in given:
+        # Command-line paths are relative to the working directory, not to the project file.
+        cfg.inputs[role] = InputConfig(role=role, path=parse_source(value, base=Path.cwd()).label())
     for item in args.raster:
         name, sep, path = item.partition("=")
         if not sep:

@@ -10,7 +10,8 @@ A project file names the inputs and the settings of a run::
     date = "2026-07-15"               # 编制日期 (default: the day the deliverables are written)
     drawing_prefix = "CSGX"           # 图号 prefix: sheets are numbered CSGX-01, CSGX-02 ...
 
-    [inputs.parcels]                  # roles: parcels, buildings, facilities, roads, boundary, water, rail
+    [inputs.parcels]                  # roles: those of the catalogue (layers/*.toml): parcels, buildings,
+                                      # facilities, roads, boundary, water, rail, restricted, heritage ...
     path = "parcels/地块.shp"         # relative to the project file; "file.gpkg:layer" picks a layer
     crs = "EPSG:4525"                 # optional: a CRS for a file that has none (or a wrong one)
     coords = "gcj02"                  # optional: gcj02 / bd09 web-map coordinates
@@ -34,10 +35,18 @@ from typing import Any
 
 from planner.errors import InputError
 
-ROLES = ("parcels", "buildings", "facilities", "roads", "boundary", "water", "rail")
 ROLE_ALIASES = {"land": "parcels", "parcel": "parcels", "building": "buildings", "facility": "facilities",
                 "road": "roads", "study_area": "boundary", "districts": "boundary", "rivers": "water",
-                "railways": "rail", "railway": "rail"}
+                "railways": "rail", "railway": "rail", "historic": "heritage", "历史文化保护": "heritage"}
+
+
+def known_roles(catalogue_dirs: list[str] | None = None) -> tuple[str, ...]:
+    """The layer roles of the catalogue (``layers/*.toml`` and the project's own catalogue folders):
+    a role added as a catalogue file is an input role, with no list to edit here."""
+    from planner.catalogue import default_catalogue, load_catalogue
+
+    catalogue = load_catalogue(*catalogue_dirs) if catalogue_dirs else default_catalogue()
+    return tuple(catalogue.layers)
 
 
 @dataclass
@@ -66,11 +75,12 @@ class RunConfig:
     drawing_prefix: str = ""          # 图号 prefix
 
 
-def role_of(name: str) -> str:
+def role_of(name: str, catalogue_dirs: list[str] | None = None) -> str:
     key = name.strip().lower()
     key = ROLE_ALIASES.get(key, key)
-    if key not in ROLES:
-        raise InputError(f"'{name}' is not a layer role.", hint=f"use one of: {', '.join(ROLES)}.")
+    roles = known_roles(catalogue_dirs)
+    if key not in roles:
+        raise InputError(f"'{name}' is not a layer role.", hint=f"use one of: {', '.join(roles)}.")
     return key
 
 
@@ -160,9 +170,14 @@ def load_project(path: str | Path) -> RunConfig:
                                      'drawing_prefix = "CSGX"'))
     crs = _expect(meta.get("crs"), (str, type(None)), "project.crs", path, "text", 'crs = "EPSG:4546" or "auto"')
     cfg.crs = None if crs in (None, "", "auto") else str(crs)
+    dirs = _expect(meta.get("catalogue_dirs", []), (list,), "project.catalogue_dirs", path, "a list of folders",
+                   'catalogue_dirs = ["my_layers"]')
+    for i, d in enumerate(dirs):
+        _expect(d, (str,), f"project.catalogue_dirs[{i}]", path, "a folder (text)", '"my_layers"')
+    cfg.catalogue_dirs = [str(cfg.base_dir / d) for d in dirs]
     for role_name, entry in data.get("inputs", {}).items():
         key = f"inputs.{role_name}"
-        role = role_of(role_name)
+        role = role_of(role_name, cfg.catalogue_dirs)
         entry = _expect(entry, (str, dict), key, path, "a file path (text) or a table with a path",
                         f'{role_name} = "file.gpkg:layer", or [inputs.{role_name}] with path = "..."')
         if isinstance(entry, str):
@@ -186,11 +201,6 @@ def load_project(path: str | Path) -> RunConfig:
         _expect(raster, (str,), f"rasters.{name}", path, "a file path (text)", f'{name} = "dem.tif"')
     cfg.rasters = {str(k): str(v) for k, v in data.get("rasters", {}).items()}
     cfg.params = dict(data.get("params", {}))
-    dirs = _expect(meta.get("catalogue_dirs", []), (list,), "project.catalogue_dirs", path, "a list of folders",
-                   'catalogue_dirs = ["my_layers"]')
-    for i, d in enumerate(dirs):
-        _expect(d, (str,), f"project.catalogue_dirs[{i}]", path, "a folder (text)", '"my_layers"')
-    cfg.catalogue_dirs = [str(cfg.base_dir / d) for d in dirs]
     return cfg
 
 
@@ -201,7 +211,7 @@ def apply_mapping_option(cfg: RunConfig, text: str) -> None:
     if not sep or not dot or not column or not canonical:
         raise InputError(f"the mapping '{text}' is not of the form layer.field=column.",
                          hint="e.g. --map buildings.year_built=建造年份")
-    role = role_of(role_name)
+    role = role_of(role_name, cfg.catalogue_dirs)
     if role not in cfg.inputs:
         raise InputError(f"the mapping '{text}' names layer '{role}', which is not an input.",
                          hint=f"give --{'land' if role == 'parcels' else role} FILE too.")
