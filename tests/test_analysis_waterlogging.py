@@ -282,3 +282,79 @@ def test_the_sample_city_has_waterlogging_points(sample_workspace):
     assert (flags["residential_count"] > 0).sum() == 2 and (flags["road_ids"] != "").sum() == 2
     assert flags["flag_id"].str.startswith("WATERLOGGING:WL").all()
     assert CRS(flags.crs) == CRS(ws.working_crs)
+
+
+@pytest.fixture(scope="module")
+def small_project(tmp_path_factory):
+    """A project file with the test's roads and buildings (GeoPackage) and the DEM in degrees."""
+    folder = tmp_path_factory.mktemp("project")
+    lay = layers()
+    lay["roads"].to_file(folder / "city.gpkg", layer="roads", driver="GPKG", engine="pyogrio")
+    lay["buildings"].assign(floors=6, year_built=1990).to_file(folder / "city.gpkg", layer="buildings", driver="GPKG",
+                                                               engine="pyogrio")
+    write_dem(folder / "高程.tif", "EPSG:4490")
+    (folder / "project.toml").write_text(
+        '[project]\nname = "积水测试"\nas_of = "2026-06-30"\ncrs = "EPSG:4546"\n\n'
+        '[inputs.roads]\npath = "city.gpkg:roads"\n\n[inputs.buildings]\npath = "city.gpkg:buildings"\n\n'
+        '[rasters]\nelevation = "高程.tif"\n', encoding="utf-8")
+    return folder / "project.toml"
+
+
+def test_the_flags_and_projects_reach_every_deliverable(small_project, tmp_path):
+    import sqlite3
+
+    import openpyxl
+    import pyogrio
+
+    from planner.pipeline import run_job
+    from planner.project import load_project
+
+    cfg = load_project(small_project)
+    out = tmp_path / "out"
+    manifest, _ = run_job(cfg, out, Feedback(), export_options={"sheets": False})
+    assert manifest["analyses"]["counts_by_code"]["WATERLOGGING"] == len(FLAGGED)
+    flags = pyogrio.read_dataframe(out / "portfolio.gpkg", layer="flag_waterlogging")
+    assert len(flags) == len(FLAGGED)
+    assert {"depth_m", "area_m2", "volume_m3", "road_ids", "building_ids", "residential_count"} <= set(flags.columns)
+    with sqlite3.connect(out / "portfolio.gpkg") as con:
+        desc = con.execute("SELECT description FROM gpkg_contents WHERE table_name='flag_waterlogging'").fetchone()[0]
+        alias = con.execute("SELECT name FROM gpkg_data_columns WHERE table_name='flag_waterlogging' "
+                            "AND column_name='depth_m'").fetchone()
+    assert "易涝积水点" in desc and alias[0] == "最大积水深度（m）"
+    # one 排水防涝 project per waterlogging point, its homes and households carried
+    projects = pyogrio.read_dataframe(out / "portfolio.gpkg", layer="projects")
+    drainage = projects[projects["type"] == "drainage"]
+    assert len(drainage) == len(FLAGGED)
+    assert drainage["project_id"].str.startswith("DR-").all()
+    assert (drainage["type_title"] == "排水防涝").all() and (drainage["unit"] == "m³").all()
+    five = drainage[drainage["flags"].isin(flags.loc[flags["residential_count"] == 5, "flag_id"])].iloc[0]
+    assert five["buildings"] == 5 and five["households"] == 60
+    assert sorted(five["building_ids"].split(",")) == [f"H5-{i}" for i in range(5)]
+    assert five["estimated_cost"] == pytest.approx(five["quantity"] * 0.2, rel=1e-3)
+    road = drainage[drainage["name"].str.startswith("北街")]
+    assert len(road) == 3 and road["name"].is_unique                # three points on 北街, numbered
+    wb = openpyxl.load_workbook(out / "portfolio.xlsx", read_only=True)
+    assert "易涝积水点" in wb.sheetnames
+    html = (out / "map.html").read_text(encoding="utf-8")
+    assert "易涝积水点" in html and "#2166AC".lower() in html.lower()
+
+
+def test_the_session_map_and_flag_panel_show_them(small_project):
+    from planner.session import Session
+
+    s = Session()
+    s.open(small_project)
+    s.run_checks()
+    layer = s.layer_of_role("flags:flag_waterlogging")
+    assert layer is not None and "易涝积水点" in layer.name and layer.visible
+    assert len(layer.frame) == len(FLAGGED)
+    pytest.importorskip("PyQt6")
+    from planner.gui.app import make_app
+    from planner.gui.review import FlagReviewPanel
+
+    app = make_app()  # noqa: F841 (kept alive while the panel exists)
+    panel = FlagReviewPanel()
+    panel.show_flags(s.result.flags, s.decisions)
+    model = panel.model
+    rules = {str(model.data(model.index(r, 0))) for r in range(model.rowCount())}
+    assert any("易涝积水点" in t for t in rules), sorted(rules)[:10]
