@@ -2,6 +2,15 @@
 per analysis). The run order is ``Analysis.order``; an analysis added elsewhere (a plug-in, a
 test) registers itself with :func:`planner.analysis.registry.register`."""
 
-from planner.analysis import buildings, coverage, idle_land, indicators, pocket_parks, roads, services
+from planner.analysis import (
+    buildings,
+    coverage,
+    idle_land,
+    indicators,
+    pocket_parks,
+    roads,
+    services,
+    waterlogging,
+)
 
-ANALYSIS_MODULES = (idle_land, buildings, roads, services, coverage, pocket_parks, indicators)
+ANALYSIS_MODULES = (idle_land, buildings, roads, services, coverage, pocket_parks, waterlogging, indicators)
