@@ -6,7 +6,7 @@ falls short (text verified); 300 m to green space (300米见绿) from the park-c
 
 A site is an idle, stalled, suspected-idle, 批而未供 or underused parcel (the idle-land flags),
 a reserve parcel with no building on it (储备、边角地) or unbuilt public land (公共管理与公共服务
-用地 without a building), of 400-10,000 m² (planar area in the working CRS, both ends included),
+用地 without a building), of 400-10,000 m² (planar area in the working CRS, both ends included, to 0.01 m²),
 whose walking distance to the nearest park is beyond the park radius (500 m). Each site states
 the households it newly brings within 300 m walking: residential buildings farther than 300 m
 from every park now and within 300 m of the site. Sites are ranked by those households
@@ -84,7 +84,8 @@ def run(inputs, params, feedback) -> AnalysisOutput:
     net = walking_network(inputs)
     kind = site_kinds(inputs, params)
     area = shapely.area(p.geometry.values)
-    size = (area >= float(params["min_area_m2"])) & (area <= float(params["max_area_m2"]))
+    # an area within 0.01 m² of a bound counts as on it (round-off of a reprojected outline)
+    size = (area >= float(params["min_area_m2"]) - 0.01) & (area <= float(params["max_area_m2"]) + 0.01)
     cand = np.flatnonzero((kind != "") & size)
     if len(cand) == 0 or net.n_nodes == 0:
         out.messages.append("pocket parks: no idle, underused, reserve or unbuilt public parcel of "
