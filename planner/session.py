@@ -687,6 +687,24 @@ class Session:
 
         self.history.push(Command(text or describe(edit), redo, undo))
 
+    def add_project(self, features: gpd.GeoDataFrame, kind: str, *, name: str | None = None,
+                    text: str | None = None) -> str:
+        """Add a project made of ``features`` (selected or drawn) as one undoable edit; its
+        quantities, cost and score are computed as the portfolio computes them. Returns its id."""
+        from planner.portfolio.manual import project_from_features
+        from planner.portfolio.overlay import geometry_hex
+
+        if self._projects is None:
+            raise InputError("there is no portfolio yet.", hint="run the checks first (F5).")
+        new = project_from_features(self._projects, features, kind, self.settings(), name=name)
+        row = new.iloc[-1]
+        data = {c: (None if (isinstance(v, float) and v != v) else (v.item() if hasattr(v, "item") else v))
+                for c, v in row.drop(labels=[new.geometry.name]).items()}
+        pid = str(data.get("project_id", ""))
+        self.edit_projects({"op": "add", "row": data, "wkb": geometry_hex(new.geometry.values[-1])},
+                           f"{text or '新建项目'} {pid}")
+        return pid
+
     def replace_frame(self, layer: MapLayer, frame: gpd.GeoDataFrame, text: str) -> None:
         """Replace an input or other layer's features (geometry and attribute edits), undoable.
         Frames are immutable snapshots, so the history never holds a frame that changed."""

@@ -79,7 +79,6 @@ def test_reopen_then_decide_keeps_every_other_project(saved, tmp_path):
 
 
 def test_manual_edits_survive_decision_weights_and_rerun(saved, tmp_path):
-    from planner.editing import project_from_features
     from planner.portfolio.overlay import geometry_hex
 
     s = open_copy(saved, tmp_path)
@@ -100,10 +99,9 @@ def test_manual_edits_survive_decision_weights_and_rerun(saved, tmp_path):
     drawn = shapely.box(c.x, c.y, c.x + 50, c.y + 50)
     import geopandas as gpd
 
-    new = project_from_features(s.projects, gpd.GeoDataFrame({"id": [0]}, geometry=[drawn], crs=p.crs),
-                                "service_facility", s.settings(), name="手绘社区服务站")
-    row = {k: (v.item() if hasattr(v, "item") else v) for k, v in new.iloc[-1].drop(labels=["geometry"]).items()}
-    s.edit_projects({"op": "add", "row": row, "wkb": geometry_hex(drawn)})
+    pid = s.add_project(gpd.GeoDataFrame({"id": [0]}, geometry=[drawn], crs=p.crs), "service_facility",
+                        name="手绘社区服务站")
+    assert s.history.texts()[-1].endswith(pid)
 
     def check(projects):
         ids = set(projects["project_id"])

@@ -125,15 +125,7 @@ class EditActions:
             self.error(exc)
 
     def _add_project(self, features: gpd.GeoDataFrame, kind: str, name: str | None, text: str) -> None:
-        projects = self.session.projects
-        if projects is None:
-            raise InputError("there is no portfolio yet.", hint="run the checks first (F5).")
-        new = editing.project_from_features(projects, features, kind, self.session.settings(), name=name)
-        row = new.iloc[-1]
-        data = {c: (None if (isinstance(v, float) and v != v) else (v.item() if hasattr(v, "item") else v))
-                for c, v in row.drop(labels=[new.geometry.name]).items()}
-        self.session.edit_projects({"op": "add", "row": data, "wkb": geometry_hex(new.geometry.values[-1])},
-                                   f"{text} {data.get('project_id', '')}")
+        self.session.add_project(features, kind, name=name, text=text)
 
     def add_drawn_feature(self, layer: MapLayer, geom) -> None:
         """A feature drawn on the map: a new project on the projects layer, else a new row."""
