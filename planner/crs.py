@@ -15,8 +15,8 @@ import numpy as np
 import numpy.typing as npt
 from pyproj import CRS, Transformer
 
-FloatArray = npt.NDArray[np.float64]
-GeometryArray = npt.NDArray[np.object_]  # shapely geometries
+from planner.arrays import FloatArray, GeometryArray
+
 LonLat = tuple[FloatArray, FloatArray]
 
 CGCS2000_GEOGRAPHIC = "EPSG:4490"

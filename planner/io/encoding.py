@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from planner.arrays import BoolArray
+
 _SAMPLE_BYTES = 4 << 20
 SURE = 0.8  # confidence below which the layer report warns
 # LDID byte of a .dbf -> code page (the ones found in Chinese data and the common Western ones).
@@ -61,7 +63,7 @@ def normalise_encoding(name: str | None) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _common_table() -> np.ndarray:
+def _common_table() -> BoolArray:
     """Boolean table over the Basic Multilingual Plane: the common Chinese characters and
     punctuation of either script (GB2312 level 1 and symbols, Big5 level 1 and symbols)."""
     table = np.zeros(0x10000, dtype=bool)
@@ -191,7 +193,7 @@ def detect_text_encoding(data: bytes, *, declared: str | None = None, declared_b
     return result
 
 
-def _with_invalid(result: TextEncoding, profiles: dict) -> TextEncoding:
+def _with_invalid(result: TextEncoding, profiles: dict[str, _Profile]) -> TextEncoding:
     p = profiles.get(result.encoding)
     result.invalid = p.invalid if p is not None else 0
     return result

@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import shapely
+
+from planner.arrays import BoolArray, GeometryArray
 
 # shapely type ids: 0 Point, 1 LineString, 2 LinearRing, 3 Polygon, 4 MultiPoint,
 # 5 MultiLineString, 6 MultiPolygon, 7 GeometryCollection
@@ -33,30 +36,30 @@ def family_of(geometry_type: str) -> str | None:
 
 @dataclass
 class Conformed:
-    geoms: np.ndarray
-    exploded: np.ndarray   # collections (or multi-parts of single layers) reduced to the family
-    lost: np.ndarray       # holding nothing of the family (None in ``geoms``)
+    geoms: GeometryArray
+    exploded: BoolArray    # collections (or multi-parts of single layers) reduced to the family
+    lost: BoolArray        # holding nothing of the family (None in ``geoms``)
 
 
-def conform(geoms, family: str, *, single: bool = False) -> Conformed:
+def conform(geoms: npt.ArrayLike, family: str, *, single: bool = False) -> Conformed:
     """Every geometry as one of ``family``: collections keep their parts of the family (as a
     multi-geometry), geometries of another family become None (``lost``). With ``single``,
     multi-geometries become single ones: one-part ones directly, lines merged where they
     join (else the longest part), points and polygons their largest or first part."""
-    geoms = np.asarray(geoms, dtype=object).copy()
-    n = len(geoms)
+    arr: GeometryArray = np.asarray(geoms, dtype=object).copy()
+    n = len(arr)
     exploded = np.zeros(n, dtype=bool)
     lost = np.zeros(n, dtype=bool)
     if n == 0:
-        return Conformed(geoms, exploded, lost)
-    present = ~shapely.is_missing(geoms)
+        return Conformed(arr, exploded, lost)
+    present = ~shapely.is_missing(arr)
     types = np.full(n, -1)
-    types[present] = shapely.get_type_id(geoms[present])
+    types[present] = shapely.get_type_id(arr[present])
     allowed = FAMILY_TYPES[family]
     collection = types == 7
     if collection.any():
         sel = np.flatnonzero(collection)
-        parts, owner = shapely.get_parts(geoms[sel], return_index=True)
+        parts, owner = shapely.get_parts(arr[sel], return_index=True)
         while len(parts):  # nested collections and multi-parts down to single parts
             t = shapely.get_type_id(parts)
             nested = np.isin(t, (4, 5, 6, 7))
@@ -77,25 +80,25 @@ def conform(geoms, family: str, *, single: bool = False) -> Conformed:
                 coords, idx = shapely.get_coordinates(parts[ring], return_index=True)
                 parts[ring] = shapely.linestrings(coords, indices=idx)
             built[groups] = _MULTI[family](parts, indices=np.searchsorted(groups, owner))
-        geoms[sel] = built
+        arr[sel] = built
         exploded[sel] = True
         lost[sel] = shapely.is_missing(built)
     other = present & ~collection & ~np.isin(types, allowed)
-    geoms[other] = None
+    arr[other] = None
     lost |= other
     if single:
-        has = ~shapely.is_missing(geoms)
-        is_multi = has & np.isin(shapely.get_type_id(geoms), (4, 5, 6))
-        multi = is_multi & (shapely.get_num_geometries(geoms) > 1)
+        has = ~shapely.is_missing(arr)
+        is_multi = has & np.isin(shapely.get_type_id(arr), (4, 5, 6))
+        multi = is_multi & (shapely.get_num_geometries(arr) > 1)
         one = is_multi & ~multi
-        geoms[one] = shapely.get_geometry(geoms[one], 0)
+        arr[one] = shapely.get_geometry(arr[one], 0)
         if multi.any():
-            geoms[multi] = _one_part(geoms[multi], family)
+            arr[multi] = _one_part(arr[multi], family)
             exploded |= multi
-    return Conformed(geoms, exploded, lost)
+    return Conformed(arr, exploded, lost)
 
 
-def _one_part(geoms: np.ndarray, family: str) -> np.ndarray:
+def _one_part(geoms: GeometryArray, family: str) -> GeometryArray:
     if family == "line":
         geoms = shapely.line_merge(geoms)
     parts, owner = shapely.get_parts(geoms, return_index=True)

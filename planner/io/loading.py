@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Any, TypedDict
 
 import geopandas as gpd
 import numpy as np
@@ -17,7 +18,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from planner.catalogue import Catalogue, LayerSpec, normalise_name
+from planner.arrays import BoolArray, FloatArray, GeometryArray
+from planner.catalogue import Catalogue, Domain, LayerSpec, normalise_name
 from planner.crs import (
     CHINA_LAT,
     CHINA_LON,
@@ -29,7 +31,7 @@ from planner.crs import (
 )
 from planner.errors import InputError
 from planner.io.geometry import FAMILY_TYPES, TYPE_NAMES, conform
-from planner.io.readers import FIRST_ROWS, RawLayer, osm_roads_status, rows_text
+from planner.io.readers import FIRST_ROWS, RawLayer, RowsDropped, osm_roads_status, rows_text
 from planner.parallel import chunked
 from planner.parsing import PARSERS, Parsed
 
@@ -43,6 +45,22 @@ KEY_FIELDS = {
 # Layers whose features outside the study area are left out (roads, facilities, water and rail
 # just outside it still connect and serve what is inside).
 CLIPPED_ROLES = ("parcels", "buildings")
+
+
+class ParseFailure(TypedDict):
+    """Values of a source column that could not be read as the field's kind."""
+
+    column: str
+    count: int
+    examples: list[str]
+
+
+class DroppedFeatures(TypedDict):
+    """Features left out for one reason: how many, and the first rows and ids."""
+
+    count: int
+    rows: list[int]
+    ids: list[str]
 
 
 @dataclass
@@ -62,15 +80,15 @@ class LayerReport:
     field_mapping: dict[str, str] = field(default_factory=dict)
     unmapped_fields: list[str] = field(default_factory=list)
     missing_fields: list[str] = field(default_factory=list)
-    parse_failures: dict[str, dict] = field(default_factory=dict)
+    parse_failures: dict[str, ParseFailure] = field(default_factory=dict)
     geometry_repaired: int = 0
     geometry_null_dropped: int = 0
     geometry_empty_dropped: int = 0
     duplicate_ids: int = 0
     encoding_confidence: float | None = None
     # Rows are the file's own: a table's line (header = row 1), a GIS layer's record (first = 1).
-    rows_dropped: dict = field(default_factory=dict)          # table rows without coordinates
-    features_dropped: dict[str, dict] = field(default_factory=dict)  # reason -> count, rows, ids
+    rows_dropped: RowsDropped = field(default_factory=lambda: RowsDropped())  # table rows without coordinates
+    features_dropped: dict[str, DroppedFeatures] = field(default_factory=dict)  # by reason
     geometry_exploded: int = 0                                 # collections reduced to the role's type
     outside_study_area: int = 0
     renamed_fields: dict[str, str] = field(default_factory=dict)
@@ -79,7 +97,7 @@ class LayerReport:
     seconds: float = 0.0
     sha256: str | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:  # the manifest's JSON object
         return asdict(self)
 
 
@@ -131,8 +149,9 @@ def map_fields(
     return mapping
 
 
-def _parse_field(series: pd.Series, kind: str, domain) -> Parsed:
+def _parse_field(series: pd.Series, kind: str, domain: Domain | None) -> Parsed:
     if kind == "domain":
+        assert domain is not None, "harmonise_attributes refuses a domain field without its domain"
         keys, failed, examples = domain.classify_with_failures(series)
         return Parsed(keys, int(failed.sum()), examples)
     return PARSERS[kind](series)
@@ -152,6 +171,12 @@ def harmonise_attributes(raw: RawLayer, spec: LayerSpec, catalogue: Catalogue, r
     for canonical, column in mapping.items():
         fspec = spec.field(canonical)
         domain = catalogue.domains.get(fspec.domain) if fspec.domain else None
+        if fspec.kind == "domain" and domain is None:  # a catalogue file's mistake, not the data's
+            raise InputError(f"the layer catalogue declares field '{canonical}' of layer role '{spec.role}' as "
+                             f"kind = \"domain\" with domain '{fspec.domain or ''}', which no domain file defines.",
+                             file=raw.source.label(), layer=raw.layer, field=canonical,
+                             hint="fix domain = \"...\" of that field in the catalogue's layers/*.toml, or add "
+                                  "the domain as layers/domains/<name>.toml.")
         parsed = _parse_field(frame[column], fspec.kind, domain)
         if domain is not None and domain.keep_raw:
             out[canonical] = PARSERS["text"](frame[column]).values
@@ -173,7 +198,7 @@ def harmonise_attributes(raw: RawLayer, spec: LayerSpec, catalogue: Catalogue, r
     return result
 
 
-def _drop(frame: gpd.GeoDataFrame, mask: np.ndarray, reason: str, raw: RawLayer, report: LayerReport,
+def _drop(frame: gpd.GeoDataFrame, mask: BoolArray, reason: str, raw: RawLayer, report: LayerReport,
           id_column: str | None) -> gpd.GeoDataFrame:
     """Leave out the features of ``mask``, counted in the report and named in a warning by
     their rows (the file's own) and ids."""
@@ -181,7 +206,7 @@ def _drop(frame: gpd.GeoDataFrame, mask: np.ndarray, reason: str, raw: RawLayer,
     if not mask.any():
         return frame
     rows = [int(r) for r in frame.index[mask]]
-    ids = []
+    ids: list[str] = []
     if id_column and id_column in frame.columns:
         ids = [str(v) for v in frame.loc[mask, id_column].head(FIRST_ROWS) if v is not None and v == v]
     entry = report.features_dropped.setdefault(reason, {"count": 0, "rows": [], "ids": []})
@@ -203,7 +228,7 @@ def _wrong_type_error(names: set[str], spec: LayerSpec, raw: RawLayer) -> InputE
     )
 
 
-def _not_finite(geoms: np.ndarray) -> np.ndarray:
+def _not_finite(geoms: GeometryArray) -> BoolArray:
     """Geometries with a coordinate that is not a number (NaN or infinite), x or y."""
     coords, idx = shapely.get_coordinates(geoms, return_index=True)
     out = np.zeros(len(geoms), dtype=bool)
@@ -252,7 +277,8 @@ def validate_geometry(frame: gpd.GeoDataFrame, spec: LayerSpec, raw: RawLayer,
     if bad.any():
         frame = _drop(frame, bad, "coordinates that are not numbers (NaN)", raw, report, id_column)
         arr = np.asarray(frame.geometry.values)
-        invalid = invalid[~bad] if spec.geometry == "polygon" else invalid
+        if spec.geometry == "polygon":  # (for lines and points ``invalid`` is not computed)
+            invalid = invalid[~bad]
     if spec.geometry == "polygon" and invalid.any():
         repaired = shapely.make_valid(arr[invalid], method="structure", keep_collapsed=False)
         repaired = conform(repaired, "polygon").geoms
@@ -278,7 +304,7 @@ def resolve_crs(raw: RawLayer, *, declared: str | None, offset: str | None,
         frame = frame.set_crs(None, allow_override=True) if frame.crs is not None else frame
         fn = OFFSET_SYSTEMS[key]
 
-        def to_wgs(coords: np.ndarray) -> np.ndarray:
+        def to_wgs(coords: FloatArray) -> FloatArray:
             x, y = fn(coords[:, 0], coords[:, 1])
             return np.column_stack([x, y])
 
@@ -341,7 +367,7 @@ def harmonise(raw: RawLayer, role: str, catalogue: Catalogue, working_crs: CRS, 
         encoding=raw.encoding, encoding_note=raw.encoding_note,
         crs_in=raw.frame.crs.to_string() if raw.frame.crs is not None else None, crs_note=raw.crs_note,
         features_read=len(raw.frame) + int(raw.rows_dropped.get("count", 0)),
-        encoding_confidence=raw.encoding_confidence, rows_dropped=dict(raw.rows_dropped),
+        encoding_confidence=raw.encoding_confidence, rows_dropped=raw.rows_dropped.copy(),
         renamed_fields=dict(raw.renamed_fields), notes=list(raw.notes), warnings=list(raw.warnings),
     )
     frame, report.crs_note = resolve_crs(raw, declared=declared_crs, offset=offset, zone_hint_cm=zone_hint_cm)

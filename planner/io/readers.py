@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, TypedDict
 from xml.sax.saxutils import escape
 
 import geopandas as gpd
@@ -52,6 +53,23 @@ _SAMPLE_BYTES = 4 << 20
 FIRST_ROWS = 10  # rows named in a message
 
 
+class RowsDropped(TypedDict, total=False):
+    """A table's rows left out as they are read (empty when none)."""
+
+    count: int
+    reason: str
+    rows: list[int]
+
+
+class TableText(TypedDict, total=False):
+    """How a CSV table's text was decoded (nothing for a workbook)."""
+
+    encoding: str
+    note: str
+    confidence: float
+    warnings: list[str]
+
+
 @dataclass
 class RawLayer:
     """A source as read, before harmonisation."""
@@ -66,16 +84,16 @@ class RawLayer:
     notes: list[str] = field(default_factory=list)
     encoding_confidence: float | None = None
     warnings: list[str] = field(default_factory=list)
-    rows_dropped: dict = field(default_factory=dict)
+    rows_dropped: RowsDropped = field(default_factory=lambda: RowsDropped())
     renamed_fields: dict[str, str] = field(default_factory=dict)
 
 
-def rows_text(labels, word: str = "row", n: int = FIRST_ROWS) -> str:
+def rows_text(labels: Iterable[object], word: str = "row", n: int = FIRST_ROWS) -> str:
     """'rows 3, 7, 9' / 'row 4' / 'rows 3, 7, ... (first 10 of 25)'."""
-    labels = [str(x) for x in list(labels)]
-    shown = ", ".join(labels[:n])
-    more = f", ... (first {n} of {len(labels)})" if len(labels) > n else ""
-    return f"{word}{'s' if len(labels) > 1 else ''} {shown}{more}"
+    texts = [str(x) for x in list(labels)]
+    shown = ", ".join(texts[:n])
+    more = f", ... (first {n} of {len(texts)})" if len(texts) > n else ""
+    return f"{word}{'s' if len(texts) > 1 else ''} {shown}{more}"
 
 
 def _pick_layer(source: Source, role: str | None) -> str | None:
@@ -125,7 +143,7 @@ def _csv_error_row(message: str) -> int | None:
     return int(m.group(1)) + 1 if m else None
 
 
-def _read_csv(source: Source, encoding: str | None) -> tuple[pd.DataFrame, dict]:
+def _read_csv(source: Source, encoding: str | None) -> tuple[pd.DataFrame, TableText]:
     path = source.path
     with open(path, "rb") as fh:
         head = fh.read(_SAMPLE_BYTES)
@@ -134,7 +152,7 @@ def _read_csv(source: Source, encoding: str | None) -> tuple[pd.DataFrame, dict]
                          hint="give a table with a header row and one row per feature.")
     decision = detect_text_encoding(head, declared=encoding, declared_by="the project file")
     codec = {"UTF-8": "utf-8-sig"}.get(decision.encoding, decision.encoding)
-    info: dict[str, Any] = {"encoding": decision.encoding, "note": decision.how, "confidence": decision.confidence,
+    info: TableText = {"encoding": decision.encoding, "note": decision.how, "confidence": decision.confidence,
             "warnings": [decision.warning] if decision.warning else []}
     kwargs = {"dtype": str, "keep_default_na": False, "na_values": [""]}
     try:
@@ -159,7 +177,7 @@ def _read_csv(source: Source, encoding: str | None) -> tuple[pd.DataFrame, dict]
     return table, info
 
 
-def _read_table(source: Source, encoding: str | None = None) -> tuple[pd.DataFrame, dict]:
+def _read_table(source: Source, encoding: str | None = None) -> tuple[pd.DataFrame, TableText]:
     if source.suffix == ".csv":
         return _read_csv(source, encoding)
     sheet = source.layer if source.layer else 0
@@ -241,7 +259,8 @@ def _shapefile_without_prj(path: str, encoding: str | None) -> bytes:
             "</OGRVRTLayer></OGRVRTDataSource>").encode()
 
 
-def _read_frame(target, kwargs: dict, source: Source, layer: str | None) -> tuple[gpd.GeoDataFrame, list[str]]:
+def _read_frame(target: str | bytes, kwargs: dict[str, Any], source: Source,
+                layer: str | None) -> tuple[gpd.GeoDataFrame, list[str]]:  # kwargs: pyogrio.read_dataframe's
     """pyogrio's read, with GDAL's warnings kept; curved geometries (which Arrow hands over
     as they are) are read again without Arrow, where GDAL linearises them."""
     notes = []
@@ -271,7 +290,7 @@ def read_vector(source: Source, *, role: str | None = None, encoding: str | None
     layer = _pick_layer(source, role)
     path = gdal_path(source)
     label = source.label()
-    kwargs: dict = {"use_arrow": True}
+    kwargs: dict[str, Any] = {"use_arrow": True}  # pyogrio.read_dataframe's keywords (of mixed types)
     target: str | bytes = path
     text = None
     prj_crs, prj_note, extra_warnings = None, None, []
@@ -409,7 +428,7 @@ def read_crs_text(text: str) -> CRS:
                          hint="give it as EPSG:NNNN, e.g. EPSG:4546.") from None
 
 
-def _varints(data: bytes) -> Iterator[tuple[int, int, Any]]:
+def _varints(data: bytes) -> Iterator[tuple[int, int, Any]]:  # value: int or bytes by wire type, read as such
     """(field number, wire type, value) of a protobuf message's fields (varint and bytes only)."""
     i = 0
     while i < len(data):
@@ -456,7 +475,7 @@ def _pbf_bounds(head: bytes) -> list[float] | None:
     return [nano[1] / 1e9, nano[4] / 1e9, nano[2] / 1e9, nano[3] / 1e9]
 
 
-def osm_bounds(path) -> str | None:
+def osm_bounds(path: str | Path) -> str | None:
     """The extract's bounds of an OSM file as "minlon,minlat,maxlon,maxlat" (degrees, WGS 84):
     XML ``<bounds>`` or the PBF header's bbox, read from the file's first 64 KiB; None where the
     file declares none."""
