@@ -285,8 +285,45 @@ def style_buildings(raw: list[dict], rng: np.random.Generator) -> gpd.GeoDataFra
 FACILITY_COUNTS = {
     "幼儿园": 10, "托育": 5, "小学": 5, "初中": 2, "社区卫生服务站": 5, "社区卫生服务中心": 1, "菜市场": 4,
     "便利店": 24, "日间照料中心": 4, "社区服务站": 8, "健身设施": 10, "口袋公园": 4, "文化活动站": 2,
-    "公交站": 12, "公共停车场": 3, "充电站": 2, "应急避难场所": 1, "消防站": 1,
 }
+
+
+def transport_and_safety_facilities() -> list[tuple[str, float, float]]:
+    """Bus stops, public car parks, charging stations, emergency shelters and a fire station
+    (type, x, y), placed by hand at street fronts with planted gaps (issue 15): no bus stop
+    within 500 m of the north-east, car parks (every 400-500 m) and chargers in the west only, shelters thin in
+    the east, and one fire station on the west edge whose 3 km driving reach misses the far
+    east corners."""
+    bus = [(400, 14), (1100, 14), (200, 1014), (700, 1014), (1200, 1014), (814, 300), (814, 1500),
+           (14, 600), (14, 1500), (1614, 500), (1614, 1300), (300, 1986), (1000, 1986)]
+    parking = [(x, y) for x in (200, 600, 1000, 1400) for y in (264, 764, 1264, 1764)]
+    charging = [(786, 514), (1186, 1514), (386, 1014)]
+    shelter = [(300, 764), (1100, 264), (1300, 1764)]
+    fire = [(14, 1014)]
+    return ([("公交站", x, y) for x, y in bus] + [("公共停车场", x, y) for x, y in parking]
+            + [("充电站", x, y) for x, y in charging] + [("应急避难场所", x, y) for x, y in shelter]
+            + [("消防站", x, y) for x, y in fire])
+
+
+def carve_pocket_park_sites(parcels: list[dict], raw_buildings: list[dict]) -> list[dict]:
+    """Leftover corners (边角地, issue 15): the empty north-east 60 m x 60 m corner of the first
+    three commercial or industrial blocks east of x = 1200 becomes a reserve parcel of 3,600 m²
+    of its own (a pocket-park site where no park is within 500 m); the block keeps the rest."""
+    built_on = {b["parcel"] for b in raw_buildings}
+    out, n = [], 0
+    for rec in parcels:
+        x0, y0, x1, y1 = rec["geometry"].bounds
+        if (n < 3 and rec["土地状态"] == "已建" and str(rec["用地性质"]).startswith(("B", "M")) and x0 > OX + 1200
+                and rec["地块编号"] in built_on):
+            corner = shapely.box(x1 - 60, y1 - 60, x1, y1)
+            n += 1
+            out.append({**rec, "geometry": shapely.difference(rec["geometry"], corner),
+                        "面积": round(rec["geometry"].area - corner.area, 1)})
+            out.append({**{k: "" for k in rec}, "地块编号": f"DK{900 + n:04d}", "用地性质": rec["用地性质"],
+                        "土地状态": "储备", "规划容积率": 0.0, "面积": round(corner.area, 1), "geometry": corner})
+            continue
+        out.append(rec)
+    return out
 
 
 def make_facilities(rng: np.random.Generator) -> pd.DataFrame:
@@ -309,6 +346,11 @@ def make_facilities(rng: np.random.Generator) -> pd.DataFrame:
             n += 1
             rows.append({"设施编号": f"SS{n:03d}", "设施名称": f"{ftype}{k + 1}号", "设施类型": ftype,
                          "x": x, "y": y})
+    numbers: dict[str, int] = {}
+    for ftype, x, y in transport_and_safety_facilities():
+        n += 1
+        numbers[ftype] = numbers.get(ftype, 0) + 1
+        rows.append({"设施编号": f"SS{n:03d}", "设施名称": f"{ftype}{numbers[ftype]}号", "设施类型": ftype, "x": x, "y": y})
     frame = pd.DataFrame(rows)
     to_deg = Transformer.from_crs(WORK_EPSG, 4326, always_xy=True)
     lon, lat = to_deg.transform(OX + frame["x"].to_numpy(), OY + frame["y"].to_numpy())
@@ -397,6 +439,7 @@ def main() -> None:
     rng = np.random.default_rng(20260630)
     roads = make_roads()
     parcels, raw_buildings = make_parcels_and_buildings(rng)
+    parcels = carve_pocket_park_sites(parcels, raw_buildings)
     buildings = style_buildings(raw_buildings, rng)
     parcels_gdf = gpd.GeoDataFrame(parcels, crs=WORK_EPSG)
     # Planned FAR a little above what stands (so only the planted parcel is underused).

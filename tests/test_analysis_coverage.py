@@ -91,12 +91,16 @@ def city(inputs, working) -> Plan:
 
 
 @pytest.fixture(scope="module", params=CASES, ids=lambda c: f"{c[0]}-in-{c[1]}")
-def run(request, tmp_path_factory):
+def loaded(request, tmp_path_factory):
     inputs, working = request.param
     tmp = tmp_path_factory.mktemp("coverage")
-    cfg, ws, result = city(inputs, working).write_and_load(tmp, params={"coverage.centre_districts": ["中心区"]},
-                                                           only=["roads", "coverage", "indicators"])
-    return result
+    return city(inputs, working).write_and_load(tmp, params={"coverage.centre_districts": ["中心区"]},
+                                                only=["roads", "coverage", "indicators"])
+
+
+@pytest.fixture(scope="module")
+def run(loaded):
+    return loaded[2]
 
 
 def test_every_code_on_both_sides_of_its_radius(run):
@@ -188,3 +192,21 @@ def test_the_flag_family_is_told_apart_under_colour_blindness():
     d = min(float(np.linalg.norm(ucs(CODE_COLOURS[a], c) - ucs(CODE_COLOURS[b], c)))
             for a, b in itertools.combinations(codes, 2) for c in (None, "deuteranomaly", "protanomaly", "tritanomaly"))
     assert d >= 10
+
+
+def test_new_facility_sites_cover_the_gaps(loaded):
+    """Projects where the policy funds work: a site per gap by the living-circle site search, a
+    fire station's over the roads (not the footpath), every site on a road vehicles can use."""
+    from planner.pipeline import plan
+
+    cfg, ws, result = loaded
+    projects, _, _ = plan(ws, result, cfg)
+    ts = projects[projects["type"] == "coverage_facility"]
+    assert set(ts["subtype"]) == {"bus_stop", "parking", "charging", "shelter", "fire_station"}
+    covered = {k: set(",".join(ts.loc[ts["subtype"] == k, "building_ids"]).split(",")) for k in set(ts["subtype"])}
+    assert "out0" in covered["bus_stop"] and {"out1", "out2"} <= covered["parking"]
+    assert {"out5", "u_end"} <= covered["fire_station"]
+    fire = ts[ts["subtype"] == "fire_station"]
+    assert fire["notes"].str.contains("车行").all()
+    assert not ts["name"].str.contains("步道").any()  # never sited on the footpath
+    assert (ts["estimated_cost"] > 0).all() and ts["cost_basis"].str.startswith("assumption").all()

@@ -45,6 +45,8 @@ TYPES = {
     "shelter": ("SHELTER_GAP", "shelter_radius_m", "walk", "city"),
     "fire_station": ("FIRE_GAP", "fire_reach_m", "drive", "city"),
 }
+# Types whose new sites need a road vehicles can use (the portfolio's site search).
+VEHICLE_SITES = frozenset({"bus_stop", "parking", "charging", "fire_station"})
 BASE_SEVERITY = {"BUS_STOP_GAP": 2, "PARKING_GAP": 1, "CHARGING_GAP": 1, "SHELTER_GAP": 2, "FIRE_GAP": 3}
 # (Chinese, English) basis of each radius, as cited in the parameters and the indicators; a
 # text the search of the standards could not confirm says so.

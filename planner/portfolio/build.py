@@ -467,7 +467,9 @@ class _Builder:
         net, built = self.network()
         if net is None or net.n_nodes == 0:
             return
-        walk_net = net
+        from planner.analysis.coverage import VEHICLE_SITES, driving_network
+
+        walk_net, drive_net = net, None
         t = self.settings.types[kind]
         opts = self.settings.sites
         parcels = self.parcel_candidates()
@@ -481,13 +483,14 @@ class _Builder:
         geoms: list[np.ndarray] = []
         for ftype, radius in groups:  # one greedy per facility type and radius (a dozen at most)
             g = f[((f["facility_type"] == ftype).to_numpy() & (radii == radius))]
-            net = walk_net
-            if "travel" in g and (g["travel"] == "drive").any():
-                from planner.analysis.coverage import driving_network
-
-                excluded = (getattr(self.result, "parameters", {}) or {}).get("coverage", {}).get("no_driving_classes",
-                                                                                                 ["path"])
-                net = driving_network(walk_net, built, list(excluded))
+            drives = "travel" in g and bool((g["travel"] == "drive").any())
+            vehicle = kind != "service_facility" and ftype in VEHICLE_SITES
+            if (drives or vehicle) and drive_net is None:
+                excluded = (getattr(self.result, "parameters", {}) or {}).get("coverage", {}).get(
+                    "no_driving_classes", ["path"])
+                drive_net = driving_network(walk_net, built, list(excluded))
+            net = drive_net if drives and drive_net is not None else walk_net
+            site_net = drive_net if vehicle and drive_net is not None else net  # vehicles reach a bus stop's site
             site_m2 = t.site_m2_by_class.get(ftype, 1000.0)
             dpts = anchor_points(g.geometry.values)
             hh = (pd.to_numeric(g["households"], errors="coerce").fillna(0).to_numpy(dtype=float)
@@ -503,7 +506,8 @@ class _Builder:
                     tiers.append(np.zeros(len(pc), dtype=np.int64))
             spacing = max(float(opts.get("road_spacing_m", 60.0)), radius * float(opts.get("road_spacing_share", 0.2)))
             attach = net.attach(dpts)
-            rc = road_candidates(net, dpts, spacing, site_m2, road_ids, road_names, attach=attach)
+            rc = road_candidates(site_net, dpts, spacing, site_m2, road_ids, road_names,
+                                 attach=attach if site_net is net else None)
             parts.append(rc)
             tiers.append(np.ones(len(rc), dtype=np.int64))
             cands = Candidates.concat(parts)
