@@ -5,12 +5,14 @@ test) registers itself with :func:`planner.analysis.registry.register`."""
 from planner.analysis import (
     buildings,
     coverage,
+    heritage,
     idle_land,
     indicators,
     pocket_parks,
     roads,
+    seismic,
     services,
     waterlogging,
 )
 
-ANALYSIS_MODULES = (idle_land, buildings, roads, services, coverage, pocket_parks, waterlogging, indicators)
+ANALYSIS_MODULES = (idle_land, buildings, roads, services, coverage, pocket_parks, waterlogging, seismic, heritage, indicators)

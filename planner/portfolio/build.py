@@ -25,6 +25,8 @@ import pandas as pd
 import shapely
 
 from planner.analysis.common import anchor_points, points_in_polygons
+from planner.portfolio.heritage import check_heritage
+from planner.portfolio.seismic import raise_need
 from planner.portfolio.settings import PortfolioSettings, load_settings
 
 TYPE_PREFIX = {"old_compound": "OC", "unsafe_housing": "UH", "elevator": "EL", "idle_land": "IL",
@@ -559,11 +561,12 @@ class _Builder:
 
     def finish(self) -> gpd.GeoDataFrame:
         if not self.frames:
-            return _empty(self.crs)
+            return check_heritage(_empty(self.crs), self)
         df = pd.concat(self.frames, ignore_index=True)
         s = self.settings
         df["estimated_cost"] = df["estimated_cost"].astype(float).round(2)
         comp = score_components(df["households"], df["estimated_cost"], df["_severity"], df["_ease"], df["_public"], s)
+        comp["score_need"], seismic = raise_need(df, comp["score_need"], self)  # policy 十三: 8° zones first
         for c, v in comp.items():
             df[c] = v
         df["status"] = "draft"
@@ -576,7 +579,9 @@ class _Builder:
         geoms = shapely.make_valid(np.asarray(df.pop("geometry").to_numpy(), dtype=object))
         out = gpd.GeoDataFrame(df[[c for c in COLUMNS if c in df]], geometry=gpd.GeoSeries(geoms, crs=self.crs),
                                crs=self.crs)
-        return score_projects(out, s)
+        if seismic is not None:
+            out["seismic_intensity"] = seismic
+        return score_projects(check_heritage(out, self), s)  # heritage conflicts and notes (HERITAGE_CONFLICT)
 
 
 def score_components(households, cost, severity, ease, public, settings: PortfolioSettings) -> dict[str, np.ndarray]:
