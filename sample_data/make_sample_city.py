@@ -420,6 +420,38 @@ def make_dem(path: Path) -> None:
         ds.write(dem, 1)
 
 
+def heritage_and_heights(buildings: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Heritage and tall buildings (issue 15): the buildings with a 建筑高度 column for a few towers
+    (a 45-storey, 168 m commercial tower: above the 150 m control of a city under 3 million; a
+    33-storey 99 m and a 28-storey residential building without a height, 28 x 3 = 84 m: above
+    80 m; a 26-storey one, 78 m, stays under), and a heritage layer (EPSG:4490, Chinese field
+    names): a historic district over the broken street at x = 1000 (the proposed link runs through
+    it), a historic district over the first compound west of x = 1200 with a D-grade building (its
+    原拆原建 conflicts, its renovation carries a note) and a historic building on the underused
+    parcel (its redevelopment conflicts)."""
+    b = buildings.copy()
+    b["建筑高度"] = np.nan
+    cx = b.geometry.centroid.x.to_numpy() - OX
+    storeys = b["CS"].str.extract(r"(\d+)")[0].astype(float).to_numpy()
+    tower = np.flatnonzero((b["JZYT"] == "商业").to_numpy() & (cx > 1200))[0]
+    b.loc[b.index[tower], ["CS", "建筑高度"]] = ["45层", 168.0]
+    high = np.flatnonzero((b["JZYT"] == "住宅").to_numpy() & (storeys == 18))
+    for i, (floors, height) in zip(high[:3], (("33层", 99.0), ("28", np.nan), ("26F", np.nan)), strict=False):
+        b.loc[b.index[i], ["CS", "建筑高度"]] = [floors, height]
+    grade = b["鉴定等级"].astype(str).str[0].to_numpy()
+    west_d = np.flatnonzero((b["JZYT"] == "住宅").to_numpy() & (grade == "D") & (cx < 800))
+    compound = b["XQMC"].iloc[west_d[0]]
+    old_town = shapely.buffer(shapely.envelope(shapely.union_all(b.geometry[b["XQMC"] == compound].to_numpy())), 6)
+    heritage = gpd.GeoDataFrame({
+        "保护对象编号": ["LS01", "LS02", "LS03"],
+        "名称": ["老街历史文化街区（示例）", f"{compound}历史文化街区（示例）", "旧货栈（示例）"],
+        "保护类型": ["历史文化街区", "历史文化街区", "历史建筑"],
+        "保护级别": ["自治区级", "市级", "市级"],
+    }, geometry=[shapely.box(*P(900, 1262), *P(1100, 1488)), old_town, shapely.box(*P(1900, 1400), *P(1930, 1425))],
+        crs=WORK_EPSG)
+    return b, heritage.to_crs(4490)
+
+
 def write_gbk_shapefile_without_cpg_prj(frame: gpd.GeoDataFrame, path: Path) -> None:
     """A GBK shapefile as many planning offices still send it: no .cpg, no .prj."""
     if path.parent.exists():
@@ -441,6 +473,7 @@ def main() -> None:
     parcels, raw_buildings = make_parcels_and_buildings(rng)
     parcels = carve_pocket_park_sites(parcels, raw_buildings)
     buildings = style_buildings(raw_buildings, rng)
+    buildings, heritage = heritage_and_heights(buildings)
     parcels_gdf = gpd.GeoDataFrame(parcels, crs=WORK_EPSG)
     # Planned FAR a little above what stands (so only the planted parcel is underused).
     gfa = buildings.geometry.area * buildings["CS"].str.extract(r"(\d+)")[0].astype(float)
@@ -456,6 +489,7 @@ def main() -> None:
         gpkg.unlink()
     buildings.to_file(gpkg, layer="buildings", driver="GPKG", engine="pyogrio")
     make_districts().to_file(gpkg, layer="districts", driver="GPKG", engine="pyogrio")
+    heritage.to_file(gpkg, layer="heritage", driver="GPKG", engine="pyogrio")
 
     geojson = HERE / "roads.geojson"
     if geojson.exists():

@@ -82,8 +82,8 @@ def run_heights(inputs, params, feedback) -> AnalysisOutput:
     over_res = known & residential & (height > res_limit) & ~over_city
     m = over_city | over_res
     pop = float(params["city_population_10k"])
-    city_zh = (f"城区常住人口{pop:g}万" if pop > 0 else "城区常住人口未给出（按300万以下）") + \
-        ("，300万以上城市" if size == "large" else "，300万以下城市")
+    city_zh = (f"城区常住人口{pop:g}万，" if pop > 0 else "城区常住人口未给出，按") + \
+        ("300万以上城市" if size == "large" else "300万以下城市")
     city_en = (f"urban population {pop * 1e4:,.0f}" if pop > 0 else "urban population not given (taken as under 3 million)")
     h = _num(height[m])
     how_zh = pd.Series(np.where(estimated[m], "（按层数×" + f"{params['floor_height_m']:g}" + " m估算）", ""), dtype="string")
@@ -132,9 +132,8 @@ def run_heritage(inputs, params, feedback) -> AnalysisOutput:
     return out
 
 
-HERITAGE_FIELDS = ("project_id", "project_type", "heritage_ids")
-HERITAGE_ALIASES = (("project_type", "项目类型代码", "Project type"),
-                    ("heritage_ids", "历史文化保护对象", "Heritage ids"),
+HERITAGE_FIELDS = ("project_id", "heritage_ids")
+HERITAGE_ALIASES = (("heritage_ids", "历史文化保护对象", "Heritage ids"),
                     ("heritage_conflict", "历史文化保护冲突", "Heritage conflict"),
                     ("seismic_intensity", "抗震设防烈度", "Seismic intensity"))
 
@@ -209,4 +208,4 @@ register(Analysis(
 
 def empty_heritage_flags(crs):
     """An empty ``flag_heritage`` frame with its columns."""
-    return empty_flags(crs, {"project_id": "object", "project_type": "object", "heritage_ids": "object"})
+    return empty_flags(crs, {"project_id": "object", "heritage_ids": "object"})

@@ -63,7 +63,7 @@ def run(inputs, params, feedback) -> AnalysisOutput:
     base, where = float(params["intensity"]), "parameter seismic.intensity"
     if base <= 0 and str(params["place"]).strip():
         base, name = place_intensity(str(params["place"]))
-        where = f"{name} in the Inner Mongolia table ({intensity_table().get('caveat_en', '')})"
+        where = f"{name} in the Inner Mongolia table (layers/seismic_intensity.toml)"
         out.messages.append(f"seismic: {name} {base:g}° from layers/seismic_intensity.toml — "
                             f"{intensity_table().get('caveat_en', '')}")
     intensity = np.full(n, base if base > 0 else np.nan)

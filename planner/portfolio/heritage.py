@@ -36,7 +36,7 @@ BASIS_ZH = ("历史文化街区核心保护范围内不得新建、扩建，历�
 BASIS_EN = ("no new building in the core of a historic district and no demolition of historic buildings (Regulations on "
             "the Protection of Famous Historic Cities, Towns and Villages, arts. 28 and 33); no other construction in "
             "the protection range of a listed site (Cultural Relics Protection Law)")
-FLAG_EXTRA = ["project_id", "project_type", "heritage_ids"]
+FLAG_EXTRA = ["project_id", "heritage_ids"]
 
 
 def _kind_words(heritage: gpd.GeoDataFrame, catalogue) -> tuple[np.ndarray, np.ndarray]:
@@ -140,7 +140,7 @@ def check_heritage(projects: gpd.GeoDataFrame, builder) -> gpd.GeoDataFrame:
                 conflict[o] = True
                 action_zh, action_en, _ = DEMOLISHING["unsafe_housing"]
                 rows.append({"source_layer": np.full(len(k), "buildings", dtype=object), "source_id": bid[k],
-                             "project_id": pid[o], "project_type": kind[o], "heritage_ids": hids,
+                             "project_id": pid[o], "heritage_ids": hids,
                              "zh": pd.Series(action_zh + bid[k], dtype="string"),
                              "en": pd.Series(action_en + " " + bid[k], dtype="string"),
                              "where_zh": words_zh, "where_en": words_en})
@@ -159,7 +159,7 @@ def check_heritage(projects: gpd.GeoDataFrame, builder) -> gpd.GeoDataFrame:
                               p["parcel_ids"].astype(str).to_numpy(dtype=object)[k], source)
         source = np.where(source == "", pid[k], source).astype(object)
         rows.append({"source_layer": np.full(len(k), layer, dtype=object), "source_id": source,
-                     "project_id": pid[k], "project_type": kind[k], "heritage_ids": ids_of[k],
+                     "project_id": pid[k], "heritage_ids": ids_of[k],
                      "zh": pd.Series([action_zh] * len(k), dtype="string"),
                      "en": pd.Series([action_en] * len(k), dtype="string"),
                      "where_zh": _joined(zh_word[zi], pi, n, "、")[k], "where_en": _joined(en_word[zi], pi, n, ", ")[k]})
@@ -168,14 +168,15 @@ def check_heritage(projects: gpd.GeoDataFrame, builder) -> gpd.GeoDataFrame:
     if flags_out is not None:
         if rows:
             data = {c: np.concatenate([np.asarray(r[c], dtype=object) for r in rows])
-                    for c in ("source_layer", "source_id", "project_id", "project_type", "heritage_ids")}
+                    for c in ("source_layer", "source_id", "project_id", "heritage_ids")}
             zh = pd.concat([r["zh"] for r in rows], ignore_index=True)
             en = pd.concat([r["en"] for r in rows], ignore_index=True)
             where_zh = pd.Series(np.concatenate([r["where_zh"] for r in rows]), dtype="string")
             where_en = pd.Series(np.concatenate([r["where_en"] for r in rows]), dtype="string")
             owner_name = pd.Series(name[pd.Index(pid).get_indexer(data["project_id"])], dtype="string")
-            ptitle = pd.Series(p["type_title"].astype(str).to_numpy(dtype=object)[pd.Index(pid).get_indexer(
-                data["project_id"])] if "type_title" in p else data["project_type"], dtype="string")
+            at = pd.Index(pid).get_indexer(data["project_id"])
+            ptitle = pd.Series((p["type_title"] if "type_title" in p else p["type"]).astype(str).to_numpy(dtype=object)[at],
+                               dtype="string")
             reason = (ptitle + "项目" + pd.Series(data["project_id"], dtype="string") + "（" + owner_name + "）" + zh
                       + "，位于" + where_zh + "范围内，与历史文化保护冲突：" + BASIS_ZH
                       + "；应避让，或改为保护修缮并报历史文化保护主管部门论证")
@@ -186,8 +187,7 @@ def check_heritage(projects: gpd.GeoDataFrame, builder) -> gpd.GeoDataFrame:
                 "source_layer": data["source_layer"], "source_id": data["source_id"].astype(str),
                 "code": "HERITAGE_CONFLICT", "severity": np.full(len(zh), 3, dtype="int64"),
                 "reason": reason.to_numpy(dtype=object), "reason_en": reason_en.to_numpy(dtype=object),
-                "project_id": data["project_id"], "project_type": data["project_type"],
-                "heritage_ids": data["heritage_ids"],
+                "project_id": data["project_id"], "heritage_ids": data["heritage_ids"],
             }, geometry=gpd.GeoSeries(np.concatenate(geoms), crs=crs), crs=crs)
             flags_out["flag_heritage"] = with_flag_ids(frame)
         else:
