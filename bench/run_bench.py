@@ -27,6 +27,7 @@ def main() -> None:
     suites["files"] = bench_files.run
     suites["render"] = lambda: bench_render.run(qgis="--qgis" in sys.argv)
     suites["review"] = bench_review.run
+    suites["waterlogging"] = lambda: __import__("bench_waterlogging").run()  # 16 M-cell DEM, issue 15
     for name, fn in suites.items():
         if names and name not in names:
             continue

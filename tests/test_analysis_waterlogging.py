@@ -358,3 +358,20 @@ def test_the_session_map_and_flag_panel_show_them(small_project):
     model = panel.model
     rules = {str(model.data(model.index(r, 0))) for r in range(model.rowCount())}
     assert any("易涝积水点" in t for t in rules), sorted(rules)[:10]
+
+
+def test_polygons_of_kept_labels_only_with_islands_and_diagonal_parts():
+    from rasterio.transform import from_origin as origin
+
+    from planner.analysis.waterlogging import polygons_of
+
+    labels = np.zeros((20, 20), dtype=np.int32)
+    labels[2:9, 2:9] = 1
+    labels[5, 5] = 0                      # an island (a hole in the polygon)
+    labels[9, 9] = 1                      # a part joined to it by a corner only (8-neighbour)
+    labels[12:15, 12:18] = 2              # not kept
+    labels[16:19, 1:4] = 3
+    polys = polygons_of(labels, np.array([3, 1]), origin(0, 20, 1, 1))
+    assert [round(p.area) for p in polys] == [9, 49 - 1 + 1]
+    assert shapely.is_valid(polys).all()
+    assert shapely.get_num_interior_rings(shapely.get_geometry(polys[1], 0)) == 1

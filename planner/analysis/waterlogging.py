@@ -82,7 +82,7 @@ def fill_depressions(dem: np.ndarray) -> np.ndarray:
     elevation below every other so that a nodata area on the edge drains what lies next to it;
     a lake that the fill makes around a nodata hole inside the DEM is then filled again with
     scikit-image's reconstruction by erosion (the classic fill: seed = the maximum inside,
-    the elevation at the nodata cells and around the lake), over the lakes' box only."""
+    the elevation at the nodata cells and around the lake), over each such lake's box."""
     import richdem
 
     valid = np.isfinite(dem)
@@ -101,22 +101,28 @@ def fill_depressions(dem: np.ndarray) -> np.ndarray:
 def _drain_into_holes(z: np.ndarray, filled: np.ndarray, valid: np.ndarray) -> None:
     """Refill, in place, the lakes of ``filled`` that hold nodata cells, with the nodata cells
     as outlets. Cells outside those lakes are right already (their fill is their elevation or a
-    lake without nodata, which no nodata outlet could lower), so they bound the refill."""
+    lake without nodata, which no nodata outlet could lower), so they bound each refill: one
+    reconstruction per such lake over the lake's box (one loop step per nodata hole with a
+    lake around it, never per cell)."""
     from skimage.morphology import reconstruction
 
     raised = filled > z
-    labels, _ = ndimage.label(raised, structure=EIGHT)
+    labels, n = ndimage.label(raised, structure=EIGHT)
     holes = np.unique(labels[~valid & raised])
     holes = holes[holes > 0]
     if len(holes) == 0:
         return
-    lake = np.isin(labels, holes)
-    rows, cols = np.flatnonzero(lake.any(axis=1)), np.flatnonzero(lake.any(axis=0))
-    box = (slice(max(rows[0] - 1, 0), rows[-1] + 2), slice(max(cols[0] - 1, 0), cols[-1] + 2))
-    zb, inside = z[box], lake[box] & valid[box]
-    seed = np.where(inside, zb.max(), zb).astype(np.float32)
-    refilled = reconstruction(seed, zb, method="erosion").astype(np.float32)
-    filled[box] = np.where(lake[box], refilled, filled[box])
+    lut = np.zeros(n + 1, dtype=np.int32)
+    lut[holes] = np.arange(1, len(holes) + 1, dtype=np.int32)
+    lakes = lut[labels]
+    del labels
+    for k, (rows, cols) in enumerate(ndimage.find_objects(lakes), start=1):
+        box = (slice(max(rows.start - 1, 0), rows.stop + 1), slice(max(cols.start - 1, 0), cols.stop + 1))
+        lake = lakes[box] == k
+        zb = z[box]
+        seed = np.where(lake & valid[box], zb.max(), zb).astype(np.float32)
+        refilled = reconstruction(seed, zb, method="erosion").astype(np.float32)
+        filled[box] = np.where(lake, refilled, filled[box])
 
 
 def depressions(dem: np.ndarray, cell_area: float) -> tuple[np.ndarray, pd.DataFrame]:
@@ -136,8 +142,11 @@ def depressions(dem: np.ndarray, cell_area: float) -> tuple[np.ndarray, pd.DataF
     r = rise.ravel()[flat].astype(np.float64)
     cells = np.bincount(lab, minlength=n + 1)[1:]
     volume = np.bincount(lab, weights=r, minlength=n + 1)[1:] * cell_area
-    order = np.lexsort((-r, lab))                    # by label, deepest first (stable: raster order)
-    first = order[np.r_[0, np.flatnonzero(np.diff(lab[order])) + 1]] if len(order) else order
+    deepest_rise = np.zeros(n + 1)
+    np.maximum.at(deepest_rise, lab, r)
+    at = np.flatnonzero(r == deepest_rise[lab])      # the deepest cells of each; the first in raster order
+    _, first_at = np.unique(lab[at], return_index=True)
+    first = at[first_at]
     deepest = flat[first]
     ncols = dem.shape[1]
     table = pd.DataFrame({
@@ -168,11 +177,12 @@ def polygons_of(labels: np.ndarray, keep: np.ndarray, transform) -> np.ndarray:
     r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     sub = np.ascontiguousarray(kept[r0:r1, c0:c1])
     t = window_transform(Window(c0, r0, c1 - c0, r1 - r0), transform)
-    geoms, which = [], []
-    for geom, value in shapes(sub, mask=sub > 0, connectivity=4, transform=t):
-        geoms.append(shapely.geometry.shape(geom))
+    rings, which = [], []
+    for geom, value in shapes(sub, mask=sub > 0, connectivity=4, transform=t):  # one step per polygon
+        rings.append(geom["coordinates"])
         which.append(int(value) - 1)
-    parts = np.array(geoms, dtype=object)
+    parts = np.empty(len(rings), dtype=object)
+    parts[:] = [shapely.Polygon(np.asarray(r[0]), [np.asarray(h) for h in r[1:]]) for r in rings]
     group = np.array(which, dtype=np.int64)
     order = np.argsort(group, kind="stable")
     present = np.unique(group)
