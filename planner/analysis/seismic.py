@@ -109,7 +109,7 @@ register(Analysis(
                   "研究范围的抗震设防烈度（0为未给出；有抗震设防分区图层时以图层为准）",
                   "the study area's seismic fortification intensity (0: not given; a seismic layer prevails)", 0.0, 12.0),
         Parameter("place", "", "", "所在地（查内蒙古烈度表）", "Place (Inner Mongolia table)",
-                  "按地名查 layers/seismic_intensity.toml（旧版GB 50011附录，未按GB 18306-2015核对）",
+                  "按地名查内蒙古抗震设防烈度表（取自旧版GB 50011附录，未按GB 18306-2015核对）",
                   "look the intensity up in layers/seismic_intensity.toml (older GB 50011 appendix, not verified "
                   "against GB 18306-2015)"),
         Parameter("min_intensity", 8.0, "度", "抗震优先烈度不低于", "Seismic priority from intensity",
