@@ -11,7 +11,10 @@ import pytest
 import shapely
 from pyproj import CRS, Transformer
 
+from .conftest import SAMPLE
+
 CASES = [("EPSG:4546", "EPSG:4546"), ("EPSG:4326", "EPSG:32649")]  # (inputs, working)
+SAMPLE_PROJECT = SAMPLE / "sample_project.toml"
 LONLAT = (109.84, 40.62)
 
 
@@ -210,3 +213,64 @@ def test_new_facility_sites_cover_the_gaps(loaded):
     assert fire["notes"].str.contains("车行").all()
     assert not ts["name"].str.contains("步道").any()  # never sited on the footpath
     assert (ts["estimated_cost"] > 0).all() and ts["cost_basis"].str.startswith("assumption").all()
+
+
+def test_the_new_layers_reach_every_deliverable(sample_run):
+    """The sample's coverage gaps and pocket-park sites reach portfolio.gpkg (layer, description,
+    aliases), portfolio.xlsx (a sheet each), map.html (title and rule colour) and run.json, through
+    the analyses' declarations only."""
+    import json
+    import sqlite3
+
+    import openpyxl
+    import pyogrio
+
+    proc, out = sample_run
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    counts = json.loads((out / "run.json").read_text(encoding="utf-8"))["analyses"]["counts_by_code"]
+    for code in ("BUS_STOP_GAP", "PARKING_GAP", "CHARGING_GAP", "SHELTER_GAP", "FIRE_GAP", "POCKET_PARK_SITE"):
+        assert counts.get(code, 0) > 0, code
+    layers = dict(pyogrio.list_layers(out / "portfolio.gpkg"))
+    assert {"coverage_gap", "pocket_park_site"} <= set(layers)
+    sites = pyogrio.read_dataframe(out / "portfolio.gpkg", layer="pocket_park_site")
+    assert len(sites) == counts["POCKET_PARK_SITE"] and (sites["households_new"] > 0).any()
+    with sqlite3.connect(out / "portfolio.gpkg") as con:
+        desc = dict(con.execute("SELECT table_name, description FROM gpkg_contents").fetchall())
+        alias = con.execute("SELECT name FROM gpkg_data_columns WHERE table_name='pocket_park_site' "
+                            "AND column_name='households_new'").fetchone()
+        projects = con.execute("SELECT count(*) FROM projects WHERE type IN ('coverage_facility', 'pocket_park')"
+                               ).fetchone()[0]
+    assert "交通与安全设施短板" in desc["coverage_gap"] and "口袋公园选址" in desc["pocket_park_site"]
+    assert alias is not None and alias[0] == "新增300米见绿户数"
+    assert projects > 0
+    wb = openpyxl.load_workbook(out / "portfolio.xlsx", read_only=True)
+    assert {"交通与安全设施短板", "口袋公园选址"} <= set(wb.sheetnames)
+    html = (out / "map.html").read_text(encoding="utf-8")
+    assert "交通与安全设施短板" in html and "口袋公园选址" in html
+    from planner.export.styles import CODE_COLOURS
+
+    assert CODE_COLOURS["FIRE_GAP"] in html and CODE_COLOURS["POCKET_PARK_SITE"] in html
+
+
+def test_the_flag_panel_lists_them(sample_workspace):
+    """The session's map layers and the GUI's flag review list show the new rules."""
+    from planner.session import Session
+
+    s = Session()
+    s.open(SAMPLE_PROJECT)
+    s.run_checks()
+    for role, title in (("flags:coverage_gap", "交通与安全设施短板"), ("flags:pocket_park_site", "口袋公园选址")):
+        layer = s.layer_of_role(role)
+        assert layer is not None and title in layer.name
+    assert s.layer_of_role("flags:coverage_gap").style["categories"]["FIRE_GAP"]["colour"] == "#A50026"
+    pytest.importorskip("PyQt6")
+    from planner.gui.app import make_app
+    from planner.gui.review import FlagReviewPanel
+
+    app = make_app()  # noqa: F841 (kept alive while the panel exists)
+    panel = FlagReviewPanel()
+    panel.show_flags(s.result.flags, s.decisions)
+    model = panel.model
+    rules = {str(model.data(model.index(r, 0))) for r in range(model.rowCount())}
+    for title in ("公交站点覆盖不足", "消防站5分钟可达范围外", "口袋公园选址"):
+        assert any(title in t for t in rules), title
