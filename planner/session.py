@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
+import hashlib
+import json
 import math
 import os
 from collections.abc import Callable
@@ -305,11 +308,51 @@ def prepare_toml(path: str | Path, feedback: Feedback | None = None, catalogue: 
     return Prepared(state, None, ws=ws, cfg=cfg, messages=list(feedback.warnings) + list(ws.errors))
 
 
+@functools.lru_cache(maxsize=1)
+def _catalogue_digest() -> str:
+    """A digest of the shipped catalogue (layers/*.toml: types, costs, domains) and the version."""
+    from planner import __version__
+    from planner.paths import LAYERS_DIR
+
+    h = hashlib.sha256(__version__.encode())
+    for f in sorted(LAYERS_DIR.rglob("*.toml")):
+        h.update(str(f.relative_to(LAYERS_DIR)).encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
+def portfolio_key(state: ProjectState) -> str:
+    """What the portfolio of a project's results depends on besides its layers: decisions, manual
+    edits, weights, parameters and the catalogue. A project file stores the key of the portfolio
+    it holds; when the key read back matches, opening shows that portfolio without rebuilding it."""
+    text = json.dumps({"decisions": state.decisions, "edits": state.edits, "weights": state.weights,
+                       "params": state.params, "catalogue": _catalogue_digest()}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _stored_portfolio(state: ProjectState) -> tuple[gpd.GeoDataFrame, list[str]] | None:
+    """The project file's own portfolio when it is the one its state would build (see
+    :func:`portfolio_key`), else None."""
+    cache = state.extra.get("portfolio_cache")
+    if not isinstance(cache, dict) or cache.get("key") != portfolio_key(state):
+        return None
+    layer = next((lyr for lyr in state.layers if lyr.role == PROJECTS_ROLE), None)
+    if layer is None or not isinstance(layer.frame, gpd.GeoDataFrame) or "project_id" not in layer.frame:
+        return None
+    frame = layer.frame
+    if frame.geometry.name != "geometry":
+        frame = frame.rename_geometry("geometry")
+    problems = cache.get("problems")
+    return frame, [str(p) for p in problems] if isinstance(problems, list) else []
+
+
 def prepare_project(path: str | Path, *, source: str | Path | None = None) -> Prepared:
     """Read a project file (or its autosave ``source``) without touching a session."""
     state = load_project_file(source or path)
     prepared = Prepared(state, Path(path), result=result_from_state(state))
-    if prepared.result is not None:
+    stored = _stored_portfolio(state) if prepared.result is not None else None
+    if stored is not None:
+        prepared.portfolio = stored  # the full build's ids are computed at the first decision
+    elif prepared.result is not None:
         ws = workspace_from_layers(state.layers, state.crs, default_catalogue())
         settings = portfolio_settings(state.params, state.weights)
         prepared.portfolio = compute_portfolio(ws, prepared.result, state.decisions, settings, state.edits,
@@ -356,6 +399,7 @@ class Session:
         self.portfolio_runner: Callable[[Callable[[], Any]], Any] | None = None
         self._portfolio_seq = 0
         self._owners: dict[tuple[str, str], str] = {}  # project ids of the full build of self.result
+        self._portfolio_basis: tuple[Any, ...] | None = None  # what the shown portfolio was built from
         # what the last full save or open wrote: layer uid -> frame object; products version
         self._saved_frames: dict[int, Any] = {}
         self._products_version = 0
@@ -600,6 +644,7 @@ class Session:
         for p in problems:
             self.message(p)
         self._projects = projects
+        self._portfolio_basis = self._basis()
         layer = self.layer_of_role(PROJECTS_ROLE)
         style = project_style(sorted(projects["type"].astype(str).unique())) if len(projects) else {}
         if layer is None:
@@ -739,6 +784,22 @@ class Session:
             raise InputError("this is a folder.", file=str(path), hint="choose a file name.")
         return path
 
+    def _basis(self) -> tuple[Any, ...]:
+        """The portfolio's inputs as they are now: the key, the layers' frames (immutable
+        snapshots: a changed layer has a new frame) and the products' version."""
+        frames = tuple((lyr.uid, lyr.frame) for lyr in self.layers if lyr.role != PROJECTS_ROLE)
+        return portfolio_key(self.state), frames, self._products_version
+
+    def _portfolio_is_current(self) -> bool:
+        """Whether the shown portfolio is the one the state would build now (frames compared by
+        identity: the basis holds them, so an id cannot be reused)."""
+        if self._projects is None or self._portfolio_basis is None:
+            return False
+        key, frames, version = self._basis()
+        old_key, old_frames, old_version = self._portfolio_basis
+        return (key == old_key and version == old_version and len(frames) == len(old_frames)
+                and all(u == v and f is g for (u, f), (v, g) in zip(frames, old_frames, strict=True)))
+
     def snapshot(self) -> ProjectState:
         """A consistent copy of the state to write on a worker (frames are shared: they are
         immutable snapshots by convention)."""
@@ -752,6 +813,9 @@ class Session:
         snap.params = copy.deepcopy(self.state.params)
         snap.weights = None if self.state.weights is None else dict(self.state.weights)
         snap.extra = copy.deepcopy(self.state.extra)
+        snap.extra.pop("portfolio_cache", None)
+        if self._portfolio_is_current():
+            snap.extra["portfolio_cache"] = {"key": portfolio_key(self.state), "problems": list(self.problems)}
         snap.saved_tables = dict(self.state.saved_tables)
         return snap
 
@@ -789,6 +853,8 @@ class Session:
             return None
         path, base, unchanged, products = target
         snap = self.snapshot()
+        if base is not None:  # the projects layer is not written: the stored one is not this portfolio
+            snap.extra.pop("portfolio_cache", None)
         return path, lambda feedback: save_project(snap, path, base=base, unchanged=unchanged, products=products)
 
     def saved(self, target: Path, snap: ProjectState) -> None:
@@ -834,7 +900,10 @@ class Session:
         if target is None:
             return None
         path, base, unchanged, products = target
-        size = save_project(snapshot or self.snapshot(), path, base=base, unchanged=unchanged, products=products)
+        snap = snapshot or self.snapshot()
+        if base is not None:  # the projects layer is not written: the stored one is not this portfolio
+            snap.extra.pop("portfolio_cache", None)
+        size = save_project(snap, path, base=base, unchanged=unchanged, products=products)
         return path, size
 
     # export -------------------------------------------------------------------------------

@@ -70,9 +70,9 @@ def test_reopen_then_decide_keeps_every_other_project(saved, tmp_path):
         assert after.get(kind, 0) == expected.get(kind, 0) - int((gone["type"] == kind).sum()), kind
     # ids do not move when a flag is dismissed (facility sites are chosen anew: the parcel is no
     # longer a candidate site)
-    steady = fresh[~fresh["project_id"].isin(gone["project_id"]) & ~fresh["type"].isin(["service_facility",
-                                                                                       "pocket_park"])]
-    now = s.projects[~s.projects["type"].isin(["service_facility", "pocket_park"])]
+    chosen = ["service_facility", "pocket_park", "coverage_facility"]  # sites chosen by coverage
+    steady = fresh[~fresh["project_id"].isin(gone["project_id"]) & ~fresh["type"].isin(chosen)]
+    now = s.projects[~s.projects["type"].isin(chosen)]
     assert set(steady["project_id"]) == set(now["project_id"])
     s.undo()
     assert counts(s.projects) == expected
@@ -156,6 +156,34 @@ def test_merge_and_split_keep_the_distinct_totals(saved, tmp_path):
     s.edit_projects({"op": "split", "id": oc[2], "line": geometry_hex(
         shapely.LineString([(c.x, b[1] - 10), (c.x, b[3] + 10)]))})
     assert totals() == before
+
+
+def test_an_unchanged_project_opens_with_its_stored_portfolio(saved, tmp_path):
+    """A project file keeps the portfolio it showed with the key of what it was built from
+    (decisions, edits, weights, parameters, catalogue): opening shows it without a rebuild, and any
+    change to those or to a layer makes the next open rebuild it."""
+    from planner.projectfile import load_project_file
+    from planner.session import _stored_portfolio, prepare_project
+
+    prepared = prepare_project(saved / "p.gpkg")
+    assert prepared.portfolio is not None and not prepared.owners  # no build ran
+    stored = prepared.portfolio[0]
+    run = run_projects(saved)
+    assert list(stored["project_id"]) == list(run["project_id"])
+    assert np.allclose(stored["estimated_cost"].astype(float), run["estimated_cost"].astype(float))
+    state = load_project_file(saved / "p.gpkg")
+    state.decisions["x"] = {"state": "dismissed"}
+    assert _stored_portfolio(state) is None
+    state = load_project_file(saved / "p.gpkg")
+    state.params["weights.need"] = 0.5
+    assert _stored_portfolio(state) is None
+    s = open_copy(saved, tmp_path)
+    assert "portfolio_cache" in s.snapshot().extra
+    layer = s.layer_of_role("buildings")
+    s.replace_frame(layer, layer.frame.iloc[1:], "删除建筑")  # an input layer edited, no rebuild yet
+    assert "portfolio_cache" not in s.snapshot().extra
+    s.undo()
+    assert "portfolio_cache" in s.snapshot().extra
 
 
 def test_export_of_an_unchanged_project_equals_the_run(saved, tmp_path):
