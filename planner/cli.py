@@ -54,6 +54,8 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--atlas", default="none", metavar="all|none",
                      help="also write the project atlas, one A4 page per project (maps/项目图集.pdf): all, or none "
                           "(default: its pages take about half a second each)")
+    run.add_argument("--report", action="store_true",
+                     help="also write report.docx, the plan draft (城市体检与更新规划草案) in Word")
 
     run.add_argument("--save-project", metavar="FILE.gpkg",
                      help="also write the project file the desktop application opens (inputs, results, portfolio)")
@@ -78,6 +80,8 @@ def _build_parser() -> argparse.ArgumentParser:
                         help="language of the deliverables: zh (Chinese, default) or en (English)")
     export.add_argument("--atlas", default="none", metavar="all|none",
                         help="also write the project atlas, one A4 page per project: all, or none (default)")
+    export.add_argument("--report", action="store_true",
+                        help="also write report.docx, the plan draft (城市体检与更新规划草案) in Word")
 
     layers = sub.add_parser("layers", help="list a file's layers, fields and the mapping it would use")
     layers.add_argument("file")
@@ -165,7 +169,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _export_options(args: argparse.Namespace) -> dict:
     options: dict = {"basemap": args.basemap, "lang": getattr(args, "lang", "zh"),
-                     "atlas": getattr(args, "atlas", "none") == "all"}
+                     "atlas": getattr(args, "atlas", "none") == "all", "report": bool(getattr(args, "report", False))}
     if args.sheets == "none":
         options["sheets"] = False
     elif args.sheets != "all":

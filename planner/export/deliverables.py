@@ -71,6 +71,7 @@ def write_deliverables(out_dir: Path, result, ws, cfg, projects, run_info: dict,
     feedback.set_progress(70)
     feedback.check()
 
+    sheet_base = None
     if options.get("sheets", True) and any(len(layer.frame) for layer in ws.layers.values()):
         t = time.perf_counter()
         from planner.export.sheets import SheetBase, write_sheets
@@ -89,5 +90,14 @@ def write_deliverables(out_dir: Path, result, ws, cfg, projects, run_info: dict,
                         prefix=getattr(cfg, "drawing_prefix", "") or "", workers=options.get("sheet_workers"),
                         start_method=options.get("sheet_start_method"))
             timings["export.atlas"] = time.perf_counter() - t
+    if options.get("report", False) and any(len(layer.frame) for layer in ws.layers.values()):
+        feedback.check()
+        t = time.perf_counter()
+        from planner.export.report import write_report
+
+        write_report(out_dir / "report.docx", result, ws, cfg, projects, run_info, lang=lang,
+                     info=sheet_info(ws, cfg, options, attribution, lang), base=sheet_base,
+                     workers=options.get("sheet_workers"), start_method=options.get("sheet_start_method"))
+        timings["export.report"] = time.perf_counter() - t
     feedback.set_progress(100)
     return timings

@@ -575,7 +575,8 @@ def _examination(d: _Doc, r: _Run) -> None:
         order = sorted(names, key=lambda n: (-fails[n], n))
         worst = [n for n in order if fails[n] > 0]
         if worst:
-            d.para(r.t(f"{len(names)} 个片区中，{len(worst)} 个片区有未达标指标，其中" + "；".join(
+            d.para(r.t((f"{len(names)} 个片区均有未达标指标，其中" if len(worst) == len(names) else
+                        f"{len(names)} 个片区中，{len(worst)} 个片区有未达标指标，其中") + "；".join(
                 f"{n}未达标 {fails[n]} 项" for n in worst[:8]) + ("等" if len(worst) > 8 else "") + "。",
                 f"{len(worst)} of {len(names)} districts fail an indicator: " + "; ".join(
                     f"{n} fails {fails[n]}" for n in worst[:8]) + (" and others" if len(worst) > 8 else "") + "."))
@@ -798,8 +799,12 @@ def _problems(d: _Doc, r: _Run) -> list[str]:
                 r.t(f"{pick(a.title, a.title_en, lang)}判定规则", f"{a.title_en}: rules"), numeric={1})
         if a.basis:
             d.para(r.t("政策与标准依据：", "Policy and standard basis: ") + _basis_text(a.basis, lang) + _end(lang))
+        from planner.export.terms import has_english
+
         descriptions = [pick(p.description, p.description_en or p.description, lang) for p in a.parameters
                         if p.name in params and (p.description or p.description_en)]
+        if lang == "zh":  # a description that names keys or English words stays in the workbook
+            descriptions = [t for t in descriptions if not has_english(t)]
         if descriptions:
             d.note(r.t("参数说明：", "Parameters: ") + ("；" if lang == "zh" else "; ").join(descriptions) + _end(lang))
     return [pick(a.title, a.title_en, lang) for a in sections]

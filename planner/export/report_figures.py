@@ -77,14 +77,47 @@ def _legend_height(n: int) -> float:
     return 3.0 + math.ceil(max(n, 1) / 3) * 4.6
 
 
-def _new_page(base: SheetBase, n_legend: int, extent=None) -> _Page:
+def _map_box(legend_h: float = 0.0) -> tuple[float, float, float, float]:
+    return (0.6, legend_h, FIG_W - 1.2, MAP_H)
+
+
+def _new_page(cache: dict, n_legend: int) -> _Page:
     legend_h = _legend_height(n_legend)
-    box = (0.6, legend_h, FIG_W - 1.2, MAP_H)
-    if extent is None:
-        extent, scale = fit_extent(base.bounds, box[2], box[3], margin=base.margin)
-    else:
-        extent, scale = fit_extent(extent, box[2], box[3], margin=0.05)
-    return _Page(extent, scale, map_box=box, size_mm=(FIG_W, legend_h + MAP_H + 0.6))
+    return _Page(cache["extent"], cache["scale"], map_box=_map_box(legend_h), size_mm=(FIG_W, legend_h + MAP_H + 0.6))
+
+
+def base_images(base: SheetBase, lang: str) -> dict:
+    """The base map of every map figure, drawn once (the figures share its extent and scale):
+    the layers as one image and the names (districts, roads) as a transparent one above the
+    figure's own features. For a city of a million buildings this saves drawing and culling
+    them for each figure."""
+    import matplotlib.pyplot as plt
+
+    box = _map_box()
+    extent, scale = fit_extent(base.bounds, box[2], box[3], margin=base.margin)
+    out: dict = {"extent": extent, "scale": scale, "districts": base.boundary.geoms,
+                 "district_names": base.boundary.attrs.get("name", np.zeros(0, dtype=object))}
+    for key in ("layers", "names"):
+        page = _Page(extent, scale, map_box=(0.0, 0.0, box[2], box[3]), size_mm=(box[2], box[3]))
+        for spine in page.ax.spines.values():
+            spine.set_visible(False)
+        if key == "layers":
+            out["drawn"] = _draw_base(page, base, lang)
+        else:
+            page.fig.patch.set_alpha(0.0)
+            page.ax.patch.set_alpha(0.0)
+            _place_district_names(page, base)
+            _place_road_names(page, base, limit=30)
+        page.fig.canvas.draw()
+        out[key] = np.asarray(page.fig.canvas.buffer_rgba()).copy()  # type: ignore[attr-defined]
+        plt.close(page.fig)
+    return out
+
+
+def _draw_cached_base(page: _Page, cache: dict) -> dict:
+    page.ax.patch.set_visible(False)  # the base image goes under the map axes (see _finish)
+    page.fig.patch.set_alpha(0.0)
+    return cache["drawn"]
 
 
 def _base_entries(drawn: dict, lang: str) -> list[tuple[str, str, dict]]:
@@ -103,26 +136,40 @@ def _base_entries(drawn: dict, lang: str) -> list[tuple[str, str, dict]]:
     return entries
 
 
-def _finish(page: _Page, base: SheetBase, entries: list, lang: str, *, names: bool = True) -> bytes:
-    if names:
-        _place_district_names(page, base)
-        _place_road_names(page, base, limit=30)
+def _finish(page: _Page, cache: dict, entries: list, lang: str) -> bytes:
     _north_arrow(page, lang)
     _scale_bar(page, lang)
     _legend_strip(page, entries, page.map_box[1], lang)
-    return _png(page.fig)
+    x, y, _w, h = page.map_box
+    top_left = (int(round(x / 25.4 * DPI)), int(round((page.size[1] - y - h) / 25.4 * DPI)))
+    return _png(page.fig, under=cache["layers"], over=cache["names"], at=top_left)
 
 
-def _png(fig) -> bytes:
+def _png(fig, *, under: np.ndarray | None = None, over: np.ndarray | None = None,
+         at: tuple[int, int] = (0, 0)) -> bytes:
     """The figure as a 256-colour PNG at 300 dpi (maps and charts have few colours: a third of
-    the bytes of a full-colour one, and quicker to write)."""
+    the bytes of a full-colour one, and quicker to write). ``under`` and ``over`` are images
+    laid under and over the drawing at pixel ``at`` (top-left): the cached base map and names,
+    composited here rather than drawn again."""
     import matplotlib.pyplot as plt
     from PIL import Image
 
     fig.canvas.draw()
     rgba = np.asarray(fig.canvas.buffer_rgba())
     plt.close(fig)
-    img = Image.fromarray(rgba[:, :, :3])
+    if under is None and over is None:
+        img = Image.fromarray(rgba[:, :, :3])
+    else:
+        drawn = Image.fromarray(rgba, "RGBA")
+        canvas = Image.new("RGBA", drawn.size, (255, 255, 255, 255))
+        for layer in (under, None, over):
+            if layer is None:
+                canvas.alpha_composite(drawn)
+                continue
+            w = min(layer.shape[1], canvas.size[0] - at[0])
+            h = min(layer.shape[0], canvas.size[1] - at[1])
+            canvas.alpha_composite(Image.fromarray(np.ascontiguousarray(layer[:h, :w]), "RGBA"), dest=at)
+        img = canvas.convert("RGB")
     out = io.BytesIO()
     img.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE).save(
         out, format="PNG", compress_level=6, dpi=(DPI, DPI))
@@ -188,7 +235,7 @@ def _draw_features(page: _Page, geoms: np.ndarray, colour: str, zorder: float) -
                         edgecolors="#333333", linewidths=0.25, zorder=zorder + 0.1)
 
 
-def draw_flags_map(base: SheetBase, task: dict) -> bytes:
+def draw_flags_map(cache: dict, task: dict) -> bytes:
     """Flags of one analysis coloured by rule: ``task["rules"]`` is a list of (code, title,
     colour, geometries) in drawing order (the most severe last, on top)."""
     lang = task["lang"]
@@ -200,14 +247,14 @@ def draw_flags_map(base: SheetBase, task: dict) -> bytes:
         style = {"colour": colour, "width": 1.6} if kind == "line" else {"colour": colour, "face": colour + "99",
                                                                          "edge": colour}
         entries.append((f"{title}（{len(geoms):,}）" if lang == "zh" else f"{title} ({len(geoms):,})", kind, style))
-    page = _new_page(base, len(entries) + 3)
-    drawn = _draw_base(page, base, lang)
+    page = _new_page(cache, len(entries) + 3)
+    drawn = _draw_cached_base(page, cache)
     for i, (_code, _title, colour, geoms) in enumerate(rules):
         _draw_features(page, geoms, colour, 5.0 + i * 0.2)
-    return _finish(page, base, entries + _base_entries(drawn, lang)[:3], lang)
+    return _finish(page, cache, entries + _base_entries(drawn, lang)[:3], lang)
 
 
-def draw_projects_map(base: SheetBase, task: dict) -> bytes:
+def draw_projects_map(cache: dict, task: dict) -> bytes:
     """Projects by type (the map sheets' colours) or by phase."""
     lang = task["lang"]
     projects = task["projects"]
@@ -225,52 +272,51 @@ def draw_projects_map(base: SheetBase, task: dict) -> bytes:
                     f"{type_title(t, lang)} ({counts[t]:,})", "fill",
                     {"face": TYPE_COLOURS.get(t, "#888888") + "59", "edge": TYPE_COLOURS.get(t, "#888888")})
                    for t in order]
-    page = _new_page(base, len(entries) + 3)
-    drawn = _draw_base(page, base, lang)
+    page = _new_page(cache, len(entries) + 3)
+    drawn = _draw_cached_base(page, cache)
     if by == "phase":  # later phases below, the first phase on top
         for k, (p, g) in enumerate(reversed(groups)):
             _draw_features(page, g.geometry.values, colours[p], 5.0 + k * 0.3)
     else:
         _draw_projects(page, projects, zorder=5.0)
-    return _finish(page, base, entries + _base_entries(drawn, lang)[:3], lang)
+    return _finish(page, cache, entries + _base_entries(drawn, lang)[:3], lang)
 
 
-def draw_study_area_map(base: SheetBase, task: dict) -> bytes:
+def draw_study_area_map(cache: dict, task: dict) -> bytes:
     lang = task["lang"]
-    page = _new_page(base, 6)
-    drawn = _draw_base(page, base, lang)
+    page = _new_page(cache, 6)
+    drawn = _draw_cached_base(page, cache)
     entries = _base_entries(drawn, lang)
     if drawn.get("parcels"):
         entries.append((pick("地块", "Parcels", lang), "fill", {"face": "none", "edge": BASE["parcels"], "lw": 0.5}))
     if drawn.get("water"):
         entries.append((pick("水系", "Water", lang), "fill", {"face": BASE["water"], "edge": BASE["water_outline"]}))
-    return _finish(page, base, entries, lang)
+    return _finish(page, cache, entries, lang)
 
 
-def draw_districts_map(base: SheetBase, task: dict) -> bytes:
+def draw_districts_map(cache: dict, task: dict) -> bytes:
     """Districts shaded by how many indicators with a target they fail."""
     from matplotlib.collections import PolyCollection
 
     lang = task["lang"]
     fails: dict[str, int] = task["fails"]
     top = max([*fails.values(), 1])
-    steps = sorted({0, *fails.values()})
+    steps = sorted(set(fails.values())) or [0]
     colour_of = {v: FAIL_COLOURS[min(int(round(v / top * (len(FAIL_COLOURS) - 1))), len(FAIL_COLOURS) - 1)]
                  for v in steps}
     entries = [(pick(f"未达标 {v} 项", f"{v} not met", lang), "fill", {"face": colour_of[v] + "CC", "edge": "#666666",
                                                                      "lw": 0.5}) for v in steps]
-    page = _new_page(base, len(entries) + 3)
-    drawn = _draw_base(page, base, lang)
-    names = base.boundary.attrs.get("name", np.zeros(0, dtype=object))
-    geoms = base.boundary.geoms
+    page = _new_page(cache, len(entries) + 3)
+    drawn = _draw_cached_base(page, cache)
+    names, geoms = cache["district_names"], cache["districts"]
     if len(geoms):
         parts, idx = shapely.get_parts(geoms, return_index=True)
         keep = shapely.get_type_id(parts) == 3
         rings = _ring_list(parts[keep])
-        faces = [colour_of.get(fails.get(str(names[i]), 0), FAIL_COLOURS[0]) + "B3" for i in idx[keep]]
+        faces = [colour_of.get(fails.get(str(names[i]), 0), FAIL_COLOURS[0]) + "66" for i in idx[keep]]
         page.ax.add_collection(PolyCollection(rings, facecolors=faces, edgecolors="#555555", linewidths=0.6,
-                                              zorder=1.8))  # under the buildings and roads
-    return _finish(page, base, entries + _base_entries(drawn, lang)[:3], lang)
+                                              zorder=1.5))  # over the base map, seen through
+    return _finish(page, cache, entries + _base_entries(drawn, lang)[:3], lang)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -347,8 +393,8 @@ DRAW = {"flags": draw_flags_map, "projects": draw_projects_map, "study_area": dr
         "districts": draw_districts_map}
 
 
-def _init(base: SheetBase | None) -> None:
-    _WORKER["base"] = base
+def _init(cache: dict | None) -> None:
+    _WORKER["cache"] = cache
 
 
 def draw(task: dict) -> bytes:
@@ -362,7 +408,7 @@ def draw(task: dict) -> bytes:
             return draw_bar_chart(task)
         if kind == "pass":
             return draw_pass_chart(task)
-        return DRAW[kind](_WORKER["base"], task)
+        return DRAW[kind](_WORKER["cache"], task)
 
 
 def draw_all(tasks: list[dict], base: SheetBase | None, *, workers: int | None = None,
@@ -373,6 +419,13 @@ def draw_all(tasks: list[dict], base: SheetBase | None, *, workers: int | None =
     import os
     from concurrent.futures import ProcessPoolExecutor
 
+    import matplotlib.pyplot as plt
+
+    cache = None
+    if base is not None and any(t["kind"] in DRAW for t in tasks):
+        use_cjk_font_in_matplotlib()
+        with plt.rc_context({"text.parse_math": False, "text.usetex": False}):
+            cache = base_images(base, tasks[0].get("lang", "zh"))
     can_fork = "fork" in multiprocessing.get_all_start_methods()
     workers = workers if workers is not None else (min(os.cpu_count() or 1, 4) if can_fork else 1)
     if len(tasks) > 1 and (start_method == "spawn" or workers > 1):
@@ -380,11 +433,11 @@ def draw_all(tasks: list[dict], base: SheetBase | None, *, workers: int | None =
         # the slowest figures first, so that the pool ends together
         order = sorted(range(len(tasks)), key=lambda i: tasks[i]["kind"] in ("bars", "pass"))
         with ProcessPoolExecutor(max_workers=max(min(workers, len(tasks)), 1), mp_context=ctx, initializer=_init,
-                                 initargs=(base,)) as pool:
+                                 initargs=(cache,)) as pool:
             drawn = list(pool.map(draw, [tasks[i] for i in order]))
         out: list[bytes] = [b""] * len(tasks)
         for i, png in zip(order, drawn, strict=True):
             out[i] = png
         return out
-    _init(base)
+    _init(cache)
     return [draw(t) for t in tasks]

@@ -325,12 +325,17 @@ class ExportOptionsDialog(QtWidgets.QDialog):
             item.setCheckState(QtCore.Qt.CheckState.Checked)
             self.sheets.addItem(item)
         self.basemap = QtWidgets.QLineEdit(placeholderText=self.tr("none (offline); tianditu:KEY or a tile URL"))
+        # the plan draft (report.docx): words of the window's language from i18n (no .ts entry needed)
+        self.report = QtWidgets.QCheckBox(i18n.pick("同时生成规划草案文本（城市体检与更新规划草案）",
+                                                    "Also write the plan draft (report.docx)"))
         form.addRow(self.tr("Map sheets"), self.sheets)
         form.addRow(self.tr("Basemap"), self.basemap)
+        form.addRow(self.report)
         buttons = ok_cancel(self)
         form.addRow(buttons)
 
     def options(self) -> dict:
         chosen = [self.sheets.item(i).data(QtCore.Qt.ItemDataRole.UserRole) for i in range(self.sheets.count())
                   if self.sheets.item(i).checkState() == QtCore.Qt.CheckState.Checked]
-        return {"sheets": bool(chosen), "sheet_types": chosen or None, "basemap": self.basemap.text().strip() or None}
+        return {"sheets": bool(chosen), "sheet_types": chosen or None, "basemap": self.basemap.text().strip() or None,
+                "report": self.report.isChecked()}

@@ -186,7 +186,7 @@ class WorkflowActions:
             self.export(Path(folder), open_when_done=True, **dialog.options())
 
     def export(self, folder: Path, *, open_when_done: bool = False, sheets: bool = True,
-               sheet_types: list[str] | None = None, basemap: str | None = None):
+               sheet_types: list[str] | None = None, basemap: str | None = None, report: bool = False):
         """Write the deliverables of the project as it stands (with run.json) on a worker."""
         from planner.gui.panels import open_folder
 
@@ -197,7 +197,7 @@ class WorkflowActions:
         # Sheets are drawn in a spawned process: matplotlib holds the GIL while drawing, and
         # forking a process that runs Qt threads is unsafe.
         options = {"sheets": sheets, "sheet_workers": 1, "sheet_start_method": "spawn", "sheet_types": sheet_types,
-                   "basemap": basemap}
+                   "basemap": basemap, "report": report}
         job = session.export_job(Path(folder), options)
         self.worker = Worker(job, self)
         self.worker.progress.connect(self._progress)
