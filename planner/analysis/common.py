@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
 from planner.analysis.registry import FLAG_COLUMNS
+from planner.arrays import BoolArray, FloatArray, GeometryArray, Int64Array
+
+if TYPE_CHECKING:
+    from pyproj import CRS
 
 
-def full_months(start: pd.Series, as_of: dt.date) -> np.ndarray:
+def full_months(start: pd.Series, as_of: dt.date) -> FloatArray:
     """Whole calendar months from each start date to ``as_of`` (NaN where no date).
 
     A month is full on the same day of the month (2023-03-01 -> 2024-03-01 is 12), so
@@ -20,16 +27,17 @@ def full_months(start: pd.Series, as_of: dt.date) -> np.ndarray:
     """
     s = pd.to_datetime(start)
     months = (as_of.year - s.dt.year) * 12 + (as_of.month - s.dt.month) - (as_of.day < s.dt.day).astype(int)
-    return months.to_numpy(dtype="float64")
+    out: FloatArray = months.to_numpy(dtype="float64")
+    return out
 
 
-def full_years(start: pd.Series, as_of: dt.date) -> np.ndarray:
+def full_years(start: pd.Series, as_of: dt.date) -> FloatArray:
     return np.floor(full_months(start, as_of) / 12)
 
 
-def span_text(months: np.ndarray, lang: str = "zh") -> list[str]:
+def span_text(months: Iterable[float], lang: str = "zh") -> list[str]:
     """'3年4个月' / '3 years 4 months' for whole-month counts."""
-    out = []
+    out: list[str] = []
     for m in months:
         if not np.isfinite(m):
             out.append("")
@@ -46,9 +54,9 @@ def date_text(values: pd.Series) -> list[str]:
     return [v.strftime("%Y-%m-%d") if pd.notna(v) else "" for v in pd.to_datetime(values)]
 
 
-def make_flags(frame: gpd.GeoDataFrame, mask: np.ndarray, *, source_layer: str, id_field: str, code: str,
-               severity: int | np.ndarray, reason: list[str] | np.ndarray, reason_en: list[str] | np.ndarray,
-               geometry: np.ndarray | None = None, extra: dict[str, object] | None = None) -> gpd.GeoDataFrame:
+def make_flags(frame: gpd.GeoDataFrame, mask: BoolArray, *, source_layer: str, id_field: str, code: str,
+               severity: int | npt.NDArray[np.integer[Any]], reason: Iterable[str], reason_en: Iterable[str],
+               geometry: GeometryArray | None = None, extra: dict[str, object] | None = None) -> gpd.GeoDataFrame:
     """A flag frame for the rows of ``frame`` where ``mask`` holds (reasons given for those rows)."""
     idx = np.flatnonzero(mask)
     geoms = frame.geometry.values[idx] if geometry is None else np.asarray(geometry)
@@ -67,7 +75,7 @@ def make_flags(frame: gpd.GeoDataFrame, mask: np.ndarray, *, source_layer: str, 
                             geometry=gpd.GeoSeries(geoms, crs=frame.crs), crs=frame.crs)
 
 
-def concat_flags(frames: list[gpd.GeoDataFrame], crs) -> gpd.GeoDataFrame:
+def concat_flags(frames: list[gpd.GeoDataFrame], crs: CRS | None) -> gpd.GeoDataFrame:
     frames = [f for f in frames if len(f)]
     if not frames:
         from planner.analysis.registry import empty_flags
@@ -76,7 +84,7 @@ def concat_flags(frames: list[gpd.GeoDataFrame], crs) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=crs)
 
 
-def points_in_polygons(points: np.ndarray, polygons: np.ndarray) -> np.ndarray:
+def points_in_polygons(points: GeometryArray, polygons: GeometryArray) -> Int64Array:
     """Index of the polygon holding each point (-1 where none; first match where several)."""
     tree = shapely.STRtree(polygons)
     pi, gi = tree.query(points, predicate="within")
@@ -87,9 +95,9 @@ def points_in_polygons(points: np.ndarray, polygons: np.ndarray) -> np.ndarray:
     return out
 
 
-def anchor_points(geoms: np.ndarray) -> np.ndarray:
+def anchor_points(geoms: GeometryArray) -> GeometryArray:
     """A point inside each polygon (centroid where inside, else a representative point)."""
-    c = shapely.centroid(geoms)
+    c: GeometryArray = shapely.centroid(geoms)
     poly = shapely.get_type_id(geoms) >= 3
     inside = ~poly | shapely.contains_properly(geoms, c)
     if (~inside).any():

@@ -11,28 +11,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
+from planner.arrays import FloatArray, GeometryArray, IndexArray, Int64Array, IntegerArray
 from planner.parallel import query_pairs
 
 
 @dataclass
 class RoadNetwork:
-    node_xy: np.ndarray          # (N, 2)
-    edge_u: np.ndarray           # (E,)
-    edge_v: np.ndarray
-    edge_len: np.ndarray
-    edge_road: np.ndarray        # index of the source road (row of the roads frame)
-    degree: np.ndarray           # street count per node (OSMnx's definition)
-    end_nodes: np.ndarray        # node of each line-part end (2 per part)
-    end_road: np.ndarray         # road of each of those ends
+    node_xy: FloatArray          # (N, 2)
+    edge_u: IntegerArray         # (E,)
+    edge_v: IntegerArray
+    edge_len: FloatArray
+    edge_road: IntegerArray      # index of the source road (row of the roads frame)
+    degree: IntegerArray         # street count per node (OSMnx's definition)
+    end_nodes: IntegerArray      # node of each line-part end (2 per part)
+    end_road: IntegerArray       # road of each of those ends
     t_splits: int = 0            # T-junctions found without a shared vertex
     _graph: csr_matrix | None = None
-    _segments: np.ndarray | None = None
+    _segments: GeometryArray | None = None
     _tree: shapely.STRtree | None = None
 
     @property
@@ -47,7 +49,7 @@ class RoadNetwork:
         return self._graph
 
     @property
-    def segments(self) -> np.ndarray:
+    def segments(self) -> GeometryArray:
         if self._segments is None:
             self._segments = shapely.linestrings(
                 np.stack([self.node_xy[self.edge_u], self.node_xy[self.edge_v]], axis=1))
@@ -59,10 +61,10 @@ class RoadNetwork:
             self._tree = shapely.STRtree(self.segments)
         return self._tree
 
-    def dead_end_nodes(self) -> np.ndarray:
+    def dead_end_nodes(self) -> IndexArray:
         return np.flatnonzero(self.degree == 1)
 
-    def road_of_node(self, nodes: np.ndarray) -> np.ndarray:
+    def road_of_node(self, nodes: IntegerArray) -> Int64Array:
         """The road whose line ends at each node (the first such end)."""
         order = np.argsort(self.end_nodes, kind="stable")
         sorted_nodes = self.end_nodes[order]
@@ -73,7 +75,7 @@ class RoadNetwork:
         out[found] = self.end_road[order][pos[found]]
         return out
 
-    def attach(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def attach(self, points: GeometryArray) -> tuple[Int64Array, FloatArray, FloatArray]:
         """Nearest segment of each point: (edge index, position along it 0..1, straight distance)."""
         idx_pts, idx_seg = self.tree.query_nearest(points, all_matches=False)
         edge = np.full(len(points), -1, dtype=np.int64)
@@ -84,7 +86,7 @@ class RoadNetwork:
         return edge, np.nan_to_num(t), d
 
 
-def _csr(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> csr_matrix:
+def _csr(u: IntegerArray, v: IntegerArray, w: FloatArray, n: int) -> csr_matrix:
     a, b = np.minimum(u, v), np.maximum(u, v)
     keep = a != b
     a, b, w = a[keep], b[keep], w[keep]
@@ -99,7 +101,7 @@ def _csr(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> csr_matrix:
     return m.tocsr()
 
 
-def _merge_vertices(coords: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
+def _merge_vertices(coords: FloatArray, tol: float) -> tuple[IntegerArray, FloatArray]:
     """Node id of each vertex and node coordinates: exact equality, or within ``tol``."""
     # Exact duplicates first (most shared vertices), hashed as complex numbers (no sort), then
     # close pairs among the distinct ones.
@@ -121,7 +123,7 @@ def _merge_vertices(coords: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndar
     return label[inverse], uniq[first]
 
 
-def build_network(geoms: np.ndarray, *, tolerance: float = 1.0, split_t_junctions: bool = True) -> RoadNetwork:
+def build_network(geoms: npt.ArrayLike, *, tolerance: float = 1.0, split_t_junctions: bool = True) -> RoadNetwork:
     """The topology of the given lines (one array entry per road; multi-lines allowed)."""
     parts, part_road = shapely.get_parts(np.asarray(geoms), return_index=True)
     keep = shapely.get_type_id(parts) == 1
@@ -156,7 +158,9 @@ def build_network(geoms: np.ndarray, *, tolerance: float = 1.0, split_t_junction
     return RoadNetwork(node_xy, u, v, length, road, degree, end_nodes, end_road, t_splits, _segments=segments)
 
 
-def _split_at_t_junctions(u, v, road, node_xy, end_nodes, tol):
+def _split_at_t_junctions(u: IntegerArray, v: IntegerArray, road: IntegerArray, node_xy: FloatArray,
+                          end_nodes: IntegerArray, tol: float,
+                          ) -> tuple[IntegerArray, IntegerArray, IntegerArray, int, GeometryArray]:
     """Split segments whose interior an end node touches (within ``tol``); join the end there."""
     segs = shapely.linestrings(np.stack([node_xy[u], node_xy[v]], axis=1))
     pts = shapely.points(node_xy[end_nodes])
@@ -197,8 +201,8 @@ def _split_at_t_junctions(u, v, road, node_xy, end_nodes, tol):
     return u2[ok], v2[ok], r2[ok], int(len(np.unique(node))), s2[ok]
 
 
-def local_distances(net: RoadNetwork, sources: np.ndarray, targets: np.ndarray, *, limit: float,
-                    cell: float | None = None) -> np.ndarray:
+def local_distances(net: RoadNetwork, sources: IntegerArray, targets: npt.ArrayLike, *, limit: float,
+                    cell: float | None = None) -> FloatArray:
     """Network distance from ``sources[i]`` to each of ``targets[i, :]`` (inf beyond ``limit``).
 
     Limited multi-source Dijkstra, one search per spatial cell of sources on the subgraph within
@@ -243,10 +247,10 @@ def local_distances(net: RoadNetwork, sources: np.ndarray, targets: np.ndarray, 
     return out[:, 0] if one_d else out
 
 
-def pairs_within(net: RoadNetwork, sources: np.ndarray, targets: np.ndarray, *, limit: float,
+def pairs_within(net: RoadNetwork, sources: GeometryArray, targets: GeometryArray, *, limit: float,
                  block: int = 256, cell: float | None = None,
-                 target_attach: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 target_attach: tuple[Int64Array, FloatArray, FloatArray] | None = None,
+                 ) -> tuple[IntegerArray, IntegerArray, FloatArray]:
     """Every (source, target) pair of points within ``limit`` walking distance over the network.
 
     Walking distance as for living circles: the straight walk from a point to the nearest point

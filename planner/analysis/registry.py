@@ -10,12 +10,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
 
 from planner.errors import InputError
+
+if TYPE_CHECKING:
+    from pyproj import CRS
+
+    from planner.catalogue import Catalogue
+    from planner.feedback import Feedback
 
 FLAG_COLUMNS = ["source_layer", "source_id", "code", "severity", "reason", "reason_en"]
 
@@ -31,7 +37,7 @@ class Parameter:
     description_en: str = ""
     minimum: float | None = None
     maximum: float | None = None
-    choices: tuple = ()
+    choices: tuple[object, ...] = ()
 
     def coerce(self, value: Any, *, analysis_id: str) -> object:
         """Check and convert a user value to the default's type.
@@ -145,9 +151,11 @@ class AnalysisInputs:
 
     layers: dict[str, gpd.GeoDataFrame]
     as_of: dt.date
-    catalogue: object
-    crs: object
-    rasters: dict = field(default_factory=dict)
+    catalogue: Catalogue | None
+    crs: CRS
+    # planner.io.rasters.RasterInfo by name: not imported here, since the GUI reads this module's
+    # declarations and must not reach planner.io's readers (import-linter), so typed loosely.
+    rasters: dict[str, Any] = field(default_factory=dict)
     missing_fields: dict[str, list[str]] = field(default_factory=dict)
     # Intermediate results of earlier analyses (e.g. the road network), by name.
     shared: dict[str, object] = field(default_factory=dict)
@@ -164,7 +172,7 @@ class AnalysisOutput:
     shared: dict[str, object] = field(default_factory=dict)
 
 
-RunFunction = Callable[[AnalysisInputs, dict, object], AnalysisOutput]
+RunFunction = Callable[[AnalysisInputs, dict[str, object], "Feedback"], AnalysisOutput]
 
 
 @dataclass
@@ -281,7 +289,7 @@ def get_analysis(analysis_id: str) -> Analysis:
                          hint=f"analyses: {', '.join(sorted(_REGISTRY))}.") from None
 
 
-def empty_flags(crs, extra: dict[str, str] | None = None) -> gpd.GeoDataFrame:
+def empty_flags(crs: CRS | None, extra: dict[str, str] | None = None) -> gpd.GeoDataFrame:
     cols = {c: pd.Series(dtype="object") for c in FLAG_COLUMNS}
     cols["severity"] = pd.Series(dtype="int64")
     for name, dtype in (extra or {}).items():

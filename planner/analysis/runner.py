@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
 import geopandas as gpd
 import pandas as pd
@@ -11,6 +13,28 @@ import pandas as pd
 from planner.analysis.registry import AnalysisInputs, AnalysisOutput, all_analyses, get_analysis
 from planner.errors import InputError
 from planner.feedback import Feedback
+
+if TYPE_CHECKING:
+    from pyproj import CRS
+
+    from planner.catalogue import Catalogue
+    from planner.io.loading import LoadedLayer
+    from planner.io.rasters import RasterInfo
+    from planner.project import RunConfig
+
+
+class WorkspaceLike(Protocol):
+    """What the runner reads of a workspace (:class:`planner.pipeline.Workspace`, which the
+    analyses may not import)."""
+
+    @property
+    def layers(self) -> Mapping[str, LoadedLayer]: ...
+    @property
+    def rasters(self) -> dict[str, RasterInfo]: ...
+    @property
+    def working_crs(self) -> CRS: ...
+    @property
+    def catalogue(self) -> Catalogue | None: ...
 
 
 @dataclass
@@ -20,7 +44,7 @@ class RunResult:
     skipped: dict[str, str] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
-    parameters: dict[str, dict] = field(default_factory=dict)
+    parameters: dict[str, dict[str, object]] = field(default_factory=dict)
     # Intermediate results of the analyses (network, compound of each building ...).
     shared: dict[str, object] = field(default_factory=dict)
 
@@ -32,7 +56,7 @@ class RunResult:
                     counts[str(code)] = counts.get(str(code), 0) + int(n)
         return dict(sorted(counts.items()))
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:  # the manifest's JSON object
         return {
             "counts_by_code": self.counts_by_code(),
             "features_by_layer": {k: len(v) for k, v in self.flags.items()},
@@ -60,7 +84,7 @@ def split_params(params: dict[str, object]) -> dict[str, dict[str, object]]:
     return out
 
 
-def inputs_from_workspace(ws, cfg) -> AnalysisInputs:
+def inputs_from_workspace(ws: WorkspaceLike, cfg: RunConfig) -> AnalysisInputs:
     return AnalysisInputs(
         layers={role: layer.frame for role, layer in ws.layers.items()},
         as_of=cfg.as_of,
@@ -71,7 +95,7 @@ def inputs_from_workspace(ws, cfg) -> AnalysisInputs:
     )
 
 
-def run_analyses(ws, cfg, feedback: Feedback, *, only: list[str] | None = None) -> RunResult:
+def run_analyses(ws: WorkspaceLike, cfg: RunConfig, feedback: Feedback, *, only: list[str] | None = None) -> RunResult:
     inputs = inputs_from_workspace(ws, cfg)
     user = split_params(cfg.params)
     result = RunResult()
