@@ -8,14 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import rasterio
 from pyproj import CRS, Transformer
 from rasterio.errors import RasterioIOError
 
+from planner.arrays import FloatArray
 from planner.errors import InputError
 from planner.io.sources import GDAL_OFFLINE, RASTER_DRIVERS, RASTER_SUFFIXES, check_path
+
+if TYPE_CHECKING:
+    from rasterio.io import DatasetReader
 
 
 @dataclass
@@ -31,7 +37,7 @@ class RasterInfo:
     bounds_working: tuple[float, float, float, float] | None
     resolution: tuple[float, float]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:  # the manifest's JSON object
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.__dict__.items()}
 
 
@@ -46,7 +52,7 @@ def _driver(path: Path) -> str | None:
     return None
 
 
-def _open(path: Path):
+def _open(path: Path) -> DatasetReader:
     """rasterio.open with the one allowed driver the file is, GDAL's network file systems shut
     (rasterio carries its own GDAL: the settings of planner.io.sources are given to it here)."""
     with rasterio.Env(**GDAL_OFFLINE):
@@ -79,7 +85,7 @@ def open_raster(name: str, path: Path, working_crs: CRS) -> RasterInfo:
                          hint="give a GeoTIFF file.") from None
 
 
-def sample_raster(info: RasterInfo, x: np.ndarray, y: np.ndarray, working_crs: CRS, band: int = 1) -> np.ndarray:
+def sample_raster(info: RasterInfo, x: npt.ArrayLike, y: npt.ArrayLike, working_crs: CRS, band: int = 1) -> FloatArray:
     """Values at working-CRS points (NaN outside the raster or at nodata)."""
     with _open(info.path) as ds:
         t = Transformer.from_crs(working_crs, CRS.from_user_input(ds.crs.to_wkt()), always_xy=True)
@@ -100,8 +106,8 @@ class WorkingGrid:
     """A band of a raster on a grid of the working CRS: ``values`` (float32, NaN at nodata and
     outside the raster), the grid's affine ``transform`` and whether it was reprojected."""
 
-    values: np.ndarray
-    transform: object
+    values: npt.NDArray[np.float32]
+    transform: object  # an affine.Affine; typed so once waterlogging.py drops its attr-defined ignores
     reprojected: bool
 
     @property
