@@ -186,3 +186,96 @@ def write_osm_xml(roads, path) -> int:
         fh.write("\n".join(seg_lines.tolist()))
         fh.write("\n</osm>\n")
     return len(other) + len(ways)
+
+
+def make_irregular_city(*, n_buildings: int = 1_000_000, n_blocks: int = 150_000, half_size: float = 20_000.0,
+                        seed: int = 11):
+    """A second, differently generated city (the render benchmark's other city): irregular blocks
+    (Voronoi cells of seeds that crowd towards the centre, so blocks are small and dense there
+    and large at the edge, each shrunk by a street setback) filled with rotated footprints (each
+    block has its own orientation, along its longest edge; rows of footprints sized by the block,
+    each a few degrees off its row; a quarter of them L-shaped), ``n_buildings`` of them (a random
+    subset of those that fit). Only the buildings (harmonised fields), in EPSG:4546."""
+    import geopandas as gpd
+
+    rng = np.random.default_rng(seed)
+    cx, cy = X0 + half_size, Y0 + half_size
+    # Block seeds: a dense core (a Gaussian) over a sparse spread, kept inside the square.
+    n_core = int(n_blocks * 0.55)
+    core = rng.normal(0, half_size * 0.28, (n_core, 2))
+    spread = rng.uniform(-half_size, half_size, (n_blocks - n_core, 2))
+    pts = np.vstack([core, spread])
+    pts = pts[(np.abs(pts) < half_size * 0.98).all(axis=1)] + [cx, cy]
+    frame_box = shapely.box(cx - half_size, cy - half_size, cx + half_size, cy + half_size)
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=frame_box))
+    cells = shapely.intersection(cells, frame_box)
+    area = shapely.area(cells)
+    setback = np.clip(np.sqrt(area) * 0.06, 4.0, 12.0)  # wider streets round larger blocks
+    blocks = shapely.buffer(cells, -setback, join_style="mitre")
+    blocks = blocks[~shapely.is_empty(blocks) & (shapely.area(blocks) > 400)]
+    nb = len(blocks)
+    shapely.prepare(blocks)
+    # Each block: an orientation (its longest edge's, jittered) and a footprint size by block size.
+    ring = shapely.get_coordinates(shapely.get_exterior_ring(blocks), return_index=True)
+    xy, owner = ring
+    d = np.diff(xy, axis=0)
+    same = owner[1:] == owner[:-1]
+    seg_len = np.where(same, np.hypot(d[:, 0], d[:, 1]), -1.0)
+    order = np.lexsort((-seg_len, owner[:-1]))
+    first = order[np.r_[0, np.flatnonzero(np.diff(owner[:-1][order])) + 1]]
+    theta = np.arctan2(d[first, 1], d[first, 0]) + rng.normal(0, 0.05, nb)
+    barea = shapely.area(blocks)
+    scale = np.clip(np.sqrt(np.sqrt(barea) / 60.0), 0.6, 1.8)  # larger blocks: somewhat larger footprints, and more
+    length = rng.uniform(14, 30, nb) * scale
+    depth = rng.uniform(9, 14, nb) * np.sqrt(scale)
+    gap_x, gap_y = length * rng.uniform(0.1, 0.35, nb), depth * rng.uniform(0.3, 0.8, nb)
+    # Candidate grid per block in its own frame, then rotated into place; keep those inside.
+    c = shapely.centroid(blocks)
+    bx, by = shapely.get_x(c), shapely.get_y(c)
+    far = np.hypot(xy[:, 0] - bx[owner], xy[:, 1] - by[owner])
+    radius = np.maximum.reduceat(far, np.r_[0, np.flatnonzero(np.diff(owner)) + 1])  # the farthest corner
+    nx = np.maximum(1, np.ceil(2 * radius / (length + gap_x))).astype(np.int64)
+    ny = np.maximum(1, np.ceil(2 * radius / (depth + gap_y))).astype(np.int64)
+    per = nx * ny
+    blk = np.repeat(np.arange(nb), per)
+    k = np.arange(per.sum()) - np.repeat(np.cumsum(per) - per, per)
+    ix, iy = k % nx[blk], k // nx[blk]
+    u = (ix - (nx[blk] - 1) / 2) * (length + gap_x)[blk]
+    v = (iy - (ny[blk] - 1) / 2) * (depth + gap_y)[blk]
+    mx = bx[blk] + u * np.cos(theta[blk]) - v * np.sin(theta[blk])
+    my = by[blk] + u * np.sin(theta[blk]) + v * np.cos(theta[blk])
+    near = shapely.contains_xy(blocks[blk], mx, my)  # centres inside first (cheap), footprints below
+    blk, mx, my = blk[near], mx[near], my[near]
+    ang = theta[blk] + rng.normal(0, 0.04, len(blk))  # each footprint a few degrees off its row
+    cos_a, sin_a = np.cos(ang), np.sin(ang)
+    hl = length[blk] / 2 * rng.uniform(0.7, 1.0, len(blk))
+    hd = depth[blk] / 2 * rng.uniform(0.85, 1.0, len(blk))
+    # Footprint shapes in the local frame: a rectangle, or an L (6 vertices) for a quarter of them.
+    ell = rng.random(len(blk)) < 0.25
+    loc_rect = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1], [-1, -1], [-1, -1], [-1, -1]], dtype=float)
+    loc_ell = np.array([[-1, -1], [1, -1], [1, 0.1], [0.1, 0.1], [0.1, 1], [-1, 1], [-1, -1]], dtype=float)
+    loc = np.where(ell[:, None, None], loc_ell, loc_rect)
+    lx, ly = loc[..., 0] * hl[:, None], loc[..., 1] * hd[:, None]
+    gx = mx[:, None] + lx * cos_a[:, None] - ly * sin_a[:, None]
+    gy = my[:, None] + lx * sin_a[:, None] + ly * cos_a[:, None]
+    coords = np.stack([gx, gy], axis=-1)
+    n_vertex = np.where(ell, 7, 5)
+    flat = coords.reshape(-1, 2)[(np.arange(7)[None, :] < n_vertex[:, None]).ravel()]
+    ring_id = np.repeat(np.arange(len(blk)), n_vertex)
+    cand = shapely.polygons(shapely.linearrings(flat, indices=ring_id))
+    inside = shapely.contains(blocks[blk], cand)
+    keep = np.flatnonzero(inside)
+    if len(keep) > n_buildings:
+        keep = np.sort(rng.choice(keep, n_buildings, replace=False))
+    geoms = cand[keep]
+    n_b = len(geoms)
+    use = rng.choice(["residential", "commercial", "office", "mixed", "industrial", "public"], n_b,
+                     p=[0.6, 0.12, 0.08, 0.08, 0.07, 0.05])
+    year = rng.integers(1960, 2024, n_b).astype(float)
+    floors = rng.integers(1, 30, n_b)
+    return gpd.GeoDataFrame({
+        "building_id": np.char.add("B", np.arange(n_b).astype(str)).astype(object),
+        "year_built": year, "year_built_max": year, "floors": pd.array(floors, dtype="Int64"),
+        "use": use.astype(object),
+        "compound": np.char.add("小区", blk[keep].astype(str)).astype(object),
+    }, geometry=geoms, crs=4546)
