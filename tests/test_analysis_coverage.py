@@ -125,8 +125,8 @@ def test_every_code_on_both_sides_of_its_radius(run):
 def test_parking_radius_is_200_m_in_the_centre_only(run):
     f = run.flags["coverage_gap"]
     park = f[f["code"] == "PARKING_GAP"].set_index("source_id")
-    assert park.loc["out2", "centre"] == 1 and park.loc["out2", "radius_m"] == 200
-    assert park.loc["out1", "centre"] == 0 and park.loc["out1", "radius_m"] == 300
+    assert park.loc["out2", "centre"] and park.loc["out2", "radius_m"] == 200
+    assert not park.loc["out1", "centre"] and park.loc["out1", "radius_m"] == 300
     assert "城市中心区" in park.loc["out2", "reason"] and "city centre" in park.loc["out2", "reason_en"]
     # the centre's inside building (185 m) would be a gap outside the centre? no: 185 < 300 too;
     # the outer road's inside building at 285 m is a gap under the centre's 200 m only
@@ -138,9 +138,9 @@ def test_fire_stations_by_driving_not_walking(run):
     fire = f[(f["code"] == "FIRE_GAP") & (f["source_id"] == "u_end")]
     assert len(fire) == 1  # 1.56 km on foot by the path, 5.5 km by road
     assert np.isnan(fire["distance_m"].iloc[0]) and "车行" in fire["reason"].iloc[0]
-    assert fire["travel"].iloc[0] == "drive"
+    assert fire["driving"].iloc[0]
     walk = f[(f["code"] == "BUS_STOP_GAP") & (f["source_id"] == "out0")]
-    assert walk["travel"].iloc[0] == "walk"
+    assert not walk["driving"].iloc[0]
 
 
 def test_district_indicators_with_targets(run):

@@ -39,9 +39,9 @@ from planner.analysis.services import walking_distances
 SITE_WORDS = {"IDLE_NOT_STARTED_2Y": ("闲置土地", "idle land"), "IDLE_NOT_STARTED_1Y": ("闲置土地", "idle land"),
               "IDLE_STALLED": ("停工闲置土地", "stalled land"), "IDLE_SUSPECTED": ("疑似闲置土地", "suspected idle land"),
               "APPROVED_NOT_SUPPLIED": ("批而未供地块", "approved, not supplied"),
-              "UNDERUSED": ("低效用地", "underused land"), "reserve": ("储备及边角地块", "reserve or leftover land"),
-              "public": ("未建公共服务用地", "unbuilt public land")}
-FIELDS = {"site_kind": "object", "site_title": "object", "area_m2": "float64", "park_distance_m": "float64",
+              "UNDERUSED": ("低效用地", "underused land"), "reserve_land": ("储备及边角地块", "reserve or leftover land"),
+              "public_land": ("未建公共服务用地", "unbuilt public land")}
+FIELDS = {"subtype": "object", "area_m2": "float64", "park_distance_m": "float64",
           "households_new": "float64", "buildings_new": "int64", "site_rank": "int64", "covered_ids": "object"}
 
 
@@ -55,7 +55,8 @@ def _unbuilt(parcels: gpd.GeoDataFrame, buildings) -> np.ndarray:
 
 
 def site_kinds(inputs, params) -> np.ndarray:
-    """The kind of site each parcel can be ("" where none): its idle-land code, reserve or public."""
+    """The kind of site each parcel can be ("" where none): its idle-land code, reserve_land or
+    public_land."""
     p = inputs.layers["parcels"]
     kind = np.full(len(p), "", dtype=object)
     idle = inputs.shared.get("idle_codes") or {}
@@ -67,11 +68,11 @@ def site_kinds(inputs, params) -> np.ndarray:
     if free.any():
         unbuilt = _unbuilt(p, inputs.layers.get("buildings"))
         if "status" in p:
-            kind[free & unbuilt & (p["status"] == "reserve").fillna(False).to_numpy(dtype=bool)] = "reserve"
+            kind[free & unbuilt & (p["status"] == "reserve").fillna(False).to_numpy(dtype=bool)] = "reserve_land"
         cls = next((c for c in ("land_use_class", "land_use") if c in p), None)
         if cls is not None and params["include_public_land"]:
             pub = (p[cls] == "public").fillna(False).to_numpy(dtype=bool)
-            kind[(kind == "") & unbuilt & pub] = "public"
+            kind[(kind == "") & unbuilt & pub] = "public_land"
     return kind
 
 
@@ -146,7 +147,7 @@ def run(inputs, params, feedback) -> AnalysisOutput:
     out.flags["pocket_park_site"] = gpd.GeoDataFrame({
         "source_layer": "parcels", "source_id": p["parcel_id"].astype(str).to_numpy()[cand], "code": "POCKET_PARK_SITE",
         "severity": np.where(new_hh > 0, 2, 1).astype("int64"), "reason": zh, "reason_en": en,
-        "site_kind": k, "site_title": title, "area_m2": a.round(1),
+        "subtype": k, "area_m2": a.round(1),
         "park_distance_m": np.where(finite, np.round(pdist, 1), np.nan), "households_new": new_hh,
         "buildings_new": new_b, "site_rank": rank, "covered_ids": covered,
     }, geometry=gpd.GeoSeries(p.geometry.values[cand], crs=inputs.crs), crs=inputs.crs)
@@ -162,11 +163,10 @@ register(Analysis(
     optional={"buildings": ["households"], "parcels": ["status", "land_use"]},
     codes=("POCKET_PARK_SITE",),
     outputs=(FlagLayer("pocket_park_site", "MultiPolygon", "口袋公园选址", "Pocket-park sites",
-                       fields=("site_kind", "site_title", "area_m2", "park_distance_m", "households_new", "buildings_new",
+                       fields=("subtype", "area_m2", "park_distance_m", "households_new", "buildings_new",
                                "site_rank", "covered_ids"),
-                       popup=("flag_id", "site_title", "reason", "area_m2", "households_new", "site_rank"),
-                       aliases=(("site_kind", "地块类别", "Site kind"), ("site_title", "地块类别名称", "Site"),
-                                ("area_m2", "地块面积（m²）", "Area (m²)"),
+                       popup=("flag_id", "subtype", "reason", "area_m2", "households_new", "site_rank"),
+                       aliases=(("subtype", "地块类别", "Site kind"), ("area_m2", "地块面积（m²）", "Area (m²)"),
                                 ("park_distance_m", "至最近公园步行距离（m）", "Walk to nearest park (m)"),
                                 ("households_new", "新增300米见绿户数", "Households newly within 300 m"),
                                 ("buildings_new", "新增覆盖住宅栋数", "Buildings newly covered"),

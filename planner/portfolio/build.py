@@ -304,6 +304,8 @@ class _Builder:
     def _pocket_parks(self) -> None:
         """One 口袋公园 project per POCKET_PARK_SITE flag that newly brings households within
         300 m of green space (planner.analysis.pocket_parks), in the flags' rank order."""
+        from planner.analysis.pocket_parks import SITE_WORDS
+
         f = self.flags("pocket_park_site")
         if f is None:
             return
@@ -323,7 +325,7 @@ class _Builder:
             "quantity": area.round(1), "estimated_cost": area * t.unit_cost(), "cost_basis": [t.costs[""][1]] * len(f),
             "flags": f["flag_id"].to_numpy(), "_severity": f["severity"].to_numpy(),
             "building_ids": f["covered_ids"].fillna("").astype(str).to_numpy(dtype=object), "parcel_ids": ids,
-            "notes": (pd.Series(f["site_title"].astype(str).to_numpy()) + "，新增300米见绿覆盖"
+            "notes": (pd.Series(f["subtype"].map(lambda k: SITE_WORDS.get(k, (k, k))[0]).to_numpy()) + "，新增300米见绿覆盖"
                       + pd.Series(np.round(hh).astype(int).astype(str)) + "户（口袋公园选址排序第"
                       + pd.Series(f["site_rank"].astype(int).astype(str).to_numpy()) + "）").to_numpy(dtype=object),
         }, f.geometry.values)
@@ -459,8 +461,8 @@ class _Builder:
 
     def services(self, layer: str = "service_gap", kind: str = "service_facility") -> None:
         """One project per proposed site (greedy maximum coverage over network distance), per
-        facility type and radius of the gap flags of ``layer``; flags with ``travel`` "drive"
-        are covered over the driving network (planner.analysis.coverage)."""
+        facility type and radius of the gap flags of ``layer``; flags ``driving`` are covered
+        over the driving network (planner.analysis.coverage)."""
         from planner.portfolio.sites import Candidates, choose_sites, road_candidates
 
         f = self.flags(layer)
@@ -485,7 +487,7 @@ class _Builder:
         geoms: list[np.ndarray] = []
         for ftype, radius in groups:  # one greedy per facility type and radius (a dozen at most)
             g = f[((f["facility_type"] == ftype).to_numpy() & (radii == radius))]
-            drives = "travel" in g and bool((g["travel"] == "drive").any())
+            drives = "driving" in g and bool(g["driving"].fillna(False).astype(bool).any())
             vehicle = kind != "service_facility" and ftype in VEHICLE_SITES
             if (drives or vehicle) and drive_net is None:
                 excluded = (getattr(self.result, "parameters", {}) or {}).get("coverage", {}).get(
