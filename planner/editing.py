@@ -5,28 +5,35 @@ ring then holes, part by part); closed rings keep their first and last vertex to
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
+from shapely import Geometry  # shapely ships no type information: mypy reads it as Any
 
+from planner.arrays import FloatArray, GeometryArray, IndexArray, IntegerArray
 from planner.errors import InputError
 
 
-def replace_rows(frame, drop_rows, new_rows=None):
+def replace_rows(frame: gpd.GeoDataFrame, drop_rows: Iterable[int],
+                 new_rows: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """A new GeoDataFrame without ``drop_rows`` (positions) and with ``new_rows`` appended."""
     kept = frame.drop(frame.index[list(drop_rows)])
     parts = [kept] if new_rows is None else [kept, new_rows]
     return type(frame)(pd.concat(parts, ignore_index=True), crs=frame.crs)
 
 
-def with_geometry(frame, row: int, geom):
+def with_geometry(frame: gpd.GeoDataFrame, row: int, geom: Geometry | None) -> gpd.GeoDataFrame:
     """A copy of ``frame`` whose feature at position ``row`` has the geometry ``geom``."""
     geoms = np.asarray(frame.geometry.values).copy()
     geoms[row] = geom
     return frame.set_geometry(type(frame.geometry)(geoms, index=frame.index, crs=frame.crs))
 
 
-def vertex_rings(geom) -> tuple[np.ndarray, np.ndarray]:
+def vertex_rings(geom: Geometry) -> tuple[FloatArray, IndexArray]:
     """Coordinates of a geometry and, for each, the index of the ring (or line) it belongs to."""
     if shapely.get_type_id(geom) in (3, 6):
         parts = shapely.get_parts(geom)
@@ -37,14 +44,14 @@ def vertex_rings(geom) -> tuple[np.ndarray, np.ndarray]:
     return xy, ring
 
 
-def nearest_vertex(geom, x: float, y: float) -> tuple[int, float]:
+def nearest_vertex(geom: Geometry, x: float, y: float) -> tuple[int, float]:
     xy, _ = vertex_rings(geom)
     d = np.hypot(xy[:, 0] - x, xy[:, 1] - y)
     i = int(np.argmin(d))
     return i, float(d[i])
 
 
-def move_vertex(geom, index: int, x: float, y: float):
+def move_vertex(geom: Geometry, index: int, x: float, y: float) -> Geometry:
     """The geometry with vertex ``index`` moved to (x, y) (both ends of a closed ring move)."""
     xy, ring = vertex_rings(geom)
     xy = xy.copy()
@@ -61,7 +68,7 @@ def move_vertex(geom, index: int, x: float, y: float):
     return shapely.make_valid(out) if not shapely.is_valid(out) else out
 
 
-def snap(x: float, y: float, candidates: np.ndarray, tolerance: float) -> tuple[float, float, str]:
+def snap(x: float, y: float, candidates: GeometryArray, tolerance: float) -> tuple[float, float, str]:
     """(x, y) snapped to the nearest vertex within ``tolerance``, else the nearest point on a
     segment within it, else unchanged; the third value says which ("vertex", "segment", "")."""
     if len(candidates) == 0 or tolerance <= 0:
@@ -87,7 +94,7 @@ def snap(x: float, y: float, candidates: np.ndarray, tolerance: float) -> tuple[
     return float(q.x), float(q.y), "segment"
 
 
-def split_polygon(geom, line) -> list:
+def split_polygon(geom: Geometry, line: Geometry) -> list[Geometry]:
     """The pieces of a polygon cut by a line that crosses it (at least two), largest first."""
     from shapely.ops import split
 
@@ -97,7 +104,7 @@ def split_polygon(geom, line) -> list:
     return sorted(pieces, key=lambda g: -shapely.area(g))
 
 
-def split_by_sides(geom, line) -> list:
+def split_by_sides(geom: Geometry, line: Geometry) -> list[Geometry]:
     """A polygon or multipolygon cut by a line into the parts on each side of it (a project of
     many buildings becomes two projects, not one per building), largest first."""
     from shapely.ops import split
@@ -106,13 +113,13 @@ def split_by_sides(geom, line) -> list:
     if shapely.get_num_geometries(geom) <= 1:
         return split_polygon(geom, line)
     x0, y0, x1, y1 = shapely.bounds(geom)
-    pad = max(x1 - x0, y1 - y0) + 10.0
+    pad: float = max(x1 - x0, y1 - y0) + 10.0
     frame = shapely.box(x0 - pad, y0 - pad, x1 + pad, y1 + pad)
     # the line with its ends extended past the frame, so that it divides the whole extent
     blade = line
     coords = shapely.get_coordinates(line)
     if len(coords) >= 2:
-        def extended(a, b):
+        def extended(a: FloatArray, b: FloatArray) -> FloatArray:
             d = b - a
             n = float(np.hypot(*d)) or 1.0
             return b + d / n * (4 * pad)
@@ -130,7 +137,7 @@ def split_by_sides(geom, line) -> list:
     return sorted(sides, key=lambda g: -shapely.area(g))
 
 
-def split_line(geom, blade) -> list:
+def split_line(geom: Geometry, blade: Geometry) -> list[Geometry]:
     from shapely.ops import split
 
     pieces = list(shapely.get_parts(split(geom, blade)))
@@ -139,7 +146,7 @@ def split_line(geom, blade) -> list:
     return pieces
 
 
-def merge_polygons(geoms) -> object:
+def merge_polygons(geoms: npt.ArrayLike) -> Geometry:
     return shapely.make_valid(shapely.union_all(np.asarray(geoms)))
 
 
@@ -152,7 +159,7 @@ def _union_ids(column: pd.Series) -> str:
     return ",".join(dict.fromkeys(i.strip() for i in ids if i.strip() and i.strip() != "nan"))
 
 
-def merge_projects(projects: pd.DataFrame, rows: list[int], *, new_id: str | None = None) -> pd.DataFrame:
+def merge_projects(projects: gpd.GeoDataFrame, rows: list[int], *, new_id: str | None = None) -> gpd.GeoDataFrame:
     """Projects table with ``rows`` merged into one (quantities and costs summed, flags joined,
     the highest score and earliest phase kept)."""
     if len(rows) < 2:
@@ -176,13 +183,13 @@ def merge_projects(projects: pd.DataFrame, rows: list[int], *, new_id: str | Non
     return replace_rows(projects, rows, merged)
 
 
-def split_project(projects: pd.DataFrame, row: int, line) -> pd.DataFrame:
+def split_project(projects: gpd.GeoDataFrame, row: int, line: Geometry) -> gpd.GeoDataFrame:
     """Projects table with project ``row`` cut by ``line`` into two; quantities and costs are
     shared in proportion to area."""
     p = projects.iloc[[row]]
     pieces = split_by_sides(p.geometry.values[0], line)
     total = sum(shapely.area(g) for g in pieces)
-    out = []
+    out: list[gpd.GeoDataFrame] = []
     for k, g in enumerate(pieces):
         q = p.copy()
         share = shapely.area(g) / total
@@ -196,7 +203,7 @@ def split_project(projects: pd.DataFrame, row: int, line) -> pd.DataFrame:
     return replace_rows(projects, [row], pd.concat(out))
 
 
-def _rebuild(geom, xy: np.ndarray, ring: np.ndarray):
+def _rebuild(geom: Geometry, xy: FloatArray, ring: IntegerArray) -> Geometry:
     """A polygon / multipolygon / line rebuilt from edited coordinates and ring ids."""
     tid = shapely.get_type_id(geom)
     rings = [xy[ring == r] for r in np.unique(ring)]
@@ -216,7 +223,7 @@ def _rebuild(geom, xy: np.ndarray, ring: np.ndarray):
     return geom
 
 
-def add_vertex(geom, x: float, y: float):
+def add_vertex(geom: Geometry, x: float, y: float) -> Geometry:
     """Insert a vertex at (x, y) into the segment nearest to it."""
     xy, ring = vertex_rings(geom)
     a, b = xy[:-1], xy[1:]
@@ -229,7 +236,7 @@ def add_vertex(geom, x: float, y: float):
     return _rebuild(geom, np.insert(xy, i + 1, (x, y), axis=0), np.insert(ring, i + 1, ring[i]))
 
 
-def delete_vertex(geom, index: int):
+def delete_vertex(geom: Geometry, index: int) -> Geometry:
     """Remove a vertex (a ring keeps at least a triangle; a line at least two points)."""
     xy, ring = vertex_rings(geom)
     r = ring[index]
@@ -249,5 +256,5 @@ def delete_vertex(geom, index: int):
     return _rebuild(geom, np.delete(xy, index, axis=0), np.delete(ring, index))
 
 
-def move_feature(geom, dx: float, dy: float):
+def move_feature(geom: Geometry, dx: float, dy: float) -> Geometry:
     return shapely.transform(geom, lambda c: c + np.array([dx, dy]))
