@@ -289,9 +289,11 @@ class Prepared:
 
 def prepare_toml(path: str | Path, feedback: Feedback | None = None, catalogue: Catalogue | None = None) -> Prepared:
     """Read and harmonise the inputs of a project TOML (no session state touched)."""
+    from planner.export.terms import warm
     from planner.pipeline import load_inputs
     from planner.project import load_project
 
+    warm()  # here on the worker, not in the window when the tables first show
     feedback = feedback or Feedback()
     catalogue = catalogue or default_catalogue()
     from planner.io.loading import exclude_outside_study_area
@@ -347,6 +349,9 @@ def _stored_portfolio(state: ProjectState) -> tuple[gpd.GeoDataFrame, list[str]]
 
 def prepare_project(path: str | Path, *, source: str | Path | None = None) -> Prepared:
     """Read a project file (or its autosave ``source``) without touching a session."""
+    from planner.export.terms import warm
+
+    warm()  # here on the worker, not in the window when the tables first show
     state = load_project_file(source or path)
     prepared = Prepared(state, Path(path), result=result_from_state(state))
     stored = _stored_portfolio(state) if prepared.result is not None else None

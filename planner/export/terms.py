@@ -34,6 +34,7 @@ def _terms() -> dict:
     return tomllib.loads((LAYERS_DIR / "terms.toml").read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=16)
 def _pair_table(section: str) -> dict[str, tuple[str, str]]:
     return {str(k): (str(v[0]), str(v[1])) for k, v in _terms().get(section, {}).items()}
 
@@ -57,9 +58,29 @@ def _domain(name: str) -> dict[str, tuple[str, str]]:
 
 
 def _codes() -> dict[str, tuple[str, str]]:
+    """Rule codes and their titles, built once per set of registered analyses (a table of
+    thousands of values asks for them once per value)."""
+    from planner.analysis.registry import all_analyses
+
+    return _codes_of(len(all_analyses()))
+
+
+@lru_cache(maxsize=4)
+def _codes_of(n_analyses: int) -> dict[str, tuple[str, str]]:
     from planner.export.styles import CODE_TITLES, CODE_TITLES_EN
 
-    return {c: (CODE_TITLES[c], CODE_TITLES_EN.get(c, c)) for c in CODE_TITLES}
+    titles = dict(CODE_TITLES)
+    return {c: (t, CODE_TITLES_EN.get(c, c)) for c, t in titles.items()}
+
+
+def warm() -> None:
+    """Read the vocabulary (terms, project types, domains, rule codes: the analyses' modules are
+    imported for their declarations) now, e.g. on a worker, rather than when a table first shows."""
+    _terms()
+    _types()
+    for name in ("facility_type", "road_class", "building_use"):
+        _domain(name)
+    _codes()
 
 
 def type_title(key: str, lang: str = "zh") -> str:
