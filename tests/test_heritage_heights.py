@@ -290,3 +290,22 @@ def test_projects_without_geometry_or_heritage_far_away(tmp_path):
     assert out["notes"].tolist() == ["", "已有备注"]
     assert len(result.flags["flag_heritage"]) == 0 and "flag_id" in result.flags["flag_heritage"]
     assert isinstance(pd.Series(out["heritage_conflict"]).dtype, np.dtype)
+
+
+@pytest.mark.slow
+def test_a_saved_project_reopens_with_its_heritage_conflicts(tmp_path):
+    from planner.feedback import Feedback
+    from planner.pipeline import run_job
+    from planner.session import Session
+
+    cfg = config(write_city(tmp_path / "in", 4546), None)
+    saved = tmp_path / "p.gpkg"
+    run_job(cfg, tmp_path / "out", Feedback(), export_options={"sheets": False}, save_project=saved)
+    s = Session()
+    s.open(saved)
+    assert s.layer_of_role("flags:flag_heritage") is not None
+    assert len(s.result.flags["flag_heritage"]) == 3 and s.projects["heritage_conflict"].sum() == 3
+    fid = s.result.flags["flag_heritage"]["flag_id"].iloc[0]
+    s.decide(fid, "dismissed", "已论证：保护规划允许")
+    assert s.decisions[fid]["state"] == "dismissed"
+    assert len(s.result.flags["flag_heritage"]) == 3  # the flag stays, marked by the decision
