@@ -28,12 +28,15 @@ lint: setup
 test: setup lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow"
 
-# Browser tests of map.html in Debian's chromium, and the GeoPackage's stored QGIS project opened
-# with Debian's QGIS (both installed here, with a CJK font for the screenshots; needs root or sudo).
+# Browser tests of map.html in Debian's chromium, the GeoPackage's stored QGIS project opened
+# with Debian's QGIS, and report.docx rendered by LibreOffice (pdftoppm pages under out/e2e/report)
+# (all installed here, with a CJK font for the screenshots; needs root or sudo).
 e2e: setup
 	command -v chromium >/dev/null && command -v chromedriver >/dev/null && \
-		test -d /usr/lib/python3/dist-packages/qgis && test -d /usr/share/fonts/opentype/noto || \
-		(apt-get update -qq && apt-get install -y -qq chromium chromium-driver python3-qgis fonts-noto-cjk)
+		test -d /usr/lib/python3/dist-packages/qgis && test -d /usr/share/fonts/opentype/noto && \
+		command -v soffice >/dev/null && command -v pdftoppm >/dev/null && test -f /usr/lib/python3/dist-packages/uno.py || \
+		(apt-get update -qq && apt-get install -y -qq chromium chromium-driver python3-qgis fonts-noto-cjk \
+			libreoffice-writer python3-uno poppler-utils)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests/e2e
 
 bench: setup

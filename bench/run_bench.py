@@ -28,6 +28,7 @@ def main() -> None:
     suites["render"] = lambda: bench_render.run(qgis="--qgis" in sys.argv)
     suites["review"] = bench_review.run
     suites["waterlogging"] = lambda: __import__("bench_waterlogging").run()  # 16 M-cell DEM, issue 15
+    suites["report"] = lambda: __import__("bench_report").run()  # report.docx of the 1 M-building city, issue 14
     for name, fn in suites.items():
         if names and name not in names:
             continue

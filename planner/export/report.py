@@ -453,7 +453,7 @@ def _overview(d: _Doc, r: _Run, base) -> None:
         km = float(shapely.length(roads.geometry.values).sum()) / 1000
         counts.append(r.t(f"道路 {len(roads):,} 段、{km:,.1f} 公里", f"{len(roads):,} road segments ({km:,.1f} km)"))
     if counts:
-        facts.append(r.t("现状数据包括", "The data hold ") + _sep(lang).join(counts))
+        facts.append(r.t("现状数据包括", "the data hold ") + _sep(lang).join(counts))
     d.para(("；" if lang == "zh" else "; ").join(facts) + _end(lang))
     d.figure({"kind": "study_area"}, r.t("研究范围与现状", "Study area and existing conditions"))
 
@@ -469,8 +469,8 @@ def _overview(d: _Doc, r: _Run, base) -> None:
                      _file_date(str(info.path)), f"{info.width:,}×{info.height:,}", "", info.crs or ""])
     d.para(r.t(f"本次评估使用 {len(ws.layers)} 个矢量图层" + (f"和 {len(ws.rasters)} 个栅格" if ws.rasters else "") +
                f"，评估基准日为 {cfg.as_of.isoformat()}（闲置年限、建成年代等均按此日计算）。文件日期为数据文件的最后修改日期。",
-               f"The examination uses {len(ws.layers)} vector layers" +
-               (f" and {len(ws.rasters)} rasters" if ws.rasters else "") +
+               f"The examination uses {len(ws.layers)} vector layer{'s' if len(ws.layers) != 1 else ''}" +
+               (f" and {len(ws.rasters)} raster{'s' if len(ws.rasters) != 1 else ''}" if ws.rasters else "") +
                f"; its as-of date is {cfg.as_of.isoformat()} (years idle and building ages are counted to it). "
                "A file's date is the day it was last modified."))
     d.table([r.t("图层", "Layer"), r.t("文件", "File"), r.t("格式", "Format"), r.t("文件日期", "File date"),
@@ -578,7 +578,8 @@ def _examination(d: _Doc, r: _Run) -> None:
             d.para(r.t((f"{len(names)} 个片区均有未达标指标，其中" if len(worst) == len(names) else
                         f"{len(names)} 个片区中，{len(worst)} 个片区有未达标指标，其中") + "；".join(
                 f"{n}未达标 {fails[n]} 项" for n in worst[:8]) + ("等" if len(worst) > 8 else "") + "。",
-                f"{len(worst)} of {len(names)} districts fail an indicator: " + "; ".join(
+                ("Every district fails an indicator: " if len(worst) == len(names) else
+                 f"{len(worst)} of {len(names)} districts fail an indicator: ") + "; ".join(
                     f"{n} fails {fails[n]}" for n in worst[:8]) + (" and others" if len(worst) > 8 else "") + "."))
         else:
             d.para(r.t(f"{len(names)} 个片区的有目标值指标全部达标。", f"All {len(names)} districts meet every "
@@ -746,12 +747,12 @@ def _problems(d: _Doc, r: _Run) -> list[str]:
         n = sum(len(f) for f in present.values())
         declared = [c.code for c in a.rules]
         ordered = [c for c in declared if c in codes] + [c for c in codes if c not in declared]
-        parts = [f"{r.code(c)} {codes[c]:,}" + r.t(" 处", "") for c in ordered]
+        parts = [r.t(f"{r.code(c)} {codes[c]:,} 处", f"{r.code(c)}: {codes[c]:,}") for c in ordered]
         text = r.t(f"共标记 {n:,} 处", f"{n:,} flags in all")
         if len(present) > 1:
             text += _paren(_sep(lang).join(f"{layer_title(k, lang)} {len(f):,}" for k, f in present.items()), lang)
         if parts:
-            text += r.t("，其中", ": ") + _sep(lang).join(parts)
+            text += r.t("，其中", ": ") + (_sep(lang) if lang == "zh" else "; ").join(parts)
         measures = [m for f in present.values() for m in _flag_measures(pd.DataFrame(f), lang)]
         if measures:
             text += ("；" if lang == "zh" else "; ") + _sep(lang).join(measures)
