@@ -273,12 +273,12 @@ def validate_geometry(frame: gpd.GeoDataFrame, spec: LayerSpec, raw: RawLayer,
         if invalid.any():  # a NaN coordinate makes a polygon invalid: only those are looked at
             bad[invalid] = _not_finite(arr[invalid])
     else:
+        invalid = np.zeros(len(arr), dtype=bool)  # only polygons are repaired
         bad = _not_finite(arr)
     if bad.any():
         frame = _drop(frame, bad, "coordinates that are not numbers (NaN)", raw, report, id_column)
         arr = np.asarray(frame.geometry.values)
-        if spec.geometry == "polygon":  # (for lines and points ``invalid`` is not computed)
-            invalid = invalid[~bad]
+        invalid = invalid[~bad]
     if spec.geometry == "polygon" and invalid.any():
         repaired = shapely.make_valid(arr[invalid], method="structure", keep_collapsed=False)
         repaired = conform(repaired, "polygon").geoms
