@@ -335,6 +335,8 @@ def test_the_flags_and_projects_reach_every_deliverable(small_project, tmp_path)
     assert len(road) == 3 and road["name"].is_unique                # three points on 北街, numbered
     wb = openpyxl.load_workbook(out / "portfolio.xlsx", read_only=True)
     assert "易涝积水点" in wb.sheetnames
+    indicators = [r for r in wb["城市体检指标"].iter_rows(values_only=True) if r and "易涝积水点数量" in map(str, r)]
+    assert indicators and str(len(FLAGGED)) in {str(v).split(".")[0] for v in indicators[0]}, indicators
     html = (out / "map.html").read_text(encoding="utf-8")
     assert "易涝积水点" in html and "#2166AC".lower() in html.lower()
 

@@ -38,6 +38,7 @@ from planner.analysis.registry import (
     AnalysisOutput,
     FlagLayer,
     Parameter,
+    Product,
     RuleCode,
     empty_flags,
     get_analysis,
@@ -216,6 +217,42 @@ def residential_mask(inputs, buildings) -> np.ndarray:
     return buildings["use"].isin(list(uses)).to_numpy()  # type: ignore[call-overload]
 
 
+def indicator_rows(flags, inputs) -> pd.DataFrame:
+    """City-examination rows (the indicators analysis lists them): waterlogging points and the
+    households of the homes they touch, for the city and each district, target 0."""
+    from planner.analysis.common import anchor_points, points_in_polygons
+    from planner.analysis.indicators import ALL
+
+    districts = inputs.layers.get("boundary")
+    names = (districts["name"].fillna(districts["district_id"]).astype(str).tolist()
+             if districts is not None and len(districts) and "name" in districts else [])
+    where = (points_in_polygons(anchor_points(flags.geometry.values), districts.geometry.values)
+             if names and len(flags) else np.full(len(flags), -1))
+    homes: np.ndarray = np.zeros(len(flags))
+    b = inputs.layers.get("buildings")
+    if len(flags) and b is not None and "households" in b:
+        hh = pd.Series(pd.to_numeric(b["households"], errors="coerce").fillna(0).to_numpy(dtype=float),
+                       index=b["building_id"].astype(str).to_numpy())
+        hh = hh[~hh.index.duplicated()]
+        long = flags["building_ids"].fillna("").astype(str).reset_index(drop=True).str.split(",").explode()
+        long = long[long != ""]
+        homes = np.bincount(long.index.to_numpy(dtype=np.int64),
+                            weights=hh.reindex(long.to_numpy()).fillna(0).to_numpy(), minlength=len(flags))
+    basis = ("城市更新政策第十四项 易涝积水点治理（应予消除）；城市体检：城市内涝积水点",
+             "the policy's item 14, waterlogging points (to be eliminated); city examination: urban waterlogging points")
+    rows = []
+    for name, i in [(ALL, None)] + [(n, k) for k, n in enumerate(names)]:
+        sel = np.ones(len(flags), dtype=bool) if i is None else where == i
+        for key, title, title_en, unit, value in (
+                ("waterlogging.points", "易涝积水点数量", "Waterlogging points", "处", float(sel.sum())),
+                ("waterlogging.households", "易涝积水点涉及住宅户数", "Households in homes at waterlogging points",
+                 "户", float(homes[sel].sum()))):
+            rows.append({"indicator": key, "title": title, "title_en": title_en, "district": name, "value": value,
+                         "unit": unit, "target": 0, "direction": "lower", "pass": bool(value <= 0), "area": "city",
+                         "basis": basis[0], "basis_en": basis[1]})
+    return pd.DataFrame(rows)
+
+
 def _num(values: np.ndarray, digits: int) -> pd.Series:
     return pd.Series(np.round(values, digits)).map(lambda v: f"{v:,.{digits}f}")
 
@@ -335,6 +372,7 @@ def run(inputs, params, feedback) -> AnalysisOutput:
         out.flags["flag_waterlogging"] = concat_flags([frame], inputs.crs)
     else:
         out.flags["flag_waterlogging"] = empty_flags(inputs.crs, FIELDS)
+    out.shared["indicator_rows.waterlogging"] = indicator_rows(out.flags["flag_waterlogging"], inputs)
     res_m = float(np.sqrt(grid.cell_area))
     out.messages.append(
         f"waterlogging: DEM {info.name} on a {dem.shape[1]} x {dem.shape[0]} grid of {res_m:.1f} m "
@@ -374,6 +412,8 @@ register(Analysis(
                        popup=("flag_id", "code", "reason", "depth_m", "area_m2", "volume_m3", "residential_count"),
                        aliases=ALIASES, visible=True),),
     rules=(RuleCode("WATERLOGGING", "易涝积水点", "Waterlogging point", "#2166AC", 2),),
+    products=(Product("indicator_rows.waterlogging", "table",
+                      "waterlogging points and the households they touch by district, for the indicators"),),
     basis="城市更新政策第十四项 易涝积水点治理；GB 51222-2017 城镇内涝防治技术规范；GB 50014-2021 室外排水设计标准"
           "（阈值为DEM筛查默认值，非标准取值）",
     order=45,
