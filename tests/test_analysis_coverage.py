@@ -113,7 +113,7 @@ def test_every_code_on_both_sides_of_its_radius(run):
         assert f"in{k}" not in set(mine["source_id"]), (code, radius)
         row = mine[mine["source_id"] == f"out{k}"]
         assert len(row) == 1, (code, radius)
-        assert row["distance_m"].iloc[0] == pytest.approx(radius + 5, abs=0.2)
+        assert row["route_m"].iloc[0] == pytest.approx(radius + 5, abs=0.2)
         assert row["radius_m"].iloc[0] == radius
         assert f"{radius:g} m" in row["reason"].iloc[0] and f"{radius:g} m" in row["reason_en"].iloc[0]
     # every flag names its rule, facility and severity; the fire gap is a safety flag
@@ -137,7 +137,7 @@ def test_fire_stations_by_driving_not_walking(run):
     f = run.flags["coverage_gap"]
     fire = f[(f["code"] == "FIRE_GAP") & (f["source_id"] == "u_end")]
     assert len(fire) == 1  # 1.56 km on foot by the path, 5.5 km by road
-    assert np.isnan(fire["distance_m"].iloc[0]) and "车行" in fire["reason"].iloc[0]
+    assert np.isnan(fire["route_m"].iloc[0]) and "车行" in fire["reason"].iloc[0]
     assert fire["driving"].iloc[0]
     walk = f[(f["code"] == "BUS_STOP_GAP") & (f["source_id"] == "out0")]
     assert not walk["driving"].iloc[0]

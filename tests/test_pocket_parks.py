@@ -53,7 +53,7 @@ def test_sites_on_both_sides_of_every_threshold(run):
     assert f.loc["P400", "area_m2"] == pytest.approx(400, abs=0.05)
     assert f.loc["P10000", "area_m2"] == pytest.approx(10000, abs=0.05)
     assert f.loc["Poutside", "park_distance_m"] == pytest.approx(505, abs=0.2)
-    assert set(f["subtype"]) == {"reserve_land"}
+    assert f["reason"].str.startswith("储备及边角地块").all() and f["reason_en"].str.startswith("Reserve").all()
 
 
 def test_households_newly_within_300_m_and_the_rank(run):

@@ -237,7 +237,7 @@ def run(inputs, params, feedback) -> AnalysisOutput:
         frames.append(gpd.GeoDataFrame({
             "source_layer": "buildings", "source_id": ids[idx], "code": code, "severity": sev, "reason": zh,
             "reason_en": en, "facility_type": t, "facility_title": title,
-            "distance_m": np.where(finite, np.round(dd, 1), np.nan), "radius_m": rr, "households": hh[idx],
+            "route_m": np.where(finite, np.round(dd, 1), np.nan), "radius_m": rr, "households": hh[idx],
             "driving": mode == "drive", "centre": centre[idx],
         }, geometry=gpd.GeoSeries(rb.geometry.values[idx], crs=inputs.crs), crs=inputs.crs))
     out.flags["coverage_gap"] = concat_flags(frames, inputs.crs)
@@ -261,10 +261,11 @@ register(Analysis(
     optional={"buildings": ["households"], "boundary": ["name"], "roads": ["road_class"]},
     codes=tuple(c[0] for c in TYPES.values()),
     outputs=(FlagLayer("coverage_gap", "MultiPolygon", "交通与安全设施短板", "Transport and safety gaps",
-                       fields=("facility_type", "facility_title", "distance_m", "radius_m", "households", "driving",
+                       fields=("facility_type", "facility_title", "route_m", "radius_m", "households", "driving",
                                "centre"),
-                       popup=("flag_id", "facility_title", "reason", "distance_m", "radius_m"),
-                       aliases=(("driving", "车行距离", "Driving distance"), ("centre", "城市中心区", "City centre"))),),
+                       popup=("flag_id", "facility_title", "reason", "route_m", "radius_m"),
+                       aliases=(("route_m", "道路距离（m）", "Distance over the roads (m)"),
+                                ("driving", "按车行计", "Driving"), ("centre", "城市中心区", "City centre"))),),
     rules=(RuleCode("BUS_STOP_GAP", "公交站点覆盖不足", "Bus stop gap", "#4393C3", 2),
            RuleCode("PARKING_GAP", "公共停车场覆盖不足", "Public parking gap", "#BBBBBB", 1),
            RuleCode("CHARGING_GAP", "公共充电设施覆盖不足", "Public charging gap", "#01665E", 1),

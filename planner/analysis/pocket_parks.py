@@ -41,7 +41,7 @@ SITE_WORDS = {"IDLE_NOT_STARTED_2Y": ("闲置土地", "idle land"), "IDLE_NOT_ST
               "APPROVED_NOT_SUPPLIED": ("批而未供地块", "approved, not supplied"),
               "UNDERUSED": ("低效用地", "underused land"), "reserve_land": ("储备及边角地块", "reserve or leftover land"),
               "public_land": ("未建公共服务用地", "unbuilt public land")}
-FIELDS = {"subtype": "object", "area_m2": "float64", "park_distance_m": "float64",
+FIELDS = {"area_m2": "float64", "park_distance_m": "float64",
           "households_new": "float64", "buildings_new": "int64", "site_rank": "int64", "covered_ids": "object"}
 
 
@@ -147,7 +147,7 @@ def run(inputs, params, feedback) -> AnalysisOutput:
     out.flags["pocket_park_site"] = gpd.GeoDataFrame({
         "source_layer": "parcels", "source_id": p["parcel_id"].astype(str).to_numpy()[cand], "code": "POCKET_PARK_SITE",
         "severity": np.where(new_hh > 0, 2, 1).astype("int64"), "reason": zh, "reason_en": en,
-        "subtype": k, "area_m2": a.round(1),
+        "area_m2": a.round(1),
         "park_distance_m": np.where(finite, np.round(pdist, 1), np.nan), "households_new": new_hh,
         "buildings_new": new_b, "site_rank": rank, "covered_ids": covered,
     }, geometry=gpd.GeoSeries(p.geometry.values[cand], crs=inputs.crs), crs=inputs.crs)
@@ -163,10 +163,10 @@ register(Analysis(
     optional={"buildings": ["households"], "parcels": ["status", "land_use"]},
     codes=("POCKET_PARK_SITE",),
     outputs=(FlagLayer("pocket_park_site", "MultiPolygon", "口袋公园选址", "Pocket-park sites",
-                       fields=("subtype", "area_m2", "park_distance_m", "households_new", "buildings_new",
+                       fields=("area_m2", "park_distance_m", "households_new", "buildings_new",
                                "site_rank", "covered_ids"),
-                       popup=("flag_id", "subtype", "reason", "area_m2", "households_new", "site_rank"),
-                       aliases=(("subtype", "地块类别", "Site kind"), ("area_m2", "地块面积（m²）", "Area (m²)"),
+                       popup=("flag_id", "reason", "area_m2", "households_new", "site_rank"),
+                       aliases=(("area_m2", "地块面积（m²）", "Area (m²)"),
                                 ("park_distance_m", "至最近公园步行距离（m）", "Walk to nearest park (m)"),
                                 ("households_new", "新增300米见绿户数", "Households newly within 300 m"),
                                 ("buildings_new", "新增覆盖住宅栋数", "Buildings newly covered"),

@@ -304,8 +304,6 @@ class _Builder:
     def _pocket_parks(self) -> None:
         """One 口袋公园 project per POCKET_PARK_SITE flag that newly brings households within
         300 m of green space (planner.analysis.pocket_parks), in the flags' rank order."""
-        from planner.analysis.pocket_parks import SITE_WORDS
-
         f = self.flags("pocket_park_site")
         if f is None:
             return
@@ -325,7 +323,7 @@ class _Builder:
             "quantity": area.round(1), "estimated_cost": area * t.unit_cost(), "cost_basis": [t.costs[""][1]] * len(f),
             "flags": f["flag_id"].to_numpy(), "_severity": f["severity"].to_numpy(),
             "building_ids": f["covered_ids"].fillna("").astype(str).to_numpy(dtype=object), "parcel_ids": ids,
-            "notes": (pd.Series(f["subtype"].map(lambda k: SITE_WORDS.get(k, (k, k))[0]).to_numpy()) + "，新增300米见绿覆盖"
+            "notes": ("新增300米见绿覆盖"
                       + pd.Series(np.round(hh).astype(int).astype(str)) + "户（口袋公园选址排序第"
                       + pd.Series(f["site_rank"].astype(int).astype(str).to_numpy()) + "）").to_numpy(dtype=object),
         }, f.geometry.values)
