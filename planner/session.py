@@ -347,6 +347,23 @@ def _stored_portfolio(state: ProjectState) -> tuple[gpd.GeoDataFrame, list[str]]
     return frame, [str(p) for p in problems] if isinstance(problems, list) else []
 
 
+def _boundary(layers: Any) -> gpd.GeoDataFrame | None:
+    layer = next((lyr for lyr in layers if lyr.role == "boundary"), None)
+    return layer.frame if layer is not None else None
+
+
+def review_table(result: RunResult, decisions: dict[str, dict[str, str]], districts: Any = None) -> Any:
+    """The review table of ``result`` (one row per flag, its district and review state), made
+    once and kept with the result (a worker makes it, so the window only shows it)."""
+    from planner.flagtable import flag_table
+
+    table = result.derived.get("flag_table")
+    if table is None:
+        table = flag_table(result.flags, decisions, districts)
+        result.derived["flag_table"] = table
+    return table
+
+
 def prepare_project(path: str | Path, *, source: str | Path | None = None) -> Prepared:
     """Read a project file (or its autosave ``source``) without touching a session."""
     from planner.export.terms import warm
@@ -362,6 +379,8 @@ def prepare_project(path: str | Path, *, source: str | Path | None = None) -> Pr
         settings = portfolio_settings(state.params, state.weights)
         prepared.portfolio = compute_portfolio(ws, prepared.result, state.decisions, settings, state.edits,
                                                owners=prepared.owners)
+    if prepared.result is not None:  # after the portfolio: it may add flags (heritage)
+        review_table(prepared.result, state.decisions, _boundary(state.layers))
     return prepared
 
 
@@ -573,12 +592,14 @@ class Session:
 
         ws, cfg = self.workspace(), self.run_config(params, as_of)
         decisions, settings, edits = copy.deepcopy(self.decisions), self.settings(), copy.deepcopy(self.edits)
+        districts = _boundary(self.layers)
 
         def job(feedback: Feedback) -> tuple[Any, ...]:
             result = analyse(ws, cfg, feedback, only=selected)
             feedback.check()
             owners: dict[tuple[str, str], str] = {}
             projects, problems = compute_portfolio(ws, result, decisions, settings, edits, owners=owners)
+            review_table(result, decisions, districts)  # after the portfolio: it may add flags (heritage)
             return result, cfg, projects, problems, owners
 
         return job
@@ -675,6 +696,11 @@ class Session:
                     self.decisions.pop(k, None)
                 else:
                     self.decisions[k] = dict(v)
+            table = self.result.derived.get("flag_table") if self.result is not None else None
+            if table is not None:
+                from planner.flagtable import apply_decisions
+
+                apply_decisions(table, self.decisions, {str(k) for k in values})
             self.set_dirty(True)
             self.events.decisions.emit(set(values))
             self.refresh_portfolio()
@@ -788,6 +814,14 @@ class Session:
         if path.is_dir():
             raise InputError("this is a folder.", file=str(path), hint="choose a file name.")
         return path
+
+    def flag_table(self) -> Any:
+        """The review table of the current results with their review states (empty without)."""
+        from planner.flagtable import flag_table
+
+        if self.result is None:
+            return flag_table({}, {})
+        return review_table(self.result, self.decisions, _boundary(self.layers))
 
     def _basis(self) -> tuple[Any, ...]:
         """The portfolio's inputs as they are now: the key, the layers' frames (immutable

@@ -167,6 +167,9 @@ def test_an_unchanged_project_opens_with_its_stored_portfolio(saved, tmp_path):
 
     prepared = prepare_project(saved / "p.gpkg")
     assert prepared.portfolio is not None and not prepared.owners  # no build ran
+    # the review table is made on the worker too, one row per flag
+    table = prepared.result.derived["flag_table"]
+    assert len(table) == sum(len(f) for f in prepared.result.flags.values()) > 0
     stored = prepared.portfolio[0]
     run = run_projects(saved)
     assert list(stored["project_id"]) == list(run["project_id"])
@@ -179,6 +182,12 @@ def test_an_unchanged_project_opens_with_its_stored_portfolio(saved, tmp_path):
     assert _stored_portfolio(state) is None
     s = open_copy(saved, tmp_path)
     assert "portfolio_cache" in s.snapshot().extra
+    fid = str(s.flag_table()["flag_id"].iloc[0])
+    s.decide(fid, "confirmed", "现场核实")
+    row = s.flag_table().set_index("flag_id").loc[fid]
+    assert (row["state"], row["note"]) == ("confirmed", "现场核实")
+    s.undo()
+    assert s.flag_table().set_index("flag_id").loc[fid, "state"] == ""
     layer = s.layer_of_role("buildings")
     s.replace_frame(layer, layer.frame.iloc[1:], "删除建筑")  # an input layer edited, no rebuild yet
     assert "portfolio_cache" not in s.snapshot().extra

@@ -47,6 +47,8 @@ class RunResult:
     parameters: dict[str, dict[str, object]] = field(default_factory=dict)
     # Intermediate results of the analyses (network, compound of each building ...).
     shared: dict[str, object] = field(default_factory=dict)
+    # Views of the results computed on a worker for the window (e.g. the review table); not saved.
+    derived: dict[str, object] = field(default_factory=dict)
 
     def counts_by_code(self) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -182,9 +182,7 @@ class MainWindow(FileActions, EditActions, WorkflowActions, WindowActions, QtWid
 
     def _results_changed(self) -> None:
         result = self.session.result
-        boundary = self.session.layer_of_role("boundary")
-        self.flag_panel.show_flags(result.flags if result else {}, self.session.decisions,
-                                   boundary.frame if boundary is not None else None)
+        self.flag_panel.show_table(self.session.flag_table())
         self.dashboard.show_indicators(result.tables.get("indicators") if result else None)
 
     def _decisions_changed(self, ids) -> None:

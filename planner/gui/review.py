@@ -7,73 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import shapely
 from PyQt6 import QtCore, QtGui, QtWidgets
 
+from planner.flagtable import COLUMNS, apply_decisions, flag_table
 from planner.gui import i18n
 
 ALL = "__all__"
-COLUMNS = ("code", "source_id", "district", "severity", "state", "note", "reason")
-
-
-def flag_table(flags: dict, decisions: dict, districts=None) -> pd.DataFrame:
-    """One row per flag of every flag layer: layer, row in the layer, id, code, source id,
-    district (by the study area's district the flag lies in), severity, review state and note,
-    reason in both languages."""
-    frames = []
-    for name, frame in flags.items():
-        if frame is None or len(frame) == 0 or "flag_id" not in frame:
-            continue
-        n = len(frame)
-        t = pd.DataFrame({
-            "layer": np.full(n, name, dtype=object), "row": np.arange(n, dtype=np.int64),
-            "flag_id": frame["flag_id"].astype(str).to_numpy(dtype=object),
-            "code": frame["code"].astype(str).to_numpy(dtype=object),
-            "source_id": frame["source_id"].astype(str).to_numpy(dtype=object) if "source_id" in frame else "",
-            "severity": pd.to_numeric(frame.get("severity", 1), errors="coerce"),
-            "reason": frame["reason"].astype(str).to_numpy(dtype=object) if "reason" in frame else "",
-            "reason_en": frame["reason_en"].astype(str).to_numpy(dtype=object) if "reason_en" in frame else "",
-        })
-        t["district"] = _districts_of(frame.geometry.values, districts)
-        frames.append(t)
-    if not frames:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in ("layer", "row", "flag_id", *COLUMNS, "reason_en")})
-    table = pd.concat(frames, ignore_index=True)
-    table["severity"] = table["severity"].fillna(1).astype(np.int64)
-    table["state"] = ""
-    table["note"] = ""
-    apply_decisions(table, decisions)
-    return table
-
-
-def _districts_of(geoms: np.ndarray, districts) -> np.ndarray:
-    """The name of the district each geometry's representative point lies in ('' outside)."""
-    out = np.full(len(geoms), "", dtype=object)
-    if districts is None or len(districts) == 0 or len(geoms) == 0:
-        return out
-    names = districts["name"].astype(str).to_numpy(dtype=object) if "name" in districts else \
-        np.array([str(i) for i in range(len(districts))], dtype=object)
-    pts = shapely.point_on_surface(geoms)
-    tree = shapely.STRtree(districts.geometry.values)
-    src, dst = tree.query(pts, predicate="intersects")
-    out[src] = names[dst]
-    return out
-
-
-def apply_decisions(table: pd.DataFrame, decisions: dict, ids: set | None = None) -> np.ndarray:
-    """Write review states and notes into the table (only ``ids`` when given); the rows changed."""
-    if len(table) == 0:
-        return np.zeros(0, dtype=np.int64)
-    keys = table["flag_id"].to_numpy(dtype=object)
-    if ids is None:
-        rows = np.arange(len(table))
-    else:
-        rows = np.flatnonzero(pd.Index(keys).isin([str(i) for i in ids]))
-    states = np.array([decisions.get(k, {}).get("state", "") for k in keys[rows]], dtype=object)
-    notes = np.array([decisions.get(k, {}).get("note", "") for k in keys[rows]], dtype=object)
-    table.iloc[rows, table.columns.get_loc("state")] = states
-    table.iloc[rows, table.columns.get_loc("note")] = notes
-    return rows
 
 
 class FlagModel(QtCore.QAbstractTableModel):
@@ -316,8 +255,12 @@ class FlagReviewPanel(QtWidgets.QWidget):
 
     # showing ---------------------------------------------------------------------------------
     def show_flags(self, flags: dict, decisions: dict, districts=None) -> None:
+        self.show_table(flag_table(flags, decisions, districts))
+
+    def show_table(self, table) -> None:
+        """Show a review table (:func:`planner.flagtable.flag_table`, e.g. computed on a worker)."""
         current = self.current()
-        self.model.set_table(flag_table(flags, decisions, districts))
+        self.model.set_table(table)
         self._fill_filters()
         self.view.horizontalHeader().setResizeContentsPrecision(40)  # widths from the first rows
         self.view.resizeColumnsToContents()

@@ -1,0 +1,72 @@
+"""The review table: one row per flag of every flag layer with its district and review state
+(no Qt: computed on a worker when a project opens or a run finishes, shown by the flag panel)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+COLUMNS = ("code", "source_id", "district", "severity", "state", "note", "reason")
+
+
+def flag_table(flags: dict[str, Any], decisions: dict[str, Any], districts: Any = None) -> pd.DataFrame:
+    """One row per flag of every flag layer: layer, row in the layer, id, code, source id,
+    district (by the study area's district the flag lies in), severity, review state and note,
+    reason in both languages."""
+    frames = []
+    for name, frame in flags.items():
+        if frame is None or len(frame) == 0 or "flag_id" not in frame:
+            continue
+        n = len(frame)
+        t = pd.DataFrame({
+            "layer": np.full(n, name, dtype=object), "row": np.arange(n, dtype=np.int64),
+            "flag_id": frame["flag_id"].astype(str).to_numpy(dtype=object),
+            "code": frame["code"].astype(str).to_numpy(dtype=object),
+            "source_id": frame["source_id"].astype(str).to_numpy(dtype=object) if "source_id" in frame else "",
+            "severity": pd.to_numeric(frame.get("severity", 1), errors="coerce"),
+            "reason": frame["reason"].astype(str).to_numpy(dtype=object) if "reason" in frame else "",
+            "reason_en": frame["reason_en"].astype(str).to_numpy(dtype=object) if "reason_en" in frame else "",
+        })
+        t["district"] = _districts_of(frame.geometry.values, districts)
+        frames.append(t)
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in ("layer", "row", "flag_id", *COLUMNS, "reason_en")})
+    table = pd.concat(frames, ignore_index=True)
+    table["severity"] = table["severity"].fillna(1).astype(np.int64)
+    table["state"] = ""
+    table["note"] = ""
+    apply_decisions(table, decisions)
+    return table
+
+
+def _districts_of(geoms: np.ndarray, districts: Any) -> np.ndarray:
+    """The name of the district each geometry's representative point lies in ('' outside)."""
+    out = np.full(len(geoms), "", dtype=object)
+    if districts is None or len(districts) == 0 or len(geoms) == 0:
+        return out
+    names = districts["name"].astype(str).to_numpy(dtype=object) if "name" in districts else \
+        np.array([str(i) for i in range(len(districts))], dtype=object)
+    pts = shapely.point_on_surface(geoms)
+    tree = shapely.STRtree(districts.geometry.values)
+    src, dst = tree.query(pts, predicate="intersects")
+    out[src] = names[dst]
+    return out
+
+
+def apply_decisions(table: pd.DataFrame, decisions: dict[str, Any], ids: set[str] | None = None) -> np.ndarray:
+    """Write review states and notes into the table (only ``ids`` when given); the rows changed."""
+    if len(table) == 0:
+        return np.zeros(0, dtype=np.int64)
+    keys = table["flag_id"].to_numpy(dtype=object)
+    if ids is None:
+        rows = np.arange(len(table))
+    else:
+        rows = np.flatnonzero(pd.Index(keys).isin([str(i) for i in ids]))
+    states = np.array([decisions.get(k, {}).get("state", "") for k in keys[rows]], dtype=object)
+    notes = np.array([decisions.get(k, {}).get("note", "") for k in keys[rows]], dtype=object)
+    table.iloc[rows, table.columns.get_loc("state")] = states
+    table.iloc[rows, table.columns.get_loc("note")] = notes
+    return rows
