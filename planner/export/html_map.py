@@ -92,8 +92,37 @@ def _formatted(column: str, s: pd.Series, lang: str) -> pd.Series:
     if column in {"code", "other_codes", "review", "review_code", "status", "subtype", "unit", "crosses"}:
         s = translate_series(s, lang, sep="," if column in {"other_codes", "crosses"} else None)
     elif column == "facility_type":
-        s = s.astype("string").map(lambda k: facility_title(k, lang) if k is not pd.NA else None)
+        s = _facility_titles(s, lang)
     return escape_series(s)
+
+
+def _facility_titles(s: pd.Series, lang: str) -> pd.Series:
+    """Facility types as their titles, each distinct value looked up once."""
+    s = s.astype("string")
+    table = {k: facility_title(k, lang) for k in pd.unique(s.dropna())}
+    return s.map(table).astype(object).where(s.notna(), None)
+
+
+def _what(frame: pd.DataFrame, lang: str) -> pd.Series:
+    """What a flag says in a summary: the facility type it lacks, else its rule, as titles."""
+    return _facility_titles(frame["facility_type"], lang) if "facility_type" in frame else \
+        translate_series(frame["code"], lang)
+
+
+def _joined_per_group(codes: np.ndarray, n_groups: int, what: np.ndarray, sep: str) -> np.ndarray:
+    """Per group (``codes`` 0..n_groups-1), its distinct texts of ``what`` in order of first
+    appearance joined with ``sep``, in bulk (no Python call per group)."""
+    pairs = pd.DataFrame({"g": codes, "w": what}).dropna(subset=["w"]).drop_duplicates()
+    pairs = pairs.sort_values("g", kind="stable")
+    out = np.full(n_groups, "", dtype=object)
+    if len(pairs) == 0:
+        return out
+    g = pairs["g"].to_numpy()
+    text = (pairs["w"].astype(str) + sep).to_numpy(dtype=object)
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    joined = pd.Series(np.add.reduceat(text, starts), dtype=object).str.slice(0, -len(sep))
+    out[g[starts]] = joined.to_numpy(dtype=object)
+    return out
 
 
 def _props(frame: pd.DataFrame, fields: list[str], lang: str, extra: dict[str, Any]) -> list[str]:
@@ -218,12 +247,13 @@ def _buildings(page: _Page, buildings: gpd.GeoDataFrame) -> None:
     t = Transformer.from_crs(buildings.crs, 3857, always_xy=True)
     x0, y0 = t.transform(b[:, 0], b[:, 1])
     x1, y1 = t.transform(b[:, 2], b[:, 3])
-    boxes = shapely.box(np.minimum(x0, x1), np.minimum(y0, y1), np.maximum(x0, x1), np.maximum(y0, y1))
-    ext = shapely.total_bounds(boxes)
+    # the footprints' boxes in Web Mercator as bounds (no geometry made per building)
+    boxes = np.column_stack([np.minimum(x0, x1), np.minimum(y0, y1), np.maximum(x0, x1), np.maximum(y0, y1)])
+    ext = np.array([np.nanmin(boxes[:, 0]), np.nanmin(boxes[:, 1]), np.nanmax(boxes[:, 2]), np.nanmax(boxes[:, 3])])
     w, h = ext[2] - ext[0], ext[3] - ext[1]
     width = BUILDING_IMAGE_PX if w >= h else max(int(BUILDING_IMAGE_PX * w / h), 50)
     height = BUILDING_IMAGE_PX if h > w else max(int(BUILDING_IMAGE_PX * h / w), 50)
-    mask = building_raster(boxes, tuple(ext), width=width, height=height)
+    mask = building_raster(None, tuple(ext), width=width, height=height, bounds=boxes)
     image = Image.fromarray(mask, mode="L").convert("P")
     grey = BASE["buildings"].lstrip("#")
     image.putpalette([255, 255, 255, int(grey[0:2], 16), int(grey[2:4], 16), int(grey[4:6], 16)] + [0] * 762)
@@ -303,14 +333,17 @@ def _grid_summary(frame: gpd.GeoDataFrame, cell: float, lang: str) -> tuple[np.n
     pts = shapely.point_on_surface(frame.geometry.values)
     gx = np.floor(shapely.get_x(pts) / cell).astype(np.int64)
     gy = np.floor(shapely.get_y(pts) / cell).astype(np.int64)
-    what = frame["facility_type"].astype("string").map(lambda k: facility_title(k, lang)) \
-        if "facility_type" in frame else translate_series(frame["code"], lang)
+    what = _what(frame, lang)
     df = pd.DataFrame({"gx": gx, "gy": gy, "what": what.to_numpy()})
     counts = df.groupby(["gx", "gy", "what"]).size().rename("n").reset_index()
     counts = counts.sort_values(["gx", "gy", "n"], ascending=[True, True, False])
     sep = "、" if lang == "zh" else ", "
     counts["text"] = counts["what"].astype(str) + " " + counts["n"].map("{:,}".format)
-    cells = counts.groupby(["gx", "gy"]).agg(n=("n", "sum"), detail=("text", sep.join)).reset_index()
+    cell_codes, cell_keys = pd.factorize(pd.MultiIndex.from_arrays([counts["gx"], counts["gy"]]), sort=False)
+    cells = pd.DataFrame({"gx": cell_keys.get_level_values(0), "gy": cell_keys.get_level_values(1),
+                          "n": np.bincount(cell_codes, weights=counts["n"].to_numpy()).astype(np.int64),
+                          "detail": _joined_per_group(cell_codes, len(cell_keys),
+                                                      counts["text"].to_numpy(dtype=object), sep)})
     polys = shapely.box(cells["gx"] * cell, cells["gy"] * cell, (cells["gx"] + 1) * cell, (cells["gy"] + 1) * cell)
     return polys, cells
 
@@ -320,12 +353,10 @@ def _source_summary(frame: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
     it lacks, and how many."""
     key = frame["source_id"].astype("string").fillna("")
     codes, uniq = pd.factorize(key)
-    first = pd.Series(np.arange(len(frame))).groupby(codes).first().to_numpy()
-    what = frame["facility_type"].astype("string").map(lambda k: facility_title(k, lang)) \
-        if "facility_type" in frame else translate_series(frame["code"], lang)
+    first = np.unique(codes, return_index=True)[1]
     sep = "、" if lang == "zh" else ", "
-    detail = pd.Series(what.to_numpy()).groupby(codes).agg(lambda s: sep.join(dict.fromkeys(s.dropna())))
-    out = gpd.GeoDataFrame({"source_id": uniq.astype(str), "detail": detail.to_numpy(),
+    detail = _joined_per_group(codes, len(uniq), _what(frame, lang).to_numpy(dtype=object), sep)
+    out = gpd.GeoDataFrame({"source_id": np.asarray(uniq, dtype=object).astype(str), "detail": detail,
                             "n": np.bincount(codes), "code": frame["code"].to_numpy()[first]},
                            geometry=shapely.point_on_surface(frame.geometry.values[first]), crs=frame.crs)
     return out

@@ -75,20 +75,25 @@ def fit_extent(bounds, box_w_mm: float, box_h_mm: float, *, margin: float = 0.06
     return (cx - half_w, cy - half_h, cx + half_w, cy + half_h), scale
 
 
-def building_raster(geoms: np.ndarray, extent, width: int = 1800, height: int | None = None) -> np.ndarray:
+def building_raster(geoms: np.ndarray | None, extent, width: int = 1800, height: int | None = None, *,
+                    bounds: np.ndarray | None = None) -> np.ndarray:
     """A mask of building footprints at about the sheet's pixel size.
 
     Footprints smaller than a few pixels are filled as their bounding boxes with a vectorised
     difference-array fill (a million buildings in well under a second); where footprints are
-    large on the sheet, rasterio draws their true outlines."""
+    large on the sheet, rasterio draws their true outlines. ``bounds`` (n x 4) stands for the
+    footprints' boxes when no geometries are given."""
     x0, y0, x1, y1 = extent
     if height is None:
         height = max(min(int(width * (y1 - y0) / (x1 - x0)), 6000), 50)
     px, py = (x1 - x0) / width, (y1 - y0) / height
-    if len(geoms) == 0:
+    b = shapely.bounds(geoms) if geoms is not None else np.asarray(bounds, dtype=float).reshape(-1, 4)
+    b = b[np.isfinite(b).all(axis=1)]
+    if len(b) == 0:
         return np.zeros((height, width), dtype="uint8")
-    b = shapely.bounds(geoms)
-    if np.median(b[:, 2] - b[:, 0]) / px >= 4:
+    if geoms is None:
+        geoms = shapely.box(b[:, 0], b[:, 1], b[:, 2], b[:, 3]) if np.median(b[:, 2] - b[:, 0]) / px >= 4 else None
+    if geoms is not None and np.median(b[:, 2] - b[:, 0]) / px >= 4:
         from rasterio.features import rasterize
         from rasterio.transform import from_bounds
 
