@@ -164,7 +164,7 @@ def test_radii_are_parameters_citing_their_basis():
     assert params["bus_stop_radius_m"].default == 500 and "500米内全覆盖" in params["bus_stop_radius_m"].description
     assert params["parking_radius_m"].default == 300 and params["parking_centre_radius_m"].default == 200
     assert params["charging_radius_m"].default == 900 and params["shelter_radius_m"].default == 500
-    assert params["fire_reach_m"].default == 3000 and "5 min" in params["fire_reach_m"].description
+    assert params["fire_reach_m"].default == 3000 and "5分钟" in params["fire_reach_m"].description
     for name in ("parking_radius_m", "charging_radius_m"):  # the text the search could not confirm says so
         assert "未能核实" in params[name].description and "could not be verified" in params[name].description_en
     assert "假定" in params["fire_reach_m"].description

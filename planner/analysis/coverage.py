@@ -23,7 +23,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planner.analysis.common import anchor_points, concat_flags
+from planner.analysis.common import anchor_points, concat_flags, points_in_polygons
 from planner.analysis.network import RoadNetwork, build_network
 from planner.analysis.registry import (
     Analysis,
@@ -55,19 +55,19 @@ BASIS = {
                  "CPC Central Committee and State Council guideline on urban planning and management (2016), §17: "
                  "bus stops within 500 m of every place of the central city"),
     "parking": ("《城市停车规划规范》GB/T 51149-2016 公共停车场服务半径（一般地区300 m，城市中心区200 m）；"
-                "规范原文未能核实，按 rules.md 取值",
+                "规范原文未能核实，按规则说明取值",
                 "Code for urban parking planning GB/T 51149-2016, public car park service radius (300 m, 200 m in the "
-                "city centre); the code's own text could not be verified, value as in rules.md"),
+                "city centre); the code's own text could not be verified, value as in the rules"),
     "charging": ("《电动汽车充电基础设施发展指南（2015-2020年）》（发改能源〔2015〕1454号）：城市核心区公共充电服务半径小于0.9 km；"
-                 "原文未能核实，按 rules.md 取值",
+                 "原文未能核实，按规则说明取值",
                  "Guidance on EV charging infrastructure 2015-2020 (NDRC 1454/2015): public charging within 0.9 km in "
-                 "city cores; the text could not be verified, value as in rules.md"),
-    "shelter": ("《城市抗震防灾规划标准》GB 50413-2007：紧急避震疏散场所服务半径宜为500 m，步行约10 min可到达；"
+                 "city cores; the text could not be verified, value as in the rules"),
+    "shelter": ("《城市抗震防灾规划标准》GB 50413-2007：紧急避震疏散场所服务半径宜为500米，步行约10分钟可到达；"
                 "《防灾避难场所设计规范》GB 51143-2015：紧急避难场所应满足就地疏散避难的需要（该规范条文未给出半径）",
                 "Standard for urban earthquake-hazard planning GB 50413-2007: emergency evacuation places within 500 m "
                 "(about 10 min walk); GB 51143-2015: emergency shelters serve evacuation on the spot (gives no radius)"),
-    "fire_station": ("《城市消防站建设标准》建标152-2017、《城市消防规划规范》GB 51080-2015 第4.1.3条：接到出动指令后5 min内"
-                     "可到达辖区边缘；3 km 车行距离为假定的换算（标准未给出距离）",
+    "fire_station": ("《城市消防站建设标准》建标152-2017、《城市消防规划规范》GB 51080-2015 第4.1.3条：接到出动指令后5分钟内"
+                     "可到达辖区边缘；3公里车行距离为假定的换算（标准未给出距离）",
                      "Urban fire station construction standard 152-2017 and GB 51080-2015 §4.1.3: reach the edge of the "
                      "district within 5 min of the call; 3 km driving is an assumed conversion (no distance in the text)"),
 }
@@ -160,6 +160,33 @@ def _indicator_rows(dist: dict[str, np.ndarray], radius: dict[str, np.ndarray], 
     return pd.DataFrame(rows)
 
 
+def _reasons(t: str, mode: str, dd: np.ndarray, rr: np.ndarray, centre: np.ndarray, limit: float,
+             domain) -> tuple[np.ndarray, np.ndarray]:
+    """Chinese and English reasons, written once per distinct (metres, radius, centre) and
+    indexed (a million flags share a few thousand texts)."""
+    finite = np.isfinite(dd)
+    metres = np.where(finite, np.round(np.where(finite, dd, 0)), -1).astype(np.int64)
+    r_vals, r_idx = np.unique(rr, return_inverse=True)
+    key = (metres + 1) * (2 * len(r_vals)) + r_idx.reshape(-1) * 2 + centre.astype(np.int64)
+    uniq, inverse = np.unique(key, return_inverse=True)
+    title, title_en = domain.title(t), domain.title(t, "en").lower()
+    verb, verb_en = ("车行", "driving") if mode == "drive" else ("步行", "walking")
+    zh, en = [], []
+    for k in uniq.tolist():
+        m, rest = divmod(k, 2 * len(r_vals))
+        m -= 1
+        r, c = float(r_vals[rest // 2]), rest % 2
+        where, where_en = ("（城市中心区）", " (city centre)") if c else ("", "")
+        if m >= 0:
+            zh.append(f"住宅{verb}至最近{title}{m} m，超过{r:g} m覆盖半径{where}")
+            en.append(f"{verb_en} to the nearest {title_en} is {m} m, beyond the {r:g} m radius{where_en}")
+        else:
+            zh.append(f"住宅{limit:g} m{verb}范围内无{title}（覆盖半径{r:g} m）{where}")
+            en.append(f"no {title_en} within {limit:g} m {verb_en} (radius {r:g} m){where_en}")
+    inv = inverse.reshape(-1)
+    return np.asarray(zh, dtype=object)[inv], np.asarray(en, dtype=object)[inv]
+
+
 def run(inputs, params, feedback) -> AnalysisOutput:
     out = AnalysisOutput()
     b = inputs.layers["buildings"]
@@ -182,12 +209,11 @@ def run(inputs, params, feedback) -> AnalysisOutput:
                                 "in the facilities layer; not assessed (add them to the layer)")
     if not types:
         return out
-    from planner.analysis.indicators import _district_of
-
     districts, names = _districts(inputs)
-    district_of = _district_of(rb.geometry.values, districts)
-    centre = centre_mask(inputs, params, district_of)
     bpts = anchor_points(rb.geometry.values)
+    district_of = (points_in_polygons(bpts, districts.geometry.values) if districts is not None
+                   else np.full(len(rb), -1, dtype=np.int64))
+    centre = centre_mask(inputs, params, district_of)
     fpts = anchor_points(f.geometry.values)
     margin = float(params["search_margin_m"])
     radius: dict[str, np.ndarray] = {}
@@ -197,15 +223,19 @@ def run(inputs, params, feedback) -> AnalysisOutput:
             r[centre] = float(params["parking_centre_radius_m"])
         radius[t] = r
     walk = [t for t in types if TYPES[t][2] == "walk"]
+    limits = {t: float(radius[t].max()) + margin for t in types}
+    drive = driving_network(net, _built_roads(inputs), list(params["no_driving_classes"])) \
+        if "fire_station" in types else net
+    if drive is net and "fire_station" in types:  # no road closed to fire engines: one search for all
+        walk.append("fire_station")
     dist: dict[str, np.ndarray] = {}
     if walk:
-        dist.update(walking_distances(net, bpts, fpts, ftype, walk,
-                                      limit=max(float(radius[t].max()) for t in walk) + margin))
+        dist.update(walking_distances(net, bpts, fpts, ftype, walk, limit=max(limits[t] for t in walk)))
     feedback.set_progress(50)
-    if "fire_station" in types:
-        drive = driving_network(net, _built_roads(inputs), list(params["no_driving_classes"]))
-        dist.update(walking_distances(drive, bpts, fpts, ftype, ["fire_station"],
-                                      limit=float(radius["fire_station"].max()) + margin))
+    if "fire_station" not in dist and "fire_station" in types:
+        dist.update(walking_distances(drive, bpts, fpts, ftype, ["fire_station"], limit=limits["fire_station"]))
+    for t in types:  # each type searched to its own limit
+        dist[t] = np.where(dist[t] <= limits[t], dist[t], np.inf)
     feedback.set_progress(80)
     hh = pd.to_numeric(rb["households"], errors="coerce").fillna(0).to_numpy() if "households" in rb else np.ones(len(rb))
     ids = rb["building_id"].to_numpy(dtype=object).astype(str)
@@ -220,23 +250,12 @@ def run(inputs, params, feedback) -> AnalysisOutput:
         idx = np.flatnonzero(gap)
         dd, rr = d[idx], r[idx]
         finite = np.isfinite(dd)
-        limit = float(r.max()) + margin
-        dtext = pd.Series(np.round(np.where(finite, dd, 0)).astype(int).astype(str)) + " m"
-        rtext = pd.Series(rr).map("{:g}".format) + " m"
-        title, title_en = domain.title(t), domain.title(t, "en").lower()
-        verb, verb_en = ("车行", "driving") if mode == "drive" else ("步行", "walking")
-        where = pd.Series(np.where(centre[idx], "（城市中心区）", ""))
-        where_en = pd.Series(np.where(centre[idx], " (city centre)", ""))
-        zh = np.where(finite, ("住宅" + verb + "至最近" + title + dtext + "，超过" + rtext + "覆盖半径" + where).to_numpy(),
-                      ("住宅" + f"{limit:g} m{verb}范围内无{title}（覆盖半径" + rtext + "）" + where).to_numpy())
-        en = np.where(finite, (f"{verb_en} to the nearest {title_en} is " + dtext + ", beyond the " + rtext
-                               + " radius" + where_en).to_numpy(),
-                      (f"no {title_en} within {limit:g} m {verb_en} (radius " + rtext + ")" + where_en).to_numpy())
+        zh, en = _reasons(t, mode, dd, rr, centre[idx], limits[t], domain)
         base = BASE_SEVERITY[code]
         sev = np.minimum(3, np.where(finite & (dd <= 2 * rr), base, base + 1)).astype("int64")
         frames.append(gpd.GeoDataFrame({
             "source_layer": "buildings", "source_id": ids[idx], "code": code, "severity": sev, "reason": zh,
-            "reason_en": en, "facility_type": t, "facility_title": title,
+            "reason_en": en, "facility_type": t, "facility_title": domain.title(t),
             "route_m": np.where(finite, np.round(dd, 1), np.nan), "radius_m": rr, "households": hh[idx],
             "driving": mode == "drive", "centre": centre[idx],
         }, geometry=gpd.GeoSeries(rb.geometry.values[idx], crs=inputs.crs), crs=inputs.crs))
@@ -282,10 +301,10 @@ register(Analysis(
                 "城市中心区以外，住宅步行至最近公共停车场的距离不超过该值", "outside the city centre, walking distance to "
                 "the nearest public car park at most this"),
         _radius("parking_centre_radius_m", 200.0, "中心区公共停车场服务半径", "Public parking radius in the centre",
-                "parking", "城市中心区（centre_districts）内的公共停车场服务半径", "public parking radius inside the city "
+                "parking", "城市中心区内的公共停车场服务半径", "public parking radius inside the city "
                 "centre (centre_districts)"),
         Parameter("centre_districts", [], "", "城市中心区", "City centre districts",
-                  "研究范围图层（boundary）中属于城市中心区的街道/区的名称或编号，其中公共停车场服务半径取中心区值；为空时无中心区",
+                  "研究范围图层中属于城市中心区的街道（区）的名称或编号，其中公共停车场服务半径取中心区值；为空时无中心区",
                   "names or ids of the boundary layer's districts that form the city centre, where the centre parking "
                   "radius applies; empty: no centre"),
         _radius("charging_radius_m", 900.0, "公共充电服务半径", "Public charging radius", "charging",
@@ -310,7 +329,7 @@ register(Analysis(
         Parameter("residential_uses", ["residential", "mixed"], "", "住宅用途", "Residential uses",
                   "参与评估的建筑用途", "building uses assessed"),
         Parameter("types", [], "", "评估的设施类型", "Facility types assessed",
-                  "为空时评估全部五类（bus_stop, parking, charging, shelter, fire_station）",
+                  "为空时评估全部五类：公交站、公共停车场、充电站、应急避难场所、消防站",
                   "empty: all five (bus_stop, parking, charging, shelter, fire_station)"),
     ],
 ))

@@ -109,16 +109,24 @@ def run(inputs, params, feedback) -> AnalysisOutput:
     n = len(cand)
     new_hh, new_b, covered = np.zeros(n), np.zeros(n, dtype=np.int64), np.full(n, "", dtype=object)
     if n and len(rb):
-        bpts = anchor_points(rb.geometry.values)
-        bdist = walking_distances(net, bpts, fpts, ptype, ["park"], limit=green_r)["park"]
+        # only a building within 300 m of a site as the crow flies can be within 300 m walking
+        near = np.unique(shapely.STRtree(cpts).query(rb.geometry.values, predicate="dwithin", distance=green_r)[0])
+        bpts = anchor_points(rb.geometry.values[near])
+        known = inputs.shared.get("service_distances") or {}
+        rows = inputs.shared.get("service_buildings")
+        if "park" in known and rows is not None and list(params["park_types"]) == ["park"] and \
+                np.array_equal(np.asarray(rows), np.flatnonzero(residential)):
+            bdist = np.asarray(known["park"])[near]  # the living circles' walk to the nearest park
+        else:
+            bdist = walking_distances(net, bpts, fpts, ptype, ["park"], limit=green_r)["park"]
         lacking = np.flatnonzero(~(bdist <= green_r))  # not within 300 m of a park now
         si, ti, _ = pairs_within(net, cpts, bpts[lacking], limit=green_r)
-        bi = lacking[ti]
+        bi = near[lacking[ti]]
         new_hh = np.bincount(si, weights=hh[bi], minlength=n).astype(float)
         new_b = np.bincount(si, minlength=n).astype(np.int64)
         if len(si):
             order = np.lexsort((bi, si))
-            ids = rb["building_id"].astype(str).to_numpy(dtype=object)[bi[order]]
+            ids = rb["building_id"].to_numpy(dtype=object)[bi[order]].astype(str).astype(object)
             start = np.flatnonzero(np.r_[True, si[order][1:] != si[order][:-1]])
             covered[si[order][start]] = [",".join(part) for part in np.split(ids, start[1:])]
     feedback.set_progress(80)
