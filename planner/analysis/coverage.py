@@ -62,10 +62,11 @@ BASIS = {
                  "原文未能核实，按规则说明取值",
                  "Guidance on EV charging infrastructure 2015-2020 (NDRC 1454/2015): public charging within 0.9 km in "
                  "city cores; the text could not be verified, value as in the rules"),
-    "shelter": ("《城市抗震防灾规划标准》GB 50413-2007：紧急避震疏散场所服务半径宜为500米，步行约10分钟可到达；"
+    "shelter": ("《城市抗震防灾规划标准》GB 50413-2007：紧急避震疏散场所服务半径宜为500米，步行约10分钟可到达（见于引述该标准的资料，"
+                "标准原文未能核实）；"
                 "《防灾避难场所设计规范》GB 51143-2015：紧急避难场所应满足就地疏散避难的需要（该规范条文未给出半径）",
                 "Standard for urban earthquake-hazard planning GB 50413-2007: emergency evacuation places within 500 m "
-                "(about 10 min walk); GB 51143-2015: emergency shelters serve evacuation on the spot (gives no radius)"),
+                "(about 10 min walk; seen quoted from it, the standard's own text could not be verified); GB 51143-2015: emergency shelters serve evacuation on the spot (gives no radius)"),
     "fire_station": ("《城市消防站建设标准》建标152-2017、《城市消防规划规范》GB 51080-2015 第4.1.3条：接到出动指令后5分钟内"
                      "可到达辖区边缘；3公里车行距离为假定的换算（标准未给出距离）",
                      "Urban fire station construction standard 152-2017 and GB 51080-2015 §4.1.3: reach the edge of the "
