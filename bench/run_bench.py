@@ -23,6 +23,7 @@ def main() -> None:
 
     suites["analyses"] = bench_analyses.run
     suites["deliverables"] = bench_deliverables.run
+    suites["dense"] = bench_deliverables.run_dense  # flags into the millions: < 5 min, < 12 GiB
     suites["sites"] = bench_sites.run
     suites["files"] = bench_files.run
     suites["render"] = lambda: bench_render.run(qgis="--qgis" in sys.argv)

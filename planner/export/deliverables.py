@@ -33,7 +33,9 @@ def write_deliverables(out_dir: Path, result, ws, cfg, projects, run_info: dict,
     t = time.perf_counter()
     from planner.export.gpkg import write_portfolio_gpkg
 
-    write_portfolio_gpkg(out_dir / "portfolio.gpkg", result, ws, cfg, projects, run_info, lang=lang)
+    # the desktop window asks for responsive writing: GDAL's writes in short slices (the GIL)
+    write_portfolio_gpkg(out_dir / "portfolio.gpkg", result, ws, cfg, projects, run_info, lang=lang,
+                         slice_seconds=0.1 if options.get("responsive") else None)
     timings["export.gpkg"] = time.perf_counter() - t
     feedback.set_progress(30)
     feedback.check()

@@ -102,22 +102,47 @@ def _add_styles_and_aliases(path: Path, layers: dict[str, tuple], styles: dict |
             store_project(con, project["title"], qgs)
 
 
+def _write_frame(frame: pd.DataFrame, tmp: Path, name: str, slice_seconds: float | None, **kwargs) -> None:
+    """One layer or table into the GeoPackage. GDAL holds the GIL while it writes, so with
+    ``slice_seconds`` (the desktop window) the rows go in as appended slices of about that
+    long each (sized from the time the slices take), and the window's thread gets its turn in
+    between; without it, in one call."""
+    import time
+
+    n = len(frame)
+    if not slice_seconds or n <= 5000:
+        pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", **kwargs)
+        return
+    start, step = 0, 5000
+    while start < n:
+        t = time.perf_counter()
+        part = frame.iloc[start:start + step]
+        if start == 0:
+            pyogrio.write_dataframe(part, tmp, layer=name, driver="GPKG", **kwargs)
+        else:
+            pyogrio.write_dataframe(part, tmp, layer=name, driver="GPKG", append=True,
+                                    **{k: v for k, v in kwargs.items() if k != "layer_options"})
+        took = max(time.perf_counter() - t, 1e-3)
+        start += step
+        step = int(min(max(step * slice_seconds / took, 2000), 200_000))
+
+
 def write_layers(path: Path, layers: dict[str, tuple[pd.DataFrame, str, str]], styles: dict | None = None,
-                 lang: str = "zh", project: dict | None = None) -> None:
+                 lang: str = "zh", project: dict | None = None, slice_seconds: float | None = None) -> None:
     """Write all layers into a new GeoPackage that replaces ``path`` in one step (with their
-    styles and, with ``project``, a QGIS project of them)."""
+    styles and, with ``project``, a QGIS project of them); ``slice_seconds``: see _write_frame."""
     with atomic_path(path) as tmp:
         for name, (frame, geometry_type, description) in layers.items():
             options = {"DESCRIPTION": description, "IDENTIFIER": name}
             if isinstance(frame, gpd.GeoDataFrame) and geometry_type != "None":
                 frame = _conformed(frame, geometry_type)
-                pyogrio.write_dataframe(_prepare(frame), tmp, layer=name, driver="GPKG", geometry_type=geometry_type,
-                                        promote_to_multi=geometry_type.startswith("Multi"), use_arrow=True,
-                                        layer_options=options)
+                _write_frame(_prepare(frame), tmp, name, slice_seconds, geometry_type=geometry_type,
+                             promote_to_multi=geometry_type.startswith("Multi"), use_arrow=True,
+                             layer_options=options)
             else:
                 table = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
-                pyogrio.write_dataframe(_prepare(table), tmp, layer=name, driver="GPKG",
-                                        layer_options={**options, "ASPATIAL_VARIANT": "GPKG_ATTRIBUTES"})
+                _write_frame(_prepare(table), tmp, name, slice_seconds,
+                             layer_options={**options, "ASPATIAL_VARIANT": "GPKG_ATTRIBUTES"})
         if styles is None:
             styles = {name: _style_for(name, frame, gtype, description, "zh") for name, (frame, gtype, description)
                       in layers.items()}
@@ -189,7 +214,7 @@ BASE_LAYERS = (("boundary", "base_boundary", "MultiPolygon", ["district_id", "na
 
 
 def write_portfolio_gpkg(path: Path, result, ws, cfg, projects: gpd.GeoDataFrame | None, run_info: dict, *,
-                         lang: str = "zh", base: bool = True) -> None:
+                         lang: str = "zh", base: bool = True, slice_seconds: float | None = None) -> None:
     """portfolio.gpkg: every declared flag layer, the projects, the tables, the base layers the
     maps are drawn on (boundary, roads, parcels, buildings), styles, aliases and a QGIS project."""
     from planner.analysis.registry import empty_flags, flag_layers
@@ -229,4 +254,4 @@ def write_portfolio_gpkg(path: Path, result, ws, cfg, projects: gpd.GeoDataFrame
         extent = (min(x[0] for x in b), min(x[1] for x in b), max(x[2] for x in b), max(x[3] for x in b))
     project = {"file": path.name, "title": cfg.name, "crs": ws.working_crs, "extent": extent,
                "groups": [g_flags, g_projects, g_base, g_tables]}
-    write_layers(path, layers, styles, lang, project)
+    write_layers(path, layers, styles, lang, project, slice_seconds)

@@ -196,8 +196,10 @@ class WorkflowActions:
             return None
         # Sheets are drawn in a spawned process: matplotlib holds the GIL while drawing, and
         # forking a process that runs Qt threads is unsafe.
+        # GDAL holds the GIL while it writes a layer: "responsive" writes the GeoPackage in short
+        # slices so that this window's thread gets its turn in between.
         options = {"sheets": sheets, "sheet_workers": 1, "sheet_start_method": "spawn", "sheet_types": sheet_types,
-                   "basemap": basemap, "report": report}
+                   "basemap": basemap, "report": report, "responsive": True}
         job = session.export_job(Path(folder), options)
         self.worker = Worker(job, self)
         self.worker.progress.connect(self._progress)
