@@ -32,7 +32,7 @@ def test_sample_run_succeeds_and_reports_crs(sample_run):
 def test_manifest_recognises_every_field_of_every_sample_layer(sample_run):
     _, out = sample_run
     m = json.loads((out / "run.json").read_text(encoding="utf-8"))
-    assert set(m["inputs"]) == {"parcels", "buildings", "facilities", "roads", "boundary"}
+    assert set(m["inputs"]) == {"parcels", "buildings", "facilities", "roads", "boundary", "heritage"}
     for role, report in m["inputs"].items():
         assert report["unmapped_fields"] == [], (role, report["unmapped_fields"])
         assert report["field_mapping"], role
