@@ -21,6 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.spatial import cKDTree
 
 from planner.analysis.common import anchor_points
 from planner.analysis.coverage import walking_network
@@ -110,8 +111,11 @@ def run(inputs, params, feedback) -> AnalysisOutput:
     new_hh, new_b, covered = np.zeros(n), np.zeros(n, dtype=np.int64), np.full(n, "", dtype=object)
     if n and len(rb):
         # only a building within 300 m of a site as the crow flies can be within 300 m walking
-        near = np.unique(shapely.STRtree(cpts).query(rb.geometry.values, predicate="dwithin", distance=green_r)[0])
-        bpts = anchor_points(rb.geometry.values[near])
+        allpts = anchor_points(rb.geometry.values)
+        gap, _ = cKDTree(shapely.get_coordinates(cpts)).query(shapely.get_coordinates(allpts),
+                                                              distance_upper_bound=green_r)
+        near = np.flatnonzero(gap <= green_r)
+        bpts = allpts[near]
         known = inputs.shared.get("service_distances") or {}
         rows = inputs.shared.get("service_buildings")
         if "park" in known and rows is not None and list(params["park_types"]) == ["park"] and \
