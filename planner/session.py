@@ -620,6 +620,11 @@ class Session:
         for layer in list(self.layers):
             if layer.role.startswith(FLAG_PREFIX):
                 self.layers.remove(layer)
+        # the portfolio first: building it may add flags (heritage conflicts are found on projects)
+        if portfolio is not None:
+            self.set_portfolio(portfolio[0], portfolio[1])
+        else:
+            self.refresh_portfolio()
         # flags above the projects (the projects are outlines with light fills beneath them)
         insert_at = next((i + 1 for i, lyr in enumerate(self.layers) if lyr.role == PROJECTS_ROLE), len(self.layers))
         from planner.export.styles import default_visible_flags
@@ -632,10 +637,6 @@ class Session:
                              visible=old_visible.get(role, name in default_visible_flags()))
             self.layers.insert(insert_at, layer)
             insert_at += 1
-        if portfolio is not None:
-            self.set_portfolio(portfolio[0], portfolio[1])
-        else:
-            self.refresh_portfolio()
         self.set_dirty(True)
         self.events.results.emit()
 
@@ -826,7 +827,8 @@ class Session:
     def _basis(self) -> tuple[Any, ...]:
         """The portfolio's inputs as they are now: the key, the layers' frames (immutable
         snapshots: a changed layer has a new frame) and the products' version."""
-        frames = tuple((lyr.uid, lyr.frame) for lyr in self.layers if lyr.role != PROJECTS_ROLE)
+        frames = tuple((lyr.uid, lyr.frame) for lyr in self.layers
+                       if lyr.role != PROJECTS_ROLE and not lyr.role.startswith(FLAG_PREFIX))  # flags: results
         return portfolio_key(self.state), frames, self._products_version
 
     def _portfolio_is_current(self) -> bool:

@@ -261,6 +261,9 @@ def test_the_session_and_the_flag_panel_show_them(tmp_path):
     assert layer.style["categories"]["TALL_BUILDING"]["colour"].lower() == "#117733"
     assert len(s.result.flags["flag_heritage"]) == 3
     assert s.projects["heritage_conflict"].sum() == 3
+    # the conflicts found on the projects are a map layer of the headless session too
+    conflicts = s.layer_of_role("flags:flag_heritage")
+    assert conflicts is not None and len(conflicts.frame) == 3
     pytest.importorskip("PyQt6")
     from planner.gui.app import make_app
     from planner.gui.review import FlagReviewPanel
