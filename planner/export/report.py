@@ -274,16 +274,18 @@ class _Doc:
     def fill_placeholders(self, values: dict[str, str]) -> None:
         """Replace ``{{key}}`` in the template's paragraphs, headers and footers (a placeholder
         split over several runs is joined into the first)."""
-        def paragraphs():
-            yield from self.doc.paragraphs
+        from docx.oxml.ns import qn
+        from docx.text.paragraph import Paragraph
+
+        def paragraphs():  # every paragraph: body, tables, text boxes, headers and footers
+            parts = [self.doc.part]
             for s in self.doc.sections:
-                for part in (s.header, s.footer, s.first_page_header, s.first_page_footer):
-                    if not part.is_linked_to_previous:
-                        yield from part.paragraphs
-            for t in self.doc.tables:
-                for row in t.rows:
-                    for cell in row.cells:
-                        yield from cell.paragraphs
+                for hf in (s.header, s.footer, s.first_page_header, s.first_page_footer):
+                    if not hf.is_linked_to_previous and hf.part not in parts:
+                        parts.append(hf.part)
+            for part in parts:
+                for el in list(part.element.iter(qn("w:p"))):
+                    yield Paragraph(el, part)
 
         for p in paragraphs():
             text = p.text
@@ -340,9 +342,20 @@ class _Doc:
             new = self.add(text, f"toc {lvl}")
             anchor._p.addnext(new._p)
             anchor = new
-        end = self.add("", "toc 1")
-        end.add_run()._r.append(fld("end"))
-        anchor._p.addnext(end._p)
+        if anchor is first:  # no heading: the field ends where it begins
+            first.add_run()._r.append(fld("end"))
+        else:
+            anchor.add_run()._r.append(fld("end"))
+        # The template's section break after the contents sits in an empty paragraph of its own:
+        # carried into the last entry, so that a full page of contents never pushes it onto a
+        # blank page.
+        holder = anchor._p.getnext()
+        if holder is not None and holder.tag == qn("w:p") and not "".join(holder.itertext()).strip():
+            ppr = holder.find(qn("w:pPr"))
+            sect = ppr.find(qn("w:sectPr")) if ppr is not None else None
+            if sect is not None:
+                anchor._p.get_or_add_pPr().append(sect)
+                holder.getparent().remove(holder)
 
     def place_figures(self, pngs: list[bytes]) -> None:
         from docx.shared import Mm
@@ -373,6 +386,7 @@ class _Run:
     membership: Any = None
     settings: Any = None
     rules: dict = field(default_factory=dict)     # code -> RuleCode (declared)
+    left_out: dict = field(default_factory=dict)  # base features the city-wide figures leave out
     colours: dict = field(default_factory=dict)   # code -> map colour (the palette's)
 
     def code(self, code: object) -> str:
@@ -456,6 +470,17 @@ def _overview(d: _Doc, r: _Run, base) -> None:
         facts.append(r.t("现状数据包括", "the data hold ") + _sep(lang).join(counts))
     d.para(("；" if lang == "zh" else "; ").join(facts) + _end(lang))
     d.figure({"kind": "study_area"}, r.t("研究范围与现状", "Study area and existing conditions"))
+    left = []
+    if r.left_out.get("roads"):
+        left.append(r.t(f"道路仅绘快速路、主干路和次干路（其余 {r.left_out['roads']:,} 段未绘出）",
+                        f"only expressways, arterials and collectors are drawn ({r.left_out['roads']:,} other road "
+                        "segments are not)"))
+    if r.left_out.get("parcels"):
+        left.append(r.t(f"地块 {r.left_out['parcels']:,} 块未绘出", f"the {r.left_out['parcels']:,} parcels are not drawn"))
+    if left:
+        d.note(r.t("为使全域图面清晰，本报告各图中", "For legible maps of the whole area, in this report's figures ") +
+               _sep(lang).join(left) + r.t("；全部要素见 portfolio.gpkg 与分类图。", "; every feature is in portfolio.gpkg "
+                                           "and the map sheets."))
 
     d.section(r.t("数据来源", "Data sources"))
     rows = []
@@ -599,8 +624,9 @@ def _examination(d: _Doc, r: _Run) -> None:
                     one = sub[sub["district"] == n]
                     if len(one):
                         v = one.iloc[0]
-                        row.append(f"{_indicator_value(v['value'])}" + _paren(yes if v["pass"] else no, lang)
-                                   if v["pass"] is not None else _indicator_value(v["value"]))
+                        known = v["pass"] is not None and not (isinstance(v["pass"], float) and np.isnan(v["pass"]))
+                        row.append(f"{_indicator_value(v['value'])}" + _paren(yes if bool(v["pass"]) else no, lang)
+                                   if known else _indicator_value(v["value"]))
                     else:
                         row.append("")
                 rows.append(row)
@@ -1114,6 +1140,9 @@ def write_report(path: Path, result, ws, cfg, projects, run_info: dict, *, lang:
         from planner.export.sheets import SheetBase
 
         base = SheetBase(ws)
+    from planner.export.report_figures import generalised
+
+    base, r.left_out = generalised(base)
     d = _Doc(template, lang)
     _overview(d, r, base)
     _examination(d, r)

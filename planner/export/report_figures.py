@@ -86,6 +86,33 @@ def _new_page(cache: dict, n_legend: int) -> _Page:
     return _Page(cache["extent"], cache["scale"], map_box=_map_box(legend_h), size_mm=(FIG_W, legend_h + MAP_H + 0.6))
 
 
+GENERALISE_ABOVE = 20000   # more road segments or parcels than this: a city-wide figure shows the main ones
+MAIN_ROADS = ("expressway", "arterial", "collector")
+
+
+def generalised(base: SheetBase) -> tuple[SheetBase, dict]:
+    """The base layers for figures the width of a page: with more than ``GENERALISE_ABOVE``
+    road segments only the main roads are drawn, with more parcels than that none (at a whole
+    city's scale they are a grey mush that takes most of the drawing time). Returns the base
+    and what was left out (counts), for the caption's note."""
+    import copy
+
+    from planner.export.sheets import _Layer
+
+    out = copy.copy(base)
+    left: dict[str, int] = {}
+    cls = base.roads.attrs.get("class")
+    if cls is not None and len(base.roads.geoms) > GENERALISE_ABOVE:
+        main = np.isin(cls, MAIN_ROADS)
+        if 0 < main.sum() < len(main):
+            out.roads = _Layer(base.roads.geoms[main], {k: v[main] for k, v in base.roads.attrs.items()})
+            left["roads"] = int((~main).sum())
+    if len(base.parcels.geoms) > GENERALISE_ABOVE:
+        out.parcels = _Layer(np.zeros(0, dtype=object))
+        left["parcels"] = len(base.parcels.geoms)
+    return out, left
+
+
 def base_images(base: SheetBase, lang: str) -> dict:
     """The base map of every map figure, drawn once (the figures share its extent and scale):
     the layers as one image and the names (districts, roads) as a transparent one above the
@@ -277,6 +304,10 @@ def draw_projects_map(cache: dict, task: dict) -> bytes:
     if by == "phase":  # later phases below, the first phase on top
         for k, (p, g) in enumerate(reversed(groups)):
             _draw_features(page, g.geometry.values, colours[p], 5.0 + k * 0.3)
+    elif len(projects) > VECTOR_MAX:  # a city's thousands of projects: painted by type, large types first
+        for k, t in enumerate(counts.index):
+            g = projects[projects["type"] == t]
+            _draw_features(page, g.geometry.values, TYPE_COLOURS.get(t, "#888888"), 5.0 + k * 0.1)
     else:
         _draw_projects(page, projects, zorder=5.0)
     return _finish(page, cache, entries + _base_entries(drawn, lang)[:3], lang)

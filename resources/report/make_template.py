@@ -198,7 +198,7 @@ def make(path: Path) -> Path:
     paragraph_style(doc, "TOC Heading", latin=LATIN_SANS, east_asia=HEI, size=16, bold=True, before=0, after=18,
                     align=WD_ALIGN_PARAGRAPH.CENTER)
     for level, (size, indent) in enumerate(((12, 0), (12, 2), (10.5, 4)), start=1):
-        st = paragraph_style(doc, f"toc {level}", size=size, line=1.5, bold=level == 1,
+        st = paragraph_style(doc, f"toc {level}", size=size, line=1.25, bold=level == 1,
                              latin=LATIN_SANS if level == 1 else LATIN_SERIF, east_asia=HEI if level == 1 else SONG)
         ppr = st.element.get_or_add_pPr()
         ind = ppr.find(qn("w:ind"))
