@@ -165,3 +165,28 @@ def test_weights_change_scores(tmp_path):
     b = rescore(frame, s)
     assert b["priority_score"].tolist() == [100.0, 0.0] and b["phase"].tolist() == ["2026-2027", "2031-2035"]
     assert a["priority_score"].tolist() != b["priority_score"].tolist()
+
+
+def test_geopackage_written_in_slices_holds_the_same(tmp_path):
+    """The window's export writes layers in appended slices (GDAL holds the GIL while writing):
+    the layer holds every row, its type, description and spatial index as written in one call."""
+    import geopandas as gpd
+    import shapely
+
+    from planner.export.gpkg import write_layers
+
+    n = 12_000
+    frame = gpd.GeoDataFrame({"building_id": np.arange(n).astype(str), "v": np.arange(n) * 0.5},
+                             geometry=shapely.box(np.arange(n), 0, np.arange(n) + 0.5, 1), crs=4546)
+    table = pd.DataFrame({"key": ["a", "b"], "value": ["1", "2"]})
+    for sliced in (None, 0.001):
+        path = tmp_path / f"s{sliced}.gpkg"
+        write_layers(path, {"b": (frame, "MultiPolygon", "说明"), "t": (table, "None", "表")}, slice_seconds=sliced)
+        back = pyogrio.read_dataframe(path, layer="b")
+        assert back["building_id"].tolist() == frame["building_id"].tolist()
+        assert shapely.equals(back.geometry.values, frame.geometry.values).all()
+        assert pyogrio.read_info(path, layer="b")["geometry_type"] == "MultiPolygon"
+        with sqlite3.connect(path) as con:
+            assert con.execute("SELECT count(*) FROM rtree_b_geom").fetchone()[0] == n
+            assert con.execute("SELECT description FROM gpkg_contents WHERE table_name='b'").fetchone()[0] == "说明"
+        assert len(pyogrio.read_dataframe(path, layer="t")) == 2

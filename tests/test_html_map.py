@@ -154,3 +154,20 @@ def test_many_buildings_are_one_image(tmp_path):
     assert (tmp_path / "b.html").stat().st_size < 3_000_000
     (lat0, lon0), (lat1, lon1) = layer["bounds"]
     assert 40 < lat0 < lat1 < 41 and 109 < lon0 < lon1 < 111
+
+
+def test_per_source_summary_lists_each_type_once_in_order(tmp_path):
+    """A building's flags become one point listing the facility types it lacks, each once, in
+    the order first met; a flag without a type adds nothing to the list."""
+    import pandas as pd
+
+    from planner.export.html_map import _source_summary
+
+    flags = gpd.GeoDataFrame({"source_id": ["B2", "B1", "B2", "B2", "B1", "B3"], "code": "SERVICE_GAP",
+                              "facility_type": ["park", "culture", "culture", "park", None, None]},
+                             geometry=shapely.points([[2, 2], [1, 1], [2, 2], [2, 2], [1, 1], [3, 3]]), crs=4546)
+    out = _source_summary(flags, "en")
+    got = pd.DataFrame({"id": out["source_id"], "detail": out["detail"], "n": out["n"]}).to_dict("records")
+    assert got == [{"id": "B2", "detail": "Park, Culture", "n": 3}, {"id": "B1", "detail": "Culture", "n": 2},
+                   {"id": "B3", "detail": "", "n": 1}]
+    assert shapely.equals(out.geometry.values, shapely.points([[2, 2], [1, 1], [3, 3]])).all()

@@ -138,3 +138,26 @@ def test_a_flag_family_too_long_to_list_is_summarised_per_building(demo, tmp_pat
     # a short family is still listed one flag a row
     assert len(list(wb["道路缺口与规划路"].iter_rows(values_only=True))) == len(flags["road_gap"]) + 1
     assert pd.notna(rows[2][0])
+
+
+def test_bulk_written_cells_read_back_as_written(tmp_path):
+    """The table body is written as bulk cell XML: texts (escaped, spaces and control characters
+    kept as xlsxwriter keeps them), numbers, yes/no, empties, the totals row and the filter."""
+    import numpy as np
+
+    from planner.export.xlsx import _Book
+
+    frame = pd.DataFrame({"name": ["a&b<c>", None, " lead", "x\x01y"], "buildings": [1.0, np.nan, 3.4, 2.0],
+                          "households": pd.array([1, None, 3, 4], dtype="Int64"), "ok": [True, False, None, True],
+                          "coverage": [0.5, 0.25, 1.0, 0.0]})
+    book = _Book(tmp_path / "t.xlsx", "zh")
+    book.table("表", frame, list(frame.columns), note="说明", totals=["buildings"])
+    book.close()
+    ws = openpyxl.load_workbook(tmp_path / "t.xlsx")["表"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][0] == "说明"
+    assert rows[2:6] == [("a&b<c>", 1, 1, "是", 0.5), (None, None, None, "否", 0.25), (" lead", 3, 3, None, 1),
+                         ("x_x0001_y", 2, 4, "是", 0)]
+    assert rows[6][1] == "=SUBTOTAL(109,B3:B6)"
+    assert ws.auto_filter.ref == "A2:E6" and ws.freeze_panes == "A3" and ws.dimensions == "A1:E7"
+    assert ws["B5"].number_format == "#,##0" and ws["E3"].number_format == "0%"
