@@ -252,8 +252,10 @@ def test_the_new_layers_reach_every_deliverable(sample_run):
     assert CODE_COLOURS["FIRE_GAP"] in html and CODE_COLOURS["POCKET_PARK_SITE"] in html
 
 
-def test_the_flag_panel_lists_them(sample_workspace):
-    """The session's map layers and the GUI's flag review list show the new rules."""
+def test_the_flag_panel_lists_them(qapp):
+    """The session's map layers and the GUI's flag review list show the new rules (pytest-qt's
+    application, kept for the session: one made here and dropped would take the translators
+    of later tests with it)."""
     from planner.session import Session
 
     s = Session()
@@ -267,7 +269,7 @@ def test_the_flag_panel_lists_them(sample_workspace):
     from planner.gui.app import make_app
     from planner.gui.review import FlagReviewPanel
 
-    app = make_app()  # noqa: F841 (kept alive while the panel exists)
+    assert make_app() is qapp
     panel = FlagReviewPanel()
     panel.show_flags(s.result.flags, s.decisions)
     model = panel.model
