@@ -120,8 +120,9 @@ def test_save_reopen_export_carry_the_decisions(window, qtbot, tmp_path):
         assert con.execute("SELECT count(*) FROM layer_styles").fetchone()[0] >= 6
 
 
-@pytest.mark.xfail(strict=False, reason="known regression: writing the finished deliverables (base layers, QGIS "
-                   "project, 300 dpi sheets) blocks the window up to ~1.7 s on this machine; tracked in the closing note")
+@pytest.mark.xfail(strict=False, reason="GDAL holds the GIL through each GeoPackage write call: the window's export "
+                   "now writes in slices of ~0.1 s, but each call's fixed cost (open, create, close) still held it "
+                   "0.25-0.7 s under load 10-13 on the shared 2-core machine; not yet shown under 0.5 s")
 def test_event_loop_keeps_turning_while_checks_and_export_run(window, qtbot, tmp_path):
     stamps = []
     timer = QtCore.QTimer(interval=10)
@@ -129,7 +130,8 @@ def test_event_loop_keeps_turning_while_checks_and_export_run(window, qtbot, tmp
     timer.start()
     run_and_wait(window, qtbot)
     worker = window.export(tmp_path / "e", sheets=True)
-    with qtbot.waitSignal(worker.finished, timeout=120_000):
+    # a generous wait (the machine may be shared); the bound is on the event loop's gaps below
+    with qtbot.waitSignal(worker.finished, timeout=600_000):
         pass
     timer.stop()
     gaps = np.diff(stamps)
@@ -395,10 +397,14 @@ def test_split_a_road_and_export_options(window, qtbot, tmp_path):
     qtbot.addWidget(d)
     d.sheets.item(2).setCheckState(QtCore.Qt.CheckState.Unchecked)
     d.basemap.setText("tianditu:abc")
-    assert d.options() == {"sheets": True, "sheet_types": ["overview", "road_link"], "basemap": "tianditu:abc"}
+    assert d.options() == {"sheets": True, "sheet_types": ["overview", "road_link"], "basemap": "tianditu:abc",
+                           "report": False}
+    d.report.setChecked(True)  # the plan draft too (report.docx)
+    assert d.options()["report"] is True
     run_and_wait(window, qtbot)
     worker = window.export(tmp_path / "o", **d.options())
-    with qtbot.waitSignal(worker.finished, timeout=120_000):
+    with qtbot.waitSignal(worker.finished, timeout=600_000):  # sheets and the report on a shared machine
         pass
     assert sorted(p.stem for p in (tmp_path / "o" / "maps").glob("*.png")) == ["overview", "road_link"]
     assert "tianditu" in (tmp_path / "o" / "map.html").read_text(encoding="utf-8")
+    assert (tmp_path / "o" / "report.docx").stat().st_size > 100_000
