@@ -198,7 +198,7 @@ def test_what_each_hollow_touches(result):
     assert row["residential_count"] == 4 and "S4" not in row["building_ids"]
     row = found["deep_road"]
     assert row["road_ids"] == "R1" and row["road_names"] == "北街" and row["residential_count"] == 0
-    assert "北街" in row["reason"] and "北街" in row["reason_en"]
+    assert "北街" in row["reason"] and "road '北街'" in row["reason_en"]  # a name quoted in English
     assert found["beside_nodata"]["road_ids"] == "R4"
 
 

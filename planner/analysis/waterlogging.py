@@ -336,7 +336,8 @@ def run(inputs, params, feedback) -> AnalysisOutput:
         many = pd.Series(road_count[m] > 3)
         road_zh = ("道路" + rn.str.replace(",", "、", regex=False) + many.map({True: "等", False: ""}) + rc + "条")
         road_en = ("road" + pd.Series(np.where(road_count[m] == 1, " ", "s "))
-                   + rn.str.replace(",", ", ", regex=False) + many.map({True: " and others", False: ""}))
+                   + "'" + rn.str.replace(",", "', '", regex=False) + "'"  # names quoted, as written
+                   + many.map({True: " and others", False: ""}))
         has_r = pd.Series(road_count[m] > 0)
         has_b = pd.Series(res_count[m] > 0)
         touches_zh = (road_zh.where(has_r, "") + pd.Series(np.where(has_r & has_b, "和", ""))

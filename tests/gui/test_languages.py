@@ -24,7 +24,7 @@ CJK = re.compile(r"[\u3400-\u9fff\uff08\uff09\u3001\u3002\uff0c\uff1a\uff1b]")
 # in English: data names (places, compounds, roads, projects) are kept as written
 ENGLISH_DATA_COLUMNS = {"name", "compound", "road_name", "district", "facility_title", "title_zh", "Name",
                         "Compound", "District", "Road name", "Feature", "Project", "Facility", "Value",
-                        "Neighbourhood", "Compound name", "Address", "Whole area"}
+                        "Neighbourhood", "Compound name", "Address", "Whole area", "Roads touched"}
 
 
 def latin_words(text: str) -> list[str]:
