@@ -109,10 +109,13 @@ def _what(frame: pd.DataFrame, lang: str) -> pd.Series:
         translate_series(frame["code"], lang)
 
 
-def _joined_per_group(codes: np.ndarray, n_groups: int, what: np.ndarray, sep: str) -> np.ndarray:
-    """Per group (``codes`` 0..n_groups-1), its distinct texts of ``what`` in order of first
-    appearance joined with ``sep``, in bulk (no Python call per group)."""
-    pairs = pd.DataFrame({"g": codes, "w": what}).dropna(subset=["w"]).drop_duplicates()
+def joined_per_group(codes: np.ndarray, n_groups: int, what: np.ndarray, sep: str, *,
+                     distinct: bool = True) -> np.ndarray:
+    """Per group (``codes`` 0..n_groups-1), its texts of ``what`` (each once with ``distinct``)
+    in order of first appearance joined with ``sep``, in bulk (no Python call per group)."""
+    pairs = pd.DataFrame({"g": codes, "w": what}).dropna(subset=["w"])
+    if distinct:
+        pairs = pairs.drop_duplicates()
     pairs = pairs.sort_values("g", kind="stable")
     out = np.full(n_groups, "", dtype=object)
     if len(pairs) == 0:
@@ -342,7 +345,7 @@ def _grid_summary(frame: gpd.GeoDataFrame, cell: float, lang: str) -> tuple[np.n
     cell_codes, cell_keys = pd.factorize(pd.MultiIndex.from_arrays([counts["gx"], counts["gy"]]), sort=False)
     cells = pd.DataFrame({"gx": cell_keys.get_level_values(0), "gy": cell_keys.get_level_values(1),
                           "n": np.bincount(cell_codes, weights=counts["n"].to_numpy()).astype(np.int64),
-                          "detail": _joined_per_group(cell_codes, len(cell_keys),
+                          "detail": joined_per_group(cell_codes, len(cell_keys),
                                                       counts["text"].to_numpy(dtype=object), sep)})
     polys = shapely.box(cells["gx"] * cell, cells["gy"] * cell, (cells["gx"] + 1) * cell, (cells["gy"] + 1) * cell)
     return polys, cells
@@ -355,7 +358,7 @@ def _source_summary(frame: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
     codes, uniq = pd.factorize(key)
     first = np.unique(codes, return_index=True)[1]
     sep = "、" if lang == "zh" else ", "
-    detail = _joined_per_group(codes, len(uniq), _what(frame, lang).to_numpy(dtype=object), sep)
+    detail = joined_per_group(codes, len(uniq), _what(frame, lang).to_numpy(dtype=object), sep)
     out = gpd.GeoDataFrame({"source_id": np.asarray(uniq, dtype=object).astype(str), "detail": detail,
                             "n": np.bincount(codes), "code": frame["code"].to_numpy()[first]},
                            geometry=shapely.point_on_surface(frame.geometry.values[first]), crs=frame.crs)

@@ -15,9 +15,9 @@ in portfolio.gpkg."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -84,7 +84,7 @@ def text_width(value: object) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
 
 
-_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class _BulkSheet(xlsxwriter.worksheet.Worksheet):
@@ -143,22 +143,25 @@ def _number_cells(values: np.ndarray, col: int, first: int, fmt) -> np.ndarray:
     return out
 
 
+def _inline_text(text: str) -> str:
+    """One inline string's XML: escaped, control characters as _xHHHH_, edge spaces kept."""
+    t = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if _CONTROL_RE.search(t):
+        t = _CONTROL_RE.sub(lambda m: f"_x{ord(m.group(0)):04X}_", t)
+    tag = '<t xml:space="preserve">' if t[:1].isspace() or t[-1:].isspace() else "<t>"
+    return f'" t="inlineStr"><is>{tag}{t}</t></is></c>'
+
+
 def _string_cells(values: pd.Series, col: int, first: int, fmt) -> np.ndarray:
-    """Cell XML of a text column as inline strings (escaped, control characters as _xHHHH_,
-    spaces kept); empty where missing."""
+    """Cell XML of a text column as inline strings; each distinct text escaped once; empty
+    where missing."""
     ok = values.notna().to_numpy()
     out = np.full(len(values), "", dtype=object)
     if ok.any():
-        t = values[ok].astype(str)
-        t = t.str.replace("&", "&amp;", regex=False).str.replace("<", "&lt;", regex=False).str.replace(
-            ">", "&gt;", regex=False)
-        if t.str.contains(_CONTROL, regex=True).any():
-            t = t.str.replace(_CONTROL, lambda m: f"_x{ord(m.group(0)):04X}_", regex=True)
-        space = t.str.match(r"^\s") | t.str.contains(r"\s$", regex=True)
-        tag = np.where(space.to_numpy(dtype=bool), '<t xml:space="preserve">', "<t>").astype(object)
+        codes, uniq = pd.factorize(values[ok].astype(str).to_numpy(dtype=object))
+        body = np.array([_inline_text(u) for u in uniq], dtype=object)[codes]
         style = fmt._get_xf_index() if fmt is not None else 0
-        out[ok] = ('<c r="' + _refs(col, first, len(values))[ok] + f'" s="{style}" t="inlineStr"><is>' + tag
-                   + t.to_numpy(dtype=object) + "</t></is></c>")
+        out[ok] = '<c r="' + _refs(col, first, len(values))[ok] + f'" s="{style}' + body
     return out
 
 
@@ -387,9 +390,11 @@ def _flags_summary(flags: pd.Series, lang: str) -> pd.Series:
     counts = code.groupby([code.index, code.values]).size()
     titles = {c: word(c, lang) for c in counts.index.get_level_values(1).unique()}
     sep = "、" if lang == "zh" else ", "
-    text = pd.Series([f"{titles[c]} {n:,}" for (_, c), n in counts.items()],
-                     index=counts.index.get_level_values(0))
-    joined = text.groupby(level=0).agg(sep.join)
+    from planner.export.html_map import joined_per_group
+
+    text = np.array([f"{titles[c]} {n:,}" for (_, c), n in counts.items()], dtype=object)
+    group, owners = pd.factorize(counts.index.get_level_values(0))
+    joined = pd.Series(joined_per_group(group, len(owners), text, sep, distinct=False), index=owners)
     return joined.reindex(s.index).fillna("").astype(object)
 
 
@@ -462,19 +467,22 @@ def _summarise_flags(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     key = f["source_id"].astype("string").fillna("")
     codes = translate_series(f["code"], lang)
     sep = "、" if lang == "zh" else ", "
-    out = pd.DataFrame({"source_id": key, "codes": codes})
-    agg: dict[str, Any] = {"codes": lambda s: sep.join(dict.fromkeys(s.dropna()))}
+    from planner.export.html_map import joined_per_group
+
+    group, keys = pd.factorize(key, sort=True)
+    n = len(keys)
+    table = pd.DataFrame({"source_id": np.asarray(keys, dtype=object),
+                          "codes": joined_per_group(group, n, codes.to_numpy(dtype=object), sep)})
     if "facility_type" in f:
-        out["missing"] = f["facility_type"].astype("string").map(lambda k: facility_title(k, lang)
-                                                                if k is not pd.NA else None)
-        agg["missing"] = lambda s: sep.join(dict.fromkeys(s.dropna()))
+        ft = f["facility_type"].astype("string")
+        titles = {k: facility_title(k, lang) for k in pd.unique(ft.dropna())}
+        missing = ft.map(titles).astype(object).where(ft.notna(), None)
+        table["missing"] = joined_per_group(group, n, missing.to_numpy(dtype=object), sep)
     if "households" in f:
-        out["households"] = pd.to_numeric(f["households"], errors="coerce")
-        agg["households"] = "max"
-    grouped = out.groupby("source_id", sort=True)
-    table = grouped.agg(agg)
-    table["flag_total"] = grouped.size()
-    return table.reset_index()
+        table["households"] = pd.to_numeric(f["households"], errors="coerce").groupby(group).max().reindex(
+            range(n)).to_numpy()
+    table["flag_total"] = np.bincount(group, minlength=n)
+    return table
 
 
 def _parameter_rows(run_info: dict, lang: str) -> list[list]:
