@@ -556,7 +556,8 @@ class Renderer:
         costs no vertex gathering, transform or path building, only drawing. The picture is the
         one paths built per view give (the same parts in the same order, the pen as thin)."""
         upp = view.units_per_pixel
-        step = CHUNK_PARTS if _chunk_parts(prep.part_perimeter[parts] / upp) >= CHUNK_PARTS // 2 else CHUNK_PARTS // 4
+        # two sets of paths: 64 parts each, or 16 where outlines are long in pixels (close views)
+        step = CHUNK_PARTS if _chunk_parts(prep.part_perimeter[parts] / upp) >= CHUNK_PARTS else CHUNK_PARTS // 4
         order, starts, colour, bounds = prep.chunked(step)
         visible = np.flatnonzero((bounds[:, 2] >= view.x0) & (bounds[:, 0] <= view.x1)
                                  & (bounds[:, 3] >= view.y0) & (bounds[:, 1] <= view.y1))
