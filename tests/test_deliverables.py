@@ -39,9 +39,12 @@ def test_projects_layer_and_portfolio_rules(demo):
     in_links = [f for s in p.loc[p["type"] == "road_link", "flags"] for f in s.split(",") if f]
     assert sorted(in_links) == sorted(gaps["flag_id"])
     # every flag a project names exists
+    from planner.analysis.registry import flag_layers
+
     all_ids = set()
-    for layer in ("flag_idle_land", "flag_idle_building", "flag_old_housing", "road_gap", "service_gap"):
-        all_ids |= set(pyogrio.read_dataframe(demo / "portfolio.gpkg", layer=layer, read_geometry=False)["flag_id"])
+    for spec in flag_layers():  # every declared flag layer (transport and safety gaps too)
+        all_ids |= set(pyogrio.read_dataframe(demo / "portfolio.gpkg", layer=spec.name,
+                                              read_geometry=False)["flag_id"])
     named = {f for s in p["flags"] for f in s.split(",") if f}
     assert named and named <= all_ids
     # names come from place names in the data
