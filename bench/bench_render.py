@@ -1,7 +1,7 @@
 """Map rendering (issue 5's benchmark): 1,000,000 building polygons from a GeoPackage drawn at
 1920x1080 with antialiased fill and outline, at full extent, 1/7 and 1/50 of it, on two cities:
 the loading benchmark's (random axis-aligned boxes in degrees) and a differently generated one
-(irregular Voronoi blocks, dense at the centre, filled with rotated rectangles and L-shapes, in
+(irregular Voronoi blocks, smaller towards the centre, filled with rotated rectangles and L-shapes, in
 metres; ``synthetic_city.make_irregular_city``). Our renderer is timed beside a plain
 QPainter-per-feature baseline in the same run (and QGIS where Debian's python3-qgis is installed:
 ``make bench-qgis``). The level-of-detail image at full extent is compared with the exact one
