@@ -203,7 +203,7 @@ def note_text(text: str) -> str:
                 out.append(fn(m))
                 break
         else:
-            out.append(part)
+            out.append(codes_to_titles(part))  # e.g. "HERITAGE_NOTE LS01" -> its rule's title
     return "; ".join(out)
 
 
