@@ -120,9 +120,9 @@ def test_save_reopen_export_carry_the_decisions(window, qtbot, tmp_path):
         assert con.execute("SELECT count(*) FROM layer_styles").fetchone()[0] >= 6
 
 
-@pytest.mark.xfail(strict=False, reason="GDAL holds the GIL through each GeoPackage write call: the window's export "
-                   "now writes in slices of ~0.1 s, but each call's fixed cost (open, create, close) still held it "
-                   "0.25-0.7 s under load 10-13 on the shared 2-core machine; not yet shown under 0.5 s")
+@pytest.mark.xfail(strict=False, reason="passes at load 1-3 (longest gaps 332 and 380 ms against 0.5 s) but with "
+                   "a thin margin; under load 10-13 GDAL's write calls held the GIL 0.25-0.7 s even with the "
+                   "GeoPackage written in slices; kept xfail until shown steady")
 def test_event_loop_keeps_turning_while_checks_and_export_run(window, qtbot, tmp_path):
     stamps = []
     timer = QtCore.QTimer(interval=10)
