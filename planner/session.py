@@ -255,7 +255,9 @@ def input_layers(ws: Any, catalogue: Catalogue) -> list[MapLayer]:
         loaded = ws.layers.get(role)
         if loaded is None:
             continue
-        layer = MapLayer(ROLE_TITLES.get(role) or role, loaded.frame, role=role,
+        spec = catalogue.layers.get(role)
+        title = ROLE_TITLES.get(role) or (f"{spec.title} {spec.title_en}" if spec is not None else role)
+        layer = MapLayer(title, loaded.frame, role=role,
                          style=default_style(catalogue, role, role_kind(catalogue, role)),
                          source=str(loaded.report.path), mapping=loaded.report.field_mapping)
         if role == "buildings" and "compound" in loaded.frame.columns:
