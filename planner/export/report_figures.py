@@ -444,10 +444,8 @@ def draw(task: dict) -> bytes:
 
 def draw_all(tasks: list[dict], base: SheetBase | None, *, workers: int | None = None,
              start_method: str | None = None) -> list[bytes]:
-    """Draw every figure; in worker processes where the platform forks cheaply (like the map
-    sheets), else here."""
+    """Draw every figure: here, or in ``workers`` processes (``start_method`` "fork" or "spawn")."""
     import multiprocessing
-    import os
     from concurrent.futures import ProcessPoolExecutor
 
     import matplotlib.pyplot as plt
@@ -457,8 +455,11 @@ def draw_all(tasks: list[dict], base: SheetBase | None, *, workers: int | None =
         use_cjk_font_in_matplotlib()
         with plt.rc_context({"text.parse_math": False, "text.usetex": False}):
             cache = base_images(base, tasks[0].get("lang", "zh"))
-    can_fork = "fork" in multiprocessing.get_all_start_methods()
-    workers = workers if workers is not None else (min(os.cpu_count() or 1, 4) if can_fork else 1)
+    # In this process by default: handing a city's flag geometries to workers (tens of MB pickled)
+    # cost more than the second core saved on the 2-core machine measured (1 M-building city:
+    # 15 s drawing here against 26 s in two forked workers). A GUI passes start_method="spawn"
+    # to keep matplotlib (which holds the GIL) out of its process.
+    workers = workers if workers is not None else 1
     if len(tasks) > 1 and (start_method == "spawn" or workers > 1):
         ctx = multiprocessing.get_context(start_method or "fork")
         # the slowest figures first, so that the pool ends together
