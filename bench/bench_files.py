@@ -13,27 +13,16 @@ def main():
     from pathlib import Path
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     sys.path.insert(0, "bench")
-    from synthetic_city import make_city
-    from pyproj import CRS
-    from planner.catalogue import default_catalogue
+    from synthetic_city import bench_workspace
     from planner.feedback import Feedback
-    from planner.io.loading import LayerReport, LoadedLayer
-    from planner.pipeline import Workspace, analyse
-    from planner.project import RunConfig
+    from planner.pipeline import analyse
     from planner.session import session_from_run
 
     folder = Path({folder!r})
     folder.mkdir(parents=True, exist_ok=True)
     for p in folder.glob("*.gpkg"):
         p.unlink()
-    cat = default_catalogue()
-    layers = make_city(profile="portfolio")
-    ws = Workspace(CRS.from_epsg(4546), "bench", catalogue=cat)
-    for role, frame in layers.items():
-        rep = LayerReport(role, "bench", None, "bench", None, "", "EPSG:4546", "")
-        ws.layers[role] = LoadedLayer(role, frame, rep, cat.layer(role))
-    cfg = RunConfig(name="基准城市 Benchmark city", as_of=dt.date(2026, 6, 30),
-                    params={{"services.types": "middle_school,health_centre,culture,park"}})
+    ws, cfg, layers = bench_workspace("portfolio")
     result = analyse(ws, cfg, Feedback())
     t = time.perf_counter()
     session = session_from_run(ws, cfg, result)

@@ -12,24 +12,12 @@ def main():
     import os, sys, time, datetime as dt, tempfile
     from pathlib import Path
     sys.path.insert(0, "bench")
-    from synthetic_city import make_city
-    from pyproj import CRS
+    from synthetic_city import bench_workspace
     from planner.analysis.runner import run_analyses
-    from planner.catalogue import default_catalogue
     from planner.feedback import Feedback
-    from planner.io.loading import LayerReport, LoadedLayer
-    from planner.pipeline import Workspace
-    from planner.project import RunConfig
     from planner.portfolio.build import build_portfolio
     from planner.export.report import write_report
-    cat = default_catalogue()
-    layers = make_city(profile="portfolio")
-    ws = Workspace(CRS.from_epsg(4546), "bench", catalogue=cat)
-    for role, frame in layers.items():
-        rep = LayerReport(role, "bench", None, "bench", None, "", "EPSG:4546", "")
-        ws.layers[role] = LoadedLayer(role, frame, rep, cat.layer(role))
-    cfg = RunConfig(name="基准城市 Benchmark city", as_of=dt.date(2026, 6, 30),
-                    params={"services.types": "middle_school,health_centre,culture,park"})
+    ws, cfg, layers = bench_workspace("portfolio")
     t = time.perf_counter()
     result = run_analyses(ws, cfg, Feedback())
     analyses = time.perf_counter() - t

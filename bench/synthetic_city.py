@@ -134,6 +134,36 @@ def make_city(*, n_grid: int = 317, spacing: float = 80.0, buildings_per_block: 
     return {"roads": roads, "parcels": parcels, "buildings": buildings, "facilities": facilities, "boundary": boundary}
 
 
+BENCH_NAME = "基准城市 Benchmark city"
+PORTFOLIO_SERVICE_TYPES = "middle_school,health_centre,culture,park"
+
+
+def bench_workspace(profile: str = "portfolio", *, params: dict | None = None, layers: dict | None = None):
+    """The benchmarks' workspace: the synthetic city of ``profile`` (or the ``layers`` given) loaded
+    as harmonised layers in EPSG:4546, and its run configuration (as-of 2026-06-30; the
+    "portfolio" city checks only the service types it has facilities of). Returns
+    ``(workspace, config, layers)``."""
+    import datetime as dt
+
+    from pyproj import CRS
+
+    from planner.catalogue import default_catalogue
+    from planner.io.loading import LayerReport, LoadedLayer
+    from planner.pipeline import Workspace
+    from planner.project import RunConfig
+
+    cat = default_catalogue()
+    layers = make_city(profile=profile) if layers is None else layers
+    ws = Workspace(CRS.from_epsg(4546), "bench", catalogue=cat)
+    for role, frame in layers.items():
+        rep = LayerReport(role, "bench", None, "bench", None, "", "EPSG:4546", "")
+        ws.layers[role] = LoadedLayer(role, frame, rep, cat.layer(role))
+    if params is None:
+        params = {"services.types": PORTFOLIO_SERVICE_TYPES} if profile == "portfolio" else {}
+    cfg = RunConfig(name=BENCH_NAME, as_of=dt.date(2026, 6, 30), params=dict(params))
+    return ws, cfg, layers
+
+
 def write_osm_xml(roads, path) -> int:
     """The built roads as OSM XML (nodes shared where coordinates are equal; arterials carry a
     node at every crossing as OSM would), in degrees, for OSMnx's graph_from_xml."""

@@ -198,7 +198,15 @@ def _merge_layer(layers: dict[str, LayerSpec], data: TomlTable, source: Path) ->
     for f in data.get("fields", []):
         kind = f.get("kind", "text")
         if kind not in FIELD_KINDS:
-            raise ValueError(f"{source}: field {f.get('name')} has unknown kind '{kind}'")
+            from planner.errors import InputError
+
+            raise InputError(
+                f"the layer catalogue declares field '{f.get('name')}' of layer role '{role}' with kind "
+                f"'{kind}', which is not a field kind.",
+                file=str(source), layer=str(role), field=str(f.get("name")),
+                hint=f"write one of {', '.join(sorted(FIELD_KINDS))} as kind = \"...\" for that field, or "
+                     "restore the file from the installation.",
+            )
         fields.append(
             FieldSpec(
                 name=f["name"],

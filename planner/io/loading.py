@@ -249,8 +249,11 @@ def validate_geometry(frame: gpd.GeoDataFrame, spec: LayerSpec, raw: RawLayer,
     report.geometry_empty_dropped = int(empty.sum())
     frame = _drop(frame, null, "no geometry", raw, report, id_column)
     frame = _drop(frame, empty[~null], "empty geometry", raw, report, id_column)
-    if spec.geometry == "any" or len(frame) == 0:
+    if len(frame) == 0:
         return frame
+    if spec.geometry == "any":  # any type fits, but a coordinate that is not a number fits none
+        return _drop(frame, _not_finite(np.asarray(frame.geometry.values)),
+                     "coordinates that are not numbers (NaN)", raw, report, id_column)
     arr = np.asarray(frame.geometry.values)
     types = shapely.get_type_id(arr)
     fits = np.isin(types, FAMILY_TYPES[spec.geometry])
