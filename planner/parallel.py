@@ -7,6 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import shapely
 
 _MIN_CHUNK = 50_000
 
@@ -23,7 +24,7 @@ def chunked(fn: Callable[[np.ndarray], np.ndarray], array: np.ndarray, *, worker
     return np.concatenate(parts)
 
 
-def query_pairs(tree, geoms: np.ndarray, *, predicate: str, distance: float | None = None,
+def query_pairs(tree: shapely.STRtree, geoms: np.ndarray, *, predicate: str, distance: float | None = None,
                 workers: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``tree.query(geoms, predicate, distance)`` over chunks of ``geoms`` on threads."""
     workers = workers or os.cpu_count() or 1
@@ -34,7 +35,7 @@ def query_pairs(tree, geoms: np.ndarray, *, predicate: str, distance: float | No
         return res[0], res[1]
     bounds = np.linspace(0, n, workers + 1).astype(int)
 
-    def one(ab):
+    def one(ab: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
         a, b = ab
         res = tree.query(geoms[a:b], **kwargs)
         return res[0] + a, res[1]

@@ -19,8 +19,12 @@ Inputs read: the harmonised layers (buildings, parcels, roads, boundary), ``resu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -28,6 +32,14 @@ from planner.analysis.common import anchor_points, points_in_polygons
 from planner.portfolio.heritage import check_heritage
 from planner.portfolio.seismic import raise_need
 from planner.portfolio.settings import PortfolioSettings, load_settings
+
+if TYPE_CHECKING:
+    from pyproj import CRS
+
+    from planner.analysis.network import RoadNetwork
+    from planner.analysis.runner import RunResult
+    from planner.pipeline import Workspace
+    from planner.portfolio.sites import Candidates
 
 TYPE_PREFIX = {"old_compound": "OC", "unsafe_housing": "UH", "elevator": "EL", "idle_land": "IL",
                "land_supply": "LS", "underused_land": "UL", "idle_building": "IB", "road_link": "RL",
@@ -41,7 +53,7 @@ COLUMNS = ["project_id", "name", "type", "type_title", "subtype", "district", "b
 SERVICE_UPGRADE_TYPES = {"elderly_care", "community_service", "kindergarten", "nursery"}
 
 
-def _empty(crs) -> gpd.GeoDataFrame:
+def _empty(crs: CRS | None) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({c: pd.Series(dtype="object") for c in COLUMNS}, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
 
 
@@ -60,7 +72,7 @@ def _group_multipolygons(geoms: np.ndarray, group: np.ndarray, n_groups: int) ->
     return out
 
 
-def _district_names(geoms: np.ndarray, boundary) -> np.ndarray:
+def _district_names(geoms: np.ndarray, boundary: gpd.GeoDataFrame | None) -> np.ndarray:
     if boundary is None or len(boundary) == 0 or len(geoms) == 0:
         return np.full(len(geoms), "", dtype=object)
     which = points_in_polygons(anchor_points(geoms), boundary.geometry.values)
@@ -85,7 +97,7 @@ def _join_by_group(values: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def _one_link_per_corridor(f: gpd.GeoDataFrame, links: dict) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+def _one_link_per_corridor(f: gpd.GeoDataFrame, links: dict[str, float]) -> tuple[gpd.GeoDataFrame, np.ndarray]:
     """One row per physical link: gap links whose ends lie within ``duplicate_tolerance_m`` of
     each other's are one (the shortest kept); a gap link along a planned road (inside its
     corridor of ``same_corridor_m``) is that planned road's evidence, not a project of its own.
@@ -119,7 +131,7 @@ def _one_link_per_corridor(f: gpd.GeoDataFrame, links: dict) -> tuple[gpd.GeoDat
 
 
 class _Builder:
-    def __init__(self, ws, result, settings: PortfolioSettings):
+    def __init__(self, ws: Workspace, result: RunResult, settings: PortfolioSettings) -> None:
         self.ws = ws
         self.result = result
         self.settings = settings
@@ -140,7 +152,7 @@ class _Builder:
             self._kind_of = pd.Series(np.asarray(kinds, dtype=object)[first[codes[first] >= 0]],
                                       index=pd.Index(uniq, dtype=object))
 
-    def compound_of(self, ids) -> np.ndarray:
+    def compound_of(self, ids: npt.ArrayLike) -> np.ndarray:
         """The compound key of each building id (None where unknown)."""
         pos = self.building_rows(ids)
         out = np.full(len(pos), None, dtype=object)
@@ -149,7 +161,7 @@ class _Builder:
             out[found] = self.compound_key[pos[found]]
         return out
 
-    def building_rows(self, ids) -> np.ndarray:
+    def building_rows(self, ids: npt.ArrayLike) -> np.ndarray:
         """Row of each building id in the buildings layer (-1 where unknown; the first of a
         duplicated id)."""
         if self._bpos is None:
@@ -165,7 +177,7 @@ class _Builder:
         f = self.result.flags.get(layer)
         return f if f is not None and len(f) else None
 
-    def add(self, kind: str, data: dict, geoms: np.ndarray) -> None:
+    def add(self, kind: str, data: Mapping[str, npt.ArrayLike], geoms: np.ndarray) -> None:
         n = len(geoms)
         if n == 0:
             return
@@ -404,7 +416,7 @@ class _Builder:
         return bridge_m, rail_n
 
     # services ---------------------------------------------------------------------------
-    def network(self):
+    def network(self) -> tuple[RoadNetwork, gpd.GeoDataFrame] | None:
         """The built road network, rebuilt from the roads layer (as the roads analysis builds it),
         and the built roads it indexes."""
         from planner.analysis.network import build_network
@@ -412,13 +424,13 @@ class _Builder:
 
         roads = self.ws.frame("roads")
         if roads is None or len(roads) == 0:
-            return None, None
+            return None
         built = roads.loc[built_mask(roads)].reset_index(drop=True)
         params = getattr(self.result, "parameters", {}) or {}
         tol = float((params.get("roads") or {}).get("snap_tolerance_m", 1.0))
         return build_network(built.geometry.values, tolerance=tol, split_t_junctions=True), built
 
-    def parcel_candidates(self):
+    def parcel_candidates(self) -> Candidates | None:
         """Parcels a facility could be built on: idle, underused or 批而未供 parcels (their
         flags), then unbuilt public land (land use 公共管理与公共服务 with no building on it)."""
         from planner.analysis.common import anchor_points as anchors
@@ -466,9 +478,10 @@ class _Builder:
         f = self.flags(layer)
         if f is None:
             return
-        net, built = self.network()
-        if net is None or net.n_nodes == 0:
+        found = self.network()
+        if found is None or found[0].n_nodes == 0:
             return
+        net, built = found
         from planner.analysis.coverage import VEHICLE_SITES, driving_network
 
         walk_net, drive_net = net, None
@@ -481,7 +494,7 @@ class _Builder:
         radii = f["radius_m"].to_numpy(dtype=float)
         groups = sorted({(str(k), float(r)) for k, r in zip(f["facility_type"].astype(str), radii, strict=True)},
                         key=lambda k: (-t.public_of(k[0]), k[0], k[1]))
-        rows: list[dict] = []
+        rows: list[dict[str, np.ndarray]] = []
         geoms: list[np.ndarray] = []
         for ftype, radius in groups:  # one greedy per facility type and radius (a dozen at most)
             g = f[((f["facility_type"] == ftype).to_numpy() & (radii == radius))]
@@ -584,7 +597,8 @@ class _Builder:
         return score_projects(check_heritage(out, self), s)  # heritage conflicts and notes (HERITAGE_CONFLICT)
 
 
-def score_components(households, cost, severity, ease, public, settings: PortfolioSettings) -> dict[str, np.ndarray]:
+def score_components(households: npt.ArrayLike, cost: npt.ArrayLike, severity: npt.ArrayLike, ease: npt.ArrayLike,
+                     public: npt.ArrayLike, settings: PortfolioSettings) -> dict[str, np.ndarray]:
     """The score's components, each 0..1 (portfolio.md: transparent, every component shown).
 
     ``score_public``: safety and public interest of the project's type and class (危房 and
@@ -664,7 +678,7 @@ def rescore(projects: gpd.GeoDataFrame, settings: PortfolioSettings) -> gpd.GeoD
     return score_projects(projects, settings)
 
 
-def build_portfolio(ws, result, *, settings: PortfolioSettings | None = None) -> gpd.GeoDataFrame:
+def build_portfolio(ws: Workspace, result: RunResult, *, settings: PortfolioSettings | None = None) -> gpd.GeoDataFrame:
     """The draft portfolio for a run's flags."""
     b = _Builder(ws, result, settings or load_settings())
     b.housing()

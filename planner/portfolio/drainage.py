@@ -10,11 +10,16 @@ severity the flag's. Called by ``_Builder.drainage`` in planner.portfolio.build.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
+if TYPE_CHECKING:
+    from planner.portfolio.build import _Builder
 
-def drainage_projects(builder) -> None:
+
+def drainage_projects(builder: _Builder) -> None:
     """Add one 排水防涝 project per waterlogging flag to ``builder`` (a portfolio _Builder)."""
     f = builder.flags("flag_waterlogging")
     t = builder.settings.types.get("drainage")

@@ -19,10 +19,19 @@ Projects gain ``heritage_ids`` (the heritage features they lie in or on) and
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+
+if TYPE_CHECKING:
+    from pyproj import CRS
+
+    from planner.catalogue import Catalogue
+    from planner.portfolio.build import _Builder
 
 # project type -> (what it does there, in Chinese and English, source layer of the flag)
 DEMOLISHING = {
@@ -39,7 +48,7 @@ BASIS_EN = ("no new building in the core of a historic district and no demolitio
 FLAG_EXTRA = ["project_id", "heritage_ids"]
 
 
-def _kind_words(heritage: gpd.GeoDataFrame, catalogue) -> tuple[np.ndarray, np.ndarray]:
+def _kind_words(heritage: gpd.GeoDataFrame, catalogue: Catalogue | None) -> tuple[np.ndarray, np.ndarray]:
     """Each heritage feature as '历史文化街区 HX01' / 'historic district HX01'."""
     ids = _ids(heritage)
     kinds = heritage["kind"].astype(object).where(heritage["kind"].notna(), None).to_numpy() if "kind" in heritage \
@@ -83,11 +92,14 @@ def _joined(values: np.ndarray, group: np.ndarray, n: int, sep: str = ",") -> np
     return out
 
 
-def check_heritage(projects: gpd.GeoDataFrame, builder) -> gpd.GeoDataFrame:
+def check_heritage(projects: gpd.GeoDataFrame, builder: _Builder) -> gpd.GeoDataFrame:
     """The projects with their heritage columns and notes; the conflicts into
     ``builder.result.flags["flag_heritage"]`` (only when a heritage layer is loaded)."""
-    from planner.analysis.heritage import empty_heritage_flags
+    from planner.analysis.heritage import empty_heritage_flags as declared_empty
     from planner.analysis.runner import with_flag_ids
+
+    # the heritage analysis declares the empty frame (that module is not strictly typed yet)
+    empty_heritage_flags: Callable[[CRS | None], gpd.GeoDataFrame] = declared_empty
 
     heritage = builder.ws.frame("heritage")
     if heritage is None:
@@ -113,7 +125,7 @@ def check_heritage(projects: gpd.GeoDataFrame, builder) -> gpd.GeoDataFrame:
     ids_of = _joined(hid[zi], pi, n)
     kind = p["type"].astype(str).to_numpy(dtype=object)
     conflict = np.zeros(n, dtype=bool)
-    rows: list[dict] = []
+    rows: list[dict[str, np.ndarray | pd.Series]] = []
     geoms: list[np.ndarray] = []
     pid = p["project_id"].astype(str).to_numpy(dtype=object)
     name = p["name"].astype(str).to_numpy(dtype=object) if "name" in p else np.full(n, "", dtype=object)

@@ -5,14 +5,19 @@ in layers/portfolio.toml), capped at 1, and show the intensity in ``seismic_inte
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from planner.portfolio.build import _Builder
 
 # the project types that repair or rebuild the buildings themselves
 SEISMIC_TYPES = ("unsafe_housing", "old_compound")
 
 
-def raise_need(df: pd.DataFrame, need: np.ndarray, builder) -> tuple[np.ndarray, np.ndarray | None]:
+def raise_need(df: pd.DataFrame, need: np.ndarray, builder: _Builder) -> tuple[np.ndarray, np.ndarray | None]:
     """(need score, intensity per project or None when no building has the seismic priority)."""
     shared = getattr(builder.result, "shared", {}) or {}
     priority = shared.get("seismic_priority")

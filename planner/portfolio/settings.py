@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,7 +63,7 @@ class PortfolioSettings:
         return {k: round(v / total, 6) for k, v in w.items()}
 
 
-def load_settings(path: Path | None = None, *, overrides: dict | None = None) -> PortfolioSettings:
+def load_settings(path: Path | None = None, *, overrides: Mapping[str, float] | None = None) -> PortfolioSettings:
     """Read layers/portfolio.toml; ``overrides`` such as ``{"weights.ease": 0.4}`` replace values.
 
     Weights are normalised to sum to 1 (the score is their weighted mean)."""

@@ -17,6 +17,7 @@ Greedy maximum coverage is within 1 - 1/e of the optimum with the same number of
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,11 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from planner.analysis.network import RoadNetwork, pairs_within
+
+if TYPE_CHECKING:
+    from planner.arrays import FloatArray, Int64Array
+
+    Attachment = tuple[Int64Array, FloatArray, FloatArray]  # RoadNetwork.attach's answer
 
 
 @dataclass
@@ -147,7 +153,7 @@ class Candidates:
 
 
 def road_candidates(net: RoadNetwork, demand_pts: np.ndarray, spacing: float, site_m2: float,
-                    road_ids: np.ndarray, road_names: np.ndarray, *, attach=None) -> Candidates:
+                    road_ids: np.ndarray, road_names: np.ndarray, *, attach: Attachment | None = None) -> Candidates:
     """Points on the roads inside the gap: where each gap building meets its nearest road,
     thinned to one per ``spacing`` grid cell; the site is a circle of the facility's area.
     ``attach`` is ``net.attach(demand_pts)`` where the caller has it already."""
@@ -169,7 +175,7 @@ def road_candidates(net: RoadNetwork, demand_pts: np.ndarray, spacing: float, si
 
 
 def choose_sites(net: RoadNetwork, demand_pts: np.ndarray, weight: np.ndarray, candidates: Candidates,
-                 radius: float, *, tier: np.ndarray, min_gain: float = 0.0, attach=None) -> list[Pick]:
+                 radius: float, *, tier: np.ndarray, min_gain: float = 0.0, attach: Attachment | None = None) -> list[Pick]:
     """Greedy sites for one facility type (candidates covering nothing are never chosen)."""
     if len(candidates) == 0 or len(demand_pts) == 0:
         return []

@@ -122,7 +122,7 @@ class Membership:
     def _own(self, column: str) -> np.ndarray:
         if column not in self.projects:
             return np.zeros(self.n)
-        return pd.to_numeric(self.projects[column], errors="coerce").fillna(0).to_numpy(dtype=float)
+        return np.asarray(pd.to_numeric(self.projects[column], errors="coerce").fillna(0), dtype=np.float64)
 
     def totals(self, by: str | None = None) -> pd.DataFrame:
         """One row per group of ``by`` (a column of the projects; ``None``: the whole portfolio,
