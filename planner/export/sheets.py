@@ -1012,6 +1012,16 @@ def _render_atlas(task: dict) -> str:
 
 def write_atlas(path: Path, base: SheetBase, projects, *, info: dict, lang: str = "zh", prefix: str = "",
                 workers: int | None = None, start_method: str | None = None) -> Path | None:
+    """The project atlas: one A4 landscape page per project, in rank order, in one PDF, written
+    directly (``planner.export.atlas``: the base map as shared tiles, pages in worker processes)."""
+    from planner.export.atlas import write_atlas_pdf
+
+    return write_atlas_pdf(path, base, projects, info=info, lang=lang, prefix=prefix, workers=workers,
+                           start_method=start_method)
+
+
+def _write_atlas_matplotlib(path: Path, base: SheetBase, projects, *, info: dict, lang: str = "zh", prefix: str = "",
+                            workers: int | None = None, start_method: str | None = None) -> Path | None:
     """The project atlas: one A4 landscape page per project, in rank order, in one PDF; pages
     are drawn in worker processes (each a run of pages) and joined."""
     import multiprocessing

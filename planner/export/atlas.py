@@ -1,0 +1,866 @@
+"""The project atlas written as PDF directly: one A4 landscape page per project, in rank order.
+
+Each page is the project's zoomed map over the base map (water, buildings, parcels, roads by
+class with their names, the study area and district names, the other projects muted), a
+panel of its key fields and the title block -- the page the matplotlib atlas drew, written
+without a plotting library so that a city's 14,000 projects take seconds, not hours:
+
+- The base map is cut into square tiles per map scale (``TILE_MM`` on paper), each written
+  once as a PDF Form XObject and referenced by every page that shows it (a page places the
+  tiles under its map frame and clips to the frame). Line widths are paper widths, so tiles
+  belong to one scale; page scales are the usual ones (1:2,000, 1:2,500 ...), so a city's
+  pages share a few tile sets. Tiles overlap by half a millimetre (opaque drawing only), so
+  no seam shows where a viewer antialiases a tile's edge.
+- Coordinates are formatted in bulk with numpy (fixed-width integers in 1/40 mm); nothing
+  loops over features in Python.
+- Per page only the project, the muted projects around it, the labels (district and road
+  names placed without collisions), the north arrow, scale bar, panel and title block.
+- One CJK font (the bundled Noto Sans SC subset) embedded once as a CID TrueType font,
+  subset to the glyphs used (glyph ids kept, so pages written in different processes agree),
+  with a ToUnicode map: the text is searchable and extractable.
+- Tiles and pages are written in worker processes (fork: the base map is inherited, not
+  copied); the parent numbers the objects and writes the file.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+
+from planner.export.styles import BASE, TYPE_COLOURS, road_style
+from planner.export.terms import pick
+
+A4_MM = (297.0, 210.0)
+ATLAS_MAP = (10.0, 10.0, 178.0, 176.0)   # x, y, width, height of the map frame (mm)
+ATLAS_PANEL_X = 194.0
+TILE_MM = 60.0                          # a base-map tile's side on paper
+OVERLAP_MM = 0.5                        # tiles overlap by this much (no antialiasing seams)
+UNIT = 40                               # path coordinates in 1/40 mm
+PT = 72 / 25.4                          # points per millimetre
+MM_PER_PT = 25.4 / 72
+ROAD_ORDER = ("path", "service", "local", "other", "collector", "arterial", "expressway")
+NICE_SCALES = np.array(sorted({int(m * 10 ** k) for k in range(2, 7) for m in (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5)}),
+                       dtype=np.int64)
+PAGES_PER_TASK = 400
+TILES_PER_TASK = 1500
+COMPRESSION = 3                          # zlib level of the streams (fast; the file is mostly paths)
+
+
+# ---------------------------------------------------------------------------------------------
+# Small PDF helpers
+
+
+def _rgb(hex_colour: str) -> str:
+    h = hex_colour.lstrip("#")
+    return " ".join(f"{int(h[i:i + 2], 16) / 255:.3f}".rstrip("0").rstrip(".") or "0" for i in (0, 2, 4))
+
+
+def _f(v: float) -> str:
+    """A number as PDF writes it (three decimals, no trailing zeros)."""
+    s = f"{v:.3f}".rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
+
+
+def _digits(v: np.ndarray, width: int) -> np.ndarray:
+    """Integers as fixed-width ASCII (sign or space, then zero-padded digits): (n, width) uint8."""
+    out = np.empty((len(v), width), dtype=np.uint8)
+    out[:, 0] = np.where(v < 0, 45, 32)
+    a = np.abs(v)
+    for k in range(width - 1, 0, -1):
+        out[:, k] = (a % 10 + 48).astype(np.uint8)
+        a = a // 10
+    return out
+
+
+def _path_bytes(xy: np.ndarray, first: np.ndarray, close: bool = False) -> np.ndarray:
+    """Path operators for vertices ``xy`` (n x 2, path units) where ``first`` starts a subpath:
+    'x y m' / 'x y l' rows as a (n, row) uint8 array (rows of one width: bulk slicing)."""
+    v = np.rint(xy).astype(np.int64)
+    if len(v) == 0:
+        return np.zeros((0, 8), dtype=np.uint8)
+    width = len(str(int(np.abs(v).max()))) + 1
+    rows = np.empty((len(v), 2 * width + 4), dtype=np.uint8)
+    rows[:, :width] = _digits(v[:, 0], width)
+    rows[:, width] = 32
+    rows[:, width + 1:2 * width + 1] = _digits(v[:, 1], width)
+    rows[:, 2 * width + 1] = 32
+    rows[:, 2 * width + 2] = np.where(first, ord("m"), ord("l"))
+    rows[:, 2 * width + 3] = 10
+    return rows
+
+
+class PdfFont:
+    """The bundled CJK TrueType font: glyph ids and advance widths for text, and the objects
+    that embed it (subset to the glyphs used, ids kept)."""
+
+    def __init__(self, path: Path):
+        from fontTools.ttLib import TTFont
+
+        self.path = path
+        font = TTFont(str(path), lazy=True)
+        order = font.getGlyphOrder()
+        gid = {name: i for i, name in enumerate(order)}
+        upm = font["head"].unitsPerEm
+        metrics = font["hmtx"].metrics
+        self.advance = np.array([metrics[n][0] for n in order], dtype=float) / upm
+        self.cmap = {cp: gid[n] for cp, n in font.getBestCmap().items()}
+        self.unicode_of: dict[int, int] = {}
+        for cp, g in sorted(self.cmap.items(), reverse=True):
+            self.unicode_of[g] = cp
+        head, hhea = font["head"], font["hhea"]
+        self.bbox = [int(v * 1000 / upm) for v in (head.xMin, head.yMin, head.xMax, head.yMax)]
+        self.ascent, self.descent = int(hhea.ascent * 1000 / upm), int(hhea.descent * 1000 / upm)
+        self.cap_height = int(getattr(font["OS/2"], "sCapHeight", 700) * 1000 / upm)
+        self.name = str(font["name"].getDebugName(6) or "NotoSansSC").replace(" ", "")
+        self.used: set[int] = set()
+        self._cache: dict[str, tuple[str, float]] = {}
+
+    def encode(self, text: str) -> tuple[str, float]:
+        """(hex glyph string, width in em) of ``text``; a character the font lacks is notdef."""
+        hit = self._cache.get(text)
+        if hit is not None:
+            return hit
+        gids = [self.cmap.get(ord(ch), 0) for ch in text]
+        self.used.update(gids)
+        out = ("".join(f"{g:04X}" for g in gids), float(self.advance[gids].sum()) if gids else 0.0)
+        self._cache[text] = out
+        return out
+
+    def width_mm(self, text: str, size_pt: float) -> float:
+        return self.encode(text)[1] * size_pt * MM_PER_PT
+
+    def objects(self, used: Iterable[int], first_id: int) -> tuple[list[bytes], int]:
+        """The font's objects (Type0, CIDFontType2, descriptor, subset file, ToUnicode) numbered
+        from ``first_id``; returns them and the id of the Type0 font."""
+        import io
+
+        from fontTools import subset
+        from fontTools.ttLib import TTFont
+
+        gids = sorted({0, *used})
+        opts = subset.Options()
+        opts.retain_gids = True
+        opts.notdef_outline = True
+        opts.hinting = False
+        opts.name_IDs = ["*"]
+        opts.layout_features = []
+        font = TTFont(str(self.path))
+        sub = subset.Subsetter(opts)
+        sub.populate(gids=gids)
+        sub.subset(font)
+        buf = io.BytesIO()
+        font.save(buf)
+        data = buf.getvalue()
+        tag = "RPATLS+"
+        i_type0, i_cid, i_desc, i_file, i_map = range(first_id, first_id + 5)
+        widths = " ".join(f"{g} [{int(round(self.advance[g] * 1000))}]" for g in gids)
+        type0 = (f"<< /Type /Font /Subtype /Type0 /BaseFont /{tag}{self.name} /Encoding /Identity-H "
+                 f"/DescendantFonts [{i_cid} 0 R] /ToUnicode {i_map} 0 R >>").encode()
+        cid = (f"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /{tag}{self.name} /CIDSystemInfo << /Registry (Adobe) "
+               f"/Ordering (Identity) /Supplement 0 >> /FontDescriptor {i_desc} 0 R /CIDToGIDMap /Identity "
+               f"/DW 1000 /W [{widths}] >>").encode()
+        desc = (f"<< /Type /FontDescriptor /FontName /{tag}{self.name} /Flags 4 /FontBBox [{' '.join(map(str, self.bbox))}] "
+                f"/ItalicAngle 0 /Ascent {self.ascent} /Descent {self.descent} /CapHeight {self.cap_height} "
+                f"/StemV 80 /FontFile2 {i_file} 0 R >>").encode()
+        file_obj = _stream(data, extra=f"/Length1 {len(data)}")
+        pairs = [(g, self.unicode_of[g]) for g in gids if g in self.unicode_of]
+        lines = ["/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
+                 "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
+                 "/CMapName /Adobe-Identity-UCS def", "/CMapType 2 def", "1 begincodespacerange", "<0000> <FFFF>",
+                 "endcodespacerange"]
+        for k in range(0, len(pairs), 100):
+            block = pairs[k:k + 100]
+            lines.append(f"{len(block)} beginbfchar")
+            lines.extend(f"<{g:04X}> <{_utf16(cp)}>" for g, cp in block)
+            lines.append("endbfchar")
+        lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
+        cmap = _stream("\n".join(lines).encode())
+        return [type0, cid, desc, file_obj, cmap], i_type0
+
+
+def _utf16(cp: int) -> str:
+    return chr(cp).encode("utf-16-be").hex().upper()
+
+
+def _stream(data: bytes, *, extra: str = "", compressed: bool = False) -> bytes:
+    """A stream object's body; ``data`` is compressed here unless it already is."""
+    body = data if compressed else zlib.compress(data, COMPRESSION)
+    return b"<< /Length %d /Filter /FlateDecode %s >>\nstream\n" % (len(body), extra.encode()) + body + \
+        b"\nendstream"
+
+
+# ---------------------------------------------------------------------------------------------
+# The base map as parts (rings and lines) with their coordinates, for bulk tile writing
+
+
+@dataclass
+class _Parts:
+    """Parts of a layer (polygon exterior rings or lines) with their vertices in one array."""
+
+    geoms: np.ndarray
+    coords: np.ndarray
+    offsets: np.ndarray
+    attrs: dict[str, np.ndarray] = field(default_factory=dict)
+    tree: Any = None
+
+    @classmethod
+    def of(cls, geoms: np.ndarray, *, lines: bool, attrs: dict[str, np.ndarray] | None = None) -> _Parts:
+        geoms = np.asarray(geoms, dtype=object)
+        if len(geoms) == 0:
+            return cls(np.zeros(0, dtype=object), np.zeros((0, 2)), np.zeros(1, dtype=np.int64))
+        parts, idx = shapely.get_parts(geoms, return_index=True)
+        kind = shapely.get_type_id(parts)
+        if lines:
+            poly = kind == 3
+            if poly.any():
+                rings, ridx = shapely.get_parts(shapely.boundary(parts[poly]), return_index=True)
+                parts = np.concatenate([parts[~poly], rings])
+                idx = np.concatenate([idx[~poly], idx[poly][ridx]])
+                kind = shapely.get_type_id(parts)
+            keep = (kind == 1) | (kind == 2)
+        else:
+            keep = kind == 3
+        parts, idx = parts[keep], idx[keep]
+        if not lines:
+            parts = shapely.get_exterior_ring(parts)
+        order = np.argsort(idx, kind="stable")
+        parts, idx = parts[order], idx[order]
+        coords, cidx = shapely.get_coordinates(parts, return_index=True)
+        offsets = np.searchsorted(cidx, np.arange(len(parts) + 1)).astype(np.int64)
+        sub = {k: np.asarray(v)[idx] for k, v in (attrs or {}).items()}
+        return cls(parts, coords, offsets, sub)
+
+    def query(self, boxes: np.ndarray, *, exact: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(box index, part index) of the parts meeting each box, in (box, part) order."""
+        if len(self.geoms) == 0 or len(boxes) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        if self.tree is None:
+            self.tree = shapely.STRtree(self.geoms)
+        q = self.tree.query(boxes, predicate="intersects" if exact else None)
+        order = np.lexsort((q[1], q[0]))
+        return q[0][order].astype(np.int64), q[1][order].astype(np.int64)
+
+
+def _gather(parts: _Parts, bi: np.ndarray, pi: np.ndarray, boxes: np.ndarray, long_m: float
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Vertices of parts ``pi`` for boxes ``bi``: (box of each vertex, xy, starts a subpath).
+    Parts much longer than a tile are clipped to their (padded) box first, so that path
+    coordinates stay small."""
+    if len(pi) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 2)), np.zeros(0, dtype=bool)
+    b = shapely.bounds(parts.geoms[pi])
+    big = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) > long_m
+    out_b, out_xy, out_first = [], [], []
+    s_bi, s_pi = bi[~big], pi[~big]
+    if len(s_pi):
+        n = parts.offsets[s_pi + 1] - parts.offsets[s_pi]
+        starts = np.cumsum(n) - n
+        v = np.repeat(parts.offsets[s_pi] - starts, n) + np.arange(int(n.sum()))
+        first = np.zeros(len(v), dtype=bool)
+        first[starts[n > 0]] = True
+        out_b.append(np.repeat(s_bi, n))
+        out_xy.append(parts.coords[v])
+        out_first.append(first)
+    if big.any():
+        clipped = shapely.intersection(parts.geoms[pi[big]], boxes[bi[big]])
+        sub, sidx = shapely.get_parts(clipped, return_index=True)
+        kind = shapely.get_type_id(sub)
+        keep = (kind == 1) | (kind == 2)
+        sub, sidx = sub[keep], sidx[keep]
+        if len(sub):
+            xy, cidx = shapely.get_coordinates(sub, return_index=True)
+            first = np.r_[True, cidx[1:] != cidx[:-1]]
+            out_b.append(bi[big][sidx][cidx])
+            out_xy.append(xy)
+            out_first.append(first)
+    if not out_b:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 2)), np.zeros(0, dtype=bool)
+    tb = np.concatenate(out_b)
+    order = np.argsort(tb, kind="stable")
+    return tb[order], np.concatenate(out_xy)[order], np.concatenate(out_first)[order]
+
+
+class AtlasBase:
+    """The base map of the atlas: the sheet base's layers as parts, ready for bulk tile writing."""
+
+    def __init__(self, base: Any):
+        self.sheet = base
+        self.water = _Parts.of(base.water.geoms, lines=False)
+        self.buildings = _Parts.of(base.buildings.geoms, lines=False)
+        self.parcels = _Parts.of(base.parcels.geoms, lines=True)
+        roads = base.roads
+        attrs = {"class": np.asarray(roads.attrs.get("class", np.full(len(roads.geoms), "other", dtype=object))),
+                 "planned": np.asarray(roads.attrs.get("planned", np.zeros(len(roads.geoms), dtype=bool)))}
+        self.roads = _Parts.of(roads.geoms, lines=True, attrs=attrs)
+        self.study = _Parts.of(np.array([base.study_area]) if base.study_area is not None else np.zeros(0, dtype=object),
+                               lines=True)
+        self.districts = _Parts.of(base.boundary.geoms if len(base.boundary.geoms) > 1 else np.zeros(0, dtype=object),
+                                   lines=True)
+        self.classes = sorted({str(c) for c in self.roads.attrs.get("class", [])},
+                              key=lambda c: ROAD_ORDER.index(c) if c in ROAD_ORDER else 3)
+        self._names: tuple[np.ndarray, np.ndarray, Any] | None = None
+
+    def named_roads(self) -> tuple[np.ndarray, np.ndarray, Any]:
+        """Named roads merged by name once (names, merged parts, their tree), for road labels."""
+        if self._names is None:
+            roads = self.sheet.roads
+            names = np.asarray(roads.attrs.get("name", np.zeros(0, dtype=object)), dtype=object)
+            named = np.flatnonzero(names != "") if len(names) else np.zeros(0, dtype=np.int64)
+            if len(named) == 0:
+                self._names = (np.zeros(0, dtype=object), np.zeros(0, dtype=object), None)
+            else:
+                uniq, inv = np.unique(names[named].astype(str), return_inverse=True)
+                parts, pidx = shapely.get_parts(roads.geoms[named], return_index=True)
+                lines = shapely.get_type_id(parts) == 1
+                group = inv[pidx[lines]]
+                order = np.argsort(group, kind="stable")
+                present, gi = np.unique(group[order], return_inverse=True)
+                merged = shapely.line_merge(shapely.multilinestrings(parts[lines][order], indices=gi))
+                mparts, midx = shapely.get_parts(merged, return_index=True)
+                keep = shapely.get_type_id(mparts) == 1
+                mparts, midx = mparts[keep], midx[keep]
+                self._names = (uniq[present][midx], mparts, shapely.STRtree(mparts))
+        return self._names
+
+
+# ---------------------------------------------------------------------------------------------
+# Tiles
+
+
+def _tile_m(scale: int) -> float:
+    return TILE_MM * scale / 1000
+
+
+def _tile_streams(ab: AtlasBase, scale: int, keys: Sequence[tuple[int, int]]) -> list[bytes]:
+    """The compressed content of the tiles ``keys`` (column, row) at ``scale``, in order."""
+    t_m = _tile_m(scale)
+    k = 1000 / scale * UNIT                       # metres to path units
+    ij = np.array(keys, dtype=float).reshape(-1, 2)
+    origin = ij * t_m
+    pad = (OVERLAP_MM + 3.0) * scale / 1000       # room for the widest stroke and the overlap
+    boxes = shapely.box(origin[:, 0] - pad, origin[:, 1] - pad, origin[:, 0] + t_m + pad, origin[:, 1] + t_m + pad)
+    clip = shapely.box(origin[:, 0] - 4 * pad, origin[:, 1] - 4 * pad, origin[:, 0] + t_m + 4 * pad,
+                       origin[:, 1] + t_m + 4 * pad)
+    n = len(keys)
+    pieces: list[list[bytes]] = [[] for _ in range(n)]
+    lw = MM_PER_PT * UNIT                         # one point as path units
+
+    def emit(parts: _Parts, sel: np.ndarray | None, exact: bool, style: str, paint: str) -> None:
+        bi, pi = parts.query(boxes, exact=exact)
+        if sel is not None and len(pi):
+            ok = sel[pi]
+            bi, pi = bi[ok], pi[ok]
+        if len(pi) == 0:
+            return
+        tb, xy, first = _gather(parts, bi, pi, clip, 2 * t_m)
+        if len(tb) == 0:
+            return
+        rows = _path_bytes((xy - origin[tb]) * k, first)
+        cuts = np.searchsorted(tb, np.arange(n + 1))
+        head, tail = style.encode(), paint.encode()
+        for t in np.flatnonzero(cuts[1:] > cuts[:-1]):
+            pieces[t].extend((head, rows[cuts[t]:cuts[t + 1]].tobytes(), tail))
+
+    emit(ab.water, None, False, f"{_rgb(BASE['water'])} rg {_rgb(BASE['water_outline'])} RG {_f(0.4 * lw)} w\n", "B\n")
+    emit(ab.buildings, None, False,
+         f"{_rgb(BASE['buildings'])} rg {_rgb(BASE['buildings_outline'])} RG {_f(0.15 * lw)} w\n", "B\n")
+    emit(ab.parcels, None, True, f"{_rgb(BASE['parcels'])} RG {_f(0.3 * lw)} w\n", "S\n")
+    cls = ab.roads.attrs.get("class")
+    planned = ab.roads.attrs.get("planned")
+    if cls is not None and planned is not None:
+        for c in ab.classes:
+            colour, width = road_style(c)
+            emit(ab.roads, (cls == c) & ~planned.astype(bool), True,
+                 f"{_rgb(colour)} RG {_f(width * lw)} w 1 J 1 j\n", "S\n")
+        if planned.any():
+            d = 0.8 * lw
+            emit(ab.roads, planned.astype(bool), True,
+                 f"{_rgb('#7D7D7D')} RG {_f(d)} w 0 J [{_f(3 * d)} {_f(2 * d)}] 0 d\n", "S [] 0 d\n")
+    d = 0.5 * lw
+    emit(ab.districts, None, True, f"{_rgb('#666666')} RG {_f(d)} w 0 J [{_f(2 * d)} {_f(1.5 * d)}] 0 d\n", "S [] 0 d\n")
+    d = 1.1 * lw
+    emit(ab.study, None, True,
+         f"{_rgb(BASE['study_area'])} RG {_f(d)} w 0 J [{_f(6 * d)} {_f(1.5 * d)} {_f(d)} {_f(1.5 * d)}] 0 d\n",
+         "S [] 0 d\n")
+    return [zlib.compress(b"".join(p), COMPRESSION) for p in pieces]
+
+
+def tile_bbox() -> str:
+    lo, hi = -OVERLAP_MM * UNIT, (TILE_MM + OVERLAP_MM) * UNIT
+    return f"[{_f(lo)} {_f(lo)} {_f(hi)} {_f(hi)}]"
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages
+
+
+class _Canvas:
+    """One page's content stream in millimetres (origin at the paper's bottom-left)."""
+
+    def __init__(self, font: PdfFont):
+        self.font = font
+        self.out: list[str] = [f"q {_f(PT)} 0 0 {_f(PT)} 0 0 cm\n"]
+
+    def raw(self, s: str) -> None:
+        self.out.append(s)
+
+    def text(self, x: float, y: float, s: str, size: float, *, colour: str = "#000000", ha: str = "left",
+             va: str = "baseline", angle: float = 0.0, halo: float = 0.0, alpha_gs: str = "") -> tuple[float, float]:
+        """Text in the font at ``size`` points; ``ha`` left/center/right, ``va`` top/center/
+        bottom/baseline (matplotlib's single-line layout); returns its (width, height) in mm."""
+        if not s:
+            return 0.0, 0.0
+        hexs, em = self.font.encode(s)
+        h = size * MM_PER_PT
+        w = em * h
+        dx = {"left": 0.0, "center": -w / 2, "right": -w}[ha]
+        dy = {"baseline": 0.0, "top": -0.88 * h, "center": -0.38 * h, "bottom": 0.12 * h}[va]
+        if angle:
+            c, sn = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+            ox, oy = x + c * dx - sn * dy, y + sn * dx + c * dy
+            tm = f"{_f(c)} {_f(sn)} {_f(-sn)} {_f(c)} {_f(ox)} {_f(oy)} Tm"
+        else:
+            tm = f"1 0 0 1 {_f(x + dx)} {_f(y + dy)} Tm"
+        q = f"q {alpha_gs} gs " if alpha_gs else ""
+        end = " Q" if alpha_gs else ""
+        if halo:
+            self.out.append(f"{q}BT /F1 {_f(h)} Tf {tm} 1 1 1 RG {_f(halo * MM_PER_PT)} w 1 j 1 Tr <{hexs}> Tj ET"
+                            f"{end}\n")
+        self.out.append(f"{q}BT /F1 {_f(h)} Tf {_rgb(colour)} rg {tm} 0 Tr <{hexs}> Tj ET{end}\n")
+        return w, h
+
+    def lines_of(self, lines: Sequence[str], x: float, top: float, size: float, spacing: float, *,
+                 colour: str = "#000000") -> None:
+        """Lines of text from ``top`` down (matplotlib's multi-line layout at ``spacing``)."""
+        h = size * MM_PER_PT
+        base = top - (0.388 + 0.5 * spacing) * h
+        for i, s in enumerate(lines):
+            self.text(x, base - i * spacing * h, s, size, colour=colour)
+
+    def bytes(self) -> bytes:
+        return ("".join(self.out) + "Q\n").encode()
+
+
+def _truncate(font: PdfFont, text: str, size: float, room: float) -> str:
+    while font.width_mm(text, size) > room and len(text) > 2:
+        text = text[:-2] + "…"
+    return text
+
+
+def _free(box: tuple[float, float, float, float], taken: list[tuple[float, float, float, float]]) -> bool:
+    x0, y0, x1, y1 = box
+    _, _, w, h = ATLAS_MAP
+    if x0 < 1 or y0 < 1 or x1 > w - 1 or y1 > h - 1:
+        return False
+    return not any(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in taken)
+
+
+@dataclass
+class _PageState:
+    extent: tuple[float, float, float, float]
+    scale: int
+
+    def to_mm(self, x: float, y: float) -> tuple[float, float]:
+        e = self.extent
+        return ((x - e[0]) / (e[2] - e[0]) * ATLAS_MAP[2], (y - e[1]) / (e[3] - e[1]) * ATLAS_MAP[3])
+
+    def m_per_mm(self) -> float:
+        return self.scale / 1000
+
+
+def _world_paths(geoms: np.ndarray, page: _PageState, *, rings: bool) -> bytes:
+    """Outlines (rings) or lines of ``geoms`` as path operators in page path units."""
+    parts = _Parts.of(geoms, lines=not rings)
+    if len(parts.coords) == 0:
+        return b""
+    first = np.zeros(len(parts.coords), dtype=bool)
+    first[parts.offsets[:-1][parts.offsets[1:] > parts.offsets[:-1]]] = True
+    xy = (parts.coords - [page.extent[0], page.extent[1]]) * (1000 / page.scale * UNIT)
+    return _path_bytes(xy, first).tobytes()
+
+
+def _circle(cx: float, cy: float, r: float) -> str:
+    k = 0.5523 * r
+    return (f"{_f(cx + r)} {_f(cy)} m {_f(cx + r)} {_f(cy + k)} {_f(cx + k)} {_f(cy + r)} {_f(cx)} {_f(cy + r)} c "
+            f"{_f(cx - k)} {_f(cy + r)} {_f(cx - r)} {_f(cy + k)} {_f(cx - r)} {_f(cy)} c "
+            f"{_f(cx - r)} {_f(cy - k)} {_f(cx - k)} {_f(cy - r)} {_f(cx)} {_f(cy - r)} c "
+            f"{_f(cx + k)} {_f(cy - r)} {_f(cx + r)} {_f(cy - k)} {_f(cx + r)} {_f(cy)} c ")
+
+
+def _district_names(cv: _Canvas, ab: AtlasBase, page: _PageState, taken: list[tuple[float, float, float, float]]) -> None:
+    b = ab.sheet.boundary
+    if len(b.geoms) == 0:
+        return
+    inner = b.within(page.extent)
+    if len(inner) == 0:
+        return
+    names = b.attrs["name"][inner]
+    pts = shapely.point_on_surface(shapely.intersection(b.geoms[inner], shapely.box(*page.extent)))
+    size = 10.0
+    for name, p in zip(names, pts, strict=True):
+        if not name or shapely.is_empty(p):
+            continue
+        mx, my = page.to_mm(p.x, p.y)
+        tw, th = cv.font.width_mm(str(name), size) * 1.15, size * MM_PER_PT * 1.3
+        box = (mx - tw / 2, my - th / 2, mx + tw / 2, my + th / 2)
+        if _free(box, taken):
+            taken.append(box)
+            cv.text(ATLAS_MAP[0] + mx, ATLAS_MAP[1] + my, str(name), size, colour=BASE["place_names"], ha="center",
+                    va="center", halo=2.2, alpha_gs="/A75")
+
+
+def _road_names(cv: _Canvas, ab: AtlasBase, page: _PageState, taken: list[tuple[float, float, float, float]], limit: int = 8) -> int:
+    """Road names along their roads, longest in the frame first, where no other label is (the
+    sheets' rule, on roads merged by name once)."""
+    names, merged, tree = ab.named_roads()
+    if tree is None:
+        return 0
+    frame = shapely.box(*page.extent)
+    hit = tree.query(frame, predicate="intersects")
+    if len(hit) == 0:
+        return 0
+    clipped = shapely.intersection(merged[hit], frame)
+    lengths = shapely.length(clipped)
+    hit_names = names[hit]
+    totals: dict[str, float] = {}
+    for n, ln in zip(hit_names, lengths, strict=True):
+        totals[n] = totals.get(n, 0.0) + float(ln)
+    size = 5.5
+    placed = 0
+    for name in sorted(totals, key=lambda n: -totals[n])[:limit]:
+        parts = shapely.get_parts(clipped[hit_names == name])
+        parts = parts[shapely.get_type_id(parts) == 1]
+        if len(parts) == 0:
+            continue
+        line = parts[np.argmax(shapely.length(parts))]
+        length = float(shapely.length(line))
+        text_m = cv.font.width_mm(name, size) * page.m_per_mm()
+        if length < text_m * 1.4:
+            continue
+        for frac in (0.5, 0.3, 0.7, 0.15, 0.85):
+            d = length * frac
+            a, b, mid = shapely.line_interpolate_point(line, [max(d - text_m / 2, 0), min(d + text_m / 2, length), d])
+            angle = math.degrees(math.atan2(b.y - a.y, b.x - a.x))
+            if angle > 90:
+                angle -= 180
+            elif angle < -90:
+                angle += 180
+            mx, my = page.to_mm(mid.x, mid.y)
+            tw, th = cv.font.width_mm(name, size), size * MM_PER_PT * 1.2
+            ca, sa = abs(math.cos(math.radians(angle))), abs(math.sin(math.radians(angle)))
+            hw, hh = (tw * ca + th * sa) / 2, (tw * sa + th * ca) / 2
+            box = (mx - hw, my - hh, mx + hw, my + hh)
+            if _free(box, taken):
+                taken.append(box)
+                cv.text(ATLAS_MAP[0] + mx, ATLAS_MAP[1] + my, name, size, colour=BASE["road_names"], ha="center",
+                        va="center", angle=angle, halo=1.6)
+                placed += 1
+                break
+    return placed
+
+
+def _nice_length(max_m: float) -> float:
+    exp = 10 ** math.floor(math.log10(max_m))
+    for f in (5, 2, 1):
+        if f * exp <= max_m:
+            return f * exp
+    return exp
+
+
+def _north_arrow_and_scale(cv: _Canvas, page: _PageState, lang: str) -> None:
+    x, y, w, h = ATLAS_MAP
+    cx, top = x + w - 10, y + h - 6
+    cv.raw(f"{_rgb('#111111')} rg {_f(cx)} {_f(top)} m {_f(cx - 3)} {_f(top - 11)} l {_f(cx)} {_f(top - 8)} l "
+           f"{_f(cx + 3)} {_f(top - 11)} l h f\n")
+    cv.text(cx, top - 15, pick("北", "N", lang), 9, ha="center", va="center")
+    ground = _nice_length(60 * page.scale / 1000)
+    length = ground / page.scale * 1000
+    bx, by = x + 6, y + 6
+    cv.raw(f"q /A85 gs 1 1 1 rg {_f(bx - 3)} {_f(by - 3)} {_f(length + 14)} 15 re f Q\n")
+    seg = length / 4
+    cv.raw(f"{_rgb('#111111')} RG {_f(0.6 * MM_PER_PT)} w 0 J 0 j\n")
+    for i in range(4):
+        fill = "0.067 0.067 0.067" if i % 2 == 0 else "1 1 1"
+        cv.raw(f"{fill} rg {_f(bx + i * seg)} {_f(by)} {_f(seg)} 1.4 re B\n")
+    unit = "km" if ground >= 1000 else "m"
+    value = ground / 1000 if ground >= 1000 else ground
+    for frac in (0, 0.5, 1):
+        cv.text(bx + frac * length, by + 2.6, f"{value * frac:g}" + (f" {unit}" if frac == 1 else ""), 6.5,
+                ha="center", va="bottom")
+    cv.text(bx, by + 7.5, f"1:{page.scale:,}", 8, va="bottom")
+
+
+def _panel(cv: _Canvas, project: dict[str, Any], rows: list[tuple[str, str]], info: dict[str, Any], number: str, scale: int,
+           lang: str) -> None:
+    font = cv.font
+    W, H = A4_MM
+    x = ATLAS_PANEL_X
+    title = str(project.get("name", ""))
+    size = 12.0
+    while font.width_mm(title, size) > W - x - 8 and size > 7:
+        size -= 0.5
+    cv.text(x, H - 10, title, size, va="top")
+    cv.text(x, H - 17, str(info["project"]), 7, va="top", colour="#444444")
+    values = [_truncate(font, v, 7.2, W - x - 34) for _, v in rows]
+    top = H - 25
+    cv.lines_of([k for k, _ in rows], x, top, 7.2, 1.9, colour="#333333")
+    cv.lines_of(values, x + 27, top, 7.2, 1.9)
+    block = [(pick("编制单位", "Prepared by", lang), info["organisation"] or pick("（未填写）", "(not given)", lang)),
+             (pick("编制日期", "Date", lang), info["date"]), (pick("图号", "Sheet no.", lang), number),
+             (pick("比例", "Scale", lang), f"1:{scale:,}"), (pick("坐标系", "CRS", lang), info["crs"]),
+             (pick("数据截至", "Data as of", lang), info["as_of"])]
+    by = 10.0
+    texts = [_truncate(font, str(v), 6.5, W - x - 30) for _, v in block]
+    cv.lines_of([k for k, _ in block], x + 1, by + 5 * len(block) - 1, 6.5, 1.75, colour="#333333")
+    cv.lines_of(texts, x + 22, by + 5 * len(block) - 1, 6.5, 1.75)
+    cv.raw(f"{_rgb('#111111')} RG {_f(0.8 * MM_PER_PT)} w {_f(x)} {_f(by)} {_f(W - 8 - x)} {_f(5 * len(block))} re S\n")
+
+
+def _page_stream(ab: AtlasBase, font: PdfFont, project: dict[str, Any], geom: Any, page: _PageState,
+                 tiles: Sequence[tuple[int, int, int]], others: Any, info: dict[str, Any], number: str, lang: str) -> bytes:
+    from planner.export.sheets import _atlas_rows
+
+    cv = _Canvas(font)
+    x, y, w, h = ATLAS_MAP
+    e = page.extent
+    t_m = _tile_m(page.scale)
+    cv.raw(f"q {_f(x)} {_f(y)} {_f(w)} {_f(h)} re W n\n")
+    for tid, i, j in tiles:   # the base map: tiles placed under the frame
+        dx, dy = x + (i * t_m - e[0]) / page.m_per_mm(), y + (j * t_m - e[1]) / page.m_per_mm()
+        cv.raw(f"q 1 0 0 1 {_f(dx)} {_f(dy)} cm /T{tid} Do Q\n")
+    k = 1 / UNIT
+    cv.raw(f"q 1 0 0 1 {_f(x)} {_f(y)} cm {_f(k)} 0 0 {_f(k)} 0 0 cm\n")
+    geoms, tree = others
+    near = tree.query(shapely.box(*e), predicate="intersects")
+    if len(near):   # other projects as context: thin outlines, no fill
+        near_geoms = geoms[np.sort(near)]
+        cv.raw(f"{_rgb(BASE['other_projects'])} RG {_f(0.25 * MM_PER_PT * UNIT)} w 0 J 1 j\n")
+        cv.raw(_world_paths(near_geoms, page, rings=False).decode() + "S\n")
+    colour = TYPE_COLOURS.get(str(project.get("type", "")), "#888888")
+    parts = shapely.get_parts(np.array([geom]))
+    kinds = shapely.get_type_id(parts)
+    polys = parts[kinds == 3]
+    if len(polys):
+        cv.raw(f"q /A35 gs {_rgb(colour)} rg {_rgb(colour)} RG {_f(0.9 * MM_PER_PT * UNIT)} w 0 J 1 j\n")
+        cv.raw(_world_paths(polys[np.argsort(-shapely.area(polys), kind='stable')], page, rings=True).decode()
+               + "B Q\n")
+    lines = parts[kinds == 1]
+    if len(lines):
+        cv.raw(f"{_rgb(colour)} RG {_f(2.2 * MM_PER_PT * UNIT)} w 0 J 1 j\n")
+        cv.raw(_world_paths(lines, page, rings=False).decode() + "S\n")
+    cv.raw("Q\n")
+    b = shapely.bounds(geom)
+    size_mm = max(b[2] - b[0], b[3] - b[1]) / page.m_per_mm()
+    if size_mm < 2.0 or shapely.get_type_id(geom) in (0, 4):   # too small to see: a symbol
+        p = shapely.point_on_surface(geom)
+        mx, my = page.to_mm(p.x, p.y)
+        r = math.sqrt(22) / 2 * MM_PER_PT
+        cv.raw(f"{_rgb(colour)} rg {_rgb('#333333')} RG {_f(0.4 * MM_PER_PT)} w {_circle(x + mx, y + my, r)}B\n")
+    taken: list[tuple[float, float, float, float]] = [(w - 14, h - 22, w - 6, h - 5), (3, 3, 74, 18)]
+    _district_names(cv, ab, page, taken)
+    _road_names(cv, ab, page, taken)
+    cv.raw("Q\n")
+    cv.raw(f"0 0 0 RG {_f(1.2 * MM_PER_PT)} w 0 j {_f(x)} {_f(y)} {_f(w)} {_f(h)} re S\n")
+    _north_arrow_and_scale(cv, page, lang)
+    _panel(cv, project, _atlas_rows(project, lang), info, number, page.scale, lang)
+    return zlib.compress(cv.bytes(), COMPRESSION)
+
+
+# ---------------------------------------------------------------------------------------------
+# Planning the pages, workers, and the file
+
+
+def page_extents(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each project's map extent and scale (the sheets' ``fit_extent`` with the atlas's margin,
+    vectorised): (n x 4 extents, n scales)."""
+    b = shapely.bounds(geoms)
+    margin, min_span = 0.15, 250.0
+    w = np.maximum(b[:, 2] - b[:, 0], min_span) * (1 + 2 * margin)
+    h = np.maximum(b[:, 3] - b[:, 1], min_span) * (1 + 2 * margin)
+    need = np.maximum(np.maximum(w / ATLAS_MAP[2], h / ATLAS_MAP[3]), 1e-6) * 1000
+    pos = np.searchsorted(NICE_SCALES, need, side="left")
+    beyond = pos >= len(NICE_SCALES)
+    scale = np.where(beyond, np.ceil(need / 100000) * 100000, NICE_SCALES[np.minimum(pos, len(NICE_SCALES) - 1)])
+    scale = scale.astype(np.int64)
+    cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+    hw, hh = ATLAS_MAP[2] * scale / 2000, ATLAS_MAP[3] * scale / 2000
+    return np.column_stack([cx - hw, cy - hh, cx + hw, cy + hh]), scale
+
+
+_STATE: dict[str, Any] = {}
+
+
+def _init(ab: AtlasBase | None, others: tuple[np.ndarray, Any] | None, base: Any = None,
+          other_geoms: np.ndarray | None = None) -> None:
+    """A worker's state: inherited when forked; rebuilt from the sheet base when spawned."""
+    if ab is None:
+        ab = AtlasBase(base)
+    if others is None:
+        assert other_geoms is not None
+        others = (other_geoms, shapely.STRtree(other_geoms))
+    _STATE["ab"], _STATE["others"] = ab, others
+    if "font" not in _STATE:
+        from planner.fonts import FONT_FILE
+
+        _STATE["font"] = PdfFont(FONT_FILE)
+
+
+def _tile_task(task: tuple[int, list[tuple[int, int]]]) -> list[bytes]:
+    scale, keys = task
+    return _tile_streams(_STATE["ab"], scale, keys)
+
+
+def _page_task(task: dict[str, Any]) -> tuple[list[bytes], set[int]]:
+    font: PdfFont = _STATE["font"]
+    font.used = set()
+    out = []
+    for k in range(len(task["rows"])):
+        page = _PageState(tuple(task["extents"][k]), int(task["scales"][k]))
+        out.append(_page_stream(_STATE["ab"], font, task["rows"][k], task["geoms"][k], page, task["tiles"][k],
+                                _STATE["others"], task["info"], task["numbers"][k], task["lang"]))
+    return out, set(font.used)
+
+
+def write_atlas_pdf(path: Path, base: Any, projects: Any, *, info: dict[str, Any], lang: str = "zh", prefix: str = "",
+                    workers: int | None = None, start_method: str | None = None) -> Path | None:
+    """One A4 landscape page per project in rank order, written as described in the module's
+    docstring; ``workers`` processes (forked where the platform can, else spawned or none)."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from planner.fileio import atomic_path
+    from planner.fonts import FONT_FILE
+
+    if projects is None or len(projects) == 0:
+        return None
+    ordered = projects.sort_values("priority_rank", kind="stable") if "priority_rank" in projects else projects
+    cols = [c for c in ("project_id", "name", "type", "subtype", "district", "quantity", "unit", "estimated_cost",
+                        "priority_score", "priority_rank", "phase", "status", "buildings", "households",
+                        "floor_area_m2", "parcel_area_m2", "road_length_m", "flag_count", "cost_basis")
+            if c in ordered.columns]
+    rows = ordered[cols].to_dict("records")
+    geoms = np.asarray(ordered.geometry.values, dtype=object)
+    n = len(rows)
+    numbers = [f"{prefix}{'-' if prefix else ''}A{str(i + 1).zfill(len(str(n)))}" for i in range(n)]
+    extents, scales = page_extents(geoms)
+
+    # the tiles each page shows, numbered once
+    tile_ids: dict[tuple[int, int, int], int] = {}
+    page_tiles: list[list[tuple[int, int, int]]] = []
+    for e, s in zip(extents, scales, strict=True):
+        t_m = _tile_m(int(s))
+        i0, i1 = math.floor(e[0] / t_m), math.floor(e[2] / t_m)
+        j0, j1 = math.floor(e[1] / t_m), math.floor(e[3] / t_m)
+        mine = []
+        for i in range(i0, i1 + 1):
+            for j in range(j0, j1 + 1):
+                tid = tile_ids.setdefault((int(s), i, j), len(tile_ids))
+                mine.append((tid, i, j))
+        page_tiles.append(mine)
+    keys_by_scale: dict[int, list[tuple[int, int, int]]] = {}
+    for (s, i, j), tid in tile_ids.items():
+        keys_by_scale.setdefault(s, []).append((i, j, tid))
+    tile_tasks: list[tuple[int, list[tuple[int, int]]]] = []
+    tile_task_ids: list[list[int]] = []
+    for s, keys in sorted(keys_by_scale.items()):
+        keys.sort()
+        for a in range(0, len(keys), TILES_PER_TASK):
+            chunk = keys[a:a + TILES_PER_TASK]
+            tile_tasks.append((s, [(i, j) for i, j, _ in chunk]))
+            tile_task_ids.append([tid for _, _, tid in chunk])
+
+    ab = AtlasBase(base)
+    others = (geoms, shapely.STRtree(geoms))
+    n_tasks = max(1, math.ceil(n / PAGES_PER_TASK))
+    cuts = np.linspace(0, n, n_tasks + 1).astype(int)
+    page_tasks = [{"rows": rows[a:b], "geoms": geoms[a:b], "extents": extents[a:b], "scales": scales[a:b],
+                   "tiles": page_tiles[a:b], "numbers": numbers[a:b], "info": info, "lang": lang}
+                  for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+    can_fork = "fork" in multiprocessing.get_all_start_methods()
+    workers = workers if workers is not None else (min(os.cpu_count() or 1, 4) if can_fork else 1)
+    _STATE.clear()
+    tile_out: list[list[bytes]]
+    page_out: list[tuple[list[bytes], set[int]]]
+    if start_method == "spawn" or (workers > 1 and len(tile_tasks) + len(page_tasks) > 1):
+        method = start_method or "fork"
+        ctx = multiprocessing.get_context(method)
+        init = (ab, others) if method == "fork" else (None, None, base, geoms)
+        if method == "fork":
+            _init(ab, others)   # the font too, inherited by the workers
+        with ProcessPoolExecutor(max_workers=max(workers, 1), mp_context=ctx, initializer=_init,
+                                 initargs=init) as pool:
+            page_futures = [pool.submit(_page_task, t) for t in page_tasks]
+            tile_futures = [pool.submit(_tile_task, t) for t in tile_tasks]
+            page_out = [f.result() for f in page_futures]
+            tile_out = [f.result() for f in tile_futures]
+    else:
+        _init(ab, others)
+        page_out = [_page_task(t) for t in page_tasks]
+        tile_out = [_tile_task(t) for t in tile_tasks]
+    font: PdfFont = _STATE.get("font") or PdfFont(FONT_FILE)
+    used: set[int] = set()
+    for _, u in page_out:
+        used |= u
+    tile_streams: list[bytes] = [b""] * len(tile_ids)
+    for ids, streams in zip(tile_task_ids, tile_out, strict=True):
+        for tid, data in zip(ids, streams, strict=True):
+            tile_streams[tid] = data
+    pages = [p for chunk, _ in page_out for p in chunk]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        _write_file(tmp, pages, page_tiles, tile_streams, font, used, title=str(info.get("project", "")))
+    _STATE.clear()
+    return path
+
+
+def _write_file(path: Path, pages: list[bytes], page_tiles: list[list[tuple[int, int, int]]],
+                tile_streams: list[bytes], font: PdfFont, used: set[int], *, title: str) -> None:
+    """Number the objects and write the PDF: catalogue, page tree, font, graphics states,
+    tiles, then each page and its content."""
+    n_pages = len(pages)
+    font_objs, font_id = font.objects(used, 4)
+    gs_id = 4 + len(font_objs)
+    tile0 = gs_id + 1
+    page0 = tile0 + len(tile_streams)
+    offsets: list[int] = []
+    with open(path, "wb") as fh:
+        pos = fh.write(b"%PDF-1.6\n%\xe2\xe3\xcf\xd3\n")
+
+        def obj(num: int, body: bytes) -> None:
+            nonlocal pos
+            assert num == len(offsets) + 1
+            offsets.append(pos)
+            pos += fh.write(b"%d 0 obj\n" % num + body + b"\nendobj\n")
+
+        obj(1, b"<< /Type /Catalog /Pages 2 0 R >>")
+        kids = " ".join(f"{page0 + 2 * k} 0 R" for k in range(n_pages))
+        obj(2, f"<< /Type /Pages /Count {n_pages} /Kids [{kids}] >>".encode())
+        obj(3, b"<< /Producer (Renewal Planner) /Title <FEFF" + title.encode("utf-16-be").hex().upper().encode()
+            + b"> >>")
+        for k, body in enumerate(font_objs):
+            obj(4 + k, body)
+        obj(gs_id, b"<< /A35 << /Type /ExtGState /ca 0.349 /CA 1 >> /A75 << /Type /ExtGState /ca 0.75 /CA 0.75 >> "
+                   b"/A85 << /Type /ExtGState /ca 0.85 /CA 0.85 >> >>")
+        bbox, matrix = tile_bbox(), f"[{_f(1 / UNIT)} 0 0 {_f(1 / UNIT)} 0 0]"
+        for k, data in enumerate(tile_streams):
+            obj(tile0 + k, _stream(data, extra=f"/Type /XObject /Subtype /Form /BBox {bbox} /Matrix {matrix}",
+                                   compressed=True))
+        media = f"[0 0 {_f(A4_MM[0] * PT)} {_f(A4_MM[1] * PT)}]"
+        for k, data in enumerate(pages):
+            xobj = " ".join(f"/T{tid} {tile0 + tid} 0 R" for tid, _, _ in page_tiles[k])
+            obj(page0 + 2 * k, (f"<< /Type /Page /Parent 2 0 R /MediaBox {media} /Resources << /Font << /F1 {font_id} 0 R"
+                                f" >> /ExtGState {gs_id} 0 R /XObject << {xobj} >> >> /Contents {page0 + 2 * k + 1} 0 R >>"
+                                ).encode())
+            obj(page0 + 2 * k + 1, _stream(data, compressed=True))
+        xref = pos
+        fh.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(offsets) + 1))
+        fh.write(b"".join(b"%010d 00000 n \n" % o for o in offsets))
+        fh.write(b"trailer\n<< /Size %d /Root 1 0 R /Info 3 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(offsets) + 1, xref))
