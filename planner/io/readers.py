@@ -287,6 +287,8 @@ def read_vector(source: Source, *, role: str | None = None, encoding: str | None
     if source.suffix in TABLE_SUFFIXES:
         return read_table_points(source, encoding=encoding)
     sniffed = sniff_format(source)
+    if source.suffix in {".osm", ".pbf"} and source.layer is None and role in OSM_ROLES:
+        return _read_osm_role(source, role, sniffed, encoding)
     layer = _pick_layer(source, role)
     path = gdal_path(source)
     label = source.label()
@@ -368,6 +370,27 @@ def read_vector(source: Source, *, role: str | None = None, encoding: str | None
         raw.crs_note = prj_note
     elif frame.crs is None:
         raw.crs_note = "none in the file"
+    return raw
+
+
+# Roles read from an OpenStreetMap extract by planner.io.osm (tags to the catalogue's fields).
+OSM_ROLES = ("buildings", "facilities")
+
+
+def _read_osm_role(source: Source, role: str, sniffed: str, encoding: str | None) -> RawLayer:
+    """Buildings or facilities of an OSM extract, with the catalogue's field names."""
+    from planner.io.osm import read_osm_buildings, read_osm_facilities
+
+    reader = read_osm_buildings if role == "buildings" else read_osm_facilities
+    frame, notes, warns = reader(source)
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
+    raw = RawLayer(source, frame, "OSM", "multipolygons" if role == "buildings" else "points+multipolygons",
+                   encoding="UTF-8", encoding_note="from the file")
+    if encoding is not None:
+        raw.warnings.append(f"{source.label()}: encoding '{encoding}' is ignored: {sniffed} text is UTF-8 by "
+                            "definition")
+    raw.notes += notes
+    raw.warnings += warns
     return raw
 
 
