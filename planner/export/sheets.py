@@ -19,6 +19,7 @@ STRtree and drawn as collections; a million building footprints become one raste
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -238,6 +239,24 @@ def _wrapped_literal(text: str) -> str:
     whenever they hold two "$", whatever ``text.parse_math`` says, so "$" becomes the full-width
     "＄" there (a name like "$区$" would otherwise fail the whole sheet)."""
     return str(text).replace("$", "＄")
+
+
+def _wrap_mm(text: str, size_pt: float, width_mm: float) -> list[str]:
+    """``text`` broken into lines no wider than ``width_mm`` (at spaces where there are any,
+    else between characters, as Chinese is)."""
+    lines: list[str] = []
+    line = ""
+    for token in [t for t in re.split(r"(\s+)", str(text)) if t]:
+        pieces = [token] if _text_mm(token, size_pt) <= width_mm else list(token)
+        for piece in pieces:
+            if line and _text_mm(line + piece, size_pt) > width_mm:
+                lines.append(line.rstrip())
+                line = piece.lstrip()
+            else:
+                line += piece
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
 
 
 def _text_mm(text: str, size_pt: float) -> float:
@@ -619,7 +638,13 @@ def _key_table(page: _Page, rows: list[tuple[str, str, str]], top: float, bottom
     row_h = 3.05
     size = 5.8
     col_w = PANEL_W / 2
-    per_col = max(int((head_y - bottom - 2) / row_h), 1)
+    note_lines = _wrap_mm(_wrapped_literal(note), 6, PANEL_W) if note else []
+    rows_bottom = bottom + (len(note_lines) * 6 * 1.2 * MM_PER_PT + 2.0 if note_lines else 0.0)
+    per_col = max(int((head_y - rows_bottom - 2) / row_h), 1)
+    if 2 * per_col < len(rows):  # every numbered project keeps its row: closer rows, smaller text
+        per_col = math.ceil(len(rows) / 2)
+        row_h = max(head_y - rows_bottom - 2, 1.0) / per_col
+        size = min(size, max(row_h / 3.05 * 5.8, 3.5))
     cost_head = pick("投资（万元）", "Cost (10k yuan)", lang)
     for c in range(2 if len(rows) > per_col else 1):
         cx = x + c * col_w
@@ -636,8 +661,8 @@ def _key_table(page: _Page, rows: list[tuple[str, str, str]], top: float, bottom
         page.paper.text(cx, cy, num, fontsize=size, va="center")
         page.paper.text(cx + 6, cy, label, fontsize=size, va="center")
         page.paper.text(cx + col_w - 2, cy, cost, fontsize=size, va="center", ha="right")
-    if note:
-        page.paper.text(x, bottom, _wrapped_literal(note), fontsize=6, va="bottom", color="#444444", wrap=True)
+    if note_lines:  # below the rows, never under them
+        page.paper.text(x, bottom, "\n".join(note_lines), fontsize=6, va="bottom", color="#444444", linespacing=1.2)
 
 
 def _title_block(page: _Page, info: dict, lang: str) -> None:
