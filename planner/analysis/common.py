@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 import shapely
 
-from planner.analysis.registry import FLAG_COLUMNS
+from planner.analysis.network import RoadNetwork
+from planner.analysis.registry import FLAG_COLUMNS, AnalysisInputs, AnalysisOutput
 from planner.arrays import BoolArray, FloatArray, GeometryArray, Int64Array
 
 if TYPE_CHECKING:
@@ -86,8 +89,11 @@ def concat_flags(frames: list[gpd.GeoDataFrame], crs: CRS | None) -> gpd.GeoData
 
 def points_in_polygons(points: GeometryArray, polygons: GeometryArray) -> Int64Array:
     """Index of the polygon holding each point (-1 where none; first match where several)."""
-    tree = shapely.STRtree(polygons)
-    pi, gi = tree.query(points, predicate="within")
+    # The tree holds the points and each polygon is prepared once as the query geometry (a point
+    # is within a polygon exactly when the polygon properly contains it): a million points in a
+    # few districts cost one prepared polygon each, not a million unprepared tests.
+    tree = shapely.STRtree(points)
+    gi, pi = tree.query(polygons, predicate="contains_properly")
     out = np.full(len(points), -1, dtype=np.int64)
     # Keep the first polygon per point: reverse-assign so the smallest index wins.
     order = np.lexsort((-gi, pi))
@@ -104,3 +110,74 @@ def anchor_points(geoms: GeometryArray) -> GeometryArray:
         c = c.copy()
         c[~inside] = shapely.point_on_surface(geoms[~inside])
     return c
+
+
+# The buildings' places, computed once per run and handed on (product ``building_places``).
+PLACES = "building_places"
+
+
+@dataclass(eq=False)
+class BuildingPlaces:
+    """Where each building is, for every analysis of a run: its anchor point (computed once),
+    the district holding it and the nearest point of a road network (each computed when first
+    asked for, for the rows asked, and kept). Rows are the buildings layer's rows. Not stored in
+    a project file (a reopened project recomputes it)."""
+
+    geoms: Any                    # the buildings layer's geometry array these places belong to
+    points: GeometryArray
+    _districts: list[tuple[Any, Int64Array]] = field(default_factory=list)
+    _attached: list[tuple[RoadNetwork, Int64Array, FloatArray, FloatArray]] = field(default_factory=list)
+
+    def district(self, polygons: Any) -> Int64Array:
+        """Index of the polygon holding each building's anchor (-1: none), as points_in_polygons."""
+        for known, which in self._districts:
+            if known is polygons:
+                return which
+        which = points_in_polygons(self.points, np.asarray(polygons))
+        self._districts.append((polygons, which))
+        return which
+
+    def attach(self, net: RoadNetwork, rows: Int64Array) -> tuple[Int64Array, FloatArray, FloatArray]:
+        """``net.attach`` of the given buildings' anchors (nearest segment, position, distance);
+        each building attached once per network."""
+        entry = next((e for e in self._attached if e[0] is net), None)
+        if entry is None:
+            n = len(self.points)
+            entry = (net, np.full(n, -2, dtype=np.int64), np.zeros(n), np.zeros(n))
+            self._attached.append(entry)
+        _, edge, t, off = entry
+        todo = rows[edge[rows] == -2]
+        if len(todo):
+            todo = np.unique(todo)
+            edge[todo], t[todo], off[todo] = net.attach(self.points[todo])
+        return edge[rows], t[rows], off[rows]
+
+
+def building_places(inputs: AnalysisInputs, out: AnalysisOutput) -> BuildingPlaces:
+    """The run's :class:`BuildingPlaces` (made here and handed on in ``out.shared`` if no earlier
+    analysis made it for these buildings)."""
+    geoms = inputs.layers["buildings"].geometry.values
+    known = inputs.shared.get(PLACES)
+    if isinstance(known, BuildingPlaces) and known.geoms is geoms:
+        return known
+    places = BuildingPlaces(geoms, anchor_points(np.asarray(geoms)))
+    out.shared[PLACES] = places
+    return places
+
+
+def text_column(uniq: Iterable[str], inverse: npt.ArrayLike) -> pd.api.extensions.ExtensionArray:
+    """``uniq[inverse[i]]`` for each row as a text column, built in Arrow from the distinct
+    texts (no Python string per row: a million flags share a few thousand reasons)."""
+    table = pa.array(list(uniq), type=pa.large_string())
+    return pd.array(table.take(pa.array(np.asarray(inverse, dtype=np.int64))), dtype="str")
+
+
+def id_text(values: pd.Series) -> Callable[[npt.ArrayLike], Any]:
+    """A function giving the text of the values at some rows (as ``to_numpy(dtype=object)[rows]
+    .astype(str)`` writes them), taken from the Arrow text where the column already is text."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" and not values.isna().any():
+        arrow = pa.array(values.array)
+        return lambda rows: pd.array(arrow.take(pa.array(np.asarray(rows, dtype=np.int64))), dtype="str")
+    objects = values.to_numpy(dtype=object)
+    return lambda rows: objects[np.asarray(rows, dtype=np.int64)].astype(str)

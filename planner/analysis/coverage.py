@@ -23,7 +23,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planner.analysis.common import anchor_points, concat_flags, points_in_polygons
+from planner.analysis.common import (
+    PLACES,
+    anchor_points,
+    building_places,
+    concat_flags,
+    id_text,
+    text_column,
+)
 from planner.analysis.network import RoadNetwork, build_network
 from planner.analysis.registry import (
     Analysis,
@@ -185,7 +192,7 @@ def _reasons(t: str, mode: str, dd: np.ndarray, rr: np.ndarray, centre: np.ndarr
             zh.append(f"住宅{limit:g} m{verb}范围内无{title}（覆盖半径{r:g} m）{where}")
             en.append(f"no {title_en} within {limit:g} m {verb_en} (radius {r:g} m){where_en}")
     inv = inverse.reshape(-1)
-    return np.asarray(zh, dtype=object)[inv], np.asarray(en, dtype=object)[inv]
+    return text_column(zh, inv), text_column(en, inv)
 
 
 def run(inputs, params, feedback) -> AnalysisOutput:
@@ -193,9 +200,9 @@ def run(inputs, params, feedback) -> AnalysisOutput:
     b = inputs.layers["buildings"]
     f = inputs.layers["facilities"]
     residential = b["use"].isin(params["residential_uses"]).to_numpy()
-    rb = b.loc[residential].reset_index(drop=True)
+    rows = np.flatnonzero(residential)
     net = walking_network(inputs)
-    if len(rb) == 0 or net.n_nodes == 0:
+    if len(rows) == 0 or net.n_nodes == 0:
         out.messages.append("transport and safety coverage: no residential buildings or no road network")
         return out
     ftype = f["type"].to_numpy(dtype=object).astype(str)
@@ -211,15 +218,16 @@ def run(inputs, params, feedback) -> AnalysisOutput:
     if not types:
         return out
     districts, names = _districts(inputs)
-    bpts = anchor_points(rb.geometry.values)
-    district_of = (points_in_polygons(bpts, districts.geometry.values) if districts is not None
-                   else np.full(len(rb), -1, dtype=np.int64))
+    places = building_places(inputs, out)
+    bpts = places.points[rows]
+    district_of = (places.district(districts.geometry.values)[rows] if districts is not None
+                   else np.full(len(rows), -1, dtype=np.int64))
     centre = centre_mask(inputs, params, district_of)
     fpts = anchor_points(f.geometry.values)
     margin = float(params["search_margin_m"])
     radius: dict[str, np.ndarray] = {}
     for t in types:
-        r = np.full(len(rb), float(params[TYPES[t][1]]))
+        r = np.full(len(rows), float(params[TYPES[t][1]]))
         if t == "parking":
             r[centre] = float(params["parking_centre_radius_m"])
         radius[t] = r
@@ -231,15 +239,18 @@ def run(inputs, params, feedback) -> AnalysisOutput:
         walk.append("fire_station")
     dist: dict[str, np.ndarray] = {}
     if walk:
-        dist.update(walking_distances(net, bpts, fpts, ftype, walk, limit=max(limits[t] for t in walk)))
+        dist.update(walking_distances(net, bpts, fpts, ftype, walk, limit=max(limits[t] for t in walk),
+                                      building_attach=places.attach(net, rows)))
     feedback.set_progress(50)
     if "fire_station" not in dist and "fire_station" in types:
         dist.update(walking_distances(drive, bpts, fpts, ftype, ["fire_station"], limit=limits["fire_station"]))
     for t in types:  # each type searched to its own limit
         dist[t] = np.where(dist[t] <= limits[t], dist[t], np.inf)
     feedback.set_progress(80)
-    hh = pd.to_numeric(rb["households"], errors="coerce").fillna(0).to_numpy() if "households" in rb else np.ones(len(rb))
-    ids = rb["building_id"].to_numpy(dtype=object).astype(str)
+    hh = (pd.to_numeric(b["households"], errors="coerce").fillna(0).to_numpy()[rows] if "households" in b
+          else np.ones(len(rows)))
+    ids = id_text(b["building_id"])
+    geoms = b.geometry.values
     frames = []
     for t in types:
         feedback.check()
@@ -255,11 +266,11 @@ def run(inputs, params, feedback) -> AnalysisOutput:
         base = BASE_SEVERITY[code]
         sev = np.minimum(3, np.where(finite & (dd <= 2 * rr), base, base + 1)).astype("int64")
         frames.append(gpd.GeoDataFrame({
-            "source_layer": "buildings", "source_id": ids[idx], "code": code, "severity": sev, "reason": zh,
+            "source_layer": "buildings", "source_id": ids(rows[idx]), "code": code, "severity": sev, "reason": zh,
             "reason_en": en, "facility_type": t, "facility_title": domain.title(t),
             "route_m": np.where(finite, np.round(dd, 1), np.nan), "radius_m": rr, "households": hh[idx],
             "driving": mode == "drive", "centre": centre[idx],
-        }, geometry=gpd.GeoSeries(rb.geometry.values[idx], crs=inputs.crs), crs=inputs.crs))
+        }, geometry=gpd.GeoSeries(geoms[rows[idx]], crs=inputs.crs), crs=inputs.crs))
     out.flags["coverage_gap"] = concat_flags(frames, inputs.crs)
     out.shared["indicator_rows.coverage"] = _indicator_rows(dist, radius, hh, district_of, names, domain, types,
                                                             float(params["bus_stop_target_pct"]))
@@ -291,7 +302,8 @@ register(Analysis(
            RuleCode("CHARGING_GAP", "公共充电设施覆盖不足", "Public charging gap", "#01665E", 1),
            RuleCode("SHELTER_GAP", "应急避难场所覆盖不足", "Emergency shelter gap", "#762A83", 2),
            RuleCode("FIRE_GAP", "消防站5分钟可达范围外", "Beyond a fire station's 5-minute reach", "#A50026", 3)),
-    products=(Product("indicator_rows.coverage", "table", "coverage of households by district, for the indicators"),),
+    products=(Product("indicator_rows.coverage", "table", "coverage of households by district, for the indicators"),
+              Product(PLACES, "transient", "each building's anchor point, district and nearest road")),
     basis="2016 若干意见 §17；GB/T 51149-2016；电动汽车充电基础设施发展指南；GB 50413-2007、GB 51143-2015；建标152-2017",
     order=45,
     parameters=[

@@ -11,7 +11,9 @@ import pandas as pd
 import shapely
 
 from planner.analysis.common import (
+    PLACES,
     anchor_points,
+    building_places,
     date_text,
     full_months,
     make_flags,
@@ -42,8 +44,9 @@ def _col(frame, name, dtype="float64"):
     return pd.Series(np.nan if dtype == "float64" else None, index=frame.index, dtype=dtype)
 
 
-def building_stats(parcels, buildings) -> pd.DataFrame:
-    """Per parcel: footprint coverage and actual floor-area ratio of the buildings standing in it."""
+def building_stats(parcels, buildings, anchors=None) -> pd.DataFrame:
+    """Per parcel: footprint coverage and actual floor-area ratio of the buildings standing in it
+    (``anchors``: the buildings' anchor points where known)."""
     n = len(parcels)
     area = _col(parcels, "area").to_numpy()
     geom_area = shapely.area(parcels.geometry.values)
@@ -54,7 +57,7 @@ def building_stats(parcels, buildings) -> pd.DataFrame:
         out["far"] = 0.0
         return out
     bgeoms = buildings.geometry.values
-    which = points_in_polygons(anchor_points(bgeoms), parcels.geometry.values)
+    which = points_in_polygons(anchor_points(bgeoms) if anchors is None else anchors, parcels.geometry.values)
     inside = which >= 0
     footprint = shapely.area(bgeoms)
     floors = pd.to_numeric(_col(buildings, "floors"), errors="coerce").to_numpy(dtype="float64")
@@ -107,7 +110,8 @@ def run(inputs, params, feedback) -> AnalysisOutput:
     codes["IDLE_NOT_STARTED_1Y"] = supplied & no_start & (agreed_m >= 12) & (agreed_m < 24)
     low_progress = (dev_ratio < params["stalled_dev_ratio"]) | (inv_ratio < params["stalled_invest_ratio"])
     codes["IDLE_STALLED"] = ~no_start & low_progress & (suspended_m >= 12 * params["stalled_years"])
-    stats = building_stats(parcels, buildings)
+    stats = building_stats(parcels, buildings,
+                           building_places(inputs, out).points if buildings is not None and len(buildings) else None)
     coverage = stats["coverage"].to_numpy()
     if buildings is not None:
         # A parcel recorded as built (已建) is developed land, not suspected idle, whatever its coverage.
@@ -213,7 +217,9 @@ ANALYSIS = register(Analysis(
            RuleCode("IDLE_SUSPECTED", "疑似闲置", "Suspected idle", "#fddbc7", 1),
            RuleCode("APPROVED_NOT_SUPPLIED", "批而未供", "Approved, not supplied", "#f4a582", 2),
            RuleCode("UNDERUSED", "低效用地", "Underused land", "#92c5de", 1)),
-    products=(Product("idle_codes", "value", "each parcel's idle code, as one boolean array per code"),),
+    products=(Product("idle_codes", "value", "each parcel's idle code, as one boolean array per code"),
+              Product(PLACES, "transient", "each building's anchor point, district and nearest road (made by the "
+                      "first analysis that needs them)")),
     basis="闲置土地处置办法（2012）第二、八、十四条；批而未供、供而未用、用而未尽",
     order=10,
     parameters=[

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner.analysis.common import anchor_points, points_in_polygons
+from planner.analysis.common import anchor_points, building_places, points_in_polygons
 from planner.analysis.registry import Analysis, AnalysisOutput, Parameter, register
 
 ALL = "全部 (all)"
@@ -45,6 +45,16 @@ def _district_of(geoms: np.ndarray, districts) -> np.ndarray:
     return points_in_polygons(anchor_points(geoms), districts.geometry.values)
 
 
+def _length_inside(lines: np.ndarray, line_len: np.ndarray, poly: shapely.Geometry) -> float:
+    """Total length of the lines inside the polygon: only lines crossing its edge are cut."""
+    prepared = shapely.from_wkb(shapely.to_wkb(poly))  # a copy: the layer's own geometry stays unprepared
+    shapely.prepare(prepared)
+    inside = np.where(shapely.covers(prepared, lines), line_len, 0.0)
+    cut = np.flatnonzero((inside == 0) & shapely.intersects(prepared, lines))
+    inside[cut] = shapely.length(shapely.intersection(lines[cut], poly))
+    return float(inside.sum())
+
+
 def run(inputs, params, feedback) -> AnalysisOutput:
     out = AnalysisOutput()
     districts = inputs.layers.get("boundary")
@@ -71,8 +81,18 @@ def run(inputs, params, feedback) -> AnalysisOutput:
 
     b = inputs.layers.get("buildings")
     shared = inputs.shared
+    building_district: np.ndarray | None = None
+
+    def buildings_district() -> np.ndarray:  # the district of every building, found once
+        nonlocal building_district
+        if building_district is None:
+            assert b is not None
+            building_district = (building_places(inputs, out).district(districts.geometry.values)
+                                 if districts is not None and len(districts) and len(b) else np.full(len(b), -1))
+        return building_district
+
     if b is not None and "old" in shared:
-        bd = _district_of(b.geometry.values, districts)
+        bd = buildings_district()
         res = shared["residential"]
         fa = shared["floor_area"]
         old_fa = per_group(bd, np.where(res & shared["old"], fa, 0.0))
@@ -106,12 +126,13 @@ def run(inputs, params, feedback) -> AnalysisOutput:
                 basis=BASIS["idle_2y"] if target is not None else ("", ""))
     roads_built = shared.get("roads_built")
     if roads_built is not None and len(roads_built):
-        lines = roads_built.geometry.values
+        lines = np.asarray(roads_built.geometry.values)
+        line_len = shapely.length(lines)
         lengths = []
         areas = []
         if districts is not None and len(districts):
             total_area = shapely.area(shapely.union_all(districts.geometry.values))
-            total_len = float(shapely.length(shapely.intersection(lines, shapely.union_all(districts.geometry.values))).sum())
+            total_len = _length_inside(lines, line_len, shapely.union_all(districts.geometry.values))
         else:
             total_area = shapely.area(shapely.convex_hull(shapely.union_all(lines)))
             total_len = float(shapely.length(lines).sum())
@@ -119,7 +140,7 @@ def run(inputs, params, feedback) -> AnalysisOutput:
         areas.append(total_area)
         for _, i in groups[1:]:
             poly = districts.geometry.values[i]
-            lengths.append(float(shapely.length(shapely.intersection(lines, poly)).sum()))
+            lengths.append(_length_inside(lines, line_len, poly))
             areas.append(float(shapely.area(poly)))
         km = np.array(lengths) / 1000
         add("road_density", "道路网密度", "Road network density", "km/km²",
@@ -136,10 +157,10 @@ def run(inputs, params, feedback) -> AnalysisOutput:
                 [c / k if k else np.nan for c, k in zip(per_group(gd, np.ones(len(gaps))), km, strict=True)], better="lower")
     dist = shared.get("service_distances")
     if dist is not None and b is not None:
-        bidx = shared["service_buildings"]
-        rb = b.iloc[bidx]
-        hh = pd.to_numeric(rb["households"], errors="coerce").fillna(0).to_numpy() if "households" in rb else np.ones(len(rb))
-        bd = _district_of(rb.geometry.values, districts)
+        bidx = np.asarray(shared["service_buildings"])
+        hh = (pd.to_numeric(b["households"], errors="coerce").fillna(0).to_numpy()[bidx] if "households" in b
+              else np.ones(len(bidx)))
+        bd = buildings_district()[bidx]
         radii = inputs.catalogue.facility_radii()
         domain = inputs.catalogue.domains["facility_type"]
         total = per_group(bd, hh)

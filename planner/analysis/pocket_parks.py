@@ -23,7 +23,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from planner.analysis.common import anchor_points
+from planner.analysis.common import PLACES, anchor_points, building_places
 from planner.analysis.coverage import walking_network
 from planner.analysis.network import pairs_within
 from planner.analysis.registry import (
@@ -31,6 +31,7 @@ from planner.analysis.registry import (
     AnalysisOutput,
     FlagLayer,
     Parameter,
+    Product,
     RuleCode,
     empty_flags,
     register,
@@ -105,32 +106,36 @@ def run(inputs, params, feedback) -> AnalysisOutput:
     cand, cpts, pdist = cand[outside], cpts[outside], pdist[outside]
     feedback.set_progress(40)
     residential = b["use"].isin(params["residential_uses"]).to_numpy()
-    rb = b.loc[residential].reset_index(drop=True)
-    hh = pd.to_numeric(rb["households"], errors="coerce").fillna(0).to_numpy() if "households" in rb else np.ones(len(rb))
+    rows = np.flatnonzero(residential)
+    hh = (pd.to_numeric(b["households"], errors="coerce").fillna(0).to_numpy()[rows] if "households" in b
+          else np.ones(len(rows)))
     n = len(cand)
     new_hh, new_b, covered = np.zeros(n), np.zeros(n, dtype=np.int64), np.full(n, "", dtype=object)
-    if n and len(rb):
+    if n and len(rows):
         # only a building within 300 m of a site as the crow flies can be within 300 m walking
-        allpts = anchor_points(rb.geometry.values)
+        places = building_places(inputs, out)
+        allpts = places.points[rows]
         gap, _ = cKDTree(shapely.get_coordinates(cpts)).query(shapely.get_coordinates(allpts),
                                                               distance_upper_bound=green_r)
         near = np.flatnonzero(gap <= green_r)
         bpts = allpts[near]
         known = inputs.shared.get("service_distances") or {}
-        rows = inputs.shared.get("service_buildings")
-        if "park" in known and rows is not None and list(params["park_types"]) == ["park"] and \
-                np.array_equal(np.asarray(rows), np.flatnonzero(residential)):
+        service_rows = inputs.shared.get("service_buildings")
+        if "park" in known and service_rows is not None and list(params["park_types"]) == ["park"] and \
+                np.array_equal(np.asarray(service_rows), rows):
             bdist = np.asarray(known["park"])[near]  # the living circles' walk to the nearest park
         else:
-            bdist = walking_distances(net, bpts, fpts, ptype, ["park"], limit=green_r)["park"]
+            bdist = walking_distances(net, bpts, fpts, ptype, ["park"], limit=green_r,
+                                      building_attach=places.attach(net, rows[near]))["park"]
         lacking = np.flatnonzero(~(bdist <= green_r))  # not within 300 m of a park now
-        si, ti, _ = pairs_within(net, cpts, bpts[lacking], limit=green_r)
+        si, ti, _ = pairs_within(net, cpts, bpts[lacking], limit=green_r,
+                                 target_attach=places.attach(net, rows[near[lacking]]))
         bi = near[lacking[ti]]
         new_hh = np.bincount(si, weights=hh[bi], minlength=n).astype(float)
         new_b = np.bincount(si, minlength=n).astype(np.int64)
         if len(si):
             order = np.lexsort((bi, si))
-            ids = rb["building_id"].to_numpy(dtype=object)[bi[order]].astype(str).astype(object)
+            ids = b["building_id"].to_numpy(dtype=object)[rows[bi[order]]].astype(str).astype(object)
             start = np.flatnonzero(np.r_[True, si[order][1:] != si[order][:-1]])
             covered[si[order][start]] = [",".join(part) for part in np.split(ids, start[1:])]
     feedback.set_progress(80)
@@ -184,6 +189,7 @@ register(Analysis(
                                 ("buildings_new", "新增覆盖住宅栋数", "Buildings newly covered"),
                                 ("site_rank", "排序", "Rank"), ("covered_ids", "新增覆盖住宅", "Buildings covered"))),),
     rules=(RuleCode("POCKET_PARK_SITE", "口袋公园选址", "Pocket-park site", "#5AAE61", 2),),
+    products=(Product(PLACES, "transient", "each building's anchor point, district and nearest road"),),
     basis="住房和城乡建设部办公厅关于推动“口袋公园”建设的通知（2022）：面积一般在400-10000平方米之间，优先选择公园绿化活动场地"
           "服务半径覆盖不足的区域；300米见绿",
     order=50,

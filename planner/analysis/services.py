@@ -12,16 +12,27 @@ and a building and a facility on the same segment are measured along it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from planner.analysis.common import anchor_points, concat_flags
+from planner.analysis.common import (
+    PLACES,
+    anchor_points,
+    building_places,
+    concat_flags,
+    id_text,
+    text_column,
+)
 from planner.analysis.network import RoadNetwork, build_network
 from planner.analysis.registry import (
     Analysis,
+    AnalysisInputs,
     AnalysisOutput,
     FlagLayer,
     Parameter,
@@ -29,13 +40,22 @@ from planner.analysis.registry import (
     RuleCode,
     register,
 )
+from planner.arrays import FloatArray, GeometryArray, Int64Array
+
+if TYPE_CHECKING:
+    from planner.feedback import Feedback
 
 
-def walking_distances(net: RoadNetwork, building_pts: np.ndarray, facility_pts: np.ndarray,
-                      facility_type: np.ndarray, types: list[str], *, limit: float) -> dict[str, np.ndarray]:
-    """Distance from every building to the nearest facility of each type (inf: none within limit)."""
+def walking_distances(net: RoadNetwork, building_pts: GeometryArray, facility_pts: GeometryArray,
+                      facility_type: npt.NDArray[Any], types: list[str], *, limit: float,
+                      building_attach: tuple[Int64Array, FloatArray, FloatArray] | None = None,
+                      ) -> dict[str, FloatArray]:
+    """Distance from every building to the nearest facility of each type (inf: none within limit).
+
+    ``building_attach``: ``net.attach(building_pts)`` where the caller has it already (the
+    run's :class:`planner.analysis.common.BuildingPlaces`)."""
     n = net.n_nodes
-    b_edge, b_t, b_off = net.attach(building_pts)
+    b_edge, b_t, b_off = building_attach if building_attach is not None else net.attach(building_pts)
     f_edge, f_t, f_off = net.attach(facility_pts)
     length = net.edge_len
     # One virtual node per facility, joined to both ends of its segment.
@@ -50,7 +70,7 @@ def walking_distances(net: RoadNetwork, building_pts: np.ndarray, facility_pts: 
     graph = coo_matrix((np.maximum(vals, 1e-9), (rows, cols)), shape=(n + nf, n + nf)).tocsr()
     bu, bv = net.edge_u[b_edge], net.edge_v[b_edge]
     bl = length[b_edge]
-    out: dict[str, np.ndarray] = {}
+    out: dict[str, FloatArray] = {}
     for ftype in types:
         sel = np.flatnonzero(facility_type == ftype)
         if len(sel) == 0:
@@ -60,7 +80,8 @@ def walking_distances(net: RoadNetwork, building_pts: np.ndarray, facility_pts: 
         via = np.minimum(dist[bu] + b_t * bl, dist[bv] + (1 - b_t) * bl) + b_off
         # Same segment: walk along it directly (the graph route would pass an end node).
         same = pd.DataFrame({"edge": f_edge[sel], "t": f_t[sel], "off": f_off[sel]})
-        bdf = pd.DataFrame({"b": np.arange(len(building_pts)), "edge": b_edge, "t": b_t, "off": b_off})
+        on = np.flatnonzero(np.isin(b_edge, f_edge[sel]))  # only buildings on a facility's segment
+        bdf = pd.DataFrame({"b": on, "edge": b_edge[on], "t": b_t[on], "off": b_off[on]})
         pair = bdf.merge(same, on="edge", suffixes=("", "_f"))
         if len(pair):
             direct = pair["off"] + pair["off_f"] + np.abs(pair["t"] - pair["t_f"]) * length[pair["edge"].to_numpy()]
@@ -80,30 +101,53 @@ def _radii(inputs, params) -> dict[str, float]:
     return {t: radii[t] for t in wanted if t in radii and radii[t] > 0}
 
 
-def run(inputs, params, feedback) -> AnalysisOutput:
+def _reasons(title: str, title_en: str, dd: FloatArray, radius: float, limit: float,
+             ) -> tuple[pd.api.extensions.ExtensionArray, pd.api.extensions.ExtensionArray]:
+    """Chinese and English reasons, written once per distinct rounded distance and indexed."""
+    finite = np.isfinite(dd)
+    metres = np.where(finite, np.round(np.where(finite, dd, 0)), -1).astype(np.int64)
+    uniq, inverse = np.unique(metres, return_inverse=True)
+    zh, en = [], []
+    for m in uniq.tolist():
+        if m >= 0:
+            zh.append(f"住宅步行至最近{title}{m} m，超过{radius:g} m服务半径")
+            en.append(f"walk to the nearest {title_en} is {m} m, beyond the {radius:g} m radius")
+        else:
+            zh.append(f"住宅{limit:g} m步行范围内无{title}（服务半径{radius:g} m）")
+            en.append(f"no {title_en} within {limit:g} m walking (radius {radius:g} m)")
+    inv = inverse.reshape(-1)
+    return text_column(zh, inv), text_column(en, inv)
+
+
+def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> AnalysisOutput:
     out = AnalysisOutput()
     b = inputs.layers["buildings"]
     f = inputs.layers["facilities"]
     net = inputs.shared.get("road_network")
-    if net is None:  # the roads analysis did not run: build the network here
+    if not isinstance(net, RoadNetwork):  # the roads analysis did not run: build the network here
         from planner.analysis.roads import built_mask
 
         roads = inputs.layers["roads"]
         net = build_network(roads.geometry.values[built_mask(roads)], tolerance=1.0)
     residential = b["use"].isin(params["residential_uses"]).to_numpy()
-    rb = b.loc[residential].reset_index(drop=True)
+    rows = np.flatnonzero(residential)
     radii = _radii(inputs, params)
-    if len(rb) == 0 or net.n_nodes == 0:
+    if len(rows) == 0 or net.n_nodes == 0:
         out.messages.append("service gaps: no residential buildings or no road network")
         return out
     types = list(radii)
-    bpts = anchor_points(rb.geometry.values)
+    places = building_places(inputs, out)
+    bpts = places.points[rows]
     fpts = anchor_points(f.geometry.values)
     ftype = f["type"].to_numpy(dtype=object).astype(str)
     limit = max(radii.values()) + float(params["search_margin_m"])
-    dist = walking_distances(net, bpts, fpts, ftype, types, limit=limit)
+    dist = walking_distances(net, bpts, fpts, ftype, types, limit=limit, building_attach=places.attach(net, rows))
     feedback.set_progress(80)
-    hh = pd.to_numeric(rb["households"], errors="coerce").fillna(0).to_numpy() if "households" in rb else np.ones(len(rb))
+    hh = (pd.to_numeric(b["households"], errors="coerce").fillna(0).to_numpy()[rows] if "households" in b
+          else np.ones(len(rows)))
+    ids = id_text(b["building_id"])
+    geoms = b.geometry.values
+    assert inputs.catalogue is not None
     domain = inputs.catalogue.domains["facility_type"]
     frames, coverage_rows = [], []
     for i, t in enumerate(types):
@@ -113,7 +157,7 @@ def run(inputs, params, feedback) -> AnalysisOutput:
         gap = ~(d <= radius)
         covered_hh = float(hh[~gap].sum())
         coverage_rows.append({"facility_type": t, "title": domain.title(t), "radius_m": radius,
-                              "buildings": len(rb), "buildings_covered": int((~gap).sum()),
+                              "buildings": len(rows), "buildings_covered": int((~gap).sum()),
                               "households": float(hh.sum()), "households_covered": covered_hh,
                               "coverage": round(covered_hh / hh.sum(), 4) if hh.sum() > 0 else None,
                               "facilities": int((ftype == t).sum())})
@@ -122,25 +166,20 @@ def run(inputs, params, feedback) -> AnalysisOutput:
         idx = np.flatnonzero(gap)
         dd = d[idx]
         finite = np.isfinite(dd)
-        dtext = pd.Series(np.where(finite, np.char.add(np.round(np.where(finite, dd, 0)).astype(int).astype(str), " m"), ""))
         title = domain.title(t)
-        zh = np.where(finite, ("住宅步行至最近" + title + dtext + "，超过" + f"{radius:g} m服务半径").to_numpy(),
-                      f"住宅{limit:g} m步行范围内无{title}（服务半径{radius:g} m）")
-        en = np.where(finite, (f"walk to the nearest {domain.title(t, 'en').lower()} is " + dtext +
-                               f", beyond the {radius:g} m radius").to_numpy(),
-                      f"no {domain.title(t, 'en').lower()} within {limit:g} m walking (radius {radius:g} m)")
+        zh, en = _reasons(title, domain.title(t, "en").lower(), dd, radius, limit)
         sev = np.where(finite & (dd <= 2 * radius), 2, 3).astype("int64")
         frames.append(gpd.GeoDataFrame({
-            "source_layer": "buildings", "source_id": rb["building_id"].to_numpy(dtype=object)[idx].astype(str),
+            "source_layer": "buildings", "source_id": ids(rows[idx]),
             "code": "SERVICE_GAP", "severity": sev, "reason": zh, "reason_en": en, "facility_type": t,
             "facility_title": title, "distance_m": np.where(finite, np.round(dd, 1), np.nan), "radius_m": radius,
             "households": hh[idx],
-        }, geometry=gpd.GeoSeries(rb.geometry.values[idx], crs=inputs.crs), crs=inputs.crs))
+        }, geometry=gpd.GeoSeries(geoms[rows[idx]], crs=inputs.crs), crs=inputs.crs))
         feedback.set_progress(80 + 20 * (i + 1) / len(types))
     out.flags["service_gap"] = concat_flags(frames, inputs.crs)
     out.tables["service_coverage"] = pd.DataFrame(coverage_rows)
     out.shared["service_distances"] = dist
-    out.shared["service_buildings"] = np.flatnonzero(residential)
+    out.shared["service_buildings"] = rows
     return out
 
 
@@ -157,6 +196,8 @@ register(Analysis(
                        popup=("flag_id", "facility_title", "reason", "distance_m", "radius_m")),),
     rules=(RuleCode("SERVICE_GAP", "生活圈服务短板", "Living-circle service gap", "#ff7f00", 2),),
     products=(Product("service_distances", "transient", "network distances from buildings to facilities"),
+              Product(PLACES, "transient", "each building's anchor point, district and nearest road (made by the "
+                      "first analysis that needs them)"),
               Product("service_buildings", "value", "the residential buildings the distances belong to")),
     basis="GB 50180-2018 城市居住区规划设计标准；完整居住社区建设标准（2020）",
     order=40,
