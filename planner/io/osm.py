@@ -119,7 +119,9 @@ NAME_TYPES: list[tuple[str, str]] = [
 _FACILITY_KEYS = ("amenity", "shop", "leisure", "healthcare", "social_facility", "social_facility:for", "emergency",
                   "highway", "public_transport", "bus", "access", "isced:level", "building", "landuse")
 _BUILDING_KEYS = ("building", "building:use", "building:levels", "height", "start_date", "amenity", "shop", "office",
-                  "landuse")
+                  "tourism", "landuse")
+# Key:tourism values that are lodging businesses (commercial buildings where building=yes).
+TOURISM_USE = dict.fromkeys(["hotel", "motel", "hostel", "guest_house", "apartment"], "commercial")
 
 
 def osm_tags(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
@@ -188,8 +190,9 @@ def read_osm_buildings(source: Source) -> tuple[gpd.GeoDataFrame, list[str], lis
                      "buildings find nothing here")
     value = bt["building:use"].fillna(bt["building"]).str.lower()
     use = value.map(OSM_BUILDING_USE)
-    # Else the outline's amenity (AMENITY_USE), shop (commercial) or office (office) tag.
+    # Else the outline's amenity (AMENITY_USE), tourism (TOURISM_USE), shop (commercial) or office tag.
     from_tags = (bt["amenity"].str.lower().map(AMENITY_USE)
+                 .fillna(bt["tourism"].str.lower().map(TOURISM_USE))
                  .fillna(bt["shop"].notna().map({True: "commercial", False: None}))
                  .fillna(bt["office"].notna().map({True: "office", False: None})))
     use = use.where(use.notna(), from_tags)
@@ -225,6 +228,28 @@ def read_osm_buildings(source: Source) -> tuple[gpd.GeoDataFrame, list[str], lis
             names = compounds["name"].to_numpy(dtype=object)
             frame.loc[bi[first], "compound"] = names[ci[first]]
     n = len(frame)
+    if len(compounds):
+        # Named residential areas (小区) without one building outline inside: OSM maps the compound
+        # but not its housing, so the housing checks cannot see it.
+        inside = np.zeros(len(compounds), dtype=bool)
+        if n:
+            hit, _ = shapely.STRtree(np.asarray(frame.geometry.values)).query(
+                np.asarray(compounds.geometry.values), predicate="intersects")
+            inside[np.unique(hit)] = True
+        if (~inside).any():
+            names = compounds["name"].to_numpy(dtype=object)[~inside]
+            shown = "、".join(map(str, names[:5])) + ("…" if len(names) > 5 else "")
+            warns.append(f"{label}: {len(names)} of {len(compounds)} named residential areas (landuse=residential, "
+                         f"e.g. {shown}) hold no building outline in OpenStreetMap: their housing is not on the map, "
+                         "so no check sees it; load the city's building survey for them")
+    if n and frame["compound"].notna().any():
+        with_homes = set(frame.loc[(use == "residential").to_numpy(), "compound"].dropna())
+        untagged = sorted(set(frame["compound"].dropna()) - with_homes)
+        if untagged:
+            shown = "、".join(untagged[:5]) + ("…" if len(untagged) > 5 else "")
+            warns.append(f"{label}: in {len(untagged)} named residential areas (e.g. {shown}) no building outline is "
+                         "tagged as housing (building=yes or another use): they are not checked as homes; tag them "
+                         "building=residential / apartments, or load the city's building survey")
     if n:
         known = use.notna()
         counts = use.value_counts()
