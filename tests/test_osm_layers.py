@@ -219,3 +219,18 @@ def test_beijing_a_facility_type_osm_does_not_map_is_not_a_gap_everywhere(beijin
     absent = {"nursery", "clinic", "elderly_care"} - set(f["type"])
     assert absent
     assert not gaps["facility_type"].isin(absent).any()
+
+
+def test_osm_tags_reads_gdal_hstore_with_escaped_quotes_and_prefers_columns():
+    from planner.io.osm import osm_tags
+
+    frame = pd.DataFrame({
+        "amenity": [None, "school", None],
+        "other_tags": ['"name:en"=>"The \\"Old\\" Market","amenity"=>"marketplace","access"=>"private"',
+                       '"isced:level"=>"1"', None],
+    })
+    tags = osm_tags(frame, ["amenity", "name:en", "access", "isced:level", "shop"])
+    assert tags["amenity"].tolist()[:2] == ["marketplace", "school"]
+    assert tags.loc[0, "name:en"] == 'The "Old" Market' and tags.loc[0, "access"] == "private"
+    assert tags.loc[1, "isced:level"] == "1"
+    assert tags.iloc[2].isna().all() and tags["shop"].isna().all()
