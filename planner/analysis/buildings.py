@@ -11,7 +11,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner.analysis.common import anchor_points, concat_flags, make_flags, points_in_polygons
+from planner.analysis.common import (
+    anchor_points,
+    concat_flags,
+    make_flags,
+    points_in_polygons,
+    text_column,
+)
 from planner.analysis.registry import (
     Analysis,
     AnalysisOutput,
@@ -31,6 +37,28 @@ def _s(values) -> pd.Series:
         if len(whole) == 0 or (whole % 1 == 0).all():
             return s.astype("Int64").astype("string").fillna("")
     return s.astype("string").fillna("")
+
+
+def _s_codes(values) -> tuple[np.ndarray, np.ndarray]:
+    """``_s(values)`` as a code per row and the distinct texts (``texts[codes]`` is ``_s(values)``,
+    code -1 the empty text): each distinct value is written once."""
+    s = pd.Series(values)
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    distinct = pd.Series(uniq)
+    if pd.api.types.is_float_dtype(s.dtype):
+        whole = s.dropna()
+        if len(whole) == 0 or (whole % 1 == 0).all():
+            distinct = distinct.astype("Int64")
+    texts = np.append(distinct.astype("string").fillna("").to_numpy(dtype=object), "")
+    return np.asarray(codes, dtype=np.int64), texts
+
+
+def _reasons_by_key(key: np.ndarray, write) -> tuple:
+    """Reasons written once per distinct key (``write(key) -> (zh, en)``) as text columns."""
+    uniq, inverse = np.unique(key, return_inverse=True)
+    pairs = [write(k) for k in uniq.tolist()]
+    inv = inverse.reshape(-1)
+    return text_column([z for z, _ in pairs], inv), text_column([e for _, e in pairs], inv)
 
 
 def floor_area(buildings) -> np.ndarray:
@@ -97,10 +125,10 @@ def run_housing(inputs, params, feedback) -> AnalysisOutput:
     residential = b["use"].isin(uses).to_numpy() if "use" in b else np.zeros(len(b), bool)
     cutoff = int(params["cutoff_year"])
     old, unknown = old_status(b, cutoff) if "year_built" in b else (np.zeros(len(b), bool), np.ones(len(b), bool))
-    year_txt = _s(b["year_built"]) if "year_built" in b else pd.Series([""] * len(b))
-    year_hi = _s(b["year_built_max"]) if "year_built_max" in b else year_txt
-    decade = (year_txt != year_hi).to_numpy()
-    year_label = year_txt.where(~decade, year_txt + "年代").to_numpy()
+    # years as text, each distinct year written once (a million buildings have a few hundred)
+    lo_codes, lo_texts = (_s_codes(b["year_built"]) if "year_built" in b
+                          else (np.full(len(b), -1, dtype=np.int64), np.array([""], dtype=object)))
+    hi_codes, hi_texts = _s_codes(b["year_built_max"]) if "year_built_max" in b else (lo_codes, lo_texts)
     floors = pd.to_numeric(b["floors"], errors="coerce").to_numpy(dtype="float64") if "floors" in b else np.full(len(b), np.nan)
     elevator = b["has_elevator"] if "has_elevator" in b else pd.Series(pd.NA, index=b.index, dtype="boolean")
     grade = b["safety_grade"].to_numpy(dtype=object) if "safety_grade" in b else np.full(len(b), None)
@@ -110,13 +138,18 @@ def run_housing(inputs, params, feedback) -> AnalysisOutput:
 
     m = residential & old
     if m.any():
-        y = pd.Series(year_label[m])
+        code_m = lo_codes[m]
+        decade = lo_texts[code_m] != hi_texts[hi_codes[m]]  # a decade (2000年代): its years differ
+
+        def old_reason(k: int) -> tuple[str, str]:
+            label = lo_texts[k // 2 - 1] + ("年代" if k % 2 else "")
+            return (f"住宅建成于{label}，不晚于{cutoff}年，属老旧小区改造对象",
+                    f"residential building built {label.replace('年代', 's')}, in or before {cutoff}: "
+                    "old-compound renovation candidate")
+
+        zh, en = _reasons_by_key((code_m + 1) * 2 + decade, old_reason)
         frames.append(make_flags(b, m, source_layer="buildings", id_field="building_id", code="OLD_HOUSING",
-                                 severity=2,
-                                 reason=("住宅建成于" + y + "，不晚于" + str(cutoff) + "年，属老旧小区改造对象").tolist(),
-                                 reason_en=("residential building built " + y.str.replace("年代", "s") +
-                                            f", in or before {cutoff}: old-compound renovation candidate").tolist(),
-                                 extra={"floor_area_m2": fa[m].round(1)}))
+                                 severity=2, reason=zh, reason_en=en, extra={"floor_area_m2": fa[m].round(1)}))
     n_unknown = int((residential & unknown).sum())
     if n_unknown:
         out.messages.append(f"OLD_HOUSING: {n_unknown} residential buildings have an unknown or undecidable year "
@@ -127,25 +160,28 @@ def run_housing(inputs, params, feedback) -> AnalysisOutput:
     ):
         m = grade == g
         if m.any():
+            same = np.zeros(int(m.sum()), dtype=np.int64)
             frames.append(make_flags(b, m, source_layer="buildings", id_field="building_id", code=code, severity=sev,
-                                     reason=[zh] * int(m.sum()), reason_en=[en] * int(m.sum()),
+                                     reason=text_column([zh], same), reason_en=text_column([en], same),
                                      extra={"floor_area_m2": fa[m].round(1)}))
     no_elevator = (elevator == False).fillna(False).to_numpy(dtype=bool)  # noqa: E712 (nullable boolean)
     m = residential & (floors >= params["elevator_min_floors"]) & no_elevator
     if m.any():
-        f = _s(floors[m])
+        f_codes, f_texts = _s_codes(floors[m])
+        least = params["elevator_min_floors"]
+        zh, en = _reasons_by_key(f_codes, lambda k: (
+            f"既有住宅{f_texts[k]}层，无电梯，符合加装电梯条件（{least}层及以上）",
+            f"existing residential building of {f_texts[k]} storeys without an elevator ({least} storeys or more): "
+            "elevator retrofit candidate"))
         frames.append(make_flags(b, m, source_layer="buildings", id_field="building_id", code="ELEVATOR_RETROFIT",
-                                 severity=1,
-                                 reason=("既有住宅" + f + "层，无电梯，符合加装电梯条件（" +
-                                         str(params["elevator_min_floors"]) + "层及以上）").tolist(),
-                                 reason_en=("existing residential building of " + f + " storeys without an elevator "
-                                            f"({params['elevator_min_floors']} storeys or more): elevator retrofit candidate").tolist(),
-                                 extra={"floor_area_m2": fa[m].round(1)}))
+                                 severity=1, reason=zh, reason_en=en, extra={"floor_area_m2": fa[m].round(1)}))
     m = structure == "precast_slab"
     if m.any():
+        same = np.zeros(int(m.sum()), dtype=np.int64)
         frames.append(make_flags(b, m, source_layer="buildings", id_field="building_id", code="PRECAST_SLAB", severity=2,
-                                 reason=["结构为预制板，属预制板房治理对象（抗震加固）"] * int(m.sum()),
-                                 reason_en=["precast-slab structure: precast-slab housing remediation (seismic reinforcement)"] * int(m.sum()),
+                                 reason=text_column(["结构为预制板，属预制板房治理对象（抗震加固）"], same),
+                                 reason_en=text_column(["precast-slab structure: precast-slab housing remediation "
+                                                        "(seismic reinforcement)"], same),
                                  extra={"floor_area_m2": fa[m].round(1)}))
     out.flags["flag_old_housing"] = concat_flags(frames, inputs.crs)
 
@@ -188,14 +224,21 @@ def run_idle_buildings(inputs, params, feedback) -> AnalysisOutput:
     out = AnalysisOutput()
     vac = b["vacancy_rate"].to_numpy(dtype="float64")
     m = b["use"].isin(params["uses"]).to_numpy() & (vac >= params["vacancy_threshold"])
-    use_title = b["use"].map(lambda k: inputs.catalogue.domains["building_use"].title(k)).to_numpy()[m] if m.any() else []
-    v = pd.Series((vac[m] * 100).round(0)).astype(int).astype(str)
+    # reasons written once per distinct (use, whole per cent)
+    use_codes, uses = pd.factorize(pd.Series(b["use"].to_numpy(dtype=object)[m], dtype=object))
+    pct = (vac[m] * 100).round(0).astype(int)
+    span = int(pct.max() - pct.min() + 1) if len(pct) else 1
+    low = int(pct.min()) if len(pct) else 0
+    domain = inputs.catalogue.domains["building_use"]
+    titles = [domain.title(k) for k in uses]
+    threshold = f"{params['vacancy_threshold']:.0%}"
+    zh, en = _reasons_by_key(use_codes.astype(np.int64) * span + (pct - low), lambda k: (
+        f"{titles[k // span]}楼宇空置率{k % span + low}%，不低于{threshold}，属闲置楼宇盘活对象",
+        f"building ({uses[k // span]}) with vacancy rate {k % span + low}% (>= {threshold}): "
+        "idle-building revitalisation candidate"))
     out.flags["flag_idle_building"] = make_flags(
         b, m, source_layer="buildings", id_field="building_id", code="IDLE_BUILDING", severity=2,
-        reason=(pd.Series(use_title, dtype="string") + "楼宇空置率" + v + "%，不低于" +
-                f"{params['vacancy_threshold']:.0%}，属闲置楼宇盘活对象").tolist(),
-        reason_en=("building (" + pd.Series(b["use"].to_numpy()[m], dtype="string") + ") with vacancy rate " + v +
-                   f"% (>= {params['vacancy_threshold']:.0%}): idle-building revitalisation candidate").tolist(),
+        reason=zh, reason_en=en,
         extra={"vacancy_rate": vac[m], "floor_area_m2": floor_area(b)[m].round(1)},
     )
     return out

