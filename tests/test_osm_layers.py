@@ -234,3 +234,15 @@ def test_osm_tags_reads_gdal_hstore_with_escaped_quotes_and_prefers_columns():
     assert tags.loc[0, "name:en"] == 'The "Old" Market' and tags.loc[0, "access"] == "private"
     assert tags.loc[1, "isced:level"] == "1"
     assert tags.iloc[2].isna().all() and tags["shop"].isna().all()
+
+
+def test_an_osm_layer_named_by_hand_reads_even_with_areas_cut_at_the_extracts_edge(tmp_path):
+    # Beijing's multipolygons hold two areas whose rings GDAL cannot close (cut by the extract):
+    # reading the layer by name used to fail the whole file; now they are left out, by row.
+    path = tmp_path / "beijing_yizhuang.osm.pbf"
+    shutil.copyfile(TEST_DATA / "beijing_yizhuang.osm.pbf", path)
+    raw = read_vector(parse_source(f"{path}:multipolygons"), role="restricted")
+    assert len(raw.frame) > 3000
+    loaded = harmonise(raw, "restricted", default_catalogue(), raw.frame.crs)
+    dropped = loaded.report.features_dropped["no geometry"]
+    assert dropped["count"] == 2 and len(loaded.frame) > 3000

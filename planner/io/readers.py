@@ -327,6 +327,9 @@ def read_vector(source: Source, *, role: str | None = None, encoding: str | None
         where = "highway IS NOT NULL" if layer == "lines" and role in (None, "roads") else None
         if where:
             kwargs["where"] = where
+        # An area cut by the extract's edge has a ring GDAL cannot close: it comes without geometry
+        # (left out with a warning naming its row) instead of failing the whole file.
+        kwargs["on_invalid"] = "ignore"
     try:
         frame, read_notes = _read_frame(target, kwargs, source, layer)
         info_driver = sniffed if isinstance(target, bytes) else \
