@@ -26,6 +26,8 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from planner.analysis.common import anchor_points, points_in_polygons
@@ -142,36 +144,65 @@ class _Builder:
         b = ws.frame("buildings")
         self.buildings = b
         key = result.shared.get("compound_key") if hasattr(result, "shared") else None
-        self._bpos: pd.Index | None = None
+        self._bid: pa.Array | None = None  # the buildings' ids as Arrow strings
         self.compound_key = np.asarray(key, dtype=object) if b is not None and key is not None else None
         kinds = result.shared.get("compound_kind") if hasattr(result, "shared") else None
         self._kind_of: pd.Series | None = None
-        if key is not None and kinds is not None:
+        # each building's compound as a code into the distinct keys (-1: none)
+        self._key_codes: tuple[np.ndarray, np.ndarray] | None = None
+        if key is not None:
             codes, uniq = pd.factorize(pd.Series(key, dtype=object))
+            self._key_codes = codes, np.asarray(uniq, dtype=object)
+        if key is not None and kinds is not None and self._key_codes is not None:
+            codes, uniq = self._key_codes
             first = np.unique(codes, return_index=True)[1]
             self._kind_of = pd.Series(np.asarray(kinds, dtype=object)[first[codes[first] >= 0]],
                                       index=pd.Index(uniq, dtype=object))
 
     def compound_of(self, ids: npt.ArrayLike) -> np.ndarray:
         """The compound key of each building id (None where unknown)."""
-        pos = self.building_rows(ids)
+        return self._compound_at(self.building_rows(ids))
+
+    def _compound_at(self, pos: np.ndarray) -> np.ndarray:
+        """The compound key of each building row (None for -1)."""
         out = np.full(len(pos), None, dtype=object)
         if self.compound_key is not None:
             found = pos >= 0
             out[found] = self.compound_key[pos[found]]
         return out
 
+    def _compound_rows(self, compounds: pd.Index) -> np.ndarray:
+        """Per building, the position of its compound in ``compounds`` (-1: not there), through
+        the codes of the distinct compound keys (one lookup per compound, not per building)."""
+        assert self._key_codes is not None
+        codes, uniq = self._key_codes
+        pos: np.ndarray = np.append(compounds.get_indexer(pd.Index(uniq, dtype=object)), -1)  # code -1 -> -1
+        rows: np.ndarray = pos[codes]
+        return rows
+
     def building_rows(self, ids: npt.ArrayLike) -> np.ndarray:
         """Row of each building id in the buildings layer (-1 where unknown; the first of a
-        duplicated id)."""
-        if self._bpos is None:
-            bid = pd.Index(self.buildings["building_id"].astype(str).to_numpy(dtype=object))
-            codes, uniq = pd.factorize(bid)
-            first = np.unique(codes, return_index=True)[1]
-            self._bpos = pd.Index(uniq)
-            self._bfirst = first
-        pos = self._bpos.get_indexer(pd.Index(np.asarray(ids, dtype=object).astype(str)))
-        return np.where(pos >= 0, self._bfirst[np.maximum(pos, 0)], -1)
+        duplicated id).
+
+        The layer's ids are looked up in a hash of the distinct ids asked for (Arrow's
+        ``index_in`` over the ids as Arrow strings): hashing a million ids into a table costs
+        more than the few lookups of a build, and the ids are never turned into Python objects."""
+        q = np.asarray(ids, dtype=object).astype(str)
+        out = np.full(len(q), -1, dtype=np.int64)
+        if len(q) == 0 or self.buildings is None or len(self.buildings) == 0:
+            return out
+        if self._bid is None:
+            ids_text = self.buildings["building_id"].astype(str)
+            self._bid = (pa.array(ids_text.array) if hasattr(ids_text.array, "__arrow_array__")  # pandas 3: no copy
+                         else pa.array(ids_text.to_numpy(dtype=object), from_pandas=True))
+        codes, uniq = pd.factorize(q)
+        at = pc.index_in(self._bid, value_set=pa.array(np.asarray(uniq, dtype=object), type=self._bid.type))
+        rows = np.flatnonzero(at.is_valid().to_numpy(zero_copy_only=False))
+        which = pc.drop_null(at).to_numpy().astype(np.int64)
+        first = np.full(len(uniq), -1, dtype=np.int64)
+        first[which[::-1]] = rows[::-1]  # the first row of a duplicated id wins
+        found: np.ndarray = first[codes]
+        return found
 
     def flags(self, layer: str) -> gpd.GeoDataFrame | None:
         f = self.result.flags.get(layer)
@@ -209,10 +240,11 @@ class _Builder:
     def housing(self) -> None:
         f = self.flags("flag_old_housing")
         comp = self.result.tables.get("compounds")
-        if f is None or self.compound_key is None or comp is None:
-            return
         b = self.buildings
-        f = f.assign(compound=self.compound_of(f["source_id"].to_numpy()))
+        if f is None or self.compound_key is None or comp is None or b is None:  # (a compound key needs buildings)
+            return
+        rows = self.building_rows(f["source_id"].to_numpy())
+        f = f.assign(compound=self._compound_at(rows), _row=rows)
         old = f[f["code"] == "OLD_HOUSING"]
         cand = comp[comp["candidate"]].reset_index(drop=True)
         if len(cand):
@@ -223,10 +255,8 @@ class _Builder:
                 lacking = set(pd.unique(self.compound_of(sg["source_id"].to_numpy()))) - {None}
             cls = np.where(np.isin(cand["compound"].to_numpy(), list(lacking)), "提升类",
                            np.where(cand["elevator_candidates"] > 0, "完善类", "基础类"))
-            idx = pd.Index(cand["compound"])
-            bkey = pd.Series(self.result.shared["compound_key"])
-            bgroup = idx.get_indexer(bkey)
-            res = self.result.shared["residential"]
+            bgroup = self._compound_rows(pd.Index(cand["compound"]))
+            res = np.asarray(self.result.shared["residential"], dtype=bool)
             sel = (bgroup >= 0) & res
             geoms = _group_multipolygons(b.geometry.values[sel], bgroup[sel], len(cand))
             members = _join_by_group(b["building_id"].to_numpy(dtype=object)[sel], bgroup[sel], len(cand))
@@ -247,10 +277,11 @@ class _Builder:
         self._per_compound(f[f["code"] == "ELEVATOR_RETROFIT"], "elevator")
 
     def _per_compound(self, f: pd.DataFrame, kind: str) -> None:
-        if len(f) == 0:
-            return
         b = self.buildings
-        pos = self.building_rows(f["source_id"].to_numpy())
+        if len(f) == 0 or b is None:
+            return
+        pos = (f["_row"].to_numpy(dtype=np.int64) if "_row" in f  # housing() looked the rows up
+               else self.building_rows(f["source_id"].to_numpy()))
         known = pos >= 0
 
         def column(name: str, missing: float) -> np.ndarray:
@@ -364,10 +395,14 @@ class _Builder:
         crossed_fa = np.zeros(len(f))
         b = self.buildings
         if b is not None and len(b):
-            li, bi = shapely.STRtree(b.geometry.values).query(f.geometry.values, predicate="intersects")
+            # the few links' tree queried with the buildings (a tree of the buildings costs more)
+            bi, li = shapely.STRtree(f.geometry.values).query(b.geometry.values, predicate="intersects")
             from planner.analysis.buildings import floor_area
 
-            crossed_fa = np.bincount(li, weights=floor_area(b)[bi], minlength=len(f)).astype(float)
+            hit, at = np.unique(bi, return_inverse=True)
+            order = np.lexsort((bi, li))  # per link, its buildings in row order
+            fa = floor_area(b.iloc[hit])[at]
+            crossed_fa = np.bincount(li[order], weights=fa[order], minlength=len(f)).astype(float)
         bridge_m, rail_n = self._water_and_rail_crossings(f.geometry.values)
         cost = (length * t.unit_cost("") + crossed_fa * t.unit_cost("拆迁") + bridge_m * t.unit_cost("跨水桥梁")
                 + rail_n * t.unit_cost("铁路立交"))
@@ -419,7 +454,7 @@ class _Builder:
     def network(self) -> tuple[RoadNetwork, gpd.GeoDataFrame] | None:
         """The built road network, rebuilt from the roads layer (as the roads analysis builds it),
         and the built roads it indexes."""
-        from planner.analysis.network import build_network
+        from planner.analysis.network import RoadNetwork, build_network
         from planner.analysis.roads import built_mask
 
         roads = self.ws.frame("roads")
@@ -428,6 +463,13 @@ class _Builder:
         built = roads.loc[built_mask(roads)].reset_index(drop=True)
         params = getattr(self.result, "parameters", {}) or {}
         tol = float((params.get("roads") or {}).get("snap_tolerance_m", 1.0))
+        # the roads analysis of this run built the same network from the same roads (when it ran
+        # in this process: a reopened project rebuilds it)
+        shared = getattr(self.result, "shared", {}) or {}
+        net, kept = shared.get("road_network"), shared.get("roads_built")
+        if (isinstance(net, RoadNetwork) and kept is not None and len(kept) == len(built)
+                and bool(np.all(shapely.equals_exact(kept.geometry.values, built.geometry.values, tolerance=0.0)))):
+            return net, built
         return build_network(built.geometry.values, tolerance=tol, split_t_junctions=True), built
 
     def parcel_candidates(self) -> Candidates | None:
@@ -450,7 +492,7 @@ class _Builder:
                                     f["code"].map(words).fillna("闲置土地").to_numpy(dtype=object), area))
         parcels = self.ws.frame("parcels")
         cls = next((c for c in ("land_use_class", "land_use") if parcels is not None and c in parcels), None)
-        if cls is not None:
+        if cls is not None and parcels is not None:
             pub = parcels[(parcels[cls] == "public").to_numpy()]
             flagged = set(parts[0].ref.tolist()) if parts else set()
             pub = pub[~pub["parcel_id"].astype(str).isin(flagged).to_numpy()]
@@ -492,7 +534,8 @@ class _Builder:
         road_ids = built["road_id"].astype(str).to_numpy(dtype=object)
         road_names = (built["name"].to_numpy(dtype=object) if "name" in built else np.full(len(built), None, dtype=object))
         radii = f["radius_m"].to_numpy(dtype=float)
-        groups = sorted({(str(k), float(r)) for k, r in zip(f["facility_type"].astype(str), radii, strict=True)},
+        distinct = pd.DataFrame({"k": f["facility_type"].astype(str).to_numpy(dtype=object), "r": radii}).drop_duplicates()
+        groups = sorted(zip(distinct["k"].tolist(), distinct["r"].tolist(), strict=True),
                         key=lambda k: (-t.public_of(k[0]), k[0], k[1]))
         rows: list[dict[str, np.ndarray]] = []
         geoms: list[np.ndarray] = []

@@ -88,7 +88,7 @@ def greedy_max_coverage(cover: sparse.csr_matrix, weight: np.ndarray, *, tier: n
             j = int(np.argmax(np.where(mask, gains, -np.inf)))
             if not mask[j] or gains[j] <= min_gain:
                 break
-            _, cols = _rows_of(cover, np.array([j]))
+            cols = cover.indices[cover.indptr[j]:cover.indptr[j + 1]]  # the demand j covers
             new = cols[~covered[cols]]
             if len(new) == 0 or weight[new].sum() <= min_gain:  # its gain was rounding residue
                 gains[j] = 0.0
