@@ -98,11 +98,21 @@ def concat_flags(frames: list[gpd.GeoDataFrame], crs: CRS | None) -> gpd.GeoData
 
 def points_in_polygons(points: GeometryArray, polygons: GeometryArray) -> Int64Array:
     """Index of the polygon holding each point (-1 where none; first match where several)."""
-    # The tree holds the points and each polygon is prepared once as the query geometry (a point
-    # is within a polygon exactly when the polygon properly contains it): a million points in a
-    # few districts cost one prepared polygon each, not a million unprepared tests.
-    tree = shapely.STRtree(points)
-    gi, pi = tree.query(polygons, predicate="contains_properly")
+    # A point is within a polygon exactly when the polygon contains it. Simple outlines
+    # (parcels, blocks): bounding-box pairs, then contains_xy on each pair; else the tree holds
+    # the points and each polygon is prepared once as the query geometry (a million points in a
+    # few detailed districts cost one prepared polygon each, not a million unprepared tests).
+    polygons = np.asarray(polygons)
+    points_only = bool(np.all(shapely.get_type_id(points) <= 0))  # points (or missing)
+    if points_only and len(polygons) and shapely.get_num_coordinates(polygons).mean() <= 32:
+        pi, gi = shapely.STRtree(polygons).query(points)
+        coords, at = shapely.get_coordinates(points, return_index=True)
+        xy = np.full((len(points), 2), np.nan)
+        xy[at] = coords
+        ok = shapely.contains_xy(polygons[gi], xy[pi, 0], xy[pi, 1])
+        pi, gi = pi[ok], gi[ok]
+    else:
+        gi, pi = shapely.STRtree(points).query(polygons, predicate="contains")
     out = np.full(len(points), -1, dtype=np.int64)
     # Keep the first polygon per point: reverse-assign so the smallest index wins.
     order = np.lexsort((-gi, pi))
@@ -183,7 +193,9 @@ def text_column(uniq: Iterable[str], inverse: npt.ArrayLike) -> pd.api.extension
     """``uniq[inverse[i]]`` for each row as a text column, built in Arrow from the distinct
     texts (no Python string per row: a million flags share a few thousand reasons)."""
     table = pa.array(list(uniq), type=pa.large_string())
-    return pd.array(table.take(pa.array(np.asarray(inverse, dtype=np.int64))), dtype="str")
+    # a dictionary array cast to plain text: half the time of take() on long texts
+    codes = pa.array(np.asarray(inverse, dtype=np.int64).astype(np.int32 if len(table) < 2**31 else np.int64))
+    return pd.array(pa.DictionaryArray.from_arrays(codes, table).cast(pa.large_string()), dtype="str")
 
 
 def id_text(values: pd.Series) -> Callable[[npt.ArrayLike], Any]:
@@ -195,3 +207,32 @@ def id_text(values: pd.Series) -> Callable[[npt.ArrayLike], Any]:
         return lambda rows: pd.array(arrow.take(pa.array(np.asarray(rows, dtype=np.int64))), dtype="str")
     objects = values.to_numpy(dtype=object)
     return lambda rows: objects[np.asarray(rows, dtype=np.int64)].astype(str)
+
+
+TREES = "layer_trees"
+
+
+@dataclass(eq=False)
+class LayerTrees:
+    """STRtrees of input layers' geometries (the buildings' million outlines above all), each
+    built once per run and handed on (product ``layer_trees``; not stored)."""
+
+    _trees: dict[str, tuple[Any, shapely.STRtree]] = field(default_factory=dict)
+
+    def tree(self, role: str, geoms: Any) -> shapely.STRtree:
+        known = self._trees.get(role)
+        if known is None or known[0] is not geoms:
+            known = (geoms, shapely.STRtree(geoms))
+            self._trees[role] = known
+        return known[1]
+
+
+def layer_tree(inputs: AnalysisInputs, out: AnalysisOutput, role: str) -> shapely.STRtree:
+    """``shapely.STRtree(inputs.layers[role].geometry.values)``, built once per run."""
+    trees = inputs.shared.get(TREES)
+    if not isinstance(trees, LayerTrees):
+        trees = out.shared.get(TREES)
+        if not isinstance(trees, LayerTrees):
+            trees = LayerTrees()
+            out.shared[TREES] = trees
+    return trees.tree(role, inputs.layers[role].geometry.values)

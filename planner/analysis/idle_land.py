@@ -44,6 +44,12 @@ def _col(frame, name, dtype="float64"):
     return pd.Series(np.nan if dtype == "float64" else None, index=frame.index, dtype=dtype)
 
 
+def _once(write, values) -> np.ndarray:
+    """``write(values)`` (a text per value) computed on the distinct values only."""
+    codes, uniq = pd.factorize(pd.Series(values), use_na_sentinel=False)
+    return np.asarray(write(pd.Series(uniq)), dtype=object)[codes]
+
+
 def building_stats(parcels, buildings, anchors=None) -> pd.DataFrame:
     """Per parcel: footprint coverage and actual floor-area ratio of the buildings standing in it
     (``anchors``: the buildings' anchor points where known)."""
@@ -138,11 +144,13 @@ def run(inputs, params, feedback) -> AnalysisOutput:
     first = np.argmax(stack, axis=1)
     main_code = np.array(RANK, dtype=object)[first]
     frames = []
-    agreed_txt, supply_txt, suspended_txt = date_text(agreed), date_text(supply_date), date_text(suspended)
+    # dates and spans as text, each distinct value written once
+    agreed_txt, supply_txt, suspended_txt = _once(date_text, agreed), _once(date_text, supply_date), \
+        _once(date_text, suspended)
     as_of_txt = as_of.isoformat()
-    spans_zh, spans_en = span_text(agreed_m), span_text(agreed_m, "en")
-    susp_zh, susp_en = span_text(suspended_m), span_text(suspended_m, "en")
-    sup_zh, sup_en = span_text(supply_m), span_text(supply_m, "en")
+    spans_zh, spans_en = _once(span_text, agreed_m), _once(lambda v: span_text(v, "en"), agreed_m)
+    susp_zh, susp_en = _once(span_text, suspended_m), _once(lambda v: span_text(v, "en"), suspended_m)
+    sup_zh, sup_en = _once(span_text, supply_m), _once(lambda v: span_text(v, "en"), supply_m)
     for code in RANK:
         mask = any_code & (main_code == code)
         if not mask.any():

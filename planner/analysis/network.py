@@ -101,6 +101,22 @@ def _csr(u: IntegerArray, v: IntegerArray, w: FloatArray, n: int) -> csr_matrix:
     return m.tocsr()
 
 
+def _subgraph(graph: csr_matrix, cand: IntegerArray) -> tuple[Int64Array, Int64Array, FloatArray]:
+    """``graph[cand][:, cand].tocoo()`` as (row, col, data) for sorted unique ``cand``, gathered
+    straight from the CSR arrays (the same entries in the same order, without scipy's two
+    fancy-indexing passes over a city-wide matrix)."""
+    start = graph.indptr[cand].astype(np.int64)
+    counts = graph.indptr[cand + 1].astype(np.int64) - start
+    total = int(counts.sum())
+    offsets = np.cumsum(counts) - counts
+    pos = np.repeat(start - offsets, counts) + np.arange(total, dtype=np.int64)
+    row = np.repeat(np.arange(len(cand), dtype=np.int64), counts)
+    cols = graph.indices[pos]
+    local = np.minimum(np.searchsorted(cand, cols), len(cand) - 1)
+    keep = cand[local] == cols
+    return row[keep], local[keep].astype(np.int64), graph.data[pos][keep]
+
+
 def _merge_vertices(coords: FloatArray, tol: float) -> tuple[IntegerArray, FloatArray]:
     """Node id of each vertex and node coordinates: exact equality, or within ``tol``."""
     # Exact duplicates first (most shared vertices), hashed as complex numbers (no sort), then
@@ -233,7 +249,8 @@ def local_distances(net: RoadNetwork, sources: IntegerArray, targets: npt.ArrayL
         y0, y1 = sxy[rows, 1].min() - limit, sxy[rows, 1].max() + limit
         cand = by_x[np.searchsorted(xs, x0):np.searchsorted(xs, x1, side="right")]
         cand = np.sort(cand[(xy[cand, 1] >= y0) & (xy[cand, 1] <= y1)])
-        sub = graph[cand][:, cand]
+        sub_row, sub_col, sub_data = _subgraph(graph, cand)
+        sub = csr_matrix((sub_data, (sub_row, sub_col)), shape=(len(cand), len(cand)))
         src_local = np.searchsorted(cand, sources[rows])
         uniq_src, src_row = np.unique(src_local, return_inverse=True)
         dist = dijkstra(sub, directed=False, indices=uniq_src, limit=limit)
@@ -316,11 +333,11 @@ def pairs_within(net: RoadNetwork, sources: GeometryArray, targets: GeometryArra
         # the ends of the sources' and targets' segments too (a long segment may leave the box)
         cand = np.unique(np.concatenate([cand, su[rows], sv[rows], du[tg], dv[tg]]))
         n_c, n_s = len(cand), len(rows)
-        sub = graph[cand][:, cand].tocoo()
+        sub_row, sub_col, sub_data = _subgraph(graph, cand)
         lu, lv = np.searchsorted(cand, su[rows]), np.searchsorted(cand, sv[rows])
         virt = n_c + np.arange(n_s)
-        aug = coo_matrix((np.concatenate([sub.data, np.maximum(s_wu[rows], 1e-9), np.maximum(s_wv[rows], 1e-9)]),
-                          (np.concatenate([sub.row, virt, virt]), np.concatenate([sub.col, lu, lv]))),
+        aug = coo_matrix((np.concatenate([sub_data, np.maximum(s_wu[rows], 1e-9), np.maximum(s_wv[rows], 1e-9)]),
+                          (np.concatenate([sub_row, virt, virt]), np.concatenate([sub_col, lu, lv]))),
                          shape=(n_c + n_s, n_c + n_s)).tocsr()
         dist = dijkstra(aug, directed=True, indices=virt, limit=limit)[:, :n_c]
         pu = np.searchsorted(cand, du[tg])

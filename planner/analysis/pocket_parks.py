@@ -23,7 +23,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from planner.analysis.common import PLACES, anchor_points, building_places
+from planner.analysis.common import PLACES, TREES, anchor_points, building_places, layer_tree
 from planner.analysis.coverage import walking_network
 from planner.analysis.network import pairs_within
 from planner.analysis.registry import (
@@ -47,16 +47,17 @@ FIELDS = {"area_m2": "float64", "park_distance_m": "float64",
           "households_new": "float64", "buildings_new": "int64", "site_rank": "int64", "covered_ids": "object"}
 
 
-def _unbuilt(parcels: gpd.GeoDataFrame, buildings) -> np.ndarray:
+def _unbuilt(parcels: gpd.GeoDataFrame, buildings, tree: shapely.STRtree | None = None) -> np.ndarray:
     if buildings is None or len(buildings) == 0:
         return np.ones(len(parcels), dtype=bool)
-    hit, _ = shapely.STRtree(buildings.geometry.values).query(parcels.geometry.values, predicate="intersects")
+    tree = tree if tree is not None else shapely.STRtree(buildings.geometry.values)
+    hit, _ = tree.query(parcels.geometry.values, predicate="intersects")
     out = np.ones(len(parcels), dtype=bool)
     out[hit] = False
     return out
 
 
-def site_kinds(inputs, params) -> np.ndarray:
+def site_kinds(inputs, params, out: AnalysisOutput | None = None) -> np.ndarray:
     """The kind of site each parcel can be ("" where none): its idle-land code, reserve_land or
     public_land."""
     p = inputs.layers["parcels"]
@@ -68,7 +69,9 @@ def site_kinds(inputs, params) -> np.ndarray:
             kind[np.asarray(mask, dtype=bool) & (kind == "")] = code
     free = kind == ""
     if free.any():
-        unbuilt = _unbuilt(p, inputs.layers.get("buildings"))
+        b = inputs.layers.get("buildings")
+        unbuilt = _unbuilt(p, b, layer_tree(inputs, out, "buildings") if out is not None and b is not None and len(b)
+                           else None)
         if "status" in p:
             kind[free & unbuilt & (p["status"] == "reserve").fillna(False).to_numpy(dtype=bool)] = "reserve_land"
         cls = next((c for c in ("land_use_class", "land_use") if c in p), None)
@@ -85,7 +88,7 @@ def run(inputs, params, feedback) -> AnalysisOutput:
     f = inputs.layers["facilities"]
     out.flags["pocket_park_site"] = empty_flags(inputs.crs, FIELDS)
     net = walking_network(inputs)
-    kind = site_kinds(inputs, params)
+    kind = site_kinds(inputs, params, out)
     area = shapely.area(p.geometry.values)
     # an area within 0.01 m² of a bound counts as on it (round-off of a reprojected outline)
     size = (area >= float(params["min_area_m2"]) - 0.01) & (area <= float(params["max_area_m2"]) + 0.01)
@@ -189,7 +192,8 @@ register(Analysis(
                                 ("buildings_new", "新增覆盖住宅栋数", "Buildings newly covered"),
                                 ("site_rank", "排序", "Rank"), ("covered_ids", "新增覆盖住宅", "Buildings covered"))),),
     rules=(RuleCode("POCKET_PARK_SITE", "口袋公园选址", "Pocket-park site", "#5AAE61", 2),),
-    products=(Product(PLACES, "transient", "each building's anchor point, district and nearest road"),),
+    products=(Product(PLACES, "transient", "each building's anchor point, district and nearest road"),
+              Product(TREES, "transient", "spatial indexes of the input layers (buildings ...), built once")),
     basis="住房和城乡建设部办公厅关于推动“口袋公园”建设的通知（2022）：面积一般在400-10000平方米之间，优先选择公园绿化活动场地"
           "服务半径覆盖不足的区域；300米见绿",
     order=50,

@@ -15,7 +15,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from planner.analysis.common import concat_flags
+from planner.analysis.common import TREES, concat_flags, layer_tree
 from planner.analysis.network import RoadNetwork, build_network, local_distances
 from planner.analysis.registry import (
     Analysis,
@@ -248,7 +248,8 @@ def buildable(net: RoadNetwork, nodes: np.ndarray, edges: np.ndarray, links: np.
     inner = _inner(links) if rules.get("obstacles") else links
     for role, layer in rules.get("obstacles", {}).items():
         hit = np.zeros(len(links), dtype=bool)
-        hit[np.unique(shapely.STRtree(layer.geometry.values).query(inner, predicate="intersects")[0])] = True
+        tree = rules.get("trees", {}).get(role) or shapely.STRtree(layer.geometry.values)
+        hit[np.unique(tree.query(inner, predicate="intersects")[0])] = True
         if role in allowed:
             crossing |= hit
         else:
@@ -390,6 +391,8 @@ def run(inputs, params, feedback) -> AnalysisOutput:
              "label": named_roads(net, attrs["name"].to_numpy()),
              "obstacles": {role: inputs.layers[role] for role in ("buildings", "water", "rail")
                            if inputs.layers.get(role) is not None and len(inputs.layers[role])},
+             "trees": {role: layer_tree(inputs, out, role) for role in ("buildings", "water", "rail")
+                       if inputs.layers.get(role) is not None and len(inputs.layers[role])},
              "restricted": inputs.layers.get("restricted")}
     gaps = find_gaps(net, nodes, params, rules)
     gap_frames = []
@@ -422,7 +425,7 @@ def run(inputs, params, feedback) -> AnalysisOutput:
         length = gaps["straight"].to_numpy()
         network = gaps["network"].to_numpy()
         detour = np.where(np.isfinite(network), network / length, np.nan)
-        crosses = _crossings(links, inputs)
+        crosses = _crossings(links, inputs, out)
         dead.loc[row, "in_gap"] = True
         in_gap_nodes = np.isin(nodes, np.concatenate([target[target >= 0], twin_nodes]))
         dead.loc[in_gap_nodes, "in_gap"] = True
@@ -448,7 +451,7 @@ def run(inputs, params, feedback) -> AnalysisOutput:
         }, geometry=gpd.GeoSeries(links, crs=inputs.crs), crs=inputs.crs))
     feedback.set_progress(80)
     if len(roads_planned):
-        gap_frames.append(_planned(net, roads_built, roads_planned, params, inputs))
+        gap_frames.append(_planned(net, roads_built, roads_planned, params, inputs, out))
     out.flags["flag_dead_end"] = dead
     out.shared["dead_end_points"] = pts
     out_gaps = [f for f in gap_frames if len(f)]
@@ -473,8 +476,9 @@ def crossings_en(text: str) -> str:
     return text.replace("；", "; ")
 
 
-def _crossings(links: np.ndarray, inputs) -> list[str]:
-    """What each proposed link crosses: buildings (by id), water and railways (by name or id)."""
+def _crossings(links: np.ndarray, inputs, out: AnalysisOutput | None = None) -> list[str]:
+    """What each proposed link crosses: buildings (by id), water and railways (by name or id),
+    at most five named per kind, in the order the index finds them (" …" where there are more)."""
     result: list[list[str]] = [[] for _ in range(len(links))]
     if len(links) == 0:
         return [""] * len(links)
@@ -483,21 +487,26 @@ def _crossings(links: np.ndarray, inputs) -> list[str]:
         layer = inputs.layers.get(role)
         if layer is None or len(layer) == 0:
             continue
-        li, oi = shapely.STRtree(layer.geometry.values).query(links, predicate="intersects")
+        tree = layer_tree(inputs, out, role) if out is not None else shapely.STRtree(layer.geometry.values)
+        li, oi = tree.query(links, predicate="intersects")
         if len(li) == 0:
             continue
         names = layer[id_field].to_numpy(dtype=object)
         if role != "buildings" and "name" in layer:
             named = layer["name"].to_numpy(dtype=object)
             names = np.where(pd.isna(named) | (named == ""), names, named)
-        listed = pd.Series(names[oi].astype(str)).groupby(li).agg(
-            lambda s: ", ".join(dict.fromkeys(s.iloc[:5])) + (" …" if s.nunique() > 5 else ""))
+        hits = pd.DataFrame({"link": li, "name": names[oi].astype(str)})
+        # per link: the distinct names among its first five hits, and " …" past five distinct ones
+        first = hits[hits.groupby("link", sort=False).cumcount().to_numpy() < 5].drop_duplicates()
+        listed = first.groupby("link", sort=True)["name"].agg(", ".join)
+        more = hits.drop_duplicates().groupby("link", sort=True).size().reindex(listed.index) > 5
+        listed = listed + np.where(more.to_numpy(), " …", "")
         for k, v in listed.items():
             result[int(k)].append(f"{label} {v}")
     return ["；".join(parts) for parts in result]
 
 
-def _planned(net, roads_built, planned, params, inputs) -> gpd.GeoDataFrame:
+def _planned(net, roads_built, planned, params, inputs, out: AnalysisOutput | None = None) -> gpd.GeoDataFrame:
     """Planned roads whose both ends meet built roads: they would connect existing roads."""
     tol = float(params["snap_tolerance_m"])
     geoms = shapely.line_merge(planned.geometry.values)
@@ -518,7 +527,7 @@ def _planned(net, roads_built, planned, params, inputs) -> gpd.GeoDataFrame:
         "reason": (lab_zh + "为规划/在建道路（" + len_txt + " m），建成后可连通现状道路，属规划未建断头路").tolist(),
         "reason_en": (lab_en + " is planned / under construction (" + len_txt +
                       " m) and would connect existing roads: planned but unbuilt").tolist(),
-        "length_m": np.round(length[m], 1), "detour_ratio": np.nan, "crosses": _crossings(planned.geometry.values[m], inputs),
+        "length_m": np.round(length[m], 1), "detour_ratio": np.nan, "crosses": _crossings(planned.geometry.values[m], inputs, out),
         "from_source_id": ids[m], "to_source_id": ids[m],
     }, geometry=gpd.GeoSeries(planned.geometry.values[m], crs=inputs.crs), crs=inputs.crs)
 
@@ -549,7 +558,8 @@ register(Analysis(
            RuleCode("PLANNED_UNBUILT", "规划未建道路", "Planned, not built", "#377eb8", 1)),
     products=(Product("road_network", "transient", "the built road network graph (rebuilt from the roads)"),
               Product("roads_built", "value", "built roads mask"),
-              Product("dead_end_points", "value", "dead-end points"), Product("gap_points", "value", "gap end points")),
+              Product("dead_end_points", "value", "dead-end points"), Product("gap_points", "value", "gap end points"),
+              Product(TREES, "transient", "spatial indexes of the input layers (buildings ...), built once")),
     basis="加快贯通城市断头路；QGIS拓扑检查“不得有悬挂点”；OSMnx 街道数",
     order=30,
     parameters=[
