@@ -169,3 +169,62 @@ def test_atlas_has_one_page_per_project_with_its_fields(planned, tmp_path):
         assert p["project_id"] in text and p["name"][:8] in text
         assert "估算投资（万元）" in text and "编制单位" in text and "1:" in text
     assert not list(tmp_path.glob(".*.pdf")), "the parts are joined and removed"
+
+
+def test_atlas_page_draws_the_base_map_and_the_project(planned, tmp_path):
+    """The atlas written directly as PDF: the project in its type's colour over grey roads, the
+    base map shared between pages (tiles written once), the font embedded once as a subset,
+    every label found once by a text search."""
+    import shutil
+    import subprocess
+
+    pypdf = pytest.importorskip("pypdf")
+    from planner.export.atlas import ATLAS_MAP, A4_MM, page_extents
+    from planner.export.deliverables import sheet_info
+    from planner.export.sheets import SheetBase, write_atlas
+    from planner.export.styles import TYPE_COLOURS
+
+    cfg, ws, projects = planned
+    some = projects[projects["type"].isin(["old_compound", "idle_land"])].sort_values("priority_rank").head(6)
+    path = write_atlas(tmp_path / "atlas.pdf", SheetBase(ws), some, info=sheet_info(ws, cfg, {}), workers=1)
+    reader = pypdf.PdfReader(path)
+    assert len(reader.pages) == len(some)
+    fonts = {id(p["/Resources"]["/Font"]["/F1"].get_object()) for p in reader.pages}
+    assert len({str(p["/Resources"]["/Font"]["/F1"].indirect_reference) for p in reader.pages}) == 1, fonts
+    font_file = reader.pages[0]["/Resources"]["/Font"]["/F1"]["/DescendantFonts"][0]["/FontDescriptor"]["/FontFile2"]
+    assert len(font_file.get_data()) < 1_000_000, "the CJK font is subset"
+    tiles = [set(p["/Resources"]["/XObject"].keys()) for p in reader.pages]
+    assert len(set().union(*tiles)) < sum(len(t) for t in tiles), "pages share base-map tiles"
+    if shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils not installed: the picture and the text search are not checked")
+    # a haloed label (drawn twice, the halo marked as no text) is found once, as a viewer searches
+    text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    lines = [line.strip() for line in text.splitlines()]
+    names = [n for n in ws.frame("roads")["name"].dropna().unique() if n in lines]
+    assert names and all(lines.count(n) == 1 for n in names), text
+    subprocess.run(["pdftoppm", "-r", "100", "-f", "1", "-l", "1", "-png", str(path), str(tmp_path / "p")], check=True)
+    im = np.asarray(Image.open(next(tmp_path.glob("p*.png"))).convert("RGB")).astype(int)
+    first = some.sort_values("priority_rank").iloc[0]
+    extents, _ = page_extents(np.array([first.geometry]))
+    x0, y0, x1, y1 = extents[0]
+    k = im.shape[1] / A4_MM[0]
+
+    def pixel(x, y):
+        mx = ATLAS_MAP[0] + (x - x0) / (x1 - x0) * ATLAS_MAP[2]
+        my = ATLAS_MAP[1] + (y - y0) / (y1 - y0) * ATLAS_MAP[3]
+        return im[int((A4_MM[1] - my) * k), int(mx * k)]
+
+    inside = first.geometry.representative_point()
+    colour = TYPE_COLOURS[first["type"]].lstrip("#")
+    rgb = np.array([int(colour[i:i + 2], 16) for i in (0, 2, 4)])
+    got = pixel(inside.x, inside.y)
+    expected = 255 + (rgb - 255) * 0.349   # the type's colour at 35 % over white paper (or a grey building)
+    assert np.abs(got - expected).max() < 60 or np.ptp(got) > 10, f"the project is filled in its colour: {got}"
+    roads = ws.frame("roads").clip(shapely.box(x0, y0, x1, y1))
+    pts = shapely.line_interpolate_point(roads.geometry.values, 0.5, normalized=True)
+    grey = [(lambda c: c.max() < 200 and np.ptp(c) < 25)(
+        min((im[r + dr, c + dc] for dr in (-1, 0, 1) for dc in (-1, 0, 1)), key=lambda v: v.sum()))
+        for r, c in [(int((A4_MM[1] - (ATLAS_MAP[1] + (p.y - y0) / (y1 - y0) * ATLAS_MAP[3])) * k),
+                      int((ATLAS_MAP[0] + (p.x - x0) / (x1 - x0) * ATLAS_MAP[2]) * k)) for p in pts]]
+    assert len(grey) >= 3 and np.mean(grey) > 0.7, f"roads are drawn grey on the atlas page ({np.mean(grey):.0%})"

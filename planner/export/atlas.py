@@ -28,6 +28,7 @@ import math
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -57,15 +58,15 @@ COMPRESSION = 3                          # zlib level of the streams (fast; the 
 # Small PDF helpers
 
 
+@lru_cache(maxsize=256)
 def _rgb(hex_colour: str) -> str:
     h = hex_colour.lstrip("#")
     return " ".join(f"{int(h[i:i + 2], 16) / 255:.3f}".rstrip("0").rstrip(".") or "0" for i in (0, 2, 4))
 
 
 def _f(v: float) -> str:
-    """A number as PDF writes it (three decimals, no trailing zeros)."""
-    s = f"{v:.3f}".rstrip("0").rstrip(".")
-    return "0" if s in ("-0", "") else s
+    """A number as PDF writes it (three decimals)."""
+    return f"{v:.3f}"
 
 
 def _digits(v: np.ndarray, width: int) -> np.ndarray:
@@ -139,25 +140,8 @@ class PdfFont:
     def objects(self, used: Iterable[int], first_id: int) -> tuple[list[bytes], int]:
         """The font's objects (Type0, CIDFontType2, descriptor, subset file, ToUnicode) numbered
         from ``first_id``; returns them and the id of the Type0 font."""
-        import io
-
-        from fontTools import subset
-        from fontTools.ttLib import TTFont
-
         gids = sorted({0, *used})
-        opts = subset.Options()
-        opts.retain_gids = True
-        opts.notdef_outline = True
-        opts.hinting = False
-        opts.name_IDs = ["*"]
-        opts.layout_features = []
-        font = TTFont(str(self.path))
-        sub = subset.Subsetter(opts)
-        sub.populate(gids=gids)
-        sub.subset(font)
-        buf = io.BytesIO()
-        font.save(buf)
-        data = buf.getvalue()
+        data = subset_truetype(self.path.read_bytes(), set(gids))
         tag = "RPATLS+"
         i_type0, i_cid, i_desc, i_file, i_map = range(first_id, first_id + 5)
         widths = " ".join(f"{g} [{int(round(self.advance[g] * 1000))}]" for g in gids)
@@ -183,6 +167,76 @@ class PdfFont:
         lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
         cmap = _stream("\n".join(lines).encode())
         return [type0, cid, desc, file_obj, cmap], i_type0
+
+
+def subset_truetype(data: bytes, gids: set[int]) -> bytes:
+    """A TrueType font with only the outlines of ``gids`` (and the components of composite
+    glyphs); glyph ids are kept, so text encoded against the whole font stays valid. Only the
+    tables a PDF viewer reads are kept (head, hhea, hmtx, maxp, loca, glyf, cvt, fpgm, prep)."""
+    import struct
+
+    n_tables = struct.unpack(">H", data[4:6])[0]
+    tables: dict[str, bytes] = {}
+    for k in range(n_tables):
+        tag, _, off, length = struct.unpack(">4sIII", data[12 + 16 * k:28 + 16 * k])
+        tables[tag.decode("latin-1")] = data[off:off + length]
+    head = bytearray(tables["head"])
+    n_glyphs = struct.unpack(">H", tables["maxp"][4:6])[0]
+    long_loca = struct.unpack(">h", bytes(head[50:52]))[0] == 1
+    loca = np.frombuffer(tables["loca"], dtype=">u4" if long_loca else ">u2").astype(np.int64)
+    if not long_loca:
+        loca = loca * 2
+    glyf = tables["glyf"]
+    keep: set[int] = set()
+    todo = [g for g in gids if 0 <= g < n_glyphs]
+    while todo:
+        g = todo.pop()
+        if g in keep:
+            continue
+        keep.add(g)
+        a, b = int(loca[g]), int(loca[g + 1])
+        if b - a >= 10 and struct.unpack(">h", glyf[a:a + 2])[0] < 0:   # composite: its components too
+            pos = a + 10
+            while True:
+                flags, comp = struct.unpack(">HH", glyf[pos:pos + 4])
+                todo.append(comp)
+                pos += 4 + (4 if flags & 0x0001 else 2)
+                pos += 8 if flags & 0x0080 else 4 if flags & 0x0040 else 2 if flags & 0x0008 else 0
+                if not flags & 0x0020:
+                    break
+    pieces, offsets, pos = [], [0], 0
+    for g in range(n_glyphs):
+        if g in keep:
+            piece = glyf[int(loca[g]):int(loca[g + 1])]
+            piece += b"\0" * (-len(piece) % 4)
+            pieces.append(piece)
+            pos += len(piece)
+        offsets.append(pos)
+    head[8:12] = b"\0\0\0\0"
+    head[50:52] = struct.pack(">h", 1)
+    out_tables = {"head": bytes(head), "glyf": b"".join(pieces),
+                  "loca": np.asarray(offsets, dtype=">u4").tobytes()}
+    for tag in ("hhea", "hmtx", "maxp", "cvt ", "fpgm", "prep", "OS/2"):
+        if tag in tables:
+            out_tables[tag] = tables[tag]
+    tags = sorted(out_tables)
+    n = len(tags)
+    power = 1 << (n.bit_length() - 1)
+    header = struct.pack(">IHHHH", 0x00010000, n, power * 16, power.bit_length() - 1, n * 16 - power * 16)
+    offset = 12 + 16 * n
+    records, bodies = [], []
+    for tag in tags:
+        body = out_tables[tag]
+        padded = body + b"\0" * (-len(body) % 4)
+        checksum = int(np.frombuffer(padded, dtype=">u4").astype(np.uint64).sum() & 0xFFFFFFFF)
+        records.append(struct.pack(">4sIII", tag.encode("latin-1"), checksum, offset, len(body)))
+        bodies.append(padded)
+        offset += len(padded)
+    font = bytearray(header + b"".join(records) + b"".join(bodies))
+    total = int(np.frombuffer(bytes(font), dtype=">u4").astype(np.uint64).sum() & 0xFFFFFFFF)
+    at = 12 + 16 * n + sum(len(b) for t, b in zip(tags, bodies, strict=True) if t < "head")
+    font[at + 8:at + 12] = struct.pack(">I", (0xB1B0AFBA - total) & 0xFFFFFFFF)
+    return bytes(font)
 
 
 def _utf16(cp: int) -> str:
@@ -215,6 +269,14 @@ class _Parts:
         geoms = np.asarray(geoms, dtype=object)
         if len(geoms) == 0:
             return cls(np.zeros(0, dtype=object), np.zeros((0, 2)), np.zeros(1, dtype=np.int64))
+        kind = shapely.get_type_id(geoms)
+        if (not lines and (kind == 3).all()) or (lines and ((kind == 1) | (kind == 2)).all()):
+            # single parts already (the usual buildings or road segments): no copies
+            if not lines and shapely.get_num_interior_rings(geoms).any():
+                geoms = shapely.get_exterior_ring(geoms)
+            coords, cidx = shapely.get_coordinates(geoms, return_index=True)
+            offsets = np.searchsorted(cidx, np.arange(len(geoms) + 1)).astype(np.int64)
+            return cls(geoms, coords, offsets, {k: np.asarray(v) for k, v in (attrs or {}).items()})
         parts, idx = shapely.get_parts(geoms, return_index=True)
         kind = shapely.get_type_id(parts)
         if lines:
@@ -237,13 +299,16 @@ class _Parts:
         sub = {k: np.asarray(v)[idx] for k, v in (attrs or {}).items()}
         return cls(parts, coords, offsets, sub)
 
+    def index(self) -> Any:
+        if self.tree is None:
+            self.tree = shapely.STRtree(self.geoms)
+        return self.tree
+
     def query(self, boxes: np.ndarray, *, exact: bool) -> tuple[np.ndarray, np.ndarray]:
         """(box index, part index) of the parts meeting each box, in (box, part) order."""
         if len(self.geoms) == 0 or len(boxes) == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        if self.tree is None:
-            self.tree = shapely.STRtree(self.geoms)
-        q = self.tree.query(boxes, predicate="intersects" if exact else None)
+        q = self.index().query(boxes, predicate="intersects" if exact else None)
         order = np.lexsort((q[1], q[0]))
         return q[0][order].astype(np.int64), q[1][order].astype(np.int64)
 
@@ -290,8 +355,10 @@ def _gather(parts: _Parts, bi: np.ndarray, pi: np.ndarray, boxes: np.ndarray, lo
 class AtlasBase:
     """The base map of the atlas: the sheet base's layers as parts, ready for bulk tile writing."""
 
-    def __init__(self, base: Any):
+    def __init__(self, base: Any, projects: np.ndarray | None = None):
         self.sheet = base
+        # every project as context, muted (a page draws its own project over it in colour)
+        self.projects = _Parts.of(projects if projects is not None else np.zeros(0, dtype=object), lines=True)
         self.water = _Parts.of(base.water.geoms, lines=False)
         self.buildings = _Parts.of(base.buildings.geoms, lines=False)
         self.parcels = _Parts.of(base.parcels.geoms, lines=True)
@@ -303,6 +370,15 @@ class AtlasBase:
                                lines=True)
         self.districts = _Parts.of(base.boundary.geoms if len(base.boundary.geoms) > 1 else np.zeros(0, dtype=object),
                                    lines=True)
+        for layer in (self.water, self.buildings, self.parcels, self.roads, self.study, self.districts, self.projects):
+            if len(layer.geoms):
+                layer.index()
+        boundary = np.asarray(base.boundary.geoms, dtype=object)
+        self.district_geoms = boundary
+        self.district_names = np.asarray(base.boundary.attrs.get("name", np.full(len(boundary), "", dtype=object)))
+        self.district_tree = shapely.STRtree(boundary) if len(boundary) else None
+        if len(boundary):
+            shapely.prepare(boundary)
         self.classes = sorted({str(c) for c in self.roads.attrs.get("class", [])},
                               key=lambda c: ROAD_ORDER.index(c) if c in ROAD_ORDER else 3)
         self._names: tuple[np.ndarray, np.ndarray, Any] | None = None
@@ -389,6 +465,7 @@ def _tile_streams(ab: AtlasBase, scale: int, keys: Sequence[tuple[int, int]]) ->
     emit(ab.study, None, True,
          f"{_rgb(BASE['study_area'])} RG {_f(d)} w 0 J [{_f(6 * d)} {_f(1.5 * d)} {_f(d)} {_f(1.5 * d)}] 0 d\n",
          "S [] 0 d\n")
+    emit(ab.projects, None, True, f"{_rgb(BASE['other_projects'])} RG {_f(0.25 * lw)} w 0 J 1 j\n", "S\n")
     return [zlib.compress(b"".join(p), COMPRESSION) for p in pieces]
 
 
@@ -399,6 +476,9 @@ def tile_bbox() -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Pages
+
+
+_BLOCKS: dict[tuple[Any, ...], str] = {}
 
 
 class _Canvas:
@@ -431,18 +511,29 @@ class _Canvas:
         q = f"q {alpha_gs} gs " if alpha_gs else ""
         end = " Q" if alpha_gs else ""
         if halo:
-            self.out.append(f"{q}BT /F1 {_f(h)} Tf {tm} 1 1 1 RG {_f(halo * MM_PER_PT)} w 1 j 1 Tr <{hexs}> Tj ET"
-                            f"{end}\n")
+            # the halo is drawn as text too; marked as no text of its own so that a search or a copy
+            # finds the label once
+            self.out.append(f"/Span << /ActualText () >> BDC {q}BT /F1 {_f(h)} Tf {tm} 1 1 1 RG {_f(halo * MM_PER_PT)} w "
+                            f"1 j 1 Tr <{hexs}> Tj ET{end} EMC\n")
         self.out.append(f"{q}BT /F1 {_f(h)} Tf {_rgb(colour)} rg {tm} 0 Tr <{hexs}> Tj ET{end}\n")
         return w, h
 
     def lines_of(self, lines: Sequence[str], x: float, top: float, size: float, spacing: float, *,
                  colour: str = "#000000") -> None:
         """Lines of text from ``top`` down (matplotlib's multi-line layout at ``spacing``)."""
-        h = size * MM_PER_PT
-        base = top - (0.388 + 0.5 * spacing) * h
-        for i, s in enumerate(lines):
-            self.text(x, base - i * spacing * h, s, size, colour=colour)
+        key = (tuple(lines), x, top, size, spacing, colour)
+        hit = _BLOCKS.get(key)
+        if hit is None:   # the panel's labels repeat page after page: drawn once, copied after
+            if len(_BLOCKS) > 50_000:
+                _BLOCKS.clear()
+            mark = len(self.out)
+            h = size * MM_PER_PT
+            base = top - (0.388 + 0.5 * spacing) * h
+            for i, s in enumerate(lines):
+                self.text(x, base - i * spacing * h, s, size, colour=colour)
+            hit = _BLOCKS[key] = "".join(self.out[mark:])
+            del self.out[mark:]
+        self.out.append(hit)
 
     def bytes(self) -> bytes:
         return ("".join(self.out) + "Q\n").encode()
@@ -477,13 +568,20 @@ class _PageState:
 
 def _world_paths(geoms: np.ndarray, page: _PageState, *, rings: bool) -> bytes:
     """Outlines (rings) or lines of ``geoms`` as path operators in page path units."""
-    parts = _Parts.of(geoms, lines=not rings)
-    if len(parts.coords) == 0:
+    geoms = shapely.get_parts(geoms)
+    geoms = shapely.get_exterior_ring(geoms[shapely.get_type_id(geoms) == 3]) if rings else \
+        shapely.get_parts(shapely.boundary(geoms))
+    coords, idx = shapely.get_coordinates(geoms, return_index=True)
+    if len(coords) == 0:
         return b""
-    first = np.zeros(len(parts.coords), dtype=bool)
-    first[parts.offsets[:-1][parts.offsets[1:] > parts.offsets[:-1]]] = True
-    xy = (parts.coords - [page.extent[0], page.extent[1]]) * (1000 / page.scale * UNIT)
-    return _path_bytes(xy, first).tobytes()
+    first = np.empty(len(idx), dtype=bool)
+    first[0] = True
+    first[1:] = idx[1:] != idx[:-1]
+    xy = np.rint((coords - [page.extent[0], page.extent[1]]) * (1000 / page.scale * UNIT)).astype(np.int64)
+    if len(xy) > 500:
+        return _path_bytes(xy, first).tobytes()
+    ops = ["m" if f else "l" for f in first.tolist()]
+    return "".join(f"{x} {y} {o}\n" for (x, y), o in zip(xy.tolist(), ops, strict=True)).encode()
 
 
 def _circle(cx: float, cy: float, r: float) -> str:
@@ -494,25 +592,43 @@ def _circle(cx: float, cy: float, r: float) -> str:
             f"{_f(cx + k)} {_f(cy - r)} {_f(cx + r)} {_f(cy - k)} {_f(cx + r)} {_f(cy)} c ")
 
 
-def _district_names(cv: _Canvas, ab: AtlasBase, page: _PageState, taken: list[tuple[float, float, float, float]]) -> None:
-    b = ab.sheet.boundary
-    if len(b.geoms) == 0:
-        return
-    inner = b.within(page.extent)
-    if len(inner) == 0:
-        return
-    names = b.attrs["name"][inner]
-    pts = shapely.point_on_surface(shapely.intersection(b.geoms[inner], shapely.box(*page.extent)))
+def district_points(ab: AtlasBase, extents: np.ndarray) -> list[list[tuple[str, float, float]]]:
+    """Where each page names its districts: a point on the part of each district in the page's
+    frame (the frame's centre when the district covers it), for all pages at once."""
+    out: list[list[tuple[str, float, float]]] = [[] for _ in range(len(extents))]
+    if ab.district_tree is None or len(extents) == 0:
+        return out
+    frames = shapely.box(extents[:, 0], extents[:, 1], extents[:, 2], extents[:, 3])
+    pi, di = ab.district_tree.query(frames)
+    order = np.lexsort((di, pi))
+    pi, di = pi[order], di[order]
+    keep = ab.district_names[di] != ""
+    pi, di = pi[keep], di[keep]
+    if len(pi) == 0:
+        return out
+    whole = shapely.contains(ab.district_geoms[di], frames[pi])   # prepared: no intersection needed
+    xy = np.column_stack([(extents[pi, 0] + extents[pi, 2]) / 2, (extents[pi, 1] + extents[pi, 3]) / 2])
+    gone = np.zeros(len(pi), dtype=bool)
+    if not whole.all():
+        pts = shapely.point_on_surface(shapely.intersection(ab.district_geoms[di[~whole]], frames[pi[~whole]]))
+        xy[~whole] = np.column_stack([shapely.get_x(pts), shapely.get_y(pts)])
+        gone[~whole] = shapely.is_empty(pts)
+    for p, d, (x, y), g in zip(pi.tolist(), di.tolist(), xy.tolist(), gone.tolist(), strict=True):
+        if not g:
+            out[p].append((str(ab.district_names[d]), x, y))
+    return out
+
+
+def _district_names(cv: _Canvas, districts: list[tuple[str, float, float]], page: _PageState,
+                    taken: list[tuple[float, float, float, float]]) -> None:
     size = 10.0
-    for name, p in zip(names, pts, strict=True):
-        if not name or shapely.is_empty(p):
-            continue
-        mx, my = page.to_mm(p.x, p.y)
-        tw, th = cv.font.width_mm(str(name), size) * 1.15, size * MM_PER_PT * 1.3
+    for name, px, py in districts:
+        mx, my = page.to_mm(px, py)
+        tw, th = cv.font.width_mm(name, size) * 1.15, size * MM_PER_PT * 1.3
         box = (mx - tw / 2, my - th / 2, mx + tw / 2, my + th / 2)
         if _free(box, taken):
             taken.append(box)
-            cv.text(ATLAS_MAP[0] + mx, ATLAS_MAP[1] + my, str(name), size, colour=BASE["place_names"], ha="center",
+            cv.text(ATLAS_MAP[0] + mx, ATLAS_MAP[1] + my, name, size, colour=BASE["place_names"], ha="center",
                     va="center", halo=2.2, alpha_gs="/A75")
 
 
@@ -623,10 +739,62 @@ def _panel(cv: _Canvas, project: dict[str, Any], rows: list[tuple[str, str]], in
     cv.raw(f"{_rgb('#111111')} RG {_f(0.8 * MM_PER_PT)} w {_f(x)} {_f(by)} {_f(W - 8 - x)} {_f(5 * len(block))} re S\n")
 
 
-def _page_stream(ab: AtlasBase, font: PdfFont, project: dict[str, Any], geom: Any, page: _PageState,
-                 tiles: Sequence[tuple[int, int, int]], others: Any, info: dict[str, Any], number: str, lang: str) -> bytes:
-    from planner.export.sheets import _atlas_rows
+def _words(frame: Any, lang: str) -> dict[str, dict[Any, str]]:
+    """The translated words of the panel, once per distinct value (types, classes, units,
+    statuses, cost sources): a page looks them up instead of translating again."""
+    from planner.export.terms import cost_basis, type_title, word
 
+    out: dict[str, dict[Any, str]] = {}
+    for col, fn in (("type", type_title), ("subtype", word), ("unit", word), ("status", word), ("cost_basis", cost_basis)):
+        if col in frame:
+            out[col] = {v: ("" if _missing(v) else fn(v, lang)) for v in frame[col].dropna().unique()}
+    return out
+
+
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and not math.isfinite(v)) or v == ""
+
+
+def _num(v: Any, digits: int = 0) -> str:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return ""
+    return "" if not math.isfinite(f) else f"{f:,.{digits}f}"
+
+
+def atlas_rows(p: dict[str, Any], lang: str, words: dict[str, dict[Any, str]]) -> list[tuple[str, str]]:
+    """The key fields of a project's page as (label, value), empty ones left out."""
+    def w(col: str) -> str:
+        v = p.get(col)
+        return "" if _missing(v) else words.get(col, {}).get(v, str(v))
+
+    q = p.get("quantity")
+    qf = float(q) if not _missing(q) and isinstance(q, (int, float)) else 0.0
+    qty = f"{_num(q, 1 if qf % 1 else 0)} {w('unit')}".strip()
+    rows = [(pick("项目编号", "Project id", lang), str(p.get("project_id", ""))),
+            (pick("项目类型", "Type", lang), w("type")),
+            (pick("子类", "Class", lang), w("subtype")),
+            (pick("所在片区", "District", lang), "" if _missing(p.get("district")) else str(p.get("district"))),
+            (pick("工程量", "Quantity", lang), qty),
+            (pick("估算投资（万元）", "Cost (10k yuan)", lang), _num(p.get("estimated_cost"), 2)),
+            (pick("优先级得分", "Priority score", lang), _num(p.get("priority_score"), 1)),
+            (pick("优先次序", "Rank", lang), _num(p.get("priority_rank"))),
+            (pick("实施阶段", "Phase", lang), "" if _missing(p.get("phase")) else str(p.get("phase"))),
+            (pick("状态", "Status", lang), w("status")),
+            (pick("涉及建筑", "Buildings", lang), _num(p.get("buildings"))),
+            (pick("户数", "Households", lang), _num(p.get("households"))),
+            (pick("建筑面积（m²）", "Floor area (m²)", lang), _num(p.get("floor_area_m2"))),
+            (pick("用地面积（m²）", "Parcel area (m²)", lang), _num(p.get("parcel_area_m2"))),
+            (pick("道路长度（m）", "Road length (m)", lang), _num(p.get("road_length_m"))),
+            (pick("涵盖标记", "Flags", lang), _num(p.get("flag_count"))),
+            (pick("估算依据", "Cost source", lang), w("cost_basis"))]
+    return [(k, v) for k, v in rows if v not in ("", "0", "0.00")]
+
+
+def _page_stream(ab: AtlasBase, font: PdfFont, project: dict[str, Any], geom: Any, page: _PageState,
+                 tiles: Sequence[tuple[int, int, int]], districts: list[tuple[str, float, float]], info: dict[str, Any],
+                 number: str, lang: str, words: dict[str, dict[Any, str]]) -> bytes:
     cv = _Canvas(font)
     x, y, w, h = ATLAS_MAP
     e = page.extent
@@ -637,12 +805,6 @@ def _page_stream(ab: AtlasBase, font: PdfFont, project: dict[str, Any], geom: An
         cv.raw(f"q 1 0 0 1 {_f(dx)} {_f(dy)} cm /T{tid} Do Q\n")
     k = 1 / UNIT
     cv.raw(f"q 1 0 0 1 {_f(x)} {_f(y)} cm {_f(k)} 0 0 {_f(k)} 0 0 cm\n")
-    geoms, tree = others
-    near = tree.query(shapely.box(*e), predicate="intersects")
-    if len(near):   # other projects as context: thin outlines, no fill
-        near_geoms = geoms[np.sort(near)]
-        cv.raw(f"{_rgb(BASE['other_projects'])} RG {_f(0.25 * MM_PER_PT * UNIT)} w 0 J 1 j\n")
-        cv.raw(_world_paths(near_geoms, page, rings=False).decode() + "S\n")
     colour = TYPE_COLOURS.get(str(project.get("type", "")), "#888888")
     parts = shapely.get_parts(np.array([geom]))
     kinds = shapely.get_type_id(parts)
@@ -664,12 +826,12 @@ def _page_stream(ab: AtlasBase, font: PdfFont, project: dict[str, Any], geom: An
         r = math.sqrt(22) / 2 * MM_PER_PT
         cv.raw(f"{_rgb(colour)} rg {_rgb('#333333')} RG {_f(0.4 * MM_PER_PT)} w {_circle(x + mx, y + my, r)}B\n")
     taken: list[tuple[float, float, float, float]] = [(w - 14, h - 22, w - 6, h - 5), (3, 3, 74, 18)]
-    _district_names(cv, ab, page, taken)
+    _district_names(cv, districts, page, taken)
     _road_names(cv, ab, page, taken)
     cv.raw("Q\n")
     cv.raw(f"0 0 0 RG {_f(1.2 * MM_PER_PT)} w 0 j {_f(x)} {_f(y)} {_f(w)} {_f(h)} re S\n")
     _north_arrow_and_scale(cv, page, lang)
-    _panel(cv, project, _atlas_rows(project, lang), info, number, page.scale, lang)
+    _panel(cv, project, atlas_rows(project, lang, words), info, number, page.scale, lang)
     return zlib.compress(cv.bytes(), COMPRESSION)
 
 
@@ -695,37 +857,39 @@ def page_extents(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 _STATE: dict[str, Any] = {}
+TIMINGS: dict[str, float] = {}   # the last atlas: seconds of its stages and CPU seconds in the workers
 
 
-def _init(ab: AtlasBase | None, others: tuple[np.ndarray, Any] | None, base: Any = None,
-          other_geoms: np.ndarray | None = None) -> None:
+def _init(ab: AtlasBase | None, base: Any = None, project_geoms: np.ndarray | None = None) -> None:
     """A worker's state: inherited when forked; rebuilt from the sheet base when spawned."""
-    if ab is None:
-        ab = AtlasBase(base)
-    if others is None:
-        assert other_geoms is not None
-        others = (other_geoms, shapely.STRtree(other_geoms))
-    _STATE["ab"], _STATE["others"] = ab, others
+    _STATE["ab"] = ab if ab is not None else AtlasBase(base, project_geoms)
     if "font" not in _STATE:
         from planner.fonts import FONT_FILE
 
         _STATE["font"] = PdfFont(FONT_FILE)
 
 
-def _tile_task(task: tuple[int, list[tuple[int, int]]]) -> list[bytes]:
+def _tile_task(task: tuple[int, list[tuple[int, int]]]) -> tuple[list[bytes], float]:
+    import time
+
+    t = time.process_time()
     scale, keys = task
-    return _tile_streams(_STATE["ab"], scale, keys)
+    return _tile_streams(_STATE["ab"], scale, keys), time.process_time() - t
 
 
-def _page_task(task: dict[str, Any]) -> tuple[list[bytes], set[int]]:
+def _page_task(task: dict[str, Any]) -> tuple[list[bytes], set[int], float]:
+    import time
+
+    t = time.process_time()
     font: PdfFont = _STATE["font"]
     font.used = set()
     out = []
+    districts = district_points(_STATE["ab"], np.asarray(task["extents"], dtype=float).reshape(-1, 4))
     for k in range(len(task["rows"])):
         page = _PageState(tuple(task["extents"][k]), int(task["scales"][k]))
         out.append(_page_stream(_STATE["ab"], font, task["rows"][k], task["geoms"][k], page, task["tiles"][k],
-                                _STATE["others"], task["info"], task["numbers"][k], task["lang"]))
-    return out, set(font.used)
+                                districts[k], task["info"], task["numbers"][k], task["lang"], task["words"]))
+    return out, set(font.used), time.process_time() - t
 
 
 def write_atlas_pdf(path: Path, base: Any, projects: Any, *, info: dict[str, Any], lang: str = "zh", prefix: str = "",
@@ -734,6 +898,7 @@ def write_atlas_pdf(path: Path, base: Any, projects: Any, *, info: dict[str, Any
     docstring; ``workers`` processes (forked where the platform can, else spawned or none)."""
     import multiprocessing
     import os
+    import time
     from concurrent.futures import ProcessPoolExecutor
 
     from planner.fileio import atomic_path
@@ -741,12 +906,14 @@ def write_atlas_pdf(path: Path, base: Any, projects: Any, *, info: dict[str, Any
 
     if projects is None or len(projects) == 0:
         return None
+    start = time.perf_counter()
     ordered = projects.sort_values("priority_rank", kind="stable") if "priority_rank" in projects else projects
     cols = [c for c in ("project_id", "name", "type", "subtype", "district", "quantity", "unit", "estimated_cost",
                         "priority_score", "priority_rank", "phase", "status", "buildings", "households",
                         "floor_area_m2", "parcel_area_m2", "road_length_m", "flag_count", "cost_basis")
             if c in ordered.columns]
     rows = ordered[cols].to_dict("records")
+    words = _words(ordered, lang)
     geoms = np.asarray(ordered.geometry.values, dtype=object)
     n = len(rows)
     numbers = [f"{prefix}{'-' if prefix else ''}A{str(i + 1).zfill(len(str(n)))}" for i in range(n)]
@@ -777,24 +944,26 @@ def write_atlas_pdf(path: Path, base: Any, projects: Any, *, info: dict[str, Any
             tile_tasks.append((s, [(i, j) for i, j, _ in chunk]))
             tile_task_ids.append([tid for _, _, tid in chunk])
 
-    ab = AtlasBase(base)
-    others = (geoms, shapely.STRtree(geoms))
+    ab = AtlasBase(base, geoms)
     n_tasks = max(1, math.ceil(n / PAGES_PER_TASK))
     cuts = np.linspace(0, n, n_tasks + 1).astype(int)
     page_tasks = [{"rows": rows[a:b], "geoms": geoms[a:b], "extents": extents[a:b], "scales": scales[a:b],
-                   "tiles": page_tiles[a:b], "numbers": numbers[a:b], "info": info, "lang": lang}
+                   "tiles": page_tiles[a:b], "numbers": numbers[a:b], "info": info, "lang": lang,
+                   "words": words}
                   for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
     can_fork = "fork" in multiprocessing.get_all_start_methods()
     workers = workers if workers is not None else (min(os.cpu_count() or 1, 4) if can_fork else 1)
     _STATE.clear()
-    tile_out: list[list[bytes]]
-    page_out: list[tuple[list[bytes], set[int]]]
+    tile_out: list[tuple[list[bytes], float]]
+    page_out: list[tuple[list[bytes], set[int], float]]
+    TIMINGS.clear()
+    TIMINGS["prepare"] = time.perf_counter() - start
     if start_method == "spawn" or (workers > 1 and len(tile_tasks) + len(page_tasks) > 1):
         method = start_method or "fork"
         ctx = multiprocessing.get_context(method)
-        init = (ab, others) if method == "fork" else (None, None, base, geoms)
+        init = (ab,) if method == "fork" else (None, base, geoms)
         if method == "fork":
-            _init(ab, others)   # the font too, inherited by the workers
+            _init(ab)   # the font too, inherited by the workers
         with ProcessPoolExecutor(max_workers=max(workers, 1), mp_context=ctx, initializer=_init,
                                  initargs=init) as pool:
             page_futures = [pool.submit(_page_task, t) for t in page_tasks]
@@ -802,22 +971,27 @@ def write_atlas_pdf(path: Path, base: Any, projects: Any, *, info: dict[str, Any
             page_out = [f.result() for f in page_futures]
             tile_out = [f.result() for f in tile_futures]
     else:
-        _init(ab, others)
+        _init(ab)
         page_out = [_page_task(t) for t in page_tasks]
         tile_out = [_tile_task(t) for t in tile_tasks]
+    TIMINGS["draw"] = time.perf_counter() - start - TIMINGS["prepare"]
+    TIMINGS["cpu_pages"] = sum(c for _, _, c in page_out)
+    TIMINGS["cpu_tiles"] = sum(c for _, c in tile_out)
+    TIMINGS["tiles"] = len(tile_ids)
     font: PdfFont = _STATE.get("font") or PdfFont(FONT_FILE)
     used: set[int] = set()
-    for _, u in page_out:
+    for _, u, _ in page_out:
         used |= u
     tile_streams: list[bytes] = [b""] * len(tile_ids)
-    for ids, streams in zip(tile_task_ids, tile_out, strict=True):
+    for ids, (streams, _) in zip(tile_task_ids, tile_out, strict=True):
         for tid, data in zip(ids, streams, strict=True):
             tile_streams[tid] = data
-    pages = [p for chunk, _ in page_out for p in chunk]
+    pages = [p for chunk, _, _ in page_out for p in chunk]
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
         _write_file(tmp, pages, page_tiles, tile_streams, font, used, title=str(info.get("project", "")))
     _STATE.clear()
+    TIMINGS["write"] = time.perf_counter() - start - TIMINGS["prepare"] - TIMINGS["draw"]
     return path
 
 
