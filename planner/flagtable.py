@@ -12,6 +12,22 @@ import shapely
 COLUMNS = ("code", "source_id", "district", "severity", "state", "note", "reason")
 
 
+SLICE = 20_000  # rows converted per call: each call holds the interpreter (and a waiting window)
+
+
+def text_objects(values: Any) -> np.ndarray:
+    """A column as an array of Python strings, converted a slice at a time (pandas keeps text as
+    Arrow strings; making a million Python objects in one call would hold the interpreter)."""
+    s = values if isinstance(values, pd.Series) else pd.Series(values)
+    return np.concatenate([s.iloc[i:i + SLICE].astype(str).to_numpy(dtype=object) for i in range(0, len(s), SLICE)]) \
+        if len(s) > SLICE else s.astype(str).to_numpy(dtype=object)
+
+
+def _obj(values: Any, n: int) -> pd.Series:
+    """An object column (pandas would store text as Arrow strings, converted back when shown)."""
+    return pd.Series(np.full(n, values, dtype=object) if isinstance(values, str) else values, dtype=object)
+
+
 def flag_table(flags: dict[str, Any], decisions: dict[str, Any], districts: Any = None) -> pd.DataFrame:
     """One row per flag of every flag layer: layer, row in the layer, id, code, source id,
     district (by the study area's district the flag lies in), severity, review state and note,
@@ -22,22 +38,25 @@ def flag_table(flags: dict[str, Any], decisions: dict[str, Any], districts: Any 
             continue
         n = len(frame)
         t = pd.DataFrame({
-            "layer": np.full(n, name, dtype=object), "row": np.arange(n, dtype=np.int64),
-            "flag_id": frame["flag_id"].astype(str).to_numpy(dtype=object),
-            "code": frame["code"].astype(str).to_numpy(dtype=object),
-            "source_id": frame["source_id"].astype(str).to_numpy(dtype=object) if "source_id" in frame else "",
-            "severity": pd.to_numeric(frame.get("severity", 1), errors="coerce"),
-            "reason": frame["reason"].astype(str).to_numpy(dtype=object) if "reason" in frame else "",
-            "reason_en": frame["reason_en"].astype(str).to_numpy(dtype=object) if "reason_en" in frame else "",
+            "layer": _obj(name, n), "row": np.arange(n, dtype=np.int64),
+            "flag_id": _obj(text_objects(frame["flag_id"]), n),
+            "code": _obj(text_objects(frame["code"]), n),
+            "source_id": _obj(text_objects(frame["source_id"]) if "source_id" in frame else "", n),
+            "severity": pd.to_numeric(frame["severity"], errors="coerce").to_numpy(dtype=float)
+            if "severity" in frame else np.ones(n),
+            "reason": _obj(text_objects(frame["reason"]) if "reason" in frame else "", n),
+            "reason_en": _obj(text_objects(frame["reason_en"]) if "reason_en" in frame else "", n),
         })
-        t["district"] = _districts_of(frame.geometry.values, districts)
+        t["district"] = _obj(_districts_of(frame.geometry.values, districts), n)
         frames.append(t)
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in ("layer", "row", "flag_id", *COLUMNS, "reason_en")})
     table = pd.concat(frames, ignore_index=True)
     table["severity"] = table["severity"].fillna(1).astype(np.int64)
-    table["state"] = ""
-    table["note"] = ""
+    # plain object columns (pandas would store text as Arrow strings): the flag panel reads
+    # states and notes as Python strings after every decision, without converting a million rows
+    table["state"] = pd.Series(np.full(len(table), "", dtype=object), index=table.index, dtype=object)
+    table["note"] = pd.Series(np.full(len(table), "", dtype=object), index=table.index, dtype=object)
     apply_decisions(table, decisions)
     return table
 
@@ -49,7 +68,7 @@ def _districts_of(geoms: np.ndarray, districts: Any) -> np.ndarray:
         return out
     names = districts["name"].astype(str).to_numpy(dtype=object) if "name" in districts else \
         np.array([str(i) for i in range(len(districts))], dtype=object)
-    pts = shapely.point_on_surface(geoms)
+    pts = np.concatenate([shapely.point_on_surface(geoms[i:i + SLICE]) for i in range(0, len(geoms), SLICE)])
     tree = shapely.STRtree(districts.geometry.values)
     src, dst = tree.query(pts, predicate="intersects")
     out[src] = names[dst]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import shapely
 from psygnal import Signal
 
@@ -52,6 +53,18 @@ class MapLayer:
         kind = "polygon" if ids & {3, 6} else "line" if ids & {1, 2, 5} else "point"
         self._kind = (self.frame, kind)
         return kind
+
+    def present_values(self, column: str | None) -> frozenset[str]:
+        """The distinct values of a column as text (a legend lists the classes present; cached
+        per frame, so a worker can make it before the window shows the layer)."""
+        if column is None or column not in self.frame.columns:
+            return frozenset()
+        cached: tuple[gpd.GeoDataFrame, str, frozenset[str]] | None = getattr(self, "_present", None)
+        if cached is not None and cached[0] is self.frame and cached[1] == column:
+            return cached[2]
+        values = frozenset(str(v) for v in pd.unique(self.frame[column].dropna()))
+        self._present = (self.frame, column, values)
+        return values
 
     def bounds(self) -> tuple[float, float, float, float] | None:
         if len(self.frame) == 0:

@@ -139,6 +139,20 @@ def _safe_columns(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[str, 
     """Columns renamed where GeoPackage cannot hold them as they are (``fid``, ``geom``, names
     that differ only in case, empty or non-text names); returns the frame and {saved: original}."""
     geom = frame.geometry.name
+    new_names, renamed = _safe_names(frame)
+    out = frame.copy(deep=False)
+    out.columns = new_names
+    for col in out.columns:
+        if col != geom and out[col].dtype == object:  # mixed values as text (vectorised)
+            out[col] = out[col].astype("string")
+    if geom != "geometry":
+        out = out.rename_geometry("geometry")
+    return out, renamed
+
+
+def _safe_names(frame: gpd.GeoDataFrame) -> tuple[list[str], dict[str, str]]:
+    """The column names a GeoPackage can hold, and {saved: original} for those renamed."""
+    geom = frame.geometry.name
     seen: set[str] = set()
     renamed: dict[str, str] = {}
     new_names = []
@@ -155,14 +169,7 @@ def _safe_columns(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[str, 
             low = safe
         seen.add(low)
         new_names.append(name)
-    out = frame.copy(deep=False)
-    out.columns = new_names
-    for col in out.columns:
-        if col != geom and out[col].dtype == object:  # mixed values as text (vectorised)
-            out[col] = out[col].astype("string")
-    if geom != "geometry":
-        out = out.rename_geometry("geometry")
-    return out, renamed
+    return new_names, renamed
 
 
 def _layer_entry(layer: MapLayer, table: str, renamed: dict[str, str]) -> dict[str, Any]:
@@ -297,11 +304,15 @@ def save_project(state: ProjectState, path: str | Path, *, base: Path | None = N
         used: set[str] = set(state.foreign) | set(kept.values())
         identifiers: set[str] = set()
         for i, layer in enumerate(state.layers):
-            frame, renamed = _safe_columns(layer.frame)
-            if layer.uid in kept:
-                entry = _layer_entry(layer, kept[layer.uid], renamed)
+            if layer.uid in kept:  # its table is in the copy: only the names are needed
+                entry = _layer_entry(layer, kept[layer.uid], _safe_names(layer.frame)[1])
                 meta["layers"].append(entry)
                 continue
+            if base is not None and unchanged is not None and layer.uid in unchanged and \
+                    layer.uid in state.saved_tables:
+                frame, renamed = layer.frame, _safe_names(layer.frame)[1]
+            else:
+                frame, renamed = _safe_columns(layer.frame)
             table = f"layer_{i:03d}"
             while table in used:
                 table += "_"

@@ -131,12 +131,28 @@ def normalise_weights(weights: dict[str, float]) -> dict[str, float]:
     return {k: v / total for k, v in clean.items()}
 
 
+def _settings(overrides: dict[str, float]) -> Any:
+    """layers/portfolio.toml read with ``overrides`` (parsed once per content of the file: the
+    window asks for the weights on every event); a copy the caller may change."""
+    from planner.portfolio.settings import LAYERS_DIR
+
+    stamp = (LAYERS_DIR / "portfolio.toml").stat()
+    return copy.deepcopy(_read_settings(tuple(sorted(overrides.items())), stamp.st_mtime_ns, stamp.st_size))
+
+
+@functools.lru_cache(maxsize=16)
+def _read_settings(overrides: tuple[tuple[str, float], ...], _mtime: int, _size: int) -> Any:
+    from planner.portfolio.settings import load_settings
+
+    return load_settings(overrides=dict(overrides))
+
+
 def portfolio_settings(params: dict[str, Any], weights: dict[str, float] | None) -> Any:
     """The portfolio settings with the run's ``weights.*`` / ``scales.*`` parameters (checked:
     known names, finite numbers ≥ 0) and the project's weights; weights normalised."""
-    from planner.portfolio.settings import COMPONENTS, load_settings
+    from planner.portfolio.settings import COMPONENTS
 
-    base = load_settings()
+    base = _settings({})
     overrides: dict[str, float] = {}
     for key, value in params.items():
         group, _, name = str(key).partition(".")
@@ -154,7 +170,7 @@ def portfolio_settings(params: dict[str, Any], weights: dict[str, float] | None)
             raise InputError(f"{key} = {value!r} is not a finite number ≥ 0.", field=str(key),
                              hint="give a number ≥ 0 (scales above 0).")
         overrides[str(key)] = number
-    settings = load_settings(overrides=overrides)
+    settings = _settings(overrides)
     if weights:
         settings.weights = normalise_weights({k: float(weights.get(k, 0.0)) for k in COMPONENTS})
     return settings

@@ -47,6 +47,10 @@ def install_translations(app: QtCore.QCoreApplication, language: str) -> None:
 
 def make_app(argv: list[str] | None = None) -> QtWidgets.QApplication:
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv or sys.argv[:1])
+    # Workers (files, analyses, drawing) hold the interpreter while the window calls back into
+    # Python many times per paint (each cell of a table); each call waits up to the switch
+    # interval for a busy worker to let go (5 ms by default): 1 ms keeps a painted table quick.
+    sys.setswitchinterval(0.001)
     app.setOrganizationName("RenewalPlanner")
     app.setApplicationName("RenewalPlanner")
     register_font(app)

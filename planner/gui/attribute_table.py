@@ -54,45 +54,53 @@ class _LazyLabels(dict):
 def domain_labels(layer: MapLayer, column: str, catalogue, values=None) -> dict | None:
     """Titles of a column's stored keys in the window's language (residential -> 住宅 / Residential):
     a catalogue domain's, or for flag and project layers rule codes, project types, statuses,
-    review states and cost sources (``values``: the column, to translate each distinct value once)."""
+    review states and cost sources. Titles of words outside a small domain are computed when a
+    cell is shown and kept (nothing scans a million-row column when a table opens). ``values``
+    is accepted for callers that have the column; it is not needed."""
     if catalogue is not None and layer.role in getattr(catalogue, "layers", {}):
         for f in catalogue.layers[layer.role].fields:
             name = f.name if column == f.name else (f.name if column == f"{f.name}_class" else None)
             if name and f.domain in catalogue.domains:
                 domain = catalogue.domains[f.domain]
                 if domain.keep_raw and column == f.name:
-                    if i18n.lang() == "zh" or values is None:
+                    if i18n.lang() == "zh":
                         return None  # the file's own words (e.g. 城镇住宅用地), as written
                     titles = {v.key: v.title_en or v.title for v in domain.values}
-                    uniq = pd.unique(values.dropna().astype(str))
-                    return {u: titles.get(domain.lookup(u), u) for u in uniq[:5_000]}
+                    return _LazyLabels(lambda u, d=domain, t=titles: t.get(d.lookup(u), u))
                 return {v.key: i18n.pick(v.title, v.title_en or v.title) for v in domain.values}
         return None
-    if values is None or (column not in _WORD_COLUMNS and column not in _SPECIAL_COLUMNS):
+    if column not in _WORD_COLUMNS and column not in _SPECIAL_COLUMNS:
         return None
     if column == "severity":
         return {v: i18n.severity_title(v) for v in (1, 2, 3)}
-    uniq = pd.unique(values.dropna().astype(str))
-    if len(uniq) > 5_000 and column not in ("flag_id", "flags"):
-        return None
+    return _LazyLabels(_label_function(column))
+
+
+def _label_function(column: str):
+    """The title of one stored value of a word column, in the window's language."""
     if column in ("flag_id", "flags"):
-        return _LazyLabels(i18n.codes_to_titles)
+        return i18n.codes_to_titles
     if column == "notes":
-        return {u: i18n.note_text(u) for u in uniq}
+        return i18n.note_text
     if column == "crosses":
-        return {u: i18n.crossing_text(u) for u in uniq}
+        return i18n.crossing_text
     if column == "source_layer":
-        return {u: i18n.layer_role_title(u) for u in uniq}
+        return i18n.layer_role_title
     if column == "type_title":
-        return {u: i18n.type_title_text(u) for u in uniq}
+        return i18n.type_title_text
+    if column == "review":
+        return i18n.state_title
+    lang = i18n.lang()
     if column == "cost_basis":
         from planner.export.terms import cost_basis
 
-        return {u: cost_basis(u, i18n.lang()) for u in uniq}
-    if column == "review":
-        return {u: i18n.state_title(u) for u in uniq}
-    words = i18n.words(pd.Series(uniq, dtype=object), sep="," if column in _LIST_COLUMNS else None)
-    return dict(zip(uniq, words, strict=True))
+        return lambda u: cost_basis(u, lang)
+    if column in _LIST_COLUMNS:
+        from planner.export.terms import word
+
+        joiner = "、" if lang == "zh" else ", "
+        return lambda u: joiner.join(word(x.strip(), lang) for x in u.split(",") if x.strip())
+    return i18n.word
 
 
 def cell_text(v, labels: dict | None = None) -> str:
@@ -112,6 +120,31 @@ def cell_text(v, labels: dict | None = None) -> str:
     if isinstance(v, pd.Timestamp | np.datetime64):
         return pd.Timestamp(v).strftime("%Y-%m-%d")
     return str(v)
+
+
+def resize_columns_in_turns(view: QtWidgets.QTableView, *, cap: int = 260, floors: tuple[int, ...] = (),
+                            rows: int = 40) -> None:
+    """Fit a table's columns to their first ``rows`` rows, one column per turn of the event loop
+    (a wide table's texts are measured without holding the window), each at most ``cap`` and
+    at least its ``floors`` entry."""
+    view.horizontalHeader().setResizeContentsPrecision(rows)
+    model = view.model()
+    timer = QtCore.QTimer(view, interval=0)  # owned by the view: gone with it
+    column = [0]
+
+    def step() -> None:
+        c = column[0]
+        if model is not view.model() or c >= model.columnCount():
+            timer.stop()
+            timer.deleteLater()
+            return
+        view.resizeColumnToContents(c)
+        width = min(view.columnWidth(c), cap)
+        view.setColumnWidth(c, max(width, floors[c]) if c < len(floors) else width)
+        column[0] = c + 1
+
+    timer.timeout.connect(step)
+    timer.start()
 
 
 class FrameModel(QtCore.QAbstractTableModel):

@@ -132,19 +132,21 @@ class Dashboard(QtWidgets.QWidget):
         if frame is None or len(frame) == 0:
             self.tree.setHeaderLabels([self.tr("Indicator")])
             return
-        f = frame.copy()
-        if "area" not in f:
-            f["area"] = "city"
-        self.districts = list(pd.unique(f["district"].astype(str)))
+        # a few hundred rows: plain records (pandas' per-call costs would dominate)
+        records = frame.to_dict("records")
+        self.districts = list(dict.fromkeys(str(r["district"]) for r in records))
         heads = [self.tr("Indicator")] + [district_title(d) for d in self.districts] + [self.tr("Unit"), self.tr("Target")]
         self.tree.setHeaderLabels(heads)
-        first = f.drop_duplicates("indicator").set_index("indicator")
-        values = f.pivot_table(index="indicator", columns="district", values="value", aggfunc="first", dropna=False)
-        passes = f.pivot_table(index="indicator", columns="district", values="pass", aggfunc="first", dropna=False) \
-            if f["pass"].notna().any() else None
+        first: dict = {}
+        values: dict = {}
+        passes: dict = {}
+        for r in records:  # (indicator, district) -> value / pass, the first of each
+            first.setdefault(r["indicator"], r)
+            values.setdefault((r["indicator"], str(r["district"])), r["value"])
+            passes.setdefault((r["indicator"], str(r["district"])), r.get("pass"))
         good, bad = QtGui.QColor("#c6efce"), QtGui.QColor("#ffc7ce")
         for area, (zh, en) in AREAS.items():
-            keys = [k for k in first.index if first.at[k, "area"] == area]
+            keys = [k for k, r in first.items() if r.get("area", "city") == area]
             if not keys:
                 continue
             top = QtWidgets.QTreeWidgetItem([i18n.pick(zh, en)])
@@ -153,13 +155,13 @@ class Dashboard(QtWidgets.QWidget):
             top.setFont(0, font)
             self.tree.addTopLevelItem(top)
             for k in keys:
-                r = first.loc[k]
+                r = first[k]
                 unit = str(r["unit"])
                 target = r["target"]
                 has_target = target is not None and target == target
                 cells = [str(r["title"] if i18n.lang() == "zh" else r["title_en"])]
                 for d in self.districts:
-                    cells.append(value_text(values.at[k, d] if d in values.columns else None, unit))
+                    cells.append(value_text(values.get((k, d)), unit))
                 direction = "≥" if r.get("direction") == "higher" else "≤"
                 cells += [unit_text(unit), f"{direction} {value_text(target, unit)}" if has_target else ""]
                 item = QtWidgets.QTreeWidgetItem(cells)
@@ -170,7 +172,7 @@ class Dashboard(QtWidgets.QWidget):
                     item.setToolTip(0, basis)
                 for j, d in enumerate(self.districts, start=1):
                     item.setTextAlignment(j, QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
-                    ok = passes.at[k, d] if passes is not None and d in passes.columns else None
+                    ok = passes.get((k, d))
                     if ok is True or ok is False or isinstance(ok, np.bool_):
                         item.setBackground(j, good if bool(ok) else bad)
                 top.addChild(item)
@@ -178,9 +180,10 @@ class Dashboard(QtWidgets.QWidget):
         for c in range(self.tree.columnCount()):
             self.tree.resizeColumnToContents(c)
         self.tree.setColumnWidth(0, min(self.tree.columnWidth(0), 360))
-        failing = [k for k in first.index if passes is not None and (passes.loc[k] == False).any()]  # noqa: E712
-        if failing or len(first):
-            self.choose(failing[0] if failing else first.index[0], emit=False)  # the chart shows one at once
+        failing = [k for k in first if any(ok is False or (isinstance(ok, np.bool_) and not ok)
+                                           for (i, _d), ok in passes.items() if i == k)]
+        if failing or first:
+            self.choose(failing[0] if failing else next(iter(first)), emit=False)  # the chart shows one at once
 
     def indicator_items(self) -> list[QtWidgets.QTreeWidgetItem]:
         return [self.tree.topLevelItem(i).child(j) for i in range(self.tree.topLevelItemCount())

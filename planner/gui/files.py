@@ -14,12 +14,44 @@ from planner.errors import Cancelled, InputError
 from planner.gui.jobs import run_blocking
 from planner.model import MapLayer
 from planner.session import (
+    Prepared,
     is_project_file,
+    portfolio_settings,
     prepare_project,
     prepare_toml,
     recovery_offer,
     recovery_path_for,
 )
+
+
+def warm_views(prepared: Prepared) -> Prepared:
+    """What the panels would work out on the main thread when the project is adopted, worked
+    out here on the worker: each layer's geometry kind, legend classes and flattened drawing
+    form, the review table's texts and filter choices (no Qt calls: plain data the views keep
+    per frame)."""
+    from planner.gui.render import warm_prepare
+    from planner.gui.review import warm_flag_view
+
+    for layer in prepared.state.layers:
+        if layer.raster:
+            continue
+        _ = layer.geometry_kind
+        if layer.visible:
+            warm_prepare(layer)
+        style = layer.style or {}
+        if style.get("categories"):
+            layer.present_values(style.get("field"))
+    if prepared.result is not None and prepared.result.derived.get("flag_table") is not None:
+        warm_flag_view(prepared.result.derived["flag_table"])
+    if prepared.portfolio is not None and len(prepared.portfolio[0]):
+        from planner.gui.panels import portfolio_totals
+
+        portfolio_totals(prepared.portfolio[0])
+    try:
+        portfolio_settings(prepared.state.params, prepared.state.weights)  # read once, kept
+    except InputError:
+        pass  # reported where the settings are used
+    return prepared
 
 
 class FileActions:
@@ -63,25 +95,27 @@ class FileActions:
         try:
             recovery = recovery_path_for(str(path.resolve()), self.session._recovery_dir)
             if path.suffix.lower() == ".toml" and recovery.exists() and self._ask_recover(recovery):
-                prepared = run_blocking(lambda fb: prepare_project(recovery), self, self._progress)
+                prepared = run_blocking(lambda fb: warm_views(prepare_project(recovery)), self, self._progress)
                 prepared.path = None  # a recovered TOML session still has no project file
                 prepared.messages.append(self.tr("Recovered unsaved work from {0}").format(recovery))
             elif path.suffix.lower() == ".toml":
                 catalogue = self.catalogue
-                prepared = run_blocking(lambda fb: prepare_toml(path, fb, catalogue), self, self._progress)
+                prepared = run_blocking(lambda fb: warm_views(prepare_toml(path, fb, catalogue)), self,
+                                        self._progress)
             else:
                 source = path
                 offer = recovery_offer(path)
                 if offer is not None and self._ask_recover(path):
                     source = offer
-                prepared = run_blocking(lambda fb: prepare_project(path, source=source), self, self._progress)
+                prepared = run_blocking(lambda fb: warm_views(prepare_project(path, source=source)), self,
+                                        self._progress)
                 if source != path:
                     prepared.messages.append(self.tr("Opened project {0}").format(path) + " (autosave)")
         except (InputError, Cancelled) as exc:
             if isinstance(exc, InputError):
                 self.error(exc, self.tr("Cannot open"))
             return False
-        self.session.adopt(prepared)
+        self.adopt(prepared)
         self.statusBar().clearMessage()
         if path.suffix.lower() != ".toml":
             self._add_recent(path)

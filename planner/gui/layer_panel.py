@@ -82,7 +82,7 @@ class LayerPanel(QtWidgets.QWidget):
             style = layer.style or {}
             cats = style.get("categories") or {}
             field = style.get("field")
-            present = set(layer.frame[field].dropna().astype(str).unique()) if field in layer.frame.columns else set()
+            present = layer.present_values(field) if cats else frozenset()
             for key, cat in cats.items():
                 if key in present:
                     child = QtWidgets.QTreeWidgetItem([i18n.category_label(layer, key, cat.get("label", key),

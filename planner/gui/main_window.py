@@ -66,6 +66,7 @@ class MainWindow(FileActions, EditActions, WorkflowActions, WindowActions, QtWid
         # portfolio rebuilds (decisions, weights, edits) run on a worker; the window keeps turning
         self.session.portfolio_runner = lambda job: run_blocking(lambda _fb: job(), self)
         self.worker = None
+        self._pending_views: list | None = None
         self.last_error = ""
         self.setWindowTitle(self.tr("Renewal Planner"))
         self.resize(1400, 900)
@@ -127,10 +128,10 @@ class MainWindow(FileActions, EditActions, WorkflowActions, WindowActions, QtWid
 
     def _connect(self) -> None:
         ev = self.session.events
-        ev.opened.connect(self._opened)
-        ev.results.connect(self._results_changed)
+        ev.opened.connect(lambda path: self._view_update(self._opened, path))
+        ev.results.connect(lambda: self._view_update(self._results_changed))
         ev.decisions.connect(self._decisions_changed)
-        ev.portfolio.connect(self._portfolio_changed)
+        ev.portfolio.connect(lambda projects: self._view_update(self._portfolio_changed, projects))
         ev.weights.connect(self.portfolio_panel.set_weights)
         ev.history.connect(self._history_changed)
         ev.dirty.connect(lambda _d: self._update_title())
@@ -164,6 +165,27 @@ class MainWindow(FileActions, EditActions, WorkflowActions, WindowActions, QtWid
         c.renderFinished.connect(lambda ms: self.render_label.setText(self.tr("Render {0} ms").format(f"{ms:.0f}")))
 
     # session events --------------------------------------------------------------------------
+    def _view_update(self, fn, *args) -> None:
+        """A panel follows a session event now, or, while a project is adopted, in a turn of
+        the event loop of its own (see :meth:`adopt`)."""
+        if self._pending_views is not None:
+            self._pending_views.append((fn, args))
+        else:
+            fn(*args)
+
+    def adopt(self, prepared) -> None:
+        """Make a prepared project the session's; the layer panel, tables, flag list and
+        dashboard then follow one per turn of the event loop (the window paints and answers
+        between them: a million-building project is several panels' work)."""
+        self._pending_views = []
+        try:
+            self.session.adopt(prepared)
+        finally:
+            pending, self._pending_views = self._pending_views, None
+        for fn, args in pending:
+            QtWidgets.QApplication.processEvents()
+            fn(*args)
+
     def _opened(self, _path) -> None:
         state = self.session.state
         self.canvas.crs = CRS.from_user_input(state.crs) if state.crs else None

@@ -249,28 +249,45 @@ class PortfolioPanel(QtWidgets.QWidget):
         self.view.horizontalHeader().setSortIndicator(-1, QtCore.Qt.SortOrder.AscendingOrder)
         if not getattr(self, "_sized", False):  # widths from the first rows, once (a rebuild keeps them)
             self._sized = True
-            self.view.horizontalHeader().setResizeContentsPrecision(40)
-            self.view.resizeColumnsToContents()
-            for c in range(self.model.columnCount()):
-                self.view.setColumnWidth(c, min(self.view.columnWidth(c), 260))
+            from planner.gui.attribute_table import resize_columns_in_turns
+
+            resize_columns_in_turns(self.view, cap=260)
         self.totals.setText(self.totals_html(p))
 
     def totals_html(self, p) -> str:
         """Totals in words: projects and cost overall, by phase and by type (万元 with separators)."""
-        cost = pd.to_numeric(p["estimated_cost"], errors="coerce").fillna(0)
+        totals = portfolio_totals(p)
         wan = i18n.pick("万元", "10k yuan")
 
         def part(groups) -> str:
             return " · ".join(f"{k}：{int(n):,} {i18n.pick('项', 'projects')}，{c:,.0f} {wan}" if i18n.lang() == "zh"
-                              else f"{k}: {int(n):,} projects, {c:,.0f} {wan}" for k, (n, c) in groups.items())
+                              else f"{k}: {int(n):,} projects, {c:,.0f} {wan}" for k, (n, c) in groups)
 
-        by_phase = {k: (len(g), g.sum()) for k, g in cost.groupby(p["phase"].astype(str), sort=True)}
-        types = p["type"].astype(str) if "type" in p else pd.Series([""] * len(p))
-        by_type = {i18n.type_title(k): (len(g), g.sum())
-                   for k, g in sorted(cost.groupby(types), key=lambda kv: -kv[1].sum())}
-        head = self.tr("Total: {0} projects, {1} 10k yuan").format(f"{len(p):,}", f"{cost.sum():,.0f}")
-        return (f"<b>{head}</b><br><b>{i18n.pick('按实施阶段', 'By phase')}</b>　{part(by_phase)}"
+        by_type = [(i18n.type_title(k), nc) for k, nc in totals["by_type"]]
+        head = self.tr("Total: {0} projects, {1} 10k yuan").format(f"{totals['n']:,}", f"{totals['cost']:,.0f}")
+        return (f"<b>{head}</b><br><b>{i18n.pick('按实施阶段', 'By phase')}</b>　{part(totals['by_phase'])}"
                 f"<br><b>{i18n.pick('按项目类型', 'By type')}</b>　{part(by_type)}")
+
+
+_TOTALS: list[dict] = [{}]  # replaced whole (a worker may make one while the window reads another)
+
+
+def portfolio_totals(p) -> dict:
+    """Projects and cost overall, by phase and by type (the largest cost first); kept for the last
+    frame, so a worker can work them out before the panel shows them (no Qt here)."""
+    if _TOTALS[0].get("frame") is p:
+        return _TOTALS[0]
+    cost = pd.to_numeric(p["estimated_cost"], errors="coerce").fillna(0)
+    phase = cost.groupby(p["phase"].astype(str), sort=True).agg(["size", "sum"])
+    types = p["type"].astype(str) if "type" in p else pd.Series([""] * len(p), index=p.index)
+    by_type = cost.groupby(types).agg(["size", "sum"]).sort_values("sum", ascending=False, kind="stable")
+    totals = {"frame": p, "n": len(p), "cost": float(cost.sum()),
+              "by_phase": [(k, (int(n), float(c))) for k, n, c in zip(phase.index, phase["size"], phase["sum"],
+                                                                     strict=True)],
+              "by_type": [(k, (int(n), float(c))) for k, n, c in zip(by_type.index, by_type["size"],
+                                                                    by_type["sum"], strict=True)]}
+    _TOTALS[0] = totals
+    return totals
 
 
 def open_folder(path: Path) -> None:

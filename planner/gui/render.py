@@ -376,6 +376,18 @@ def _gather(prep: Prepared, parts: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     return prep.xy[idx], move, part_first
 
 
+def prepare_key(layer: MapLayer) -> int:
+    """What a layer's flattened form depends on: its frame (by identity) and its style."""
+    return hash((id(layer.frame), len(layer.frame), repr(sorted((layer.style or {}).items(), key=str))[:2000]))
+
+
+def warm_prepare(layer: MapLayer) -> None:
+    """Flatten a layer for drawing ahead, on the worker that read it (the first draw then finds
+    it ready and the drawing thread does not compete with the window for the interpreter)."""
+    if not layer.raster and len(layer.frame):
+        layer.__dict__["_render_prep"] = (prepare_key(layer), prepare(layer))
+
+
 class Renderer:
     """Draws a list of layers into a QImage."""
 
@@ -383,10 +395,11 @@ class Renderer:
         self._prepared: dict[int, tuple[int, Prepared]] = {}
 
     def prepared(self, layer: MapLayer) -> Prepared:
-        key = (id(layer.frame), len(layer.frame), repr(sorted((layer.style or {}).items(), key=str))[:2000])
+        key = prepare_key(layer)
         hit = self._prepared.get(layer.uid)
-        if hit is None or hit[0] != hash(key):
-            self._prepared[layer.uid] = (hash(key), prepare(layer))
+        if hit is None or hit[0] != key:
+            ahead = layer.__dict__.pop("_render_prep", None)  # made by warm_prepare on a worker
+            self._prepared[layer.uid] = (key, ahead[1] if ahead is not None and ahead[0] == key else prepare(layer))
         return self._prepared[layer.uid][1]
 
     def forget(self, layer: MapLayer) -> None:

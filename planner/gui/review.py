@@ -11,8 +11,63 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 
 from planner.flagtable import COLUMNS, apply_decisions, flag_table
 from planner.gui import i18n
+from planner.gui.attribute_table import resize_columns_in_turns
 
 ALL = "__all__"
+
+# The last table's view (texts and filter choices), made on the worker that made the table
+# (warm_flag_view) so showing a million flags costs the window no text work.
+_VIEW: list[dict] = [{}]  # replaced whole (a worker may make one while the window reads another)
+
+
+def _state_texts(states: pd.Series) -> np.ndarray:
+    titles = {s: i18n.state_title(s) for s in ("", "confirmed", "dismissed", "reclassified")}
+    return states.map(lambda s: titles.get(s, s)).to_numpy(dtype=object) if len(states) < 1000 else \
+        states.astype(object).map(titles).fillna(states.astype(object)).to_numpy(dtype=object)
+
+
+def flag_view(table: pd.DataFrame) -> dict:
+    """The texts a review table shows (per column, each distinct value translated once) and its
+    filter choices with counts, in the window's language; kept for the last table (no Qt here:
+    :func:`warm_flag_view` calls it on a worker)."""
+    lang = i18n.lang()
+    kept = _VIEW[0]
+    if kept.get("table") is table and kept.get("lang") == lang:
+        return kept
+    if len(table) == 0:
+        texts = {c: np.zeros(0, dtype=object) for c in COLUMNS}
+        counts: dict = {}
+        districts: list = []
+        severities: list = []
+        states = np.zeros(0, dtype=object)
+    else:
+        codes = pd.Series(table["code"])
+        counts = codes.value_counts(sort=False).sort_index().to_dict()
+        uniq = {c: i18n.code_title(c) for c in counts}
+        sev_values = pd.unique(table["severity"])
+        sev = {s: i18n.severity_title(s) for s in sev_values}
+        texts = {
+            "code": codes.map(uniq).to_numpy(dtype=object),
+            "source_id": table["source_id"].to_numpy(dtype=object),
+            "district": table["district"].to_numpy(dtype=object),
+            "severity": table["severity"].map(sev).to_numpy(dtype=object),
+            "reason": (table["reason"] if lang == "zh" else table["reason_en"]).to_numpy(dtype=object),
+            "state": _state_texts(table["state"]),
+            "note": table["note"].to_numpy(dtype=object),
+        }
+        states = table["state"].to_numpy(dtype=object).copy()
+        districts = sorted(x for x in pd.unique(table["district"]) if x)
+        severities = sorted(sev_values, reverse=True)
+    view = {"table": table, "lang": lang, "texts": texts, "counts": counts, "districts": districts,
+            "severities": severities, "states": states}
+    _VIEW[0] = view
+    return view
+
+
+def warm_flag_view(table: pd.DataFrame) -> None:
+    """Make a review table's view ahead (on the worker that made the table)."""
+    flag_view(table)
+
 
 
 class FlagModel(QtCore.QAbstractTableModel):
@@ -43,30 +98,21 @@ class FlagModel(QtCore.QAbstractTableModel):
             self.sort(*self._sort)
 
     def _refresh_texts(self) -> None:
-        """Display texts per column, each distinct value translated once."""
-        t = self.table
-        if len(t) == 0:
-            self._texts = {c: np.zeros(0, dtype=object) for c in COLUMNS}
-            return
-        codes = pd.Series(t["code"])
-        uniq = {c: i18n.code_title(c) for c in pd.unique(codes)}
-        sev = {s: i18n.severity_title(s) for s in pd.unique(t["severity"])}
-        self._texts = {
-            "code": codes.map(uniq).to_numpy(dtype=object),
-            "source_id": t["source_id"].to_numpy(dtype=object),
-            "district": t["district"].to_numpy(dtype=object),
-            "severity": t["severity"].map(sev).to_numpy(dtype=object),
-            "reason": (t["reason"] if i18n.lang() == "zh" else t["reason_en"]).to_numpy(dtype=object),
-        }
-        self._refresh_states()
+        """Display texts per column (made by :func:`flag_view`, on a worker when it could)."""
+        view = flag_view(self.table)
+        self._texts = dict(view["texts"])
+        # the view's copy of the states is as they were when it was made: rows decided since
+        # (this model writes its own copy) are brought up to date
+        states = self.table["state"].to_numpy(dtype=object)
+        self._texts["state"] = view["texts"]["state"].copy()
+        changed = np.flatnonzero(states != view["states"]) if len(states) else np.zeros(0, dtype=np.int64)
+        self._refresh_states(changed)
 
     def _refresh_states(self, rows: np.ndarray | None = None) -> None:
-        states = self.table["state"].to_numpy(dtype=object)
-        titles = {s: i18n.state_title(s) for s in ("", "confirmed", "dismissed", "reclassified")}
         if rows is None or "state" not in self._texts:
-            self._texts["state"] = np.array([titles.get(s, s) for s in states], dtype=object)
+            self._texts["state"] = _state_texts(self.table["state"])
         else:
-            self._texts["state"][rows] = [titles.get(s, s) for s in states[rows]]
+            self._texts["state"][rows] = _state_texts(self.table["state"].iloc[rows])
         self._texts["note"] = self.table["note"].to_numpy(dtype=object)
 
     def update_decisions(self, decisions: dict, ids) -> None:
@@ -262,22 +308,21 @@ class FlagReviewPanel(QtWidgets.QWidget):
         current = self.current()
         self.model.set_table(table)
         self._fill_filters()
-        self.view.horizontalHeader().setResizeContentsPrecision(40)  # widths from the first rows
-        self.view.resizeColumnsToContents()
-        for c, w in enumerate((150, 90, 120, 60, 70, 90)):
-            self.view.setColumnWidth(c, max(min(self.view.columnWidth(c), 220), w))
+        if not getattr(self, "_sized", False):  # widths from the first rows, once, a column a turn
+            self._sized = True
+            resize_columns_in_turns(self.view, cap=220, floors=(150, 90, 120, 60, 70, 90))
         self._update_count()
         if current:
             self.select_flag(current["flag_id"])
 
     def _fill_filters(self) -> None:
-        t = self.model.table
+        view = flag_view(self.model.table)
         options = {
             "code": [(c, f"{i18n.code_title(c)}（{n:,}）" if i18n.lang() == "zh" else f"{i18n.code_title(c)} ({n:,})")
-                     for c, n in t["code"].value_counts(sort=False).sort_index().items()],
-            "district": [(d, d) for d in sorted(x for x in pd.unique(t["district"]) if x)],
+                     for c, n in view["counts"].items()],
+            "district": [(d, d) for d in view["districts"]],
             "state": [(s, i18n.state_title(s)) for s in ("open", "confirmed", "dismissed", "reclassified")],
-            "severity": [(str(s), i18n.severity_title(s)) for s in sorted(pd.unique(t["severity"]), reverse=True)],
+            "severity": [(str(s), i18n.severity_title(s)) for s in view["severities"]],
         }
         for key, box in self.combos.items():
             keep = box.currentData()

@@ -15,6 +15,18 @@ from planner.gui.jobs import Worker
 from planner.session import FLAG_PREFIX
 
 
+def warm_results(result, projects) -> None:
+    """The review table's texts and the portfolio's totals, worked out on the worker that ran the
+    checks (the panels then only show them)."""
+    from planner.gui.panels import portfolio_totals
+    from planner.gui.review import warm_flag_view
+
+    if result is not None and result.derived.get("flag_table") is not None:
+        warm_flag_view(result.derived["flag_table"])
+    if projects is not None and len(projects):
+        portfolio_totals(projects)
+
+
 class WorkflowActions:
     """Mixed into the main window: ``self.session``, panels, ``self.worker``."""
 
@@ -53,7 +65,13 @@ class WorkflowActions:
         """Run the analyses on a worker thread; results replace the previous ones only on success."""
         if self.worker is not None and self.worker.is_running():
             return None
-        job = self.session.checks_job(params=params, selected=selected, as_of=as_of)
+        checks = self.session.checks_job(params=params, selected=selected, as_of=as_of)
+
+        def job(feedback):
+            payload = checks(feedback)
+            warm_results(payload[0], payload[2])
+            return payload
+
         self.worker = Worker(job, self)
         self.worker.progress.connect(self._progress)
         self.worker.finished.connect(self._checks_finished)
