@@ -179,7 +179,7 @@ def test_atlas_page_draws_the_base_map_and_the_project(planned, tmp_path):
     import subprocess
 
     pypdf = pytest.importorskip("pypdf")
-    from planner.export.atlas import ATLAS_MAP, A4_MM, page_extents
+    from planner.export.atlas import A4_MM, ATLAS_MAP, page_extents
     from planner.export.deliverables import sheet_info
     from planner.export.sheets import SheetBase, write_atlas
     from planner.export.styles import TYPE_COLOURS
@@ -228,3 +228,28 @@ def test_atlas_page_draws_the_base_map_and_the_project(planned, tmp_path):
         for r, c in [(int((A4_MM[1] - (ATLAS_MAP[1] + (p.y - y0) / (y1 - y0) * ATLAS_MAP[3])) * k),
                       int((ATLAS_MAP[0] + (p.x - x0) / (x1 - x0) * ATLAS_MAP[2]) * k)) for p in pts]]
     assert len(grey) >= 3 and np.mean(grey) > 0.7, f"roads are drawn grey on the atlas page ({np.mean(grey):.0%})"
+
+
+def test_key_table_rows_stay_above_the_note():
+    """A full key table (two columns) and a long note: every row is drawn above the note's top,
+    and every numbered project keeps its row."""
+    import matplotlib.pyplot as plt
+
+    from planner.export.sheets import KEY_CAPACITY, MAP_BOX, _key_table, _Page, _wrap_mm
+    from planner.fonts import use_cjk_font_in_matplotlib
+
+    use_cjk_font_in_matplotlib()
+    page = _Page((0.0, 0.0, MAP_BOX[2] * 10.0, MAP_BOX[3] * 10.0), 10000)
+    rows = [(str(i + 1), f"「光明路」旁新建社区服务站（{i}）", "200") for i in range(KEY_CAPACITY)]
+    note = "图上编号优先级最高的 68 个项目；其余 1,872 个见项目图集与项目清单。" * 3
+    bottom = 12 + 8 * 5.6 + 4
+    _key_table(page, rows, 160.0, bottom, "zh", note=note)
+    texts = page.paper.texts
+    note_text = next(t for t in texts if "其余" in t.get_text())
+    lines = len(note_text.get_text().splitlines())
+    assert lines == len(_wrap_mm(note, 6, 122.0)) > 1
+    note_top = bottom + lines * 6 * 1.2 * 25.4 / 72
+    numbers = [t for t in texts if t.get_text().isdigit() and t.get_text() != "200"]
+    assert sorted(int(t.get_text()) for t in numbers) == list(range(1, KEY_CAPACITY + 1)), "every row is drawn"
+    assert min(t.get_position()[1] for t in numbers) > note_top + 1.0, "rows clear of the note"
+    plt.close(page.fig)
