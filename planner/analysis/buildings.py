@@ -7,7 +7,12 @@ Reasons are built with vectorised string operations: these codes can flag millio
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -20,6 +25,7 @@ from planner.analysis.common import (
 )
 from planner.analysis.registry import (
     Analysis,
+    AnalysisInputs,
     AnalysisOutput,
     FlagLayer,
     Parameter,
@@ -27,9 +33,13 @@ from planner.analysis.registry import (
     RuleCode,
     register,
 )
+from planner.arrays import BoolArray, FloatArray, GeometryArray, Int64Array
+
+if TYPE_CHECKING:
+    from planner.feedback import Feedback
 
 
-def _s(values) -> pd.Series:
+def _s(values: npt.ArrayLike | pd.Series) -> pd.Series:
     """Values as text for string building ('' for missing, integers without '.0')."""
     s = pd.Series(values)
     if pd.api.types.is_float_dtype(s.dtype):
@@ -39,7 +49,7 @@ def _s(values) -> pd.Series:
     return s.astype("string").fillna("")
 
 
-def _s_codes(values) -> tuple[np.ndarray, np.ndarray]:
+def _s_codes(values: npt.ArrayLike | pd.Series) -> tuple[Int64Array, npt.NDArray[np.object_]]:
     """``_s(values)`` as a code per row and the distinct texts (``texts[codes]`` is ``_s(values)``,
     code -1 the empty text): each distinct value is written once."""
     s = pd.Series(values)
@@ -53,15 +63,15 @@ def _s_codes(values) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(codes, dtype=np.int64), texts
 
 
-def _reasons_by_key(key: np.ndarray, write) -> tuple:
+def _reasons_by_key(key: npt.NDArray[np.integer[Any]], write: Callable[[int], tuple[str, str]]) -> tuple[Any, Any]:
     """Reasons written once per distinct key (``write(key) -> (zh, en)``) as text columns."""
-    uniq, inverse = np.unique(key, return_inverse=True)
+    inverse, uniq = pd.factorize(key)  # hashed, not sorted: the order does not matter
     pairs = [write(k) for k in uniq.tolist()]
     inv = inverse.reshape(-1)
     return text_column([z for z, _ in pairs], inv), text_column([e for _, e in pairs], inv)
 
 
-def floor_area(buildings) -> np.ndarray:
+def floor_area(buildings: gpd.GeoDataFrame) -> FloatArray:
     """Floor area: the field where given, else footprint x storeys, else the footprint."""
     footprint = shapely.area(buildings.geometry.values)
     fa = buildings["floor_area"].to_numpy(dtype="float64") if "floor_area" in buildings else np.full(len(buildings), np.nan)
@@ -70,7 +80,7 @@ def floor_area(buildings) -> np.ndarray:
     return np.where(np.isfinite(fa), fa, np.where(np.isfinite(floors), footprint * floors, footprint))
 
 
-def old_status(buildings, cutoff: int) -> tuple[np.ndarray, np.ndarray]:
+def old_status(buildings: gpd.GeoDataFrame, cutoff: int) -> tuple[BoolArray, BoolArray]:
     """(old, unknown): old where the latest possible year is <= cutoff; unknown where the year's range
     (a decade such as 2000年代) straddles the cut-off or the year is missing."""
     lo = buildings["year_built"].to_numpy(dtype="float64")
@@ -80,7 +90,8 @@ def old_status(buildings, cutoff: int) -> tuple[np.ndarray, np.ndarray]:
     return old, ~(old | new)
 
 
-def compound_keys(buildings, parcels, blocks) -> tuple[np.ndarray, np.ndarray]:
+def compound_keys(buildings: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None, blocks: GeometryArray | None,
+                  ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
     """Grouping of buildings into compounds: named compound, else parcel, else block."""
     n = len(buildings)
     key = np.full(n, None, dtype=object)
@@ -109,7 +120,7 @@ def compound_keys(buildings, parcels, blocks) -> tuple[np.ndarray, np.ndarray]:
     return key, kind
 
 
-def road_blocks(roads) -> np.ndarray | None:
+def road_blocks(roads: gpd.GeoDataFrame | None) -> GeometryArray | None:
     """City blocks: the faces the road lines enclose."""
     if roads is None or len(roads) == 0:
         return None
@@ -118,7 +129,7 @@ def road_blocks(roads) -> np.ndarray | None:
     return faces if len(faces) else None
 
 
-def run_housing(inputs, params, feedback) -> AnalysisOutput:
+def run_housing(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> AnalysisOutput:
     b = inputs.layers["buildings"]
     out = AnalysisOutput()
     uses = set(params["residential_uses"])
@@ -219,7 +230,7 @@ def run_housing(inputs, params, feedback) -> AnalysisOutput:
     return out
 
 
-def run_idle_buildings(inputs, params, feedback) -> AnalysisOutput:
+def run_idle_buildings(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> AnalysisOutput:
     b = inputs.layers["buildings"]
     out = AnalysisOutput()
     vac = b["vacancy_rate"].to_numpy(dtype="float64")
@@ -229,6 +240,7 @@ def run_idle_buildings(inputs, params, feedback) -> AnalysisOutput:
     pct = (vac[m] * 100).round(0).astype(int)
     span = int(pct.max() - pct.min() + 1) if len(pct) else 1
     low = int(pct.min()) if len(pct) else 0
+    assert inputs.catalogue is not None
     domain = inputs.catalogue.domains["building_use"]
     titles = [domain.title(k) for k in uses]
     threshold = f"{params['vacancy_threshold']:.0%}"

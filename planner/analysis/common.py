@@ -17,6 +17,7 @@ import shapely
 from planner.analysis.network import RoadNetwork
 from planner.analysis.registry import FLAG_COLUMNS, AnalysisInputs, AnalysisOutput
 from planner.arrays import BoolArray, FloatArray, GeometryArray, Int64Array
+from planner.parallel import chunked
 
 if TYPE_CHECKING:
     from pyproj import CRS
@@ -121,15 +122,18 @@ def points_in_polygons(points: GeometryArray, polygons: GeometryArray) -> Int64A
 
 
 def anchor_points(geoms: GeometryArray) -> GeometryArray:
-    """A point inside each polygon (centroid where inside, else a representative point)."""
-    c: GeometryArray = shapely.centroid(geoms)
+    """A point inside each polygon (centroid where inside, else a representative point).
+
+    Large arrays are computed in chunks on threads (shapely releases the GIL)."""
+    geoms = np.asarray(geoms)
+    c: GeometryArray = chunked(shapely.centroid, geoms)
     poly = shapely.get_type_id(geoms) >= 3
     # contains_xy is contains_properly for a point, without the point objects (6x faster); an
     # empty centroid has NaN coordinates and is never inside
     coords, at = shapely.get_coordinates(c, return_index=True)
     xy = np.full((len(c), 2), np.nan)
     xy[at] = coords
-    inside = ~poly | shapely.contains_xy(geoms, xy[:, 0], xy[:, 1])
+    inside = ~poly | chunked(lambda i: shapely.contains_xy(geoms[i], xy[i, 0], xy[i, 1]), np.arange(len(geoms)))
     if (~inside).any():
         c = c.copy()
         c[~inside] = shapely.point_on_surface(geoms[~inside])

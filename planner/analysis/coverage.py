@@ -19,8 +19,11 @@ indicators analysis as rows (``indicator_rows.coverage``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from planner.analysis.common import (
@@ -34,6 +37,7 @@ from planner.analysis.common import (
 from planner.analysis.network import RoadNetwork, build_network
 from planner.analysis.registry import (
     Analysis,
+    AnalysisInputs,
     AnalysisOutput,
     FlagLayer,
     Parameter,
@@ -42,7 +46,12 @@ from planner.analysis.registry import (
     register,
 )
 from planner.analysis.services import walking_distances
+from planner.arrays import BoolArray, FloatArray, Int64Array
 from planner.errors import InputError
+
+if TYPE_CHECKING:
+    from planner.catalogue import Domain
+    from planner.feedback import Feedback
 
 # facility type -> (rule code, radius parameter, mode, indicator area, target %)
 TYPES = {
@@ -83,22 +92,22 @@ BASIS = {
 TARGETS = {"bus_stop": 100.0, "shelter": 100.0, "fire_station": 100.0}
 
 
-def _built_roads(inputs) -> gpd.GeoDataFrame:
+def _built_roads(inputs: AnalysisInputs) -> gpd.GeoDataFrame:
     from planner.analysis.roads import built_mask
 
     built = inputs.shared.get("roads_built")
-    if built is None:
-        roads = inputs.layers["roads"]
-        built = roads.loc[built_mask(roads)].reset_index(drop=True)
-    return built
+    if isinstance(built, gpd.GeoDataFrame):
+        return built
+    roads = inputs.layers["roads"]
+    return roads.loc[built_mask(roads)].reset_index(drop=True)
 
 
-def walking_network(inputs) -> RoadNetwork:
+def walking_network(inputs: AnalysisInputs) -> RoadNetwork:
     """The built road network the roads analysis made (or the same, built here)."""
     net = inputs.shared.get("road_network")
-    if net is None:
-        net = build_network(_built_roads(inputs).geometry.values, tolerance=1.0)
-    return net
+    if isinstance(net, RoadNetwork):
+        return net
+    return build_network(_built_roads(inputs).geometry.values, tolerance=1.0)
 
 
 def driving_network(net: RoadNetwork, roads_built: gpd.GeoDataFrame, excluded: list[str]) -> RoadNetwork:
@@ -115,7 +124,7 @@ def driving_network(net: RoadNetwork, roads_built: gpd.GeoDataFrame, excluded: l
                        net.end_road, net.t_splits, _segments=net.segments[keep])
 
 
-def _districts(inputs) -> tuple[gpd.GeoDataFrame | None, list[str]]:
+def _districts(inputs: AnalysisInputs) -> tuple[gpd.GeoDataFrame | None, list[str]]:
     d = inputs.layers.get("boundary")
     if d is None or len(d) == 0:
         return None, []
@@ -123,7 +132,7 @@ def _districts(inputs) -> tuple[gpd.GeoDataFrame | None, list[str]]:
     return d, names
 
 
-def centre_mask(inputs, params, district_of: np.ndarray) -> np.ndarray:
+def centre_mask(inputs: AnalysisInputs, params: dict[str, Any], district_of: Int64Array) -> BoolArray:
     """Buildings in the city centre: their district is one of ``centre_districts``."""
     wanted = [str(w) for w in params["centre_districts"]]
     if not wanted:
@@ -138,12 +147,14 @@ def centre_mask(inputs, params, district_of: np.ndarray) -> np.ndarray:
         raise InputError(f"parameter coverage.centre_districts: no district named {', '.join(unknown)} in the "
                          "boundary layer.", layer="boundary",
                          hint=f"give names or ids of its districts: {', '.join(names[:20])}.")
-    hit = np.array([n in wanted or i in wanted for n, i in zip(names, ids, strict=True)])
-    return (district_of >= 0) & hit[np.maximum(district_of, 0)]
+    hit = np.array([n in wanted or i in wanted for n, i in zip(names, ids, strict=True)], dtype=bool)
+    centre: BoolArray = (district_of >= 0) & hit[np.maximum(district_of, 0)]
+    return centre
 
 
-def _indicator_rows(dist: dict[str, np.ndarray], radius: dict[str, np.ndarray], hh: np.ndarray,
-                    district_of: np.ndarray, names: list[str], domain, types: list[str], target_bus: float) -> pd.DataFrame:
+def _indicator_rows(dist: dict[str, FloatArray], radius: dict[str, FloatArray], hh: npt.NDArray[Any],
+                    district_of: Int64Array, names: list[str], domain: Domain, types: list[str],
+                    target_bus: float) -> pd.DataFrame:
     from planner.analysis.indicators import ALL
 
     groups = [(ALL, None)] + [(n, i) for i, n in enumerate(names)]
@@ -168,15 +179,15 @@ def _indicator_rows(dist: dict[str, np.ndarray], radius: dict[str, np.ndarray], 
     return pd.DataFrame(rows)
 
 
-def _reasons(t: str, mode: str, dd: np.ndarray, rr: np.ndarray, centre: np.ndarray, limit: float,
-             domain) -> tuple[np.ndarray, np.ndarray]:
+def _reasons(t: str, mode: str, dd: FloatArray, rr: FloatArray, centre: BoolArray, limit: float,
+             domain: Domain) -> tuple[Any, Any]:
     """Chinese and English reasons, written once per distinct (metres, radius, centre) and
     indexed (a million flags share a few thousand texts)."""
     finite = np.isfinite(dd)
     metres = np.where(finite, np.round(np.where(finite, dd, 0)), -1).astype(np.int64)
     r_vals, r_idx = np.unique(rr, return_inverse=True)
     key = (metres + 1) * (2 * len(r_vals)) + r_idx.reshape(-1) * 2 + centre.astype(np.int64)
-    uniq, inverse = np.unique(key, return_inverse=True)
+    inverse, uniq = pd.factorize(key)  # hashed, not sorted: the order does not matter
     title, title_en = domain.title(t), domain.title(t, "en").lower()
     verb, verb_en = ("车行", "driving") if mode == "drive" else ("步行", "walking")
     zh, en = [], []
@@ -195,7 +206,7 @@ def _reasons(t: str, mode: str, dd: np.ndarray, rr: np.ndarray, centre: np.ndarr
     return text_column(zh, inv), text_column(en, inv)
 
 
-def run(inputs, params, feedback) -> AnalysisOutput:
+def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> AnalysisOutput:
     out = AnalysisOutput()
     b = inputs.layers["buildings"]
     f = inputs.layers["facilities"]
@@ -206,6 +217,7 @@ def run(inputs, params, feedback) -> AnalysisOutput:
         out.messages.append("transport and safety coverage: no residential buildings or no road network")
         return out
     ftype = f["type"].to_numpy(dtype=object).astype(str)
+    assert inputs.catalogue is not None
     domain = inputs.catalogue.domains["facility_type"]
     wanted = [t for t in (params["types"] or list(TYPES)) if t in TYPES]
     types = []
@@ -278,7 +290,8 @@ def run(inputs, params, feedback) -> AnalysisOutput:
     return out
 
 
-def _radius(name, default, title, title_en, basis_key, note, note_en, lo=50.0, hi=20000.0):
+def _radius(name: str, default: float, title: str, title_en: str, basis_key: str, note: str, note_en: str,
+            lo: float = 50.0, hi: float = 20000.0) -> Parameter:
     zh, en = BASIS[basis_key]
     return Parameter(name, default, "m", title, title_en, f"{note}。依据：{zh}", f"{note_en}. Basis: {en}", lo, hi)
 

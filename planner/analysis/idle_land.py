@@ -6,7 +6,12 @@ A parcel keeps its most severe code; the other codes it meets are kept in ``othe
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -22,6 +27,7 @@ from planner.analysis.common import (
 )
 from planner.analysis.registry import (
     Analysis,
+    AnalysisInputs,
     AnalysisOutput,
     FlagLayer,
     Parameter,
@@ -30,6 +36,10 @@ from planner.analysis.registry import (
     empty_flags,
     register,
 )
+from planner.arrays import GeometryArray
+
+if TYPE_CHECKING:
+    from planner.feedback import Feedback
 
 # Most severe first.
 RANK = ["IDLE_NOT_STARTED_2Y", "IDLE_STALLED", "IDLE_NOT_STARTED_1Y", "IDLE_SUSPECTED",
@@ -38,19 +48,21 @@ SEVERITY = {"IDLE_NOT_STARTED_2Y": 3, "IDLE_STALLED": 3, "IDLE_NOT_STARTED_1Y": 
             "APPROVED_NOT_SUPPLIED": 2, "UNDERUSED": 1}
 
 
-def _col(frame, name, dtype="float64"):
+def _col(frame: pd.DataFrame, name: str, dtype: Any = "float64") -> pd.Series:
     if name in frame.columns:
         return frame[name]
     return pd.Series(np.nan if dtype == "float64" else None, index=frame.index, dtype=dtype)
 
 
-def _once(write, values) -> np.ndarray:
+def _once(write: Callable[[pd.Series], list[str]], values: Any) -> npt.NDArray[np.object_]:
     """``write(values)`` (a text per value) computed on the distinct values only."""
     codes, uniq = pd.factorize(pd.Series(values), use_na_sentinel=False)
-    return np.asarray(write(pd.Series(uniq)), dtype=object)[codes]
+    texts: npt.NDArray[np.object_] = np.asarray(write(pd.Series(uniq)), dtype=object)[codes]
+    return texts
 
 
-def building_stats(parcels, buildings, anchors=None) -> pd.DataFrame:
+def building_stats(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None,
+                   anchors: GeometryArray | None = None) -> pd.DataFrame:
     """Per parcel: footprint coverage and actual floor-area ratio of the buildings standing in it
     (``anchors``: the buildings' anchor points where known)."""
     n = len(parcels)
@@ -79,7 +91,7 @@ def building_stats(parcels, buildings, anchors=None) -> pd.DataFrame:
     return out
 
 
-def run(inputs, params, feedback) -> AnalysisOutput:
+def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> AnalysisOutput:
     parcels = inputs.layers["parcels"]
     buildings = inputs.layers.get("buildings")
     as_of = inputs.as_of

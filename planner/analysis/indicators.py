@@ -8,12 +8,19 @@ coverage >= 90% (城市体检基础指标体系 / 国家园林城市标准), D-g
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
 from planner.analysis.common import anchor_points, building_places, points_in_polygons
-from planner.analysis.registry import Analysis, AnalysisOutput, Parameter, register
+from planner.analysis.registry import Analysis, AnalysisInputs, AnalysisOutput, Parameter, register
+from planner.arrays import FloatArray, GeometryArray, Int64Array
+
+if TYPE_CHECKING:
+    from planner.feedback import Feedback
 
 ALL = "全部 (all)"
 
@@ -39,13 +46,13 @@ BASIS = {  # (Chinese, English)
 }
 
 
-def _district_of(geoms: np.ndarray, districts) -> np.ndarray:
+def _district_of(geoms: GeometryArray, districts: gpd.GeoDataFrame | None) -> Int64Array:
     if districts is None or len(districts) == 0 or len(geoms) == 0:
-        return np.full(len(geoms), -1)
+        return np.full(len(geoms), -1, dtype=np.int64)
     return points_in_polygons(anchor_points(geoms), districts.geometry.values)
 
 
-def _length_inside(lines: np.ndarray, line_len: np.ndarray, poly: shapely.Geometry) -> float:
+def _length_inside(lines: GeometryArray, line_len: FloatArray, poly: shapely.Geometry) -> float:
     """Total length of the lines inside the polygon: only lines crossing its edge are cut."""
     prepared = shapely.from_wkb(shapely.to_wkb(poly))  # a copy: the layer's own geometry stays unprepared
     shapely.prepare(prepared)
@@ -55,15 +62,16 @@ def _length_inside(lines: np.ndarray, line_len: np.ndarray, poly: shapely.Geomet
     return float(inside.sum())
 
 
-def run(inputs, params, feedback) -> AnalysisOutput:
+def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> AnalysisOutput:
     out = AnalysisOutput()
     districts = inputs.layers.get("boundary")
     names = (districts["name"].fillna(districts["district_id"]).astype(str).tolist()
              if districts is not None and len(districts) else [])
     groups = [(ALL, None)] + [(n, i) for i, n in enumerate(names)]
-    rows: list[dict] = []
+    rows: list[dict[str, object]] = []
 
-    def add(key, title, title_en, unit, values_by_group, target=None, better="higher", area="city", basis=("", "")):
+    def add(key: str, title: str, title_en: str, unit: str, values_by_group: list[float], target: float | None = None,
+            better: str = "higher", area: str = "city", basis: tuple[str, str] = ("", "")) -> None:
         for (name, _), value in zip(groups, values_by_group, strict=True):
             passed = None
             if target is not None and value is not None and np.isfinite(value):
@@ -80,7 +88,7 @@ def run(inputs, params, feedback) -> AnalysisOutput:
         return res
 
     b = inputs.layers.get("buildings")
-    shared = inputs.shared
+    shared: dict[str, Any] = inputs.shared  # what earlier analyses handed on (typed by their declarations)
     building_district: np.ndarray | None = None
 
     def buildings_district() -> np.ndarray:  # the district of every building, found once
@@ -105,12 +113,12 @@ def run(inputs, params, feedback) -> AnalysisOutput:
             target=0, better="lower", area="housing", basis=BASIS["unsafe"])
         add("unsafe_c_count", "C级危房数量", "Grade C buildings", "栋", per_group(bd, (grade == "C").astype(float)),
             target=0, better="lower", area="housing", basis=BASIS["unsafe"])
-        flags = inputs.shared.get("elevator_flags")
+        flags = shared.get("elevator_flags")
         if flags is not None:
             add("elevator_candidates", "加装电梯候选住宅数量", "Elevator-retrofit candidates", "栋",
                 per_group(bd, flags.astype(float)), area="housing")
     parcels = inputs.layers.get("parcels")
-    idle = inputs.shared.get("idle_codes")
+    idle = shared.get("idle_codes")
     if parcels is not None and idle is not None:
         pd_idx = _district_of(parcels.geometry.values, districts)
         area = shapely.area(parcels.geometry.values)
@@ -139,6 +147,7 @@ def run(inputs, params, feedback) -> AnalysisOutput:
         lengths.append(total_len)
         areas.append(total_area)
         for _, i in groups[1:]:
+            assert districts is not None  # groups beyond the first are its districts
             poly = districts.geometry.values[i]
             lengths.append(_length_inside(lines, line_len, poly))
             areas.append(float(shapely.area(poly)))
@@ -161,6 +170,7 @@ def run(inputs, params, feedback) -> AnalysisOutput:
         hh = (pd.to_numeric(b["households"], errors="coerce").fillna(0).to_numpy()[bidx] if "households" in b
               else np.ones(len(bidx)))
         bd = buildings_district()[bidx]
+        assert inputs.catalogue is not None
         radii = inputs.catalogue.facility_radii()
         domain = inputs.catalogue.domains["facility_type"]
         total = per_group(bd, hh)

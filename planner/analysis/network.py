@@ -19,7 +19,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from planner.arrays import FloatArray, GeometryArray, IndexArray, Int64Array, IntegerArray
-from planner.parallel import query_pairs
+from planner.parallel import chunked, map_pairs, query_pairs
 
 
 @dataclass
@@ -76,13 +76,23 @@ class RoadNetwork:
         return out
 
     def attach(self, points: GeometryArray) -> tuple[Int64Array, FloatArray, FloatArray]:
-        """Nearest segment of each point: (edge index, position along it 0..1, straight distance)."""
-        idx_pts, idx_seg = self.tree.query_nearest(points, all_matches=False)
-        edge = np.full(len(points), -1, dtype=np.int64)
-        edge[idx_pts] = idx_seg
+        """Nearest segment of each point: (edge index, position along it 0..1, straight distance).
+
+        Chunks of a large array are matched on threads (shapely's nearest search, location and
+        distance release the GIL; each point's answer does not depend on the others)."""
+        tree = self.tree
+
+        def nearest(chunk: GeometryArray) -> Int64Array:
+            idx_pts, idx_seg = tree.query_nearest(chunk, all_matches=False)
+            edge = np.full(len(chunk), -1, dtype=np.int64)
+            edge[idx_pts] = idx_seg
+            return edge
+
+        points = np.asarray(points)
+        edge = chunked(nearest, points)
         seg = self.segments[edge]
-        t = shapely.line_locate_point(seg, points, normalized=True)
-        d = shapely.distance(seg, points)
+        t = map_pairs(lambda s, p: shapely.line_locate_point(s, p, normalized=True), seg, points)
+        d = map_pairs(shapely.distance, seg, points)
         return edge, np.nan_to_num(t), d
 
 

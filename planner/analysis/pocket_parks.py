@@ -17,8 +17,11 @@ parcel's inner point.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
@@ -28,6 +31,7 @@ from planner.analysis.coverage import walking_network
 from planner.analysis.network import pairs_within
 from planner.analysis.registry import (
     Analysis,
+    AnalysisInputs,
     AnalysisOutput,
     FlagLayer,
     Parameter,
@@ -37,6 +41,10 @@ from planner.analysis.registry import (
     register,
 )
 from planner.analysis.services import walking_distances
+from planner.arrays import BoolArray
+
+if TYPE_CHECKING:
+    from planner.feedback import Feedback
 
 SITE_WORDS = {"IDLE_NOT_STARTED_2Y": ("闲置土地", "idle land"), "IDLE_NOT_STARTED_1Y": ("闲置土地", "idle land"),
               "IDLE_STALLED": ("停工闲置土地", "stalled land"), "IDLE_SUSPECTED": ("疑似闲置土地", "suspected idle land"),
@@ -47,7 +55,8 @@ FIELDS = {"area_m2": "float64", "park_distance_m": "float64",
           "households_new": "float64", "buildings_new": "int64", "site_rank": "int64", "covered_ids": "object"}
 
 
-def _unbuilt(parcels: gpd.GeoDataFrame, buildings, tree: shapely.STRtree | None = None) -> np.ndarray:
+def _unbuilt(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None,
+             tree: shapely.STRtree | None = None) -> BoolArray:
     if buildings is None or len(buildings) == 0:
         return np.ones(len(parcels), dtype=bool)
     tree = tree if tree is not None else shapely.STRtree(buildings.geometry.values)
@@ -57,12 +66,14 @@ def _unbuilt(parcels: gpd.GeoDataFrame, buildings, tree: shapely.STRtree | None 
     return out
 
 
-def site_kinds(inputs, params, out: AnalysisOutput | None = None) -> np.ndarray:
+def site_kinds(inputs: AnalysisInputs, params: dict[str, Any], out: AnalysisOutput | None = None,
+               ) -> npt.NDArray[np.object_]:
     """The kind of site each parcel can be ("" where none): its idle-land code, reserve_land or
     public_land."""
     p = inputs.layers["parcels"]
     kind = np.full(len(p), "", dtype=object)
-    idle = inputs.shared.get("idle_codes") or {}
+    idle = inputs.shared.get("idle_codes")
+    idle = idle if isinstance(idle, dict) else {}
     for code in params["site_codes"]:
         mask = idle.get(code)
         if mask is not None and len(mask) == len(p):
@@ -81,7 +92,7 @@ def site_kinds(inputs, params, out: AnalysisOutput | None = None) -> np.ndarray:
     return kind
 
 
-def run(inputs, params, feedback) -> AnalysisOutput:
+def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> AnalysisOutput:
     out = AnalysisOutput()
     p = inputs.layers["parcels"]
     b = inputs.layers["buildings"]
@@ -122,7 +133,8 @@ def run(inputs, params, feedback) -> AnalysisOutput:
                                                               distance_upper_bound=green_r)
         near = np.flatnonzero(gap <= green_r)
         bpts = allpts[near]
-        known = inputs.shared.get("service_distances") or {}
+        known = inputs.shared.get("service_distances")
+        known = known if isinstance(known, dict) else {}
         service_rows = inputs.shared.get("service_buildings")
         if "park" in known and service_rows is not None and list(params["park_types"]) == ["park"] and \
                 np.array_equal(np.asarray(service_rows), rows):

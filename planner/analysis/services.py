@@ -92,7 +92,8 @@ def walking_distances(net: RoadNetwork, building_pts: GeometryArray, facility_pt
     return out
 
 
-def _radii(inputs, params) -> dict[str, float]:
+def _radii(inputs: AnalysisInputs, params: dict[str, Any]) -> dict[str, float]:
+    assert inputs.catalogue is not None
     radii = inputs.catalogue.facility_radii()
     for key, value in params.items():
         if key.startswith("radius.") and value is not None:
@@ -106,7 +107,7 @@ def _reasons(title: str, title_en: str, dd: FloatArray, radius: float, limit: fl
     """Chinese and English reasons, written once per distinct rounded distance and indexed."""
     finite = np.isfinite(dd)
     metres = np.where(finite, np.round(np.where(finite, dd, 0)), -1).astype(np.int64)
-    uniq, inverse = np.unique(metres, return_inverse=True)
+    inverse, uniq = pd.factorize(metres)  # hashed, not sorted: the order does not matter
     zh, en = [], []
     for m in uniq.tolist():
         if m >= 0:
