@@ -9,9 +9,14 @@ import argparse
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from planner import __version__
 from planner.errors import Cancelled, InputError
+
+if TYPE_CHECKING:
+    from planner.project import RunConfig
+    from planner.session import Session
 
 EXIT_OK, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
 
@@ -103,7 +108,7 @@ def _build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _config_from_args(args: argparse.Namespace):
+def _config_from_args(args: argparse.Namespace) -> RunConfig:
     from planner.io.sources import parse_source
     from planner.project import (
         InputConfig,
@@ -167,9 +172,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _export_options(args: argparse.Namespace) -> dict:
-    options: dict = {"basemap": args.basemap, "lang": getattr(args, "lang", "zh"),
-                     "atlas": getattr(args, "atlas", "none") == "all", "report": bool(getattr(args, "report", False))}
+def _export_options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {"basemap": args.basemap, "lang": getattr(args, "lang", "zh"),
+                               "atlas": getattr(args, "atlas", "none") == "all", "report": bool(getattr(args, "report", False))}
     if args.sheets == "none":
         options["sheets"] = False
     elif args.sheets != "all":
@@ -177,7 +182,7 @@ def _export_options(args: argparse.Namespace) -> dict:
     return options
 
 
-def _open_session(path: str):
+def _open_session(path: str) -> Session:
     from planner.session import Session
 
     session = Session()
@@ -259,7 +264,8 @@ def cmd_analyses(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     from planner.gui.render_cli import render_command
 
-    return render_command(args)
+    code: int = render_command(args)  # mypy does not follow the GUI package: its int is said here
+    return code
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -269,7 +275,8 @@ def cmd_gui(args: argparse.Namespace) -> int:
         print(f"the desktop application needs PyQt6 ({exc}); install with: pip install 'renewal-planner[gui]'",
               file=sys.stderr)
         return EXIT_FAIL
-    return run_app(args.project, screenshot=args.screenshot)
+    code: int = run_app(args.project, screenshot=args.screenshot)
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -22,6 +23,16 @@ from planner.io.readers import RawLayer, read_crs_text, read_vector
 from planner.io.sources import file_hash, parse_source
 from planner.project import RunConfig
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from planner.analysis.runner import RunResult
+    from planner.portfolio.settings import PortfolioSettings
+
+# run.json and its parts: JSON objects
+Manifest = dict[str, Any]
+Decisions = dict[str, dict[str, str]]  # flag id -> {"state": ..., "note": ...}
+
 
 @dataclass
 class Workspace:
@@ -34,7 +45,7 @@ class Workspace:
     errors: list[str] = field(default_factory=list)
     catalogue: Catalogue | None = None
 
-    def frame(self, role: str):
+    def frame(self, role: str) -> gpd.GeoDataFrame | None:
         layer = self.layers.get(role)
         return None if layer is None else layer.frame
 
@@ -134,8 +145,8 @@ def load_inputs(cfg: RunConfig, feedback: Feedback, *, catalogue: Catalogue | No
     return ws
 
 
-def build_manifest(cfg: RunConfig, ws: Workspace, timings: dict[str, float], extra: dict | None = None) -> dict:
-    inputs = {}
+def build_manifest(cfg: RunConfig, ws: Workspace, timings: dict[str, float], extra: Manifest | None = None) -> Manifest:
+    inputs: Manifest = {}
     for role, layer in ws.layers.items():
         report = layer.report.to_dict()
         try:
@@ -169,25 +180,26 @@ def build_manifest(cfg: RunConfig, ws: Workspace, timings: dict[str, float], ext
     }
 
 
-def analyse(ws: Workspace, cfg: RunConfig, feedback: Feedback, *, only: list[str] | None = None):
+def analyse(ws: Workspace, cfg: RunConfig, feedback: Feedback, *, only: list[str] | None = None) -> RunResult:
     """Stage 2: run the registered analyses on the harmonised inputs (a RunResult)."""
     from planner.analysis.runner import run_analyses  # noqa: PLC0415 (keeps loading importable alone)
 
     return run_analyses(ws, cfg, feedback, only=only)
 
 
-def plan(ws: Workspace, result, cfg: RunConfig, *, decisions: dict | None = None, weights: dict | None = None,
-         edits: list | None = None):
+def plan(ws: Workspace, result: RunResult, cfg: RunConfig, *, decisions: Decisions | None = None,
+         weights: dict[str, float] | None = None, edits: list[dict[str, Any]] | None = None,
+         ) -> tuple[gpd.GeoDataFrame, PortfolioSettings, list[str]]:
     """Stage 3: the portfolio (decisions, weights and manual edits applied); returns the
     projects, the settings used and the edits that could not be applied."""
     from planner.session import compute_portfolio, portfolio_settings  # noqa: PLC0415
 
-    settings = portfolio_settings(dict(cfg.params), weights)
+    settings: PortfolioSettings = portfolio_settings(dict(cfg.params), weights)
     projects, problems = compute_portfolio(ws, result, decisions or {}, settings, edits or [])
     return projects, settings, problems
 
 
-def portfolio_summary(projects, weights: dict) -> dict:
+def portfolio_summary(projects: gpd.GeoDataFrame, weights: dict[str, float]) -> Manifest:
     return {
         "projects": len(projects),
         "by_type": {str(k): int(v) for k, v in projects["type"].value_counts().sort_index().items()},
@@ -197,10 +209,10 @@ def portfolio_summary(projects, weights: dict) -> dict:
     }
 
 
-def deliver(out_dir: Path, ws: Workspace, cfg: RunConfig, result, projects, feedback: Feedback, *,
-            decisions: dict | None = None, weights: dict | None = None, options: dict | None = None,
-            extra: dict | None = None, timings: dict[str, float] | None = None,
-            started: float | None = None) -> dict:
+def deliver(out_dir: Path, ws: Workspace, cfg: RunConfig, result: RunResult, projects: gpd.GeoDataFrame,
+            feedback: Feedback, *, decisions: Decisions | None = None, weights: dict[str, float] | None = None,
+            options: dict[str, Any] | None = None, extra: Manifest | None = None,
+            timings: dict[str, float] | None = None, started: float | None = None) -> Manifest:
     """Stage 4: write every deliverable and the run.json that lists them; returns the manifest."""
     import copy  # noqa: PLC0415
 
@@ -237,8 +249,8 @@ def deliver(out_dir: Path, ws: Workspace, cfg: RunConfig, result, projects, feed
     return manifest
 
 
-def run_job(cfg: RunConfig, out_dir: Path, feedback: Feedback, *, export_options: dict | None = None,
-            save_project: Path | None = None) -> tuple[dict, Workspace]:
+def run_job(cfg: RunConfig, out_dir: Path, feedback: Feedback, *, export_options: dict[str, Any] | None = None,
+            save_project: Path | None = None) -> tuple[Manifest, Workspace]:
     """The whole headless run (load, analyse, plan, deliver). Returns the manifest and the
     workspace; with ``save_project`` also writes the project file the desktop app opens."""
     from planner.export.outdir import check_output_dir  # noqa: PLC0415
@@ -272,7 +284,7 @@ def run_job(cfg: RunConfig, out_dir: Path, feedback: Feedback, *, export_options
     t2 = time.perf_counter()
     projects, settings, _ = plan(ws, result, cfg)
     timings["portfolio"] = time.perf_counter() - t2
-    extra: dict = {}
+    extra: Manifest = {}
     if save_project is not None:
         from planner.session import session_from_run  # noqa: PLC0415
 

@@ -19,7 +19,7 @@ import io
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -38,6 +38,9 @@ from planner.export.terms import (
 )
 from planner.fileio import write_text_atomic
 from planner.paths import RESOURCES_DIR
+
+if TYPE_CHECKING:
+    from pyproj import CRS
 
 LEAFLET = RESOURCES_DIR / "web" / "leaflet"
 APP_JS = RESOURCES_DIR / "web" / "map_app.js"
@@ -137,7 +140,8 @@ def _props(frame: pd.DataFrame, fields: list[str], lang: str, extra: dict[str, A
         props[k] = v
     if len(props.columns) == 0:
         return ["{}"] * len(frame)
-    return props.to_json(orient="records", lines=True, force_ascii=False).splitlines()
+    text: str = props.to_json(orient="records", lines=True, force_ascii=False)
+    return text.splitlines()
 
 
 def _features(geoms: np.ndarray, props: list[str], *, digits: int = 6) -> str:
@@ -156,7 +160,7 @@ def _features(geoms: np.ndarray, props: list[str], *, digits: int = 6) -> str:
     return '{"type":"FeatureCollection","features":[' + ",".join(features.tolist()) + "]}"
 
 
-def _wgs84(geoms: np.ndarray, crs) -> np.ndarray:
+def _wgs84(geoms: np.ndarray, crs: CRS | None) -> np.ndarray:
     return gpd.GeoSeries(geoms, crs=crs).to_crs(4326).values if crs is not None else geoms
 
 
@@ -166,12 +170,12 @@ class _Page:
     def __init__(self, lang: str, max_features: int = MAX_FEATURES):
         self.lang = lang
         self.max_features = max_features
-        self.layers: list[dict] = []
+        self.layers: list[dict[str, Any]] = []
         self.blocks: list[str] = []
         self.holds: list[str] = []
         self.bounds: list[float] | None = None
 
-    def add(self, spec: dict, data: str | None = None) -> None:
+    def add(self, spec: dict[str, Any], data: str | None = None) -> None:
         if data is not None:
             block = f"rp-data-{len(self.blocks)}"
             # inside <script type="application/json">: "</" may not appear (text values are
@@ -195,7 +199,7 @@ class _Page:
 # Base layers
 
 
-def _base_layers(page: _Page, base: dict) -> None:
+def _base_layers(page: _Page, base: dict[str, gpd.GeoDataFrame | None]) -> None:
     lang = page.lang
     boundary = base.get("boundary")
     if boundary is not None and len(boundary):
@@ -479,7 +483,7 @@ def basemap_warning(basemap: str | None) -> str | None:
             "use it; share map.html only with people who may, or write it without --basemap")
 
 
-def _tiles(basemap: str | None) -> dict | None:
+def _tiles(basemap: str | None) -> dict[str, str] | None:
     if not basemap:
         return None
     if basemap.startswith("tianditu:"):
@@ -491,8 +495,8 @@ def _tiles(basemap: str | None) -> dict | None:
 
 
 def write_map(path: Path, layers: dict[str, gpd.GeoDataFrame | None], *, title: str, basemap: str | None = None,
-              attribution: str = "", base: dict | None = None, lang: str = "zh",
-              max_features: int = MAX_FEATURES) -> dict:
+              attribution: str = "", base: dict[str, gpd.GeoDataFrame | None] | None = None, lang: str = "zh",
+              max_features: int = MAX_FEATURES) -> dict[str, Any]:
     """Write map.html; returns what it holds (layer titles and notes).
 
     ``layers``: projects and flag layers by name; ``base``: the input layers to draw under them

@@ -31,7 +31,8 @@ import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from types import TracebackType
+from typing import Any, Literal
 
 from planner.errors import InputError
 
@@ -171,7 +172,8 @@ class OutputFolder:
     def __enter__(self) -> OutputFolder:
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> Literal[False]:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> Literal[False]:
         if exc is not None and not self.committed:
             self.discard()
             failure = write_failure(exc, self.path)
@@ -217,15 +219,15 @@ class OutputFolder:
         except OSError:
             return False
 
-    def deliverables(self) -> list[dict]:
+    def deliverables(self) -> list[dict[str, Any]]:
         """``{path, bytes, sha256}`` of every staged file (run.json excluded)."""
-        out = []
+        out: list[dict[str, Any]] = []
         for rel in self.staged():
             f = self.staging / rel
             out.append({"path": rel, "bytes": f.stat().st_size, "sha256": _sha256(f)})
         return out
 
-    def commit(self, manifest: dict | None = None) -> dict:
+    def commit(self, manifest: dict[str, Any] | None = None) -> dict[str, Any]:
         """Write run.json (the manifest with its ``deliverables``) and move the set into DIR in
         place of the earlier run's files; returns the manifest written."""
         manifest = dict(manifest or {})

@@ -13,11 +13,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import sqlite3
 import uuid
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
+
+if TYPE_CHECKING:
+    from pyproj import CRS
 
 QGIS_VERSION = "3.22.16-Białowieża"
 
@@ -142,7 +148,7 @@ def layer_qml(style: LayerStyle) -> str:
             f"<layerGeometryType>{geom}</layerGeometryType></qgis>")
 
 
-def _srs(crs) -> str:
+def _srs(crs: CRS | None) -> str:
     if crs is None:
         return "<srs><spatialrefsys><authid></authid></spatialrefsys></srs>"
     epsg = crs.to_epsg()
@@ -153,7 +159,7 @@ def _srs(crs) -> str:
             f"{'true' if crs.is_geographic else 'false'}</geographicflag></spatialrefsys></srs>")
 
 
-def _maplayer(style: LayerStyle, gpkg_name: str, crs, extent) -> str:
+def _maplayer(style: LayerStyle, gpkg_name: str, crs: CRS | None, extent: Sequence[float] | None) -> str:
     kind = style.kind()
     geometry = {"marker": "Point", "line": "Line", "fill": "Polygon", "none": "No geometry"}[kind]
     ext = ""
@@ -174,7 +180,8 @@ def _maplayer(style: LayerStyle, gpkg_name: str, crs, extent) -> str:
             "</maplayer>")
 
 
-def project_qgs(styles: list[LayerStyle], *, gpkg_name: str, title: str, crs, extent, groups: list[str]) -> str:
+def project_qgs(styles: list[LayerStyle], *, gpkg_name: str, title: str, crs: CRS | None,
+                extent: Sequence[float] | None, groups: list[str]) -> str:
     """The .qgs XML: layer tree in ``groups`` order (top first), layers in the listed order
     inside their group, every layer with its style."""
     for s in styles:
@@ -218,7 +225,7 @@ def project_qgs(styles: list[LayerStyle], *, gpkg_name: str, title: str, crs, ex
             "</qgis>\n")
 
 
-def store_project(con, name: str, qgs: str) -> None:
+def store_project(con: sqlite3.Connection, name: str, qgs: str) -> None:
     """Keep ``qgs`` in the GeoPackage's ``qgis_projects`` table as QGIS does: a .qgz (zip with
     the .qgs) as hex text, with the metadata JSON QGIS writes."""
     buf = io.BytesIO()

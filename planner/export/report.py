@@ -26,9 +26,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,17 @@ from planner.export.terms import (
 )
 from planner.fileio import atomic_path
 from planner.paths import RESOURCES_DIR
+
+if TYPE_CHECKING:
+    from docx.oxml.xmlchemy import BaseOxmlElement
+    from docx.text.paragraph import Paragraph
+
+    from planner.analysis.registry import Analysis, FlagLayer, RuleCode
+    from planner.analysis.runner import RunResult
+    from planner.catalogue import LayerSpec
+    from planner.export.sheets import SheetBase
+    from planner.pipeline import Workspace
+    from planner.project import RunConfig
 
 TEMPLATE = RESOURCES_DIR / "report" / "template.docx"
 TOP_N = 15            # rows of a "main items" table
@@ -96,8 +108,8 @@ def _paren(text: str, lang: str) -> str:
 
 @dataclass
 class _Figure:
-    paragraph: Any
-    task: dict
+    paragraph: Paragraph
+    task: dict[str, Any]  # planner.export.report_figures' task
 
 
 @dataclass
@@ -116,7 +128,7 @@ class _Doc:
     headings: list[tuple[int, str]] = field(default_factory=list)
     tables: int = 0
     text_width_mm: float = 157.0
-    _styles: dict = field(default_factory=dict)
+    _styles: dict[str, str | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         from docx import Document
@@ -141,10 +153,10 @@ class _Doc:
             self._styles[name] = found
         return self._styles[name]
 
-    def add(self, text: str = "", style: str = "Normal"):
+    def add(self, text: str = "", style: str = "Normal") -> Paragraph:
         """A paragraph at the end of the body (styled by id: python-docx's style lookup by
         name scans every style of the template for each paragraph)."""
-        p = self.doc.add_paragraph(text)
+        p: Paragraph = self.doc.add_paragraph(text)
         sid = self.style(style)
         if sid:
             p._p.style = sid
@@ -190,7 +202,7 @@ class _Doc:
         n = self.tab_n
         return pick(f"表 {self.chapter}-{n}", f"Table {self.chapter}-{n}", self.lang)
 
-    def figure(self, task: dict, caption: str) -> None:
+    def figure(self, task: dict[str, Any], caption: str) -> None:
         p = self.add("", "Figure")
         self.figures.append(_Figure(p, {**task, "lang": self.lang}))
         self.add(f"{self._label('fig')}  {caption}", "Caption")
@@ -277,7 +289,7 @@ class _Doc:
         from docx.oxml.ns import qn
         from docx.text.paragraph import Paragraph
 
-        def paragraphs():  # every paragraph: body, tables, text boxes, headers and footers
+        def paragraphs() -> Iterator[Paragraph]:  # every paragraph: body, tables, text boxes, headers and footers
             parts = [self.doc.part]
             for s in self.doc.sections:
                 for hf in (s.header, s.footer, s.first_page_header, s.first_page_footer):
@@ -305,15 +317,15 @@ class _Doc:
                         r.text = ""
                 text = p.text
 
-    def placeholder(self, key: str):
+    def placeholder(self, key: str) -> Paragraph | None:
         mark = "{{" + key + "}}"
         return next((p for p in self.doc.paragraphs if mark in p.text), None)
 
-    def remove(self, paragraph) -> None:
+    def remove(self, paragraph: Paragraph | None) -> None:
         if paragraph is not None:
             paragraph._p.getparent().remove(paragraph._p)
 
-    def contents(self, at, title: str) -> None:
+    def contents(self, at: Paragraph | None, title: str) -> None:
         """The TOC field at the ``{{contents}}`` placeholder; its shown result lists the
         headings already (Word refreshes it, with page numbers, when the document opens)."""
         from docx.oxml import OxmlElement
@@ -321,7 +333,7 @@ class _Doc:
 
         if at is None:
             return
-        def fld(kind: str):
+        def fld(kind: str) -> BaseOxmlElement:
             el = OxmlElement("w:fldChar")
             el.set(qn("w:fldCharType"), kind)
             return el
@@ -379,15 +391,15 @@ class _Run:
     ws: Any
     cfg: Any
     projects: pd.DataFrame
-    run_info: dict
+    run_info: dict[str, Any]  # as in run.json
     lang: str
-    info: dict
+    info: dict[str, Any]      # the sheets' title-block values
     top_n: int
     membership: Any = None
     settings: Any = None
-    rules: dict = field(default_factory=dict)     # code -> RuleCode (declared)
-    left_out: dict = field(default_factory=dict)  # base features the city-wide figures leave out
-    colours: dict = field(default_factory=dict)   # code -> map colour (the palette's)
+    rules: dict[str, RuleCode] = field(default_factory=dict)  # code -> RuleCode (declared)
+    left_out: dict[str, int] = field(default_factory=dict)    # base features the city-wide figures leave out
+    colours: dict[str, str] = field(default_factory=dict)     # code -> map colour (the palette's)
 
     def code(self, code: object) -> str:
         rule = self.rules.get(str(code))
@@ -397,7 +409,7 @@ class _Run:
         return pick(zh, en, self.lang)
 
 
-def _ran(r: _Run) -> list:
+def _ran(r: _Run) -> list[Analysis]:
     from planner.analysis.registry import all_analyses
 
     return [a for a in all_analyses() if a.id in (r.result.parameters or {}) and a.id not in r.result.skipped]
@@ -433,7 +445,7 @@ def _file_date(path: str) -> str:
 # chapter 1 ------------------------------------------------------------------------------------
 
 
-def _overview(d: _Doc, r: _Run, base) -> None:
+def _overview(d: _Doc, r: _Run, base: SheetBase) -> None:
     from planner.analysis.registry import all_analyses
 
     lang = r.lang
@@ -699,7 +711,7 @@ def _flag_measures(frame: pd.DataFrame, lang: str) -> list[str]:
     return out
 
 
-def _main_items(frame: pd.DataFrame, spec, r: _Run) -> tuple[list[str], list[list[str]], set[int]]:
+def _main_items(frame: pd.DataFrame, spec: FlagLayer | None, r: _Run) -> tuple[list[str], list[list[str]], set[int]]:
     """The top ``top_n`` flags of a layer: most severe first, then the largest."""
     from planner.export.styles import alias
 
@@ -979,7 +991,7 @@ def _portfolio(d: _Doc, r: _Run) -> None:
             rows, r.t("优先级前列项目", "First projects by priority"), numeric={0, 5, 6})
 
 
-def _slim(p: pd.DataFrame):
+def _slim(p: pd.DataFrame) -> pd.DataFrame:
     cols = [c for c in ("project_id", "type", "phase") if c in p.columns]
     return p[[*cols, p.geometry.name]]
 
@@ -1065,7 +1077,9 @@ def _appendix(d: _Doc, r: _Run) -> None:
     d.bullets([x + _end(lang) for x in _limitations(r)])
 
 
-def _has_field(spec, name: str) -> bool:
+def _has_field(spec: LayerSpec | None, name: str) -> bool:
+    if spec is None:
+        return False
     try:
         spec.field(name)
         return True
@@ -1110,8 +1124,9 @@ def _limitations(r: _Run) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 
-def write_report(path: Path, result, ws, cfg, projects, run_info: dict, *, lang: str = "zh",
-                 info: dict | None = None, base=None, template: Path | None = None, top_n: int = TOP_N,
+def write_report(path: Path, result: RunResult, ws: Workspace, cfg: RunConfig, projects: pd.DataFrame | None,
+                 run_info: dict[str, Any], *, lang: str = "zh", info: dict[str, Any] | None = None,
+                 base: SheetBase | None = None, template: Path | None = None, top_n: int = TOP_N,
                  workers: int | None = None, start_method: str | None = None) -> dict[str, Any]:
     """Write report.docx; returns what it holds (chapters, sections, tables, figures) and timings.
 
@@ -1156,7 +1171,8 @@ def write_report(path: Path, result, ws, cfg, projects, run_info: dict, *, lang:
     t_fig = time.perf_counter() - t1
     d.place_figures(pngs)
     title = pick("城市体检与更新规划草案", "City examination and renewal plan (draft)", lang)
-    issued = info.get("date") or (cfg.issued.isoformat() if getattr(cfg, "issued", None) else dt.date.today().isoformat())
+    issued_on = getattr(cfg, "issued", None)
+    issued = info.get("date") or (issued_on.isoformat() if issued_on else dt.date.today().isoformat())
     d.fill_placeholders({"project": str(cfg.name), "title": title,
                          "organisation": info.get("organisation") or getattr(cfg, "organisation", "") or
                          pick("（编制单位）", "(Prepared by)", lang),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -35,6 +35,17 @@ from planner.export.styles import BASE, TYPE_COLOURS, road_style
 from planner.export.terms import pick, road_class_title, type_title
 from planner.fonts import use_cjk_font_in_matplotlib
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
+
+# A figure's task, the base map drawn once for every map figure, a legend entry's style and what
+# a base map drew: plain dicts (a task is pickled to worker processes).
+Task = dict[str, Any]
+Cache = dict[str, Any]
+Style = dict[str, Any]
+LegendEntry = tuple[str, str, Style]  # (label, kind, style)
+
 FIG_W = 160.0            # mm: the report's text width (A4, 28 + 25 mm margins, rounded down)
 MAP_H = 118.0            # mm: height of a map frame
 VECTOR_MAX = 5000        # more flag features than this are painted into an image
@@ -46,7 +57,7 @@ FAIL_COLOURS = ("#FFFFFF", "#FDDBC7", "#F4A582", "#D6604D", "#B2182B")
 # Maps
 
 
-def _legend_strip(page: _Page, entries: list[tuple[str, str, dict]], height: float, lang: str) -> None:
+def _legend_strip(page: _Page, entries: list[LegendEntry], height: float, lang: str) -> None:
     """Legend entries (label, kind, style) in three columns in the strip under the map."""
     from matplotlib.patches import Rectangle
 
@@ -81,7 +92,7 @@ def _map_box(legend_h: float = 0.0) -> tuple[float, float, float, float]:
     return (0.6, legend_h, FIG_W - 1.2, MAP_H)
 
 
-def _new_page(cache: dict, n_legend: int) -> _Page:
+def _new_page(cache: Cache, n_legend: int) -> _Page:
     legend_h = _legend_height(n_legend)
     return _Page(cache["extent"], cache["scale"], map_box=_map_box(legend_h), size_mm=(FIG_W, legend_h + MAP_H + 0.6))
 
@@ -90,7 +101,7 @@ GENERALISE_ABOVE = 20000   # more road segments or parcels than this: a city-wid
 MAIN_ROADS = ("expressway", "arterial", "collector")
 
 
-def generalised(base: SheetBase) -> tuple[SheetBase, dict]:
+def generalised(base: SheetBase) -> tuple[SheetBase, dict[str, int]]:
     """The base layers for figures the width of a page: with more than ``GENERALISE_ABOVE``
     road segments only the main roads are drawn, with more parcels than that none (at a whole
     city's scale they are a grey mush that takes most of the drawing time). Returns the base
@@ -113,7 +124,7 @@ def generalised(base: SheetBase) -> tuple[SheetBase, dict]:
     return out, left
 
 
-def base_images(base: SheetBase, lang: str) -> dict:
+def base_images(base: SheetBase, lang: str) -> Cache:
     """The base map of every map figure, drawn once (the figures share its extent and scale):
     the layers as one image and the names (districts, roads) as a transparent one above the
     figure's own features. For a city of a million buildings this saves drawing and culling
@@ -122,7 +133,7 @@ def base_images(base: SheetBase, lang: str) -> dict:
 
     box = _map_box()
     extent, scale = fit_extent(base.bounds, box[2], box[3], margin=base.margin)
-    out: dict = {"extent": extent, "scale": scale, "districts": base.boundary.geoms,
+    out: Cache = {"extent": extent, "scale": scale, "districts": base.boundary.geoms,
                  "district_names": base.boundary.attrs.get("name", np.zeros(0, dtype=object))}
     for key in ("layers", "names"):
         page = _Page(extent, scale, map_box=(0.0, 0.0, box[2], box[3]), size_mm=(box[2], box[3]))
@@ -141,14 +152,15 @@ def base_images(base: SheetBase, lang: str) -> dict:
     return out
 
 
-def _draw_cached_base(page: _Page, cache: dict) -> dict:
+def _draw_cached_base(page: _Page, cache: Cache) -> dict[str, Any]:
     page.ax.patch.set_visible(False)  # the base image goes under the map axes (see _finish)
     page.fig.patch.set_alpha(0.0)
-    return cache["drawn"]
+    drawn: dict[str, Any] = cache["drawn"]  # what _draw_base drew
+    return drawn
 
 
-def _base_entries(drawn: dict, lang: str) -> list[tuple[str, str, dict]]:
-    entries: list[tuple[str, str, dict]] = []
+def _base_entries(drawn: dict[str, Any], lang: str) -> list[LegendEntry]:
+    entries: list[LegendEntry] = []
     roads = drawn.get("roads", {})
     main = [c for c in sorted(roads, key=lambda c: -ROAD_ORDER.index(c) if c in ROAD_ORDER else 0) if c != "planned"]
     for c in main[:3]:
@@ -163,7 +175,7 @@ def _base_entries(drawn: dict, lang: str) -> list[tuple[str, str, dict]]:
     return entries
 
 
-def _finish(page: _Page, cache: dict, entries: list, lang: str) -> bytes:
+def _finish(page: _Page, cache: Cache, entries: list[LegendEntry], lang: str) -> bytes:
     _north_arrow(page, lang)
     _scale_bar(page, lang)
     _legend_strip(page, entries, page.map_box[1], lang)
@@ -172,7 +184,7 @@ def _finish(page: _Page, cache: dict, entries: list, lang: str) -> bytes:
     return _png(page.fig, under=cache["layers"], over=cache["names"], at=top_left)
 
 
-def _png(fig, *, under: np.ndarray | None = None, over: np.ndarray | None = None,
+def _png(fig: Figure, *, under: np.ndarray | None = None, over: np.ndarray | None = None,
          at: tuple[int, int] = (0, 0)) -> bytes:
     """The figure as a 256-colour PNG at 300 dpi (maps and charts have few colours: a third of
     the bytes of a full-colour one, and quicker to write). ``under`` and ``over`` are images
@@ -182,7 +194,7 @@ def _png(fig, *, under: np.ndarray | None = None, over: np.ndarray | None = None
     from PIL import Image
 
     fig.canvas.draw()
-    rgba = np.asarray(fig.canvas.buffer_rgba())
+    rgba = np.asarray(fig.canvas.buffer_rgba())  # type: ignore[attr-defined]  # an Agg canvas
     plt.close(fig)
     if under is None and over is None:
         img = Image.fromarray(rgba[:, :, :3])
@@ -262,12 +274,12 @@ def _draw_features(page: _Page, geoms: np.ndarray, colour: str, zorder: float) -
                         edgecolors="#333333", linewidths=0.25, zorder=zorder + 0.1)
 
 
-def draw_flags_map(cache: dict, task: dict) -> bytes:
+def draw_flags_map(cache: Cache, task: Task) -> bytes:
     """Flags of one analysis coloured by rule: ``task["rules"]`` is a list of (code, title,
     colour, geometries) in drawing order (the most severe last, on top)."""
     lang = task["lang"]
     rules = [rule for rule in task["rules"] if len(rule[3])]
-    entries: list[tuple[str, str, dict]] = []
+    entries: list[LegendEntry] = []
     for _code, title, colour, geoms in rules:
         tid = shapely.get_type_id(geoms[0])
         kind = "line" if tid in (1, 5) else ("marker" if tid in (0, 4) else "fill")
@@ -281,11 +293,14 @@ def draw_flags_map(cache: dict, task: dict) -> bytes:
     return _finish(page, cache, entries + _base_entries(drawn, lang)[:3], lang)
 
 
-def draw_projects_map(cache: dict, task: dict) -> bytes:
+def draw_projects_map(cache: Cache, task: Task) -> bytes:
     """Projects by type (the map sheets' colours) or by phase."""
     lang = task["lang"]
     projects = task["projects"]
     by = task.get("by", "type")
+    groups: list[tuple[str, Any]] = []  # (phase, its projects)
+    colours: dict[str, str] = {}
+    type_order: list[str] = []  # largest type first
     if by == "phase":
         phases = task["phases"]
         colours = {p: PHASE_COLOURS[min(i, len(PHASE_COLOURS) - 1)] for i, p in enumerate(phases)}
@@ -294,6 +309,7 @@ def draw_projects_map(cache: dict, task: dict) -> bytes:
                     {"face": colours[p] + "59", "edge": colours[p]}) for p, g in groups if len(g)]
     else:
         counts = projects["type"].value_counts()
+        type_order = list(counts.index)
         order = sorted(counts.index, key=lambda t: list(TYPE_COLOURS).index(t) if t in TYPE_COLOURS else 99)
         entries = [(f"{type_title(t, lang)}（{counts[t]:,}）" if lang == "zh" else
                     f"{type_title(t, lang)} ({counts[t]:,})", "fill",
@@ -305,7 +321,7 @@ def draw_projects_map(cache: dict, task: dict) -> bytes:
         for k, (p, g) in enumerate(reversed(groups)):
             _draw_features(page, g.geometry.values, colours[p], 5.0 + k * 0.3)
     elif len(projects) > VECTOR_MAX:  # a city's thousands of projects: painted by type, large types first
-        for k, t in enumerate(counts.index):
+        for k, t in enumerate(type_order):
             g = projects[projects["type"] == t]
             _draw_features(page, g.geometry.values, TYPE_COLOURS.get(t, "#888888"), 5.0 + k * 0.1)
     else:
@@ -313,7 +329,7 @@ def draw_projects_map(cache: dict, task: dict) -> bytes:
     return _finish(page, cache, entries + _base_entries(drawn, lang)[:3], lang)
 
 
-def draw_study_area_map(cache: dict, task: dict) -> bytes:
+def draw_study_area_map(cache: Cache, task: Task) -> bytes:
     lang = task["lang"]
     page = _new_page(cache, 6)
     drawn = _draw_cached_base(page, cache)
@@ -325,7 +341,7 @@ def draw_study_area_map(cache: dict, task: dict) -> bytes:
     return _finish(page, cache, entries, lang)
 
 
-def draw_districts_map(cache: dict, task: dict) -> bytes:
+def draw_districts_map(cache: Cache, task: Task) -> bytes:
     """Districts shaded by how many indicators with a target they fail."""
     from matplotlib.collections import PolyCollection
 
@@ -354,17 +370,17 @@ def draw_districts_map(cache: dict, task: dict) -> bytes:
 # Charts
 
 
-def _chart_figure(height_mm: float):
+def _chart_figure(height_mm: float) -> Figure:
     import matplotlib.pyplot as plt
 
     return plt.figure(figsize=(FIG_W / 25.4, height_mm / 25.4), dpi=DPI)
 
 
-def _save(fig) -> bytes:
+def _save(fig: Figure) -> bytes:
     return _png(fig)
 
 
-def draw_bar_chart(task: dict) -> bytes:
+def draw_bar_chart(task: Task) -> bytes:
     """Horizontal bars, one per label, with their values written at the bars' ends; an
     optional second series is drawn stacked (``stack``: list of (name, values, colour))."""
     labels: list[str] = task["labels"]
@@ -401,13 +417,13 @@ def draw_bar_chart(task: dict) -> bytes:
     return _save(fig)
 
 
-def _thousands():
+def _thousands() -> FuncFormatter:
     from matplotlib.ticker import FuncFormatter
 
     return FuncFormatter(lambda v, _pos: f"{v:,.0f}")
 
 
-def draw_pass_chart(task: dict) -> bytes:
+def draw_pass_chart(task: Task) -> bytes:
     """Indicators met and not met per district (stacked bars)."""
     lang = task["lang"]
     return draw_bar_chart({"labels": task["labels"], "lang": lang,
@@ -424,11 +440,11 @@ DRAW = {"flags": draw_flags_map, "projects": draw_projects_map, "study_area": dr
         "districts": draw_districts_map}
 
 
-def _init(cache: dict | None) -> None:
+def _init(cache: Cache | None) -> None:
     _WORKER["cache"] = cache
 
 
-def draw(task: dict) -> bytes:
+def draw(task: Task) -> bytes:
     """One figure as PNG bytes; every text is drawn literally (no mathtext)."""
     import matplotlib.pyplot as plt
 
@@ -442,7 +458,7 @@ def draw(task: dict) -> bytes:
         return DRAW[kind](_WORKER["cache"], task)
 
 
-def draw_all(tasks: list[dict], base: SheetBase | None, *, workers: int | None = None,
+def draw_all(tasks: list[Task], base: SheetBase | None, *, workers: int | None = None,
              start_method: str | None = None) -> list[bytes]:
     """Draw every figure: here, or in ``workers`` processes (``start_method`` "fork" or "spawn")."""
     import multiprocessing

@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any, TypeVar
 from xml.sax.saxutils import escape, quoteattr
 
 from planner.paths import LAYERS_DIR
 
+if TYPE_CHECKING:
+    from planner.analysis.registry import FlagLayer, RuleCode
 
-class _Declared(Mapping):
+V = TypeVar("V")
+
+
+class _Declared(Mapping[str, V]):
     """A read-only mapping computed on first use from the analyses' declarations (so that
     an analysis registered later, e.g. by a test, shows up too: it is recomputed whenever the
     number of registered analyses changes)."""
 
-    def __init__(self, build) -> None:
+    def __init__(self, build: Callable[[], dict[str, V]]) -> None:
         self._build = build
-        self._data: dict = {}
+        self._data: dict[str, V] = {}
         self._n = -1
 
-    def _get(self) -> dict:
+    def _get(self) -> dict[str, V]:
         from planner.analysis.registry import all_analyses
 
         n = len(all_analyses())
@@ -28,43 +34,43 @@ class _Declared(Mapping):
             self._data, self._n = self._build(), n
         return self._data
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: str) -> V:
         return self._get()[key]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._get())
 
     def __len__(self) -> int:
         return len(self._get())
 
 
-def _rules():
+def _rules() -> dict[str, RuleCode]:
     from planner.analysis.registry import rule_codes
 
     return rule_codes()
 
 
-def _flag_layers():
+def _flag_layers() -> list[FlagLayer]:
     from planner.analysis.registry import flag_layers
 
     return flag_layers()
 
 
 @lru_cache(maxsize=1)
-def palette() -> dict:
+def palette() -> dict[str, Any]:  # layers/palette.toml as read
     """layers/palette.toml: the one palette of rule codes, project types and the base map."""
     return tomllib.loads((LAYERS_DIR / "palette.toml").read_text(encoding="utf-8"))
 
 
 # Colours and titles per rule code and per flag layer: declared by each analysis (registry);
 # a code's colour comes from the palette (layers/palette.toml), its declared colour otherwise.
-CODE_COLOURS = _Declared(lambda: {c.code: palette().get("codes", {}).get(c.code, c.colour) for c in _rules().values()})
-CODE_TITLES = _Declared(lambda: {c.code: c.title for c in _rules().values()})
-CODE_TITLES_EN = _Declared(lambda: {c.code: c.title_en for c in _rules().values()})
-FLAG_LAYER_TITLES = _Declared(lambda: {f.name: f.title for f in _flag_layers()})
-DECLARED_ALIASES = _Declared(lambda: {a[0]: (a[1], a[2]) for f in _flag_layers() for a in f.aliases})
+CODE_COLOURS: _Declared[str] = _Declared(lambda: {c.code: palette().get("codes", {}).get(c.code, c.colour) for c in _rules().values()})
+CODE_TITLES: _Declared[str] = _Declared(lambda: {c.code: c.title for c in _rules().values()})
+CODE_TITLES_EN: _Declared[str] = _Declared(lambda: {c.code: c.title_en for c in _rules().values()})
+FLAG_LAYER_TITLES: _Declared[str] = _Declared(lambda: {f.name: f.title for f in _flag_layers()})
+DECLARED_ALIASES: _Declared[tuple[str, str]] = _Declared(lambda: {a[0]: (a[1], a[2]) for f in _flag_layers() for a in f.aliases})
 TYPE_COLOURS: dict[str, str] = dict(palette().get("types", {}))
-BASE = palette().get("base", {})
+BASE: dict[str, Any] = palette().get("base", {})
 
 
 def road_style(road_class: str) -> tuple[str, float]:
@@ -79,14 +85,14 @@ def default_visible_flags() -> set[str]:
     return {f.name for f in _flag_layers() if f.visible}
 
 
-def flag_style(codes: list[str]) -> dict:
+def flag_style(codes: list[str]) -> dict[str, Any]:
     """The map style of a flag layer: one colour per rule code."""
     return {"kind": "categorised", "field": "code", "outline": "#333333", "outline_width": 0.6,
             "categories": {c: {"colour": CODE_COLOURS.get(c, "#888888"), "label": f"{CODE_TITLES.get(c, c)} {c}",
                                "width": 3.0} for c in codes}}
 
 
-def project_style(types: list[str]) -> dict:
+def project_style(types: list[str]) -> dict[str, Any]:
     """The map style of the projects layer: one colour per project type."""
     from planner.portfolio.settings import load_settings
 

@@ -9,11 +9,15 @@ from __future__ import annotations
 import re
 import tomllib
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from planner.paths import LAYERS_DIR
+
+if TYPE_CHECKING:
+    from pyproj import CRS
 
 LANGS = ("zh", "en")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
@@ -30,7 +34,7 @@ def pick(zh: str, en: str, lang: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _terms() -> dict:
+def _terms() -> dict[str, Any]:  # layers/terms.toml as read
     return tomllib.loads((LAYERS_DIR / "terms.toml").read_text(encoding="utf-8"))
 
 
@@ -212,7 +216,7 @@ def number(value: float, digits: int = 0) -> str:
     return f"{value:,.{digits}f}"
 
 
-def crs_title(crs, lang: str = "zh") -> str:
+def crs_title(crs: CRS | str, lang: str = "zh") -> str:
     """A working CRS in words: CGCS2000 Gauss-Krüger zones in Chinese, with their EPSG code."""
     name = str(getattr(crs, "name", crs))
     epsg = crs.to_epsg() if hasattr(crs, "to_epsg") else None

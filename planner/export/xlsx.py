@@ -18,6 +18,7 @@ import datetime as dt
 import re
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,17 @@ from planner.export.terms import (
     word,
 )
 from planner.fileio import atomic_path
+
+if TYPE_CHECKING:
+    from xlsxwriter.format import Format
+    from xlsxwriter.worksheet import Worksheet
+
+    from planner.analysis.runner import RunResult
+    from planner.portfolio.totals import Membership
+
+# run_info (the run's name, dates, CRS, parameters and weights, as in run.json) and the About
+# sheet's metadata: JSON objects
+RunInfo = dict[str, Any]
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_CELL = 32_767  # characters in one cell
@@ -87,7 +99,7 @@ def text_width(value: object) -> int:
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-class _BulkSheet(xlsxwriter.worksheet.Worksheet):
+class _BulkSheet(xlsxwriter.worksheet.Worksheet):  # type: ignore[misc]  # xlsxwriter has no type information
     """A worksheet whose table body is given as cell XML made in bulk (numpy and pandas over
     whole columns) instead of one ``write`` call per cell: xlsxwriter writes everything else
     (header, totals, widths, filters, panes, print setup) as usual, and the body's rows in
@@ -129,10 +141,11 @@ class _BulkSheet(xlsxwriter.worksheet.Worksheet):
 
 def _refs(col: int, first: int, n: int) -> np.ndarray:
     letter = xlsxwriter.utility.xl_col_to_name(col)
-    return (letter + pd.Series(np.arange(first + 2, first + n + 2)).astype(str)).to_numpy(dtype=object)
+    refs: np.ndarray = (letter + pd.Series(np.arange(first + 2, first + n + 2)).astype(str)).to_numpy(dtype=object)
+    return refs
 
 
-def _number_cells(values: np.ndarray, col: int, first: int, fmt) -> np.ndarray:
+def _number_cells(values: np.ndarray, col: int, first: int, fmt: Format | None) -> np.ndarray:
     """Cell XML of a numeric column (as xlsxwriter writes numbers, %.16G); empty where not finite."""
     ok = np.isfinite(values)
     out = np.full(len(values), "", dtype=object)
@@ -152,7 +165,7 @@ def _inline_text(text: str) -> str:
     return f'" t="inlineStr"><is>{tag}{t}</t></is></c>'
 
 
-def _string_cells(values: pd.Series, col: int, first: int, fmt) -> np.ndarray:
+def _string_cells(values: pd.Series, col: int, first: int, fmt: Format | None) -> np.ndarray:
     """Cell XML of a text column as inline strings; each distinct text escaped once; empty
     where missing."""
     ok = values.notna().to_numpy()
@@ -166,7 +179,7 @@ def _string_cells(values: pd.Series, col: int, first: int, fmt) -> np.ndarray:
 
 
 class _Book:
-    def __init__(self, path: Path, lang: str):
+    def __init__(self, path: Path, lang: str) -> None:
         self.lang = lang
         self.wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True, "strings_to_urls": False,
                                                   "strings_to_formulas": False})
@@ -193,7 +206,7 @@ class _Book:
         self.f_pass = wb.add_format({**base, "bg_color": "#C6EFCE", "font_color": "#006100"})
         self.f_fail = wb.add_format({**base, "bg_color": "#FFC7CE", "font_color": "#9C0006"})
 
-    def print_setup(self, ws, header_row: int, last_col: int) -> None:
+    def print_setup(self, ws: Worksheet, header_row: int, last_col: int) -> None:
         """Landscape, one page wide, header rows repeated, page numbers in the footer."""
         ws.set_landscape()
         ws.set_paper(9)  # A4
@@ -204,10 +217,11 @@ class _Book:
         ws.set_header(f"&L&8{self.sheet_title(ws)}")
 
     @staticmethod
-    def sheet_title(ws) -> str:
-        return ws.get_name().replace("&", "&&")
+    def sheet_title(ws: Worksheet) -> str:
+        name: str = ws.get_name()
+        return name.replace("&", "&&")
 
-    def fmt(self, column: str, series: pd.Series):
+    def fmt(self, column: str, series: pd.Series) -> Format:
         if column in PERCENT:
             return self.f_pct
         if column == "priority_score":
@@ -224,7 +238,7 @@ class _Book:
 
     def table(self, name: str, frame: pd.DataFrame, columns: list[str], *, note: str | None = None,
               totals: list[str] | None = None, fixed_totals: dict[str, float] | None = None,
-              wide: set[str] | None = None):
+              wide: set[str] | None = None) -> tuple[_BulkSheet, int]:
         ws = self.wb.add_worksheet(name, worksheet_class=_BulkSheet)
         columns = [c for c in columns if c in frame.columns]
         start = 0
@@ -246,7 +260,7 @@ class _Book:
                 text = s.map({True: yes, False: no}).astype(object).where(s.notna(), None)
                 fmt = self.f_text
                 cells.append(_string_cells(text, j, start, fmt))
-                sample: list = text.iloc[:500].dropna().tolist()
+                sample: list[Any] = text.iloc[:500].dropna().tolist()  # texts or numbers
             elif pd.api.types.is_numeric_dtype(s.dtype):
                 arr = s.to_numpy(dtype=float, na_value=np.nan)
                 if fmt is self.f_int:
@@ -308,11 +322,11 @@ class _Book:
             "portfolio.gpkg")
         return values
 
-    def close(self):
+    def close(self) -> None:
         self.wb.close()
 
 
-def _summary(book: _Book, projects: pd.DataFrame, membership) -> dict[str, float]:
+def _summary(book: _Book, projects: pd.DataFrame, membership: Membership) -> dict[str, float]:
     """汇总: projects, cost and benefiting households by district / type / phase.
 
     Households, buildings and floor area are distinct counts (a household in a compound
@@ -485,12 +499,12 @@ def _summarise_flags(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return table
 
 
-def _parameter_rows(run_info: dict, lang: str) -> list[list]:
+def _parameter_rows(run_info: RunInfo, lang: str) -> list[list[object]]:
     """Analyses' parameters as rows (analysis, parameter, value, unit, basis) in ``lang``."""
     from planner.analysis.registry import all_analyses
 
     by_id = {a.id: a for a in all_analyses()}
-    rows = []
+    rows: list[list[object]] = []
     for analysis_id, params in (run_info.get("parameters") or {}).items():
         a = by_id.get(analysis_id)
         declared = {p.name: p for p in a.parameters} if a else {}
@@ -528,7 +542,7 @@ def _value_and_unit(value: object, unit: str, lang: str) -> tuple[object, str]:
     return word(str(value), lang), unit
 
 
-def _parameters_sheet(book: _Book, run_info: dict) -> None:
+def _parameters_sheet(book: _Book, run_info: RunInfo) -> None:
     from planner.portfolio.settings import COMPONENTS, load_settings
 
     lang = book.lang
@@ -589,7 +603,7 @@ def _parameters_sheet(book: _Book, run_info: dict) -> None:
     book.print_setup(ws, 1, 4)
 
 
-def _readme(book: _Book, run_info: dict, sheets: list[tuple[str, str]], meta: dict) -> None:
+def _readme(book: _Book, run_info: RunInfo, sheets: list[tuple[str, str]], meta: dict[str, Any]) -> None:
     lang = book.lang
     ws = book.wb.add_worksheet(pick("说明", "About", lang))
     ws.write(0, 0, pick("城市更新项目库与体检结果", "Renewal portfolio and city examination", lang), book.f_title)
@@ -614,9 +628,10 @@ def _readme(book: _Book, run_info: dict, sheets: list[tuple[str, str]], meta: di
     book.print_setup(ws, 0, 1)
 
 
-def write_workbook(path: Path, result, projects: pd.DataFrame, run_info: dict, *, buildings=None,
-                   parcels=None, warnings: list[str] | None = None, lang: str = "zh",
-                   meta: dict | None = None, list_limit: int = LIST_LIMIT) -> dict[str, int]:
+def write_workbook(path: Path, result: RunResult, projects: pd.DataFrame, run_info: RunInfo, *,
+                   buildings: pd.DataFrame | None = None, parcels: pd.DataFrame | None = None,
+                   warnings: list[str] | None = None, lang: str = "zh", meta: dict[str, Any] | None = None,
+                   list_limit: int = LIST_LIMIT) -> dict[str, int]:
     """Write the workbook; returns rows written per sheet (``warnings`` gets what was cut).
 
     ``buildings`` and ``parcels`` (the harmonised input layers) give each building's households
@@ -675,7 +690,7 @@ def write_workbook(path: Path, result, projects: pd.DataFrame, run_info: dict, *
                               "floor_area_m2": distinct["floor_area_m2"], "parcel_area_m2": distinct["parcel_area_m2"]},
                           wide={"name", "cost_basis", "flags_summary", "notes"})
         rows[name] = n
-        if len(projects):
+        if membership is not None:  # there are projects
             _summary(book, table, membership)
         ind = result.tables.get("indicators")
         if ind is not None:
