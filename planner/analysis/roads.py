@@ -7,8 +7,12 @@ only; planned roads never connect anything.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 from scipy.sparse import coo_matrix
@@ -19,6 +23,7 @@ from planner.analysis.common import TREES, concat_flags, layer_tree
 from planner.analysis.network import RoadNetwork, build_network, local_distances
 from planner.analysis.registry import (
     Analysis,
+    AnalysisInputs,
     AnalysisOutput,
     FlagLayer,
     Parameter,
@@ -27,19 +32,24 @@ from planner.analysis.registry import (
     empty_flags,
     register,
 )
+from planner.arrays import BoolArray, FloatArray, GeometryArray, Int64Array
 from planner.parallel import map_pairs, query_pairs
+
+if TYPE_CHECKING:
+    from planner.feedback import Feedback
 
 GAP_EXTRA = {"length_m": "float64", "detour_ratio": "float64", "crosses": "object",
              "from_source_id": "object", "to_source_id": "object"}
 
 
-def built_mask(roads: gpd.GeoDataFrame) -> np.ndarray:
+def built_mask(roads: gpd.GeoDataFrame) -> BoolArray:
     if "status" not in roads:
         return np.ones(len(roads), dtype=bool)
-    return (roads["status"] != "planned").fillna(True).to_numpy(dtype=bool)
+    built: BoolArray = (roads["status"] != "planned").fillna(True).to_numpy(dtype=bool)
+    return built
 
 
-def study_area(inputs) -> object | None:
+def study_area(inputs: AnalysisInputs) -> shapely.Geometry | None:
     """The study area: the boundary layer, within the OSM extract's bounds where the roads come
     from an OSM file with <bounds> (``osm_bounds``: beyond them the data is incomplete); else
     those bounds; else None."""
@@ -47,12 +57,12 @@ def study_area(inputs) -> object | None:
     bounds = osm_bounds_area(roads, getattr(roads, "crs", None) or inputs.crs)
     boundary = inputs.layers.get("boundary")
     if boundary is not None and len(boundary):
-        area = shapely.union_all(boundary.geometry.values)
+        area: shapely.Geometry = shapely.union_all(boundary.geometry.values)
         return area if bounds is None else shapely.intersection(area, bounds)
     return bounds
 
 
-def osm_bounds_area(roads, crs) -> object | None:
+def osm_bounds_area(roads: gpd.GeoDataFrame | None, crs: Any) -> shapely.Geometry | None:
     """The OSM file's <bounds> (minlon,minlat,maxlon,maxlat) as a polygon in ``crs``."""
     if roads is None or "osm_bounds" not in roads or not roads["osm_bounds"].notna().any():
         return None
@@ -67,7 +77,8 @@ def osm_bounds_area(roads, crs) -> object | None:
     lon = np.concatenate([w + (e - w) * edge, np.full(21, e), e - (e - w) * edge, np.full(21, w)])
     lat = np.concatenate([np.full(21, s), s + (n - s) * edge, np.full(21, n), n - (n - s) * edge])
     x, y = t.transform(lon, lat)
-    return shapely.Polygon(np.column_stack([x, y]))
+    box: shapely.Geometry = shapely.Polygon(np.column_stack([x, y]))
+    return box
 
 
 # OSM values (other_tags) and catalogue values that make a road unfit to join a proposed link.
@@ -96,11 +107,11 @@ def _tag(roads: pd.DataFrame, key: str, *columns: str) -> pd.Series | None:
     return out
 
 
-def _any_of(value: pd.Series | None, values, n: int) -> np.ndarray:
+def _any_of(value: pd.Series | None, values: Iterable[object], n: int) -> BoolArray:
     return np.zeros(n, dtype=bool) if value is None else value.isin(list(values)).to_numpy(dtype=bool)
 
 
-def road_attributes(roads: pd.DataFrame, params) -> pd.DataFrame:
+def road_attributes(roads: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
     """What the link rules need per road: at grade (no bridge, tunnel or other layer), one-way,
     private (OSM access, service=driveway|parking_aisle), excluded class, and its name."""
     n = len(roads)
@@ -143,7 +154,7 @@ def restricted_from_osm(multipolygons: pd.DataFrame) -> gpd.GeoDataFrame:
                             geometry=mp.geometry.values[keep], crs=mp.crs)
 
 
-def _names(roads, idx) -> np.ndarray:
+def _names(roads: pd.DataFrame, idx: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.object_]:
     if "name" not in roads:
         return np.full(len(idx), "", dtype=object)
     names = roads["name"].to_numpy(dtype=object)[np.maximum(idx, 0)]
@@ -158,7 +169,8 @@ def _label(names: np.ndarray, ids: np.ndarray, lang: str) -> pd.Series:
     return ("'" + n + "'").where(n != "", "road " + i)
 
 
-def dead_ends(net: RoadNetwork, roads_built: gpd.GeoDataFrame, area, params) -> tuple[np.ndarray, np.ndarray]:
+def dead_ends(net: RoadNetwork, roads_built: gpd.GeoDataFrame, area: shapely.Geometry | None,
+              params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """(nodes, road row) of dead ends after the study-area edge and class exclusions."""
     nodes = net.dead_end_nodes()
     road = net.road_of_node(nodes)
@@ -190,15 +202,17 @@ def named_roads(net: RoadNetwork, names: np.ndarray) -> np.ndarray:
     a, b = pairs["road_x"].to_numpy(), pairs["road_y"].to_numpy()
     same = (a != b) & (names[a] == names[b]) & (names[a] != "")
     adj = coo_matrix((np.ones(int(same.sum())), (a[same], b[same])), shape=(n, n))
-    return connected_components(adj, directed=False)[1].astype(np.int64)
+    label: Int64Array = connected_components(adj, directed=False)[1].astype(np.int64)
+    return label
 
 
-def _unit(v: np.ndarray) -> np.ndarray:
-    return v / np.maximum(np.hypot(v[:, 0], v[:, 1]), 1e-12)[:, None]
+def _unit(v: FloatArray) -> FloatArray:
+    unit: FloatArray = v / np.maximum(np.hypot(v[:, 0], v[:, 1]), 1e-12)[:, None]
+    return unit
 
 
-def buildable(net: RoadNetwork, nodes: np.ndarray, edges: np.ndarray, links: np.ndarray, rules: dict,
-              params) -> tuple[np.ndarray, np.ndarray]:
+def buildable(net: RoadNetwork, nodes: np.ndarray, edges: np.ndarray, links: np.ndarray, rules: dict[str, Any],
+              params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """Which candidate links may be built, and which cross something (kept only as a crossing).
 
     A link from dead end ``nodes[i]`` to segment ``edges[i]`` (geometry ``links[i]``) is not
@@ -263,10 +277,12 @@ def _inner(links: np.ndarray, by: float = 0.5) -> np.ndarray:
     length = shapely.length(links)
     a = shapely.get_coordinates(shapely.line_interpolate_point(links, np.minimum(by, length / 2)))
     b = shapely.get_coordinates(shapely.line_interpolate_point(links, np.maximum(length - by, length / 2)))
-    return shapely.linestrings(np.stack([a, b], axis=1))
+    inner: GeometryArray = shapely.linestrings(np.stack([a, b], axis=1))
+    return inner
 
 
-def find_gaps(net: RoadNetwork, nodes: np.ndarray, params, rules: dict | None = None) -> pd.DataFrame:
+def find_gaps(net: RoadNetwork, nodes: np.ndarray, params: dict[str, Any], rules: dict[str, Any] | None = None,
+              ) -> pd.DataFrame:
     """For each dead end, the shortest buildable link to another road that passes the detour
     test (one that crosses nothing before one that crosses buildings; see :func:`buildable`)."""
     gap_max = float(params["gap_distance_m"])
@@ -334,7 +350,8 @@ def same_link_groups(links: np.ndarray, tolerance: float = 2.0) -> np.ndarray:
     ok = (np.hypot(*(fwd[i, :2] - other[:, :2]).T) <= tolerance) & (np.hypot(*(fwd[i, 2:] - other[:, 2:]).T) <= tolerance)
     i, j = i[ok], j[ok] % n
     adj = coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
-    return connected_components(adj, directed=False)[1].astype(np.int64)
+    group: Int64Array = connected_components(adj, directed=False)[1].astype(np.int64)
+    return group
 
 
 def _target_node(net: RoadNetwork, edge: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -345,7 +362,7 @@ def _target_node(net: RoadNetwork, edge: np.ndarray, t: np.ndarray) -> np.ndarra
     return out
 
 
-def run(inputs, params, feedback) -> AnalysisOutput:
+def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> AnalysisOutput:
     roads = inputs.layers["roads"]
     out = AnalysisOutput()
     built = built_mask(roads)
@@ -476,7 +493,7 @@ def crossings_en(text: str) -> str:
     return text.replace("；", "; ")
 
 
-def _crossings(links: np.ndarray, inputs, out: AnalysisOutput | None = None) -> list[str]:
+def _crossings(links: np.ndarray, inputs: AnalysisInputs, out: AnalysisOutput | None = None) -> list[str]:
     """What each proposed link crosses: buildings (by id), water and railways (by name or id),
     at most five named per kind, in the order the index finds them (" …" where there are more)."""
     result: list[list[str]] = [[] for _ in range(len(links))]
@@ -506,7 +523,8 @@ def _crossings(links: np.ndarray, inputs, out: AnalysisOutput | None = None) -> 
     return ["；".join(parts) for parts in result]
 
 
-def _planned(net, roads_built, planned, params, inputs, out: AnalysisOutput | None = None) -> gpd.GeoDataFrame:
+def _planned(net: RoadNetwork, roads_built: gpd.GeoDataFrame, planned: gpd.GeoDataFrame, params: dict[str, Any],
+             inputs: AnalysisInputs, out: AnalysisOutput | None = None) -> gpd.GeoDataFrame:
     """Planned roads whose both ends meet built roads: they would connect existing roads."""
     tol = float(params["snap_tolerance_m"])
     geoms = shapely.line_merge(planned.geometry.values)

@@ -102,14 +102,18 @@ def _radii(inputs: AnalysisInputs, params: dict[str, Any]) -> dict[str, float]:
     return {t: radii[t] for t in wanted if t in radii and radii[t] > 0}
 
 
-def _reasons(title: str, title_en: str, dd: FloatArray, radius: float, limit: float,
+def _reasons(titles: list[tuple[str, str, float]], kind: Int64Array, dd: FloatArray, limit: float,
              ) -> tuple[pd.api.extensions.ExtensionArray, pd.api.extensions.ExtensionArray]:
-    """Chinese and English reasons, written once per distinct rounded distance and indexed."""
+    """Chinese and English reasons, written once per distinct (facility type, rounded distance)
+    and indexed; ``titles[k]`` is type k's (title, English title, radius)."""
     finite = np.isfinite(dd)
     metres = np.where(finite, np.round(np.where(finite, dd, 0)), -1).astype(np.int64)
-    inverse, uniq = pd.factorize(metres)  # hashed, not sorted: the order does not matter
+    inverse, uniq = pd.factorize((metres + 1) * len(titles) + kind)  # hashed, not sorted: order is free
     zh, en = [], []
-    for m in uniq.tolist():
+    for key in uniq.tolist():
+        m, k = divmod(key, len(titles))
+        m -= 1
+        title, title_en, radius = titles[k]
         if m >= 0:
             zh.append(f"住宅步行至最近{title}{m} m，超过{radius:g} m服务半径")
             en.append(f"walk to the nearest {title_en} is {m} m, beyond the {radius:g} m radius")
@@ -150,8 +154,9 @@ def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> A
     geoms = b.geometry.values
     assert inputs.catalogue is not None
     domain = inputs.catalogue.domains["facility_type"]
-    frames, coverage_rows = [], []
-    for i, t in enumerate(types):
+    coverage_rows: list[dict[str, object]] = []
+    gaps: list[tuple[str, Int64Array]] = []  # (type, residential rows beyond its radius)
+    for t in types:
         feedback.check()
         d = dist[t]
         radius = radii[t]
@@ -162,22 +167,27 @@ def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> A
                               "households": float(hh.sum()), "households_covered": covered_hh,
                               "coverage": round(covered_hh / hh.sum(), 4) if hh.sum() > 0 else None,
                               "facilities": int((ftype == t).sum())})
-        if not gap.any():
-            continue
-        idx = np.flatnonzero(gap)
-        dd = d[idx]
+        if gap.any():
+            gaps.append((t, np.flatnonzero(gap)))
+    feedback.set_progress(90)
+    if not gaps:
+        out.flags["service_gap"] = concat_flags([], inputs.crs)
+    else:
+        # one frame for every type (type by type, each in row order): no per-type frames to concatenate
+        idx = np.concatenate([i for _, i in gaps])
+        kind = np.repeat(np.arange(len(gaps), dtype=np.int64), [len(i) for _, i in gaps])
+        dd = np.concatenate([dist[t][i] for t, i in gaps])
         finite = np.isfinite(dd)
-        title = domain.title(t)
-        zh, en = _reasons(title, domain.title(t, "en").lower(), dd, radius, limit)
-        sev = np.where(finite & (dd <= 2 * radius), 2, 3).astype("int64")
-        frames.append(gpd.GeoDataFrame({
+        titles = [(domain.title(t), domain.title(t, "en").lower(), radii[t]) for t, _ in gaps]
+        radius_of = np.array([r for _, _, r in titles], dtype=np.float64)[kind]
+        zh, en = _reasons(titles, kind, dd, limit)
+        out.flags["service_gap"] = gpd.GeoDataFrame({
             "source_layer": "buildings", "source_id": ids(rows[idx]),
-            "code": "SERVICE_GAP", "severity": sev, "reason": zh, "reason_en": en, "facility_type": t,
-            "facility_title": title, "distance_m": np.where(finite, np.round(dd, 1), np.nan), "radius_m": radius,
-            "households": hh[idx],
-        }, geometry=gpd.GeoSeries(geoms[rows[idx]], crs=inputs.crs), crs=inputs.crs))
-        feedback.set_progress(80 + 20 * (i + 1) / len(types))
-    out.flags["service_gap"] = concat_flags(frames, inputs.crs)
+            "code": "SERVICE_GAP", "severity": np.where(finite & (dd <= 2 * radius_of), 2, 3).astype("int64"),
+            "reason": zh, "reason_en": en, "facility_type": text_column([t for t, _ in gaps], kind),
+            "facility_title": text_column([z for z, _, _ in titles], kind),
+            "distance_m": np.where(finite, np.round(dd, 1), np.nan), "radius_m": radius_of, "households": hh[idx],
+        }, geometry=gpd.GeoSeries(geoms[rows[idx]], crs=inputs.crs), crs=inputs.crs)
     out.tables["service_coverage"] = pd.DataFrame(coverage_rows)
     out.shared["service_distances"] = dist
     out.shared["service_buildings"] = rows
