@@ -623,13 +623,15 @@ def _district_names(cv: _Canvas, districts: list[tuple[str, float, float]], page
                     taken: list[tuple[float, float, float, float]]) -> None:
     size = 10.0
     for name, px, py in districts:
-        mx, my = page.to_mm(px, py)
+        x0, y0 = page.to_mm(px, py)
         tw, th = cv.font.width_mm(name, size) * 1.15, size * MM_PER_PT * 1.3
-        box = (mx - tw / 2, my - th / 2, mx + tw / 2, my + th / 2)
-        if _free(box, taken):
-            taken.append(box)
-            cv.text(ATLAS_MAP[0] + mx, ATLAS_MAP[1] + my, name, size, colour=BASE["place_names"], ha="center",
-                    va="center", halo=2.2, alpha_gs="/A75")
+        for mx, my in ((x0, y0), (x0, y0 - 30), (x0, y0 + 30), (x0 - 45, y0), (x0 + 45, y0)):
+            box = (mx - tw / 2, my - th / 2, mx + tw / 2, my + th / 2)
+            if _free(box, taken):   # not over the page's project or another label
+                taken.append(box)
+                cv.text(ATLAS_MAP[0] + mx, ATLAS_MAP[1] + my, name, size, colour=BASE["place_names"], ha="center",
+                        va="center", halo=2.2, alpha_gs="/A75")
+                break
 
 
 def _road_names(cv: _Canvas, ab: AtlasBase, page: _PageState, taken: list[tuple[float, float, float, float]], limit: int = 8) -> int:
@@ -826,6 +828,10 @@ def _page_stream(ab: AtlasBase, font: PdfFont, project: dict[str, Any], geom: An
         r = math.sqrt(22) / 2 * MM_PER_PT
         cv.raw(f"{_rgb(colour)} rg {_rgb('#333333')} RG {_f(0.4 * MM_PER_PT)} w {_circle(x + mx, y + my, r)}B\n")
     taken: list[tuple[float, float, float, float]] = [(w - 14, h - 22, w - 6, h - 5), (3, 3, 74, 18)]
+    pb = shapely.bounds(geom)   # the project itself: labels go beside it
+    (px0, py0), (px1, py1) = page.to_mm(pb[0], pb[1]), page.to_mm(pb[2], pb[3])
+    if (px1 - px0) * (py1 - py0) < 0.25 * w * h:   # a large project may carry the label, as on the sheets
+        taken.append((px0 - 1, py0 - 1, px1 + 1, py1 + 1))
     _district_names(cv, districts, page, taken)
     _road_names(cv, ab, page, taken)
     cv.raw("Q\n")
