@@ -67,10 +67,18 @@ class MapLayer:
         return values
 
     def bounds(self) -> tuple[float, float, float, float] | None:
+        """The layer's extent (cached per frame: a worker can work it out before the window
+        zooms to it)."""
         if len(self.frame) == 0:
             return None
+        cached: tuple[gpd.GeoDataFrame, tuple[float, float, float, float] | None] | None = \
+            getattr(self, "_bounds", None)
+        if cached is not None and cached[0] is self.frame:
+            return cached[1]
         b = self.frame.total_bounds
-        return (float(b[0]), float(b[1]), float(b[2]), float(b[3])) if np.all(np.isfinite(b)) else None
+        out = (float(b[0]), float(b[1]), float(b[2]), float(b[3])) if np.all(np.isfinite(b)) else None
+        self._bounds = (self.frame, out)
+        return out
 
     def visible_at(self, scale: float) -> bool:
         if not self.visible:

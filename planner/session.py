@@ -24,6 +24,7 @@ import json
 import math
 import os
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -370,6 +371,24 @@ def _boundary(layers: Any) -> gpd.GeoDataFrame | None:
     return layer.frame if layer is not None else None
 
 
+def result_flag_ids(result: RunResult) -> AbstractSet[str]:
+    """Every flag id of ``result``, kept with it (a worker makes it when the project opens or the
+    checks finish; each decision looks its flag up here)."""
+    cached = result.derived.get("flag_ids")
+    if isinstance(cached, set):
+        return cached
+    from planner.flagtable import text_objects
+
+    found: set[str] = set()
+    for f in result.flags.values():
+        if "flag_id" in f:
+            values = text_objects(f["flag_id"])
+            for i in range(0, len(values), 50_000):  # a slice per call: the window waits on each
+                found.update(values[i:i + 50_000])
+    result.derived["flag_ids"] = found  # read only from here on
+    return found
+
+
 def review_table(result: RunResult, decisions: dict[str, dict[str, str]], districts: Any = None) -> Any:
     """The review table of ``result`` (one row per flag, its district and review state), made
     once and kept with the result (a worker makes it, so the window only shows it)."""
@@ -379,11 +398,13 @@ def review_table(result: RunResult, decisions: dict[str, dict[str, str]], distri
     if table is None:
         table = flag_table(result.flags, decisions, districts)
         result.derived["flag_table"] = table
+        result_flag_ids(result)
     return table
 
 
 def prepare_project(path: str | Path, *, source: str | Path | None = None) -> Prepared:
     """Read a project file (or its autosave ``source``) without touching a session."""
+    import planner.pipeline  # noqa: F401 (imported here on the worker: a first decision needs it, rasterio is slow)
     from planner.export.terms import warm
 
     warm()  # here on the worker, not in the window when the tables first show
@@ -726,10 +747,9 @@ class Session:
 
         return Command(text, lambda: put(changes), lambda: put(old))
 
-    def flag_ids(self) -> set[str]:
-        if self.result is None:
-            return set()
-        return {str(i) for f in self.result.flags.values() if "flag_id" in f for i in f["flag_id"]}
+    def flag_ids(self) -> AbstractSet[str]:
+        """Every flag id of the results (made once per results; see :func:`result_flag_ids`)."""
+        return frozenset() if self.result is None else result_flag_ids(self.result)
 
     def decide(self, flag_id: str, state: str | None, note: str = "", code: str = "", *,
                text: str | None = None) -> None:

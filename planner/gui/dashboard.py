@@ -133,7 +133,9 @@ class Dashboard(QtWidgets.QWidget):
             self.tree.setHeaderLabels([self.tr("Indicator")])
             return
         # a few hundred rows: plain records (pandas' per-call costs would dominate)
-        records = frame.to_dict("records")
+        cols = [str(c) for c in frame.columns]
+        records = [dict(zip(cols, row, strict=True)) for row in zip(*(frame[c].tolist() for c in frame.columns),
+                                                                    strict=True)]
         self.districts = list(dict.fromkeys(str(r["district"]) for r in records))
         heads = [self.tr("Indicator")] + [district_title(d) for d in self.districts] + [self.tr("Unit"), self.tr("Target")]
         self.tree.setHeaderLabels(heads)

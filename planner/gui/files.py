@@ -35,7 +35,7 @@ def warm_views(prepared: Prepared) -> Prepared:
     for layer in prepared.state.layers:
         if layer.raster:
             continue
-        _ = layer.geometry_kind
+        _ = layer.geometry_kind, layer.bounds()
         if layer.visible:
             warm_prepare(layer)
         style = layer.style or {}

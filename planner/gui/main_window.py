@@ -129,7 +129,7 @@ class MainWindow(FileActions, EditActions, WorkflowActions, WindowActions, QtWid
     def _connect(self) -> None:
         ev = self.session.events
         ev.opened.connect(lambda path: self._view_update(self._opened, path))
-        ev.results.connect(lambda: self._view_update(self._results_changed))
+        ev.results.connect(lambda: (self._view_update(self._show_flags), self._view_update(self._show_indicators)))
         ev.decisions.connect(self._decisions_changed)
         ev.portfolio.connect(lambda projects: self._view_update(self._portfolio_changed, projects))
         ev.weights.connect(self.portfolio_panel.set_weights)
@@ -202,9 +202,11 @@ class MainWindow(FileActions, EditActions, WorkflowActions, WindowActions, QtWid
         self._update_title()
         self.projectLoaded.emit()
 
-    def _results_changed(self) -> None:
-        result = self.session.result
+    def _show_flags(self) -> None:
         self.flag_panel.show_table(self.session.flag_table())
+
+    def _show_indicators(self) -> None:
+        result = self.session.result
         self.dashboard.show_indicators(result.tables.get("indicators") if result else None)
 
     def _decisions_changed(self, ids) -> None:

@@ -20,10 +20,29 @@ ALL = "__all__"
 _VIEW: list[dict] = [{}]  # replaced whole (a worker may make one while the window reads another)
 
 
+SLICE = 50_000  # rows per call on a worker: each call holds the interpreter the window waits for
+
+
+def _mapped(values: pd.Series, titles: dict) -> np.ndarray:
+    """Values through a table of titles (a value without one kept), a slice at a time."""
+    out = np.empty(len(values), dtype=object)
+    for i in range(0, len(values), SLICE):
+        part = values.iloc[i:i + SLICE].astype(object)
+        out[i:i + SLICE] = part.map(titles).fillna(part).to_numpy(dtype=object)
+    return out
+
+
 def _state_texts(states: pd.Series) -> np.ndarray:
-    titles = {s: i18n.state_title(s) for s in ("", "confirmed", "dismissed", "reclassified")}
-    return states.map(lambda s: titles.get(s, s)).to_numpy(dtype=object) if len(states) < 1000 else \
-        states.astype(object).map(titles).fillna(states.astype(object)).to_numpy(dtype=object)
+    return _mapped(states, {s: i18n.state_title(s) for s in ("", "confirmed", "dismissed", "reclassified")})
+
+
+def _counts(values: pd.Series) -> dict:
+    """How many rows hold each value (sorted by value), a slice at a time."""
+    total: dict = {}
+    for i in range(0, len(values), SLICE):
+        for k, n in values.iloc[i:i + SLICE].value_counts(sort=False).items():
+            total[k] = total.get(k, 0) + int(n)
+    return dict(sorted(total.items()))
 
 
 def flag_view(table: pd.DataFrame) -> dict:
@@ -42,21 +61,21 @@ def flag_view(table: pd.DataFrame) -> dict:
         states = np.zeros(0, dtype=object)
     else:
         codes = pd.Series(table["code"])
-        counts = codes.value_counts(sort=False).sort_index().to_dict()
+        counts = _counts(codes)
         uniq = {c: i18n.code_title(c) for c in counts}
-        sev_values = pd.unique(table["severity"])
+        sev_values = list(_counts(table["severity"]))
         sev = {s: i18n.severity_title(s) for s in sev_values}
         texts = {
-            "code": codes.map(uniq).to_numpy(dtype=object),
+            "code": _mapped(codes, uniq),
             "source_id": table["source_id"].to_numpy(dtype=object),
             "district": table["district"].to_numpy(dtype=object),
-            "severity": table["severity"].map(sev).to_numpy(dtype=object),
+            "severity": _mapped(table["severity"], sev),
             "reason": (table["reason"] if lang == "zh" else table["reason_en"]).to_numpy(dtype=object),
             "state": _state_texts(table["state"]),
             "note": table["note"].to_numpy(dtype=object),
         }
         states = table["state"].to_numpy(dtype=object).copy()
-        districts = sorted(x for x in pd.unique(table["district"]) if x)
+        districts = [x for x in _counts(table["district"]) if x]
         severities = sorted(sev_values, reverse=True)
     view = {"table": table, "lang": lang, "texts": texts, "counts": counts, "districts": districts,
             "severities": severities, "states": states}
