@@ -99,6 +99,20 @@ def _join_by_group(values: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def _join_in_order(values: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
+    """The ``values`` of each group ``0..n-1`` joined with commas in their row order ("" for an
+    empty group): a groupby's ``",".join`` without pandas' work per group."""
+    out = np.full(n, "", dtype=object)
+    group = np.asarray(group, dtype=np.int64)
+    if len(group) == 0:
+        return out
+    order = np.argsort(group, kind="stable")
+    g, v = group[order], np.asarray(values, dtype=object)[order]
+    start = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    out[g[start]] = [",".join(part) for part in np.split(v, start[1:])]
+    return out
+
+
 def _one_link_per_corridor(f: gpd.GeoDataFrame, links: dict[str, float]) -> tuple[gpd.GeoDataFrame, np.ndarray]:
     """One row per physical link: gap links whose ends lie within ``duplicate_tolerance_m`` of
     each other's are one (the shortest kept); a gap link along a planned road (inside its
@@ -260,7 +274,10 @@ class _Builder:
             sel = (bgroup >= 0) & res
             geoms = _group_multipolygons(b.geometry.values[sel], bgroup[sel], len(cand))
             members = _join_by_group(b["building_id"].to_numpy(dtype=object)[sel], bgroup[sel], len(cand))
-            ids = old.groupby("compound")["flag_id"].agg(",".join).reindex(cand["compound"]).fillna("")
+            of_key, old_keys = pd.factorize(old["compound"])  # the old flags' ids per compound, in row order
+            keyed = of_key >= 0
+            joined = _join_in_order(old["flag_id"].to_numpy(dtype=object)[keyed], of_key[keyed], len(old_keys))
+            ids = pd.Series(joined, index=old_keys).reindex(cand["compound"]).fillna("")
             sev = old.groupby("compound")["severity"].max().reindex(cand["compound"]).fillna(2).to_numpy()
             t = self.settings.types["old_compound"]
             fa = cand["res_floor_area_m2"].to_numpy()
@@ -299,7 +316,8 @@ class _Builder:
                            "d": (f["code"] == "UNSAFE_D").to_numpy(),
                            "elev": np.maximum(1, np.round(hh / np.maximum(floors * 2, 1)))})
         agg = df.groupby("g").agg(fa=("fa", "sum"), hh=("hh", "sum"), sev=("sev", "max"), n=("fa", "size"),
-                                  ids=("id", ",".join), d=("d", "any"), elev=("elev", "sum"))
+                                  d=("d", "any"), elev=("elev", "sum"))
+        agg["ids"] = _join_in_order(df["id"].to_numpy(dtype=object), group, n)  # group: 0..n-1, all present
         fa_d = df[df["d"]].groupby("g")["fa"].sum().reindex(range(n)).fillna(0).to_numpy()
         geoms = _group_multipolygons(f.geometry.values, group, n)
         label = self.compound_label(keys)
