@@ -137,6 +137,45 @@ def _line_list(geoms: np.ndarray) -> list[np.ndarray]:
     return np.split(coords, starts[1:])
 
 
+def _line_path(geoms: np.ndarray):
+    """Lines (and polygon boundaries) as one compound matplotlib path, or None: a layer of one
+    style drawn as one path (a collection of 100,000 lines makes 100,000 Path objects and as
+    many draw calls, minutes at city scale)."""
+    from matplotlib.path import Path as MplPath
+
+    parts = shapely.get_parts(np.asarray(geoms, dtype=object))
+    poly = shapely.get_type_id(parts) == 3
+    if poly.any():
+        parts = np.concatenate([parts[~poly], shapely.get_parts(shapely.boundary(parts[poly]))])
+    parts = parts[np.isin(shapely.get_type_id(parts), (1, 2))]
+    if len(parts) == 0:
+        return None
+    coords, idx = shapely.get_coordinates(parts, return_index=True)
+    if len(coords) == 0:
+        return None
+    codes = np.full(len(coords), MplPath.LINETO, dtype=MplPath.code_type)
+    codes[0] = MplPath.MOVETO
+    codes[1:][idx[1:] != idx[:-1]] = MplPath.MOVETO
+    return MplPath(coords, codes)
+
+
+def _add_lines(ax, geoms: np.ndarray, *, colour: str, width: float, zorder: float, linestyle: Any = "-",
+               capstyle: str = "butt", rasterize_above: int = RASTERIZE_ABOVE) -> int:
+    """Draw ``geoms`` as lines of one style (one compound path); returns how many features."""
+    import matplotlib
+    from matplotlib.patches import PathPatch
+
+    path = _line_path(geoms)
+    if path is None:
+        return 0
+    # Agg draws a long stroked path in chunks (else its cell limit can overflow)
+    matplotlib.rcParams["agg.path.chunksize"] = max(int(matplotlib.rcParams["agg.path.chunksize"]), 20000)
+    # add_artist, not add_patch: the axes' limits are set, and add_patch would walk every segment
+    ax.add_artist(PathPatch(path, fill=False, edgecolor=colour, linewidth=width, linestyle=linestyle, capstyle=capstyle,
+                           joinstyle="round", zorder=zorder, rasterized=len(geoms) > rasterize_above))
+    return len(geoms)
+
+
 @dataclass
 class _Layer:
     geoms: np.ndarray
@@ -314,7 +353,7 @@ class _Page:
 
 def _draw_base(page: _Page, base: SheetBase, lang: str) -> dict:
     """Water, buildings, parcels, roads by class, study area; returns what was drawn."""
-    from matplotlib.collections import LineCollection, PolyCollection
+    from matplotlib.collections import PolyCollection
 
     ax, extent = page.ax, page.extent
     drawn: dict = {}
@@ -341,9 +380,7 @@ def _draw_base(page: _Page, base: SheetBase, lang: str) -> dict:
         drawn["buildings"] = len(b)
     p = base.parcels.within(extent)
     if len(p):
-        lines = _line_list(base.parcels.geoms[p])
-        ax.add_collection(LineCollection(lines, colors=BASE["parcels"], linewidths=0.3, zorder=2.5,
-                                         rasterized=len(lines) > RASTERIZE_ABOVE))
+        _add_lines(ax, base.parcels.geoms[p], colour=BASE["parcels"], width=0.3, zorder=2.5)
         drawn["parcels"] = len(p)
     r = base.roads.within(extent)
     drawn["roads"] = {}
@@ -354,24 +391,18 @@ def _draw_base(page: _Page, base: SheetBase, lang: str) -> dict:
             colour, width = road_style(c)
             sel = (cls == c) & ~planned
             if sel.any():
-                lines = _line_list(base.roads.geoms[r[sel]])
-                ax.add_collection(LineCollection(lines, colors=colour, linewidths=width, capstyle="round",
-                                                 zorder=3 + i * 0.01, rasterized=len(lines) > RASTERIZE_ABOVE))
+                _add_lines(ax, base.roads.geoms[r[sel]], colour=colour, width=width, capstyle="round",
+                           zorder=3 + i * 0.01)
                 drawn["roads"][c] = int(sel.sum())
         if planned.any():
-            lines = _line_list(base.roads.geoms[r[planned]])
-            ax.add_collection(LineCollection(lines, colors="#7D7D7D", linewidths=0.8, linestyles=(0, (3, 2)),
-                                             zorder=3.2))
+            _add_lines(ax, base.roads.geoms[r[planned]], colour="#7D7D7D", width=0.8, linestyle=(0, (3, 2)), zorder=3.2)
             drawn["roads"]["planned"] = int(planned.sum())
     if base.study_area is not None:
-        lines = _line_list(np.array([base.study_area]))
-        ax.add_collection(LineCollection(lines, colors=BASE["study_area"], linewidths=1.1,
-                                         linestyles=(0, (6, 1.5, 1, 1.5)), zorder=3.5))
+        _add_lines(ax, np.array([base.study_area]), colour=BASE["study_area"], width=1.1,
+                   linestyle=(0, (6, 1.5, 1, 1.5)), zorder=3.5)
         inner = base.boundary.within(extent)
         if len(inner) > 1:
-            lines = _line_list(base.boundary.geoms[inner])
-            ax.add_collection(LineCollection(lines, colors="#666666", linewidths=0.5, linestyles=(0, (2, 1.5)),
-                                             zorder=3.4))
+            _add_lines(ax, base.boundary.geoms[inner], colour="#666666", width=0.5, linestyle=(0, (2, 1.5)), zorder=3.4)
         drawn["study_area"] = 1
     return drawn
 
@@ -468,8 +499,7 @@ def _draw_projects(page: _Page, projects, *, muted: bool = False, zorder: float 
     types = projects["type"].to_numpy()[order]
     colours = np.array([BASE["other_projects"] if muted else TYPE_COLOURS.get(t, "#888888") for t in types])
     if muted:  # other types as context: thin outlines, no fill, no symbols
-        page.ax.add_collection(LineCollection(_line_list(geoms), colors=BASE["other_projects"], linewidths=0.25,
-                                              zorder=zorder, rasterized=len(geoms) > RASTERIZE_ABOVE))
+        _add_lines(page.ax, geoms, colour=BASE["other_projects"], width=0.25, zorder=zorder)
         return
     parts, idx = shapely.get_parts(geoms, return_index=True)
     poly = shapely.get_type_id(parts) == 3
@@ -577,7 +607,6 @@ def _scale_bar(page: _Page, lang: str) -> None:
 
 
 def _locator(page: _Page, base: SheetBase, box_mm, lang: str) -> None:
-    from matplotlib.collections import LineCollection
     from matplotlib.patches import Rectangle
 
     W, H = page.size
@@ -593,10 +622,10 @@ def _locator(page: _Page, base: SheetBase, box_mm, lang: str) -> None:
     for s in ax.spines.values():
         s.set_linewidth(0.6)
     main = np.isin(base.roads.attrs.get("class", np.zeros(0)), ("expressway", "arterial", "collector"))
-    if main.any():
-        ax.add_collection(LineCollection(_line_list(base.roads.geoms[main]), colors="#AAAAAA", linewidths=0.4))
+    if main.any():   # a small inset: raster whatever its size
+        _add_lines(ax, base.roads.geoms[main], colour="#AAAAAA", width=0.4, zorder=2, rasterize_above=2000)
     if base.study_area is not None:
-        ax.add_collection(LineCollection(_line_list(np.array([base.study_area])), colors="#222222", linewidths=0.7))
+        _add_lines(ax, np.array([base.study_area]), colour="#222222", width=0.7, zorder=2.1)
     else:
         ax.add_patch(Rectangle((bx0, by0), bx1 - bx0, by1 - by0, fill=False, edgecolor="#222222", lw=0.7))
     e = page.extent
