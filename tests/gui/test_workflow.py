@@ -104,6 +104,16 @@ def test_save_reopen_export_carry_the_decisions(window, qtbot, tmp_path):
     assert other.open_path(path)
     assert other.decisions()[fid]["state"] == "dismissed"
     assert other.result is not None and "flag_idle_land" in other.result.flags
+    # the panels show what the file worker made (texts, totals, drawing form), not stale answers
+    from planner.gui import review
+    from planner.gui.panels import portfolio_totals
+
+    table = other.session.flag_table()
+    assert review._VIEW[0]["table"] is table and len(other.flag_panel.model.order) == len(table)
+    row = int(np.flatnonzero(table["flag_id"].to_numpy() == fid)[0])
+    assert other.flag_panel.model._texts["state"][row] == "已排除"
+    projects = other.session.projects
+    assert portfolio_totals(projects)["n"] == len(projects) == len(window.session.projects)
     out = tmp_path / "export"
     worker = other.export(out, sheets=False)
     with qtbot.waitSignal(worker.finished, timeout=120_000):
