@@ -845,10 +845,14 @@ def _page_stream(ab: AtlasBase, font: PdfFont, project: dict[str, Any], geom: An
 # Planning the pages, workers, and the file
 
 
-def page_extents(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def page_extents(geoms: np.ndarray, fallback: Sequence[float] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each project's map extent and scale (the sheets' ``fit_extent`` with the atlas's margin,
-    vectorised): (n x 4 extents, n scales)."""
+    vectorised): (n x 4 extents, n scales). A project without a geometry gets ``fallback``'s
+    extent (the base map's)."""
     b = shapely.bounds(geoms)
+    bad = ~np.isfinite(b).all(axis=1)
+    if bad.any():
+        b[bad] = fallback if fallback is not None else (0.0, 0.0, 1.0, 1.0)
     margin, min_span = 0.15, 250.0
     w = np.maximum(b[:, 2] - b[:, 0], min_span) * (1 + 2 * margin)
     h = np.maximum(b[:, 3] - b[:, 1], min_span) * (1 + 2 * margin)
@@ -923,7 +927,7 @@ def write_atlas_pdf(path: Path, base: Any, projects: Any, *, info: dict[str, Any
     geoms = np.asarray(ordered.geometry.values, dtype=object)
     n = len(rows)
     numbers = [f"{prefix}{'-' if prefix else ''}A{str(i + 1).zfill(len(str(n)))}" for i in range(n)]
-    extents, scales = page_extents(geoms)
+    extents, scales = page_extents(geoms, getattr(base, "bounds", None))
 
     # the tiles each page shows, numbered once
     tile_ids: dict[tuple[int, int, int], int] = {}
