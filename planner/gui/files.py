@@ -29,7 +29,7 @@ def warm_views(prepared: Prepared) -> Prepared:
     out here on the worker: each layer's geometry kind, legend classes and flattened drawing
     form, the review table's texts and filter choices (no Qt calls: plain data the views keep
     per frame)."""
-    from planner.gui.render import warm_prepare
+    from planner.gui.render import label_texts, warm_prepare
     from planner.gui.review import warm_flag_view
 
     for layer in prepared.state.layers:
@@ -38,6 +38,8 @@ def warm_views(prepared: Prepared) -> Prepared:
         _ = layer.geometry_kind, layer.bounds()
         if layer.visible:
             warm_prepare(layer)
+        if layer.label_field and layer.label_field in layer.frame.columns:
+            label_texts(layer)
         style = layer.style or {}
         if style.get("categories"):
             layer.present_values(style.get("field"))

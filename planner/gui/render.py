@@ -719,11 +719,26 @@ def _label_font(style: dict) -> QtGui.QFont:
     return font
 
 
+def label_texts(layer: MapLayer) -> np.ndarray:
+    """The layer's label column as Python strings ('' where missing), kept per frame and field:
+    converting a million-row column at every draw held the interpreter for a noticeable time (a
+    worker makes it when a project opens)."""
+    field = layer.label_field
+    kept = layer.__dict__.get("_label_texts")
+    if kept is not None and kept[0] is layer.frame and kept[1] == field:
+        return kept[2]
+    column = layer.frame[field]
+    texts = np.concatenate([column.iloc[i:i + 50_000].astype("string").to_numpy(dtype=object, na_value="")
+                            for i in range(0, len(column), 50_000)]) if len(column) else np.zeros(0, dtype=object)
+    layer.__dict__["_label_texts"] = (layer.frame, field, texts)
+    return texts
+
+
 def _polygon_labels(prep: Prepared, layer: MapLayer, view: View, parts: np.ndarray, fm) -> list:
     """One label per distinct value in view (a compound's name once, not on every building),
     at the member nearest the middle of its group, when the group is large enough to carry it."""
     rows_of_parts = prep.part_feature[parts]
-    values = layer.frame[layer.label_field].astype("string").to_numpy(dtype=object, na_value="")[rows_of_parts]
+    values = label_texts(layer)[rows_of_parts]
     keep = values != ""
     parts, values = parts[keep], values[keep]
     if len(parts) == 0:
@@ -762,7 +777,7 @@ def _line_labels(prep: Prepared, layer: MapLayer, view: View, parts: np.ndarray,
     rows = np.unique(prep.part_feature[parts])
     if len(rows) == 0 or len(rows) > 4 * LABEL_LIMIT:
         return []
-    values = layer.frame[layer.label_field].astype("string").to_numpy(dtype=object, na_value="")[rows]
+    values = label_texts(layer)[rows]
     rows, values = rows[values != ""], values[values != ""]
     if len(rows) == 0:
         return []
@@ -824,7 +839,7 @@ def draw_labels(painter, jobs: list, view: View, visible_parts) -> list[tuple[st
                 continue
             xy = prep.xy[prep.ring_start[parts]]
             px, py = view.to_pixels(xy[:, 0], xy[:, 1])
-            vals = layer.frame[layer.label_field].astype("string").to_numpy(dtype=object, na_value="")
+            vals = label_texts(layer)
             cands = [(1.0, float(x) + 12 + fm.horizontalAdvance(str(vals[r])) / 2, float(y), 0.0, str(vals[r]),
                       fm.horizontalAdvance(str(vals[r])))
                      for r, x, y in zip(prep.part_feature[parts], px, py, strict=True) if vals[r]]
