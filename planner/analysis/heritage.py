@@ -23,12 +23,16 @@ parameter, default 80 m). Heights come from the height field, else storeys x the
 
 from __future__ import annotations
 
+from typing import Any
+
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from planner.analysis.common import make_flags
 from planner.analysis.registry import (
     Analysis,
+    AnalysisInputs,
     AnalysisOutput,
     FlagLayer,
     Parameter,
@@ -37,12 +41,13 @@ from planner.analysis.registry import (
     empty_flags,
     register,
 )
+from planner.feedback import Feedback
 
 # urban population (万人) from which the large-city limits apply (建科〔2021〕76号: 城区常住人口300万)
 LARGE_CITY_10K = 300.0
 
 
-def building_heights(buildings, floor_height_m: float) -> tuple[np.ndarray, np.ndarray]:
+def building_heights(buildings: gpd.GeoDataFrame, floor_height_m: float) -> tuple[np.ndarray, np.ndarray]:
     """(height in m, estimated): the height field where it holds a positive number, else storeys x
     ``floor_height_m``; NaN where neither is known. ``estimated`` is True where storeys were used."""
     n = len(buildings)
@@ -56,7 +61,7 @@ def building_heights(buildings, floor_height_m: float) -> tuple[np.ndarray, np.n
     return height, ~has & np.isfinite(height)
 
 
-def height_limits(params: dict) -> tuple[float, float, str]:
+def height_limits(params: dict[str, Any]) -> tuple[float, float, str]:
     """(strict limit, no-build limit, the city class in words) for the city's urban population."""
     pop = float(params["city_population_10k"])
     if pop >= LARGE_CITY_10K:
@@ -70,7 +75,7 @@ def _num(values: np.ndarray) -> pd.Series:
     return pd.Series(np.where(r % 1 == 0, r.astype(np.int64).astype(str), r.astype(str)), dtype="string")
 
 
-def run_heights(inputs, params, feedback) -> AnalysisOutput:
+def run_heights(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> AnalysisOutput:
     b = inputs.layers["buildings"]
     out = AnalysisOutput()
     height, estimated = building_heights(b, params["floor_height_m"])
@@ -118,7 +123,7 @@ def run_heights(inputs, params, feedback) -> AnalysisOutput:
     return out
 
 
-def run_heritage(inputs, params, feedback) -> AnalysisOutput:
+def run_heritage(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> AnalysisOutput:
     """The heritage layer checked and counted; the conflicts are found on the projects (the
     portfolio stage writes ``flag_heritage``, see :mod:`planner.portfolio.heritage`)."""
     h = inputs.layers["heritage"]
@@ -206,6 +211,6 @@ register(Analysis(
 ))
 
 
-def empty_heritage_flags(crs):
+def empty_heritage_flags(crs: Any) -> gpd.GeoDataFrame:
     """An empty ``flag_heritage`` frame with its columns."""
     return empty_flags(crs, {"project_id": "object", "heritage_ids": "object"})

@@ -15,13 +15,22 @@ from __future__ import annotations
 import re
 import tomllib
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from planner.analysis.common import anchor_points, points_in_polygons
-from planner.analysis.registry import Analysis, AnalysisOutput, Parameter, Product, register
+from planner.analysis.registry import (
+    Analysis,
+    AnalysisInputs,
+    AnalysisOutput,
+    Parameter,
+    Product,
+    register,
+)
 from planner.errors import InputError
+from planner.feedback import Feedback
 from planner.paths import LAYERS_DIR
 
 TABLE = LAYERS_DIR / "seismic_intensity.toml"
@@ -29,7 +38,7 @@ ROMAN = {"VI": 6.0, "VII": 7.0, "VIII": 8.0, "IX": 9.0, "X": 10.0, "六": 6.0, "
 
 
 @lru_cache(maxsize=1)
-def intensity_table() -> dict:
+def intensity_table() -> dict[str, Any]:
     """The shipped table: {"places": [...], "caveat": ..., "caveat_en": ..., "source": ...}."""
     with TABLE.open("rb") as fh:
         return tomllib.load(fh)
@@ -53,10 +62,11 @@ def parse_intensity(values: pd.Series) -> np.ndarray:
     number = pd.to_numeric(text.str.extract(r"^\s*(\d+(?:\.\d+)?)", expand=False), errors="coerce")
     word = text.str.extract(r"^\s*(IX|VIII|VII|VI|X|[六七八九])", flags=re.IGNORECASE, expand=False).str.upper()
     by_word = word.map(lambda w: ROMAN.get(w, np.nan) if isinstance(w, str) else np.nan)
-    return number.fillna(by_word).to_numpy(dtype="float64", na_value=np.nan)
+    out: np.ndarray = number.fillna(by_word).to_numpy(dtype="float64", na_value=np.nan)
+    return out
 
 
-def run(inputs, params, feedback) -> AnalysisOutput:
+def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> AnalysisOutput:
     b = inputs.layers["buildings"]
     out = AnalysisOutput()
     n = len(b)

@@ -27,6 +27,9 @@ How (rules.md, "Waterlogging"):
 
 from __future__ import annotations
 
+from typing import Any
+
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -35,6 +38,7 @@ from scipy import ndimage
 from planner.analysis.common import concat_flags
 from planner.analysis.registry import (
     Analysis,
+    AnalysisInputs,
     AnalysisOutput,
     FlagLayer,
     Parameter,
@@ -45,6 +49,7 @@ from planner.analysis.registry import (
     register,
 )
 from planner.errors import InputError
+from planner.feedback import Feedback
 
 FIELDS = {"depth_m": "float64", "area_m2": "float64", "volume_m3": "float64", "road_ids": "object",
           "building_ids": "object", "residential_count": "int64", "road_names": "object"}
@@ -53,7 +58,7 @@ EIGHT = np.ones((3, 3), dtype=bool)
 MARGIN_M = 500.0               # DEM read beyond the layers' extent: a hollow near the edge stays closed
 
 
-def dem_raster(inputs):
+def dem_raster(inputs: AnalysisInputs) -> Any:
     """The raster of kind ``dem`` (layers/rasters.toml: dem, elevation, 高程, dsm ...), or None."""
     finder = getattr(inputs.catalogue, "raster_kind", None)
     for name, info in (inputs.rasters or {}).items():
@@ -63,7 +68,7 @@ def dem_raster(inputs):
     return None
 
 
-def layers_bounds(inputs) -> tuple[float, float, float, float] | None:
+def layers_bounds(inputs: AnalysisInputs) -> tuple[float, float, float, float] | None:
     """The extent of the layers the depressions are checked against (and the study area)."""
     boxes = [f.total_bounds for role in ("boundary", "roads", "buildings")
              if (f := inputs.layers.get(role)) is not None and len(f)]
@@ -122,7 +127,7 @@ def _drain_into_holes(z: np.ndarray, filled: np.ndarray, valid: np.ndarray) -> N
         lake = lakes[box] == k
         zb = z[box]
         seed = np.where(lake & valid[box], zb.max(), zb).astype(np.float32)
-        refilled = reconstruction(seed, zb, method="erosion").astype(np.float32)
+        refilled = reconstruction(seed, zb, method="erosion").astype(np.float32)  # type: ignore[no-untyped-call]
         filled[box] = np.where(lake, refilled, filled[box])
 
 
@@ -158,7 +163,7 @@ def depressions(dem: np.ndarray, cell_area: float) -> tuple[np.ndarray, pd.DataF
     return labels, table
 
 
-def polygons_of(labels: np.ndarray, keep: np.ndarray, transform) -> np.ndarray:
+def polygons_of(labels: np.ndarray, keep: np.ndarray, transform: Any) -> np.ndarray:
     """One (Multi)Polygon per kept label (``keep``: label numbers), in ``keep``'s order.
 
     Polygonises only the kept labels (GDAL's polygonize through rasterio.features.shapes,
@@ -205,19 +210,20 @@ def _join(values: np.ndarray, group: np.ndarray, n: int, limit: int | None = Non
     return out
 
 
-def residential_mask(inputs, buildings) -> np.ndarray:
+def residential_mask(inputs: AnalysisInputs, buildings: gpd.GeoDataFrame) -> np.ndarray:
     """Residential buildings as the old-housing analysis has them (its product, else its default
     residential uses)."""
     shared = inputs.shared.get("residential")
-    if shared is not None and len(shared) == len(buildings):
+    if isinstance(shared, np.ndarray | list | pd.Series) and len(shared) == len(buildings):
         return np.asarray(shared, dtype=bool)
     if "use" not in buildings:
         return np.zeros(len(buildings), dtype=bool)
     uses = get_analysis("old_housing").defaults()["residential_uses"]
-    return buildings["use"].isin(list(uses)).to_numpy()  # type: ignore[call-overload]
+    mask: np.ndarray = buildings["use"].isin(list(uses)).to_numpy()  # type: ignore[call-overload]
+    return mask
 
 
-def indicator_rows(flags, inputs) -> pd.DataFrame:
+def indicator_rows(flags: gpd.GeoDataFrame, inputs: AnalysisInputs) -> pd.DataFrame:
     """City-examination rows (the indicators analysis lists them): waterlogging points and the
     households of the homes they touch, for the city and each district, target 0."""
     from planner.analysis.common import anchor_points, points_in_polygons
@@ -227,7 +233,7 @@ def indicator_rows(flags, inputs) -> pd.DataFrame:
     names = (districts["name"].fillna(districts["district_id"]).astype(str).tolist()
              if districts is not None and len(districts) and "name" in districts else [])
     where = (points_in_polygons(anchor_points(flags.geometry.values), districts.geometry.values)
-             if names and len(flags) else np.full(len(flags), -1))
+             if names and len(flags) and districts is not None else np.full(len(flags), -1))
     homes: np.ndarray = np.zeros(len(flags))
     b = inputs.layers.get("buildings")
     if len(flags) and b is not None and "households" in b:
@@ -257,7 +263,7 @@ def _num(values: np.ndarray, digits: int) -> pd.Series:
     return pd.Series(np.round(values, digits)).map(lambda v: f"{v:,.{digits}f}")
 
 
-def run(inputs, params, feedback) -> AnalysisOutput:
+def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> AnalysisOutput:
     from planner.analysis.roads import built_mask
     from planner.io.rasters import read_in_working_crs
 

@@ -34,7 +34,10 @@ def install_translations(app: QtCore.QCoreApplication, language: str) -> None:
 
     i18n.set_lang(language)
     while _keep:
-        app.removeTranslator(_keep.pop())
+        try:
+            app.removeTranslator(_keep.pop())
+        except RuntimeError:
+            pass  # deleted with an application before this one (tests make several)
     if language.startswith("en"):
         return
     qt_dir = QtCore.QLibraryInfo.path(QtCore.QLibraryInfo.LibraryPath.TranslationsPath)

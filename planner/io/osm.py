@@ -163,10 +163,12 @@ def _read_layer(source: Source, layer: str, where: str | None = None) -> tuple[g
 def _osm_ids(frame: pd.DataFrame, kind: str) -> np.ndarray:
     """node/N for points; way/N or relation/N for GDAL's multipolygons (osm_way_id or osm_id)."""
     if kind == "points":
-        return ("node/" + frame["osm_id"].astype("string")).to_numpy(dtype=object)
+        nodes: np.ndarray = ("node/" + frame["osm_id"].astype("string")).to_numpy(dtype=object)
+        return nodes
     way = frame["osm_way_id"].astype("string") if "osm_way_id" in frame else pd.Series(pd.NA, index=frame.index)
     rel = frame["osm_id"].astype("string") if "osm_id" in frame else pd.Series(pd.NA, index=frame.index)
-    return ("way/" + way).where(way.notna(), "relation/" + rel).to_numpy(dtype=object)
+    ids: np.ndarray = ("way/" + way).where(way.notna(), "relation/" + rel).to_numpy(dtype=object)
+    return ids
 
 
 def _count_text(counts: pd.Series) -> str:
