@@ -208,10 +208,6 @@ def test_beijing_service_gaps_are_never_shorter_than_the_straight_line(beijing):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="services flags every residential building for a facility type the layer holds none of "
-                          "(nursery, clinic, elderly care are not mapped in this extract); the coverage analysis "
-                          "says 'not assessed' instead. Reported to the lead (planner/analysis/services.py).",
-                   strict=False)
 def test_beijing_a_facility_type_osm_does_not_map_is_not_a_gap_everywhere(beijing):
     _, ws, result = beijing
     gaps = result.flags["service_gap"]

@@ -124,6 +124,11 @@ def _reasons(titles: list[tuple[str, str, float]], kind: Int64Array, dd: FloatAr
     return text_column(zh, inv), text_column(en, inv)
 
 
+def domain_title(inputs: AnalysisInputs, key: str, lang: str) -> str:
+    assert inputs.catalogue is not None
+    return str(inputs.catalogue.domains["facility_type"].title(key, lang))
+
+
 def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> AnalysisOutput:
     out = AnalysisOutput()
     b = inputs.layers["buildings"]
@@ -140,12 +145,28 @@ def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> A
     if len(rows) == 0 or net.n_nodes == 0:
         out.messages.append("service gaps: no residential buildings or no road network")
         return out
-    types = list(radii)
+    ftype = f["type"].to_numpy(dtype=object).astype(str)
+    # a type the facilities layer holds none of is not assessed (as the coverage analysis does):
+    # an absent type means the data lacks it far more often than the city does, and flagging
+    # every home for it would bury the real gaps
+    types = []
+    for t in radii:
+        if (ftype == t).any():
+            types.append(t)
+        else:
+            out.messages.append(f"living-circle gaps: no {domain_title(inputs, t, 'en').lower()} "
+                                f"({domain_title(inputs, t, 'zh')}) in the facilities layer; not assessed "
+                                "(add them to the layer)")
+    if not types:
+        out.flags["service_gap"] = concat_flags([], inputs.crs)
+        out.tables["service_coverage"] = pd.DataFrame(columns=["facility_type", "title", "radius_m", "buildings",
+                                                               "buildings_covered", "households", "households_covered",
+                                                               "coverage", "facilities"])
+        return out
     places = building_places(inputs, out)
     bpts = places.points[rows]
     fpts = anchor_points(f.geometry.values)
-    ftype = f["type"].to_numpy(dtype=object).astype(str)
-    limit = max(radii.values()) + float(params["search_margin_m"])
+    limit = max(radii[t] for t in types) + float(params["search_margin_m"])
     dist = walking_distances(net, bpts, fpts, ftype, types, limit=limit, building_attach=places.attach(net, rows))
     feedback.set_progress(80)
     hh = (pd.to_numeric(b["households"], errors="coerce").fillna(0).to_numpy()[rows] if "households" in b
