@@ -103,3 +103,17 @@ def test_the_session_and_the_flag_panel_show_it(dummy):
     rules = {model.data(model.index(r, 0)) for r in range(model.rowCount())}
     assert any("测试高层" in str(t) for t in rules), sorted(map(str, rules))[:10]
     assert np.all(shapely.is_valid(layer.frame.geometry.values))
+
+
+def test_each_flag_layer_keeps_its_own_column_titles():
+    """Two layers may declare the same column name with different titles (a pocket park's
+    area_m2 is its parcel's area, a waterlogging depression's its ponding area): each layer's
+    deliverables and table show its own."""
+    from planner.analysis.registry import flag_layers
+    from planner.export.styles import alias
+
+    for layer in flag_layers():
+        for column, zh, en in layer.aliases:
+            assert alias(column, "zh", layer.name) == zh, (layer.name, column)
+            assert alias(column, "en", layer.name) == en, (layer.name, column)
+    assert alias("area_m2", "zh", "flag_waterlogging") != alias("area_m2", "zh", "pocket_park_site")

@@ -82,10 +82,10 @@ def _add_styles_and_aliases(path: Path, layers: dict[str, tuple], styles: dict |
             columns = [c for c in frame.columns if c != getattr(frame, "_geometry_column_name", None) and c != "geometry"]
             rows, seen = [], set()
             for c in columns:
-                a = alias(c, lang)
+                a = alias(c, lang, name)
                 if (c in ALIASES or c in DECLARED_ALIASES) and a not in seen:
                     seen.add(a)
-                    rows.append((name, c, a, alias(c, other), None))
+                    rows.append((name, c, a, alias(c, other, name), None))
             con.executemany("INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, name, title, description)"
                             " VALUES (?, ?, ?, ?, ?)", rows)
             style = styles.get(name)
@@ -158,7 +158,7 @@ def _style_for(name: str, frame, gtype: str, description: str, lang: str, group:
 
     geom = getattr(frame, "_geometry_column_name", None)
     columns = [c for c in frame.columns if c != geom and c != "geometry"]
-    aliases = {c: alias(c, lang) for c in columns if c in ALIASES or c in DECLARED_ALIASES}
+    aliases = {c: alias(c, lang, name) for c in columns if c in ALIASES or c in DECLARED_ALIASES}
     if name.startswith("base_"):
         aliases.update({c: (zh if lang == "zh" else en) for c, (zh, en) in BASE_ALIASES.items() if c in columns})
     style = LayerStyle(table=name, title=title or layer_title(name, lang), geometry=gtype, columns=columns,

@@ -391,7 +391,7 @@ def _thematic(page: _Page, name: str, frame: gpd.GeoDataFrame, order: int) -> No
         g = _wgs84(geoms, frame.crs)
         label = f"{title}（{n:,}）" if lang == "zh" else f"{title} ({n:,})"
         page.add({"title": label, "kind": "flags", "show": shown, "order": order,
-                  "fields": [[f, html_escape(alias(f, lang) if f != "code" else pick("规则", "Rule", lang))]
+                  "fields": [[f, html_escape(alias(f, lang, name) if f != "code" else pick("规则", "Rule", lang))]
                              for f in fields], "legend": legend}, _features(g, props))
         page.extend_bounds(g)
         page.holds.append(pick(f"{title} {n:,} 条（逐条{'，以点显示' if as_points else ''}）",

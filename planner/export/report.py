@@ -725,7 +725,8 @@ def _main_items(frame: pd.DataFrame, spec: FlagLayer | None, r: _Run) -> tuple[l
     top = f.iloc[order[:top_n]]
     own = [c for c in spec.fields if c in top.columns and c not in ("reason", "reason_en")][:2] if spec else []
     heads = [pick("序号", "No.", lang), alias("source_id", lang), pick("规则", "Rule", lang),
-             pick("严重程度", "Severity", lang), *[alias(c, lang) for c in own], pick("原因", "Reason", lang)]
+             pick("严重程度", "Severity", lang), *[alias(c, lang, spec.name if spec else None) for c in own],
+             pick("原因", "Reason", lang)]
     reason_col = "reason_en" if lang == "en" and "reason_en" in top else "reason"
     rows = []
     for i, (_, row) in enumerate(top.iterrows()):

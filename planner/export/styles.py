@@ -69,6 +69,10 @@ CODE_TITLES: _Declared[str] = _Declared(lambda: {c.code: c.title for c in _rules
 CODE_TITLES_EN: _Declared[str] = _Declared(lambda: {c.code: c.title_en for c in _rules().values()})
 FLAG_LAYER_TITLES: _Declared[str] = _Declared(lambda: {f.name: f.title for f in _flag_layers()})
 DECLARED_ALIASES: _Declared[tuple[str, str]] = _Declared(lambda: {a[0]: (a[1], a[2]) for f in _flag_layers() for a in f.aliases})
+# each flag layer's own aliases: two layers may title the same column name differently (a pocket
+# park's area_m2 is its parcel's area, a waterlogging depression's its ponding area)
+LAYER_ALIASES: _Declared[dict[str, tuple[str, str]]] = _Declared(
+    lambda: {f.name: {a[0]: (a[1], a[2]) for a in f.aliases} for f in _flag_layers()})
 TYPE_COLOURS: dict[str, str] = dict(palette().get("types", {}))
 BASE: dict[str, Any] = palette().get("base", {})
 
@@ -141,8 +145,11 @@ ALIASES = {
 }
 
 
-def alias(column: str, lang: str = "zh") -> str:
-    pair = ALIASES.get(column) or DECLARED_ALIASES.get(column)
+def alias(column: str, lang: str = "zh", layer: str | None = None) -> str:
+    """A column's title; ``layer`` (a flag layer's declared name) makes that layer's declared
+    title win over another layer's for the same column name."""
+    own = LAYER_ALIASES.get(layer, {}) if layer else {}
+    pair = own.get(column) or ALIASES.get(column) or DECLARED_ALIASES.get(column)
     if pair is None:
         return column
     return pair[0] if lang == "zh" else pair[1]

@@ -69,14 +69,14 @@ EXTRA_ALIASES = {"flags_summary": ("涵盖标记", "Flags covered"), "missing": 
                  "rule": ("规则", "Rule"), "layer": ("图层", "Layer")}
 
 
-def _alias(column: str, lang: str) -> str:
+def _alias(column: str, lang: str, layer: str | None = None) -> str:
     if column in EXTRA_ALIASES:
         return pick(*EXTRA_ALIASES[column], lang)
     if column == "type_title":
         return pick("项目类型", "Project type", lang)
     if column == "code":
         return pick("规则", "Rule", lang)
-    return alias(column, lang)
+    return alias(column, lang, layer)
 
 
 def flag_sheets(lang: str = "zh") -> list[tuple[str, str, str]]:
@@ -238,14 +238,14 @@ class _Book:
 
     def table(self, name: str, frame: pd.DataFrame, columns: list[str], *, note: str | None = None,
               totals: list[str] | None = None, fixed_totals: dict[str, float] | None = None,
-              wide: set[str] | None = None) -> tuple[_BulkSheet, int]:
+              wide: set[str] | None = None, layer: str | None = None) -> tuple[_BulkSheet, int]:
         ws = self.wb.add_worksheet(name, worksheet_class=_BulkSheet)
         columns = [c for c in columns if c in frame.columns]
         start = 0
         if note:
             ws.write(0, 0, note, self.f_note)
             start = 1
-        heads = [_alias(c, self.lang) for c in columns]
+        heads = [_alias(c, self.lang, layer) for c in columns]
         ws.write_row(start, 0, heads, self.f_head)
         ws.set_row(start, 30)
         n = min(len(frame), EXCEL_MAX_ROWS - start - 3)
@@ -735,7 +735,7 @@ def write_workbook(path: Path, result: RunResult, projects: pd.DataFrame, run_in
                 own = [c for c in frame.columns if c not in {"flag_id", "source_id", "code", "severity", "reason",
                                                              "reason_en", "source_layer"}]
                 cols = ["source_id", "code", "severity", "reason", *own, "flag_id"]
-                _, n = book.table(sheet, frame, cols, wide={"reason"})
+                _, n = book.table(sheet, frame, cols, wide={"reason"}, layer=layer)
             rows[sheet] = n
         t = result.tables.get("compounds")
         if t is not None:

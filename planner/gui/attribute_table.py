@@ -22,7 +22,8 @@ def column_title(layer: MapLayer, column: str, catalogue=None) -> str:
                 return i18n.pick(f.title, f.title_en or f.title)
     if column in _RASTER_FIELDS:
         return i18n.pick(*_RASTER_FIELDS[column])
-    return export_alias(column, i18n.lang())
+    return export_alias(column, i18n.lang(), layer.role.removeprefix("flags:") if layer.role.startswith("flags:")
+                        else None)
 
 
 _RASTER_FIELDS = {"path": ("文件", "File"), "kind": ("栅格类型", "Raster kind")}  # a raster's footprint

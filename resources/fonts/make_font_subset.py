@@ -1,4 +1,5 @@
-"""Build the bundled CJK font: Noto Sans CJK SC (SIL OFL 1.1) subset to GB2312 + ASCII +
+"""Build the bundled CJK font: Noto Sans CJK SC (SIL OFL 1.1) subset to GBK (every hanzi of
+GB2312 and the 20,902 unified ideographs: place names such as 漷 are outside GB2312) + ASCII +
 common punctuation and symbols, converted from CFF to TrueType outlines (so that PDF export can
 embed it as Type 42). Source: Debian's fonts-noto-cjk (``apt-get install fonts-noto-cjk``).
 
@@ -24,12 +25,13 @@ FAMILY = "Noto Sans SC Subset"
 
 def characters() -> str:
     chars = {chr(c) for c in range(0x20, 0x7F)}
-    for b1 in range(0xA1, 0xF8):
-        for b2 in range(0xA1, 0xFF):
+    for b1 in range(0x81, 0xFF):
+        for b2 in range(0x40, 0xFF):
             try:
-                chars.add(bytes([b1, b2]).decode("gb2312"))
+                chars.add(bytes([b1, b2]).decode("gbk"))
             except UnicodeDecodeError:
                 pass
+    chars.update(chr(c) for c in range(0x4E00, 0x9FA6))
     chars.update("㎡²³°±×÷≤≥≈→←↑↓·…—–「」『』《》〈〉（）【】、。，；：？！“”‘’％￥℃№")
     chars.update(chr(c) for c in range(0xFF01, 0xFF5F))
     return "".join(sorted(chars))
