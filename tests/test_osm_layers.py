@@ -117,8 +117,8 @@ def test_hefei_run_says_there_is_no_housing_to_check_and_flags_no_service_gap():
     for code in ("SERVICE_GAP", "BUS_STOP_GAP", "PARKING_GAP", "CHARGING_GAP", "OLD_HOUSING", "UNSAFE_D",
                  "ELEVATOR_RETROFIT", "PRECAST_SLAB", "IDLE_BUILDING"):
         assert counts.get(code, 0) == 0, code
-    assert any("service gaps" in m and "no residential buildings" in m for m in result.messages)
-    assert any("coverage" in m and "no residential buildings" in m for m in result.messages)
+    assert any("living-circle gaps: not assessed" in m and "residential use" in m for m in result.messages)
+    assert any("coverage: not assessed" in m and "residential use" in m for m in result.messages)
     assert "vacancy_rate" in result.skipped["idle_buildings"]
     assert counts.get("DEAD_END", 0) > 0  # the roads are real and still checked
 

@@ -214,7 +214,9 @@ def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> A
     rows = np.flatnonzero(residential)
     net = walking_network(inputs)
     if len(rows) == 0 or net.n_nodes == 0:
-        out.messages.append("transport and safety coverage: no residential buildings or no road network")
+        why = ("no building has a residential use (" + ", ".join(map(str, params["residential_uses"])) + ")"
+               if len(rows) == 0 else "the roads layer has no built road to walk along")
+        out.messages.append(f"transport and safety coverage: not assessed, {why}")
         return out
     ftype = f["type"].to_numpy(dtype=object).astype(str)
     assert inputs.catalogue is not None

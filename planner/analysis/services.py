@@ -143,7 +143,9 @@ def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> A
     rows = np.flatnonzero(residential)
     radii = _radii(inputs, params)
     if len(rows) == 0 or net.n_nodes == 0:
-        out.messages.append("service gaps: no residential buildings or no road network")
+        why = ("no building has a residential use (" + ", ".join(map(str, params["residential_uses"])) + ")"
+               if len(rows) == 0 else "the roads layer has no built road to walk along")
+        out.messages.append(f"living-circle gaps: not assessed, {why}")
         return out
     ftype = f["type"].to_numpy(dtype=object).astype(str)
     # a type the facilities layer holds none of is not assessed (as the coverage analysis does):
