@@ -751,12 +751,38 @@ def _render(task: dict) -> dict:
         return _draw_sheet(task, _WORKER["base"])
 
 
+def _base_image(base: SheetBase, extent, scale: int, lang: str) -> tuple:
+    """(extent, RGBA image of the map frame at the sheets' resolution, what it holds): the base
+    map of a whole sheet drawn once (the sheets that show the same extent reuse it)."""
+    import matplotlib.pyplot as plt
+
+    use_cjk_font_in_matplotlib()
+    with plt.rc_context({"text.parse_math": False, "text.usetex": False}):
+        page = _Page(extent, scale)
+        page.ax.set_axis_off()
+        drawn = _draw_base(page, base, lang)
+        page.fig.canvas.draw()
+        rgba = np.asarray(page.fig.canvas.buffer_rgba())  # type: ignore[attr-defined]
+        x0, y0, x1, y1 = (int(round(v)) for v in page.pixel_box((0, 0, MAP_BOX[2], MAP_BOX[3])))
+        image = rgba[y0:y1, x0:x1].copy()
+        plt.close(page.fig)
+    return tuple(extent), image, drawn
+
+
 def _draw_sheet(task: dict, base: SheetBase) -> dict:
     import matplotlib.pyplot as plt
 
     lang = task["lang"]
     page = _Page(task["extent"], task["scale"])
-    drawn = _draw_base(page, base, lang)
+    cached = _WORKER.get("base_image")
+    if cached is not None and cached[0] == tuple(task["extent"]):
+        # the city's base map at this extent, drawn once for every sheet that shows it
+        _, image, drawn_once = cached
+        e = task["extent"]
+        page.ax.imshow(image, extent=(e[0], e[2], e[1], e[3]), origin="upper", zorder=1, interpolation="nearest")
+        drawn = {k: (dict(v) if isinstance(v, dict) else v) for k, v in drawn_once.items()}
+    else:
+        drawn = _draw_base(page, base, lang)
     projects, focus = task["projects"], task["focus"]
     e = page.extent
     if len(projects):
@@ -943,6 +969,12 @@ def write_sheets(out_dir: Path, base: SheetBase, projects, *, title: str, info: 
                         key_capacity=key_capacity)
     for t in tasks:
         t["out_dir"] = str(out_dir)
+    _WORKER.pop("base_image", None)
+    full = [t for t in tasks if tuple(t["extent"]) == tuple(tasks[0]["extent"])] if tasks else []
+    big = len(base.buildings.geoms) > VECTOR_BUILDINGS_MAX or len(base.roads.geoms) > RASTERIZE_ABOVE or \
+        len(base.parcels.geoms) > RASTERIZE_ABOVE
+    if len(full) > 1 and big:   # a large city's base is a raster at this scale anyway: drawn once, shared
+        _WORKER["base_image"] = _base_image(base, tuple(full[0]["extent"]), full[0]["scale"], lang)
     can_fork = "fork" in multiprocessing.get_all_start_methods()
     workers = workers if workers is not None else (min(os.cpu_count() or 1, 4) if can_fork else 1)
     if start_method == "spawn" or (workers > 1 and len(tasks) > 1):
