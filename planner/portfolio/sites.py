@@ -16,6 +16,7 @@ Greedy maximum coverage is within 1 - 1/e of the optimum with the same number of
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -84,9 +85,25 @@ def greedy_max_coverage(cover: sparse.csr_matrix, weight: np.ndarray, *, tier: n
     picks: list[Pick] = []
     for level in np.unique(tier):
         mask = free & (tier == level)
+        # the best candidate from a heap of (-gain, index): gains only fall, so an entry whose
+        # gain is out of date is refreshed when it comes to the top; the first valid entry is
+        # the largest gain, the lowest index among equals (as argmax over every candidate was,
+        # at a cost per pick of the candidates touched, not of all of them)
+        idx = np.flatnonzero(mask)
+        heap = list(zip((-gains[idx]).tolist(), idx.tolist(), strict=True))
+        heapq.heapify(heap)
         while max_sites is None or len(picks) < max_sites:
-            j = int(np.argmax(np.where(mask, gains, -np.inf)))
-            if not mask[j] or gains[j] <= min_gain:
+            j = -1
+            while heap:
+                g, c = heap[0]
+                if not mask[c]:
+                    heapq.heappop(heap)
+                elif -g != gains[c]:
+                    heapq.heapreplace(heap, (-float(gains[c]), c))
+                else:
+                    j = c
+                    break
+            if j < 0 or gains[j] <= min_gain:
                 break
             cols = cover.indices[cover.indptr[j]:cover.indptr[j + 1]]  # the demand j covers
             new = cols[~covered[cols]]
@@ -97,9 +114,11 @@ def greedy_max_coverage(cover: sparse.csr_matrix, weight: np.ndarray, *, tier: n
             covered[new] = True
             picks.append(Pick(j, new, float(weight[new].sum())))
             mask[j] = free[j] = False
-            # every candidate that also covered the newly covered demand loses its weight
+            # every candidate that also covered the newly covered demand loses its weight (summed
+            # per candidate in the same order as a bincount over all candidates)
             which, cand = _rows_of(by_demand, new)
-            gains -= np.bincount(cand, weights=weight[new][which], minlength=n_cand)
+            touched, inverse = np.unique(cand, return_inverse=True)
+            gains[touched] -= np.bincount(inverse, weights=weight[new][which], minlength=len(touched))
     return picks
 
 
