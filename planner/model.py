@@ -4,9 +4,9 @@ LayerList). Views subscribe to its psygnal signals."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import geopandas as gpd
 import numpy as np
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from planner.catalogue import Catalogue
 
 _ids = itertools.count(1)
+T = TypeVar("T")
 
 
 @dataclass(eq=False)
@@ -41,44 +42,46 @@ class MapLayer:
     raster: str | None = None         # a raster layer: the file drawn; frame holds its footprint
     uid: int = field(default_factory=lambda: next(_ids))
 
+    def per_frame(self, name: str, key: object, compute: Callable[[], T]) -> T:
+        """A value worked out from the layer's frame, kept until the frame (by identity) or
+        ``key`` changes, so a worker can make it before the window needs it."""
+        kept = self.__dict__.get(name)
+        if kept is not None and kept[0] is self.frame and kept[1] == key:
+            return cast(T, kept[2])
+        value = compute()
+        self.__dict__[name] = (self.frame, key, value)
+        return value
+
     @property
     def geometry_kind(self) -> str:
-        """polygon, line or point (cached per frame: the type scan holds the GIL)."""
+        """polygon, line or point (kept per frame: the type scan holds the GIL)."""
         if self.raster:
             return "raster"
-        cached: tuple[gpd.GeoDataFrame, str] | None = getattr(self, "_kind", None)
-        if cached is not None and cached[0] is self.frame:
-            return cached[1]
-        ids = set(np.unique(shapely.get_type_id(self.frame.geometry.values)).tolist()) if len(self.frame) else set()
-        kind = "polygon" if ids & {3, 6} else "line" if ids & {1, 2, 5} else "point"
-        self._kind = (self.frame, kind)
-        return kind
+
+        def kind() -> str:
+            ids = set(np.unique(shapely.get_type_id(self.frame.geometry.values)).tolist()) if len(self.frame) else set()
+            return "polygon" if ids & {3, 6} else "line" if ids & {1, 2, 5} else "point"
+
+        return self.per_frame("_kind", None, kind)
 
     def present_values(self, column: str | None) -> frozenset[str]:
-        """The distinct values of a column as text (a legend lists the classes present; cached
-        per frame, so a worker can make it before the window shows the layer)."""
+        """The distinct values of a column as text (a legend lists the classes present; kept per
+        frame)."""
         if column is None or column not in self.frame.columns:
             return frozenset()
-        cached: tuple[gpd.GeoDataFrame, str, frozenset[str]] | None = getattr(self, "_present", None)
-        if cached is not None and cached[0] is self.frame and cached[1] == column:
-            return cached[2]
-        values = frozenset(str(v) for v in pd.unique(self.frame[column].dropna()))
-        self._present = (self.frame, column, values)
-        return values
+        return self.per_frame("_present", column,
+                              lambda: frozenset(str(v) for v in pd.unique(self.frame[column].dropna())))
 
     def bounds(self) -> tuple[float, float, float, float] | None:
-        """The layer's extent (cached per frame: a worker can work it out before the window
-        zooms to it)."""
+        """The layer's extent (kept per frame)."""
         if len(self.frame) == 0:
             return None
-        cached: tuple[gpd.GeoDataFrame, tuple[float, float, float, float] | None] | None = \
-            getattr(self, "_bounds", None)
-        if cached is not None and cached[0] is self.frame:
-            return cached[1]
-        b = self.frame.total_bounds
-        out = (float(b[0]), float(b[1]), float(b[2]), float(b[3])) if np.all(np.isfinite(b)) else None
-        self._bounds = (self.frame, out)
-        return out
+
+        def extent() -> tuple[float, float, float, float] | None:
+            b = self.frame.total_bounds
+            return (float(b[0]), float(b[1]), float(b[2]), float(b[3])) if np.all(np.isfinite(b)) else None
+
+        return self.per_frame("_bounds", None, extent)
 
     def visible_at(self, scale: float) -> bool:
         if not self.visible:

@@ -724,14 +724,13 @@ def label_texts(layer: MapLayer) -> np.ndarray:
     converting a million-row column at every draw held the interpreter for a noticeable time (a
     worker makes it when a project opens)."""
     field = layer.label_field
-    kept = layer.__dict__.get("_label_texts")
-    if kept is not None and kept[0] is layer.frame and kept[1] == field:
-        return kept[2]
-    column = layer.frame[field]
-    texts = np.concatenate([column.iloc[i:i + 50_000].astype("string").to_numpy(dtype=object, na_value="")
-                            for i in range(0, len(column), 50_000)]) if len(column) else np.zeros(0, dtype=object)
-    layer.__dict__["_label_texts"] = (layer.frame, field, texts)
-    return texts
+
+    def texts() -> np.ndarray:
+        column = layer.frame[field]
+        return np.concatenate([column.iloc[i:i + 50_000].astype("string").to_numpy(dtype=object, na_value="")
+                               for i in range(0, len(column), 50_000)]) if len(column) else np.zeros(0, dtype=object)
+
+    return layer.per_frame("_label_texts", field, texts)
 
 
 def _polygon_labels(prep: Prepared, layer: MapLayer, view: View, parts: np.ndarray, fm) -> list:
