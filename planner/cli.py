@@ -119,9 +119,10 @@ def _config_from_args(args: argparse.Namespace) -> RunConfig:
         parse_date_option,
         parse_value,
         role_of,
+        run_name,
     )
 
-    cfg = load_project(args.project) if args.project else RunConfig()
+    cfg = load_project(args.project) if args.project else RunConfig(name=run_name("", getattr(args, "lang", "zh")))
     given = [(role, getattr(args, role)) for role in known_roles(cfg.catalogue_dirs) if getattr(args, role, None)]
     for item in args.layer:
         name, sep, value = item.partition("=")

@@ -21,7 +21,7 @@ from planner.io.loading import LoadedLayer, harmonise
 from planner.io.rasters import RasterInfo, open_raster
 from planner.io.readers import RawLayer, read_crs_text, read_vector
 from planner.io.sources import file_hash, parse_source
-from planner.project import RunConfig
+from planner.project import RunConfig, run_name
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -226,6 +226,10 @@ def deliver(out_dir: Path, ws: Workspace, cfg: RunConfig, result: RunResult, pro
     weights = weights or {}
     out = copy.copy(result)
     out.flags = apply_decisions(result.flags, decisions)
+    lang = (options or {}).get("lang") or "zh"
+    if run_name(cfg.name, lang) != cfg.name:  # an unnamed run: the default name in the deliverables' language
+        cfg = copy.copy(cfg)
+        cfg.name = run_name(cfg.name, lang)
     run_info = {"name": cfg.name, "as_of": cfg.as_of.isoformat(), "working_crs": ws.working_crs.to_string(),
                 "parameters": result.parameters, "weights": weights, "software": __version__,
                 "decisions": len(decisions)}

@@ -59,9 +59,22 @@ class InputConfig:
     mapping: dict[str, str] = field(default_factory=dict)
 
 
+# The name of a run that was given none, in the deliverables' language (a Chinese workbook
+# titled "Renewal Planner run" reads as untranslated); any of them is replaced on export.
+DEFAULT_NAMES = {"zh": "城市更新体检", "en": "Renewal Planner run"}
+_UNNAMED = {*DEFAULT_NAMES.values(), "未命名项目", "Untitled project", ""}
+
+
+def run_name(name: object, lang: str = "zh") -> str:
+    """The name the deliverables carry: ``name``, or the default name in ``lang`` when the run
+    was given none (empty, or the default of either language or of the desktop application)."""
+    text = "" if name is None else str(name).strip()
+    return DEFAULT_NAMES["en" if lang == "en" else "zh"] if text in _UNNAMED else text
+
+
 @dataclass
 class RunConfig:
-    name: str = "Renewal Planner run"
+    name: str = DEFAULT_NAMES["zh"]   # the command line sets the one of --lang (run_name)
     inputs: dict[str, InputConfig] = field(default_factory=dict)
     rasters: dict[str, str] = field(default_factory=dict)
     as_of: dt.date = field(default_factory=dt.date.today)

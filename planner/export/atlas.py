@@ -25,6 +25,7 @@ without a plotting library so that a city's 14,000 projects take seconds, not ho
 from __future__ import annotations
 
 import math
+import re
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -540,9 +541,50 @@ class _Canvas:
 
 
 def _truncate(font: PdfFont, text: str, size: float, room: float) -> str:
-    while font.width_mm(text, size) > room and len(text) > 2:
-        text = text[:-2] + "…"
-    return text
+    """``text`` cut to ``room`` mm with "…"; a closing part in brackets (an EPSG code, a unit)
+    is kept whole and the text before it is cut."""
+    if font.width_mm(text, size) <= room:
+        return text
+    m = _TAIL.search(text)
+    tail = m.group(0) if m and font.width_mm(m.group(0), size) < room / 2 else ""
+    head = text[:len(text) - len(tail)].rstrip()
+    while head and font.width_mm(head + "…" + tail, size) > room:
+        head = head[:-1]
+    return head.rstrip(" ，,；;/") + "…" + tail
+
+
+# a closing part in brackets: （EPSG:4548）, (EPSG:4548)
+_TAIL = re.compile(r"\s*[（(][^（()）]{1,40}[)）]$")
+# where a line may break: after a separator or a space, before an opening bracket
+_BREAK = re.compile(r"(?<=[；;，,、 /])|(?=[（(])")
+
+
+@lru_cache(maxsize=8192)   # the same CRS, cost sources and classes page after page
+def _wrap(font: PdfFont, text: str, size: float, room: float, max_lines: int = 2) -> tuple[str, ...]:
+    """``text`` in lines of at most ``room`` mm, at most ``max_lines`` of them. A text that
+    does not fit starts a line at each part ("；"- or "; "-separated: the cost sources); lines
+    break after separators and spaces (or between any two characters where none fits); the
+    last line is cut with "…" keeping a closing part in brackets (the EPSG code of a CRS)."""
+    text = str(text).strip()
+    if font.width_mm(text, size) <= room:
+        return (text,)
+    parts = [p for p in re.split(r"(?<=；)|(?<=; )", text) if p.strip()]
+    lines: list[str] = []
+    for k, part in enumerate(parts):
+        part = part.strip()
+        while part and len(lines) < max_lines - 1 and font.width_mm(part, size) > room:
+            n = 1   # the longest prefix that fits
+            while n < len(part) and font.width_mm(part[:n + 1], size) <= room:
+                n += 1
+            cuts = [m.start() for m in _BREAK.finditer(part, 1, n + 1) if m.start() >= n // 2]
+            at = cuts[-1] if cuts else n
+            lines.append(part[:at].rstrip())
+            part = part[at:].strip()
+        if len(lines) == max_lines - 1:   # the last line: the rest, cut if it must be
+            lines.append(_truncate(font, " ".join([part, *(p.strip() for p in parts[k + 1:])]).strip(), size, room))
+            break
+        lines.append(part)
+    return tuple(lines) or ("",)
 
 
 def _free(box: tuple[float, float, float, float], taken: list[tuple[float, float, float, float]]) -> bool:
@@ -722,23 +764,39 @@ def _panel(cv: _Canvas, project: dict[str, Any], rows: list[tuple[str, str]], in
     x = ATLAS_PANEL_X
     title = str(project.get("name", ""))
     size = 12.0
-    while font.width_mm(title, size) > W - x - 8 and size > 7:
+    while font.width_mm(title, size) > W - x - 8 and size > 9:
         size -= 0.5
-    cv.text(x, H - 10, title, size, va="top")
-    cv.text(x, H - 17, str(info["project"]), 7, va="top", colour="#444444")
-    values = [_truncate(font, v, 7.2, W - x - 34) for _, v in rows]
-    top = H - 25
-    cv.lines_of([k for k, _ in rows], x, top, 7.2, 1.9, colour="#333333")
+    heads = _wrap(font, title, size, W - x - 8)   # a long name on two lines rather than off the page
+    for i, line in enumerate(heads):
+        cv.text(x, H - 10 - i * size * MM_PER_PT * 1.2, line, size, va="top")
+    down = (len(heads) - 1) * size * MM_PER_PT * 1.2
+    cv.text(x, H - 17 - down, str(info["project"]), 7, va="top", colour="#444444")
+    keys, values = _wrapped_rows(font, rows, 7.2, W - x - 34, max_lines=7)
+    top = H - 25 - down
+    cv.lines_of(keys, x, top, 7.2, 1.9, colour="#333333")
     cv.lines_of(values, x + 27, top, 7.2, 1.9)
     block = [(pick("编制单位", "Prepared by", lang), info["organisation"] or pick("（未填写）", "(not given)", lang)),
              (pick("编制日期", "Date", lang), info["date"]), (pick("图号", "Sheet no.", lang), number),
              (pick("比例", "Scale", lang), f"1:{scale:,}"), (pick("坐标系", "CRS", lang), info["crs"]),
              (pick("数据截至", "Data as of", lang), info["as_of"])]
     by = 10.0
-    texts = [_truncate(font, str(v), 6.5, W - x - 30) for _, v in block]
-    cv.lines_of([k for k, _ in block], x + 1, by + 5 * len(block) - 1, 6.5, 1.75, colour="#333333")
-    cv.lines_of(texts, x + 22, by + 5 * len(block) - 1, 6.5, 1.75)
-    cv.raw(f"{_rgb('#111111')} RG {_f(0.8 * MM_PER_PT)} w {_f(x)} {_f(by)} {_f(W - 8 - x)} {_f(5 * len(block))} re S\n")
+    bkeys, texts = _wrapped_rows(font, [(k, str(v)) for k, v in block], 6.5, W - x - 30, max_lines=2)
+    cv.lines_of(bkeys, x + 1, by + 5 * len(bkeys) - 1, 6.5, 1.75, colour="#333333")
+    cv.lines_of(texts, x + 22, by + 5 * len(bkeys) - 1, 6.5, 1.75)
+    cv.raw(f"{_rgb('#111111')} RG {_f(0.8 * MM_PER_PT)} w {_f(x)} {_f(by)} {_f(W - 8 - x)} {_f(5 * len(bkeys))} re S\n")
+
+
+def _wrapped_rows(font: PdfFont, rows: Sequence[tuple[str, str]], size: float, room: float, *,
+                  max_lines: int) -> tuple[list[str], list[str]]:
+    """The (label, value) rows as the label and value columns' lines: a long value (a CRS, a
+    cost source) goes on to further lines under its own, the label column blank beside them."""
+    keys: list[str] = []
+    values: list[str] = []
+    for k, v in rows:
+        lines = _wrap(font, str(v), size, room, max_lines)
+        keys += [k] + [""] * (len(lines) - 1)
+        values += lines
+    return keys, values
 
 
 def _words(frame: Any, lang: str) -> dict[str, dict[Any, str]]:
