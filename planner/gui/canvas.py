@@ -2,13 +2,16 @@
 
 Every redraw runs in a worker thread (the renderer's numpy and Qt calls release the GIL) and
 is cancelled when the view changes again; while it runs, the last image is shown shifted and
-scaled to the new view, so panning and zooming never wait for a render."""
+scaled to the new view, so panning and zooming never wait for a render. The drawing thread never
+touches the canvas (a widget the GUI thread may be deleting): its image reaches the canvas through
+:mod:`planner.gui.threads`."""
 
 from __future__ import annotations
 
 import gc
 import threading
 import time
+import weakref
 
 import numpy as np
 import shapely
@@ -16,6 +19,7 @@ from pyproj import Transformer
 from PyQt6 import QtCore, QtGui, QtWidgets
 
 from planner.gui.render import Renderer, View
+from planner.gui.threads import alive, call_in_gui, init_relay
 from planner.model import LayerList, MapLayer
 
 TOOLS = ("pan", "zoom_box", "identify", "select", "vertex", "split", "move", "draw", "measure_line", "measure_area")
@@ -25,6 +29,13 @@ class _Job:
     def __init__(self, view: View):
         self.view = view
         self.cancelled = False
+
+
+def _deliver(canvas: weakref.ref, job: _Job, image: QtGui.QImage, seconds: float) -> None:
+    """On the GUI thread: a finished image to its canvas, if the canvas still exists."""
+    target = canvas()
+    if alive(target):
+        target._on_rendered(job, image, seconds)
 
 
 class MapCanvas(QtWidgets.QWidget):
@@ -40,7 +51,6 @@ class MapCanvas(QtWidgets.QWidget):
     vertexDeleted = QtCore.pyqtSignal(object, int, int)            # layer, row, vertex
     featureMoved = QtCore.pyqtSignal(object, int, float, float)    # layer, row, dx, dy
     featureDrawn = QtCore.pyqtSignal(object, object)               # layer, shapely geometry
-    _rendered = QtCore.pyqtSignal(object, object, float)  # job, image, seconds
 
     def __init__(self, layers: LayerList, parent=None):
         super().__init__(parent)
@@ -64,7 +74,7 @@ class MapCanvas(QtWidgets.QWidget):
         self.last_render_ms = 0.0
         self._timer = QtCore.QTimer(self, singleShot=True, interval=25)
         self._timer.timeout.connect(self._start_render)
-        self._rendered.connect(self._on_rendered, QtCore.Qt.ConnectionType.QueuedConnection)
+        init_relay()
         layers.inserted.connect(lambda *a: self.refresh())
         layers.removed.connect(self._on_removed)
         layers.moved.connect(lambda *a: self.refresh())
@@ -200,19 +210,19 @@ class MapCanvas(QtWidgets.QWidget):
         self._job = job
         layers = list(self.layers)
         selection = dict(self.layers.selection)
+        # The thread gets what it needs, never the canvas: a widget the GUI thread may delete
+        # (window closed) while the thread hands its image over; emitting one of its signals
+        # then read freed memory (segmentation faults in the GUI tests).
+        lock, renderer, canvas = self._lock, self.renderer, weakref.ref(self)
 
         def work():
             t = time.perf_counter()
-            with self._lock:  # one render at a time; a cancelled one gives way quickly
+            with lock:  # one render at a time; a cancelled one gives way quickly
                 if job.cancelled:
                     return
-                image = self.renderer.render(layers, job.view, selection=selection,
-                                             cancelled=lambda: job.cancelled)
+                image = renderer.render(layers, job.view, selection=selection, cancelled=lambda: job.cancelled)
             if image is not None and not job.cancelled:
-                try:
-                    self._rendered.emit(job, image, time.perf_counter() - t)
-                except RuntimeError:  # the canvas was closed while this render ran
-                    pass
+                call_in_gui(_deliver, canvas, job, image, time.perf_counter() - t)
 
         threading.Thread(target=work, daemon=True, name="map-render").start()
 

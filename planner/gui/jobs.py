@@ -1,24 +1,31 @@
-"""Jobs on worker threads: progress, result, failure and cancellation come back as queued
-signals, so the window keeps turning while the engine works."""
+"""Jobs on worker threads: progress, result, failure and cancellation come back as signals of
+the job's :class:`Worker` emitted on the GUI thread, so the window keeps turning while the engine
+works. The thread never touches the Worker (the window owns it and may delete it meanwhile): it
+hands each event over through :mod:`planner.gui.threads`."""
 
 from __future__ import annotations
 
 import threading
 import traceback
+import weakref
+from collections.abc import Callable
 
 from PyQt6 import QtCore
 
 from planner.feedback import Feedback
+from planner.gui.threads import emit_in_gui, init_relay
 
 
 class QtFeedback(Feedback):
-    def __init__(self, signal):
+    """Feedback whose progress goes to ``report(stage, percent)`` (called on the job's thread)."""
+
+    def __init__(self, report: Callable[[str, float], None]):
         super().__init__()
-        self._signal = signal
+        self._report = report
 
     def set_progress(self, percent: float) -> None:
         super().set_progress(percent)
-        self._signal.emit(self.stage, float(percent))
+        self._report(self.stage, float(percent))
 
 
 _FULL = {"jobs": 0, "threshold": 10}
@@ -59,8 +66,10 @@ class Worker(QtCore.QObject):
 
     def __init__(self, fn, parent=None):
         super().__init__(parent)
+        init_relay()
         self.fn = fn
-        self.feedback = QtFeedback(self.progress)
+        me = weakref.ref(self)
+        self.feedback = QtFeedback(lambda stage, percent: emit_in_gui(me, "progress", stage, percent))
         self.thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -75,15 +84,17 @@ class Worker(QtCore.QObject):
         # young generations are still collected), and what the job made is frozen when it ends.
         gc.freeze()
         pause_full_collections()
+        # what the thread needs, never the Worker itself (see the module's docstring)
+        fn, feedback, me = self.fn, self.feedback, weakref.ref(self)
 
         def run():
             try:
                 try:
-                    result = self.fn(self.feedback)
+                    result = fn(feedback)
                 finally:
                     resume_full_collections()
             except Cancelled:
-                self.cancelled.emit()
+                emit_in_gui(me, "cancelled")
                 return
             except Exception as exc:  # reported in the window with its traceback; the app goes on
                 from planner.errors import InputError
@@ -93,12 +104,12 @@ class Worker(QtCore.QObject):
 
                     exc.traceback_text = traceback.format_exc()  # type: ignore[attr-defined]
                     exc.log_path = write_error_log(exc.traceback_text)  # type: ignore[attr-defined]
-                self.failed.emit(exc)
+                emit_in_gui(me, "failed", exc)
                 return
-            if self.feedback.is_cancelled:
-                self.cancelled.emit()
+            if feedback.is_cancelled:
+                emit_in_gui(me, "cancelled")
             else:
-                self.finished.emit(result)
+                emit_in_gui(me, "finished", result)
 
         self.thread = threading.Thread(target=run, daemon=True, name="planner-job")
         self.thread.start()
@@ -110,12 +121,16 @@ class Worker(QtCore.QObject):
         return self.thread is not None and self.thread.is_alive()
 
 
-
-
 def run_blocking(fn, parent=None, progress=None):
     """Run ``fn(feedback)`` on a worker and wait in a local event loop (the window keeps
-    painting and answering); returns its result, raises its exception."""
-    worker = Worker(fn, parent)
+    painting and answering); returns its result, raises its exception.
+
+    The worker belongs to this call, not to ``parent`` (accepted for the callers' sake): a
+    worker owned by the window was deleted with it while the loop waited for its result, and
+    every worker stayed alive with the window, holding its result (a whole project per open)
+    through the connections below."""
+    del parent
+    worker = Worker(fn)
     if progress is not None:
         worker.progress.connect(progress)
     loop = QtCore.QEventLoop()
