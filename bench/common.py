@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,12 +25,45 @@ def measure(code: str, *, label: str) -> dict:
         print(json.dumps(out))
         """
     ).format(code=textwrap.dedent(code))
-    proc = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.Popen([sys.executable, "-c", wrapper], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=ROOT)
+    peak = [0.0]
+    done = threading.Event()
+
+    def sample() -> None:   # the process tree's memory (side and page workers included), twice a second
+        while not done.wait(0.5):
+            peak[0] = max(peak[0], tree_pss_mib(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = proc.communicate()
+    done.set()
+    sampler.join()
     if proc.returncode != 0:
-        raise RuntimeError(f"{label} failed:\n{proc.stderr[-3000:]}")
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+        raise RuntimeError(f"{label} failed:\n{stderr[-3000:]}")
+    result = json.loads(stdout.strip().splitlines()[-1])
     result["label"] = label
+    # peak_mib: the largest of the main process's own peak and the sampled peak of its whole tree
+    # (proportional set size: pages a forked worker shares with its parent are counted once)
+    result["peak_self_mib"] = result["peak_mib"]
+    result["peak_mib"] = max(result["peak_mib"], peak[0])
     return result
+
+
+def tree_pss_mib(pid: int) -> float:
+    """Proportional set size (MiB) of ``pid`` and its descendants (Linux /proc; 0 elsewhere)."""
+    todo, total = [pid], 0.0
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as fh:
+                total += next((int(line.split()[1]) for line in fh if line.startswith("Pss:")), 0) / 1024
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo.extend(int(c) for c in fh.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
 
 
 def row(label: str, seconds: float, peak_mib: float | None = None, ratio: float | None = None) -> str:
