@@ -97,3 +97,52 @@ def test_an_unnamed_run_is_named_in_the_deliverables_language(tmp_path, lang, na
     doc = docx.Document(out / "report.docx")
     assert doc.core_properties.title.startswith(name)
     assert not any(other in p.text for p in doc.paragraphs)
+
+
+@pytest.fixture(scope="module")
+def beijing_projects(tmp_path_factory):
+    """The Beijing 亦庄 OSM extract planned (© OpenStreetMap contributors, ODbL 1.0): many of its
+    roads have no name."""
+    import datetime as dt
+
+    from planner.feedback import Feedback
+    from planner.pipeline import analyse, load_inputs, plan
+    from planner.project import InputConfig, RunConfig
+
+    from .conftest import TEST_DATA
+
+    path = tmp_path_factory.mktemp("osm") / "beijing_yizhuang.osm.pbf"
+    shutil.copyfile(TEST_DATA / "beijing_yizhuang.osm.pbf", path)
+    cfg = RunConfig(name="北京亦庄", inputs={r: InputConfig(r, str(path)) for r in ("roads", "buildings", "facilities")},
+                    as_of=dt.date(2026, 6, 30))
+    ws = load_inputs(cfg, Feedback())
+    projects, _, _ = plan(ws, analyse(ws, cfg, Feedback()), cfg)
+    return ws, projects
+
+
+def test_unnamed_roads_are_placed_by_named_roads_never_by_their_ids(beijing_projects):
+    import shapely
+
+    ws, projects = beijing_projects
+    roads = ws.frame("roads")
+    named = roads[roads["name"].fillna("").astype(str).str.strip() != ""]
+    ids = set(roads["road_id"].astype(str))
+    links = projects[projects["type"] == "road_link"]
+    sites = projects[projects["type"].isin(["service_facility", "coverage_facility"])
+                     & projects["name"].str.contains("道路")]
+    assert len(links) and len(sites) and (~roads["name"].notna()).sum() > 100
+    for name in pd_concat_names(projects):
+        assert not re.search(r"\d{5,}", name), f"a raw id in a project name: {name}"
+        assert not any(f"道路 {i}" in name for i in ids), name
+    unnamed_links = links[links["name"].str.contains("无名道路")]
+    assert len(unnamed_links), "the extract's unnamed roads are named as such"
+    # a road named in 「」 as the place of an unnamed road is a named road within 300 m of the project
+    for _, p in unnamed_links.iterrows():
+        for near in re.findall(r"「([^」]+)」附近", p["name"]):
+            these = named[named["name"].astype(str) == near]
+            assert len(these), near
+            assert shapely.distance(these.geometry.values, p.geometry).min() <= 300 + 1, p["name"]
+
+
+def pd_concat_names(projects):
+    return projects["name"].astype(str).tolist()

@@ -424,17 +424,32 @@ class _Builder:
         bridge_m, rail_n = self._water_and_rail_crossings(f.geometry.values)
         cost = (length * t.unit_cost("") + crossed_fa * t.unit_cost("拆迁") + bridge_m * t.unit_cost("跨水桥梁")
                 + rail_n * t.unit_cost("铁路立交"))
+        # an unnamed road is placed by the named road nearest to the link's end, or the district,
+        # never by its id
+        from planner.portfolio.places import place_labels
+
         roads = self.ws.frame("roads")
-        names = pd.Series(dtype="string")
+        names = pd.Series(dtype=object)
         if roads is not None and "name" in roads:
-            names = roads.set_index(roads["road_id"].astype(str))["name"]
+            names = pd.Series(roads["name"].to_numpy(dtype=object), index=roads["road_id"].astype(str).to_numpy())
             names = names[~names.index.duplicated()]
-        from_name = names.reindex(f["from_source_id"].astype(str)).fillna("").astype(str).to_numpy()
-        to_name = names.reindex(f["to_source_id"].astype(str)).fillna("").astype(str).to_numpy()
-        label = np.where(from_name != "", from_name, "道路 " + f["from_source_id"].astype(str).to_numpy())
-        to_label = np.where(to_name != "", to_name, "道路 " + f["to_source_id"].astype(str).to_numpy())
+        first = shapely.get_point(f.geometry.values, 0)   # where the link leaves its road
+        last = shapely.get_point(f.geometry.values, -1)   # and where it meets the other
+
+        def district(g: np.ndarray) -> np.ndarray:
+            return _district_names(g, self.boundary)
+
+        label = place_labels(first, names.reindex(f["from_source_id"].astype(str)).to_numpy(dtype=object),
+                             roads, district)
+        to_label = place_labels(last, names.reindex(f["to_source_id"].astype(str)).to_numpy(dtype=object),
+                                roads, district)
+        # "「明德路」附近无名道路—明德路" says 明德路 twice: the unnamed end is just 无名道路
+        a, b = pd.Series(label, dtype=object), pd.Series(to_label, dtype=object)
+        a_by_b, b_by_a = (a == "「" + b + "」附近无名道路").to_numpy(), (b == "「" + a + "」附近无名道路").to_numpy()
+        label, to_label = np.where(a_by_b, "无名道路", label), np.where(b_by_a, "无名道路", to_label)
         planned = (f["code"] == "PLANNED_UNBUILT").to_numpy()
-        name = np.where(planned, pd.Series(label) + "（规划路段）建设", pd.Series(label) + "—" + pd.Series(to_label) + "断头路打通")
+        ends = np.where(label == to_label, pd.Series(label), pd.Series(label) + "—" + pd.Series(to_label))
+        name = np.where(planned, pd.Series(label) + "（规划路段）建设", pd.Series(ends) + "断头路打通")
         self.add("road_link", {
             "name": name, "subtype": np.where(planned, "规划未建", "缺口打通"), "road_length_m": length.round(1),
             "quantity": length.round(1), "estimated_cost": cost,
@@ -533,7 +548,12 @@ class _Builder:
         """One project per proposed site (greedy maximum coverage over network distance), per
         facility type and radius of the gap flags of ``layer``; flags ``driving`` are covered
         over the driving network (planner.analysis.coverage)."""
-        from planner.portfolio.sites import Candidates, choose_sites, road_candidates
+        from planner.portfolio.sites import (
+            UNNAMED_ROAD_SITE,
+            Candidates,
+            choose_sites,
+            road_candidates,
+        )
 
         f = self.flags(layer)
         if f is None:
@@ -594,6 +614,13 @@ class _Builder:
                 continue
             chosen = np.array([p.candidate for p in picks], dtype=np.int64)
             site = cands.take(chosen)
+            unnamed = np.flatnonzero((site.kind == "road") & (site.label == UNNAMED_ROAD_SITE))
+            if len(unnamed):   # by the nearest named road or the district, never the road's id
+                from planner.portfolio.places import place_labels
+
+                site.label[unnamed] = (pd.Series(place_labels(
+                    site.point[unnamed], np.full(len(unnamed), "", dtype=object), built,
+                    lambda g: _district_names(g, self.boundary))) + "旁").to_numpy(dtype=object)
             used.update(site.ref[site.kind == "parcel"].astype(str).tolist())
             pick_of = np.repeat(np.arange(len(picks)), [len(p.covered) for p in picks])
             cov = np.concatenate([p.covered for p in picks])

@@ -148,6 +148,9 @@ def optimal_max_coverage(cover: sparse.csr_matrix, weight: np.ndarray, k: int, *
     return float(-res.fun), np.flatnonzero(res.x[:n_cand] > 0.5)
 
 
+UNNAMED_ROAD_SITE = "无名道路旁"
+
+
 @dataclass
 class Candidates:
     """Candidate sites of one facility type."""
@@ -156,7 +159,7 @@ class Candidates:
     site: np.ndarray        # the site itself: the parcel, or a site-sized circle at a road point
     kind: np.ndarray        # "parcel" | "road"
     ref: np.ndarray         # parcel id or road id
-    label: np.ndarray       # readable place: 地块DK0003 / 「昆河路」旁 / 道路 R12 旁
+    label: np.ndarray       # readable place: 地块DK0003 / 「昆河路」旁 / 无名道路旁
     note: np.ndarray        # what the site is (批而未供地块 …)
     area: np.ndarray        # parcel area (m²); 0 for road points
 
@@ -186,7 +189,9 @@ def road_candidates(net: RoadNetwork, demand_pts: np.ndarray, spacing: float, si
     road = net.edge_road[e]
     rid = road_ids[road].astype(str)
     name = pd.Series(road_names[road], dtype="string").fillna("")
-    label = ("「" + name + "」旁").where(name != "", "道路 " + pd.Series(rid, dtype="string") + " 旁").to_numpy(dtype=object)
+    # an unnamed road is never named by its id (an OSM way id): the caller places a chosen site on
+    # it by the nearest named road or the district (planner.portfolio.places)
+    label = ("「" + name + "」旁").where(name != "", UNNAMED_ROAD_SITE).to_numpy(dtype=object)
     n = len(pts)
     return Candidates(pts, shapely.buffer(pts, float(np.sqrt(site_m2 / np.pi)), quad_segs=8),
                       np.full(n, "road", dtype=object), rid.astype(object), label,
