@@ -37,6 +37,7 @@ import shapely
 
 from planner import __version__
 from planner.errors import InputError
+from planner.fileio import write_layer_in_slices
 from planner.model import LayerList, MapLayer
 from planner.products import decode, encode
 
@@ -235,8 +236,9 @@ def _copy_foreign(old: Path, tmp: Path, tables: list[str]) -> None:
 
 
 def _write_layer(frame: gpd.GeoDataFrame, tmp: Path, table: str, ident: str, description: str) -> None:
-    pyogrio.write_dataframe(frame, tmp, layer=table, driver="GPKG", promote_to_multi=True,
-                            layer_options={"IDENTIFIER": ident, "DESCRIPTION": description})
+    # in slices: a save runs on a worker beside the window, which needs the interpreter between them
+    write_layer_in_slices(frame, tmp, layer=table, driver="GPKG", promote_to_multi=True,
+                          layer_options={"IDENTIFIER": ident, "DESCRIPTION": description})
 
 
 def _drop_tables(tmp: Path, tables: set[str]) -> None:
