@@ -303,3 +303,24 @@ def test_a_registered_analysis_gets_its_section(dummy, tmp_path):
     # analyses that could not run are named with what they lacked
     assert "未运行" in "\n".join(ch["1 概述"]["text"]) or "未运行" in " ".join(
         " ".join(c.text for c in row.cells) for t in doc.tables for row in t.rows)
+
+
+def test_what_an_official_reads_in_the_parameters_and_unit_costs(runs):
+    """Read as the official who signs it: a year is 2000 年 (not 2,000), a parameter whose 0 means
+    'not given' says so, a cost source is not the same sentence twice, each cost class has its
+    own unit, and the appendices number their own tables (表 B-1, not 表 A-5)."""
+    doc = Document(runs / "zh" / "report.docx")
+    params = table_after(doc, "判定参数")
+    year = next(r for r in params if r[1] == "老旧小区建成年份截止")
+    assert year[2] == "2000" and year[3] == "年", year
+    seismic = next(r for r in params if r[1] == "抗震设防烈度")
+    assert seismic[2] == "未给出" and seismic[3] == "", seismic
+    costs = table_after(doc, "估算单价")
+    for row in costs:
+        parts = [p for p in row[4].split("；") if p]
+        assert len(parts) == len(set(parts)), f"a cost source said twice: {row}"
+    units = {r[1]: r[3] for r in costs if r[0] == "断头路打通"}
+    assert units["拆迁"] == "m²" and units["铁路立交"] == "处" and units[""] == "m", units
+    captions = [b[2] for b in blocks(doc) if b[0] == "p" and b[1] == "Caption"]
+    assert any(c.startswith("表 B-1") for c in captions), captions[-5:]
+    assert not any(c.startswith("表 A-5") for c in captions)

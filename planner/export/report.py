@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -84,6 +85,18 @@ def _num(v: Any, digits: int = 2) -> str:
     if f.is_integer():
         return f"{int(f):,}"
     return f"{f:,.{digits}f}"
+
+
+def _param_text(v: Any, unit: str, description: str, lang: str) -> str:
+    """A parameter's value as the report shows it: a year without a thousands separator (2000
+    年, not 2,000 年), 0 of a parameter whose 0 means "not given" as 未给出, numbers grouped."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return str(v)
+    if v == 0 and re.search(r"0\s*(为未给出|: not given)", description or ""):
+        return pick("未给出", "not given", lang)
+    if unit in ("年", "year") and float(v).is_integer() and 1000 <= v < 3000:
+        return str(int(v))
+    return _num(v)
 
 
 def _pct(share: float) -> str:
@@ -824,16 +837,19 @@ def _problems(d: _Doc, r: _Run) -> list[str]:
         declared_params = {p.name: p for p in a.parameters}
         for name, value in params.items():
             p = declared_params.get(name)
+            described = ""
             if p is not None:
                 v, unit = _value_and_unit(value, p.unit, lang)
                 title = pick(p.title or name, p.title_en or name, lang)
+                described = pick(p.description, p.description_en or p.description, lang)
             elif name.startswith("radius."):
                 v, unit = _value_and_unit(value, "m", lang)
                 title = r.t("服务半径：", "Radius: ") + facility_title(name.split(".", 1)[1], lang)
             else:
                 continue
-            rule_rows.append([r.t("参数：", "Parameter: ") + title, f"{_num(v) if isinstance(v, (int, float)) else v}"
-                              f"{(' ' + unit) if unit else ''}", ""])
+            text = _param_text(v, unit, described, lang)
+            rule_rows.append([r.t("参数：", "Parameter: ") + title,
+                              f"{text}{(' ' + unit) if unit and text not in ('未给出', 'not given') else ''}", ""])
         d.table([r.t("规则与参数", "Rule or parameter"), r.t("标记数或取值", "Flags or value"),
                  r.t("默认严重程度", "Default severity")], rule_rows,
                 r.t(f"{pick(a.title, a.title_en, lang)}判定规则", f"{a.title_en}: rules"), numeric={1})
@@ -1000,6 +1016,11 @@ def _slim(p: pd.DataFrame) -> pd.DataFrame:
 # appendix -------------------------------------------------------------------------------------
 
 
+# cost classes priced per another unit than their type's (planner/portfolio/build.py roads():
+# demolition per m² of crossed floor area, a rail grade separation per crossing)
+_CLASS_UNITS = {("road_link", "拆迁"): "m²", ("road_link", "铁路立交"): "处"}
+
+
 def _appendix(d: _Doc, r: _Run) -> None:
     from planner.export.xlsx import _parameter_rows, _value_and_unit  # noqa: F401
 
@@ -1009,7 +1030,8 @@ def _appendix(d: _Doc, r: _Run) -> None:
     d.heading(r.t("附录A 判定参数与优先级", "Appendix A: parameters and priorities"), 2)
     rows = []
     for a_title, title, value, unit, basis in _parameter_rows(r.run_info, lang):
-        rows.append([a_title, title, _num(value) if isinstance(value, (int, float)) else str(value), unit, basis])
+        text = _param_text(value, str(unit), str(basis), lang)
+        rows.append([a_title, title, text, "" if text in ("未给出", "not given") else unit, basis])
     d.table([r.t("分析", "Analysis"), r.t("参数", "Parameter"), r.t("取值", "Value"), r.t("单位", "Unit"),
              r.t("说明与依据", "Meaning and basis")], rows, r.t("判定参数", "Rule parameters"), numeric={2})
     settings = r.settings
@@ -1028,12 +1050,14 @@ def _appendix(d: _Doc, r: _Run) -> None:
     unit_rows = []
     for key, t in settings.types.items():
         for cls, (per_unit, source) in t.costs.items():
-            unit_rows.append([type_title(key, lang), word(cls, lang) if cls else "", _num(per_unit, 2), word(t.unit, lang),
-                              cost_basis(source, lang, per_unit=per_unit, unit=t.unit)])
+            unit = _CLASS_UNITS.get((key, cls), t.unit)
+            unit_rows.append([type_title(key, lang), word(cls, lang) if cls else "", _num(per_unit, 2), word(unit, lang),
+                              cost_basis(source, lang, per_unit=per_unit, unit=unit)])
     d.table([r.t("项目类型", "Project type"), r.t("子类", "Class"), r.t("单价（万元）", "Unit cost (10k yuan)"),
              r.t("单位", "Unit"), r.t("估算依据", "Cost source")], unit_rows, r.t("估算单价", "Unit costs"), numeric={2})
 
     d.heading(r.t("附录B 数据质量", "Appendix B: data quality"), 2)
+    d.chapter, d.fig_n, d.tab_n = "B", 0, 0   # its tables are 表 B-1 ..., not A-5
     rows = []
     failures = []
     for role, layer in ws.layers.items():
@@ -1075,6 +1099,7 @@ def _appendix(d: _Doc, r: _Run) -> None:
                    f"{len(ws.errors)} inputs could not be used (see errors in run.json)."))
 
     d.heading(r.t("附录C 局限性说明", "Appendix C: limitations"), 2)
+    d.chapter, d.fig_n, d.tab_n = "C", 0, 0
     d.bullets([x + _end(lang) for x in _limitations(r)])
 
 

@@ -166,19 +166,24 @@ def cost_basis(text: object, lang: str = "zh", *, per_unit: float | None = None,
     if text is None or (isinstance(text, float) and np.isnan(text)):
         return ""
     table = _pair_table("cost_sources")
-    parts = []
+    whole = table.get(str(text).strip())   # a source with "; " inside it is one source
+    if whole:
+        return whole[lang == "en"]
+    parts: list[str] = []
     for part in str(text).split("; "):
         part = part.strip()
         if not part:
             continue
         pair = table.get(part)
         if pair:
-            parts.append(pair[lang == "en"])
+            said = pair[lang == "en"]
         elif lang == "zh" and _LATIN_WORD.search(part.replace("m²", "")):
             unit_text = f" {per_unit:g} 万元/{unit}" if per_unit is not None and unit else ""
-            parts.append(f"估算假设{('：单价' + unit_text) if unit_text else ''}（依据见参数表，请以当地造价替换）")
+            said = f"估算假设{('：单价' + unit_text) if unit_text else ''}（依据见参数表，请以当地造价替换）"
         else:
-            parts.append(part)
+            said = part
+        if said not in parts:   # two untranslated parts must not read as the same sentence twice
+            parts.append(said)
     return ("；" if lang == "zh" else "; ").join(parts)
 
 
