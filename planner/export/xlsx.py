@@ -62,7 +62,7 @@ PERCENT = {"coverage", "old_share", "vacancy_rate", "score_public", "score_need"
            "score_ease"}
 INTEGER = {"buildings", "households", "flag_count", "priority_rank", "unknown_year", "unsafe_c", "unsafe_d",
            "elevator_candidates", "precast", "buildings_covered", "households_covered", "facilities", "flags",
-           "projects", "year_built_max", "storeys"}
+           "projects", "year_built_max", "storeys", "households_new", "buildings_new"}
 AREA = {"floor_area_m2", "parcel_area_m2", "res_floor_area_m2", "old_floor_area_m2", "area_m2"}
 EXTRA_ALIASES = {"flags_summary": ("涵盖标记", "Flags covered"), "missing": ("缺少的设施", "Facilities missing"),
                  "flag_total": ("标记数", "Flags"), "codes": ("命中规则", "Rules"),
