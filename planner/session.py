@@ -549,6 +549,10 @@ class Session:
         self._saved_products_version = self._products_version
         if self.result is not None and prepared.portfolio is not None:
             self.set_portfolio(*prepared.portfolio)
+            projects = self.layer_of_role(PROJECTS_ROLE)
+            if prepared.path and projects is not None and projects.uid in self._saved_frames:
+                # the file's own portfolio (its table read back): a save copies it, not rewrites it
+                self._saved_frames[projects.uid] = projects.frame
         elif self.result is not None:
             self.refresh_portfolio()
         for m in prepared.messages:

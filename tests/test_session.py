@@ -248,3 +248,23 @@ def test_weights_are_parameters(tmp_path):
     for bad in ({"weights.nope": 1}, {"weights.need": "nan"}, {"weights.need": -1}):
         with pytest.raises(InputError):
             portfolio_settings(bad, None)
+
+
+def test_a_reopened_projects_table_is_copied_on_save_until_the_portfolio_changes(saved, tmp_path):
+    """Opening shows the file's own portfolio: saving the unchanged project copies its projects
+    table (no rewrite that would hold the window), and the table read back is the same; once a
+    decision rebuilds the portfolio the next save writes the new one."""
+    s = open_copy(saved, tmp_path)
+    projects = s.layer_of_role("projects")
+    assert projects is not None and projects.uid in s._unchanged()
+    before = s.projects.copy()
+    s.save(tmp_path / "again.gpkg")
+    from planner.session import Session
+
+    reread = Session(recovery_dir=tmp_path / "recovery")
+    reread.open(tmp_path / "again.gpkg")
+    assert list(reread.projects["project_id"]) == list(before["project_id"])
+    assert reread.projects.geometry.to_wkb().tolist() == before.geometry.to_wkb().tolist()
+    fid = str(s.flag_table()["flag_id"].iloc[0])
+    s.decide(fid, "dismissed", "test")
+    assert projects.uid not in s._unchanged()
