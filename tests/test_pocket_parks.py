@@ -86,3 +86,34 @@ def test_thresholds_are_parameters():
     params = {p.name: p for p in get_analysis("pocket_parks").parameters}
     assert params["min_area_m2"].default == 400 and params["max_area_m2"].default == 10000
     assert params["park_radius_m"].default == 500 and params["green_radius_m"].default == 300
+
+
+def test_the_walk_to_the_nearest_park_is_given_beyond_the_search(run):
+    """A site further than the park radius plus the search margin (1,000 m) still states its
+    walk to the nearest park (the table's column was blank): 15 m to the road, then along it."""
+    _, _, result = run
+    f = result.flags["pocket_park_site"].set_index("source_id")
+    assert f.loc["P400", "park_distance_m"] == pytest.approx(2015, abs=0.5)
+    assert f.loc["P10000", "park_distance_m"] == pytest.approx(3055, abs=0.5)
+    assert "最近公园步行2015 m" in f.loc["P400", "reason"]
+
+
+def test_households_unknown_are_not_one_per_building(tmp_path):
+    """Buildings without a households field: the sites say how many homes (buildings) they
+    bring within 300 m and that the households are unknown; the households column is blank, not
+    a count of buildings; the projects are still made."""
+    from planner.pipeline import plan
+
+    p = city("EPSG:4546", "EPSG:4546")
+    for attrs, _ in p.layers["buildings"]:
+        attrs.pop("households")
+    cfg, ws, result = p.write_and_load(tmp_path, only=["roads", "pocket_parks"])
+    assert "households" not in ws.frame("buildings")
+    f = result.flags["pocket_park_site"].set_index("source_id")
+    assert f["households_new"].isna().all()
+    assert f.loc["P10000", "buildings_new"] == 1 and "新增300 m见绿覆盖1栋住宅（户数未知）" in f.loc["P10000", "reason"]
+    assert "households unknown" in f.loc["P10000", "reason_en"]
+    projects, _, _ = plan(ws, result, cfg)
+    pp = projects[projects["type"] == "pocket_park"].set_index("parcel_ids")
+    assert set(pp.index) == {"P400", "P10000", "Poutside"}
+    assert pp["households"].isna().all() and "户数未知" in pp.loc["P10000", "notes"]

@@ -324,3 +324,18 @@ def test_what_an_official_reads_in_the_parameters_and_unit_costs(runs):
     captions = [b[2] for b in blocks(doc) if b[0] == "p" and b[1] == "Caption"]
     assert any(c.startswith("表 B-1") for c in captions), captions[-5:]
     assert not any(c.startswith("表 A-5") for c in captions)
+
+
+def test_pocket_park_sheet_counts_households_whole_and_gives_the_walk_to_a_park(runs):
+    wb = openpyxl.load_workbook(runs / "zh" / "portfolio.xlsx")
+    ws = wb["口袋公园选址"]
+    rows = list(ws.iter_rows())
+    head = next(i for i, r in enumerate(rows) if any(c.value == "新增300米见绿户数" for c in r))
+    titles = [c.value for c in rows[head]]
+    hh, walk = titles.index("新增300米见绿户数"), titles.index("至最近公园步行距离（m）")
+    body = [r for r in rows[head + 1:] if r[0].value not in (None, "")]
+    body = [r for r in body if isinstance(r[hh].value, (int, float))]
+    assert body, "the sheet lists the sites"
+    for r in body:
+        assert r[hh].number_format == "#,##0" and float(r[hh].value).is_integer()
+        assert isinstance(r[walk].value, (int, float)) and r[walk].value > 500, "the walk to the nearest park is given"

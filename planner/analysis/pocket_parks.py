@@ -118,10 +118,16 @@ def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> A
     pdist = walking_distances(net, cpts, fpts, ptype, ["park"], limit=park_r + float(params["search_margin_m"]))["park"]
     outside = ~(pdist <= park_r)
     cand, cpts, pdist = cand[outside], cpts[outside], pdist[outside]
+    far = np.flatnonzero(~np.isfinite(pdist))
+    if len(far) and parks.any():   # the walk to the nearest park of the sites beyond the search, for the table
+        pdist[far] = walking_distances(net, cpts[far], fpts, ptype, ["park"], limit=np.inf)["park"]
     feedback.set_progress(40)
     residential = b["use"].isin(params["residential_uses"]).to_numpy()
     rows = np.flatnonzero(residential)
-    hh = (pd.to_numeric(b["households"], errors="coerce").fillna(0).to_numpy()[rows] if "households" in b
+    # without a households field the sites are ranked by the homes (buildings) they bring within
+    # reach and their households are unknown (NaN), never one per building
+    known_hh = "households" in b and bool(b["households"].notna().any())
+    hh = (pd.to_numeric(b["households"], errors="coerce").fillna(0).to_numpy()[rows] if known_hh
           else np.ones(len(rows)))
     n = len(cand)
     new_hh, new_b, covered = np.zeros(n), np.zeros(n, dtype=np.int64), np.full(n, "", dtype=object)
@@ -156,6 +162,7 @@ def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> A
     feedback.set_progress(80)
     if n == 0:
         return out
+    new_hh = np.round(new_hh)   # households are counted whole
     rank_order = np.lexsort((p["parcel_id"].astype(str).to_numpy()[cand], -new_hh))
     rank = np.empty(n, dtype=np.int64)
     rank[rank_order] = np.arange(1, n + 1)
@@ -166,21 +173,23 @@ def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> A
     a = area[cand]
     finite = np.isfinite(pdist)
     dzh = np.where(finite, "最近公园步行" + pd.Series(np.round(np.where(finite, pdist, 0)).astype(int).astype(str)) + " m",
-                   f"{park_r + float(params['search_margin_m']):g} m步行范围内无公园")
+                   "步行可达范围内无公园")
     den = np.where(finite, "nearest park " + pd.Series(np.round(np.where(finite, pdist, 0)).astype(int).astype(str))
-                   + " m walking", f"no park within {park_r + float(params['search_margin_m']):g} m walking")
-    hh_text = pd.Series(np.round(new_hh).astype(int).astype(str))
+                   + " m walking", "no park reachable on foot")
+    count = pd.Series((new_hh if known_hh else new_b).astype(np.int64).astype(str))
     zh = (pd.Series(title) + pd.Series(np.round(a).astype(int).astype(str)) + " m²，位于公园" + f"{park_r:g} m服务半径外（"
-          + pd.Series(dzh) + "），可建口袋公园，新增" + f"{green_r:g} m见绿覆盖" + hh_text + "户（排序第"
-          + pd.Series(rank.astype(str)) + "）").to_numpy()
+          + pd.Series(dzh) + "），可建口袋公园，新增" + f"{green_r:g} m见绿覆盖" + count
+          + ("户" if known_hh else "栋住宅（户数未知）") + "（排序第" + pd.Series(rank.astype(str)) + "）").to_numpy()
     en = (pd.Series(title_en).str.capitalize() + " of " + pd.Series(np.round(a).astype(int).astype(str))
-          + f" m² beyond the {park_r:g} m park radius (" + pd.Series(den) + "): a pocket park would bring " + hh_text
-          + f" households within {green_r:g} m of green space (rank " + pd.Series(rank.astype(str)) + ")").to_numpy()
+          + f" m² beyond the {park_r:g} m park radius (" + pd.Series(den) + "): a pocket park would bring " + count
+          + (" households" if known_hh else " residential buildings (households unknown)")
+          + f" within {green_r:g} m of green space (rank " + pd.Series(rank.astype(str)) + ")").to_numpy()
     out.flags["pocket_park_site"] = gpd.GeoDataFrame({
         "source_layer": "parcels", "source_id": p["parcel_id"].astype(str).to_numpy()[cand], "code": "POCKET_PARK_SITE",
         "severity": np.where(new_hh > 0, 2, 1).astype("int64"), "reason": zh, "reason_en": en,
         "area_m2": a.round(1),
-        "park_distance_m": np.where(finite, np.round(pdist, 1), np.nan), "households_new": new_hh,
+        "park_distance_m": np.where(finite, np.round(pdist, 1), np.nan),
+        "households_new": new_hh if known_hh else np.full(n, np.nan),
         "buildings_new": new_b, "site_rank": rank, "covered_ids": covered,
     }, geometry=gpd.GeoSeries(p.geometry.values[cand], crs=inputs.crs), crs=inputs.crs)
     return out

@@ -368,8 +368,10 @@ class _Builder:
         f = self.flags("pocket_park_site")
         if f is None:
             return
-        f = f[(pd.to_numeric(f["households_new"], errors="coerce").fillna(0)
-               > float(self.settings.sites.get("min_new_households", 0.0))).to_numpy()]
+        # households unknown (no households field): the homes newly in reach decide instead
+        reach = pd.to_numeric(f["households_new"], errors="coerce")
+        reach = reach.where(reach.notna(), pd.to_numeric(f["buildings_new"], errors="coerce")).fillna(0)
+        f = f[(reach > float(self.settings.sites.get("min_new_households", 0.0))).to_numpy()]
         f = f.sort_values("site_rank", kind="stable")
         if len(f) == 0:
             return
@@ -385,7 +387,9 @@ class _Builder:
             "flags": f["flag_id"].to_numpy(), "_severity": f["severity"].to_numpy(),
             "building_ids": f["covered_ids"].fillna("").astype(str).to_numpy(dtype=object), "parcel_ids": ids,
             "notes": ("新增300米见绿覆盖"
-                      + pd.Series(np.round(hh).astype(int).astype(str)) + "户（口袋公园选址排序第"
+                      + pd.Series(np.where(np.isfinite(hh), np.nan_to_num(hh).round().astype(int).astype(str) + "户",
+                                           f["buildings_new"].astype(int).astype(str).to_numpy() + "栋住宅（户数未知）"))
+                      + "（口袋公园选址排序第"
                       + pd.Series(f["site_rank"].astype(int).astype(str).to_numpy()) + "）").to_numpy(dtype=object),
         }, f.geometry.values)
 
