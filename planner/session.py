@@ -418,9 +418,27 @@ def prepare_project(path: str | Path, *, source: str | Path | None = None) -> Pr
         settings = portfolio_settings(state.params, state.weights)
         prepared.portfolio = compute_portfolio(ws, prepared.result, state.decisions, settings, state.edits,
                                                owners=prepared.owners)
+    if prepared.portfolio is not None:
+        # the projects layer as adopting will show it (its frame and style), so what the worker
+        # works out ahead for drawing it is what the window draws
+        layer = next((lyr for lyr in state.layers if lyr.role == PROJECTS_ROLE), None)
+        if layer is not None:
+            layer.frame = prepared.portfolio[0]
+            layer.style = _projects_style(prepared.portfolio[0], layer.style)
     if prepared.result is not None:  # after the portfolio: it may add flags (heritage)
         review_table(prepared.result, state.decisions, _boundary(state.layers))
     return prepared
+
+
+def _projects_style(projects: gpd.GeoDataFrame, current: dict[str, Any] | None) -> dict[str, Any]:
+    """The projects layer's style for a portfolio: a class per type present (its opacity kept)."""
+    from planner.export.styles import project_style
+
+    current = current or {}
+    if not len(projects):
+        return current
+    style = project_style(sorted(projects["type"].astype(str).unique()))
+    return {**style, **{k: v for k, v in current.items() if k in ("opacity",)}}
 
 
 def result_from_state(state: ProjectState) -> RunResult | None:
@@ -708,24 +726,20 @@ class Session:
 
     def set_portfolio(self, projects: gpd.GeoDataFrame, problems: list[str]) -> gpd.GeoDataFrame:
         """Show a computed portfolio (the projects layer follows)."""
-        from planner.export.styles import project_style
-
         self.problems = problems
         for p in problems:
             self.message(p)
         self._projects = projects
         self._portfolio_basis = self._basis()
         layer = self.layer_of_role(PROJECTS_ROLE)
-        style = project_style(sorted(projects["type"].astype(str).unique())) if len(projects) else {}
         if layer is None:
-            layer = MapLayer("更新项目 Projects", projects, role=PROJECTS_ROLE, style=style)
+            layer = MapLayer("更新项目 Projects", projects, role=PROJECTS_ROLE, style=_projects_style(projects, None))
             below_flags = next((i for i, lyr in enumerate(self.layers) if lyr.role.startswith(FLAG_PREFIX)),
                                len(self.layers))
             self.layers.insert(below_flags, layer)
         else:
             layer.frame = projects
-            if style:
-                layer.style = {**style, **{k: v for k, v in layer.style.items() if k in ("opacity",)}}
+            layer.style = _projects_style(projects, layer.style)
             self.layers.notify(layer)
         self.events.portfolio.emit(projects)
         return projects

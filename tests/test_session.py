@@ -268,3 +268,24 @@ def test_a_reopened_projects_table_is_copied_on_save_until_the_portfolio_changes
     fid = str(s.flag_table()["flag_id"].iloc[0])
     s.decide(fid, "dismissed", "test")
     assert projects.uid not in s._unchanged()
+
+
+def test_the_projects_layer_is_prepared_as_adopting_shows_it(saved, tmp_path):
+    """What the open worker works out ahead for the projects layer (drawing, legend) stays valid:
+    adopting the prepared project leaves that layer's frame and style as the worker saw them."""
+    import shutil
+
+    from planner.session import Session, prepare_project
+
+    path = tmp_path / "p.gpkg"
+    shutil.copy(saved / "p.gpkg", path)
+    prepared = prepare_project(path)
+    assert prepared.portfolio is not None
+    layer = next(lyr for lyr in prepared.state.layers if lyr.role == "projects")
+    assert layer.frame is prepared.portfolio[0]
+    frame, style = layer.frame, dict(layer.style)
+    s = Session(recovery_dir=tmp_path / "recovery")
+    s.adopt(prepared)
+    shown = s.layer_of_role("projects")
+    assert shown is layer and shown.frame is frame and shown.style == style
+    assert set(style["categories"]) == set(frame["type"].astype(str))
