@@ -104,12 +104,16 @@ def building_raster(geoms: np.ndarray | None, extent, width: int = 1800, height:
     c1 = np.clip(((b[:, 2] - x0) / px).astype(int), 0, width - 1)
     r0 = np.clip(((y1 - b[:, 3]) / py).astype(int), 0, height - 1)
     r1 = np.clip(((y1 - b[:, 1]) / py).astype(int), 0, height - 1)
-    diff = np.zeros((height + 1, width + 1), dtype=np.int32)
-    np.add.at(diff, (r0, c0), 1)
-    np.add.at(diff, (r0, c1 + 1), -1)
-    np.add.at(diff, (r1 + 1, c0), -1)
-    np.add.at(diff, (r1 + 1, c1 + 1), 1)
-    return (diff.cumsum(0).cumsum(1)[:height, :width] > 0).astype("uint8")
+    # a difference array: +1 at each box's corners (-1 past them), summed up the rows and columns;
+    # bincount does the scatter in one pass (np.add.at is several times slower)
+    stride = width + 1
+    flat = np.concatenate([r0 * stride + c0, (r1 + 1) * stride + c1 + 1, r0 * stride + c1 + 1, (r1 + 1) * stride + c0])
+    weights = np.repeat(np.array([1, 1, -1, -1], dtype=np.int32), len(b))
+    diff = np.bincount(flat, weights=weights, minlength=(height + 1) * stride).astype(np.int32)
+    diff = diff.reshape(height + 1, stride)
+    np.cumsum(diff, axis=0, out=diff)
+    np.cumsum(diff, axis=1, out=diff)
+    return (diff[:height, :width] > 0).view(np.uint8)
 
 
 def _ring_list(geoms: np.ndarray) -> list[np.ndarray]:
@@ -174,6 +178,74 @@ def _add_lines(ax, geoms: np.ndarray, *, colour: str, width: float, zorder: floa
     ax.add_artist(PathPatch(path, fill=False, edgecolor=colour, linewidth=width, linestyle=linestyle, capstyle=capstyle,
                            joinstyle="round", zorder=zorder, rasterized=len(geoms) > rasterize_above))
     return len(geoms)
+
+
+def _pixel_image_class():
+    """The class of :func:`_pixel_image`'s artists (matplotlib imported when first needed)."""
+    from matplotlib.artist import Artist
+    from matplotlib.transforms import Affine2D
+
+    class PixelImage(Artist):
+        """An RGBA image (uint8, rows top to bottom) drawn on the canvas pixels it was made for,
+        without matplotlib's image pipeline (resampling, masking and colour mapping of a
+        sheet-sized image took seconds per output): pasted as it is where the figure is drawn
+        at the image's dpi, scaled into place in a PDF."""
+
+        def __init__(self, rgba: np.ndarray, px_box: tuple[int, int, int, int], dpi: float, zorder: float):
+            super().__init__()
+            self.rgba, self.px_box, self.dpi = rgba, px_box, dpi
+            self.set_zorder(zorder)
+
+        def draw(self, renderer) -> None:
+            if not self.get_visible() or self.rgba.size == 0:
+                return
+            p, q, w, h = self.px_box
+            k = self.figure.dpi / self.dpi if self.figure is not None else 1.0
+            gc = renderer.new_gc()
+            up = self.rgba[::-1]   # renderers take the rows from the bottom up
+            if renderer.option_scale_image():   # vector output: the pixels scaled into place
+                renderer.draw_image(gc, p * k, q * k, up, Affine2D().scale(w * k, h * k))
+            elif abs(k - 1) < 1e-9:
+                renderer.draw_image(gc, p, q, up)
+            else:   # a raster at another dpi: the image resampled to it (nearest pixel)
+                from PIL import Image
+
+                size = (max(int(round(w * k)), 1), max(int(round(h * k)), 1))
+                im = np.asarray(Image.fromarray(self.rgba).resize(size, Image.Resampling.NEAREST))
+                renderer.draw_image(gc, int(round(p * k)), int(round(q * k)), im[::-1])
+            gc.restore()
+            self.stale = False
+
+    return PixelImage
+
+
+_PIXEL_IMAGE: list = []
+
+
+def _pixel_box(ax) -> tuple[int, int, int, int]:
+    """The canvas pixels (left, bottom, width, height; whole pixels, at the figure's dpi) that
+    the axes' frame covers."""
+    bb = ax.bbox
+    p, q = int(round(bb.x0)), int(round(bb.y0))
+    return p, q, int(round(bb.x1)) - p, int(round(bb.y1)) - q
+
+
+def _pixel_extent(ax, px_box) -> tuple[float, float, float, float]:
+    """The world extent of the whole pixels ``px_box`` of the axes (its limits are the world)."""
+    bb = ax.bbox
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    kx, ky = (x1 - x0) / bb.width, (y1 - y0) / bb.height
+    p, q, w, h = px_box
+    return (x0 + (p - bb.x0) * kx, y0 + (q - bb.y0) * ky, x0 + (p + w - bb.x0) * kx, y0 + (q + h - bb.y0) * ky)
+
+
+def _pixel_image(ax, rgba: np.ndarray, px_box: tuple[int, int, int, int], zorder: float):
+    """Add ``rgba`` to ``ax`` over the canvas pixels ``px_box`` (see ``_pixel_box``)."""
+    if not _PIXEL_IMAGE:
+        _PIXEL_IMAGE.append(_pixel_image_class())
+    artist = _PIXEL_IMAGE[0](rgba, px_box, ax.figure.dpi, zorder)
+    ax.add_artist(artist)
+    return artist
 
 
 @dataclass
@@ -365,14 +437,13 @@ def _draw_base(page: _Page, base: SheetBase, lang: str) -> dict:
         drawn["water"] = len(w)
     b = base.buildings.within(extent)
     if len(b) > VECTOR_BUILDINGS_MAX:
-        x, y, wmm, hmm = page.map_box
-        px_w, px_h = int(wmm / 25.4 * DPI), int(hmm / 25.4 * DPI)
-        mask = building_raster(base.buildings.geoms[b], extent, width=px_w, height=px_h)
+        # one pixel of the mask is one pixel of the sheet (at the figure's dpi)
+        box = _pixel_box(ax)
+        mask = building_raster(base.buildings.geoms[b], _pixel_extent(ax, box), width=box[2], height=box[3])
         rgba = np.zeros((*mask.shape, 4), dtype=np.uint8)   # bytes, not floats: a quarter of the memory and no rescaling
         h = BASE["buildings"].lstrip("#")
         rgba[mask > 0] = (int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16), 255)
-        ax.imshow(rgba, extent=(extent[0], extent[2], extent[1], extent[3]), origin="upper", zorder=2,
-                  interpolation="nearest")
+        _pixel_image(ax, rgba, box, zorder=2)
     elif len(b):
         ax.add_collection(PolyCollection(_ring_list(base.buildings.geoms[b]), facecolors=BASE["buildings"],
                                          edgecolors=BASE["buildings_outline"], linewidths=0.15, zorder=2))
@@ -751,22 +822,108 @@ def _render(task: dict) -> dict:
         return _draw_sheet(task, _WORKER["base"])
 
 
-def _base_image(base: SheetBase, extent, scale: int, lang: str) -> tuple:
-    """(extent, RGBA image of the map frame at the sheets' resolution, what it holds): the base
-    map of a whole sheet drawn once (the sheets that show the same extent reuse it)."""
+SHARED_BASE_GROWTH = 2.5   # a shared base raster covers at most this many sheets' areas
+
+
+def _base_counts(base: SheetBase, extent) -> dict:
+    """What ``_draw_base`` draws inside ``extent`` (for the legend), without drawing it."""
+    drawn: dict = {}
+    for key, layer in (("water", base.water), ("buildings", base.buildings), ("parcels", base.parcels)):
+        n = len(layer.within(extent))
+        if n:
+            drawn[key] = n
+    r = base.roads.within(extent)
+    drawn["roads"] = {}
+    if len(r):
+        cls, planned = base.roads.attrs["class"][r], base.roads.attrs["planned"][r]
+        for c in sorted(set(cls[~planned].tolist()), key=lambda c: ROAD_ORDER.index(c) if c in ROAD_ORDER else 3):
+            drawn["roads"][c] = int(((cls == c) & ~planned).sum())
+        if planned.any():
+            drawn["roads"]["planned"] = int(planned.sum())
+    if base.study_area is not None:
+        drawn["study_area"] = 1
+    return drawn
+
+
+def _raster_base(base: SheetBase, extent) -> bool:
+    """Whether a sheet of ``extent`` draws its base mostly as a raster anyway (a large city)."""
+    return len(base.buildings.within(extent)) > VECTOR_BUILDINGS_MAX or \
+        len(base.roads.within(extent)) > RASTERIZE_ABOVE or len(base.parcels.within(extent)) > RASTERIZE_ABOVE
+
+
+def _sheet_pixels(scale: int) -> tuple[tuple[int, int, int, int], tuple[float, float], float]:
+    """A sheet's map frame on the canvas at ``DPI``: its whole pixels (left, bottom, width,
+    height), the frame's exact left and bottom (pixels) and the metres a pixel covers."""
+    import matplotlib.pyplot as plt
+
+    page = _Page((0.0, 0.0, MAP_BOX[2] * scale / 1000, MAP_BOX[3] * scale / 1000), scale)
+    box, bb = _pixel_box(page.ax), page.ax.bbox
+    plt.close(page.fig)
+    return box, (bb.x0, bb.y0), scale / 1000 * 25.4 / DPI
+
+
+def _shared_bases(base: SheetBase, tasks: list[dict], lang: str) -> dict:
+    """The base maps of a large city's sheets drawn once for many sheets: sheets of one scale
+    whose frames lie close together (the overview and the sheets by type at the city's extent;
+    zoomed sheets of one scale near each other) share one raster of their frames' union, drawn
+    on one pixel grid. Each such sheet's extent is moved onto that grid (by under half a pixel,
+    0.04 mm on paper) and gets the key of its raster; returns {key: (extent, RGBA image)}."""
+    by_scale: dict[int, list[dict]] = {}
+    for t in tasks:
+        if _raster_base(base, t["extent"]):
+            by_scale.setdefault(int(t["scale"]), []).append(t)
+    images: dict = {}
+    for scale, group in by_scale.items():
+        (_, _, w, h), (left, bottom), m = _sheet_pixels(scale)
+        clusters: list[tuple[list[float], list[dict]]] = []
+        for t in group:   # greedy: join the first union that stays small
+            e = t["extent"]
+            for u, members in clusters:
+                grown = [min(u[0], e[0]), min(u[1], e[1]), max(u[2], e[2]), max(u[3], e[3])]
+                if (grown[2] - grown[0]) * (grown[3] - grown[1]) <= SHARED_BASE_GROWTH * (e[2] - e[0]) * (e[3] - e[1]):
+                    u[:] = grown
+                    members.append(t)
+                    break
+            else:
+                clusters.append((list(e), [t]))
+        for u, members in clusters:
+            ux0, uy0 = u[0] - 2 * m, u[1] - 2 * m
+            cols, rows = int(math.ceil((u[2] - u[0]) / m)) + 4, int(math.ceil((u[3] - u[1]) / m)) + 4
+            ux1, uy1 = ux0 + cols * m, uy0 + rows * m
+            key = f"{scale}-{len(images)}"
+            image = _base_image(base, (ux0, uy0, ux1, uy1), scale, cols, rows, lang)
+            for t in members:
+                e = t["extent"]
+                # the frame's left and bottom edges are at fractional pixels (``left``, ``bottom``);
+                # the raster's pixel columns and rows are made to fall on the sheet's pixels
+                c0 = round((e[0] - ux0) / m - (left - round(left)))
+                x0 = ux0 + (c0 + left - round(left)) * m
+                r0 = round((uy1 - e[1]) / m - (round(bottom) + h - bottom))
+                y0 = uy1 - (r0 + round(bottom) + h - bottom) * m
+                c0, r0 = int(min(max(c0, 0), cols - w)), int(min(max(r0, 0), rows - h))
+                t["extent"] = (x0, y0, x0 + (e[2] - e[0]), y0 + (e[3] - e[1]))
+                t["base_key"] = key
+                t["base_crop"] = (r0, c0, h, w)
+            images[key] = image
+    return images
+
+
+def _base_image(base: SheetBase, extent, scale: int, cols: int, rows: int, lang: str) -> np.ndarray:
+    """The base map of ``extent`` at ``scale`` as an RGBA image of ``cols`` x ``rows`` pixels at
+    ``DPI`` (one pixel is one pixel of a sheet), drawn once for the sheets that show it."""
     import matplotlib.pyplot as plt
 
     use_cjk_font_in_matplotlib()
+    size = ((cols + 1e-3) * 25.4 / DPI, (rows + 1e-3) * 25.4 / DPI)
     with plt.rc_context({"text.parse_math": False, "text.usetex": False}):
-        page = _Page(extent, scale)
+        page = _Page(extent, scale, map_box=(0.0, 0.0, *size), size_mm=size)
         page.ax.set_axis_off()
-        drawn = _draw_base(page, base, lang)
+        _draw_base(page, base, lang)
         page.fig.canvas.draw()
         rgba = np.asarray(page.fig.canvas.buffer_rgba())  # type: ignore[attr-defined]
-        x0, y0, x1, y1 = (int(round(v)) for v in page.pixel_box((0, 0, MAP_BOX[2], MAP_BOX[3])))
-        image = rgba[y0:y1, x0:x1].copy()
+        image = rgba[:rows, :cols].copy()
         plt.close(page.fig)
-    return tuple(extent), image, drawn
+    return image
 
 
 def _draw_sheet(task: dict, base: SheetBase) -> dict:
@@ -774,13 +931,13 @@ def _draw_sheet(task: dict, base: SheetBase) -> dict:
 
     lang = task["lang"]
     page = _Page(task["extent"], task["scale"])
-    cached = _WORKER.get("base_image")
-    if cached is not None and cached[0] == tuple(task["extent"]):
-        # the city's base map at this extent, drawn once for every sheet that shows it
-        _, image, drawn_once = cached
-        e = task["extent"]
-        page.ax.imshow(image, extent=(e[0], e[2], e[1], e[3]), origin="upper", zorder=1, interpolation="nearest")
-        drawn = {k: (dict(v) if isinstance(v, dict) else v) for k, v in drawn_once.items()}
+    shared = _WORKER.get("base_images", {}).get(task.get("base_key"))
+    if shared is not None:
+        # the city's base map, drawn once for the sheets near this one at its scale
+        r0, c0, h, w = task["base_crop"]
+        box = _pixel_box(page.ax)
+        _pixel_image(page.ax, shared[r0:r0 + h, c0:c0 + w], (box[0], box[1], w, h), zorder=1)
+        drawn = _base_counts(base, page.extent)
     else:
         drawn = _draw_base(page, base, lang)
     projects, focus = task["projects"], task["focus"]
@@ -969,21 +1126,21 @@ def write_sheets(out_dir: Path, base: SheetBase, projects, *, title: str, info: 
                         key_capacity=key_capacity)
     for t in tasks:
         t["out_dir"] = str(out_dir)
-    _WORKER.pop("base_image", None)
-    full = [t for t in tasks if tuple(t["extent"]) == tuple(tasks[0]["extent"])] if tasks else []
-    big = len(base.buildings.geoms) > VECTOR_BUILDINGS_MAX or len(base.roads.geoms) > RASTERIZE_ABOVE or \
-        len(base.parcels.geoms) > RASTERIZE_ABOVE
-    if len(full) > 1 and big:   # a large city's base is a raster at this scale anyway: drawn once, shared
-        _WORKER["base_image"] = _base_image(base, tuple(full[0]["extent"]), full[0]["scale"], lang)
     can_fork = "fork" in multiprocessing.get_all_start_methods()
     workers = workers if workers is not None else (min(os.cpu_count() or 1, 4) if can_fork else 1)
-    if start_method == "spawn" or (workers > 1 and len(tasks) > 1):
-        ctx = multiprocessing.get_context(start_method or "fork")
-        with ProcessPoolExecutor(max_workers=max(min(workers, len(tasks)), 1), mp_context=ctx,
-                                 initializer=_init_worker, initargs=(base,)) as pool:
-            return list(pool.map(_render, tasks))
-    _init_worker(base)
-    return [_render(t) for t in tasks]
+    try:
+        if start_method != "spawn":   # forked workers inherit them; spawned ones would not
+            # a large city's base is a raster at these scales anyway: drawn once for the sheets near each other
+            _WORKER["base_images"] = _shared_bases(base, tasks, lang)
+        if start_method == "spawn" or (workers > 1 and len(tasks) > 1):
+            ctx = multiprocessing.get_context(start_method or "fork")
+            with ProcessPoolExecutor(max_workers=max(min(workers, len(tasks)), 1), mp_context=ctx,
+                                     initializer=_init_worker, initargs=(base,)) as pool:
+                return list(pool.map(_render, tasks))
+        _init_worker(base)
+        return [_render(t) for t in tasks]
+    finally:
+        _WORKER.pop("base_images", None)
 
 
 # ---------------------------------------------------------------------------------------------
