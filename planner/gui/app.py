@@ -68,18 +68,20 @@ def install_exception_hook(window) -> None:
     application goes on (PyQt aborts on an exception in a slot without such a hook)."""
     import threading
     import traceback
+    import weakref
 
     from planner.errorlog import write_error_log
+    from planner.gui.threads import emit_in_gui
+
+    target = weakref.ref(window)
 
     def report(kind, value, tb) -> None:
         if kind is KeyboardInterrupt:
             return
         log = write_error_log("".join(traceback.format_exception(kind, value, tb)))
         text = f"{kind.__name__}: {value}" + (f" (details: {log})" if log else "")
-        try:
-            window.report_error.emit(text)  # queued: safe from any thread
-        except RuntimeError:  # the window is gone
-            pass
+        # never emitted on the window from a worker: it may be being deleted (planner.gui.threads)
+        emit_in_gui(target, "report_error", text)
 
     sys.excepthook = report
     threading.excepthook = lambda args: report(args.exc_type, args.exc_value, args.exc_traceback)
