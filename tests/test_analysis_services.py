@@ -2,6 +2,7 @@
 nearest segment, the same-segment case, unreachable buildings, coverage by households."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from .analysis_helpers import box, frame, line, run
@@ -66,3 +67,27 @@ def test_radii_come_from_catalogue_and_can_be_overridden(catalogue):
     assert len(run("services", lay, params={"types": ["primary_school"]}).flags["service_gap"]) == 1
     out = run("services", lay, params={"types": ["primary_school"], "radius.primary_school": 800})
     assert len(out.flags.get("service_gap", [])) == 0
+
+
+def test_without_households_the_flags_say_unknown_and_coverage_counts_buildings():
+    """No households field (an OSM extract): a flag's households are blank, not 1; the coverage
+    table's households are blank and its indicators say they count residential buildings; an
+    indicator on data that is not there (safety grades) has no value and no pass; an indicator
+    without a target has no direction."""
+    roads = [line((0, 0), (2000, 0))]
+    lay = layers([(box(0, 5, 10, 10), None), (box(700, 5, 10, 10), None)], [(point(0, -5), "kindergarten")], roads)
+    lay["buildings"] = lay["buildings"].drop(columns="households")
+    out = run("services", lay, params={"types": ["kindergarten"]})
+    g = out.flags["service_gap"].set_index("source_id")
+    assert list(g.index) == ["b1"] and np.isnan(g.loc["b1", "households"])
+    cov = out.tables["service_coverage"].set_index("facility_type").loc["kindergarten"]
+    assert cov["households"] is None and cov["coverage"] == pytest.approx(0.5)  # one of two homes
+    shared = {**out.shared, "old": np.array([True, False]), "residential": np.array([True, True]),
+              "floor_area": np.array([100.0, 100.0])}
+    ind = run("indicators", {"buildings": lay["buildings"]}, shared=shared).tables["indicators"].set_index("indicator")
+    k = ind.loc["coverage.kindergarten"]
+    assert "覆盖住宅建筑比例" in k["title"] and k["title_en"].startswith("Residential buildings")
+    assert k["value"] == pytest.approx(50.0) and k["direction"] == "higher"
+    d = ind.loc["unsafe_d_count"]
+    assert pd.isna(d["value"]) and pd.isna(d["pass"]), "no safety grades: no data, not 0 that passes"
+    assert pd.isna(ind.loc["old_housing_share", "direction"]) and pd.isna(ind.loc["old_housing_share", "target"])

@@ -117,3 +117,18 @@ def test_households_unknown_are_not_one_per_building(tmp_path):
     pp = projects[projects["type"] == "pocket_park"].set_index("parcel_ids")
     assert set(pp.index) == {"P400", "P10000", "Poutside"}
     assert pp["households"].isna().all() and "户数未知" in pp.loc["P10000", "notes"]
+    # the atlas page says the households are unknown, not 0 (nor leaves the row out)
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        return
+    from planner.export.deliverables import sheet_info
+    from planner.export.sheets import SheetBase, write_atlas
+
+    path = write_atlas(tmp_path / "atlas.pdf", SheetBase(ws), pp.reset_index().head(1), info=sheet_info(ws, cfg, {}),
+                       workers=1)
+    text = subprocess.run(["pdftotext", "-x", "545", "-y", "0", "-W", "300", "-H", "600", str(path), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    assert "户数" in lines and lines[lines.index("户数") + 1] == "未知", lines

@@ -154,7 +154,7 @@ def centre_mask(inputs: AnalysisInputs, params: dict[str, Any], district_of: Int
 
 def _indicator_rows(dist: dict[str, FloatArray], radius: dict[str, FloatArray], hh: npt.NDArray[Any],
                     district_of: Int64Array, names: list[str], domain: Domain, types: list[str],
-                    target_bus: float) -> pd.DataFrame:
+                    target_bus: float, *, households: bool = True) -> pd.DataFrame:
     from planner.analysis.indicators import ALL
 
     groups = [(ALL, None)] + [(n, i) for i, n in enumerate(names)]
@@ -170,10 +170,12 @@ def _indicator_rows(dist: dict[str, FloatArray], radius: dict[str, FloatArray], 
             sel = np.ones(len(hh), dtype=bool) if i is None else district_of == i
             total = hh[sel].sum()
             value = float(hh[sel & covered].sum() / total * 100) if total > 0 else None
-            rows.append({"indicator": f"coverage.{t}", "title": f"{title}{rtext}米{mode_zh}覆盖居民户比例",
-                         "title_en": f"Households within {rtext} m {mode_en} of a {title_en}", "district": name,
+            whom, whom_en = ("居民户", "Households") if households else ("住宅建筑", "Residential buildings")
+            rows.append({"indicator": f"coverage.{t}", "title": f"{title}{rtext}米{mode_zh}覆盖{whom}比例",
+                         "title_en": f"{whom_en} within {rtext} m {mode_en} of a {title_en}", "district": name,
                          "value": None if value is None else round(value, 4), "unit": "%", "target": target,
-                         "direction": "higher", "pass": None if value is None or target is None else bool(value >= target),
+                         "direction": "higher" if target is not None else None,
+                         "pass": None if value is None or target is None else bool(value >= target),
                          "area": TYPES[t][3], "basis": BASIS[t][0] if target is not None else "",
                          "basis_en": BASIS[t][1] if target is not None else ""})
     return pd.DataFrame(rows)
@@ -261,8 +263,12 @@ def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> A
     for t in types:  # each type searched to its own limit
         dist[t] = np.where(dist[t] <= limits[t], dist[t], np.inf)
     feedback.set_progress(80)
-    hh = (pd.to_numeric(b["households"], errors="coerce").fillna(0).to_numpy()[rows] if "households" in b
+    # without households the coverage counts residential buildings and says so; a flag's
+    # households are then unknown (blank), never one per building
+    known_hh = "households" in b and bool(b["households"].notna().any())
+    hh = (pd.to_numeric(b["households"], errors="coerce").fillna(0).to_numpy()[rows] if known_hh
           else np.ones(len(rows)))
+    flag_hh = hh if known_hh else np.full(len(rows), np.nan)
     ids = id_text(b["building_id"])
     geoms = b.geometry.values
     frames = []
@@ -282,12 +288,12 @@ def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> A
         frames.append(gpd.GeoDataFrame({
             "source_layer": "buildings", "source_id": ids(rows[idx]), "code": code, "severity": sev, "reason": zh,
             "reason_en": en, "facility_type": t, "facility_title": domain.title(t),
-            "route_m": np.where(finite, np.round(dd, 1), np.nan), "radius_m": rr, "households": hh[idx],
+            "route_m": np.where(finite, np.round(dd, 1), np.nan), "radius_m": rr, "households": flag_hh[idx],
             "driving": mode == "drive", "centre": centre[idx],
         }, geometry=gpd.GeoSeries(geoms[rows[idx]], crs=inputs.crs), crs=inputs.crs))
     out.flags["coverage_gap"] = concat_flags(frames, inputs.crs)
     out.shared["indicator_rows.coverage"] = _indicator_rows(dist, radius, hh, district_of, names, domain, types,
-                                                            float(params["bus_stop_target_pct"]))
+                                                            float(params["bus_stop_target_pct"]), households=known_hh)
     feedback.set_progress(100)
     return out
 

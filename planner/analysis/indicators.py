@@ -76,9 +76,12 @@ def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> A
             passed = None
             if target is not None and value is not None and np.isfinite(value):
                 passed = bool(value >= target) if better == "higher" else bool(value <= target)
+            # a direction only where there is a target to pass: an indicator without one is not
+            # "higher is better" (the share of old housing), and a value without data passes nothing
             rows.append({"indicator": key, "title": title, "title_en": title_en, "district": name,
                          "value": None if value is None or not np.isfinite(value) else round(float(value), 4),
-                         "unit": unit, "target": target, "direction": better, "pass": passed,
+                         "unit": unit, "target": target, "direction": better if target is not None else None,
+                         "pass": passed,
                          "area": area, "basis": basis[0], "basis_en": basis[1]})
 
     def per_group(district_idx: np.ndarray, values: np.ndarray) -> list[float]:
@@ -109,9 +112,15 @@ def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> A
             f"{inputs.shared.get('cutoff_year', 2000)}", "%",
             [o / r * 100 if r else np.nan for o, r in zip(old_fa, res_fa, strict=True)], area="housing")
         grade = b["safety_grade"].to_numpy(dtype=object) if "safety_grade" in b else np.full(len(b), None)
-        add("unsafe_d_count", "D级危房数量", "Grade D dangerous buildings", "栋", per_group(bd, (grade == "D").astype(float)),
+        # without any safety grade the counts are unknown (no data), not 0 dangerous buildings that pass
+        graded = "safety_grade" in b and bool(b["safety_grade"].notna().any())
+
+        def count(mask: np.ndarray) -> list[float]:
+            return per_group(bd, mask.astype(float)) if graded else [np.nan] * len(groups)
+
+        add("unsafe_d_count", "D级危房数量", "Grade D dangerous buildings", "栋", count(grade == "D"),
             target=0, better="lower", area="housing", basis=BASIS["unsafe"])
-        add("unsafe_c_count", "C级危房数量", "Grade C buildings", "栋", per_group(bd, (grade == "C").astype(float)),
+        add("unsafe_c_count", "C级危房数量", "Grade C buildings", "栋", count(grade == "C"),
             target=0, better="lower", area="housing", basis=BASIS["unsafe"])
         flags = shared.get("elevator_flags")
         if flags is not None:
@@ -167,8 +176,11 @@ def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> A
     dist = shared.get("service_distances")
     if dist is not None and b is not None:
         bidx = np.asarray(shared["service_buildings"])
-        hh = (pd.to_numeric(b["households"], errors="coerce").fillna(0).to_numpy()[bidx] if "households" in b
+        # without households the coverage is of residential buildings, and says so
+        known_hh = "households" in b and bool(b["households"].notna().any())
+        hh = (pd.to_numeric(b["households"], errors="coerce").fillna(0).to_numpy()[bidx] if known_hh
               else np.ones(len(bidx)))
+        whom, whom_en = ("居民户", "Households") if known_hh else ("住宅建筑", "Residential buildings")
         bd = buildings_district()[bidx]
         assert inputs.catalogue is not None
         radii = inputs.catalogue.facility_radii()
@@ -176,8 +188,8 @@ def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> A
         total = per_group(bd, hh)
         for t, d in dist.items():
             cov = per_group(bd, np.where(d <= radii.get(t, 0), hh, 0))
-            add(f"coverage.{t}", f"{domain.title(t)}{radii.get(t, 0):g}米覆盖居民户比例",
-                f"Households within {radii.get(t, 0):g} m of a {domain.title(t, 'en').lower()}", "%",
+            add(f"coverage.{t}", f"{domain.title(t)}{radii.get(t, 0):g}米覆盖{whom}比例",
+                f"{whom_en} within {radii.get(t, 0):g} m of a {domain.title(t, 'en').lower()}", "%",
                 [c / n * 100 if n else np.nan for c, n in zip(cov, total, strict=True)], target=100.0,
                 area="community" if t in COMMUNITY_FACILITIES else "block",
                 basis=BASIS["community"] if t in COMMUNITY_FACILITIES else BASIS["life_circle"])

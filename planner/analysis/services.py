@@ -171,8 +171,12 @@ def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> A
     limit = max(radii[t] for t in types) + float(params["search_margin_m"])
     dist = walking_distances(net, bpts, fpts, ftype, types, limit=limit, building_attach=places.attach(net, rows))
     feedback.set_progress(80)
-    hh = (pd.to_numeric(b["households"], errors="coerce").fillna(0).to_numpy()[rows] if "households" in b
+    # without households the coverage counts residential buildings (its table says so: households
+    # blank) and a flag's households are unknown (blank), never one per building
+    known_hh = "households" in b and bool(b["households"].notna().any())
+    hh = (pd.to_numeric(b["households"], errors="coerce").fillna(0).to_numpy()[rows] if known_hh
           else np.ones(len(rows)))
+    flag_hh = hh if known_hh else np.full(len(rows), np.nan)
     ids = id_text(b["building_id"])
     geoms = b.geometry.values
     assert inputs.catalogue is not None
@@ -187,7 +191,8 @@ def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> A
         covered_hh = float(hh[~gap].sum())
         coverage_rows.append({"facility_type": t, "title": domain.title(t), "radius_m": radius,
                               "buildings": len(rows), "buildings_covered": int((~gap).sum()),
-                              "households": float(hh.sum()), "households_covered": covered_hh,
+                              "households": float(hh.sum()) if known_hh else None,
+                              "households_covered": covered_hh if known_hh else None,
                               "coverage": round(covered_hh / hh.sum(), 4) if hh.sum() > 0 else None,
                               "facilities": int((ftype == t).sum())})
         if gap.any():
@@ -209,7 +214,8 @@ def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> A
             "code": "SERVICE_GAP", "severity": np.where(finite & (dd <= 2 * radius_of), 2, 3).astype("int64"),
             "reason": zh, "reason_en": en, "facility_type": text_column([t for t, _ in gaps], kind),
             "facility_title": text_column([z for z, _, _ in titles], kind),
-            "distance_m": np.where(finite, np.round(dd, 1), np.nan), "radius_m": radius_of, "households": hh[idx],
+            "distance_m": np.where(finite, np.round(dd, 1), np.nan), "radius_m": radius_of,
+            "households": flag_hh[idx],
         }, geometry=gpd.GeoSeries(geoms[rows[idx]], crs=inputs.crs), crs=inputs.crs)
     out.tables["service_coverage"] = pd.DataFrame(coverage_rows)
     out.shared["service_distances"] = dist

@@ -823,6 +823,14 @@ def _num(v: Any, digits: int = 0) -> str:
     return "" if not math.isfinite(f) else f"{f:,.{digits}f}"
 
 
+def _households(p: dict[str, Any], lang: str) -> str:
+    """A project's households; 未知 where it has homes whose households are unknown (never 0)."""
+    text = _num(p.get("households"))
+    if text == "" and _num(p.get("buildings")) not in ("", "0"):
+        return pick("未知", "unknown", lang)
+    return text
+
+
 def atlas_rows(p: dict[str, Any], lang: str, words: dict[str, dict[Any, str]]) -> list[tuple[str, str]]:
     """The key fields of a project's page as (label, value), empty ones left out."""
     def w(col: str) -> str:
@@ -843,7 +851,7 @@ def atlas_rows(p: dict[str, Any], lang: str, words: dict[str, dict[Any, str]]) -
             (pick("实施阶段", "Phase", lang), "" if _missing(p.get("phase")) else str(p.get("phase"))),
             (pick("状态", "Status", lang), w("status")),
             (pick("涉及建筑", "Buildings", lang), _num(p.get("buildings"))),
-            (pick("户数", "Households", lang), _num(p.get("households"))),
+            (pick("户数", "Households", lang), _households(p, lang)),
             (pick("建筑面积（m²）", "Floor area (m²)", lang), _num(p.get("floor_area_m2"))),
             (pick("用地面积（m²）", "Parcel area (m²)", lang), _num(p.get("parcel_area_m2"))),
             (pick("道路长度（m）", "Road length (m)", lang), _num(p.get("road_length_m"))),

@@ -691,8 +691,12 @@ def _indicator_rows(whole: pd.DataFrame, lang: str) -> list[list[str]]:
     for _, row in w.iterrows():
         area = AREAS.get(str(row.get("area", "")))
         p = row["pass"]
-        rows.append([pick(*area, lang) if area else "", row["label"], _indicator_value(row["value"]),
-                     word(row["unit"], lang), "" if pd.isna(row["target"]) else _indicator_value(row["target"]),
+        has_target = not pd.isna(row["target"])
+        # an indicator with a target and no value has no data: said so, never blank beside its target
+        no_data = has_target and pd.isna(row["value"])
+        rows.append([pick(*area, lang) if area else "", row["label"],
+                     pick("无数据", "no data", lang) if no_data else _indicator_value(row["value"]),
+                     word(row["unit"], lang), _indicator_value(row["target"]) if has_target else "",
                      "" if p is None or (isinstance(p, float) and np.isnan(p)) else (yes if bool(p) else no)])
     return rows
 

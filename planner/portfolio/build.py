@@ -595,6 +595,9 @@ class _Builder:
             dpts = anchor_points(g.geometry.values)
             hh = (pd.to_numeric(g["households"], errors="coerce").fillna(0).to_numpy(dtype=float)
                   if "households" in g else np.zeros(len(g)))
+            # no household data at all (the flags' households blank): the homes decide, and the
+            # projects' households are unknown, not 0
+            hh_known = "households" in g and bool(g["households"].notna().any())
             parts, tiers = [], []
             if parcels is not None:
                 ok = (parcels.area >= site_m2) & ~np.isin(parcels.ref.astype(str), list(used))
@@ -612,7 +615,8 @@ class _Builder:
             tiers.append(np.ones(len(rc), dtype=np.int64))
             cands = Candidates.concat(parts)
             # households decide; a building without household data still counts a little
-            picks = choose_sites(net, dpts, hh + 1e-3, cands, radius, tier=np.concatenate(tiers),
+            picks = choose_sites(net, dpts, hh + 1e-3 if hh_known else np.ones(len(g)), cands, radius,
+                                 tier=np.concatenate(tiers),
                                  min_gain=float(opts.get("min_new_households", 0.0)), attach=attach)
             if not picks:
                 continue
@@ -629,7 +633,7 @@ class _Builder:
             pick_of = np.repeat(np.arange(len(picks)), [len(p.covered) for p in picks])
             cov = np.concatenate([p.covered for p in picks])
             n = len(picks)
-            new_hh = np.bincount(pick_of, weights=hh[cov], minlength=n)
+            new_hh = np.bincount(pick_of, weights=hh[cov], minlength=n) if hh_known else np.full(n, np.nan)
             new_b = np.bincount(pick_of, minlength=n)
             sev = pd.Series(g["severity"].to_numpy()[cov]).groupby(pick_of).max().reindex(range(n)).fillna(2).to_numpy()
             title = str(g["facility_title"].iloc[0]) if "facility_title" in g else ftype
@@ -644,9 +648,11 @@ class _Builder:
                 "_public": np.full(n, t.public_of(ftype)),
                 "building_ids": _join_by_group(g["source_id"].astype(str).to_numpy(dtype=object)[cov], pick_of, n),
                 "parcel_ids": np.where(site.kind == "parcel", site.ref.astype(str), "").astype(object),
-                "notes": ("选址：" + pd.Series(where) + "；新增覆盖" + pd.Series(np.round(new_hh).astype(int).astype(str))
-                          + "户、" + pd.Series(new_b.astype(str)) + f"栋住宅（{'车行' if net is not walk_net else '步行'}≤{radius:g} m）")
-                          .to_numpy(dtype=object),
+                "notes": ("选址：" + pd.Series(where) + "；新增覆盖"
+                          + (pd.Series(np.round(np.nan_to_num(new_hh)).astype(int).astype(str)) + "户、" if hh_known
+                             else pd.Series([""] * n))
+                          + pd.Series(new_b.astype(str)) + "栋住宅" + ("" if hh_known else "（户数未知）")
+                          + f"（{'车行' if net is not walk_net else '步行'}≤{radius:g} m）").to_numpy(dtype=object),
             })
             geoms.append(site.site)
         if not rows:
