@@ -231,3 +231,28 @@ def test_a_worker_emits_on_the_gui_thread(app):
     worker.start()
     assert _spin(lambda: len(threads) == 2)
     assert all(t is threading.main_thread() for t in threads)
+
+
+def test_a_finished_worker_kept_by_its_window_lets_go_of_its_job(app):
+    """The window keeps its last workers (analyses, export); they must not keep what their job
+    captured (a run's inputs) once it has run."""
+    import gc
+    import weakref
+
+    from planner.gui.jobs import Worker
+
+    class Inputs:
+        pass
+
+    inputs = Inputs()
+    gone = weakref.ref(inputs)
+    window = QtWidgets.QWidget()
+    worker = Worker(lambda fb, data=inputs: len(str(data)), window)
+    del inputs
+    done = []
+    worker.finished.connect(done.append)
+    worker.start()
+    assert _spin(lambda: bool(done))
+    worker.thread.join(5)
+    gc.collect()
+    assert gone() is None and not sip.isdeleted(worker)

@@ -84,8 +84,11 @@ class Worker(QtCore.QObject):
         # young generations are still collected), and what the job made is frozen when it ends.
         gc.freeze()
         pause_full_collections()
-        # what the thread needs, never the Worker itself (see the module's docstring)
+        # what the thread needs, never the Worker itself (see the module's docstring); the job
+        # (and what it captured: a run's inputs) is let go when the thread ends, even if the
+        # window keeps this worker
         fn, feedback, me = self.fn, self.feedback, weakref.ref(self)
+        self.fn = None
 
         def run():
             try:
