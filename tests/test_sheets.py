@@ -253,3 +253,35 @@ def test_key_table_rows_stay_above_the_note():
     assert sorted(int(t.get_text()) for t in numbers) == list(range(1, KEY_CAPACITY + 1)), "every row is drawn"
     assert min(t.get_position()[1] for t in numbers) > note_top + 1.0, "rows clear of the note"
     plt.close(page.fig)
+
+
+def test_zoomed_sheets_number_the_types_projects_of_their_other_sheets(sheets):
+    """A type drawn on several zoomed sheets: its projects that a sheet shows but another sheet
+    numbers carry their (small) numbers there too, and the panel says where they are keyed."""
+    records, projects, _, _ = sheets
+    pages = [r for r in records if r["stem"].split("-")[0] == "old_compound"]
+    own = {c["project_id"]: c["number"] for r in pages for c in r["callouts"]}
+    small = [(r, num, sheet) for r in pages for num, sheet in r["elsewhere_numbers"]]
+    assert small, "some project of another sheet is in view and numbered small"
+    for r, num, sheet in small:
+        assert num in own.values() and num not in [c["number"] for c in r["callouts"]], r["stem"]
+        assert 1 <= sheet <= len(pages) and sheet != pages.index(r) + 1, "a number from another sheet"
+        assert num in [c["number"] for c in pages[sheet - 1]["callouts"]], "the sheet that numbers it"
+    pypdf = pytest.importorskip("pypdf")
+    r = small[0][0]
+    text = pypdf.PdfReader(r["files"][1]).pages[0].extract_text()
+    assert "其他分幅图" in text and small[0][1] in text
+
+
+def test_a_long_sheet_title_wraps_above_the_subtitle(planned, tmp_path):
+    from planner.export.deliverables import sheet_info
+    from planner.export.sheets import SheetBase, write_sheets
+
+    cfg, ws, projects = planned
+    title = "某某市中心城区城市更新专项规划（2026—2035年）老旧小区与低效用地综合整治示范片区实施方案"
+    records = write_sheets(tmp_path, SheetBase(ws), projects, title=title, info=sheet_info(ws, cfg, {}),
+                           which=["road_link"], workers=1)
+    t = records[0]["title"]
+    assert len(t["lines"]) == 2, t
+    assert t["subtitle_top_mm"] < t["foot_mm"] - 1.0, "the subtitle starts below the title's last line"
+    assert t["subtitle_top_mm"] > 297.0 - 30.0, "and above the locator"

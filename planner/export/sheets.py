@@ -670,6 +670,28 @@ def _place_callouts(page: _Page, projects, numbers: list[str]) -> list[dict]:
     return out
 
 
+def _place_small_numbers(page: _Page, projects, where: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Small grey numbers beside projects numbered on another sheet (``where``: number and
+    sheet of each), where no label is; returns (number, sheet) of those placed."""
+    pts = shapely.point_on_surface(projects.geometry.values)
+    xs, ys = page.to_mm(shapely.get_x(pts), shapely.get_y(pts))
+    size = 5.0
+    th = size * MM_PER_PT + 0.4
+    placed: list[tuple[str, int]] = []
+    for x, y, (num, sheet) in zip(np.asarray(xs, dtype=float), np.asarray(ys, dtype=float), where, strict=True):
+        tw = _text_mm(num, size) + 0.6
+        for dx, dy in ((1.4 + tw / 2, 0.0), (-1.4 - tw / 2, 0.0), (0.0, 1.2 + th / 2), (0.0, -1.2 - th / 2)):
+            box = (x + dx - tw / 2, y + dy - th / 2, x + dx + tw / 2, y + dy + th / 2)
+            if page.occupancy.free(box):
+                page.occupancy.take(box)
+                wx, wy = page.to_world(x + dx, y + dy)
+                page.ax.text(float(wx), float(wy), num, fontsize=size, color="#555555", ha="center", va="center",
+                             zorder=8.5, path_effects=_halo(1.2))
+                placed.append((num, int(sheet)))
+                break
+    return placed
+
+
 def _north_arrow(page: _Page, lang: str) -> None:
     x, y, w, h = page.map_box
     cx, top = x + w - 10, y + h - 6
@@ -1025,6 +1047,23 @@ def _draw_sheet(task: dict, base: SheetBase) -> dict:
         else shown
     _draw_projects(page, shown_in, zorder=5.0)
     callouts = _place_callouts(page, task["labelled"], task["numbers"]) if len(task["labelled"]) else []
+    note = task.get("note", "")
+    small: list[tuple[str, int]] = []
+    elsewhere = task.get("elsewhere")
+    if elsewhere is not None and len(shown_in):
+        where = dict(zip(elsewhere["ids"], zip(elsewhere["numbers"], elsewhere["pages"], strict=True), strict=True))
+        ids = shown_in["project_id"].astype(str).to_numpy()
+        away = np.flatnonzero([i in where for i in ids])
+        if len(away):
+            small = _place_small_numbers(page, shown_in.iloc[away], [where[ids[i]] for i in away])
+            pages = sorted({k for _, k in small})
+            if pages:
+                n = elsewhere["n_pages"]
+                listed = "、".join(f"{k}/{n}" for k in pages) if lang == "zh" else ", ".join(f"{k}/{n}" for k in pages)
+                note = (note + " " if note else "") + pick(
+                    f"灰色小号编号为本类在其他分幅图（{listed}）上编号的项目，名称见该图。",
+                    f"Small grey numbers: projects of this type numbered on its other sheets ({listed}); see their keys.",
+                    lang)
     _place_district_names(page, base)
     road_names = _place_road_names(page, base)
     _north_arrow(page, lang)
@@ -1032,8 +1071,17 @@ def _draw_sheet(task: dict, base: SheetBase) -> dict:
 
     # right panel: title, locator, legend, key table, title block
     W, H = page.size
-    page.paper.text(PANEL_X, H - 12, _wrapped_literal(task["sheet_title"]), fontsize=14, va="top", wrap=True)
-    page.paper.text(PANEL_X, H - 20.5, task["subtitle"], fontsize=7.5, va="top", color="#333333")
+    # the title wrapped to the panel's width (two lines at most, smaller type if need be), the
+    # subtitle below its measured foot
+    size = 14.0
+    lines = _wrap_mm(_wrapped_literal(task["sheet_title"]), size, PANEL_W)
+    while len(lines) > 2 and size > 10:
+        size -= 1.0
+        lines = _wrap_mm(_wrapped_literal(task["sheet_title"]), size, PANEL_W)
+    title = page.paper.text(PANEL_X, H - 12, "\n".join(lines), fontsize=size, va="top", linespacing=1.15)
+    foot_mm = title.get_window_extent(renderer=page.fig.canvas.get_renderer()).y0 / page.fig.dpi * 25.4  # type: ignore[attr-defined]
+    subtitle_top = min(H - 20.5, foot_mm - 2.0)
+    page.paper.text(PANEL_X, subtitle_top, task["subtitle"], fontsize=7.5, va="top", color="#333333")
     _locator(page, base, (PANEL_X + 40, H - 74, PANEL_W - 40, 44), lang)
     entries: list[tuple[str, str, dict]] = []
     counts = shown_in["type"].value_counts() if len(shown_in) else {}
@@ -1069,9 +1117,9 @@ def _draw_sheet(task: dict, base: SheetBase) -> dict:
     bottom = _legend(page, entries, H - 80, lang)
     key_rows = task["key_rows"]
     if key_rows:
-        _key_table(page, key_rows, bottom - 2, 12 + 8 * 5.6 + 4, lang, note=task.get("note", ""))
-    elif task.get("note"):
-        page.paper.text(PANEL_X, bottom - 3, _wrapped_literal(task["note"]), fontsize=6.5, va="top", color="#444444", wrap=True)
+        _key_table(page, key_rows, bottom - 2, 12 + 8 * 5.6 + 4, lang, note=note)
+    elif note:
+        page.paper.text(PANEL_X, bottom - 3, _wrapped_literal(note), fontsize=6.5, va="top", color="#444444", wrap=True)
     _title_block(page, {**task["info"], "sheet_title": task["sheet_title"], "number": task["number"]}, lang)
 
     written = []
@@ -1089,7 +1137,8 @@ def _draw_sheet(task: dict, base: SheetBase) -> dict:
     return {"stem": task["stem"], "files": written, "callouts": callouts, "legend": [e[0] for e in entries],
             "extent": page.extent, "scale": page.scale, "map_box_px": page.pixel_box((0, 0, MAP_BOX[2], MAP_BOX[3])),
             "road_names": road_names, "types": {str(k): int(v) for k, v in (counts.items() if len(shown_in) else [])},
-            "number": task["number"]}
+            "number": task["number"], "title": {"lines": lines, "foot_mm": foot_mm, "subtitle_top_mm": subtitle_top},
+            "elsewhere_numbers": small}
 
 
 def _morton(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -1159,14 +1208,22 @@ def plan_sheets(base: SheetBase, projects, *, title: str, info: dict, lang: str 
         order = np.argsort(_morton(shapely.get_x(pts), shapely.get_y(pts)), kind="stable")
         n_pages = math.ceil(len(mine) / key_capacity)
         groups = np.array_split(order, n_pages)
+        page_of = np.empty(len(mine), dtype=int)
+        for k, g in enumerate(groups):
+            page_of[g] = k
+        type_ids = mine["project_id"].astype(str).to_numpy()
         for k, g in enumerate(groups):
             g = np.sort(g)  # rank order inside the group
+            away = np.flatnonzero(page_of != k)
             part = mine.iloc[g]
             ext, sc = fit_extent(shapely.total_bounds(part.geometry.values), MAP_BOX[2], MAP_BOX[3], margin=0.08,
                                  min_span_m=300)
             tasks.append({"name": t, "stem": t if k == 0 else f"{t}-{k + 1}", "extent": ext, "scale": sc,
                           "projects": slim, "focus": mine, "labelled": part, "numbers": [numbers[i] for i in g],
                           "key_rows": [rows[i] for i in g], "note": "",
+                          # the type's projects numbered on its other sheets (small numbers here)
+                          "elsewhere": {"ids": type_ids[away], "numbers": [numbers[i] for i in away],
+                                        "pages": (page_of[away] + 1).tolist(), "n_pages": n_pages},
                           "sheet_title": f"{title} — {label}（{k + 1}/{n_pages}）" if lang == "zh"
                           else f"{title} — {label} ({k + 1}/{n_pages})",
                           "subtitle": subtitle(len(mine), cost)})
