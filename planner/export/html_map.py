@@ -18,6 +18,7 @@ import base64
 import io
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,7 @@ from planner.export.terms import (
     road_class_title,
     translate_series,
     type_title,
+    word,
 )
 from planner.fileio import write_text_atomic
 from planner.paths import RESOURCES_DIR
@@ -106,29 +108,53 @@ def _facility_titles(s: pd.Series, lang: str) -> pd.Series:
     return s.map(table).astype(object).where(s.notna(), None)
 
 
-def _what(frame: pd.DataFrame, lang: str) -> pd.Series:
-    """What a flag says in a summary: the facility type it lacks, else its rule, as titles."""
-    return _facility_titles(frame["facility_type"], lang) if "facility_type" in frame else \
-        translate_series(frame["code"], lang)
+def titled_codes(series: pd.Series, title: Callable[[str], str]) -> tuple[np.ndarray, np.ndarray]:
+    """A column of keys as (code per row, -1 where missing; their titles, sorted): each
+    distinct key given its ``title`` once, keys of equal titles one code."""
+    raw, keys = pd.factorize(series.astype("string"))
+    codes, titles = pd.factorize(pd.Series([title(str(k)) for k in keys], dtype=object), sort=True)
+    out = np.where(raw >= 0, codes[np.maximum(raw, 0)] if len(codes) else -1, -1)
+    return out.astype(np.int64), np.asarray(titles, dtype=object)
+
+
+def _what(frame: pd.DataFrame, lang: str) -> tuple[np.ndarray, np.ndarray]:
+    """What each flag says in a summary, the facility type it lacks, else its rule, as
+    titled_codes."""
+    if "facility_type" in frame:
+        return titled_codes(frame["facility_type"], lambda k: facility_title(k, lang))
+    return titled_codes(frame["code"], lambda k: word(k, lang))
+
+
+def joined_codes_per_group(group: np.ndarray, n_groups: int, code: np.ndarray, texts: np.ndarray, sep: str, *,
+                           distinct: bool = True) -> np.ndarray:
+    """Per group (``group`` 0..n_groups-1), the ``texts`` of its codes (``code`` indexes
+    ``texts``; -1 is left out), each once with ``distinct``, in order of first appearance,
+    joined with ``sep``: integers grouped, one string made per group."""
+    out = np.full(n_groups, "", dtype=object)
+    ok = np.asarray(code) >= 0
+    g = np.asarray(group, dtype=np.int64)[ok]
+    c = np.asarray(code, dtype=np.int64)[ok]
+    if len(g) == 0:
+        return out
+    if distinct:
+        k = max(len(texts), 1)
+        key = pd.unique(g * k + c)  # the first of each (group, code), in order
+        g, c = key // k, key % k
+    order = np.argsort(g, kind="stable")
+    g, c = g[order], c[order]
+    piece = np.array([str(t) + sep for t in texts], dtype=object)[c]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    joined = np.add.reduceat(piece, starts)
+    out[g[starts]] = [t[:-len(sep)] for t in joined] if sep else joined
+    return out
 
 
 def joined_per_group(codes: np.ndarray, n_groups: int, what: np.ndarray, sep: str, *,
                      distinct: bool = True) -> np.ndarray:
     """Per group (``codes`` 0..n_groups-1), its texts of ``what`` (each once with ``distinct``)
     in order of first appearance joined with ``sep``, in bulk (no Python call per group)."""
-    pairs = pd.DataFrame({"g": codes, "w": what}).dropna(subset=["w"])
-    if distinct:
-        pairs = pairs.drop_duplicates()
-    pairs = pairs.sort_values("g", kind="stable")
-    out = np.full(n_groups, "", dtype=object)
-    if len(pairs) == 0:
-        return out
-    g = pairs["g"].to_numpy()
-    text = (pairs["w"].astype(str) + sep).to_numpy(dtype=object)
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    joined = pd.Series(np.add.reduceat(text, starts), dtype=object).str.slice(0, -len(sep))
-    out[g[starts]] = joined.to_numpy(dtype=object)
-    return out
+    w, uniq = pd.factorize(np.asarray(what, dtype=object))
+    return joined_codes_per_group(codes, n_groups, w, np.asarray(uniq, dtype=object), sep, distinct=distinct)
 
 
 def _props(frame: pd.DataFrame, fields: list[str], lang: str, extra: dict[str, Any]) -> list[str]:
@@ -145,19 +171,23 @@ def _props(frame: pd.DataFrame, fields: list[str], lang: str, extra: dict[str, A
 
 
 def _features(geoms: np.ndarray, props: list[str], *, digits: int = 6) -> str:
-    """A GeoJSON FeatureCollection (geometries in WGS 84) from geometries and property texts."""
+    """A GeoJSON FeatureCollection (geometries in WGS 84) from geometries and property texts.
+
+    Coordinates are rounded to ``digits`` decimals (vertices kept as they are); the texts are
+    joined as Python strings (no fixed-width numpy string arrays: one long geometry made every
+    row as wide, gigabytes for a city's projects)."""
     if len(geoms) == 0:
         return '{"type":"FeatureCollection","features":[]}'
     if (shapely.get_type_id(geoms) == 0).all():
-        xy = shapely.get_coordinates(geoms)
-        fmt = f"%.{digits}f"
-        geom_text = np.char.add(np.char.add('{"type":"Point","coordinates":[', np.char.mod(fmt, xy[:, 0])),
-                                np.char.add(",", np.char.add(np.char.mod(fmt, xy[:, 1]), "]}")))
+        xy = np.round(shapely.get_coordinates(geoms), digits)
+        fmt = f'{{{{"type":"Point","coordinates":[{{:.{digits}f}},{{:.{digits}f}}]}}}}'
+        geom_text: list[str] = [fmt.format(x, y) for x, y in xy.tolist()]
     else:
-        geom_text = shapely.to_geojson(shapely.set_precision(geoms, 10.0 ** -digits))
-    features = np.char.add(np.char.add('{"type":"Feature","geometry":', geom_text.astype(str)),
-                           np.char.add(',"properties":', np.char.add(np.array(props, dtype=str), "}")))
-    return '{"type":"FeatureCollection","features":[' + ",".join(features.tolist()) + "]}"
+        rounded = shapely.transform(geoms, lambda c: np.round(c, digits))
+        geom_text = ["null" if g is None else g for g in shapely.to_geojson(rounded).tolist()]
+    features = ",".join(['{"type":"Feature","geometry":' + g + ',"properties":' + p + "}"
+                         for g, p in zip(geom_text, props, strict=True)])
+    return '{"type":"FeatureCollection","features":[' + features + "]}"
 
 
 def _wgs84(geoms: np.ndarray, crs: CRS | None) -> np.ndarray:
@@ -248,8 +278,6 @@ def _buildings(page: _Page, buildings: gpd.GeoDataFrame) -> None:
     from PIL import Image
     from pyproj import Transformer
 
-    from planner.export.sheets import building_raster
-
     b = shapely.bounds(buildings.geometry.values)
     t = Transformer.from_crs(buildings.crs, 3857, always_xy=True)
     x0, y0 = t.transform(b[:, 0], b[:, 1])
@@ -260,7 +288,7 @@ def _buildings(page: _Page, buildings: gpd.GeoDataFrame) -> None:
     w, h = ext[2] - ext[0], ext[3] - ext[1]
     width = BUILDING_IMAGE_PX if w >= h else max(int(BUILDING_IMAGE_PX * w / h), 50)
     height = BUILDING_IMAGE_PX if h > w else max(int(BUILDING_IMAGE_PX * h / w), 50)
-    mask = building_raster(None, tuple(ext), width=width, height=height, bounds=boxes)
+    mask = _box_mask(boxes, ext, width, height)
     image = Image.fromarray(mask, mode="L").convert("P")
     grey = BASE["buildings"].lstrip("#")
     image.putpalette([255, 255, 255, int(grey[0:2], 16), int(grey[2:4], 16), int(grey[4:6], 16)] + [0] * 762)
@@ -274,6 +302,36 @@ def _buildings(page: _Page, buildings: gpd.GeoDataFrame) -> None:
               "bounds": [[lat0, lon0], [lat1, lon1]]})
     page.holds.append(pick(f"现状建筑 {n:,} 栋（以图像显示，约 {w / width:.0f} m 一像素）",
                            f"{n:,} buildings (as an image, about {w / width:.0f} m a pixel)", lang))
+
+
+def _box_mask(boxes: np.ndarray, extent: np.ndarray, width: int, height: int) -> np.ndarray:
+    """A mask of boxes (n x 4: x0, y0, x1, y1) on a ``width`` x ``height`` grid over ``extent``,
+    filled with a difference array in bulk: a pixel is on where its centre is inside a box (as
+    rasterising the box would) when boxes are several pixels across, else where the box touches
+    it (a footprint smaller than a pixel stays visible)."""
+    x0, y0, x1, y1 = (float(v) for v in extent)
+    px, py = (x1 - x0) / width, (y1 - y0) / height
+    b = boxes[np.isfinite(boxes).all(axis=1)]
+    if len(b) == 0:
+        return np.zeros((height, width), dtype="uint8")
+    cx0, cx1 = (b[:, 0] - x0) / px, (b[:, 2] - x0) / px
+    ry0, ry1 = (y1 - b[:, 3]) / py, (y1 - b[:, 1]) / py
+    if np.median(cx1 - cx0) >= 4:  # pixel centres inside the box
+        c0, c1 = np.ceil(cx0 - 0.5), np.floor(cx1 - 0.5)
+        r0, r1 = np.ceil(ry0 - 0.5), np.floor(ry1 - 0.5)
+    else:  # pixels the box touches
+        c0, c1, r0, r1 = np.floor(cx0), np.floor(cx1), np.floor(ry0), np.floor(ry1)
+    c0, c1 = np.clip(c0, 0, width - 1).astype(np.int64), np.clip(c1, 0, width - 1).astype(np.int64)
+    r0, r1 = np.clip(r0, 0, height - 1).astype(np.int64), np.clip(r1, 0, height - 1).astype(np.int64)
+    ok = (c0 <= c1) & (r0 <= r1)
+    c0, c1, r0, r1 = c0[ok], c1[ok], r0[ok], r1[ok]
+    diff = np.zeros((height + 1, width + 1), dtype=np.int32)
+    np.add.at(diff, (r0, c0), 1)
+    np.add.at(diff, (r0, c1 + 1), -1)
+    np.add.at(diff, (r1 + 1, c0), -1)
+    np.add.at(diff, (r1 + 1, c1 + 1), 1)
+    out: np.ndarray = (diff.cumsum(0).cumsum(1)[:height, :width] > 0).astype("uint8")
+    return out
 
 
 def _roads(page: _Page, roads: gpd.GeoDataFrame) -> None:
@@ -336,33 +394,49 @@ def _roads(page: _Page, roads: gpd.GeoDataFrame) -> None:
 
 def _grid_summary(frame: gpd.GeoDataFrame, cell: float, lang: str) -> tuple[np.ndarray, pd.DataFrame]:
     """Flags counted per square grid cell (``cell`` metres): cell polygons and per cell the
-    number of flags and the rules (or facility types) with counts."""
-    pts = shapely.point_on_surface(frame.geometry.values)
-    gx = np.floor(shapely.get_x(pts) / cell).astype(np.int64)
-    gy = np.floor(shapely.get_y(pts) / cell).astype(np.int64)
-    what = _what(frame, lang)
-    df = pd.DataFrame({"gx": gx, "gy": gy, "what": what.to_numpy()})
-    counts = df.groupby(["gx", "gy", "what"]).size().rename("n").reset_index()
-    counts = counts.sort_values(["gx", "gy", "n"], ascending=[True, True, False])
+    number of flags and the rules (or facility types) with counts, most first."""
+    x, y = _centres(frame.geometry.values)
+    return _grid_cells(x, y, *_what(frame, lang), cell, lang)
+
+
+def _centres(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The centres of the geometries' bounding boxes (where a flag is counted in a grid: a
+    tenth of the time of a point on the surface, millions of flags)."""
+    b = shapely.bounds(geoms)
+    return (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+
+
+def _grid_cells(x: np.ndarray, y: np.ndarray, what: np.ndarray, titles: np.ndarray, cell: float, lang: str
+                ) -> tuple[np.ndarray, pd.DataFrame]:
+    """_grid_summary from the flags' points and their codes of ``titles`` (integers grouped,
+    titles joined only per cell)."""
+    keep = (what >= 0) & np.isfinite(x) & np.isfinite(y)
+    gx = np.floor(x[keep] / cell).astype(np.int64)
+    gy = np.floor(y[keep] / cell).astype(np.int64)
+    counts = pd.DataFrame({"gx": gx, "gy": gy, "w": what[keep]}).groupby(["gx", "gy", "w"]).size().rename("n")
+    counts = counts.reset_index().sort_values(["gx", "gy", "n"], ascending=[True, True, False], kind="stable")
     sep = "、" if lang == "zh" else ", "
-    counts["text"] = counts["what"].astype(str) + " " + counts["n"].map("{:,}".format)
+    texts = titles[counts["w"].to_numpy()] + " " + counts["n"].map("{:,}".format).to_numpy(dtype=object)
     cell_codes, cell_keys = pd.factorize(pd.MultiIndex.from_arrays([counts["gx"], counts["gy"]]), sort=False)
     cells = pd.DataFrame({"gx": cell_keys.get_level_values(0), "gy": cell_keys.get_level_values(1),
                           "n": np.bincount(cell_codes, weights=counts["n"].to_numpy()).astype(np.int64),
-                          "detail": joined_per_group(cell_codes, len(cell_keys),
-                                                      counts["text"].to_numpy(dtype=object), sep)})
+                          "detail": joined_per_group(cell_codes, len(cell_keys), texts, sep)})
     polys = shapely.box(cells["gx"] * cell, cells["gy"] * cell, (cells["gx"] + 1) * cell, (cells["gy"] + 1) * cell)
     return polys, cells
 
 
-def _source_summary(frame: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
+def _source_summary(frame: gpd.GeoDataFrame, lang: str, limit: int | None = None) -> gpd.GeoDataFrame | None:
     """Flags of one source feature (a building) as one point: the rules, or the facility types
-    it lacks, and how many."""
+    it lacks, and how many; None when there are more than ``limit`` source features (nothing
+    else is worked out)."""
     key = frame["source_id"].astype("string").fillna("")
     codes, uniq = pd.factorize(key)
+    if limit is not None and len(uniq) > limit:
+        return None
     first = np.unique(codes, return_index=True)[1]
     sep = "、" if lang == "zh" else ", "
-    detail = joined_per_group(codes, len(uniq), _what(frame, lang).to_numpy(dtype=object), sep)
+    what, titles = _what(frame, lang)
+    detail = joined_codes_per_group(codes, len(uniq), what, titles, sep)
     out = gpd.GeoDataFrame({"source_id": np.asarray(uniq, dtype=object).astype(str), "detail": detail,
                             "n": np.bincount(codes), "code": frame["code"].to_numpy()[first]},
                            geometry=shapely.point_on_surface(frame.geometry.values[first]), crs=frame.crs)
@@ -376,7 +450,7 @@ def _thematic(page: _Page, name: str, frame: gpd.GeoDataFrame, order: int) -> No
     if name == "projects":
         _projects(page, frame, title, order)
         return
-    codes = sorted(set(frame["code"].astype(str)))
+    codes = sorted({str(c) for c in pd.unique(frame["code"])})
     legend = [[code_title(c, lang), CODE_COLOURS.get(c, "#888888"), "fill"] for c in codes]
     if n <= page.max_features:
         geoms = frame.geometry.values
@@ -397,9 +471,9 @@ def _thematic(page: _Page, name: str, frame: gpd.GeoDataFrame, order: int) -> No
         page.holds.append(pick(f"{title} {n:,} 条（逐条{'，以点显示' if as_points else ''}）",
                                f"{title}: {n:,} flags (each{', as points' if as_points else ''})", lang))
         return
-    per_source = _source_summary(frame, lang)
+    per_source = _source_summary(frame, lang, page.max_features)
     what = pick("缺少的设施", "Facilities missing", lang) if "facility_type" in frame else pick("规则", "Rules", lang)
-    if len(per_source) <= page.max_features:
+    if per_source is not None:
         colours = per_source["code"].map(lambda c: CODE_COLOURS.get(c, "#888888")).to_numpy()
         props = pd.DataFrame({"source_id": escape_series(per_source["source_id"]).to_numpy(),
                               "detail": escape_series(per_source["detail"]).to_numpy(),
@@ -418,10 +492,12 @@ def _thematic(page: _Page, name: str, frame: gpd.GeoDataFrame, order: int) -> No
                                lang))
         return
     cell = 250.0
-    polys, cells = _grid_summary(frame, cell, lang)
+    x, y = _centres(frame.geometry.values)
+    flag_what, titles = _what(frame, lang)
+    polys, cells = _grid_cells(x, y, flag_what, titles, cell, lang)
     while len(cells) > page.max_features:
         cell *= 2
-        polys, cells = _grid_summary(frame, cell, lang)
+        polys, cells = _grid_cells(x, y, flag_what, titles, cell, lang)
     colour = CODE_COLOURS.get(codes[0], "#888888") if len(codes) == 1 else "#555555"
     props = pd.DataFrame({"n": cells["n"].map("{:,}".format).to_numpy(), "detail": escape_series(cells["detail"]).to_numpy(),
                           "_c": colour, "_o": np.round(0.15 + 0.6 * cells["n"] / cells["n"].max(), 2)}

@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 import unicodedata
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import xlsxwriter
 
 from planner.export.styles import alias
@@ -100,23 +104,21 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class _BulkSheet(xlsxwriter.worksheet.Worksheet):  # type: ignore[misc]  # xlsxwriter has no type information
-    """A worksheet whose table body is given as cell XML made in bulk (numpy and pandas over
+    """A worksheet whose table body is given as cell XML made in bulk (Arrow string kernels over
     whole columns) instead of one ``write`` call per cell: xlsxwriter writes everything else
     (header, totals, widths, filters, panes, print setup) as usual, and the body's rows in
-    between. A million cells take seconds instead of minutes."""
+    between. A million cells take a second instead of minutes."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._bulk: tuple[int, int, str] | None = None
+        self._bulk: tuple[int, int, pa.Array] | None = None
 
-    def bulk_rows(self, first: int, n: int, n_cols: int, cells: list[np.ndarray]) -> None:
-        """Rows ``first`` .. ``first + n - 1`` (0-based) from per-column arrays of cell XML."""
-        spans = f' spans="1:{n_cols}"'
-        rows = pd.Series(np.arange(first + 1, first + n + 1)).astype(str).to_numpy(dtype=object)
-        text = '<row r="' + rows + '"' + spans + ">"
-        for col in cells:
-            text = text + col
-        self._bulk = (first, first + n - 1, "".join((text + "</row>").tolist()))
+    def bulk_rows(self, first: int, n: int, n_cols: int, cells: list[pa.Array]) -> None:
+        """Rows ``first`` .. ``first + n - 1`` (0-based) from per-column Arrow arrays of cell XML
+        (no nulls: an empty cell is "")."""
+        rows = pc.cast(pa.array(np.arange(first + 1, first + n + 1, dtype=np.int64)), pa.string())
+        text = pc.binary_join_element_wise('<row r="', rows, f'" spans="1:{n_cols}">', *cells, "</row>", "")
+        self._bulk = (first, first + n - 1, text)
         self._check_dimensions(first, 0)
         self._check_dimensions(first + n - 1, n_cols - 1)
 
@@ -131,7 +133,7 @@ class _BulkSheet(xlsxwriter.worksheet.Worksheet):  # type: ignore[misc]  # xlsxw
             if first > lo:
                 self.dim_rowmax = first - 1
                 super()._write_rows()
-            self.fh.write(text)
+            _write_utf8(self.fh, text)
             if hi > last:
                 self.dim_rowmin, self.dim_rowmax = last + 1, hi
                 super()._write_rows()
@@ -139,21 +141,38 @@ class _BulkSheet(xlsxwriter.worksheet.Worksheet):  # type: ignore[misc]  # xlsxw
             self.dim_rowmin, self.dim_rowmax = lo, hi
 
 
-def _refs(col: int, first: int, n: int) -> np.ndarray:
-    letter = xlsxwriter.utility.xl_col_to_name(col)
-    refs: np.ndarray = (letter + pd.Series(np.arange(first + 2, first + n + 2)).astype(str)).to_numpy(dtype=object)
-    return refs
+def _write_utf8(fh: Any, text: pa.Array) -> None:
+    """Every string of ``text`` (no nulls) one after the other into a text file: its UTF-8 bytes
+    as they lie in the Arrow buffer, in slices (no Python string per row)."""
+    text = text.cast(pa.large_string()) if text.type != pa.large_string() else text
+    raw = getattr(fh, "buffer", None)
+    if raw is not None:
+        fh.flush()
+    step = 1 << 18
+    for start in range(0, len(text), step):
+        part = text.slice(start, step)
+        offsets = np.frombuffer(part.buffers()[1], dtype=np.int64)[part.offset:part.offset + len(part) + 1]
+        data = memoryview(part.buffers()[2])[int(offsets[0]):int(offsets[-1])] if len(part) else memoryview(b"")
+        if raw is not None:
+            raw.write(data)
+        else:
+            fh.write(bytes(data).decode("utf-8"))
 
 
-def _number_cells(values: np.ndarray, col: int, first: int, fmt: Format | None) -> np.ndarray:
-    """Cell XML of a numeric column (as xlsxwriter writes numbers, %.16G); empty where not finite."""
+def _row_refs(first: int, n: int) -> pa.Array:
+    """The Excel row numbers of a table's ``n`` body rows under its header row ``first``, as text."""
+    return pc.cast(pa.array(np.arange(first + 2, first + n + 2, dtype=np.int64)), pa.string())
+
+
+def _number_cells(values: np.ndarray, col: int, rows: pa.Array, fmt: Format | None) -> pa.Array:
+    """Cell XML of a numeric column (numbers in their shortest exact decimal form); empty
+    where not finite."""
     ok = np.isfinite(values)
-    out = np.full(len(values), "", dtype=object)
-    if ok.any():
-        style = fmt._get_xf_index() if fmt is not None else 0
-        text = np.char.mod("%.16G", values[ok]).astype(object)
-        out[ok] = '<c r="' + _refs(col, first, len(values))[ok] + f'" s="{style}"><v>' + text + "</v></c>"
-    return out
+    style = fmt._get_xf_index() if fmt is not None else 0
+    letter = xlsxwriter.utility.xl_col_to_name(col)
+    text = pc.cast(pa.array(np.where(ok, values, 0.0)), pa.string())
+    cells = pc.binary_join_element_wise(f'<c r="{letter}', rows, f'" s="{style}"><v>', text, "</v></c>", "")
+    return cells if ok.all() else pc.if_else(pa.array(ok), cells, "")
 
 
 def _inline_text(text: str) -> str:
@@ -165,17 +184,44 @@ def _inline_text(text: str) -> str:
     return f'" t="inlineStr"><is>{tag}{t}</t></is></c>'
 
 
-def _string_cells(values: pd.Series, col: int, first: int, fmt: Format | None) -> np.ndarray:
+def _inline_texts(texts: pa.Array) -> pa.Array:
+    """_inline_text of every string of ``texts`` (no nulls), in bulk; the rare text with a
+    control character in Python."""
+    t = texts
+    for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+        t = pc.replace_substring(t, a, b)
+    # an edge character that is a space (as str.isspace says; each distinct edge character once)
+    edges = pa.chunked_array([pc.utf8_slice_codeunits(t, 0, 1), pc.utf8_slice_codeunits(t, -1, 2**31 - 1)])
+    spaces = [c for c in pc.unique(edges).to_pylist() if c and c.isspace()]
+    body = pc.binary_join_element_wise('" t="inlineStr"><is><t>', t, "</t></is></c>", "")
+    if spaces:
+        first = pc.is_in(pc.utf8_slice_codeunits(t, 0, 1), pa.array(spaces))
+        last = pc.is_in(pc.utf8_slice_codeunits(t, -1, 2**31 - 1), pa.array(spaces))
+        keep = pc.binary_join_element_wise('" t="inlineStr"><is><t xml:space="preserve">', t, "</t></is></c>", "")
+        body = pc.if_else(pc.or_(first, last), keep, body)
+    control = pc.match_substring_regex(texts, _CONTROL_RE.pattern).to_numpy(zero_copy_only=False)
+    if control.any():
+        values = body.to_pylist()
+        originals = texts.to_pylist()
+        for i in np.flatnonzero(control):
+            values[i] = _inline_text(originals[i])
+        body = pa.array(values, type=pa.string())
+    return body
+
+
+def _string_cells(values: pd.Series, col: int, rows: pa.Array, fmt: Format | None) -> pa.Array:
     """Cell XML of a text column as inline strings; each distinct text escaped once; empty
     where missing."""
+    style = fmt._get_xf_index() if fmt is not None else 0
+    letter = xlsxwriter.utility.xl_col_to_name(col)
     ok = values.notna().to_numpy()
-    out = np.full(len(values), "", dtype=object)
-    if ok.any():
-        codes, uniq = pd.factorize(values[ok].astype(str).to_numpy(dtype=object))
-        body = np.array([_inline_text(u) for u in uniq], dtype=object)[codes]
-        style = fmt._get_xf_index() if fmt is not None else 0
-        out[ok] = '<c r="' + _refs(col, first, len(values))[ok] + f'" s="{style}' + body
-    return out
+    if not ok.any():
+        return pa.array(np.full(len(values), "", dtype=object), type=pa.string())
+    codes, uniq = pd.factorize(values.astype(str) if values.dtype == object else values.astype("string"))
+    body = pc.take(_inline_texts(pa.array(np.asarray(uniq, dtype=object), type=pa.string())),
+                   pa.array(np.maximum(codes, 0)))
+    cells = pc.binary_join_element_wise(f'<c r="{letter}', rows, f'" s="{style}', body, "")
+    return cells if ok.all() else pc.if_else(pa.array(ok), cells, "")
 
 
 class _Book:
@@ -250,7 +296,8 @@ class _Book:
         ws.set_row(start, 30)
         n = min(len(frame), EXCEL_MAX_ROWS - start - 3)
         widths = [min(text_width(h), 24) for h in heads]
-        cells: list[np.ndarray] = []
+        cells: list[pa.Array] = []
+        refs = _row_refs(start, n)
         for j, c in enumerate(columns):
             s = frame[c].iloc[:n].reset_index(drop=True)
             fmt = self.fmt(c, s)
@@ -259,19 +306,19 @@ class _Book:
                 yes, no = pick("是", "yes", self.lang), pick("否", "no", self.lang)
                 text = s.map({True: yes, False: no}).astype(object).where(s.notna(), None)
                 fmt = self.f_text
-                cells.append(_string_cells(text, j, start, fmt))
+                cells.append(_string_cells(text, j, refs, fmt))
                 sample: list[Any] = text.iloc[:500].dropna().tolist()  # texts or numbers
             elif pd.api.types.is_numeric_dtype(s.dtype):
                 arr = s.to_numpy(dtype=float, na_value=np.nan)
                 if fmt is self.f_int:
                     arr = np.round(arr)
-                cells.append(_number_cells(arr, j, start, fmt))
+                cells.append(_number_cells(arr, j, refs, fmt))
                 sample = [v for v in arr[:500].tolist() if np.isfinite(v)]
             else:
                 text = s.astype(object).where(s.notna(), None)
                 text = text.map(str, na_action="ignore") if len(text) else text
                 text = self._cut_long(text, name, c, start)
-                cells.append(_string_cells(text, j, start, fmt))
+                cells.append(_string_cells(text, j, refs, fmt))
                 sample = text.iloc[:500].dropna().tolist()
             if sample:
                 if fmt is self.f_pct:
@@ -323,7 +370,27 @@ class _Book:
         return values
 
     def close(self) -> None:
-        self.wb.close()
+        """Write the file, its parts compressed at zlib level 1 (a third of level 6's time;
+        most of a large workbook's writing was compression; a few per cent larger)."""
+        import xlsxwriter.workbook as xw
+
+        with _ZIP_LOCK:
+            xw.ZipFile = _FastZipFile  # the one ZipFile xlsxwriter makes
+            try:
+                self.wb.close()
+            finally:
+                xw.ZipFile = zipfile.ZipFile
+
+
+_ZIP_LOCK = threading.Lock()
+
+
+class _FastZipFile(zipfile.ZipFile):
+    """A ZipFile that deflates at level 1."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("compresslevel", 1)
+        super().__init__(*args, **kwargs)
 
 
 def _summary(book: _Book, projects: pd.DataFrame, membership: Membership) -> dict[str, float]:
@@ -394,22 +461,30 @@ def _summary(book: _Book, projects: pd.DataFrame, membership: Membership) -> dic
 
 
 def _flags_summary(flags: pd.Series, lang: str) -> pd.Series:
-    """A project's flags as counts by rule ("老旧住宅 12、加装电梯候选 6"), in bulk."""
-    s = flags.fillna("").astype(str)
-    exploded = s.str.split(",").explode()
-    exploded = exploded[exploded != ""]
-    if exploded.empty:
-        return pd.Series([""] * len(s), index=s.index, dtype=object)
-    code = exploded.str.split(":", n=1).str[0]
-    counts = code.groupby([code.index, code.values]).size()
-    titles = {c: word(c, lang) for c in counts.index.get_level_values(1).unique()}
-    sep = "、" if lang == "zh" else ", "
-    from planner.export.html_map import joined_per_group
+    """A project's flags as counts by rule ("老旧住宅 12、加装电梯候选 6", rules in the order of
+    their codes), in bulk: the comma-joined flag ids split and counted in Arrow, one text made
+    per project."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    text = np.array([f"{titles[c]} {n:,}" for (_, c), n in counts.items()], dtype=object)
-    group, owners = pd.factorize(counts.index.get_level_values(0))
-    joined = pd.Series(joined_per_group(group, len(owners), text, sep, distinct=False), index=owners)
-    return joined.reindex(s.index).fillna("").astype(object)
+    from planner.export.html_map import joined_codes_per_group
+
+    s = flags.fillna("").astype("string[pyarrow]")
+    ids = pc.split_pattern(pa.array(s.array), ",")
+    owner = pc.list_parent_indices(ids).to_numpy(zero_copy_only=False)
+    code = pc.list_element(pc.split_pattern(pc.list_flatten(ids), ":", max_splits=1), 0)
+    keep = pc.not_equal(code, "").to_numpy(zero_copy_only=False)
+    if not keep.any():
+        return pd.Series([""] * len(s), index=s.index, dtype=object)
+    owner = owner[keep]
+    raw, keys = pd.factorize(pd.Series(code.filter(pa.array(keep)), dtype="string"), sort=True)
+    k = len(keys)
+    pair, n = np.unique(owner.astype(np.int64) * k + raw, return_counts=True)  # by project, then code
+    titles = np.array([word(str(c), lang) for c in keys], dtype=object)
+    text = titles[pair % k] + " " + pd.Series(n).map("{:,}".format).to_numpy(dtype=object)
+    sep = "、" if lang == "zh" else ", "
+    joined = joined_codes_per_group(pair // k, len(s), np.arange(len(pair)), text, sep, distinct=False)
+    return pd.Series(joined, index=s.index, dtype=object)
 
 
 def _project_table(projects: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -476,22 +551,21 @@ def _land_use_titles(series: pd.Series, lang: str) -> pd.Series:
 
 def _summarise_flags(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """One row per source feature (a building, a parcel, a road): the rules it meets and, for
-    living-circle gaps, the facility types it lacks."""
+    living-circle gaps, the facility types it lacks (codes grouped as integers, one text made
+    per source feature)."""
+    from planner.export.html_map import joined_codes_per_group, titled_codes
+
     f = pd.DataFrame(frame)
     key = f["source_id"].astype("string").fillna("")
-    codes = translate_series(f["code"], lang)
     sep = "、" if lang == "zh" else ", "
-    from planner.export.html_map import joined_per_group
-
     group, keys = pd.factorize(key, sort=True)
     n = len(keys)
+    codes, titles = titled_codes(f["code"], lambda c: word(c, lang))
     table = pd.DataFrame({"source_id": np.asarray(keys, dtype=object),
-                          "codes": joined_per_group(group, n, codes.to_numpy(dtype=object), sep)})
+                          "codes": joined_codes_per_group(group, n, codes, titles, sep)})
     if "facility_type" in f:
-        ft = f["facility_type"].astype("string")
-        titles = {k: facility_title(k, lang) for k in pd.unique(ft.dropna())}
-        missing = ft.map(titles).astype(object).where(ft.notna(), None)
-        table["missing"] = joined_per_group(group, n, missing.to_numpy(dtype=object), sep)
+        codes, titles = titled_codes(f["facility_type"], lambda k: facility_title(k, lang))
+        table["missing"] = joined_codes_per_group(group, n, codes, titles, sep)
     if "households" in f:
         table["households"] = pd.to_numeric(f["households"], errors="coerce").groupby(group).max().reindex(
             range(n)).to_numpy()
