@@ -9,18 +9,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner.arrays import in_slices
+
 COLUMNS = ("code", "source_id", "district", "severity", "state", "note", "reason")
-
-
-SLICE = 20_000  # rows converted per call: each call holds the interpreter (and a waiting window)
 
 
 def text_objects(values: Any) -> np.ndarray:
     """A column as an array of Python strings, converted a slice at a time (pandas keeps text as
     Arrow strings; making a million Python objects in one call would hold the interpreter)."""
     s = values if isinstance(values, pd.Series) else pd.Series(values)
-    return np.concatenate([s.iloc[i:i + SLICE].astype(str).to_numpy(dtype=object) for i in range(0, len(s), SLICE)]) \
-        if len(s) > SLICE else s.astype(str).to_numpy(dtype=object)
+    return in_slices(len(s), lambda a, b: s.iloc[a:b].astype(str).to_numpy(dtype=object))
 
 
 def _obj(values: Any, n: int) -> pd.Series:
@@ -68,7 +66,7 @@ def _districts_of(geoms: np.ndarray, districts: Any) -> np.ndarray:
         return out
     names = districts["name"].astype(str).to_numpy(dtype=object) if "name" in districts else \
         np.array([str(i) for i in range(len(districts))], dtype=object)
-    pts = np.concatenate([shapely.point_on_surface(geoms[i:i + SLICE]) for i in range(0, len(geoms), SLICE)])
+    pts = in_slices(len(geoms), lambda a, b: shapely.point_on_surface(geoms[a:b]))
     tree = shapely.STRtree(districts.geometry.values)
     src, dst = tree.query(pts, predicate="intersects")
     out[src] = names[dst]

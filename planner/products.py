@@ -30,6 +30,8 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
+from planner.arrays import SLICE, in_slices, slices
+
 GEOMETRY_MARK = b"rp:geometry"
 
 
@@ -99,16 +101,10 @@ def encode_frame(frame: pd.DataFrame) -> bytes:
     return _ipc(table.replace_schema_metadata({**(table.schema.metadata or {}), **meta}))
 
 
-SLICE = 10_000
-
-
 def _in_slices(column: Any, convert: Any) -> np.ndarray:
     """Convert an Arrow column slice by slice: making a million Python objects in one call
     would hold the interpreter (and a window waiting on it) for a noticeable time."""
-    n = len(column)
-    if n <= SLICE:
-        return np.asarray(convert(column))
-    return np.concatenate([np.asarray(convert(column.slice(i, SLICE))) for i in range(0, n, SLICE)])
+    return in_slices(len(column), lambda a, b: convert(column.slice(a, b - a)))
 
 
 def decode_frame(data: bytes) -> pd.DataFrame:
@@ -116,7 +112,7 @@ def decode_frame(data: bytes) -> pd.DataFrame:
     meta = table.schema.metadata or {}
     n = table.num_rows
     frame = table.to_pandas() if n <= SLICE else pd.concat(
-        [table.slice(i, SLICE).to_pandas() for i in range(0, n, SLICE)], ignore_index=True)
+        [table.slice(a, b - a).to_pandas() for a, b in slices(n)], ignore_index=True)
     if GEOMETRY_MARK in meta:
         info = json.loads(meta[GEOMETRY_MARK])
         geoms = _in_slices(table.column(info["column"]), lambda a: shapely.from_wkb(a.to_numpy(zero_copy_only=False)))

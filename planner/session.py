@@ -34,6 +34,7 @@ from psygnal import Signal, SignalGroup
 from pyproj import CRS
 
 from planner.analysis.runner import RunResult
+from planner.arrays import slices
 from planner.catalogue import Catalogue, default_catalogue
 from planner.errors import InputError
 from planner.feedback import Feedback
@@ -383,8 +384,8 @@ def result_flag_ids(result: RunResult) -> AbstractSet[str]:
     for f in result.flags.values():
         if "flag_id" in f:
             values = text_objects(f["flag_id"])
-            for i in range(0, len(values), 50_000):  # a slice per call: the window waits on each
-                found.update(values[i:i + 50_000])
+            for a, b in slices(len(values)):  # a slice per call: the window waits on each
+                found.update(values[a:b])
     result.derived["flag_ids"] = found  # read only from here on
     return found
 

@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 from PyQt6 import QtCore, QtGui
 
+from planner.arrays import in_slices
 from planner.gui.cartography import map_style
 from planner.model import MapLayer
 
@@ -727,8 +728,7 @@ def label_texts(layer: MapLayer) -> np.ndarray:
 
     def texts() -> np.ndarray:
         column = layer.frame[field]
-        return np.concatenate([column.iloc[i:i + 50_000].astype("string").to_numpy(dtype=object, na_value="")
-                               for i in range(0, len(column), 50_000)]) if len(column) else np.zeros(0, dtype=object)
+        return in_slices(len(column), lambda a, b: column.iloc[a:b].astype("string").to_numpy(dtype=object, na_value=""))
 
     return layer.per_frame("_label_texts", field, texts)
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from PyQt6 import QtCore, QtGui, QtWidgets
 
+from planner.arrays import in_slices, slices
 from planner.flagtable import COLUMNS, apply_decisions, flag_table
 from planner.gui import i18n
 from planner.gui.attribute_table import resize_columns_in_turns
@@ -20,16 +21,13 @@ ALL = "__all__"
 _VIEW: list[dict] = [{}]  # replaced whole (a worker may make one while the window reads another)
 
 
-SLICE = 50_000  # rows per call on a worker: each call holds the interpreter the window waits for
-
-
 def _mapped(values: pd.Series, titles: dict) -> np.ndarray:
     """Values through a table of titles (a value without one kept), a slice at a time."""
-    out = np.empty(len(values), dtype=object)
-    for i in range(0, len(values), SLICE):
-        part = values.iloc[i:i + SLICE].astype(object)
-        out[i:i + SLICE] = part.map(titles).fillna(part).to_numpy(dtype=object)
-    return out
+    def part(a: int, b: int) -> np.ndarray:
+        values_ = values.iloc[a:b].astype(object)
+        return values_.map(titles).fillna(values_).to_numpy(dtype=object)
+
+    return in_slices(len(values), part).astype(object, copy=False)
 
 
 def _state_texts(states: pd.Series) -> np.ndarray:
@@ -39,8 +37,8 @@ def _state_texts(states: pd.Series) -> np.ndarray:
 def _counts(values: pd.Series) -> dict:
     """How many rows hold each value (sorted by value), a slice at a time."""
     total: dict = {}
-    for i in range(0, len(values), SLICE):
-        for k, n in values.iloc[i:i + SLICE].value_counts(sort=False).items():
+    for a, b in slices(len(values)):
+        for k, n in values.iloc[a:b].value_counts(sort=False).items():
             total[k] = total.get(k, 0) + int(n)
     return dict(sorted(total.items()))
 
