@@ -1203,7 +1203,11 @@ def write_report(path: Path, result: RunResult, ws: Workspace, cfg: RunConfig, p
     title = pick("城市体检与更新规划草案", "City examination and renewal plan (draft)", lang)
     issued_on = getattr(cfg, "issued", None)
     issued = info.get("date") or (issued_on.isoformat() if issued_on else dt.date.today().isoformat())
-    d.fill_placeholders({"project": str(cfg.name), "title": title,
+    # the cover's name: a bracketed tail on its own line rather than broken mid-word by the page
+    # ("示例城市更新体检（包头，虚构数" / "据）")
+    cover = re.sub(r"^(.{6,}?)\s*([（(][^（()）]+[)）])$", "\\1\n\\2", str(cfg.name)) if len(str(cfg.name)) > 12 \
+        else str(cfg.name)
+    d.fill_placeholders({"project": cover, "title": title,
                          "organisation": info.get("organisation") or getattr(cfg, "organisation", "") or
                          pick("（编制单位）", "(Prepared by)", lang),
                          "date": issued, "contents_title": pick("目  录", "Contents", lang),

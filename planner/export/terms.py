@@ -120,7 +120,12 @@ def layer_title(name: str, lang: str = "zh") -> str:
              "buildings": ("现状建筑", "Buildings"), "water": ("水系", "Water"), "boundary": ("研究范围", "Study area"),
              "facilities": ("现状设施", "Facilities")}
     pair = fixed.get(name)
-    return pick(*pair, lang) if pair else name
+    if pair:
+        return pick(*pair, lang)
+    from planner.catalogue import default_catalogue
+
+    spec_in = default_catalogue().layers.get(name)   # an input of another role (heritage, rail ...)
+    return pick(spec_in.title, spec_in.title_en, lang) if spec_in is not None and spec_in.title else name
 
 
 def _word(value: str, lang: str) -> str:
