@@ -256,3 +256,30 @@ def test_a_finished_worker_kept_by_its_window_lets_go_of_its_job(app):
     worker.thread.join(5)
     gc.collect()
     assert gone() is None and not sip.isdeleted(worker)
+
+
+def test_quitting_stops_the_drawing_threads(app):
+    """When the application quits (and at exit) no drawing thread is left painting while Qt
+    tears down what it paints with: running renders are cancelled and waited for."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from planner.gui import canvas as canvas_module
+    from planner.gui.canvas import MapCanvas
+    from planner.model import LayerList, MapLayer
+
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(0, 5000, 60_000), rng.uniform(0, 5000, 60_000)
+    layers = LayerList()
+    layers.append(MapLayer("many", gpd.GeoDataFrame(geometry=shapely.box(x, y, x + 4, y + 3), crs=4546)))
+    canvas = MapCanvas(layers)
+    canvas.resize(900, 700)
+    canvas.set_extent((0, 0, 5000, 5000))
+    canvas._timer.stop()  # only this drawing
+    canvas._start_render()
+    assert canvas_module._RUNNING
+    canvas_module.stop_renders(30)
+    assert not canvas_module._RUNNING
+    QtWidgets.QApplication.processEvents()
+    assert canvas._image is None  # the cancelled drawing was not handed over

@@ -8,6 +8,7 @@ touches the canvas (a widget the GUI thread may be deleting): its image reaches 
 
 from __future__ import annotations
 
+import atexit
 import gc
 import threading
 import time
@@ -29,6 +30,22 @@ class _Job:
     def __init__(self, view: View):
         self.view = view
         self.cancelled = False
+
+
+_RUNNING: dict[_Job, threading.Thread] = {}  # drawing threads now running
+
+
+def stop_renders(timeout: float = 3.0) -> None:
+    """Cancel the drawing threads and wait for them (up to ``timeout`` seconds in all): when the
+    application quits and at exit, so that no thread is painting while Qt tears down the fonts
+    and the application it paints with."""
+    end = time.monotonic() + timeout
+    for job, thread in list(_RUNNING.items()):
+        job.cancelled = True
+        thread.join(max(0.0, end - time.monotonic()))
+
+
+atexit.register(stop_renders)
 
 
 def _deliver(canvas: weakref.ref, job: _Job, image: QtGui.QImage, seconds: float) -> None:
@@ -75,6 +92,10 @@ class MapCanvas(QtWidgets.QWidget):
         self._timer = QtCore.QTimer(self, singleShot=True, interval=25)
         self._timer.timeout.connect(self._start_render)
         init_relay()
+        app = QtCore.QCoreApplication.instance()
+        if app is not None and not app.property("planner_stops_renders"):
+            app.setProperty("planner_stops_renders", True)
+            app.aboutToQuit.connect(stop_renders)
         layers.inserted.connect(lambda *a: self.refresh())
         layers.removed.connect(self._on_removed)
         layers.moved.connect(lambda *a: self.refresh())
@@ -216,15 +237,20 @@ class MapCanvas(QtWidgets.QWidget):
         lock, renderer, canvas = self._lock, self.renderer, weakref.ref(self)
 
         def work():
-            t = time.perf_counter()
-            with lock:  # one render at a time; a cancelled one gives way quickly
-                if job.cancelled:
-                    return
-                image = renderer.render(layers, job.view, selection=selection, cancelled=lambda: job.cancelled)
-            if image is not None and not job.cancelled:
-                call_in_gui(_deliver, canvas, job, image, time.perf_counter() - t)
+            try:
+                t = time.perf_counter()
+                with lock:  # one render at a time; a cancelled one gives way quickly
+                    if job.cancelled:
+                        return
+                    image = renderer.render(layers, job.view, selection=selection, cancelled=lambda: job.cancelled)
+                if image is not None and not job.cancelled:
+                    call_in_gui(_deliver, canvas, job, image, time.perf_counter() - t)
+            finally:
+                _RUNNING.pop(job, None)
 
-        threading.Thread(target=work, daemon=True, name="map-render").start()
+        thread = threading.Thread(target=work, daemon=True, name="map-render")
+        _RUNNING[job] = thread
+        thread.start()
 
     def _on_rendered(self, job: _Job, image: QtGui.QImage, seconds: float) -> None:
         if job is not self._job:

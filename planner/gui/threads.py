@@ -49,6 +49,7 @@ def init_relay() -> None:
         # a plain function: PyQt's proxy for it lives in this (the GUI) thread and, like the
         # relay, is never deleted
         relay.call.connect(_run, QtCore.Qt.ConnectionType.QueuedConnection)
+        sip.transferto(relay, None)  # not deleted with its wrapper either (at exit threads may still emit)
         _RELAY = relay
 
 
