@@ -271,6 +271,7 @@ def test_zoomed_sheets_number_the_types_projects_of_their_other_sheets(sheets):
     r = small[0][0]
     text = pypdf.PdfReader(r["files"][1]).pages[0].extract_text()
     assert "其他分幅图" in text and small[0][1] in text
+    assert all(len(r["title"]["lines"]) == 1 for r in records), "a title that fits stays on one line"
 
 
 def test_a_long_sheet_title_wraps_above_the_subtitle(planned, tmp_path):
@@ -283,5 +284,6 @@ def test_a_long_sheet_title_wraps_above_the_subtitle(planned, tmp_path):
                            which=["road_link"], workers=1)
     t = records[0]["title"]
     assert len(t["lines"]) == 2, t
+    assert max(len(line) for line in t["lines"]) < len(title), "wrapped, not cut"
     assert t["subtitle_top_mm"] < t["foot_mm"] - 1.0, "the subtitle starts below the title's last line"
     assert t["subtitle_top_mm"] > 297.0 - 30.0, "and above the locator"

@@ -1074,12 +1074,20 @@ def _draw_sheet(task: dict, base: SheetBase) -> dict:
     # the title wrapped to the panel's width (two lines at most, smaller type if need be), the
     # subtitle below its measured foot
     size = 14.0
-    lines = _wrap_mm(_wrapped_literal(task["sheet_title"]), size, PANEL_W)
-    while len(lines) > 2 and size > 10:
-        size -= 1.0
-        lines = _wrap_mm(_wrapped_literal(task["sheet_title"]), size, PANEL_W)
-    title = page.paper.text(PANEL_X, H - 12, "\n".join(lines), fontsize=size, va="top", linespacing=1.15)
-    foot_mm = title.get_window_extent(renderer=page.fig.canvas.get_renderer()).y0 / page.fig.dpi * 25.4  # type: ignore[attr-defined]
+    text = _wrapped_literal(task["sheet_title"])
+    renderer = page.fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    title = page.paper.text(PANEL_X, H - 12, text, fontsize=size, va="top", linespacing=1.15)
+    width_mm = title.get_window_extent(renderer=renderer).width / page.fig.dpi * 25.4
+    lines = [text]
+    if width_mm > PANEL_W:
+        k = width_mm / max(_text_mm(text, size), 1e-6)   # the measured width over the estimate
+        lines = _wrap_mm(text, size, PANEL_W / k)
+        while len(lines) > 2 and size > 10:
+            size -= 1.0
+            lines = _wrap_mm(text, size, PANEL_W / k)
+        title.set_text("\n".join(lines))
+        title.set_fontsize(size)
+    foot_mm = title.get_window_extent(renderer=renderer).y0 / page.fig.dpi * 25.4
     subtitle_top = min(H - 20.5, foot_mm - 2.0)
     page.paper.text(PANEL_X, subtitle_top, task["subtitle"], fontsize=7.5, va="top", color="#333333")
     _locator(page, base, (PANEL_X + 40, H - 74, PANEL_W - 40, 44), lang)
