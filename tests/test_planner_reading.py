@@ -146,3 +146,13 @@ def test_unnamed_roads_are_placed_by_named_roads_never_by_their_ids(beijing_proj
 
 def pd_concat_names(projects):
     return projects["name"].astype(str).tolist()
+
+
+def test_osm_homes_have_unknown_households_never_one_each(beijing_projects):
+    """OSM maps no households: the facility sites' households are unknown (blank) and their notes
+    say so, instead of one household per building (the flags' households were 1 each)."""
+    ws, projects = beijing_projects
+    assert "households" not in ws.frame("buildings") or ws.frame("buildings")["households"].isna().all()
+    sites = projects[projects["type"].isin(["service_facility", "coverage_facility"])]
+    assert len(sites) and sites["households"].isna().all()
+    assert sites["notes"].str.contains("户数未知").all() and (sites["buildings"] > 0).all()

@@ -308,15 +308,18 @@ class _Builder:
             return np.where(known & np.isfinite(values), values, missing)
 
         fa = f["floor_area_m2"].to_numpy(dtype=float) if "floor_area_m2" in f else np.zeros(len(f))
-        hh, floors = column("households", 0.0), column("floors", 1.0)
+        # a building whose households are unknown is NaN, so that a project of only such homes has
+        # unknown households (blank, never 0); the elevator count takes them as none
+        hh, floors = column("households", np.nan), column("floors", 1.0)
         keys, group = np.unique(f["compound"].fillna("").astype(str).to_numpy(), return_inverse=True)
         n = len(keys)
         t = self.settings.types[kind]
         df = pd.DataFrame({"g": group, "fa": fa, "hh": hh, "sev": f["severity"].to_numpy(), "id": f["flag_id"].to_numpy(),
                            "d": (f["code"] == "UNSAFE_D").to_numpy(),
-                           "elev": np.maximum(1, np.round(hh / np.maximum(floors * 2, 1)))})
-        agg = df.groupby("g").agg(fa=("fa", "sum"), hh=("hh", "sum"), sev=("sev", "max"), n=("fa", "size"),
+                           "elev": np.maximum(1, np.round(np.nan_to_num(hh) / np.maximum(floors * 2, 1)))})
+        agg = df.groupby("g").agg(fa=("fa", "sum"), sev=("sev", "max"), n=("fa", "size"),
                                   d=("d", "any"), elev=("elev", "sum"))
+        agg["hh"] = df.groupby("g")["hh"].sum(min_count=1)   # NaN where every home's households are unknown
         agg["ids"] = _join_in_order(df["id"].to_numpy(dtype=object), group, n)  # group: 0..n-1, all present
         fa_d = df[df["d"]].groupby("g")["fa"].sum().reindex(range(n)).fillna(0).to_numpy()
         geoms = _group_multipolygons(f.geometry.values, group, n)
