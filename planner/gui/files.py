@@ -29,7 +29,7 @@ def warm_views(prepared: Prepared) -> Prepared:
     out here on the worker: each layer's geometry kind, legend classes and flattened drawing
     form, the review table's texts and filter choices (no Qt calls: plain data the views keep
     per frame)."""
-    from planner.gui.render import label_texts, warm_prepare
+    from planner.gui.render import label_codes, warm_prepare
     from planner.gui.review import warm_flag_view
 
     for layer in prepared.state.layers:
@@ -39,7 +39,7 @@ def warm_views(prepared: Prepared) -> Prepared:
         if layer.visible:
             warm_prepare(layer)
         if layer.label_field and layer.label_field in layer.frame.columns:
-            label_texts(layer)
+            label_codes(layer)  # and the texts
         style = layer.style or {}
         if style.get("categories"):
             layer.present_values(style.get("field"))

@@ -23,6 +23,11 @@ from planner.gui.cartography import map_style
 from planner.model import MapLayer
 
 CHUNK_PARTS = 64
+# Lines per path (in CHUNK_PARTS) and points per call: PyQt keeps the interpreter during a
+# QPainter call, so the window waits for the longest single call of the drawing thread (a path
+# of 1,024 streets took 70-80 ms at the 1 M city's full extent under load; 256 take about 20).
+LINE_CHUNKS = 4
+POINTS_PER_CALL = 1_000
 PATH_CACHE_VERTICES = 6_000_000  # paths kept in map coordinates (about 300 MB with Qt's copies)
 PATH_OUTLINE_PIXELS = 5_000  # at most about this many pixels of outline per path (see _chunk_parts)
 LOD_PIXELS = 1.0
@@ -480,11 +485,17 @@ class Renderer:
                 sel = prep.colour_index[parts] == ci
                 painter.setPen(QtGui.QPen(qcolor(style.get("outline", "#222222")), size + 1.5,
                                           QtCore.Qt.PenStyle.SolidLine, QtCore.Qt.PenCapStyle.RoundCap))
-                poly = QtGui.QPolygonF([QtCore.QPointF(a, b) for a, b in zip(px[sel], py[sel], strict=True)])
-                painter.drawPoints(poly)
-                painter.setPen(QtGui.QPen(qcolor(prep.colours[ci]), size, QtCore.Qt.PenStyle.SolidLine,
-                                          QtCore.Qt.PenCapStyle.RoundCap))
-                painter.drawPoints(poly)
+                outline = painter.pen()
+                fill = QtGui.QPen(qcolor(prep.colours[ci]), size, QtCore.Qt.PenStyle.SolidLine,
+                                  QtCore.Qt.PenCapStyle.RoundCap)
+                qx, qy = px[sel], py[sel]
+                polys = [QtGui.QPolygonF([QtCore.QPointF(a, b) for a, b in
+                                          zip(qx[a0:a0 + POINTS_PER_CALL], qy[a0:a0 + POINTS_PER_CALL], strict=True)])
+                         for a0 in range(0, len(qx), POINTS_PER_CALL)]  # bounded calls (see POINTS_PER_CALL)
+                for pen in (outline, fill):  # every outline, then every fill (as one call drew them)
+                    painter.setPen(pen)
+                    for poly in polys:
+                        painter.drawPoints(poly)
             return
         b = prep.part_bounds[parts]
         extent_px = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) / upp
@@ -549,7 +560,7 @@ class Renderer:
                 painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
                 painter.setPen(QtGui.QPen(colour, prep.widths[ci], QtCore.Qt.PenStyle.SolidLine,
                                           QtCore.Qt.PenCapStyle.RoundCap, QtCore.Qt.PenJoinStyle.RoundJoin))
-                step = CHUNK_PARTS * 16
+                step = CHUNK_PARTS * LINE_CHUNKS  # one long stroke holds the interpreter (PyQt keeps the GIL)
             end_vertex = part_first_vertex[g1] if g1 < len(part_first_vertex) else len(px)
             cuts = np.r_[part_first_vertex[g0:g1:step], end_vertex]  # a path per ``step`` parts
             for path in qpaths(px, py, move, cuts):
@@ -733,18 +744,61 @@ def label_texts(layer: MapLayer) -> np.ndarray:
     return layer.per_frame("_label_texts", field, texts)
 
 
+def label_codes(layer: MapLayer) -> tuple[np.ndarray, np.ndarray]:
+    """The layer's label column as integer codes (-1 where empty) and its distinct texts (in
+    order of first appearance), kept per frame and field: a draw then gathers and counts
+    integers for the features in view instead of comparing and factorizing a million Python
+    strings (each of those calls held the interpreter for 0.1-0.3 s, a pause of the window).
+    Made a slice at a time (a worker makes it when a project opens)."""
+    field = layer.label_field
+
+    def codes() -> tuple[np.ndarray, np.ndarray]:
+        texts = label_texts(layer)
+        index: dict[str, int] = {}
+
+        def part(a: int, b: int) -> np.ndarray:
+            local, uniques = pd.factorize(texts[a:b])
+            ids = np.array([index.setdefault(u, len(index)) if u != "" else -1 for u in uniques.tolist()],
+                           dtype=np.int64)
+            return ids[local] if len(ids) else np.full(b - a, -1, dtype=np.int64)
+
+        out = in_slices(len(texts), part).astype(np.int64, copy=False)
+        uniques = np.empty(len(index), dtype=object)
+        uniques[:] = list(index)
+        return out, uniques
+
+    return layer.per_frame("_label_codes", field, codes)
+
+
+def _features_in(prep: Prepared, parts: np.ndarray) -> np.ndarray:
+    """The features (rows) the given parts belong to, sorted, without a sort of the parts
+    (one count per feature: linear, and no long call holding the interpreter)."""
+    if len(parts) == 0:
+        return np.zeros(0, dtype=np.int64)
+    n = int(prep.part_feature.max()) + 1 if len(prep.part_feature) else 0
+    return np.flatnonzero(np.bincount(prep.part_feature[parts], minlength=n))
+
+
 def _polygon_labels(prep: Prepared, layer: MapLayer, view: View, parts: np.ndarray, fm) -> list:
     """One label per distinct value in view (a compound's name once, not on every building),
     at the member nearest the middle of its group, when the group is large enough to carry it."""
-    rows_of_parts = prep.part_feature[parts]
-    values = label_texts(layer)[rows_of_parts]
-    keep = values != ""
-    parts, values = parts[keep], values[keep]
+    all_codes, all_uniques = label_codes(layer)
+    codes = all_codes[prep.part_feature[parts]]
+    keep = codes >= 0
+    parts, codes = parts[keep], codes[keep]
     if len(parts) == 0:
         return []
-    codes, uniques = pd.factorize(values)
-    if len(uniques) > LABEL_LIMIT:
+    present = np.bincount(codes, minlength=len(all_uniques)) > 0
+    if int(present.sum()) > LABEL_LIMIT:
         return []  # too many to read at this scale: labels appear when zoomed in
+    # the texts in view numbered in order of first appearance (as pd.factorize of the parts' texts)
+    firsts = np.full(len(all_uniques), len(codes), dtype=np.int64)
+    np.minimum.at(firsts, codes, np.arange(len(codes)))
+    used = np.flatnonzero(present)
+    used = used[np.argsort(firsts[used], kind="stable")]
+    compact = np.empty(len(all_uniques), dtype=np.int64)
+    compact[used] = np.arange(len(used))
+    codes, uniques = compact[codes], all_uniques[used]
     b = prep.part_bounds[parts]
     cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
     n = len(uniques)
@@ -773,7 +827,7 @@ def _polygon_labels(prep: Prepared, layer: MapLayer, view: View, parts: np.ndarr
 
 def _line_labels(prep: Prepared, layer: MapLayer, view: View, parts: np.ndarray, fm) -> list:
     """A street's name once per view, along its longest piece in view, kept upright."""
-    rows = np.unique(prep.part_feature[parts])
+    rows = _features_in(prep, parts)
     if len(rows) == 0 or len(rows) > 4 * LABEL_LIMIT:
         return []
     values = label_texts(layer)[rows]
@@ -833,7 +887,7 @@ def draw_labels(painter, jobs: list, view: View, visible_parts) -> list[tuple[st
         elif prep.kind == "polygon":
             cands = _polygon_labels(prep, layer, view, parts, fm)
         else:
-            rows = np.unique(prep.part_feature[parts])
+            rows = _features_in(prep, parts)
             if len(rows) > LABEL_LIMIT:
                 continue
             xy = prep.xy[prep.ring_start[parts]]

@@ -105,3 +105,52 @@ def test_batched_paths_equal_single_paths(app):
         single = qpath(x[a:c], y[a:c], move[a:c])
         assert path == single and path.elementCount() == c - a
         assert path.fillRule() == QtCore.Qt.FillRule.WindingFill
+
+
+def test_polygon_labels_from_kept_codes_match_labels_from_the_texts(app):
+    """Labels placed from the layer's kept integer codes (made once per frame, a slice at a
+    time) are the labels the texts in view give when factorized at every draw, in the same order;
+    over the limit of distinct names, none; empty names never label."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from planner.gui import render
+    from planner.model import MapLayer
+
+    rng = np.random.default_rng(5)
+    n = 45_000  # more than one slice of codes
+    x, y = rng.uniform(0, 5_000, n), rng.uniform(0, 5_000, n)
+    names = np.array([f"小区{k}" for k in rng.integers(0, 30, n)], dtype=object)
+    names[rng.random(n) < 0.2] = None
+    frame = gpd.GeoDataFrame({"name": pd.array(names, dtype="str")},
+                             geometry=shapely.box(x, y, x + 4 + rng.uniform(0, 30, n), y + 6), crs=32650)
+    layer = MapLayer("b", frame, role="buildings", label_field="name")
+    prep = render.prepare(layer)
+    fm = QtGui.QFontMetricsF(QtGui.QFont())
+    codes, uniques = render.label_codes(layer)
+    texts = render.label_texts(layer)
+    assert (np.where(codes >= 0, uniques[np.maximum(codes, 0)], "") == texts).all()
+    assert "" not in set(uniques)
+
+    def reference(view):  # the previous way: the texts in view factorized at every draw
+        parts = prep.query(view.x0, view.y0, view.x1, view.y1)
+        values = texts[prep.part_feature[parts]]
+        parts, values = parts[values != ""], values[values != ""]
+        codes_, uniques_ = pd.factorize(values)
+        return [str(u) for u in uniques_]
+
+    for extent in ((0, 0, 5_000, 5_000), (1_000, 1_000, 1_400, 1_300), (4_990, 4_990, 5_100, 5_100)):
+        view = render.View.fit(extent, 800, 600)
+        parts = prep.query(view.x0, view.y0, view.x1, view.y1)
+        got = render._polygon_labels(prep, layer, view, parts, fm)
+        assert [c[4] for c in got] == [u for u in reference(view) if u in {c[4] for c in got}]
+        assert {c[4] for c in got} <= set(reference(view))
+    few = render._polygon_labels(prep, layer, render.View.fit((1_000, 1_000, 1_400, 1_300), 800, 600),
+                                 prep.query(1_000, 1_000, 1_400, 1_300), fm)
+    assert few  # a zoomed view carries names
+    render.LABEL_LIMIT, limit = 10, render.LABEL_LIMIT
+    try:
+        assert render._polygon_labels(prep, layer, render.View.fit((0, 0, 5_000, 5_000), 800, 600),
+                                      prep.query(0, 0, 5_000, 5_000), fm) == []
+    finally:
+        render.LABEL_LIMIT = limit
