@@ -323,6 +323,9 @@ def test_what_an_official_reads_in_the_parameters_and_unit_costs(runs):
     assert units["拆迁"] == "m²" and units["铁路立交"] == "处" and units[""] == "m", units
     captions = [b[2] for b in blocks(doc) if b[0] == "p" and b[1] == "Caption"]
     assert any(c.startswith("表 B-1") for c in captions), captions[-5:]
+    idle = table_after(doc, "闲置楼宇主要问题")
+    col = idle[0].index(next(h for h in idle[0] if h.startswith("空置率")))
+    assert all(row[col].endswith("%") for row in idle[1:]), "a vacancy rate reads as the reason says it: 62.0%"
     title = next(p for p in doc.paragraphs if p.style.name == "Title")
     assert title.text == "示例城市更新体检\n（包头，虚构数据）", "the bracketed tail on its own line on the cover"
     sources = table_after(doc, "数据来源")

@@ -728,6 +728,10 @@ def _flag_measures(frame: pd.DataFrame, lang: str) -> list[str]:
     return out
 
 
+# flag fields that are shares (0-1): shown as percentages, as in the workbook (xlsx.PERCENT)
+SHARES = {"vacancy_rate", "coverage", "old_share"}
+
+
 def _main_items(frame: pd.DataFrame, spec: FlagLayer | None, r: _Run) -> tuple[list[str], list[list[str]], set[int]]:
     """The top ``top_n`` flags of a layer: most severe first, then the largest."""
     from planner.export.styles import alias
@@ -752,6 +756,8 @@ def _main_items(frame: pd.DataFrame, spec: FlagLayer | None, r: _Run) -> tuple[l
             v = row[c]
             if c == "facility_type":
                 values.append(facility_title(v, lang))
+            elif c in SHARES and isinstance(v, (int, float, np.integer, np.floating)) and pd.notna(v):
+                values.append(_pct(float(v)))   # a share as the reason says it (空置率 62%, not 0.62)
             elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
                 values.append(_num(v, 2))
             elif isinstance(v, (bool, np.bool_)):
