@@ -620,10 +620,13 @@ def _draw_projects(page: _Page, projects, *, muted: bool = False, zorder: float 
 def _place_callouts(page: _Page, projects, numbers: list[str]) -> list[dict]:
     """A numbered callout for every project: at its point when free, else moved to the first
     free spot around it (rings of eight directions) with a leader line. Returns the callouts."""
-    from matplotlib.patches import FancyBboxPatch
+    from matplotlib.collections import LineCollection, PolyCollection
 
     pts = shapely.point_on_surface(projects.geometry.values)
     ax_mm, ay_mm = page.to_mm(shapely.get_x(pts), shapely.get_y(pts))
+    leaders: list = []
+    boxes: list = []
+    edges: list[str] = []
     b = shapely.bounds(projects.geometry.values)
     extent_mm = np.minimum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) / page.scale * 1000
     size = 6.5
@@ -656,17 +659,24 @@ def _place_callouts(page: _Page, projects, numbers: list[str]) -> list[dict]:
             placed = True
         page.occupancy.take(box)
         wx, wy = page.to_world(cx, cy)
-        colour = TYPE_COLOURS.get(ptype, "#555555")
         if math.hypot(cx - x, cy - y) > 0.8:
             ex, ey = page.to_world(x, y)
-            page.ax.plot([ex, wx], [ey, wy], color="#333333", lw=0.45, zorder=9, solid_capstyle="round")
-            page.ax.scatter([ex], [ey], s=2.5, c="#333333", zorder=9.1, linewidths=0)
+            leaders.append(((float(ex), float(ey)), (float(wx), float(wy))))
         (bx0, by0), (bx1, by1) = page.to_world(box[0], box[1]), page.to_world(box[2], box[3])
-        page.ax.add_patch(FancyBboxPatch((bx0, by0), bx1 - bx0, by1 - by0, boxstyle="round,pad=0,rounding_size=0",
-                                         facecolor="white", edgecolor=colour, linewidth=0.8, zorder=10))
+        boxes.append([(bx0, by0), (bx1, by0), (bx1, by1), (bx0, by1)])
+        edges.append(TYPE_COLOURS.get(ptype, "#555555"))
         page.ax.text(wx, wy, num, fontsize=size, ha="center", va="center_baseline", zorder=11, color="#111111")
         out.append({"project_id": str(pid), "number": num, "box_mm": box, "box_px": page.pixel_box(box),
                     "anchor_px": page.pixel_box((x, y, x, y))[:2], "placed": placed})
+    # leader lines, their dots and the boxes as three collections (not three artists a callout)
+    if leaders:
+        page.ax.add_collection(LineCollection(leaders, colors="#333333", linewidths=0.45, zorder=9, capstyle="round"),
+                               autolim=False)
+        page.ax.scatter([a[0][0] for a in leaders], [a[0][1] for a in leaders], s=2.5, c="#333333", zorder=9.1,
+                        linewidths=0)
+    if boxes:
+        page.ax.add_collection(PolyCollection(boxes, closed=True, facecolors="white", edgecolors=edges, linewidths=0.8,
+                                              zorder=10), autolim=False)
     return out
 
 
