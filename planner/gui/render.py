@@ -28,6 +28,8 @@ CHUNK_PARTS = 64
 # of 1,024 streets took 70-80 ms at the 1 M city's full extent under load; 256 take about 20).
 LINE_CHUNKS = 4
 POINTS_PER_CALL = 1_000
+QPATHS_BUFFER_VERTICES = 200_000  # vertices serialised into one QDataStream (see qpaths)
+PATHS_PER_BUILD = 256  # kept paths built per gather (about 16 k parts)
 PATH_CACHE_VERTICES = 6_000_000  # paths kept in map coordinates (about 300 MB with Qt's copies)
 PATH_OUTLINE_PIXELS = 5_000  # at most about this many pixels of outline per path (see _chunk_parts)
 LOD_PIXELS = 1.0
@@ -70,8 +72,21 @@ def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 def qpaths(x: np.ndarray, y: np.ndarray, move: np.ndarray, cuts: np.ndarray) -> list[QtGui.QPainterPath]:
     """The paths of the vertex ranges ``cuts[i]:cuts[i + 1]``, each as :func:`qpath` builds it,
-    serialised into one buffer and read from one QDataStream: one numpy pass and one Qt buffer
-    for a whole view instead of one of each per path."""
+    serialised into one buffer and read from one QDataStream per group of paths of about
+    QPATHS_BUFFER_VERTICES vertices (one numpy pass and one Qt buffer for many paths instead of
+    one of each per path; the copies into the buffer hold the interpreter, so a view's worth in
+    one buffer paused the window)."""
+    out: list[QtGui.QPainterPath] = []
+    i, n = 0, len(cuts) - 1
+    while i < n:
+        j = int(np.searchsorted(cuts, cuts[i] + QPATHS_BUFFER_VERTICES, side="right")) - 1
+        j = min(max(j, i + 1), n)
+        out += _qpaths(x, y, move, cuts[i:j + 1])
+        i = j
+    return out
+
+
+def _qpaths(x: np.ndarray, y: np.ndarray, move: np.ndarray, cuts: np.ndarray) -> list[QtGui.QPainterPath]:
     n = np.diff(cuts)
     if len(n) == 0:
         return []
@@ -391,7 +406,11 @@ def warm_prepare(layer: MapLayer) -> None:
     """Flatten a layer for drawing ahead, on the worker that read it (the first draw then finds
     it ready and the drawing thread does not compete with the window for the interpreter)."""
     if not layer.raster and len(layer.frame):
-        layer.__dict__["_render_prep"] = (prepare_key(layer), prepare(layer))
+        prep = prepare(layer)
+        if prep.kind == "polygon":  # the fixed paths' grouping (a sort of every part): here, not in a draw
+            for size in (CHUNK_PARTS, CHUNK_PARTS // 4):
+                prep.chunked(size)
+        layer.__dict__["_render_prep"] = (prepare_key(layer), prep)
 
 
 class Renderer:
@@ -594,15 +613,19 @@ class Renderer:
                 prep.paths.clear()
                 prep.path_vertices = 0
                 missing = visible.tolist()
-            m = np.asarray(missing)
-            counts = starts[m + 1] - starts[m]
-            chunk_parts = order[_ranges(starts[m], counts)]
-            xy, move, part_first = _gather(prep, chunk_parts)
-            first_part = np.r_[0, np.cumsum(counts)[:-1]]
-            cuts = np.r_[part_first[first_part], len(xy)]
-            for k, path in zip(missing, qpaths(xy[:, 0], xy[:, 1], move, cuts), strict=True):
-                prep.paths[(step, k)] = path
-            prep.path_vertices += len(xy)
+            for a in range(0, len(missing), PATHS_PER_BUILD):  # a bounded gather per call (see qpaths)
+                if cancelled():
+                    return
+                some = missing[a:a + PATHS_PER_BUILD]
+                m = np.asarray(some)
+                counts = starts[m + 1] - starts[m]
+                chunk_parts = order[_ranges(starts[m], counts)]
+                xy, move, part_first = _gather(prep, chunk_parts)
+                first_part = np.r_[0, np.cumsum(counts)[:-1]]
+                cuts = np.r_[part_first[first_part], len(xy)]
+                for k, path in zip(some, qpaths(xy[:, 0], xy[:, 1], move, cuts), strict=True):
+                    prep.paths[(step, k)] = path
+                prep.path_vertices += len(xy)
         s = 1.0 / upp
         pen = QtGui.QPen(pen)
         pen.setCosmetic(True)  # the width in pixels, as drawn untransformed

@@ -148,6 +148,8 @@ class FlagModel(QtCore.QAbstractTableModel):
     # filtering and sorting --------------------------------------------------------------
     def _filtered(self) -> np.ndarray:
         t = self.table
+        if not self.search.strip() and all(v in (None, "", ALL) for v in self.filters.values()):
+            return np.arange(len(t), dtype=np.int64)  # every row (no mask to build and scan)
         mask = np.ones(len(t), dtype=bool)
         for key, value in self.filters.items():
             if value in (None, "", ALL):

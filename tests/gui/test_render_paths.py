@@ -50,12 +50,15 @@ def _array(img: QtGui.QImage) -> np.ndarray:
     return np.frombuffer(img.constBits().asstring(img.sizeInBytes()), np.uint8).reshape(img.height(), img.width(), 4)
 
 
-def test_small_view_matches_each_polygon_drawn_alone(app, tmp_path):
+@pytest.mark.parametrize("per_build", [256, 3])  # kept paths built in one gather, or in several
+def test_small_view_matches_each_polygon_drawn_alone(app, tmp_path, monkeypatch, per_build):
     from planner.catalogue import default_catalogue
+    from planner.gui import render
     from planner.gui.cartography import map_style
     from planner.gui.render import Renderer, View, qcolor, qpath
     from planner.model import MapLayer, default_style
 
+    monkeypatch.setattr(render, "PATHS_PER_BUILD", per_build)
     frame = _city(tmp_path)
     layer = MapLayer("b", frame, role="buildings", style=default_style(default_catalogue(), "buildings", "polygon"))
     renderer = Renderer()
@@ -91,9 +94,12 @@ def test_small_view_matches_each_polygon_drawn_alone(app, tmp_path):
         assert (ours[..., :3] < 250).any(axis=2).mean() > 0.1
 
 
-def test_batched_paths_equal_single_paths(app):
+@pytest.mark.parametrize("buffer_vertices", [200_000, 300, 1])  # one buffer; groups of paths; a path each
+def test_batched_paths_equal_single_paths(app, monkeypatch, buffer_vertices):
+    from planner.gui import render
     from planner.gui.render import qpath, qpaths
 
+    monkeypatch.setattr(render, "QPATHS_BUFFER_VERTICES", buffer_vertices)
     rng = np.random.default_rng(0)
     x, y = rng.uniform(0, 500, 1000), rng.uniform(0, 500, 1000)
     move = rng.random(1000) < 0.2
