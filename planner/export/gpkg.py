@@ -9,8 +9,12 @@ import sqlite3
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyogrio
+import pyogrio.raw
+import shapely
 
 from planner.export.styles import ALIASES, DECLARED_ALIASES, alias
 from planner.fileio import atomic_path
@@ -127,6 +131,52 @@ def _write_frame(frame: pd.DataFrame, tmp: Path, name: str, slice_seconds: float
         step = int(min(max(step * slice_seconds / took, 2000), 200_000))
 
 
+STREAM_ROWS = 500_000   # a layer longer than this goes to GDAL as a stream of batches of this many rows
+
+
+def _arrow_table(part: gpd.GeoDataFrame, geometry_type: str) -> pa.Table:
+    """One batch of a layer as pyogrio's write_dataframe(use_arrow=True) makes it: the layer's
+    declared geometry type (single parts promoted to multi for a Multi layer) as WKB in a
+    ``geometry`` column, the other columns as Arrow."""
+    part = _prepare(_conformed(part, geometry_type))
+    geoms = np.asarray(part.geometry.values, dtype=object)
+    if geometry_type.startswith("Multi"):
+        single = {"MultiPolygon": (3, shapely.multipolygons), "MultiLineString": (1, shapely.multilinestrings),
+                  "MultiPoint": (0, shapely.multipoints)}.get(geometry_type)
+        if single is not None:
+            mask = shapely.get_type_id(geoms) == single[0]
+            if mask.any():
+                geoms = geoms.copy()
+                geoms[mask] = single[1](np.atleast_2d(geoms[mask]), axis=0)
+    df = pd.DataFrame(part.drop(columns=part.geometry.name), copy=False)
+    df["geometry"] = shapely.to_wkb(geoms)
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    return table.set_column(table.schema.get_field_index("geometry"), pa.field("geometry", pa.binary()),
+                            table["geometry"].cast(pa.binary()))
+
+
+def _write_stream(frame: gpd.GeoDataFrame, tmp: Path, name: str, geometry_type: str, layer_options: dict,
+                  rows: int = STREAM_ROWS) -> None:
+    """A long layer in one GDAL call fed batch by batch (the geometries' WKB and Arrow columns of
+    one batch at a time: memory bounded by the batch, not the layer; GDAL still builds the
+    spatial index in one go at the end, as it does for a layer written in one call)."""
+    first = _arrow_table(frame.iloc[:rows], geometry_type)
+    schema = first.schema
+
+    def batches():
+        yield from first.to_batches()
+        for start in range(rows, len(frame), rows):
+            yield from _arrow_table(frame.iloc[start:start + rows], geometry_type).cast(schema).to_batches()
+
+    crs = None
+    if frame.crs is not None:
+        epsg = frame.crs.to_epsg()
+        crs = f"EPSG:{epsg}" if epsg else frame.crs.to_wkt("WKT1_GDAL")
+    pyogrio.raw.write_arrow(pa.RecordBatchReader.from_batches(schema, batches()), tmp, layer=name, driver="GPKG",
+                            geometry_name="geometry", geometry_type=geometry_type, crs=crs,
+                            layer_options=layer_options)
+
+
 def write_layers(path: Path, layers: dict[str, tuple[pd.DataFrame, str, str]], styles: dict | None = None,
                  lang: str = "zh", project: dict | None = None, slice_seconds: float | None = None) -> None:
     """Write all layers into a new GeoPackage that replaces ``path`` in one step (with their
@@ -134,7 +184,10 @@ def write_layers(path: Path, layers: dict[str, tuple[pd.DataFrame, str, str]], s
     with atomic_path(path) as tmp:
         for name, (frame, geometry_type, description) in layers.items():
             options = {"DESCRIPTION": description, "IDENTIFIER": name}
-            if isinstance(frame, gpd.GeoDataFrame) and geometry_type != "None":
+            if (isinstance(frame, gpd.GeoDataFrame) and geometry_type != "None" and not slice_seconds
+                    and len(frame) > STREAM_ROWS):
+                _write_stream(frame, tmp, name, geometry_type, options)
+            elif isinstance(frame, gpd.GeoDataFrame) and geometry_type != "None":
                 frame = _conformed(frame, geometry_type)
                 _write_frame(_prepare(frame), tmp, name, slice_seconds, geometry_type=geometry_type,
                              promote_to_multi=geometry_type.startswith("Multi"), use_arrow=True,
