@@ -49,3 +49,41 @@ def test_flag_table_text_columns_are_python_strings_in_the_frames_order():
     assert list(t["state"]) == ["", "dismissed"] and list(t["note"]) == ["", "n"]
     for col in ("flag_id", "code", "source_id", "reason", "state", "note", "district"):
         assert t[col].dtype == object, col
+
+
+def test_a_replaced_project_is_emptied_a_slice_at_a_time_and_what_the_new_one_uses_is_kept():
+    """release_in_slices: the old layers' geometries, object columns and kept label texts are
+    set to None slice by slice (on a thread, after the threads it waits for); an array the new
+    project also uses is left alone; small arrays are not touched."""
+    import threading
+
+    from planner.gui.release import empty_in_slices, object_arrays, release_in_slices
+
+    n = 25_000
+    import pandas as pd
+
+    notes = pd.Series([f"n{i}" for i in range(n)], dtype=object)  # Python objects (not Arrow strings)
+    old = MapLayer("b", gpd.GeoDataFrame({"note": notes},
+                                         geometry=shapely.points(np.arange(n, dtype=float), np.zeros(n)), crs=4546))
+    old.__dict__["_label_texts"] = (old.frame, "note", np.array([f"t{i}" for i in range(n)], dtype=object))
+    small = MapLayer("s", _frame([1, 2], ["a", "b"]))
+    shared = MapLayer("shared", gpd.GeoDataFrame(geometry=shapely.points(np.arange(n, dtype=float), np.ones(n)),
+                                                 crs=4546))
+    new = MapLayer("shared", shared.frame)
+    result = RunResult(flags={"f": old.frame}, tables={}, derived={})
+    arrays = object_arrays(([old, small, shared], result))
+    assert len(arrays) == 4  # geometry and note of the old layer, its label texts, the shared geometry
+    gate = threading.Event()
+    waiter = threading.Thread(target=gate.wait)
+    waiter.start()
+    thread = release_in_slices(([old, small, shared], result), [new], [waiter])
+    thread.join(0.2)
+    assert thread.is_alive() and old.frame.geometry.values[0] is not None  # waits for the drawing
+    gate.set()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert old.frame.geometry.isna().all() and old.frame["note"].isna().all()
+    assert (old.__dict__["_label_texts"][2] == None).all()  # noqa: E711 (elementwise)
+    assert not shared.frame.geometry.isna().any()  # the new project's
+    assert not small.frame.geometry.isna().any()   # small: freed at once anyway
+    assert empty_in_slices([np.array(["x"] * 3, dtype=object)], size=2) == 3

@@ -177,6 +177,9 @@ class MainWindow(FileActions, EditActions, WorkflowActions, WindowActions, QtWid
         """Make a prepared project the session's; the layer panel, tables, flag list and
         dashboard then follow one per turn of the event loop (the window paints and answers
         between them: a million-building project is several panels' work)."""
+        # the project replaced: kept until the panels let go of it, then emptied a slice at a
+        # time on a thread (freeing a million geometries at once paused the window 1-3 s)
+        old = (list(self.session.layers), self.session.result)
         self._pending_views = []
         try:
             self.session.adopt(prepared)
@@ -185,6 +188,14 @@ class MainWindow(FileActions, EditActions, WorkflowActions, WindowActions, QtWid
         for fn, args in pending:
             QtWidgets.QApplication.processEvents()
             fn(*args)
+        if old[0] or old[1] is not None:
+            from planner.gui.canvas import _RUNNING
+            from planner.gui.release import release_in_slices
+
+            busy = list(_RUNNING.values())  # drawings that may still read the old layers
+            if self.worker is not None and self.worker.thread is not None:
+                busy.append(self.worker.thread)
+            self._release = release_in_slices(old, (list(self.session.layers), self.session.result), busy)
 
     def _opened(self, _path) -> None:
         state = self.session.state

@@ -1,0 +1,108 @@
+"""Letting go of a replaced project without pausing the window.
+
+Freeing a million-building project is one long call: a numpy array of a million shapely
+geometries (or Python strings) drops its items in one loop that holds the interpreter, 1-3 s
+at the 1 M city under load, on whatever thread drops the last reference (the window's, when a
+panel lets go of the old layer). :func:`release_in_slices` keeps the old project alive past
+that point and empties its large object arrays a slice at a time on a thread of its own (each
+slice a short call; the window runs in between); what is left is then freed quickly."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from planner.arrays import SLICE, slices
+
+BIG = 10_000  # object arrays shorter than this are freed at once (short calls anyway)
+
+
+def object_arrays(root: object, depth: int = 6) -> list[np.ndarray]:
+    """The large numpy object arrays reachable from ``root`` through containers, dataclasses,
+    layers' attributes and (Geo)DataFrames' blocks (geometry columns included)."""
+    found: dict[int, np.ndarray] = {}
+    seen: set[int] = set()
+
+    def visit(obj: object, d: int) -> None:
+        if d < 0 or id(obj) in seen or obj is None or isinstance(obj, str | bytes | int | float | bool):
+            return
+        seen.add(id(obj))
+        if isinstance(obj, np.ndarray):
+            if obj.dtype == object and obj.size >= BIG:
+                found[id(obj)] = obj
+            return
+        if isinstance(obj, pd.DataFrame):
+            for block in obj._mgr.blocks:
+                visit(block.values, d - 1)
+            return
+        if isinstance(obj, pd.Series | pd.Index):
+            visit(obj.array, d - 1)
+            return
+        data = getattr(obj, "_data", None)  # geopandas' GeometryArray
+        if isinstance(data, np.ndarray):
+            visit(data, d - 1)
+        nd = getattr(obj, "_ndarray", None)  # pandas' NumpyExtensionArray
+        if isinstance(nd, np.ndarray):
+            visit(nd, d - 1)
+        if isinstance(obj, dict):
+            for v in list(obj.values()):
+                visit(v, d - 1)
+        elif isinstance(obj, list | tuple | set | frozenset):
+            for v in list(obj):
+                visit(v, d - 1)
+        elif dataclasses.is_dataclass(obj) or hasattr(obj, "__dict__"):
+            if isinstance(obj, type) or callable(obj) and not dataclasses.is_dataclass(obj):
+                return
+            for v in list(getattr(obj, "__dict__", {}).values()):
+                visit(v, d - 1)
+
+    visit(root, depth)
+    return list(found.values())
+
+
+def _address(a: np.ndarray) -> int:
+    return int(a.__array_interface__["data"][0])
+
+
+def empty_in_slices(arrays: Iterable[np.ndarray], keep: Iterable[np.ndarray] = (), size: int = SLICE) -> int:
+    """Set the items of ``arrays`` to None a slice at a time (the objects only they held are
+    freed slice by slice), except arrays whose memory one of ``keep`` uses. Returns the items
+    emptied."""
+    kept = {_address(a) for a in keep}
+    done = 0
+    for a in arrays:
+        if _address(a) in kept or not a.flags.writeable:
+            continue
+        flat = a.reshape(-1) if a.flags.c_contiguous else None
+        if flat is None:
+            continue
+        for s0, s1 in slices(len(flat), size):
+            flat[s0:s1] = None
+            time.sleep(0)  # the window's turn
+        done += len(flat)
+    return done
+
+
+def release_in_slices(old: object, new: object, wait_for: Iterable[threading.Thread] = ()) -> threading.Thread:
+    """Empty the large object arrays of ``old`` (a replaced project: its layers and results)
+    that ``new`` does not use, on a thread, after the threads ``wait_for`` (drawings that may
+    still read the old layers) ended; ``old`` is let go when done."""
+    holder = [old]
+    waits = list(wait_for)
+
+    def work() -> None:
+        for t in waits:
+            t.join()
+        try:
+            empty_in_slices(object_arrays(holder[0]), object_arrays(new))
+        finally:
+            holder.clear()
+
+    thread = threading.Thread(target=work, daemon=True, name="planner-release")
+    thread.start()
+    return thread
