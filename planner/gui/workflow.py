@@ -72,7 +72,7 @@ class WorkflowActions:
             warm_results(payload[0], payload[2])
             return payload
 
-        self.worker = Worker(job, self)
+        self.worker = self._new_worker(job)
         self.worker.progress.connect(self._progress)
         self.worker.finished.connect(self._checks_finished)
         self.worker.failed.connect(lambda exc: (self._close_progress(), self.error(exc, self.tr("Checks failed"))))
@@ -81,6 +81,14 @@ class WorkflowActions:
         self._progress_dialog(self.tr("Running checks…"))
         self.worker.start()
         return self.worker
+
+    def _new_worker(self, job) -> Worker:
+        """A worker owned by the window for ``job``; the finished one it replaces goes (workers
+        piled up as the window's children, one per run and export)."""
+        old = self.worker
+        if old is not None and not old.is_running():
+            old.deleteLater()
+        return Worker(job, self)
 
     def _checks_finished(self, payload) -> None:
         self._close_progress()
@@ -219,7 +227,7 @@ class WorkflowActions:
         options = {"sheets": sheets, "sheet_workers": 1, "sheet_start_method": "spawn", "sheet_types": sheet_types,
                    "basemap": basemap, "report": report, "responsive": True}
         job = session.export_job(Path(folder), options)
-        self.worker = Worker(job, self)
+        self.worker = self._new_worker(job)
         self.worker.progress.connect(self._progress)
 
         def done(_manifest) -> None:
