@@ -38,7 +38,7 @@ from planner.export.terms import (
     type_title,
     word,
 )
-from planner.fileio import write_text_atomic
+from planner.fileio import atomic_path
 from planner.paths import RESOURCES_DIR
 
 if TYPE_CHECKING:
@@ -210,7 +210,7 @@ class _Page:
             block = f"rp-data-{len(self.blocks)}"
             # inside <script type="application/json">: "</" may not appear (text values are
             # HTML-escaped already; this guards the rest)
-            safe = data.replace("</", "<\\/")
+            safe = data.replace("</", "<\\/") if "</" in data else data  # (no copy of a long text without)
             self.blocks.append(f'<script type="application/json" id="{block}">{safe}</script>')
             spec["data"] = block
         self.layers.append(spec)
@@ -330,7 +330,9 @@ def _box_mask(boxes: np.ndarray, extent: np.ndarray, width: int, height: int) ->
     np.add.at(diff, (r0, c1 + 1), -1)
     np.add.at(diff, (r1 + 1, c0), -1)
     np.add.at(diff, (r1 + 1, c1 + 1), 1)
-    out: np.ndarray = (diff.cumsum(0).cumsum(1)[:height, :width] > 0).astype("uint8")
+    np.cumsum(diff, axis=0, out=diff)  # in place: a 6,000-pixel image's int64 sums were 0.6 GiB
+    np.cumsum(diff, axis=1, out=diff)
+    out: np.ndarray = (diff[:height, :width] > 0).astype("uint8")
     return out
 
 
@@ -598,17 +600,22 @@ def write_map(path: Path, layers: dict[str, gpd.GeoDataFrame | None], *, title: 
     app = APP_JS.read_text(encoding="utf-8")
     config_text = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
     foot = f'<div id="rp-attribution">{html_escape(attribution)}</div>' if attribution else ""
-    html = (
+    head = (
         f'<!DOCTYPE html>\n<html lang="{pick("zh-CN", "en", lang)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
         f"<title>{html_escape(title)}</title>\n<style>{css}</style>\n<style>{_CSS}</style>\n"
         f"<script>{js}</script>\n</head>\n<body>\n<div id=\"map\"></div>\n"
         f'<div id="rp-title">{html_escape(title)}</div>\n{foot}\n'
         f'<script type="application/json" id="rp-config">{config_text}</script>\n'
-        + "\n".join(page.blocks) +
-        f'\n<script id="rp-app">\n{app}\n</script>\n</body>\n</html>\n'
     )
-    write_text_atomic(path, html)
+    tail = f'\n<script id="rp-app">\n{app}\n</script>\n</body>\n</html>\n'
+    # written piece by piece (the page of a city's layers is hundreds of megabytes: no copy of it
+    # joined in memory)
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        f.write(head)
+        for i, block in enumerate(page.blocks):
+            f.write(block if i == 0 else "\n" + block)
+        f.write(tail)
     return {"layers": [sp["title"] for sp in page.layers], "holds": page.holds}
 
 
