@@ -529,7 +529,8 @@ class _Builder:
             ids = f["source_id"].astype(str).to_numpy(dtype=object)
             parts.append(Candidates(anchors(f.geometry.values), f.geometry.values, np.full(len(f), "parcel", dtype=object),
                                     ids, ("地块" + pd.Series(ids, dtype="string")).to_numpy(dtype=object),
-                                    f["code"].map(words).fillna("闲置土地").to_numpy(dtype=object), area))
+                                    f["code"].map(words).fillna("闲置土地").to_numpy(dtype=object), area,
+                                    np.zeros(len(f))))
         parcels = self.ws.frame("parcels")
         cls = next((c for c in ("land_use_class", "land_use") if parcels is not None and c in parcels), None)
         if cls is not None and parcels is not None:
@@ -545,7 +546,7 @@ class _Builder:
                                         np.full(len(pub), "parcel", dtype=object), ids,
                                         ("地块" + pd.Series(ids, dtype="string")).to_numpy(dtype=object),
                                         np.full(len(pub), "未建公共服务用地", dtype=object),
-                                        shapely.area(pub.geometry.values)))
+                                        shapely.area(pub.geometry.values), np.zeros(len(pub))))
         if not parts:
             return None
         out = Candidates.concat(parts)
@@ -584,8 +585,25 @@ class _Builder:
                         key=lambda k: (-t.public_of(k[0]), k[0], k[1]))
         rows: list[dict[str, np.ndarray]] = []
         geoms: list[np.ndarray] = []
+        # a gap building lacks several facility types: its anchor is matched to each network
+        # once (per distinct point), not once per type
+        all_pts = anchor_points(f.geometry.values)
+        point_code = pd.DataFrame({"x": shapely.get_x(all_pts), "y": shapely.get_y(all_pts)}).groupby(
+            ["x", "y"], sort=False, dropna=False).ngroup().to_numpy()
+        first = np.zeros(int(point_code.max()) + 1 if len(point_code) else 0, dtype=np.int64)
+        first[point_code[::-1]] = np.arange(len(point_code))[::-1]
+        attached: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+        def attach_rows(network: RoadNetwork, rows_of: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            if id(network) not in attached:
+                attached[id(network)] = network.attach(all_pts[first])
+            codes = point_code[rows_of]
+            edge, t_along, dist = attached[id(network)]
+            return edge[codes], t_along[codes], dist[codes]
+
         for ftype, radius in groups:  # one greedy per facility type and radius (a dozen at most)
-            g = f[((f["facility_type"] == ftype).to_numpy() & (radii == radius))]
+            mine = np.flatnonzero((f["facility_type"] == ftype).to_numpy() & (radii == radius))
+            g = f.iloc[mine]
             drives = "driving" in g and bool(g["driving"].fillna(False).astype(bool).any())
             vehicle = kind != "service_facility" and ftype in VEHICLE_SITES
             if (drives or vehicle) and drive_net is None:
@@ -595,7 +613,7 @@ class _Builder:
             net = drive_net if drives and drive_net is not None else walk_net
             site_net = drive_net if vehicle and drive_net is not None else net  # vehicles reach a bus stop's site
             site_m2 = t.site_m2_by_class.get(ftype, 1000.0)
-            dpts = anchor_points(g.geometry.values)
+            dpts = all_pts[mine]
             hh = (pd.to_numeric(g["households"], errors="coerce").fillna(0).to_numpy(dtype=float)
                   if "households" in g else np.zeros(len(g)))
             # no household data at all (the flags' households blank): the homes decide, and the
@@ -611,7 +629,7 @@ class _Builder:
                     parts.append(pc)
                     tiers.append(np.zeros(len(pc), dtype=np.int64))
             spacing = max(float(opts.get("road_spacing_m", 60.0)), radius * float(opts.get("road_spacing_share", 0.2)))
-            attach = net.attach(dpts)
+            attach = attach_rows(net, mine)
             rc = road_candidates(site_net, dpts, spacing, site_m2, road_ids, road_names,
                                  attach=attach if site_net is net else None)
             parts.append(rc)
@@ -624,7 +642,7 @@ class _Builder:
             if not picks:
                 continue
             chosen = np.array([p.candidate for p in picks], dtype=np.int64)
-            site = cands.take(chosen)
+            site = cands.take(chosen).drawn()
             unnamed = np.flatnonzero((site.kind == "road") & (site.label == UNNAMED_ROAD_SITE))
             if len(unnamed):   # by the nearest named road or the district, never the road's id
                 from planner.portfolio.places import place_labels

@@ -17,7 +17,7 @@ Greedy maximum coverage is within 1 - 1/e of the optimum with the same number of
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -156,15 +156,25 @@ class Candidates:
     """Candidate sites of one facility type."""
 
     point: np.ndarray       # where the site meets the network (Point)
-    site: np.ndarray        # the site itself: the parcel, or a site-sized circle at a road point
+    site: np.ndarray        # the site itself: the parcel, or (see ``circle``) None at a road point
     kind: np.ndarray        # "parcel" | "road"
     ref: np.ndarray         # parcel id or road id
     label: np.ndarray       # readable place: 地块DK0003 / 「昆河路」旁 / 无名道路旁
     note: np.ndarray        # what the site is (批而未供地块 …)
     area: np.ndarray        # parcel area (m²); 0 for road points
+    circle: np.ndarray      # radius (m) of the site circle a road point's site is, made by drawn(); 0: given
 
     def __len__(self) -> int:
         return len(self.point)
+
+    def drawn(self) -> Candidates:
+        """These candidates with the site circle of each road point made (only the chosen few
+        need one: buffering every candidate of a dense city was a sixth of its portfolio)."""
+        todo = np.flatnonzero(self.circle > 0)
+        site = self.site.copy()
+        if len(todo):
+            site[todo] = shapely.buffer(self.point[todo], self.circle[todo], quad_segs=8)
+        return replace(self, site=site, circle=np.zeros(len(self)))
 
     def take(self, idx: np.ndarray) -> Candidates:
         return Candidates(*(getattr(self, f)[idx] for f in self.__dataclass_fields__))
@@ -177,7 +187,8 @@ class Candidates:
 def road_candidates(net: RoadNetwork, demand_pts: np.ndarray, spacing: float, site_m2: float,
                     road_ids: np.ndarray, road_names: np.ndarray, *, attach: Attachment | None = None) -> Candidates:
     """Points on the roads inside the gap: where each gap building meets its nearest road,
-    thinned to one per ``spacing`` grid cell; the site is a circle of the facility's area.
+    thinned to one per ``spacing`` grid cell; the site is a circle of the facility's area
+    (made by :meth:`Candidates.drawn` for the candidates chosen).
     ``attach`` is ``net.attach(demand_pts)`` where the caller has it already."""
     edge, t, _ = attach if attach is not None else net.attach(demand_pts)
     ok = edge >= 0
@@ -193,9 +204,10 @@ def road_candidates(net: RoadNetwork, demand_pts: np.ndarray, spacing: float, si
     # it by the nearest named road or the district (planner.portfolio.places)
     label = ("「" + name + "」旁").where(name != "", UNNAMED_ROAD_SITE).to_numpy(dtype=object)
     n = len(pts)
-    return Candidates(pts, shapely.buffer(pts, float(np.sqrt(site_m2 / np.pi)), quad_segs=8),
+    return Candidates(pts, np.full(n, None, dtype=object),
                       np.full(n, "road", dtype=object), rid.astype(object), label,
-                      np.full(n, "道路旁选址（示意，需落实用地）", dtype=object), np.zeros(n))
+                      np.full(n, "道路旁选址（示意，需落实用地）", dtype=object), np.zeros(n),
+                      np.full(n, float(np.sqrt(site_m2 / np.pi))))
 
 
 def choose_sites(net: RoadNetwork, demand_pts: np.ndarray, weight: np.ndarray, candidates: Candidates,
