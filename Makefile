@@ -26,7 +26,7 @@ lint: setup
 	$(VENV)/bin/mypy
 
 test: setup lint
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow" --durations=20
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow" --ignore=tests/e2e --durations=20
 
 # Browser tests of map.html in Debian's chromium, the GeoPackage's stored QGIS project opened
 # with Debian's QGIS, and report.docx rendered by LibreOffice (pdftoppm pages under out/e2e/report)

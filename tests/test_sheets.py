@@ -290,3 +290,27 @@ def test_a_long_sheet_title_wraps_above_the_subtitle(planned, tmp_path):
     assert max(len(line) for line in t["lines"]) < len(title), "wrapped, not cut"
     assert t["subtitle_top_mm"] < t["foot_mm"] - 1.0, "the subtitle starts below the title's last line"
     assert t["subtitle_top_mm"] > 297.0 - 30.0, "and above the locator"
+
+
+def test_atlas_font_embeds_every_glyph_a_batch_draws_even_when_measured_before():
+    """A worker draws several batches of pages with one font object: a label measured or drawn
+    in an earlier batch (or before the fork) must still be embedded, with its text map, in a
+    later batch's glyph set (it was left out: a blank on the page, '㡶例' for '比例' in a copy)."""
+    import zlib
+
+    from planner.export.atlas import PdfFont
+    from planner.fonts import FONT_FILE
+
+    font = PdfFont(FONT_FILE)
+    font.encode("比例 数据截至")   # an earlier batch
+    font.used = set()              # the next batch starts
+    font.encode("比例 数据截至")
+    assert {font.cmap[ord(c)] for c in "比例数据截至"} <= font.used
+    objects, _ = font.objects(font.used, 10)
+    text_map = zlib.decompress(objects[-1].split(b"stream\n", 1)[1].rsplit(b"\nendstream", 1)[0]).decode()
+    for ch in "比例截至":
+        assert f"<{font.cmap[ord(ch)]:04X}> <{ord(ch):04X}>" in text_map
+    tags = {objects[0].split(b"/BaseFont /")[1][:7]}
+    other, _ = font.objects({font.cmap[ord("比")]}, 10)
+    tags.add(other[0].split(b"/BaseFont /")[1][:7])
+    assert len(tags) == 2, "each subset has its own tag"

@@ -24,6 +24,7 @@ without a plotting library so that a city's 14,000 projects take seconds, not ho
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import zlib
@@ -122,18 +123,21 @@ class PdfFont:
         self.cap_height = int(getattr(font["OS/2"], "sCapHeight", 700) * 1000 / upm)
         self.name = str(font["name"].getDebugName(6) or "NotoSansSC").replace(" ", "")
         self.used: set[int] = set()
-        self._cache: dict[str, tuple[str, float]] = {}
+        self._cache: dict[str, tuple[str, float, tuple[int, ...]]] = {}
 
     def encode(self, text: str) -> tuple[str, float]:
-        """(hex glyph string, width in em) of ``text``; a character the font lacks is notdef."""
+        """(hex glyph string, width in em) of ``text``; a character the font lacks is notdef.
+        Its glyphs join ``used`` at every call, a remembered text's too: a worker that measured
+        or drew a text for an earlier batch of pages (or inherited the font with it) still
+        embeds its glyphs in this batch (before, a glyph could be left out of the subset and
+        its text map: a blank in the page and a wrong character when the text was copied)."""
         hit = self._cache.get(text)
-        if hit is not None:
-            return hit
-        gids = [self.cmap.get(ord(ch), 0) for ch in text]
-        self.used.update(gids)
-        out = ("".join(f"{g:04X}" for g in gids), float(self.advance[gids].sum()) if gids else 0.0)
-        self._cache[text] = out
-        return out
+        if hit is None:
+            gids = tuple(self.cmap.get(ord(ch), 0) for ch in text)
+            hit = ("".join(f"{g:04X}" for g in gids), float(self.advance[list(gids)].sum()) if gids else 0.0, gids)
+            self._cache[text] = hit
+        self.used.update(hit[2])
+        return hit[0], hit[1]
 
     def width_mm(self, text: str, size_pt: float) -> float:
         return self.encode(text)[1] * size_pt * MM_PER_PT
@@ -143,7 +147,9 @@ class PdfFont:
         from ``first_id``; returns them and the id of the Type0 font."""
         gids = sorted({0, *used})
         data = subset_truetype(self.path.read_bytes(), set(gids))
-        tag = "RPATLS+"
+        # the subset's tag: six capitals of its own (the PDF rule; readers may cache fonts by name)
+        digest = hashlib.sha256(",".join(map(str, gids)).encode()).digest()
+        tag = "".join(chr(65 + b % 26) for b in digest[:6]) + "+"
         i_type0, i_cid, i_desc, i_file, i_map = range(first_id, first_id + 5)
         widths = " ".join(f"{g} [{int(round(self.advance[g] * 1000))}]" for g in gids)
         type0 = (f"<< /Type /Font /Subtype /Type0 /BaseFont /{tag}{self.name} /Encoding /Identity-H "
