@@ -314,3 +314,20 @@ def test_atlas_font_embeds_every_glyph_a_batch_draws_even_when_measured_before()
     other, _ = font.objects({font.cmap[ord("比")]}, 10)
     tags.add(other[0].split(b"/BaseFont /")[1][:7])
     assert len(tags) == 2, "each subset has its own tag"
+
+
+def test_a_second_atlas_in_one_process_embeds_its_panel_labels(planned, tmp_path):
+    """The title block's labels are drawn once and copied page after page; an atlas written after
+    another one in the same process (or in workers forked from it) still embeds their glyphs and
+    text map (the second atlas read '㡶例' for '比例' and lacked '编制单位')."""
+    pypdf = pytest.importorskip("pypdf")
+    from planner.export.deliverables import sheet_info
+    from planner.export.sheets import SheetBase, write_atlas
+
+    cfg, ws, projects = planned
+    some = projects.sort_values("priority_rank").head(2)
+    base = SheetBase(ws)
+    for k in range(2):
+        path = write_atlas(tmp_path / f"atlas{k}.pdf", base, some, info=sheet_info(ws, cfg, {}), workers=1)
+        text = pypdf.PdfReader(path).pages[0].extract_text()
+        assert "编制单位" in text and "比例" in text and "数据截至" in text, (k, text[-200:])

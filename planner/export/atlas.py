@@ -528,9 +528,12 @@ class _Canvas:
     def lines_of(self, lines: Sequence[str], x: float, top: float, size: float, spacing: float, *,
                  colour: str = "#000000") -> None:
         """Lines of text from ``top`` down (matplotlib's multi-line layout at ``spacing``)."""
-        key = (tuple(lines), x, top, size, spacing, colour)
+        key = (str(self.font.path), tuple(lines), x, top, size, spacing, colour)
         hit = _BLOCKS.get(key)
-        if hit is None:   # the panel's labels repeat page after page: drawn once, copied after
+        if hit is not None:   # copied: its glyphs still go into this batch's font subset
+            for s in lines:
+                self.font.encode(s)
+        else:   # the panel's labels repeat page after page: drawn once, copied after
             if len(_BLOCKS) > 50_000:
                 _BLOCKS.clear()
             mark = len(self.out)
