@@ -98,6 +98,7 @@ def _html(r: _Run) -> None:
 # progress reached after each
 _SIDE_JOBS: dict[str, tuple[Callable[[_Run], None], float]] = {
     "export.gpkg": (_gpkg, 30.0), "export.xlsx": (_xlsx, 55.0), "export.html": (_html, 70.0)}
+_TARGETS = {"export.gpkg": "portfolio.gpkg", "export.xlsx": "portfolio.xlsx", "export.html": "map.html"}
 _FORKED: dict[str, _Run] = {}   # the run a forked side process writes from (inherited, never pickled)
 
 
@@ -176,12 +177,17 @@ class _SideProcesses:
                     feedback.warn(text)
                 feedback.set_progress(max(feedback.progress, _SIDE_JOBS[name][1]))
 
-    def stop(self) -> None:
-        for proc, conn in self.procs.values():
-            if proc.is_alive():
+    def stop(self, out_dir: Path) -> None:
+        """Kill what still runs and remove the temporary file a killed writer leaves."""
+        for name, (proc, conn) in self.procs.items():
+            killed = proc.is_alive()
+            if killed:
                 proc.kill()
             proc.join()
             conn.close()
+            if killed:
+                for tmp in out_dir.glob(f".{_TARGETS[name]}.*.tmp*"):
+                    tmp.unlink(missing_ok=True)
 
 
 def _parallel(options: dict[str, Any]) -> bool:
@@ -219,7 +225,7 @@ def write_deliverables(out_dir: Path, result: Any, ws: Any, cfg: Any, projects: 
             side.collect(feedback, timings)
     finally:
         if side is not None:
-            side.stop()
+            side.stop(out_dir)
     feedback.set_progress(100)
     return timings
 
