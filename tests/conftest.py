@@ -74,3 +74,15 @@ def sample_run(tmp_path_factory, sample_project):
                           capture_output=True, text=True)
     assert digest() == before, "the run wrote to its inputs"
     return proc, out
+
+
+@pytest.fixture(scope="module")
+def planned(sample_workspace):
+    """(cfg, ws, projects) of the sample city, analysed and planned once per test module."""
+    from planner.feedback import Feedback
+    from planner.pipeline import analyse, plan
+
+    cfg, ws = sample_workspace
+    result = analyse(ws, cfg, Feedback())
+    projects, _, _ = plan(ws, result, cfg)
+    return cfg, ws, projects

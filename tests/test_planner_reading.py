@@ -15,17 +15,6 @@ import pytest
 from .helpers import buildings_frame, write
 
 
-@pytest.fixture(scope="module")
-def planned(sample_workspace):
-    from planner.feedback import Feedback
-    from planner.pipeline import analyse, plan
-
-    cfg, ws = sample_workspace
-    result = analyse(ws, cfg, Feedback())
-    projects, _, _ = plan(ws, result, cfg)
-    return cfg, ws, projects
-
-
 def _squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text)
 

@@ -23,17 +23,6 @@ class _WithWater:
 
 
 @pytest.fixture(scope="module")
-def planned(sample_workspace):
-    from planner.feedback import Feedback
-    from planner.pipeline import analyse, plan
-
-    cfg, ws = sample_workspace
-    result = analyse(ws, cfg, Feedback())
-    projects, _, _ = plan(ws, result, cfg)
-    return cfg, ws, projects
-
-
-@pytest.fixture(scope="module")
 def sheets(planned, tmp_path_factory):
     from planner.export.deliverables import sheet_info
     from planner.export.sheets import SheetBase, write_sheets
