@@ -147,7 +147,8 @@ class Membership:
         if "households" not in self.projects:
             return np.zeros(self.n, dtype=bool)
         hh = pd.to_numeric(self.projects["households"], errors="coerce").to_numpy(dtype=float)
-        return ~self.b_listed & ~np.isfinite(hh) & (self._own("buildings") > 0)
+        out: np.ndarray = ~self.b_listed & ~np.isfinite(hh) & (self._own("buildings") > 0)
+        return out
 
     def unknown_households(self) -> np.ndarray:
         """Per project: True where some of its households are unknown (a member building whose
