@@ -76,6 +76,23 @@ def sample_run(tmp_path_factory, sample_project):
     return proc, out
 
 
+@pytest.fixture(scope="session")
+def saved_sample(tmp_path_factory, sample_project):
+    """One command-line run of the sample with the plan draft and the project file saved
+    (``--report --save-project``, no sheets), shared by the tests of the session, project file
+    and report: FOLDER/run holds the deliverables, FOLDER/p.gpkg the project. Tests that change
+    the project work on a copy."""
+    import subprocess
+    import sys
+
+    folder = tmp_path_factory.mktemp("saved_sample")
+    proc = subprocess.run([sys.executable, "-m", "planner", "run", str(sample_project), "--out", str(folder / "run"),
+                           "--report", "--save-project", str(folder / "p.gpkg"), "--sheets", "none", "--quiet"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return folder
+
+
 @pytest.fixture(scope="module")
 def planned(sample_workspace):
     """(cfg, ws, projects) of the sample city, analysed and planned once per test module."""

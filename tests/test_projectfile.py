@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -186,14 +187,11 @@ def test_kill_during_save_leaves_the_old_file_and_no_litter(tmp_path):
     assert litter(tmp_path) == []
 
 
-def test_autosave_after_one_decision_is_small(tmp_path):
+def test_autosave_after_one_decision_is_small(tmp_path, saved_sample):
     from planner.session import Session
 
     folder = tmp_path
-    proc = subprocess.run([sys.executable, "-m", "planner", "run", str(ROOT / "sample_data" / "sample_project.toml"),
-                           "--out", str(folder / "run"), "--save-project", str(folder / "p.gpkg"), "--sheets", "none",
-                           "--quiet"], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
+    shutil.copy(saved_sample / "p.gpkg", folder / "p.gpkg")
     s = Session(recovery_dir=tmp_path / "rec")
     s.open(folder / "p.gpkg")
     full = (folder / "p.gpkg").stat().st_size

@@ -20,24 +20,18 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.table import Table
 
-from .conftest import SAMPLE
-
 CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """One run of the sample with --report (and the project saved), then an English export of
-    the saved project with --report."""
-    root = tmp_path_factory.mktemp("report")
-    cmd = [sys.executable, "-m", "planner"]
-    proc = subprocess.run([*cmd, "run", str(SAMPLE / "sample_project.toml"), "--out", str(root / "zh"), "--report",
-                           "--sheets", "none", "--quiet", "--save-project", str(root / "project.gpkg")],
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    proc = subprocess.run([*cmd, "export", str(root / "project.gpkg"), "--out", str(root / "en"), "--report",
-                           "--lang", "en", "--sheets", "none", "--quiet"], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
+def runs(saved_sample):
+    """The sample's run with --report and the project saved (RUNS/run, RUNS/p.gpkg), then an
+    English export of the saved project with --report (RUNS/en)."""
+    root = saved_sample
+    if not (root / "en" / "report.docx").exists():
+        proc = subprocess.run([sys.executable, "-m", "planner", "export", str(root / "p.gpkg"), "--out", str(root / "en"),
+                               "--report", "--lang", "en", "--sheets", "none", "--quiet"], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
     return root
 
 
@@ -105,7 +99,7 @@ def summary_by_type(path) -> tuple[dict[str, tuple[int, float]], list]:
 
 
 def test_chapters_sections_tables_figures(runs):
-    doc = Document(str(runs / "zh" / "report.docx"))
+    doc = Document(str(runs / "run" / "report.docx"))
     ch = chapters(doc)
     assert list(ch) == ["1 概述", "2 城市体检", "3 问题清单", "4 更新项目库", "附录"], list(ch)
     for title, c in ch.items():
@@ -113,7 +107,7 @@ def test_chapters_sections_tables_figures(runs):
     # one section per analysis that ran and declares flag layers, titled by its declaration
     from planner.analysis.registry import all_analyses
 
-    manifest = json.loads((runs / "zh" / "run.json").read_text(encoding="utf-8"))
+    manifest = json.loads((runs / "run" / "run.json").read_text(encoding="utf-8"))
     ran = set(manifest["analyses"]["parameters"]) - set(manifest["analyses"]["skipped"])
     expected = [a.title for a in all_analyses() if a.id in ran and a.outputs]
     assert len(expected) >= 5
@@ -132,7 +126,7 @@ def test_chapters_sections_tables_figures(runs):
 def test_portfolio_numbers_equal_the_workbook_and_the_geopackage(runs):
     from planner.export.terms import type_title
 
-    out = runs / "zh"
+    out = runs / "run"
     doc = Document(str(out / "report.docx"))
     gpkg = pyogrio.read_dataframe(out / "portfolio.gpkg", layer="projects", read_geometry=False)
     by_type_gpkg = {type_title(t): int(n) for t, n in gpkg["type"].value_counts().items()}
@@ -164,7 +158,7 @@ def test_portfolio_numbers_equal_the_workbook_and_the_geopackage(runs):
 def test_word_structure_fonts_headers_and_figures(runs):
     from PIL import Image
 
-    doc = Document(str(runs / "zh" / "report.docx"))
+    doc = Document(str(runs / "run" / "report.docx"))
     body = doc.element.body
     instr = " ".join(t.text for t in body.iter(qn("w:instrText")))
     assert "TOC" in instr  # the contents are a field Word updates
@@ -198,7 +192,7 @@ def test_word_structure_fonts_headers_and_figures(runs):
 def test_chinese_text_has_no_english(runs):
     from planner.export.terms import has_english
 
-    doc = Document(str(runs / "zh" / "report.docx"))
+    doc = Document(str(runs / "run" / "report.docx"))
     allowed = re.compile(r"[\w.\-]+\.(xlsx|gpkg|json|docx|shp|csv|geojson|tif)(:\w+)?|EPSG:\d+|GB[/T ]*\s?\d+|JGJ\s?\d+"
                          r"|DEM|OSMnx|QGIS|km|m²|m³")
     bad = [b[2] for b in blocks(doc) if b[0] == "p" and has_english(allowed.sub("", b[2]))]
@@ -309,7 +303,7 @@ def test_what_an_official_reads_in_the_parameters_and_unit_costs(runs):
     """Read as the official who signs it: a year is 2000 年 (not 2,000), a parameter whose 0 means
     'not given' says so, a cost source is not the same sentence twice, each cost class has its
     own unit, and the appendices number their own tables (表 B-1, not 表 A-5)."""
-    doc = Document(runs / "zh" / "report.docx")
+    doc = Document(runs / "run" / "report.docx")
     params = table_after(doc, "判定参数")
     year = next(r for r in params if r[1] == "老旧小区建成年份截止")
     assert year[2] == "2000" and year[3] == "年", year
@@ -334,7 +328,7 @@ def test_what_an_official_reads_in_the_parameters_and_unit_costs(runs):
 
 
 def test_pocket_park_sheet_counts_households_whole_and_gives_the_walk_to_a_park(runs):
-    wb = openpyxl.load_workbook(runs / "zh" / "portfolio.xlsx")
+    wb = openpyxl.load_workbook(runs / "run" / "portfolio.xlsx")
     ws = wb["口袋公园选址"]
     rows = list(ws.iter_rows())
     head = next(i for i, r in enumerate(rows) if any(c.value == "新增300米见绿户数" for c in r))

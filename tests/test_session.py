@@ -11,18 +11,11 @@ import pyogrio
 import pytest
 import shapely
 
-from .conftest import SAMPLE
-
 
 @pytest.fixture(scope="module")
-def saved(tmp_path_factory):
+def saved(saved_sample):
     """One run of the sample with --save-project; its deliverables and project file."""
-    folder = tmp_path_factory.mktemp("session")
-    proc = subprocess.run([sys.executable, "-m", "planner", "run", str(SAMPLE / "sample_project.toml"), "--out",
-                           str(folder / "run"), "--save-project", str(folder / "p.gpkg"), "--sheets", "none",
-                           "--quiet"], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    return folder
+    return saved_sample
 
 
 def open_copy(saved, tmp_path):
