@@ -65,3 +65,19 @@ def test_run_json_numbers_say_unknown():
     # a buildings layer without a households field: every home unknown
     s = benefit_summary(p[p["type_title"] == "known"], b.drop(columns="households"))
     assert s["households_benefiting"] is None and s["households_unknown_buildings"] == 2
+
+
+def test_compounds_table_leaves_unknown_households_blank():
+    import numpy as np
+
+    from .test_analysis_land_buildings import housing
+
+    out = housing([
+        {"building_id": "a1", "compound": "甲小区", "households": 30},
+        {"building_id": "a2", "compound": "甲小区", "households": np.nan},   # counted as the known 30
+        {"building_id": "b1", "compound": "乙小区", "households": np.nan},
+        {"building_id": "b2", "compound": "乙小区", "households": np.nan},   # none known: blank, not 0
+    ])
+    t = out.tables["compounds"].set_index("compound")
+    assert t.loc["甲小区", "households"] == 30
+    assert math.isnan(t.loc["乙小区", "households"]) and t.loc["乙小区", "buildings"] == 2

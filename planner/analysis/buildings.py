@@ -199,7 +199,9 @@ def run_housing(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedba
     # Compound level: share of residential floor area that is old.
     blocks = road_blocks(inputs.layers.get("roads")) if "compound" not in b else None
     key, kind = compound_keys(b, inputs.layers.get("parcels"), blocks)
-    hh = pd.to_numeric(b["households"], errors="coerce").fillna(0).to_numpy() if "households" in b else np.zeros(len(b))
+    # households unknown (no field, or blank) stay unknown: a compound none of whose homes states them is blank, not 0
+    hh = pd.to_numeric(b["households"], errors="coerce").to_numpy(dtype=float) if "households" in b \
+        else np.full(len(b), np.nan)
     table = pd.DataFrame({
         "compound": key, "compound_kind": kind, "residential": residential, "res_floor_area": np.where(residential, fa, 0.0),
         "old_floor_area": np.where(residential & old, fa, 0.0), "unknown_year": residential & unknown,
@@ -213,6 +215,7 @@ def run_housing(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedba
         unknown_year=("unknown_year", "sum"), households=("households", "sum"), unsafe_c=("unsafe_c", "sum"),
         unsafe_d=("unsafe_d", "sum"), elevator_candidates=("elevator", "sum"), precast=("precast", "sum"),
     ).reset_index()
+    agg["households"] = table[table["residential"]].groupby("compound", sort=True)["households"].sum(min_count=1).to_numpy()
     agg["old_share"] = (agg["old_floor_area_m2"] / agg["res_floor_area_m2"].where(agg["res_floor_area_m2"] > 0)).round(4)
     agg["candidate"] = agg["old_share"] > params["compound_old_share"]
     out.tables["compounds"] = agg
