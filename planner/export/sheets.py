@@ -185,17 +185,21 @@ def _add_lines(ax, geoms: np.ndarray, *, colour: str, width: float, zorder: floa
 def _pixel_image_class():
     """The class of :func:`_pixel_image`'s artists (matplotlib imported when first needed)."""
     from matplotlib.artist import Artist
-    from matplotlib.transforms import Affine2D
+    from matplotlib.transforms import Affine2D, Bbox
 
     class PixelImage(Artist):
         """An RGBA image (uint8, rows top to bottom) drawn on the canvas pixels it was made for,
         without matplotlib's image pipeline (resampling, masking and colour mapping of a
         sheet-sized image took seconds per output): pasted as it is where the figure is drawn
-        at the image's dpi, scaled into place in a PDF."""
+        at the image's dpi, scaled into place in a PDF. ``whole``: (image, left, bottom) of a
+        larger image this one is cut from, with its pixel offset on the canvas; a PDF places
+        that image (encoded once for every sheet that shows it, see ``_pdf_images``) clipped
+        to this one's pixels."""
 
-        def __init__(self, rgba: np.ndarray, px_box: tuple[int, int, int, int], dpi: float, zorder: float):
+        def __init__(self, rgba: np.ndarray, px_box: tuple[int, int, int, int], dpi: float, zorder: float,
+                     whole: tuple[np.ndarray, int, int] | None = None):
             super().__init__()
-            self.rgba, self.px_box, self.dpi = rgba, px_box, dpi
+            self.rgba, self.px_box, self.dpi, self.whole = rgba, px_box, dpi, whole
             self.set_zorder(zorder)
 
         def draw(self, renderer) -> None:
@@ -204,11 +208,17 @@ def _pixel_image_class():
             p, q, w, h = self.px_box
             k = self.figure.dpi / self.dpi if self.figure is not None else 1.0
             gc = renderer.new_gc()
-            up = self.rgba[::-1]   # renderers take the rows from the bottom up
             if renderer.option_scale_image():   # vector output: the pixels scaled into place
-                renderer.draw_image(gc, p * k, q * k, up, Affine2D().scale(w * k, h * k))
+                whole = self.whole
+                if whole is not None and id(whole[0]) in _PDF_IMAGES:
+                    image, left, bottom = whole
+                    gc.set_clip_rectangle(Bbox.from_bounds(p * k, q * k, w * k, h * k))
+                    renderer.draw_image(gc, left * k, bottom * k, image,
+                                        Affine2D().scale(image.shape[1] * k, image.shape[0] * k))
+                else:
+                    renderer.draw_image(gc, p * k, q * k, self.rgba[::-1], Affine2D().scale(w * k, h * k))
             elif abs(k - 1) < 1e-9:
-                renderer.draw_image(gc, p, q, up)
+                renderer.draw_image(gc, p, q, self.rgba[::-1])   # renderers take the rows from the bottom up
             else:   # a raster at another dpi: the image resampled to it (nearest pixel)
                 from PIL import Image
 
@@ -222,6 +232,75 @@ def _pixel_image_class():
 
 
 _PIXEL_IMAGE: list = []
+# images placed in many PDFs, encoded once: id(image) -> (image, its PDF image stream, deflated)
+_PDF_IMAGES: dict[int, tuple[np.ndarray, bytes]] = {}
+
+
+def _encode_pdf_image(rgba: np.ndarray) -> bytes:
+    """An opaque RGBA image (rows top to bottom, as a PDF image stores them) as a deflated
+    RGB stream: once for every sheet that places it (matplotlib encoded a sheet-sized image
+    with PNG predictors at level 6 in every PDF, seconds a sheet)."""
+    import zlib
+
+    return zlib.compress(np.ascontiguousarray(rgba[:, :, :3]).tobytes(), 3)
+
+
+@contextmanager
+def _pdf_image_cache():
+    """While a sheet's PDF is written, an image registered in ``_PDF_IMAGES`` is written from its
+    encoded stream; other images as matplotlib writes them."""
+    from matplotlib.backends import backend_pdf
+
+    original = backend_pdf.PdfFile.writeImages
+
+    def write_images(self) -> None:
+        for img, _name, ob in self._images.values():
+            hit = _PDF_IMAGES.get(id(img))
+            if hit is not None and hit[0] is img:
+                h, w = img.shape[:2]
+                self.beginStream(ob.id, self.reserveObject("length of image stream"),
+                                 {"Type": backend_pdf.Name("XObject"), "Subtype": backend_pdf.Name("Image"),
+                                  "Width": w, "Height": h, "ColorSpace": backend_pdf.Name("DeviceRGB"),
+                                  "BitsPerComponent": 8}, png={"Predictor": 1})
+                self.currentstream.write(hit[1])
+                self.endStream()
+                continue
+            data, adata = self._unpack(img)
+            smask = None
+            if adata is not None:
+                smask = self.reserveObject("smask")
+                self._writeImg(adata, smask.id)
+            self._writeImg(data, ob.id, smask)
+
+    backend_pdf.PdfFile.writeImages = write_images
+    try:
+        yield
+    finally:
+        backend_pdf.PdfFile.writeImages = original
+
+
+def _write_png(path, rgba: np.ndarray, dpi: int) -> None:
+    """An opaque RGBA canvas as an RGB PNG: rows unfiltered, deflated at level 1 (Pillow's
+    adaptive row filters took twice as long for a larger file on a sheet's base map), with
+    the resolution recorded."""
+    import struct
+    import zlib
+
+    h, w = rgba.shape[:2]
+    rows = np.empty((h, 1 + 3 * w), dtype=np.uint8)
+    rows[:, 0] = 0
+    rows[:, 1:] = rgba[:, :, :3].reshape(h, 3 * w)
+
+    def chunk(tag: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body) & 0xFFFFFFFF)
+
+    ppm = int(round(dpi / 0.0254))
+    with open(path, "wb") as fh:
+        fh.write(b"\x89PNG\r\n\x1a\n")
+        fh.write(chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)))
+        fh.write(chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)))
+        fh.write(chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)))
+        fh.write(chunk(b"IEND", b""))
 
 
 def _pixel_box(ax) -> tuple[int, int, int, int]:
@@ -241,11 +320,13 @@ def _pixel_extent(ax, px_box) -> tuple[float, float, float, float]:
     return (x0 + (p - bb.x0) * kx, y0 + (q - bb.y0) * ky, x0 + (p + w - bb.x0) * kx, y0 + (q + h - bb.y0) * ky)
 
 
-def _pixel_image(ax, rgba: np.ndarray, px_box: tuple[int, int, int, int], zorder: float):
-    """Add ``rgba`` to ``ax`` over the canvas pixels ``px_box`` (see ``_pixel_box``)."""
+def _pixel_image(ax, rgba: np.ndarray, px_box: tuple[int, int, int, int], zorder: float,
+                 whole: tuple[np.ndarray, int, int] | None = None):
+    """Add ``rgba`` to ``ax`` over the canvas pixels ``px_box`` (see ``_pixel_box``); ``whole``:
+    the larger image it is cut from and that image's left and bottom canvas pixel."""
     if not _PIXEL_IMAGE:
         _PIXEL_IMAGE.append(_pixel_image_class())
-    artist = _PIXEL_IMAGE[0](rgba, px_box, ax.figure.dpi, zorder)
+    artist = _PIXEL_IMAGE[0](rgba, px_box, ax.figure.dpi, zorder, whole)
     ax.add_artist(artist)
     return artist
 
@@ -612,9 +693,17 @@ def _draw_projects(page: _Page, projects, *, muted: bool = False, zorder: float 
     if len(small):
         small = small[np.argsort(-area[small], kind="stable")]   # large first, small on top
         pts = shapely.point_on_surface(geoms[small])
-        page.ax.scatter(shapely.get_x(pts), shapely.get_y(pts), s=22, marker="o", c=list(colours[small]),
-                        edgecolors="#333333", linewidths=0.4, zorder=zorder + 0.2,
-                        rasterized=len(small) > RASTERIZE_ABOVE)
+        xs, ys = shapely.get_x(pts), shapely.get_y(pts)
+        # one marker line a colour, the colours in the order of their outlines above (a PDF
+        # writes a marker once and places it; a scatter's PDF wrote each of a city's 16,000
+        # symbols with its own colour state, seconds a sheet)
+        for k, c in enumerate(ranked):
+            mine = colours[small] == c
+            if mine.any():
+                page.ax.plot(xs[mine], ys[mine], linestyle="none", marker="o", markersize=math.sqrt(22),
+                             markerfacecolor=c, markeredgecolor="#333333", markeredgewidth=0.4,
+                             zorder=zorder + 0.2 + k * 1e-3, rasterized=int(mine.sum()) > RASTERIZE_ABOVE,
+                             scalex=False, scaley=False)
 
 
 def _place_callouts(page: _Page, projects, numbers: list[str]) -> list[dict]:
@@ -1006,6 +1095,7 @@ def _shared_bases(base: SheetBase, tasks: list[dict], lang: str) -> dict:
                 t["base_key"] = key
                 t["base_crop"] = (r0, c0, h, w)
             images[key] = image
+            _PDF_IMAGES[id(image)] = (image, _encode_pdf_image(image))   # forked workers inherit it
     return images
 
 
@@ -1037,7 +1127,8 @@ def _draw_sheet(task: dict, base: SheetBase) -> dict:
         # the city's base map, drawn once for the sheets near this one at its scale
         r0, c0, h, w = task["base_crop"]
         box = _pixel_box(page.ax)
-        _pixel_image(page.ax, shared[r0:r0 + h, c0:c0 + w], (box[0], box[1], w, h), zorder=1)
+        _pixel_image(page.ax, shared[r0:r0 + h, c0:c0 + w], (box[0], box[1], w, h), zorder=1,
+                     whole=(shared, box[0] - c0, box[1] - (shared.shape[0] - r0 - h)))
         drawn = _base_counts(base, page.extent)
     else:
         drawn = _draw_base(page, base, lang)
@@ -1145,10 +1236,11 @@ def _draw_sheet(task: dict, base: SheetBase) -> dict:
     for suffix in (".png", ".pdf"):
         target = out_dir / f"{task['stem']}{suffix}"
         with atomic_path(target) as tmp:
-            if suffix == ".png":
-                page.fig.savefig(tmp, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
+            if suffix == ".png":   # the figure is at the sheet's dpi: its canvas is the PNG
+                page.fig.canvas.draw()
+                _write_png(tmp, np.asarray(page.fig.canvas.buffer_rgba()), DPI)  # type: ignore[attr-defined]
             else:
-                with _quick_font_subsets():
+                with _quick_font_subsets(), _pdf_image_cache():
                     page.fig.savefig(tmp, format="pdf", dpi=DPI)
         written.append(str(target))
     plt.close(page.fig)
@@ -1288,6 +1380,7 @@ def write_sheets(out_dir: Path, base: SheetBase, projects, *, title: str, info: 
         return [_render(t) for t in tasks]
     finally:
         _WORKER.pop("base_images", None)
+        _PDF_IMAGES.clear()
 
 
 # ---------------------------------------------------------------------------------------------
