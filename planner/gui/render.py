@@ -60,14 +60,40 @@ def qpath(x: np.ndarray, y: np.ndarray, move: np.ndarray) -> QtGui.QPainterPath:
     return path
 
 
+# Items made per np.repeat call: numpy's repeat holds the interpreter (~15 ms a million items
+# on an idle machine, several times that under load), so a layer's millions of vertex indices
+# are made a slice at a time (the window and the other threads run between slices).
+REPEAT_SLICE = 250_000
+
+
+def _repeat(values: np.ndarray, counts: np.ndarray, plus_position: bool = False) -> np.ndarray:
+    """``np.repeat(values, counts)`` (plus each item's position when ``plus_position``), made
+    about REPEAT_SLICE items per call."""
+    values, counts = np.asarray(values), np.asarray(counts)
+    total = int(counts.sum())
+    if total <= REPEAT_SLICE:
+        out = np.repeat(values, counts)
+        return out + np.arange(total) if plus_position else out
+    out = np.empty(total, dtype=values.dtype)
+    step = max(1, int(len(counts) * REPEAT_SLICE // total))
+    pos = 0
+    for a in range(0, len(counts), step):
+        piece = np.repeat(values[a:a + step], counts[a:a + step])
+        if plus_position:
+            piece += np.arange(pos, pos + len(piece), dtype=piece.dtype)
+        out[pos:pos + len(piece)] = piece
+        pos += len(piece)
+    return out
+
+
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Concatenated ``arange(start, start + count)`` for each pair (vectorised)."""
+    """Concatenated ``arange(start, start + count)`` for each pair (vectorised, in slices)."""
     total = int(counts.sum())
     if total == 0:
         return np.zeros(0, dtype=np.int64)
     offsets = np.zeros(len(counts), dtype=np.int64)
     np.cumsum(counts[:-1], out=offsets[1:])
-    return np.repeat(starts - offsets, counts) + np.arange(total)
+    return _repeat((starts - offsets).astype(np.int64, copy=False), counts, plus_position=True)
 
 
 def qpaths(x: np.ndarray, y: np.ndarray, move: np.ndarray, cuts: np.ndarray) -> list[QtGui.QPainterPath]:
@@ -226,7 +252,7 @@ class Prepared:
             order = np.argsort(self.colour_index, kind="stable")
             cats = self.colour_index[order]
             first_of_colour = np.flatnonzero(np.r_[True, cats[1:] != cats[:-1]])
-            rank = np.arange(len(order)) - np.repeat(first_of_colour, np.diff(np.r_[first_of_colour, len(order)]))
+            rank = np.arange(len(order)) - _repeat(first_of_colour, np.diff(np.r_[first_of_colour, len(order)]))
             starts = np.flatnonzero(rank % size == 0)
             b = self.part_bounds[order]
             bounds = np.column_stack([np.minimum.reduceat(b[:, 0], starts), np.minimum.reduceat(b[:, 1], starts),
@@ -318,17 +344,18 @@ def prepare(layer: MapLayer) -> Prepared:
         if len(flip):
             s0, s1 = ring_start[flip], ring_start[flip + 1]
             n = s1 - s0
-            idx = np.repeat(s0 - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(n.sum())
-            rev = np.repeat(s0 + s1 - 1, n) - idx
+            idx = _ranges(s0, n)
+            rev = _repeat(s0 + s1 - 1, n)
+            rev -= idx
             xy[idx] = xy[rev]
     if len(feature):  # neighbours drawn together: order parts along a Morton curve
         cx, cy = (bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2
         span = max(np.ptp(cx), np.ptp(cy), 1e-9)
         order = np.argsort(_morton((cx - cx.min()) / span * 65535, (cy - cy.min()) / span * 65535), kind="stable")
         nr = np.diff(part_rings)[order]
-        rings = np.repeat(part_rings[:-1][order] - np.r_[0, np.cumsum(nr)[:-1]], nr) + np.arange(nr.sum())
+        rings = _ranges(part_rings[:-1][order], nr)
         nv = np.diff(ring_start)[rings]
-        vidx = np.repeat(ring_start[:-1][rings] - np.r_[0, np.cumsum(nv)[:-1]], nv) + np.arange(nv.sum())
+        vidx = _ranges(ring_start[:-1][rings], nv)
         xy = xy[vidx]
         ring_start = np.r_[0, np.cumsum(nv)]
         part_rings = np.r_[0, np.cumsum(nr)]

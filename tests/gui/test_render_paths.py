@@ -160,3 +160,27 @@ def test_polygon_labels_from_kept_codes_match_labels_from_the_texts(app):
                                       prep.query(0, 0, 5_000, 5_000), fm) == []
     finally:
         render.LABEL_LIMIT = limit
+
+
+def test_flattening_in_slices_gives_the_same_drawing_form(app, tmp_path, monkeypatch):
+    """A layer flattened with its vertex and ring indices made a few items per call (as a
+    million-building layer is, so a worker never holds the interpreter long) gives the same
+    arrays, grouping and index as made in one call each."""
+    from planner.catalogue import default_catalogue
+    from planner.gui import render
+    from planner.model import MapLayer, default_style
+
+    frame = _city(tmp_path, n_side=30)
+    layer = MapLayer("b", frame, role="buildings", style=default_style(default_catalogue(), "buildings", "polygon"))
+    whole = render.prepare(layer)
+    whole_chunks = whole.chunked(16)
+    monkeypatch.setattr(render, "REPEAT_SLICE", 7)
+    sliced = render.prepare(layer)
+    assert len(whole.xy) > 5_000 and (np.diff(whole.part_rings) > 1).any()  # holes too
+    for name in ("xy", "ring_start", "part_rings", "part_feature", "part_bounds", "colour_index"):
+        assert np.array_equal(getattr(whole, name), getattr(sliced, name)), name
+    for a, b in zip(whole_chunks, sliced.chunked(16), strict=True):
+        assert np.array_equal(a, b)
+    box = frame.total_bounds
+    q = (box[0], box[1], (box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+    assert len(sliced.query(*q)) > 100 and np.array_equal(whole.query(*q), sliced.query(*q))
