@@ -155,26 +155,119 @@ def _arrow_table(part: gpd.GeoDataFrame, geometry_type: str) -> pa.Table:
                             table["geometry"].cast(pa.binary()))
 
 
-def _write_stream(frame: gpd.GeoDataFrame, tmp: Path, name: str, geometry_type: str, layer_options: dict,
+def _attribute_table(part: pd.DataFrame) -> pa.Table:
+    """One batch of an attribute table (no geometry) as Arrow."""
+    geom = part.geometry.name if isinstance(part, gpd.GeoDataFrame) else "geometry"
+    part = pd.DataFrame(part.drop(columns=[geom], errors="ignore"))
+    return pa.Table.from_pandas(_prepare(part), preserve_index=False)
+
+
+def _write_stream(frame: pd.DataFrame, tmp: Path, name: str, geometry_type: str, layer_options: dict,
                   rows: int = STREAM_ROWS) -> None:
     """A long layer in one GDAL call fed batch by batch (the geometries' WKB and Arrow columns of
     one batch at a time: memory bounded by the batch, not the layer; GDAL still builds the
-    spatial index in one go at the end, as it does for a layer written in one call)."""
-    first = _arrow_table(frame.iloc[:rows], geometry_type)
+    spatial index in one go at the end, as it does for a layer written in one call).
+    ``geometry_type`` "None": an attribute table (no geometry, no spatial index)."""
+    spatial = geometry_type != "None"
+
+    def table(part: pd.DataFrame) -> pa.Table:
+        return _arrow_table(part, geometry_type) if spatial else _attribute_table(part)
+
+    first = table(frame.iloc[:rows])
     schema = first.schema
 
     def batches():
         yield from first.to_batches()
         for start in range(rows, len(frame), rows):
-            yield from _arrow_table(frame.iloc[start:start + rows], geometry_type).cast(schema).to_batches()
+            yield from table(frame.iloc[start:start + rows]).cast(schema).to_batches()
 
     crs = None
-    if frame.crs is not None:
+    if spatial and getattr(frame, "crs", None) is not None:
         epsg = frame.crs.to_epsg()
         crs = f"EPSG:{epsg}" if epsg else frame.crs.to_wkt("WKT1_GDAL")
+    if not spatial:
+        layer_options = {**layer_options, "ASPATIAL_VARIANT": "GPKG_ATTRIBUTES"}
     pyogrio.raw.write_arrow(pa.RecordBatchReader.from_batches(schema, batches()), tmp, layer=name, driver="GPKG",
-                            geometry_name="geometry", geometry_type=geometry_type, crs=crs,
-                            layer_options=layer_options)
+                            geometry_name="geometry" if spatial else None,
+                            geometry_type=geometry_type if spatial else None, crs=crs, layer_options=layer_options)
+
+
+# A flag layer longer than this whose flags share their source features (a building with
+# several facility types missing: the dense 1 M city's 6.6 M living-circle gaps lie on 0.9 M
+# buildings) is written as two: the layer itself with one feature per source feature (its
+# geometry once, the rules and facility types it has, the number of flags), drawn and styled
+# as the layer, and beside it an attribute table of every flag with all its columns (joined
+# to the layer by source_id). Each flag's copy of its building's polygon made the GeoPackage
+# 5.5 GB and three minutes of writing; a QGIS user drew the same building seven times over.
+SUMMARY_ROWS = 1_000_000
+
+
+def flags_table_name(name: str) -> str:
+    """The attribute table holding every flag of a summarised layer ``name``."""
+    return f"{name}_flags"
+
+
+def flags_table_title(name: str, lang: str) -> str:
+    from planner.export.terms import layer_title, pick
+
+    return layer_title(name, lang) + pick("（逐条）", " (every flag)", lang)
+
+
+def _source_groups(frame: pd.DataFrame) -> tuple[np.ndarray, int]:
+    """Each flag's source feature (source_layer and source_id) as a group number 0..n-1, in
+    order of first appearance, and n."""
+    sid, sid_keys = pd.factorize(frame["source_id"].astype("string").fillna(""))
+    if "source_layer" not in frame:
+        return sid, len(sid_keys)
+    lay, lay_keys = pd.factorize(frame["source_layer"].astype("string").fillna(""))
+    if len(lay_keys) <= 1:
+        return sid, len(sid_keys)
+    group, keys = pd.factorize(lay.astype(np.int64) * len(sid_keys) + sid)
+    return group, len(keys)
+
+
+def summarised_by_source(frame: pd.DataFrame | None, groups: int | None = None) -> bool:
+    """Whether portfolio.gpkg writes this flag layer per source feature with every flag in
+    its attribute table (``groups``: the number of source features, when known)."""
+    if frame is None or len(frame) <= SUMMARY_ROWS or "source_id" not in frame:
+        return False
+    n = groups if groups is not None else _source_groups(frame)[1]
+    return n * 1.5 <= len(frame)
+
+
+def per_source(frame: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
+    """One feature per source feature of a flag layer: its geometry (its most severe flag's),
+    the rule of that flag (``code``, which styles it), the highest severity, the rules
+    (``codes``, when the layer has several) and the facility types it lacks (``missing``) in words, its households and the
+    number of its flags (``flag_total``). Grouped as integers; one text made per feature."""
+    from planner.export.html_map import joined_codes_per_group, titled_codes
+    from planner.export.terms import facility_title, word
+
+    group, n = _source_groups(frame)
+    severity = (pd.to_numeric(frame["severity"], errors="coerce").fillna(0).to_numpy()
+                if "severity" in frame else np.zeros(len(frame)))
+    # per group its most severe flag, the first of equals
+    order = np.lexsort((np.arange(len(group)), -severity, group))
+    head = order[np.r_[True, group[order][1:] != group[order][:-1]]]
+    head = head[np.argsort(group[head], kind="stable")]
+    out = {}
+    for c in ("source_layer", "source_id", "code"):
+        if c in frame:
+            out[c] = frame[c].to_numpy()[head]
+    out["severity"] = severity[head].astype(np.int64)
+    sep = "、" if lang == "zh" else ", "
+    if "code" in frame:
+        codes, titles = titled_codes(frame["code"], lambda c: word(c, lang))
+        if len(titles) > 1:  # (one rule: its title says nothing the layer's name does not)
+            out["codes"] = joined_codes_per_group(group, n, codes, titles, sep)
+    if "facility_type" in frame:
+        codes, titles = titled_codes(frame["facility_type"], lambda k: facility_title(k, lang))
+        out["missing"] = joined_codes_per_group(group, n, codes, titles, sep)
+    if "households" in frame:
+        hh = pd.to_numeric(frame["households"], errors="coerce")
+        out["households"] = hh.groupby(group).max().reindex(range(n)).to_numpy()
+    out["flag_total"] = np.bincount(group, minlength=n).astype(np.int64)
+    return gpd.GeoDataFrame(out, geometry=frame.geometry.values[head], crs=frame.crs)
 
 
 def write_layers(path: Path, layers: dict[str, tuple[pd.DataFrame, str, str]], styles: dict | None = None,
@@ -184,8 +277,8 @@ def write_layers(path: Path, layers: dict[str, tuple[pd.DataFrame, str, str]], s
     with atomic_path(path) as tmp:
         for name, (frame, geometry_type, description) in layers.items():
             options = {"DESCRIPTION": description, "IDENTIFIER": name}
-            if (isinstance(frame, gpd.GeoDataFrame) and geometry_type != "None" and not slice_seconds
-                    and len(frame) > STREAM_ROWS):
+            if not slice_seconds and len(frame) > STREAM_ROWS and (
+                    geometry_type == "None" or isinstance(frame, gpd.GeoDataFrame)):
                 _write_stream(frame, tmp, name, geometry_type, options)
             elif isinstance(frame, gpd.GeoDataFrame) and geometry_type != "None":
                 frame = _conformed(frame, geometry_type)
@@ -277,10 +370,19 @@ def write_portfolio_gpkg(path: Path, result, ws, cfg, projects: gpd.GeoDataFrame
     styles: dict = {}
     g_flags, g_projects = pick("问题标记", "Flags", lang), pick("更新项目", "Projects", lang)
     g_base, g_tables = pick("底图", "Base map", lang), pick("统计表", "Tables", lang)
+    every: dict[str, str] = {}   # a summarised layer's table of every flag: its layer
     for spec in flag_layers():  # every declared flag layer, empty when its analysis did not run
         frame = result.flags.get(spec.name)
-        layers[spec.name] = (frame if frame is not None else empty_flags(ws.working_crs), spec.geometry,
-                             pick(spec.title, spec.title_en, lang))
+        title = pick(spec.title, spec.title_en, lang)
+        if summarised_by_source(frame):
+            layers[spec.name] = (per_source(frame, lang), spec.geometry,
+                                 pick(f"{title}：每个来源要素一处（逐条标记见“{flags_table_title(spec.name, lang)}”表）",
+                                      f"{title}: one feature per source feature (every flag in the table "
+                                      f"'{flags_table_title(spec.name, lang)}')", lang))
+            layers[flags_table_name(spec.name)] = (frame, "None", flags_table_title(spec.name, lang))
+            every[flags_table_name(spec.name)] = spec.name
+            continue
+        layers[spec.name] = (frame if frame is not None else empty_flags(ws.working_crs), spec.geometry, title)
     if projects is not None:
         layers["projects"] = (projects, "MultiPolygon", pick("城市更新项目库", "Renewal projects", lang))
     for name, table in result.tables.items():
@@ -297,8 +399,9 @@ def write_portfolio_gpkg(path: Path, result, ws, cfg, projects: gpd.GeoDataFrame
             layers[table] = (frame[[*cols, frame.geometry.name]], gtype, layer_title(role, lang))
     for name, (frame, gtype, description) in layers.items():
         group = (g_projects if name == "projects" else g_base if name.startswith("base_") else
-                 g_tables if gtype == "None" else g_flags)
-        title = layer_title(name[5:] if name.startswith("base_") else name, lang)
+                 g_flags if name in every else g_tables if gtype == "None" else g_flags)
+        title = (flags_table_title(every[name], lang) if name in every else
+                 layer_title(name[5:] if name.startswith("base_") else name, lang))
         styles[name] = _style_for(name, frame, gtype, description, lang, group, title)
     extent = None
     present = [f for f, g, _ in layers.values() if g != "None" and isinstance(f, gpd.GeoDataFrame) and len(f)]

@@ -142,6 +142,7 @@ ALIASES = {
     "parcel_ref": ("所属地块", "Parcel"),
     "review": ("审核状态", "Review"), "review_note": ("审核备注", "Review note"), "review_code": ("改判规则", "Re-classified as"),
     "flags_summary": ("涵盖标记", "Flags covered"),
+    "flag_total": ("标记数", "Flags"), "missing": ("缺少的设施", "Facilities missing"), "codes": ("命中规则", "Rules"),
 }
 
 
