@@ -71,6 +71,18 @@ def _n(v: float) -> str:
     return f"{int(round(float(v))):,}"
 
 
+def _hh(v: float) -> str:
+    """Households (or residents) in a table cell: blank where unknown, never 0."""
+    return _n(v) if np.isfinite(float(v)) else ""
+
+
+# The order of the project list, said wherever priorities are described (score_projects in
+# planner/portfolio/build.py: phase, then the safety floor D before C, then the score).
+RANK_ORDER = ("项目按实施阶段排序；同一阶段内安全优先：消除D级（整幢危房）的项目在前，C级（局部危房）次之，其余按优先级得分由高到低",
+              "projects are ordered by phase; within a phase safety comes first: projects removing grade-D (whole "
+              "building) danger, then grade-C (local danger), then the rest by priority score, highest first")
+
+
 def _money(v: float) -> str:
     return f"{float(v):,.2f}"
 
@@ -554,11 +566,12 @@ def _overview(d: _Doc, r: _Run, base: SheetBase) -> None:
     phases = _sep(lang).join(p for p, _ in settings.phases)
     d.para(r.t(f"按登记的 {len(rows)} 项分析逐项判定（其中 {len(ran)} 项已运行），每处问题记为一条标记，注明来源要素、规则和原因；"
                f"标记按项目类型归并为更新项目（同一建筑、地块只计一次），按{wtext}加权计算优先级得分，"
-               f"并按得分与安全底线（D级危房项目列入第一阶段）划入 {phases} 实施阶段。",
+               f"并按得分与安全底线（D级危房项目列入第一阶段，C级不晚于第二阶段）划入 {phases} 实施阶段；{RANK_ORDER[0]}。",
                f"{len(rows)} registered analyses ({len(ran)} run) check the data rule by rule; each finding is a flag "
                f"naming its source feature, rule and reason. Flags are grouped into renewal projects by type (each "
                f"building and parcel counted once), scored by the weighted components {wtext}, and placed in the "
-               f"phases {phases} by score and the safety floor (projects removing grade-D unsafe housing first)."))
+               f"phases {phases} by score and the safety floor (projects removing grade-D unsafe housing in the first "
+               f"phase, grade C no later than the second); {RANK_ORDER[1]}."))
     d.table([r.t("分析", "Analysis"), r.t("判定规则", "Rules"), r.t("政策与标准依据", "Policy and standard basis"),
              r.t("状态", "State")], rows, r.t("分析与依据", "Analyses and their basis"))
 
@@ -732,8 +745,10 @@ def _flag_measures(frame: pd.DataFrame, lang: str) -> list[str]:
 SHARES = {"vacancy_rate", "coverage", "old_share"}
 
 
-def _main_items(frame: pd.DataFrame, spec: FlagLayer | None, r: _Run) -> tuple[list[str], list[list[str]], set[int]]:
-    """The top ``top_n`` flags of a layer: most severe first, then the largest."""
+def _main_items(frame: pd.DataFrame, spec: FlagLayer | None, r: _Run, *, geoms: np.ndarray | None = None
+                ) -> tuple[list[str], list[list[str]], set[int]]:
+    """The top ``top_n`` flags of a layer: most severe first, then the largest (``geoms``: the
+    flags' geometries, for the location column)."""
     from planner.export.styles import alias
 
     lang, top_n = r.lang, r.top_n
@@ -744,10 +759,17 @@ def _main_items(frame: pd.DataFrame, spec: FlagLayer | None, r: _Run) -> tuple[l
         keys.append(pd.to_numeric(f[size_col], errors="coerce").fillna(0).to_numpy())
     order = np.lexsort(tuple(-k for k in reversed(keys))) if keys else np.arange(len(f))
     top = f.iloc[order[:top_n]]
-    own = [c for c in spec.fields if c in top.columns and c not in ("reason", "reason_en")][:2] if spec else []
+    fields = [c for c in spec.fields if c in top.columns and c not in ("reason", "reason_en")] if spec else []
+    place = None
+    if "facility_type" in fields and "facility_title" in fields:
+        # the type's title beside its key said the same twice (设施类型 幼儿园, 设施名称 幼儿园): say
+        # where the flagged building is instead (its compound, the nearest named road)
+        fields.remove("facility_title")
+        place = _flag_places(top, None if geoms is None else geoms[order[:top_n]], r)
+    own = fields[:2]
     heads = [pick("序号", "No.", lang), alias("source_id", lang), pick("规则", "Rule", lang),
              pick("严重程度", "Severity", lang), *[alias(c, lang, spec.name if spec else None) for c in own],
-             pick("原因", "Reason", lang)]
+             *([pick("位置", "Location", lang)] if place is not None else []), pick("原因", "Reason", lang)]
     reason_col = "reason_en" if lang == "en" and "reason_en" in top else "reason"
     rows = []
     for i, (_, row) in enumerate(top.iterrows()):
@@ -768,9 +790,29 @@ def _main_items(frame: pd.DataFrame, spec: FlagLayer | None, r: _Run) -> tuple[l
                 values.append("" if v is None or (isinstance(v, float) and np.isnan(v)) else word(v, lang))
         sev = SEVERITY.get(int(row["severity"])) if "severity" in row and pd.notna(row["severity"]) else None
         rows.append([str(i + 1), str(row.get("source_id", "")), r.code(row.get("code", "")),
-                     pick(*sev, lang) if sev else "", *values, str(row.get(reason_col, "") or "")])
+                     pick(*sev, lang) if sev else "", *values, *([str(place[i])] if place is not None else []),
+                     str(row.get(reason_col, "") or "")])
     numeric = {0, *[4 + j for j, c in enumerate(own) if pd.api.types.is_numeric_dtype(top[c].dtype)]}
     return heads, rows, numeric
+
+
+def _flag_places(top: pd.DataFrame, geoms: np.ndarray | None, r: _Run) -> np.ndarray:
+    """Where each flag of a main-items table is: the compound of its building (buildings layer
+    ``compound``), the named road nearest to it (planner.portfolio.places), else its district."""
+    from planner.portfolio.places import location_labels
+
+    n = len(top)
+    compound = np.full(n, "", dtype=object)
+    buildings = r.ws.frame("buildings")
+    if (buildings is not None and "compound" in buildings and "building_id" in buildings and "source_id" in top
+            and "source_layer" in top):
+        by_id = buildings.drop_duplicates("building_id").set_index(buildings["building_id"].drop_duplicates().astype(str))
+        comp = by_id["compound"].reindex(top["source_id"].astype(str).to_numpy()).to_numpy(dtype=object)
+        compound = np.where((top["source_layer"].astype(str).to_numpy() == "buildings") & pd.notna(comp), comp, "")
+    district = top["district"].to_numpy(dtype=object) if "district" in top else None
+    if geoms is None:
+        geoms = np.full(n, None, dtype=object)
+    return location_labels(geoms, r.ws.frame("roads"), compound=compound, district=district, lang=r.lang)
 
 
 def _problems(d: _Doc, r: _Run) -> list[str]:
@@ -833,7 +875,8 @@ def _problems(d: _Doc, r: _Run) -> list[str]:
             f = present.get(o.name)
             if f is None or len(f) == 0:
                 continue
-            heads, rows, numeric = _main_items(pd.DataFrame(f.drop(columns=f.geometry.name)), o, r)
+            heads, rows, numeric = _main_items(pd.DataFrame(f.drop(columns=f.geometry.name)), o, r,
+                                               geoms=np.asarray(f.geometry.values, dtype=object))
             title = pick(o.title, o.title_en, lang)
             more = len(f) > len(rows)
             note = r.t(f"按严重程度和规模列出前 {len(rows)} 项；全部 {len(f):,} 项见 portfolio.xlsx 工作表“{sheet_of.get(o.name, title)}”"
@@ -884,7 +927,7 @@ def _group_rows(r: _Run, by: str, labels: dict[str, str], order: list[str] | Non
     p = r.projects
     key = p[by].fillna("").astype(str)
     cost = p.groupby(key.to_numpy())["estimated_cost"].sum()
-    t = r.membership.totals(by=by)
+    t = r.membership.totals(by=by, blank_unknown=True)
     groups = order if order is not None else sorted(t.index, key=lambda g: -float(cost.get(g, 0.0)))
     rows = []
     for g in groups:
@@ -892,8 +935,33 @@ def _group_rows(r: _Run, by: str, labels: dict[str, str], order: list[str] | Non
             continue
         row = t.loc[g]
         rows.append([labels.get(g, g) or r.t("（未分区）", "(no district)"), _n(row["projects"]), _money(cost.get(g, 0.0)),
-                     _n(row["households"]), _n(row["buildings"]), _n(row["floor_area_m2"])])
+                     _hh(row["households"]), _n(row["buildings"]), _n(row["floor_area_m2"])])
     return rows, [g for g in groups if g in t.index], t, cost
+
+
+def _benefit_words(overall: pd.Series) -> tuple[str, str]:
+    """"受益 N 户（约 M 人…）" with what is unknown said: households of unknown size are left out
+    and counted as buildings, never shown as 0."""
+    hh, unknown = float(overall["households"]), int(overall.get("households_unknown_buildings", 0))
+    if not np.isfinite(hh):
+        return (f"受益户数未知（{unknown:,} 栋住宅未给出户数）",
+                f"households benefiting unknown ({unknown:,} homes without household counts)")
+    zh = f"受益 {_n(hh)} 户（约 {_n(overall['residents'])} 人，同一住户只计一次"
+    en = f"benefiting {_n(hh)} households (about {_n(overall['residents'])} residents, each household once"
+    if unknown:
+        zh += f"；另有 {unknown:,} 栋住宅户数未知，未计入"
+        en += f"; {unknown:,} more homes of unknown households not counted"
+    return zh + "）", en + ")"
+
+
+def _unknown_note(overall: pd.Series, lang: str) -> str:
+    unknown = int(overall.get("households_unknown_buildings", 0))
+    projects = int(overall.get("households_unknown_projects", 0))
+    if not unknown:
+        return ""
+    return pick(f"{projects:,} 个项目的 {unknown:,} 栋住宅未给出户数，不计入受益户数；户数栏空白为户数未知（不是 0）。",
+                f" {unknown:,} homes in {projects:,} projects have no household count and are not in the households; "
+                "a blank households cell is unknown, not 0.", lang)
 
 
 def _portfolio(d: _Doc, r: _Run) -> None:
@@ -903,27 +971,27 @@ def _portfolio(d: _Doc, r: _Run) -> None:
     if p is None or len(p) == 0:
         d.para(r.t("本次未形成更新项目。", "No renewal project was formed."))
         return
-    overall = r.membership.totals().iloc[0]
+    overall = r.membership.totals(blank_unknown=True).iloc[0]
     total_cost = float(p["estimated_cost"].sum())
     heads = [r.t("项目数", "Projects"), r.t("估算投资（万元）", "Estimated cost (10k yuan)"),
              r.t("受益户数（去重）", "Households (distinct)"), r.t("涉及建筑（去重）", "Buildings (distinct)"),
              r.t("建筑面积（m²，去重）", "Floor area (m², distinct)")]
-    total_row = [r.t("合计", "Total"), _n(len(p)), _money(total_cost), _n(overall["households"]),
+    total_row = [r.t("合计", "Total"), _n(len(p)), _money(total_cost), _hh(overall["households"]),
                  _n(overall["buildings"]), _n(overall["floor_area_m2"])]
 
     d.section(r.t("项目构成", "Projects by type"))
     types = {t: type_title(t, lang) for t in pd.unique(p["type"].astype(str))}
     rows, groups, _t, cost = _group_rows(r, "type", types)
     first = groups[0] if groups else ""
-    d.para(r.t(f"更新项目库共 {len(p):,} 个项目，估算总投资 {_money(total_cost)} 万元，受益 {_n(overall['households'])} 户"
-               f"（约 {_n(overall['residents'])} 人，同一住户只计一次），涉及建筑 {_n(overall['buildings'])} 栋、建筑面积 "
+    benefit_zh, benefit_en = _benefit_words(overall)
+    d.para(r.t(f"更新项目库共 {len(p):,} 个项目，估算总投资 {_money(total_cost)} 万元，{benefit_zh}"
+               f"，涉及建筑 {_n(overall['buildings'])} 栋、建筑面积 "
                f"{_n(overall['floor_area_m2'])} m²" + (f"，用地 {_n(overall['parcels'])} 块、{overall['parcel_area_m2'] / 1e4:,.2f} 公顷"
                                                      if overall["parcels"] else "") +
                f"。按项目类型，{types.get(first, first)}投资最多，{_money(cost.get(first, 0.0))} 万元，占 "
                f"{_pct(cost.get(first, 0.0) / total_cost) if total_cost else '0.0%'}。",
                f"The portfolio holds {len(p):,} projects with an estimated cost of {_money(total_cost)} (10k yuan), "
-               f"benefiting {_n(overall['households'])} households (about {_n(overall['residents'])} residents, each "
-               f"household once) in {_n(overall['buildings'])} buildings of {_n(overall['floor_area_m2'])} m²" +
+               f"{benefit_en} in {_n(overall['buildings'])} buildings of {_n(overall['floor_area_m2'])} m²" +
                (f", and {_n(overall['parcels'])} parcels of {overall['parcel_area_m2'] / 1e4:,.2f} ha"
                 if overall["parcels"] else "") +
                f". By type, {types.get(first, first)} costs most: {_money(cost.get(first, 0.0))} (10k yuan), "
@@ -932,7 +1000,7 @@ def _portfolio(d: _Doc, r: _Run) -> None:
             numeric={1, 2, 3, 4, 5}, total=total_row,
             note=r.t("户数、建筑与面积为去重数：同一住户或建筑属于多个项目时只计一次，合计行不等于各行之和。",
                      "Households, buildings and areas are distinct: a household or building in several projects counts "
-                     "once, so a total is not the sum of its rows."))
+                     "once, so a total is not the sum of its rows.") + _unknown_note(overall, lang))
     d.figure({"kind": "bars", "labels": [types.get(g, g) for g in groups],
               "series": [(r.t("估算投资", "Estimated cost"), [float(cost.get(g, 0.0)) for g in groups], "#4472C4")],
               "xlabel": r.t("估算投资（万元）", "Estimated cost (10k yuan)")},
@@ -943,7 +1011,12 @@ def _portfolio(d: _Doc, r: _Run) -> None:
     d.section(r.t("分片区项目", "Projects by district"))
     districts = {g: g for g in pd.unique(p["district"].fillna("").astype(str))}
     rows, groups, _t, cost = _group_rows(r, "district", districts)
-    if groups:
+    named = [x for x in groups if x]
+    if groups and not named:
+        d.para(r.t("未提供片区划分（研究范围图层无街道或片区），全部项目列为“未分区”。",
+                   "No districts were given (the boundary layer has no subdistricts): every project is listed as "
+                   "'(no district)'."))
+    elif groups:
         g = groups[0]
         d.para(r.t(f"项目分布在 {len([x for x in groups if x])} 个片区，{g or '（未分区）'}投资最多，{_money(cost.get(g, 0.0))} 万元"
                    f"（{_n(_t.loc[g, 'projects'])} 个项目）。",
@@ -959,9 +1032,11 @@ def _portfolio(d: _Doc, r: _Run) -> None:
     rows, groups, t, cost = _group_rows(r, "phase", {}, order=phases)
     said = []
     for g in groups:
-        said.append(r.t(f"{g} 年实施 {_n(t.loc[g, 'projects'])} 个项目、投资 {_money(cost.get(g, 0.0))} 万元、受益 "
-                        f"{_n(t.loc[g, 'households'])} 户", f"{g}: {_n(t.loc[g, 'projects'])} projects, "
-                        f"{_money(cost.get(g, 0.0))} (10k yuan), {_n(t.loc[g, 'households'])} households"))
+        hh = t.loc[g, "households"]
+        said.append(r.t(f"{g} 年实施 {_n(t.loc[g, 'projects'])} 个项目、投资 {_money(cost.get(g, 0.0))} 万元、"
+                        + (f"受益 {_n(hh)} 户" if np.isfinite(hh) else "受益户数未知"),
+                        f"{g}: {_n(t.loc[g, 'projects'])} projects, {_money(cost.get(g, 0.0))} (10k yuan), "
+                        + (f"{_n(hh)} households" if np.isfinite(hh) else "households unknown")))
     unsafe = p[p["type"] == "unsafe_housing"] if "type" in p else p.iloc[0:0]
     text = ("；" if lang == "zh" else "; ").join(said)
     if len(unsafe) and groups:
@@ -969,7 +1044,11 @@ def _portfolio(d: _Doc, r: _Run) -> None:
         text += r.t(f"。危旧房改造项目 {len(unsafe):,} 个，其中 {int((unsafe['phase'] == groups[0]).sum()):,} 个在第一阶段",
                     f". Of {len(unsafe):,} unsafe-housing projects, {int((unsafe['phase'] == groups[0]).sum()):,} are "
                     "in the first phase") if len(d_grade) or len(unsafe) else ""
-    d.para(text + _end(lang))
+    d.para(text + _end(lang) + r.t("实施阶段按优先级得分划分（见附录A），安全底线优先：消除D级危房的项目一律列入第一阶段，"
+                                    "C级危房不晚于第二阶段。",
+                                    " Phases follow the priority score (appendix A) with safety first: projects "
+                                    "removing grade-D unsafe housing are always in the first phase, grade C no later "
+                                    "than the second."))
     d.table([r.t("实施阶段", "Phase"), *heads], rows, r.t("按实施阶段汇总", "Projects by phase"),
             numeric={1, 2, 3, 4, 5}, total=total_row)
     stacks = []
@@ -1010,9 +1089,9 @@ def _portfolio(d: _Doc, r: _Run) -> None:
     rows = [[_n(row.get("priority_rank", i + 1)), str(row["project_id"]), str(row.get("name", "")),
              type_title(row["type"], lang), str(row.get("district") or ""), _money(row["estimated_cost"]),
              _num(row.get("priority_score"), 1), str(row.get("phase", ""))] for i, (_, row) in enumerate(top.iterrows())]
-    d.para(r.t(f"按优先级得分排序的前 {len(rows)} 个项目如下表，全部 {len(p):,} 个项目见 portfolio.xlsx 工作表“项目清单”。",
-               f"The first {len(rows)} projects by priority are listed below; all {len(p):,} are in portfolio.xlsx, "
-               "sheet 'Projects'."))
+    d.para(r.t(f"{RANK_ORDER[0]}。排在最前的 {len(rows)} 个项目如下表，全部 {len(p):,} 个项目见 portfolio.xlsx 工作表“项目清单”。",
+               f"The {RANK_ORDER[1]}. The first {len(rows)} projects are listed below; all {len(p):,} are in "
+               "portfolio.xlsx, sheet 'Projects'."))
     d.table([r.t("次序", "Rank"), r.t("项目编号", "Id"), r.t("项目名称", "Name"), r.t("类型", "Type"),
              r.t("片区", "District"), r.t("投资（万元）", "Cost (10k yuan)"), r.t("得分", "Score"), r.t("阶段", "Phase")],
             rows, r.t("优先级前列项目", "First projects by priority"), numeric={0, 5, 6})
@@ -1047,9 +1126,11 @@ def _appendix(d: _Doc, r: _Run) -> None:
     settings = r.settings
     weights = settings.normalised_weights(r.run_info.get("weights") or None)
     names = _component_names(lang)
-    d.para(r.t("优先级得分 = 100 × 各项得分的加权平均（每项 0~1），权重如下；D级危房项目先列入第一阶段，C级不晚于第二阶段。",
+    d.para(r.t("优先级得分 = 100 × 各项得分的加权平均（每项 0~1），权重如下；D级危房项目先列入第一阶段，C级不晚于第二阶段；"
+               f"{RANK_ORDER[0]}（得分高的C级项目也排在D级项目之后）。",
                "Priority score = 100 × the weighted mean of the components (each 0 to 1), with the weights below; "
-               "projects removing grade-D unsafe housing are in the first phase, grade C no later than the second."))
+               "projects removing grade-D unsafe housing are in the first phase, grade C no later than the second; "
+               f"{RANK_ORDER[1]} (a grade-C project of a higher score still comes after the grade-D ones)."))
     d.table([r.t("得分构成", "Component"), r.t("权重", "Weight")],
             [[names[k], _pct(weights.get(k, 0.0))] for k in names], r.t("优先级权重", "Priority weights"), numeric={1})
     d.figure({"kind": "bars", "labels": [names[k] for k in names],

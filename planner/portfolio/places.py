@@ -53,3 +53,40 @@ def place_labels(points: np.ndarray, own: object, roads: pd.DataFrame | None,
     if district_of is not None and len(need):
         dist[need] = _text(district_of(points[need]), len(need))
     return unnamed_road_labels(own, near, dist)
+
+
+def nearest_named_road(points: np.ndarray, roads: pd.DataFrame | None, *, near_m: float = NEAR_M) -> np.ndarray:
+    """The name of the named road of ``roads`` nearest to each of ``points`` (any geometry)
+    within ``near_m`` metres, else ""; one nearest query."""
+    points = np.asarray(points, dtype=object)
+    out = np.full(len(points), "", dtype=object)
+    ok = np.flatnonzero(~shapely.is_missing(points) & ~shapely.is_empty(points))
+    if not len(ok) or roads is None or len(roads) == 0 or "name" not in roads:
+        return out
+    names = _text(roads["name"].to_numpy(dtype=object), len(roads))
+    geoms = np.asarray(roads.geometry.values, dtype=object)
+    which = np.flatnonzero((names != "") & ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms))
+    if len(which):
+        src, dst = shapely.STRtree(geoms[which]).query_nearest(points[ok], max_distance=near_m, all_matches=False)
+        out[ok[src]] = names[which[dst]]
+    return out
+
+
+def location_labels(points: np.ndarray, roads: pd.DataFrame | None, *, compound: object = None,
+                    district: object = None, lang: str = "zh", near_m: float = NEAR_M) -> np.ndarray:
+    """Where a feature is, in words a planner can find: its compound (小区) where known, and the
+    named road nearest to it within ``near_m`` ("甲小区，「昆河路」旁"); without either its district;
+    else ""."""
+    n = len(points)
+    road = nearest_named_road(points, roads, near_m=near_m)
+    comp = _text(compound, n)
+    dist = _text(district, n)
+    if lang == "zh":
+        near = np.where(road != "", "「" + road.astype(str) + "」旁", "")
+        sep = "，"
+    else:
+        near = np.where(road != "", "near '" + road.astype(str) + "'", "")
+        sep = ", "
+    both = (comp != "") & (near != "")
+    out = np.where(both, comp.astype(str) + sep + near, np.where(comp != "", comp, near))
+    return np.where(out != "", out, dist).astype(object)
