@@ -161,3 +161,36 @@ def test_bulk_written_cells_read_back_as_written(tmp_path):
     assert rows[6][1] == "=SUBTOTAL(109,B3:B6)"
     assert ws.auto_filter.ref == "A2:E6" and ws.freeze_panes == "A3" and ws.dimensions == "A1:E7"
     assert ws["B5"].number_format == "#,##0" and ws["E3"].number_format == "0%"
+
+
+def test_a_flag_family_on_too_many_buildings_is_summarised_per_compound(demo, tmp_path):
+    """Past the limit in buildings too, one row per compound: how many of its buildings lack each
+    facility type, its buildings, households and flags; the note says so and where every flag is."""
+    from planner.export.terms import facility_title
+    from planner.export.xlsx import write_workbook
+
+    gpkg = demo / "portfolio.gpkg"
+    gaps = pyogrio.read_dataframe(gpkg, layer="service_gap")
+    buildings = pyogrio.read_dataframe(gpkg, layer="base_buildings")
+    result = types.SimpleNamespace(flags={"service_gap": gaps}, tables={})
+    projects = pyogrio.read_dataframe(gpkg, layer="projects")
+    limit = gaps["source_id"].nunique() - 1
+    write_workbook(tmp_path / "p.xlsx", result, projects, {"name": "t", "parameters": {}}, buildings=buildings,
+                   list_limit=limit)
+    rows = list(openpyxl.load_workbook(tmp_path / "p.xlsx", read_only=True)["生活圈短板"].iter_rows(values_only=True))
+    assert "按小区汇总" in rows[0][0] and "portfolio.gpkg" in rows[0][0] and f"{len(gaps):,} 条标记" in rows[0][0]
+    heads = rows[1]
+    assert heads[:4] == ("小区/网格", "建筑数", "户数", "标记数") and heads[4] == "缺少的设施（建筑数）"
+    body = [r for r in rows[2:] if r[0] is not None]
+    compound = buildings.set_index("building_id")["compound"]
+    expected = gaps.assign(block=gaps["source_id"].map(compound))
+    assert expected["block"].notna().all()
+    assert len(body) == expected["block"].nunique()
+    assert sum(r[3] for r in body) == len(gaps) and sum(r[1] for r in body) == gaps["source_id"].nunique()
+    name, *_, text = body[0][:5]
+    mine = expected[expected["block"] == name]
+    counts = mine.groupby("facility_type")["source_id"].nunique()
+    assert dict(part.rsplit(" ", 1) for part in text.split("、")) == {
+        facility_title(k, "zh"): f"{v:,}" for k, v in counts.items()}
+    shown = [int(part.rsplit(" ", 1)[1].replace(",", "")) for part in text.split("、")]
+    assert shown == sorted(shown, reverse=True)  # most first

@@ -70,7 +70,9 @@ INTEGER = {"buildings", "households", "flag_count", "priority_rank", "unknown_ye
 AREA = {"floor_area_m2", "parcel_area_m2", "res_floor_area_m2", "old_floor_area_m2", "area_m2"}
 EXTRA_ALIASES = {"flags_summary": ("涵盖标记", "Flags covered"), "missing": ("缺少的设施", "Facilities missing"),
                  "flag_total": ("标记数", "Flags"), "codes": ("命中规则", "Rules"),
-                 "rule": ("规则", "Rule"), "layer": ("图层", "Layer")}
+                 "rule": ("规则", "Rule"), "layer": ("图层", "Layer"), "block": ("小区/网格", "Compound / cell"),
+                 "missing_n": ("缺少的设施（建筑数）", "Facilities missing (buildings)"),
+                 "codes_n": ("命中规则（建筑数）", "Rules (buildings)")}
 
 
 def _alias(column: str, lang: str, layer: str | None = None) -> str:
@@ -549,16 +551,108 @@ def _land_use_titles(series: pd.Series, lang: str) -> pd.Series:
     return s.map(table).astype(object).where(s.notna(), None)
 
 
-def _summarise_flags(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+def _flag_summary_sheet(book: _Book, sheet: str, layer: str, flags: pd.DataFrame, buildings: pd.DataFrame | None,
+                        list_limit: int) -> tuple[_BulkSheet, int]:
+    """A flag family too long to list: one row per source feature (a building with the rules it
+    meets and the facility types it lacks) while those are few enough to list, else one row
+    per block (the buildings' compound; a 500 m grid cell where there is none) with how many of
+    its buildings meet each rule or lack each facility type. A note says so and names the
+    GeoPackage layer or table holding every flag."""
+    from planner.export.gpkg import flags_table_title, summarised_by_source
+
+    lang = book.lang
+    source, keys = pd.factorize(flags["source_id"].astype("string").fillna(""), sort=True)
+    where = (flags_table_title(layer, lang) if summarised_by_source(flags, len(keys)) else layer_title(layer, lang))
+    n_flags = len(flags)
+    facility = "facility_type" in flags
+    if len(keys) <= list_limit:
+        summary = _summarise_flags(flags, lang, (source, keys))
+        note = pick(f"共 {n_flags:,} 条标记，逐条列出已无意义：本表按来源要素汇总（每栋建筑一行，列出命中的规则"
+                    f"{'与缺少的设施' if facility else ''}），共 {len(summary):,} 行；逐条数据见 "
+                    f"portfolio.gpkg “{where}”。",
+                    f"{n_flags:,} flags are too many to list one by one: this sheet has one row per source "
+                    f"feature (the rules it meets{' and the facilities it lacks' if facility else ''})"
+                    f", {len(summary):,} rows; every flag is in portfolio.gpkg, '{where}'.", lang)
+        if len(summary) > EXCEL_MAX_ROWS - 4:
+            note += pick(f"（仅列出前 {EXCEL_MAX_ROWS - 4:,} 行）", f" (first {EXCEL_MAX_ROWS - 4:,} rows)", lang)
+        return book.table(sheet, summary, ["source_id", "codes", "missing", "households", "flag_total"], note=note,
+                          wide={"codes", "missing"})
+    summary, kind = _summarise_by_block(flags, source, len(keys), buildings, lang)
+    what = pick("缺少各类设施的建筑数", "buildings lacking each facility type", lang) if facility else \
+        pick("命中各规则的建筑数", "buildings meeting each rule", lang)
+    note = pick(f"共 {n_flags:,} 条标记、涉及 {len(keys):,} 栋建筑（要素），逐条或逐栋列出均已无意义：本表按{kind}汇总，"
+                f"每{kind}一行，列出{what}，共 {len(summary):,} 行；逐条数据见 portfolio.gpkg “{where}”。",
+                f"{n_flags:,} flags on {len(keys):,} source features are too many to list one by one or per "
+                f"feature: this sheet has one row per {kind} with the {what}, {len(summary):,} rows; every flag is "
+                f"in portfolio.gpkg, '{where}'.", lang)
+    return book.table(sheet, summary, ["block", "buildings", "households", "flag_total", "missing_n", "codes_n"],
+                      note=note, wide={"missing_n", "codes_n"})
+
+
+def _summarise_by_block(flags: pd.DataFrame, source: np.ndarray, n_sources: int, buildings: pd.DataFrame | None,
+                        lang: str) -> tuple[pd.DataFrame, str]:
+    """Flags counted per block: per block its source features, their households (each
+    feature's once), its flags and, most first, how many of its features have each facility
+    type missing (or each rule). The block of a flag is its building's compound; where it has
+    none (or the source is no building), the 500 m grid cell of the flag. Returns the table
+    and what a block is in words."""
+    from planner.export.html_map import joined_codes_per_group, titled_codes
+
+    first = np.unique(source, return_index=True)[1]   # each source feature's first flag
+    label = np.full(n_sources, None, dtype=object)
+    if buildings is not None and {"building_id", "compound"} <= set(buildings.columns):
+        ids = flags["source_id"].to_numpy()[first]
+        compound = pd.Series(buildings["compound"].to_numpy(), index=buildings["building_id"].astype("string"))
+        compound = compound[~compound.index.duplicated()]
+        found = compound.reindex(pd.Index(ids).astype("string")).to_numpy(dtype=object)
+        if "source_layer" in flags:
+            found[flags["source_layer"].to_numpy()[first] != "buildings"] = None
+        ok = pd.notna(found) & (pd.Series(found).astype("string").fillna("").str.len() > 0).to_numpy()
+        label[ok] = found[ok]
+    kind = pick("小区", "compound", lang)
+    missing = pd.isna(label)
+    if missing.any():
+        import shapely
+
+        b = shapely.bounds(flags.geometry.to_numpy()[first[missing]])
+        gx = np.floor((b[:, 0] + b[:, 2]) / 2 / 500).astype(np.int64)
+        gy = np.floor((b[:, 1] + b[:, 3]) / 2 / 500).astype(np.int64)
+        cells = pd.Series(gx * 500).astype(str).to_numpy(dtype=object) + "," + pd.Series(gy * 500).astype(
+            str).to_numpy(dtype=object)
+        label[missing] = pick("网格 ", "cell ", lang) + cells
+        kind = pick("小区（无小区处为 500 m 网格）", "compound (a 500 m grid cell where none)", lang) if (~missing).any() \
+            else pick("500 m 网格", "500 m grid cell", lang)
+    block_of_source, blocks = pd.factorize(pd.Series(label, dtype=object), sort=True)
+    block = block_of_source[source]
+    n = len(blocks)
+    out = pd.DataFrame({"block": np.asarray(blocks, dtype=object),
+                        "buildings": np.bincount(block_of_source, minlength=n)})
+    if "households" in flags:
+        hh = pd.to_numeric(flags["households"], errors="coerce").groupby(source).max().reindex(range(n_sources))
+        out["households"] = np.bincount(block_of_source, weights=hh.fillna(0).to_numpy(), minlength=n)
+    out["flag_total"] = np.bincount(block, minlength=n)
+    what, titles = (titled_codes(flags["facility_type"], lambda k: facility_title(k, lang)) if "facility_type" in flags
+                    else titled_codes(flags["code"], lambda c: word(c, lang)))
+    keep = what >= 0
+    counts = pd.DataFrame({"b": block[keep], "w": what[keep]}).groupby(["b", "w"]).size().rename("n").reset_index()
+    counts = counts.sort_values(["b", "n", "w"], ascending=[True, False, True], kind="stable")
+    texts = titles[counts["w"].to_numpy()] + " " + counts["n"].map("{:,}".format).to_numpy(dtype=object)
+    sep = "、" if lang == "zh" else ", "
+    out["missing_n" if "facility_type" in flags else "codes_n"] = joined_codes_per_group(counts["b"].to_numpy(), n, np.arange(len(counts)), texts, sep,
+                                           distinct=False)
+    return out, kind
+
+
+def _summarise_flags(frame: pd.DataFrame, lang: str,
+                     factorized: tuple[np.ndarray, pd.Index] | None = None) -> pd.DataFrame:
     """One row per source feature (a building, a parcel, a road): the rules it meets and, for
     living-circle gaps, the facility types it lacks (codes grouped as integers, one text made
     per source feature)."""
     from planner.export.html_map import joined_codes_per_group, titled_codes
 
-    f = pd.DataFrame(frame)
-    key = f["source_id"].astype("string").fillna("")
+    f = frame
     sep = "、" if lang == "zh" else ", "
-    group, keys = pd.factorize(key, sort=True)
+    group, keys = factorized or pd.factorize(f["source_id"].astype("string").fillna(""), sort=True)
     n = len(keys)
     codes, titles = titled_codes(f["code"], lambda c: word(c, lang))
     table = pd.DataFrame({"source_id": np.asarray(keys, dtype=object),
@@ -790,27 +884,15 @@ def write_workbook(path: Path, result: RunResult, projects: pd.DataFrame, run_in
             f = result.flags.get(layer)
             if f is None:
                 continue
-            frame = pd.DataFrame(f.drop(columns=f.geometry.name))
-            title = layer_title(layer, lang)
-            if len(frame) > list_limit:
-                summary = _summarise_flags(frame, lang)
-                note = pick(f"共 {len(frame):,} 条标记，逐条列出已无意义：本表按来源要素汇总（每栋建筑一行，列出命中的规则"
-                            f"{'与缺少的设施' if 'missing' in summary else ''}），共 {len(summary):,} 行；逐条数据见 "
-                            f"portfolio.gpkg 图层“{title}”。",
-                            f"{len(frame):,} flags are too many to list one by one: this sheet has one row per source "
-                            f"feature (the rules it meets{' and the facilities it lacks' if 'missing' in summary else ''})"
-                            f", {len(summary):,} rows; every flag is in portfolio.gpkg, layer '{title}'.", lang)
-                if len(summary) > EXCEL_MAX_ROWS - 4:
-                    note += pick(f"（仅列出前 {EXCEL_MAX_ROWS - 4:,} 行）", f" (first {EXCEL_MAX_ROWS - 4:,} rows)", lang)
-                cols = ["source_id", "codes", "missing", "households", "flag_total"]
-                _, n = book.table(sheet, summary, cols, note=note, wide={"codes", "missing"})
-            else:
-                frame = _flag_table(frame, lang)
-                own = [c for c in frame.columns if c not in {"flag_id", "source_id", "code", "severity", "reason",
-                                                             "reason_en", "source_layer"}]
-                cols = ["source_id", "code", "severity", "reason", *own, "flag_id"]
-                _, n = book.table(sheet, frame, cols, wide={"reason"}, layer=layer)
-            rows[sheet] = n
+            if len(f) > list_limit:
+                _, n = _flag_summary_sheet(book, sheet, layer, f, buildings, list_limit)
+                rows[sheet] = n
+                continue
+            frame = _flag_table(pd.DataFrame(f.drop(columns=f.geometry.name)), lang)
+            own = [c for c in frame.columns if c not in {"flag_id", "source_id", "code", "severity", "reason",
+                                                         "reason_en", "source_layer"}]
+            cols = ["source_id", "code", "severity", "reason", *own, "flag_id"]
+            _, rows[sheet] = book.table(sheet, frame, cols, wide={"reason"}, layer=layer)
         t = result.tables.get("compounds")
         if t is not None:
             t = pd.DataFrame(t).copy()
