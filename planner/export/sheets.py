@@ -209,8 +209,8 @@ def _pixel_image_class():
             k = self.figure.dpi / self.dpi if self.figure is not None else 1.0
             gc = renderer.new_gc()
             if renderer.option_scale_image():   # vector output: the pixels scaled into place
-                whole = self.whole
-                if whole is not None and id(whole[0]) in _PDF_IMAGES:
+                whole = self.whole if self.whole is not None else (self.rgba, p, q)
+                if id(whole[0]) in _PDF_IMAGES:
                     image, left, bottom = whole
                     gc.set_clip_rectangle(Bbox.from_bounds(p * k, q * k, w * k, h * k))
                     renderer.draw_image(gc, left * k, bottom * k, image,
@@ -233,16 +233,17 @@ def _pixel_image_class():
 
 _PIXEL_IMAGE: list = []
 # images placed in many PDFs, encoded once: id(image) -> (image, its PDF image stream, deflated)
-_PDF_IMAGES: dict[int, tuple[np.ndarray, bytes]] = {}
+_PDF_IMAGES: dict[int, tuple[np.ndarray, bytes, bytes | None]] = {}
 
 
-def _encode_pdf_image(rgba: np.ndarray) -> bytes:
-    """An opaque RGBA image (rows top to bottom, as a PDF image stores them) as a deflated
-    RGB stream: once for every sheet that places it (matplotlib encoded a sheet-sized image
-    with PNG predictors at level 6 in every PDF, seconds a sheet)."""
+def _encode_pdf_image(rgba: np.ndarray, alpha: bool = False) -> tuple[bytes, bytes | None]:
+    """An RGBA image (rows top to bottom, as a PDF image stores them) as deflated RGB and
+    (``alpha``) soft-mask streams: once for every sheet that places it (matplotlib encoded a
+    sheet-sized image with PNG predictors at level 6 in every PDF, seconds a sheet)."""
     import zlib
 
-    return zlib.compress(np.ascontiguousarray(rgba[:, :, :3]).tobytes(), 3)
+    mask = zlib.compress(np.ascontiguousarray(rgba[:, :, 3]).tobytes(), 3) if alpha else None
+    return zlib.compress(np.ascontiguousarray(rgba[:, :, :3]).tobytes(), 3), mask
 
 
 @contextmanager
@@ -258,10 +259,17 @@ def _pdf_image_cache():
             hit = _PDF_IMAGES.get(id(img))
             if hit is not None and hit[0] is img:
                 h, w = img.shape[:2]
+                head = {"Type": backend_pdf.Name("XObject"), "Subtype": backend_pdf.Name("Image"), "Width": w,
+                        "Height": h, "BitsPerComponent": 8}
+                if hit[2] is not None:
+                    mask = self.reserveObject("smask")
+                    self.beginStream(mask.id, self.reserveObject("length of image stream"),
+                                     {**head, "ColorSpace": backend_pdf.Name("DeviceGray")}, png={"Predictor": 1})
+                    self.currentstream.write(hit[2])
+                    self.endStream()
+                    head["SMask"] = mask
                 self.beginStream(ob.id, self.reserveObject("length of image stream"),
-                                 {"Type": backend_pdf.Name("XObject"), "Subtype": backend_pdf.Name("Image"),
-                                  "Width": w, "Height": h, "ColorSpace": backend_pdf.Name("DeviceRGB"),
-                                  "BitsPerComponent": 8}, png={"Predictor": 1})
+                                 {**head, "ColorSpace": backend_pdf.Name("DeviceRGB")}, png={"Predictor": 1})
                 self.currentstream.write(hit[1])
                 self.endStream()
                 continue
@@ -289,7 +297,7 @@ def _write_png(path, rgba: np.ndarray, dpi: int) -> None:
     h, w = rgba.shape[:2]
     rows = np.empty((h, 1 + 3 * w), dtype=np.uint8)
     rows[:, 0] = 0
-    rows[:, 1:] = rgba[:, :, :3].reshape(h, 3 * w)
+    rows[:, 1:].reshape(h, w, 3)[...] = rgba[:, :, :3]
 
     def chunk(tag: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body) & 0xFFFFFFFF)
@@ -835,16 +843,74 @@ def _locator(page: _Page, base: SheetBase, box_mm, lang: str) -> None:
     for s in ax.spines.values():
         s.set_linewidth(0.6)
     main = np.isin(base.roads.attrs.get("class", np.zeros(0)), ("expressway", "arterial", "collector"))
+    if main.sum() > LOCATOR_RASTER_ABOVE:
+        # a city's main roads: the inset's roads and study area drawn once as an image for every
+        # sheet (rasterised in every PDF, they cost a sheet-sized raster buffer a sheet)
+        box = _pixel_box(ax)
+        key = (id(base), box[2], box[3], ax.get_xlim(), ax.get_ylim())
+        image = _LOCATORS.get(key)
+        if image is None:
+            image = _LOCATORS[key] = _locator_image(base, main, _pixel_extent(ax, box), box[2], box[3])
+            _PDF_IMAGES[id(image)] = (image, *_encode_pdf_image(image, alpha=True))
+        _pixel_image(ax, image, box, zorder=2)
+    else:
+        _locator_layers(ax, base, main)
+    e = page.extent
+    ax.add_patch(Rectangle((e[0], e[1]), e[2] - e[0], e[3] - e[1], facecolor="#CC331133", edgecolor="#CC3311",
+                           lw=1.0))
+    page.paper.text(x - 2, y + h, pick("位置示意", "Locator", lang), fontsize=7, va="top", ha="right")
+
+
+def _locator_box(H: float) -> tuple[float, float, float, float]:
+    return (PANEL_X + 40, H - 74, PANEL_W - 40, 44)
+
+
+def _prepare_locator(base: SheetBase, lang: str) -> None:
+    """A large city's locator image made before the sheets' workers fork (they inherit it)."""
+    import matplotlib.pyplot as plt
+
+    main = np.isin(base.roads.attrs.get("class", np.zeros(0)), ("expressway", "arterial", "collector"))
+    if main.sum() > LOCATOR_RASTER_ABOVE:
+        use_cjk_font_in_matplotlib()
+        page = _Page(base.bounds, 1000)
+        _locator(page, base, _locator_box(page.size[1]), lang)
+        plt.close(page.fig)
+
+
+LOCATOR_RASTER_ABOVE = 2000   # main roads in the locator above this: drawn once as an image
+_LOCATORS: dict = {}
+
+
+def _locator_layers(ax, base: SheetBase, main: np.ndarray) -> None:
+    """The locator's main roads and study area (or the data's bounds)."""
+    from matplotlib.patches import Rectangle
+
     if main.any():   # a small inset: raster whatever its size
         _add_lines(ax, base.roads.geoms[main], colour="#AAAAAA", width=0.4, zorder=2, rasterize_above=2000)
     if base.study_area is not None:
         _add_lines(ax, np.array([base.study_area]), colour="#222222", width=0.7, zorder=2.1)
     else:
-        ax.add_patch(Rectangle((bx0, by0), bx1 - bx0, by1 - by0, fill=False, edgecolor="#222222", lw=0.7))
-    e = page.extent
-    ax.add_patch(Rectangle((e[0], e[1]), e[2] - e[0], e[3] - e[1], facecolor="#CC331133", edgecolor="#CC3311",
-                           lw=1.0))
-    page.paper.text(x - 2, y + h, pick("位置示意", "Locator", lang), fontsize=7, va="top", ha="right")
+        bx0, by0, bx1, by1 = base.bounds
+        ax.add_patch(Rectangle((bx0, by0), bx1 - bx0, by1 - by0, fill=False, edgecolor="#222222", lw=0.7,
+                               zorder=2.1))
+
+
+def _locator_image(base: SheetBase, main: np.ndarray, extent, cols: int, rows: int) -> np.ndarray:
+    """The locator's layers over ``extent`` as an RGBA image of ``cols`` x ``rows`` pixels at
+    ``DPI``, transparent where nothing is drawn."""
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=((cols + 1e-3) / DPI, (rows + 1e-3) / DPI), dpi=DPI)
+    fig.patch.set_alpha(0)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    ax.set_xlim(extent[0], extent[2])
+    ax.set_ylim(extent[1], extent[3])
+    _locator_layers(ax, base, main)
+    fig.canvas.draw()
+    image = np.asarray(fig.canvas.buffer_rgba())[:rows, :cols].copy()  # type: ignore[attr-defined]
+    plt.close(fig)
+    return image
 
 
 def _legend(page: _Page, entries: list[tuple[str, str, dict]], top: float, lang: str) -> float:
@@ -1008,7 +1074,9 @@ def _render(task: dict) -> dict:
     import matplotlib.pyplot as plt
 
     use_cjk_font_in_matplotlib()
-    with plt.rc_context({"text.parse_math": False, "text.usetex": False, "pdf.fonttype": 42}):
+    # the PDF's streams deflated at level 1: most of a sheet's PDF is paths and its base image,
+    # compressed at level 6 they took longer than drawing them
+    with plt.rc_context({"text.parse_math": False, "text.usetex": False, "pdf.fonttype": 42, "pdf.compression": 1}):
         return _draw_sheet(task, _WORKER["base"])
 
 
@@ -1081,7 +1149,7 @@ def _shared_bases(base: SheetBase, tasks: list[dict], lang: str) -> dict:
             cols, rows = int(math.ceil((u[2] - u[0]) / m)) + 4, int(math.ceil((u[3] - u[1]) / m)) + 4
             ux1, uy1 = ux0 + cols * m, uy0 + rows * m
             key = f"{scale}-{len(images)}"
-            image = _base_image(base, (ux0, uy0, ux1, uy1), scale, cols, rows, lang)
+            image = _base_image(base, (ux0, uy0, ux1, uy1), scale, cols, rows, lang, projects=members[0]["projects"])
             for t in members:
                 e = t["extent"]
                 # the frame's left and bottom edges are at fractional pixels (``left``, ``bottom``);
@@ -1095,13 +1163,15 @@ def _shared_bases(base: SheetBase, tasks: list[dict], lang: str) -> dict:
                 t["base_key"] = key
                 t["base_crop"] = (r0, c0, h, w)
             images[key] = image
-            _PDF_IMAGES[id(image)] = (image, _encode_pdf_image(image))   # forked workers inherit it
+            _PDF_IMAGES[id(image)] = (image, *_encode_pdf_image(image))   # forked workers inherit it
     return images
 
 
-def _base_image(base: SheetBase, extent, scale: int, cols: int, rows: int, lang: str) -> np.ndarray:
+def _base_image(base: SheetBase, extent, scale: int, cols: int, rows: int, lang: str, projects=None) -> np.ndarray:
     """The base map of ``extent`` at ``scale`` as an RGBA image of ``cols`` x ``rows`` pixels at
-    ``DPI`` (one pixel is one pixel of a sheet), drawn once for the sheets that show it."""
+    ``DPI`` (one pixel is one pixel of a sheet), drawn once for the sheets that show it, with
+    ``projects`` above it as muted outlines (the other projects of a sheet by type; a sheet's
+    own projects are drawn over theirs in colour)."""
     import matplotlib.pyplot as plt
 
     use_cjk_font_in_matplotlib()
@@ -1110,6 +1180,9 @@ def _base_image(base: SheetBase, extent, scale: int, cols: int, rows: int, lang:
         page = _Page(extent, scale, map_box=(0.0, 0.0, *size), size_mm=size)
         page.ax.set_axis_off()
         _draw_base(page, base, lang)
+        if projects is not None and len(projects):
+            near = shapely.intersects(projects.geometry.values, shapely.box(*extent)).nonzero()[0]
+            _draw_projects(page, projects.iloc[near], muted=True, zorder=4.5)
         page.fig.canvas.draw()
         rgba = np.asarray(page.fig.canvas.buffer_rgba())  # type: ignore[attr-defined]
         image = rgba[:rows, :cols].copy()
@@ -1140,7 +1213,8 @@ def _draw_sheet(task: dict, base: SheetBase) -> dict:
         inside = projects
     others = inside[~inside["project_id"].isin(focus["project_id"])] if len(focus) else inside
     if task["name"] != "overview":
-        _draw_projects(page, others, muted=True, zorder=4.5)
+        if shared is None:   # (a shared base has them)
+            _draw_projects(page, others, muted=True, zorder=4.5)
         shown = focus
     else:
         shown = inside
@@ -1191,7 +1265,7 @@ def _draw_sheet(task: dict, base: SheetBase) -> dict:
     foot_mm = title.get_window_extent(renderer=renderer).y0 / page.fig.dpi * 25.4
     subtitle_top = min(H - 20.5, foot_mm - 2.0)
     page.paper.text(PANEL_X, subtitle_top, task["subtitle"], fontsize=7.5, va="top", color="#333333")
-    _locator(page, base, (PANEL_X + 40, H - 74, PANEL_W - 40, 44), lang)
+    _locator(page, base, _locator_box(H), lang)
     entries: list[tuple[str, str, dict]] = []
     counts = shown_in["type"].value_counts() if len(shown_in) else {}
     for t, n in (counts.items() if len(shown_in) else []):
@@ -1371,6 +1445,7 @@ def write_sheets(out_dir: Path, base: SheetBase, projects, *, title: str, info: 
         if start_method != "spawn":   # forked workers inherit them; spawned ones would not
             # a large city's base is a raster at these scales anyway: drawn once for the sheets near each other
             _WORKER["base_images"] = _shared_bases(base, tasks, lang)
+            _prepare_locator(base, lang)
         if start_method == "spawn" or (workers > 1 and len(tasks) > 1):
             ctx = multiprocessing.get_context(start_method or "fork")
             with ProcessPoolExecutor(max_workers=max(min(workers, len(tasks)), 1), mp_context=ctx,
@@ -1381,6 +1456,7 @@ def write_sheets(out_dir: Path, base: SheetBase, projects, *, title: str, info: 
     finally:
         _WORKER.pop("base_images", None)
         _PDF_IMAGES.clear()
+        _LOCATORS.clear()
 
 
 # ---------------------------------------------------------------------------------------------
