@@ -207,3 +207,33 @@ def test_autosave_after_one_decision_is_small(tmp_path, saved_sample):
     assert len(back.projects) == len(s.projects)
     meta = json.loads(sqlite3.connect(auto).execute("SELECT value FROM rp_project").fetchone()[0])
     assert meta["base"] and all(e.get("from_base") for e in meta["layers"] if e["role"] != "projects")
+
+
+def test_a_layer_read_in_many_batches_equals_one_read(tmp_path, monkeypatch):
+    """A layer read back in batches (as a large project is, so the window keeps turning) has the
+    same columns, types, values, missing values and geometries as the whole layer read at once."""
+    import pandas as pd
+
+    import planner.projectfile as pf
+
+    rng = np.random.default_rng(5)
+    n = 103
+    names = np.array(["住宅", "商业", None, "办公"], dtype=object)[rng.integers(0, 4, n)]
+    frame = gpd.GeoDataFrame(
+        {"name": names, "floors": rng.integers(1, 30, n), "area": rng.uniform(10, 900, n).round(2),
+         "old": rng.random(n) < 0.3, "year": np.where(rng.random(n) < 0.1, np.nan, rng.integers(1950, 2020, n))},
+        geometry=[None if i % 17 == 0 else shapely.box(i, 0, i + 1 + (i % 3), 2) for i in range(n)], crs=4546)
+    path = tmp_path / "layer.gpkg"
+    pyogrio.write_dataframe(frame, path, layer="t")
+    whole = pyogrio.read_dataframe(path, layer="t", use_arrow=True)
+    monkeypatch.setattr(pf, "READ_BATCH", 10)
+    batched = pf._read_frame(path, "t")
+    assert isinstance(batched, gpd.GeoDataFrame) and batched.crs == whole.crs and len(batched) == n
+    assert list(batched.columns) == list(whole.columns)
+    pd.testing.assert_frame_equal(pd.DataFrame(batched.drop(columns="geometry")),
+                                  pd.DataFrame(whole.drop(columns="geometry")))
+    assert batched["name"].isna().sum() == (names == None).sum() > 0  # noqa: E711
+    geoms, expected = batched.geometry.to_numpy(), whole.geometry.to_numpy()
+    missing = pd.isna(expected)
+    assert (pd.isna(geoms) == missing).all() and shapely.equals(geoms[~missing], expected[~missing]).all()
+    assert pd.isna(geoms).sum() == len(range(0, n, 17))
