@@ -161,7 +161,8 @@ def test_osm_bounds_make_the_study_area_and_without_any_a_warning():
 
 def test_reasons_print_ids_and_distances_apart():
     g = gaps(run("roads", {"roads": broken_street()}))
-    assert "距道路 r5（100.0 m）" in g["reason"].iloc[0]
+    assert "与无名支路（编号 r5）相距 100.0 m" in g["reason"].iloc[0]
+    assert "is 100.0 m from unnamed local road (id r5)" in g["reason_en"].iloc[0]
     assert shapely.get_num_points(g.geometry.iloc[0]) == 2
 
 

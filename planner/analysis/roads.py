@@ -161,12 +161,45 @@ def _names(roads: pd.DataFrame, idx: npt.NDArray[np.integer[Any]]) -> npt.NDArra
     return np.where(pd.isna(names), "", names)
 
 
-def _label(names: np.ndarray, ids: np.ndarray, lang: str) -> pd.Series:
+# Road classes in words where the catalogue is not at hand (layers/domains/road_class.toml).
+CLASS_WORDS = {"expressway": ("快速路", "expressway"), "arterial": ("主干路", "arterial"),
+               "collector": ("次干路", "collector road"), "local": ("支路", "local road"),
+               "service": ("内部道路", "service road"), "path": ("步行道", "path")}
+
+
+def class_words(roads: pd.DataFrame, idx: npt.NDArray[np.integer[Any]], inputs: AnalysisInputs | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The class of roads ``idx`` in words (zh, en): the catalogue's road_class titles, "" where
+    the class is unknown."""
+    n = len(idx)
+    if "road_class" not in roads or n == 0:
+        return np.full(n, "", dtype=object), np.full(n, "", dtype=object)
+    cls = pd.Series(roads["road_class"].to_numpy(dtype=object)[np.maximum(idx, 0)]).astype("string").fillna("")
+    domain = getattr(getattr(inputs, "catalogue", None), "domains", {}).get("road_class")
+    zh, en = {}, {}
+    for k in pd.unique(cls[cls != ""]):
+        pair = CLASS_WORDS.get(str(k))
+        if domain is not None and any(v.key == k for v in getattr(domain, "values", [])):
+            # the catalogue's Chinese title; English words that read in a sentence ("local road")
+            pair = (str(domain.title(k, "zh")), pair[1] if pair else str(domain.title(k, "en")).lower())
+        if pair is not None:
+            zh[str(k)], en[str(k)] = pair
+    return (cls.map(lambda k: zh.get(k, "")).to_numpy(dtype=object),
+            cls.map(lambda k: en.get(k, "")).to_numpy(dtype=object))
+
+
+def _label(names: np.ndarray, ids: np.ndarray, lang: str, classes: np.ndarray | None = None) -> pd.Series:
+    """A road as a reason names it: 「name」; an unnamed road by its class in words with its id
+    apart ("无名支路（编号 239184459）", "unnamed local road (id 239184459)"), never a bare id
+    that runs into the number after it."""
     n = pd.Series(names, dtype="string").fillna("")
     i = pd.Series(ids, dtype="string").fillna("")
+    c = pd.Series(np.full(len(n), "", dtype=object) if classes is None else classes, dtype="string").fillna("")
     if lang == "zh":
-        return ("「" + n + "」").where(n != "", "道路 " + i)
-    return ("'" + n + "'").where(n != "", "road " + i)
+        unnamed = "无名" + c.where(c != "", "道路") + ("（编号 " + i + "）").where(i != "", "")
+        return ("「" + n + "」").where(n != "", unnamed)
+    unnamed = "unnamed " + c.where(c != "", "road") + (" (id " + i + ")").where(i != "", "")
+    return ("'" + n + "'").where(n != "", unnamed)
 
 
 def dead_ends(net: RoadNetwork, roads_built: gpd.GeoDataFrame, area: shapely.Geometry | None,
@@ -388,9 +421,10 @@ def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> A
     pts = shapely.points(net.node_xy[nodes])
     edge_dist = (shapely.distance(shapely.boundary(area), pts) if area is not None
                  else np.full(len(nodes), np.nan))
-    zh = (_label(names, ids, "zh") + "在此断头：端点未与其他道路相接（捕捉容差"
+    cls_zh, cls_en = class_words(roads_built, road_row, inputs)
+    zh = (_label(names, ids, "zh", cls_zh) + "在此断头：端点未与其他道路相接（捕捉容差 "
           + f"{params['snap_tolerance_m']:g} m）").tolist()
-    en = (_label(names, ids, "en") + " ends here without meeting another road (snapping tolerance "
+    en = (_label(names, ids, "en", cls_en) + " ends here without meeting another road (snapping tolerance "
           + f"{params['snap_tolerance_m']:g} m)").tolist()
     dead = gpd.GeoDataFrame({
         "source_layer": "roads", "source_id": ids, "code": "DEAD_END", "severity": np.full(len(nodes), 2, dtype="int64"),
@@ -450,14 +484,15 @@ def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> A
                                     f"{params['gap_distance_m'] * params['detour_ratio']:g} m内无连通路径"))
         det_en = pd.Series(np.where(np.isfinite(detour), np.char.add("detour ratio ", np.round(detour, 1).astype(str)),
                                     "no connection within the search limit"))
-        len_txt = pd.Series(np.round(length, 1).astype(str))
+        len_txt = pd.Series([f"{v:,.1f}" for v in length], dtype=object)
         cross_zh = pd.Series(crosses).map(lambda c: f"，穿越{c}" if c else "")
         cross_en = pd.Series(crosses).map(lambda c: f", crosses {crossings_en(c)}" if c else "")
-        from_lab_zh = _label(names[row], from_id, "zh")
-        to_lab_zh = _label(_names(roads_built, to_row), to_id, "zh")
-        from_lab_en = _label(names[row], from_id, "en")
-        to_lab_en = _label(_names(roads_built, to_row), to_id, "en")
-        zh = (from_lab_zh + "断头端点距" + to_lab_zh + "（" + len_txt + " m），" + det_zh + cross_zh + "，建议打通").tolist()
+        to_zh, to_en = class_words(roads_built, to_row, inputs)
+        from_lab_zh = _label(names[row], from_id, "zh", cls_zh[row])
+        to_lab_zh = _label(_names(roads_built, to_row), to_id, "zh", to_zh)
+        from_lab_en = _label(names[row], from_id, "en", cls_en[row])
+        to_lab_en = _label(_names(roads_built, to_row), to_id, "en", to_en)
+        zh = (from_lab_zh + "断头端点与" + to_lab_zh + "相距 " + len_txt + " m，" + det_zh + cross_zh + "，建议打通").tolist()
         en = (from_lab_en + " dead end is " + len_txt + " m from " + to_lab_en + ", " + det_en + cross_en +
               ": proposed link").tolist()
         sev = np.where(length <= params["short_gap_m"], 3, 2)
@@ -537,9 +572,10 @@ def _planned(net: RoadNetwork, roads_built: gpd.GeoDataFrame, planned: gpd.GeoDa
     ids = planned["road_id"].to_numpy(dtype=object).astype(str)
     names = _names(planned, np.arange(len(planned)))
     length = shapely.length(planned.geometry.values)
-    lab_zh = _label(names, ids, "zh")[m]
-    lab_en = _label(names, ids, "en")[m]
-    len_txt = pd.Series(np.round(length[m], 1).astype(str), index=lab_zh.index)
+    cls_zh, cls_en = class_words(planned, np.arange(len(planned)), inputs)
+    lab_zh = _label(names, ids, "zh", cls_zh)[m]
+    lab_en = _label(names, ids, "en", cls_en)[m]
+    len_txt = pd.Series([f"{v:,.1f}" for v in length[m]], index=lab_zh.index, dtype=object)
     return gpd.GeoDataFrame({
         "source_layer": "roads", "source_id": ids[m], "code": "PLANNED_UNBUILT", "severity": np.full(int(m.sum()), 2, "int64"),
         "reason": (lab_zh + "为规划/在建道路（" + len_txt + " m），建成后可连通现状道路，属规划未建断头路").tolist(),
