@@ -62,7 +62,7 @@ def self_test(*, out: Path | None = None, verbose: bool = True) -> int:
         manifest, ws = run_job(load_project(SAMPLE_DIR / "sample_project.toml"), out_dir, Feedback(),
                                export_options={"sheet_types": ["overview"]})
         assert not ws.errors, ws.errors
-        return f"{sum(manifest['analyses']['counts_by_code'].values())} flags, {manifest['portfolio']['projects']} projects"
+        return f"{sum(manifest['analyses']['counts_by_code'].values()):,} flags, {manifest['portfolio']['projects']:,} projects"
 
     def deliverables() -> str:
         with sqlite3.connect(out_dir / "portfolio.gpkg") as con:

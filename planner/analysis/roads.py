@@ -512,9 +512,9 @@ def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> A
                                 if out_gaps else np.array([], dtype=object))
     out.flags["road_gap"] = concat_flags(gap_frames, inputs.crs) if gap_frames else empty_flags(inputs.crs, GAP_EXTRA)
     km = float(shapely.length(roads_built.geometry.values).sum()) / 1000
-    out.messages.append(f"roads: {net.n_nodes} nodes, {len(net.edge_u)} segments, {net.t_splits} T-junctions "
-                        f"without a shared vertex joined, {len(nodes)} dead ends, "
-                        f"{int((out.flags['road_gap']['code'] == 'ROAD_GAP').sum())} gaps on {km:.1f} km of built road")
+    out.messages.append(f"roads: {net.n_nodes:,} nodes, {len(net.edge_u):,} segments, {net.t_splits:,} T-junctions "
+                        f"without a shared vertex joined, {len(nodes):,} dead ends, "
+                        f"{int((out.flags['road_gap']['code'] == 'ROAD_GAP').sum()):,} gaps on {km:,.1f} km of built road")
     return out
 
 
