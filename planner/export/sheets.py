@@ -39,6 +39,9 @@ DPI = 300
 MM_PER_PT = 25.4 / 72
 NICE_SCALES = tuple(int(m * 10 ** k) for k in range(2, 7) for m in (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5))
 RASTERIZE_ABOVE = 20000        # bigger collections go into the PDF as an image
+# projects' outlines stay vectors up to this many rings (one compound path a type: a PDF writes
+# it in one call; rasterised, it cost a sheet-sized raster buffer and its PNG encoding)
+PROJECT_RINGS_RASTERIZE_ABOVE = 250000
 VECTOR_BUILDINGS_MAX = 20000   # above this, buildings on a sheet are one raster
 KEY_ROWS = 34                  # rows per column of a sheet's key table (two columns)
 KEY_CAPACITY = 2 * KEY_ROWS
@@ -690,7 +693,7 @@ def _draw_projects(page: _Page, projects, *, muted: bool = False, zorder: float 
         path = _ring_path(parts[mine & (kinds == 3)]) if (mine & (kinds == 3)).any() else None
         if path is not None:
             page.ax.add_artist(PathPatch(path, facecolor=c + "59", edgecolor=c, linewidth=0.9, zorder=zorder + k * 1e-3,
-                                         rasterized=n_rings > RASTERIZE_ABOVE))
+                                         rasterized=n_rings > PROJECT_RINGS_RASTERIZE_ABOVE))
         if (mine & (kinds == 1)).any():
             _add_lines(page.ax, parts[mine & (kinds == 1)], colour=c, width=2.2, capstyle="projecting",
                        zorder=zorder + 0.1 + k * 1e-3)
