@@ -171,3 +171,29 @@ def test_per_source_summary_lists_each_type_once_in_order(tmp_path):
     assert got == [{"id": "B2", "detail": "Park, Culture", "n": 3}, {"id": "B1", "detail": "Culture", "n": 2},
                    {"id": "B3", "detail": "", "n": 1}]
     assert shapely.equals(out.geometry.values, shapely.points([[2, 2], [1, 1], [3, 3]])).all()
+
+
+def test_more_projects_than_drawn_as_shapes_draw_the_small_ones_as_points(demo, tmp_path):
+    """Past max_features projects, those smaller than SMALL_PROJECT_M2 are points in their place
+    (every project still on the page, searchable), and the page says so."""
+    from planner.export.html_map import SMALL_PROJECT_M2, write_map
+
+    projects = pyogrio.read_dataframe(demo / "portfolio.gpkg", layer="projects")
+    area = shapely.area(projects.geometry.values)
+    small = (area < SMALL_PROJECT_M2) & (shapely.get_type_id(projects.geometry.values) >= 3)
+    assert 0 < small.sum() < len(projects)
+    out = write_map(tmp_path / "p.html", {"projects": projects}, title="t", max_features=len(projects) - 1)
+    html = (tmp_path / "p.html").read_text(encoding="utf-8")
+    layer = next(layer for layer in _config(html)["layers"] if layer["kind"] == "projects")
+    features = _block(html, layer["data"])["features"]
+    assert len(features) == len(projects)
+    kinds = {f["properties"]["project_id"]: f["geometry"]["type"] for f in features}
+    ids = projects["project_id"].to_numpy()
+    assert {kinds[i] for i in ids[small]} == {"Point"}
+    assert "Point" not in {kinds[i] for i in ids[~small]}
+    assert any(f"{int(small.sum()):,} 个以点显示" in h for h in out["holds"])
+    # within the limit every project is its shape
+    write_map(tmp_path / "q.html", {"projects": projects}, title="t")
+    html = (tmp_path / "q.html").read_text(encoding="utf-8")
+    layer = next(layer for layer in _config(html)["layers"] if layer["kind"] == "projects")
+    assert "Point" not in {f["geometry"]["type"] for f in _block(html, layer["data"])["features"]}

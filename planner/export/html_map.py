@@ -48,6 +48,7 @@ LEAFLET = RESOURCES_DIR / "web" / "leaflet"
 APP_JS = RESOURCES_DIR / "web" / "map_app.js"
 MAX_POLYGONS = 5000         # a flag layer beyond this is drawn as points
 MAX_FEATURES = 30000        # beyond this, summarised per source feature, then per grid cell
+SMALL_PROJECT_M2 = 2500.0   # beyond MAX_FEATURES projects, those smaller than this are drawn as points
 VECTOR_BUILDINGS = 30000    # more buildings than this are drawn as one image
 BUILDING_IMAGE_PX = 6000    # the long side of the building image
 PROJECT_POPUP = ["project_id", "name", "type_title", "subtype", "district", "quantity", "unit", "estimated_cost",
@@ -519,9 +520,18 @@ def _projects(page: _Page, frame: gpd.GeoDataFrame, title: str, order: int) -> N
     """Projects: outline and light fill by type, small ones on top; facility sites as their
     parcel or point; searchable by id and name."""
     lang = page.lang
-    frame = frame.iloc[np.argsort(-shapely.area(frame.geometry.values), kind="stable")]
+    area = shapely.area(frame.geometry.values)
+    by_area = np.argsort(-area, kind="stable")
+    frame, area = frame.iloc[by_area], area[by_area]
     frame = frame.assign(type_title=[type_title(t, lang) for t in frame["type"]])
     geoms = shapely.simplify(frame.geometry.values, 0.5, preserve_topology=True)
+    # more projects than a page draws one by one as shapes (the dense city's 216 k): the small
+    # ones (a building, a facility site's circle) as points, in their place; the large as shapes
+    small = np.zeros(len(frame), dtype=bool)
+    if len(frame) > page.max_features:
+        small = (shapely.get_type_id(geoms) >= 3) & (area < SMALL_PROJECT_M2)
+        geoms = geoms.copy()
+        geoms[small] = shapely.point_on_surface(geoms[small])
     fields = [f for f in PROJECT_POPUP if f in frame.columns]
     colours = frame["type"].map(lambda t: TYPE_COLOURS.get(t, "#888888")).to_numpy()
     props = _props(frame, fields, lang, {"_c": colours})
@@ -535,7 +545,13 @@ def _projects(page: _Page, frame: gpd.GeoDataFrame, title: str, order: int) -> N
               "fields": [[f, html_escape(alias(f, lang) if f != "type_title" else pick("项目类型", "Project type", lang))]
                          for f in fields], "legend": legend}, _features(g, props))
     page.extend_bounds(g)
-    page.holds.append(pick(f"更新项目 {n:,} 个（全部）", f"{n:,} renewal projects (all)", lang))
+    if small.any():
+        k = int(small.sum())
+        page.holds.append(pick(f"更新项目 {n:,} 个（全部；其中占地小于 {SMALL_PROJECT_M2:,.0f} m² 的 {k:,} 个以点显示）",
+                               f"{n:,} renewal projects (all; {k:,} smaller than {SMALL_PROJECT_M2:,.0f} m² "
+                               "drawn as points)", lang))
+    else:
+        page.holds.append(pick(f"更新项目 {n:,} 个（全部）", f"{n:,} renewal projects (all)", lang))
 
 
 # ---------------------------------------------------------------------------------------------
