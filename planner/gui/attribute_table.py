@@ -157,7 +157,12 @@ class FrameModel(QtCore.QAbstractTableModel):
         self._labels: list[dict | None] = []
         # edits go through this callback (layer, row, column, text) so they are undoable commands
         self.on_edit = None
-        self._arrays: list[pd.Series] = []
+        # a column's values and titles are fetched when one of its cells is first shown (a
+        # wide layer's columns one by one, as the view paints them, not all when it is set)
+        self._frame: pd.DataFrame | None = None
+        self._catalogue = None
+        self._arrays: dict[int, pd.Series] = {}
+        self._labels: dict[int, dict | None] = {}
         self.order = np.zeros(0, dtype=np.int64)   # view row -> frame row
 
     def set_layer(self, layer: MapLayer | None, catalogue=None, columns: list[str] | None = None,
@@ -165,8 +170,10 @@ class FrameModel(QtCore.QAbstractTableModel):
         """Show a layer (``columns``: these first, in this order; ``order``: rows in this order)."""
         self.beginResetModel()
         self.layer = layer
+        self._arrays, self._labels = {}, {}
+        self._frame, self._catalogue = (None if layer is None else layer.frame), catalogue
         if layer is None:
-            self.columns, self.titles, self._arrays, self._labels = [], [], [], []
+            self.columns, self.titles = [], []
             self.order = np.zeros(0, dtype=np.int64)
         else:
             frame = layer.frame
@@ -177,8 +184,6 @@ class FrameModel(QtCore.QAbstractTableModel):
                 self.columns = [c for c in columns if c in self.columns]
             self.titles = [column_title(layer, c, catalogue) for c in self.columns]
             # cells are read one by one when shown: nothing converts a million-row column up front
-            self._arrays = [frame[c] for c in self.columns]
-            self._labels = [domain_labels(layer, c, catalogue, frame[c]) for c in self.columns]
             self.order = np.arange(len(frame), dtype=np.int64) if order is None else np.asarray(order, dtype=np.int64)
         self.endResetModel()
 
@@ -191,8 +196,12 @@ class FrameModel(QtCore.QAbstractTableModel):
     def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
         if role not in (QtCore.Qt.ItemDataRole.DisplayRole, QtCore.Qt.ItemDataRole.EditRole) or not index.isValid():
             return None
-        v = self._arrays[index.column()].iat[int(self.order[index.row()])]
-        return cell_text(v, self._labels[index.column()])
+        c = index.column()
+        if c not in self._arrays:
+            assert self._frame is not None and self.layer is not None
+            self._arrays[c] = self._frame[self.columns[c]]
+            self._labels[c] = domain_labels(self.layer, self.columns[c], self._catalogue)
+        return cell_text(self._arrays[c].iat[int(self.order[index.row()])], self._labels[c])
 
     def flags(self, index):
         base = super().flags(index)

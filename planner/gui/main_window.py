@@ -6,6 +6,9 @@ window actions are in ``files.py``, ``edit_actions.py``, ``workflow.py`` and ``a
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from types import GeneratorType
+from typing import Any
 
 import numpy as np
 from pyproj import CRS
@@ -166,12 +169,14 @@ class MainWindow(FileActions, EditActions, WorkflowActions, WindowActions, QtWid
 
     # session events --------------------------------------------------------------------------
     def _view_update(self, fn, *args) -> None:
-        """A panel follows a session event now, or, while a project is adopted, in a turn of
-        the event loop of its own (see :meth:`adopt`)."""
+        """A panel follows a session event now, or, while a project is adopted, in turns of
+        the event loop of its own (see :meth:`adopt`). ``fn`` may be a generator function: each
+        ``yield`` is a point where the window may paint and answer before the next step."""
         if self._pending_views is not None:
             self._pending_views.append((fn, args))
         else:
-            fn(*args)
+            for _ in _steps(fn(*args)):
+                pass
 
     def adopt(self, prepared) -> None:
         """Make a prepared project the session's; the layer panel, tables, flag list and
@@ -187,7 +192,8 @@ class MainWindow(FileActions, EditActions, WorkflowActions, WindowActions, QtWid
             pending, self._pending_views = self._pending_views, None
         for fn, args in pending:
             QtWidgets.QApplication.processEvents()
-            fn(*args)
+            for _ in _steps(fn(*args)):
+                QtWidgets.QApplication.processEvents()
         if old[0] or old[1] is not None:
             from planner.gui.canvas import _RUNNING
             from planner.gui.release import release_in_slices
@@ -197,14 +203,19 @@ class MainWindow(FileActions, EditActions, WorkflowActions, WindowActions, QtWid
                 busy.append(self.worker.thread)
             self._release = release_in_slices(old, (list(self.session.layers), self.session.result), busy)
 
-    def _opened(self, _path) -> None:
+    def _opened(self, _path) -> Iterator[None]:
+        """The views follow an opened project, a step per turn of the event loop (a million-
+        building project's panels are tens of milliseconds each the first time)."""
         state = self.session.state
         self.canvas.crs = CRS.from_user_input(state.crs) if state.crs else None
         self.crs_label.setText(state.crs or "")
+        yield
         self.layer_panel.rebuild()
+        yield
         buildings = self.session.layer_of_role("buildings")
         if buildings is not None:  # the table shows the buildings from the start
             self.layer_panel.set_current(buildings)
+            yield
         if state.view:
             self.canvas.set_extent(state.view)
         else:
@@ -213,8 +224,8 @@ class MainWindow(FileActions, EditActions, WorkflowActions, WindowActions, QtWid
         self._update_title()
         self.projectLoaded.emit()
 
-    def _show_flags(self) -> None:
-        self.flag_panel.show_table(self.session.flag_table())
+    def _show_flags(self) -> Iterator[None]:
+        yield from self.flag_panel.show_table_steps(self.session.flag_table())
 
     def _show_indicators(self) -> None:
         result = self.session.result
@@ -223,9 +234,10 @@ class MainWindow(FileActions, EditActions, WorkflowActions, WindowActions, QtWid
     def _decisions_changed(self, ids) -> None:
         self.flag_panel.update_decisions(self.session.decisions, ids)
 
-    def _portfolio_changed(self, _projects) -> None:
+    def _portfolio_changed(self, _projects) -> Iterator[None]:
         layer = self.session.layer_of_role(PROJECTS_ROLE)
         self.portfolio_panel.show_projects(layer)
+        yield
         self.portfolio_panel.set_weights(self.session.weights)
         if layer is not None and self.table.model.layer is layer:
             self.table.set_layer(layer)
@@ -366,3 +378,9 @@ class MainWindow(FileActions, EditActions, WorkflowActions, WindowActions, QtWid
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         super().closeEvent(event)
+
+
+def _steps(result: Any) -> Iterator[None]:
+    """The steps of a view update: a generator's, or none for a plain function's result."""
+    if isinstance(result, GeneratorType):
+        yield from result

@@ -64,6 +64,9 @@ def qpath(x: np.ndarray, y: np.ndarray, move: np.ndarray) -> QtGui.QPainterPath:
 # on an idle machine, several times that under load), so a layer's millions of vertex indices
 # are made a slice at a time (the window and the other threads run between slices).
 REPEAT_SLICE = 250_000
+# Rows per call when a column becomes Python strings for labels (20 k strings of a million-row
+# layer took ~40 ms of a worker's step at the 1 M city under load)
+TEXT_SLICE = 5_000
 
 
 def _repeat(values: np.ndarray, counts: np.ndarray, plus_position: bool = False) -> np.ndarray:
@@ -789,7 +792,8 @@ def label_texts(layer: MapLayer) -> np.ndarray:
 
     def texts() -> np.ndarray:
         column = layer.frame[field]
-        return in_slices(len(column), lambda a, b: column.iloc[a:b].astype("string").to_numpy(dtype=object, na_value=""))
+        return in_slices(len(column), lambda a, b: column.iloc[a:b].astype("string").to_numpy(dtype=object, na_value=""),
+                         size=TEXT_SLICE)
 
     return layer.per_frame("_label_texts", field, texts)
 
@@ -812,7 +816,7 @@ def label_codes(layer: MapLayer) -> tuple[np.ndarray, np.ndarray]:
                            dtype=np.int64)
             return ids[local] if len(ids) else np.full(b - a, -1, dtype=np.int64)
 
-        out = in_slices(len(texts), part).astype(np.int64, copy=False)
+        out = in_slices(len(texts), part, size=TEXT_SLICE).astype(np.int64, copy=False)
         uniques = np.empty(len(index), dtype=object)
         uniques[:] = list(index)
         return out, uniques

@@ -5,6 +5,8 @@ decisions go to the session through the window (undoable commands)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 from PyQt6 import QtCore, QtGui, QtWidgets
@@ -13,6 +15,7 @@ from planner.arrays import in_slices, slices
 from planner.flagtable import COLUMNS, apply_decisions, flag_table
 from planner.gui import i18n
 from planner.gui.attribute_table import resize_columns_in_turns
+from planner.gui.render import TEXT_SLICE
 
 ALL = "__all__"
 
@@ -27,7 +30,7 @@ def _mapped(values: pd.Series, titles: dict) -> np.ndarray:
         values_ = values.iloc[a:b].astype(object)
         return values_.map(titles).fillna(values_).to_numpy(dtype=object)
 
-    return in_slices(len(values), part).astype(object, copy=False)
+    return in_slices(len(values), part, size=TEXT_SLICE).astype(object, copy=False)
 
 
 def _state_texts(states: pd.Series) -> np.ndarray:
@@ -37,7 +40,7 @@ def _state_texts(states: pd.Series) -> np.ndarray:
 def _counts(values: pd.Series) -> dict:
     """How many rows hold each value (sorted by value), a slice at a time."""
     total: dict = {}
-    for a, b in slices(len(values)):
+    for a, b in slices(len(values), TEXT_SLICE):
         for k, n in values.iloc[a:b].value_counts(sort=False).items():
             total[k] = total.get(k, 0) + int(n)
     return dict(sorted(total.items()))
@@ -76,7 +79,7 @@ def flag_view(table: pd.DataFrame) -> dict:
         districts = [x for x in _counts(table["district"]) if x]
         severities = sorted(sev_values, reverse=True)
     view = {"table": table, "lang": lang, "texts": texts, "counts": counts, "districts": districts,
-            "severities": severities, "states": states}
+            "severities": severities, "states": states, "reviewed": int(np.count_nonzero(states != ""))}
     _VIEW[0] = view
     return view
 
@@ -96,6 +99,7 @@ class FlagModel(QtCore.QAbstractTableModel):
         self.order = np.zeros(0, dtype=np.int64)
         self._texts: dict[str, np.ndarray] = {}
         self._sort: tuple[int, QtCore.Qt.SortOrder] | None = None
+        self._reviewed: int | None = None
         self.filters: dict[str, str] = {}
         self.search = ""
 
@@ -124,6 +128,15 @@ class FlagModel(QtCore.QAbstractTableModel):
         self._texts["state"] = view["texts"]["state"].copy()
         changed = np.flatnonzero(states != view["states"]) if len(states) else np.zeros(0, dtype=np.int64)
         self._refresh_states(changed)
+        # the reviewed count the worker made, brought up to date by the rows decided since
+        self._reviewed = view["reviewed"] + int(np.count_nonzero(states[changed] != "")) - \
+            int(np.count_nonzero(view["states"][changed] != ""))
+
+    def reviewed(self) -> int:
+        """Flags with a review state (confirmed, dismissed, reclassified)."""
+        if self._reviewed is None:
+            self._reviewed = int(np.count_nonzero(self.table["state"].to_numpy(dtype=object) != "")) if len(self.table) else 0
+        return self._reviewed
 
     def _refresh_states(self, rows: np.ndarray | None = None) -> None:
         if rows is None or "state" not in self._texts:
@@ -137,6 +150,7 @@ class FlagModel(QtCore.QAbstractTableModel):
         rows = apply_decisions(self.table, decisions, set(ids))
         if len(rows) == 0:
             return
+        self._reviewed = None  # counted again when asked
         self._refresh_states(rows)
         if self.filters.get("state"):  # a state filter: the rows shown change
             self.apply_filter()
@@ -324,9 +338,17 @@ class FlagReviewPanel(QtWidgets.QWidget):
 
     def show_table(self, table) -> None:
         """Show a review table (:func:`planner.flagtable.flag_table`, e.g. computed on a worker)."""
+        for _ in self.show_table_steps(table):
+            pass
+
+    def show_table_steps(self, table) -> Iterator[None]:
+        """:meth:`show_table` in steps: the caller may let the window paint and answer at each
+        ``yield`` (each step is a few tens of milliseconds at a million-building city's flags)."""
         current = self.current()
         self.model.set_table(table)
+        yield
         self._fill_filters()
+        yield
         if not getattr(self, "_sized", False):  # widths from the first rows, once, a column a turn
             self._sized = True
             resize_columns_in_turns(self.view, cap=220, floors=(150, 90, 120, 60, 70, 90))
@@ -358,7 +380,7 @@ class FlagReviewPanel(QtWidgets.QWidget):
 
     def _update_count(self) -> None:
         n, total = self.model.rowCount(), len(self.model.table)
-        done = int((self.model.table["state"] != "").sum()) if total else 0
+        done = self.model.reviewed()
         self.count.setText(self.tr("{0} of {1} flags shown; {2} reviewed").format(f"{n:,}", f"{total:,}", f"{done:,}"))
 
     def update_decisions(self, decisions: dict, ids) -> None:
