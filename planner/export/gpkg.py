@@ -140,16 +140,24 @@ def _arrow_table(part: gpd.GeoDataFrame, geometry_type: str) -> pa.Table:
     ``geometry`` column, the other columns as Arrow."""
     part = _prepare(_conformed(part, geometry_type))
     geoms = np.asarray(part.geometry.values, dtype=object)
+    wkb = shapely.to_wkb(geoms)
     if geometry_type.startswith("Multi"):
-        single = {"MultiPolygon": (3, shapely.multipolygons), "MultiLineString": (1, shapely.multilinestrings),
-                  "MultiPoint": (0, shapely.multipoints)}.get(geometry_type)
+        single = {"MultiPolygon": (3, 6, shapely.multipolygons), "MultiLineString": (1, 5, shapely.multilinestrings),
+                  "MultiPoint": (0, 4, shapely.multipoints)}.get(geometry_type)
         if single is not None:
             mask = shapely.get_type_id(geoms) == single[0]
             if mask.any():
-                geoms = geoms.copy()
-                geoms[mask] = single[1](np.atleast_2d(geoms[mask]), axis=0)
+                # a 2D single part's WKB becomes its multi's by a header in front (byte order,
+                # multi type, one part): the same bytes as WKB of the multi made by GEOS, without
+                # making a million GEOS multipolygons; parts with Z go through GEOS
+                flat = mask & ~shapely.has_z(geoms)
+                head = b"\x01" + single[1].to_bytes(4, "little") + (1).to_bytes(4, "little")
+                wkb[flat] = [head + w for w in wkb[flat].tolist()]  # (numpy's bytes scalar drops trailing NULs)
+                deep = mask & ~flat
+                if deep.any():
+                    wkb[deep] = shapely.to_wkb(single[2](np.atleast_2d(geoms[deep]), axis=0))
     df = pd.DataFrame(part.drop(columns=part.geometry.name), copy=False)
-    df["geometry"] = shapely.to_wkb(geoms)
+    df["geometry"] = wkb
     table = pa.Table.from_pandas(df, preserve_index=False)
     return table.set_column(table.schema.get_field_index("geometry"), pa.field("geometry", pa.binary()),
                             table["geometry"].cast(pa.binary()))
