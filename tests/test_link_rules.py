@@ -180,3 +180,23 @@ def test_restricted_layer_from_a_file_through_the_catalogue(tmp_path):
                       CRS_WORK)
     assert list(layer.frame["restricted_id"]) == ["77"] and list(layer.frame["kind"]) == ["school"]
     assert len(gaps(run("roads", {"roads": broken_street(), "restricted": layer.frame}))) == 0
+
+
+def test_an_osm_platform_is_not_a_road():
+    """A bus platform (OSM highway=platform, public_transport=platform: no road class) 2 m
+    beside a street is neither a dead end nor the start of a link; the same line as a road of a
+    known class is one (both sides)."""
+    from .analysis_helpers import line
+    from .test_analysis_roads import roads
+
+    def city(platform_class):
+        r = roads(line((0, 0), (1000, 0)), line((0, 300), (1000, 300)), line((0, 0), (0, 300)),
+                  line((1000, 0), (1000, 300)), line((400, 2), (430, 2)))
+        r["other_tags"] = [None] * 4 + ['"public_transport"=>"platform","bus"=>"yes"']
+        r.loc[4, "road_class"] = platform_class
+        return r
+
+    out = run("roads", {"roads": city(None)})
+    assert len(out.flags["flag_dead_end"]) == 0 and len(out.flags["road_gap"]) == 0
+    out = run("roads", {"roads": city("local")})
+    assert len(out.flags["flag_dead_end"]) == 2   # a road of a known class with that tag stays a road
