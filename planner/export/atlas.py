@@ -113,6 +113,7 @@ class PdfFont:
         upm = font["head"].unitsPerEm
         metrics = font["hmtx"].metrics
         self.advance = np.array([metrics[n][0] for n in order], dtype=float) / upm
+        self._advances: list[float] = self.advance.tolist()   # summed in Python: short texts, many of them
         self.cmap = {cp: gid[n] for cp, n in font.getBestCmap().items()}
         self.unicode_of: dict[int, int] = {}
         for cp, g in sorted(self.cmap.items(), reverse=True):
@@ -134,10 +135,16 @@ class PdfFont:
         hit = self._cache.get(text)
         if hit is None:
             gids = tuple(self.cmap.get(ord(ch), 0) for ch in text)
-            hit = ("".join(f"{g:04X}" for g in gids), float(self.advance[list(gids)].sum()) if gids else 0.0, gids)
+            adv = self._advances
+            hit = ("".join([f"{g:04X}" for g in gids]), float(sum([adv[g] for g in gids])), gids)
             self._cache[text] = hit
         self.used.update(hit[2])
         return hit[0], hit[1]
+
+    def cmap_ids(self, text: str) -> tuple[int, ...]:
+        """The glyph ids of ``text`` (encoded once)."""
+        hit = self._cache.get(text)
+        return hit[2] if hit is not None else tuple(self.cmap.get(ord(ch), 0) for ch in text)
 
     def width_mm(self, text: str, size_pt: float) -> float:
         return self.encode(text)[1] * size_pt * MM_PER_PT
@@ -272,7 +279,10 @@ class _Parts:
     tree: Any = None
 
     @classmethod
-    def of(cls, geoms: np.ndarray, *, lines: bool, attrs: dict[str, np.ndarray] | None = None) -> _Parts:
+    def of(cls, geoms: np.ndarray, *, lines: bool, attrs: dict[str, np.ndarray] | None = None,
+           tree: Any = None) -> _Parts:
+        """``tree``: an STRtree of ``geoms`` already made (the sheets' base), used where the parts
+        are ``geoms`` themselves."""
         geoms = np.asarray(geoms, dtype=object)
         if len(geoms) == 0:
             return cls(np.zeros(0, dtype=object), np.zeros((0, 2)), np.zeros(1, dtype=np.int64))
@@ -281,9 +291,10 @@ class _Parts:
             # single parts already (the usual buildings or road segments): no copies
             if not lines and shapely.get_num_interior_rings(geoms).any():
                 geoms = shapely.get_exterior_ring(geoms)
+                tree = None
             coords, cidx = shapely.get_coordinates(geoms, return_index=True)
             offsets = np.searchsorted(cidx, np.arange(len(geoms) + 1)).astype(np.int64)
-            return cls(geoms, coords, offsets, {k: np.asarray(v) for k, v in (attrs or {}).items()})
+            return cls(geoms, coords, offsets, {k: np.asarray(v) for k, v in (attrs or {}).items()}, tree)
         parts, idx = shapely.get_parts(geoms, return_index=True)
         kind = shapely.get_type_id(parts)
         if lines:
@@ -366,13 +377,15 @@ class AtlasBase:
         self.sheet = base
         # every project as context, muted (a page draws its own project over it in colour)
         self.projects = _Parts.of(projects if projects is not None else np.zeros(0, dtype=object), lines=True)
-        self.water = _Parts.of(base.water.geoms, lines=False)
-        self.buildings = _Parts.of(base.buildings.geoms, lines=False)
+        # the sheets' spatial indexes where they were made (a city's million buildings: a second
+        # STRtree was a second or two before the first page)
+        self.water = _Parts.of(base.water.geoms, lines=False, tree=getattr(base.water, "_tree", None))
+        self.buildings = _Parts.of(base.buildings.geoms, lines=False, tree=getattr(base.buildings, "_tree", None))
         self.parcels = _Parts.of(base.parcels.geoms, lines=True)
         roads = base.roads
         attrs = {"class": np.asarray(roads.attrs.get("class", np.full(len(roads.geoms), "other", dtype=object))),
                  "planned": np.asarray(roads.attrs.get("planned", np.zeros(len(roads.geoms), dtype=bool)))}
-        self.roads = _Parts.of(roads.geoms, lines=True, attrs=attrs)
+        self.roads = _Parts.of(roads.geoms, lines=True, attrs=attrs, tree=getattr(roads, "_tree", None))
         self.study = _Parts.of(np.array([base.study_area]) if base.study_area is not None else np.zeros(0, dtype=object),
                                lines=True)
         self.districts = _Parts.of(base.boundary.geoms if len(base.boundary.geoms) > 1 else np.zeros(0, dtype=object),
@@ -485,7 +498,7 @@ def tile_bbox() -> str:
 # Pages
 
 
-_BLOCKS: dict[tuple[Any, ...], str] = {}
+_BLOCKS: dict[tuple[Any, ...], tuple[str, frozenset[int]]] = {}   # a drawn block and its glyphs
 
 
 class _Canvas:
@@ -531,8 +544,7 @@ class _Canvas:
         key = (str(self.font.path), tuple(lines), x, top, size, spacing, colour)
         hit = _BLOCKS.get(key)
         if hit is not None:   # copied: its glyphs still go into this batch's font subset
-            for s in lines:
-                self.font.encode(s)
+            self.font.used.update(hit[1])
         else:   # the panel's labels repeat page after page: drawn once, copied after
             if len(_BLOCKS) > 50_000:
                 _BLOCKS.clear()
@@ -541,9 +553,10 @@ class _Canvas:
             base = top - (0.388 + 0.5 * spacing) * h
             for i, s in enumerate(lines):
                 self.text(x, base - i * spacing * h, s, size, colour=colour)
-            hit = _BLOCKS[key] = "".join(self.out[mark:])
+            glyphs = frozenset(g for s in lines for g in self.font.cmap_ids(s))
+            hit = _BLOCKS[key] = ("".join(self.out[mark:]), glyphs)
             del self.out[mark:]
-        self.out.append(hit)
+        self.out.append(hit[0])
 
     def bytes(self) -> bytes:
         return ("".join(self.out) + "Q\n").encode()
@@ -628,11 +641,8 @@ def _world_paths(geoms: np.ndarray, page: _PageState, *, rings: bool) -> bytes:
     first = np.empty(len(idx), dtype=bool)
     first[0] = True
     first[1:] = idx[1:] != idx[:-1]
-    xy = np.rint((coords - [page.extent[0], page.extent[1]]) * (1000 / page.scale * UNIT)).astype(np.int64)
-    if len(xy) > 500:
-        return _path_bytes(xy, first).tobytes()
-    ops = ["m" if f else "l" for f in first.tolist()]
-    return "".join(f"{x} {y} {o}\n" for (x, y), o in zip(xy.tolist(), ops, strict=True)).encode()
+    xy = (coords - [page.extent[0], page.extent[1]]) * (1000 / page.scale * UNIT)
+    return _path_bytes(xy, first).tobytes()   # in bulk even for a few vertices (Python formatting: 1 us each)
 
 
 def _circle(cx: float, cy: float, r: float) -> str:
@@ -913,7 +923,7 @@ def _page_stream(ab: AtlasBase, font: PdfFont, project: dict[str, Any], geom: An
     cv.raw(f"0 0 0 RG {_f(1.2 * MM_PER_PT)} w 0 j {_f(x)} {_f(y)} {_f(w)} {_f(h)} re S\n")
     _north_arrow_and_scale(cv, page, lang)
     _panel(cv, project, atlas_rows(project, lang, words), info, number, page.scale, lang)
-    return zlib.compress(cv.bytes(), COMPRESSION)
+    return zlib.compress(cv.bytes(), 1)   # a page's own stream is small: the fastest level
 
 
 # ---------------------------------------------------------------------------------------------
