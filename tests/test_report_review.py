@@ -105,3 +105,11 @@ def test_unknown_households_are_said_never_zero(beijing):
     assert len(homes) >= 2 and all(r[col] == "" for r in homes), rows   # blank, not 0
     assert "项目分布在 0 个片区" not in text and "未提供片区划分" in text
     assert re.search(r"\d+ 个项目的 [\d,]+ 栋住宅未给出户数", text)
+
+
+def test_osm_road_tags_are_not_called_missing(beijing):
+    _projects, doc = beijing
+    text = _text(doc)
+    assert "取自 OpenStreetMap 标签" in text
+    said = [line for line in text.split("\n") if line.startswith("道路缺少字段")]
+    assert not any("桥梁" in line or "单行" in line for line in said), said

@@ -1172,11 +1172,21 @@ def _appendix(d: _Doc, r: _Run) -> None:
                                 f"{layer_title(role, lang)}, field '{ftitle}' (column {info.get('column', '')}): "
                                 f"{int(info.get('count', 0)):,} values not understood" +
                                 (f", e.g. {examples}" if examples else "")))
+        # an OSM file's roads carry bridge, tunnel, layer, oneway and access as tags (GDAL's other_tags),
+        # which the link rules read (planner.analysis.roads._tag): not missing
+        from_tags = {"bridge", "tunnel", "level", "oneway", "access"} if (
+            role == "roads" and "other_tags" in layer.frame and layer.frame["other_tags"].notna().any()) else set()
         missing = [pick(spec.field(m).title, spec.field(m).title_en, lang) for m in rep.missing_fields
-                   if _has_field(spec, m)]
+                   if _has_field(spec, m) and m not in from_tags]
         if missing:
             failures.append(r.t(f"{layer_title(role, lang)}缺少字段：{_sep(lang).join(missing)}",
                                 f"{layer_title(role, lang)} lacks the fields {_sep(lang).join(missing)}"))
+        if from_tags and role == "roads":
+            failures.append(r.t("道路的桥梁、隧道、层级、单行和通行限制取自 OpenStreetMap 标签；公交站台（highway=platform）"
+                                "不是道路，不参与路网和断头路判定",
+                                "The roads' bridges, tunnels, layers, one-way and access come from their OpenStreetMap "
+                                "tags; bus platforms (highway=platform) are not roads and are left out of the network "
+                                "and the dead-end checks"))
     d.para(r.t("各图层读入、修复和剔除的要素如下表（剔除包括空几何、坐标无效、类型不符和无坐标的行，逐行记录见 run.json）。",
                "What was read, repaired and left out of each layer (left out: empty geometries, invalid coordinates, "
                "wrong geometry types and rows without coordinates; every row is named in run.json)."))
