@@ -186,7 +186,7 @@ def class_words(roads: pd.DataFrame, idx: npt.NDArray[np.integer[Any]], inputs: 
     cls = pd.Series(roads["road_class"].to_numpy(dtype=object)[np.maximum(idx, 0)]).astype("string").fillna("")
     domain = getattr(getattr(inputs, "catalogue", None), "domains", {}).get("road_class")
     zh, en = {}, {}
-    for k in pd.unique(cls[cls != ""]):
+    for k in pd.unique(cls[(cls != "") & (cls != "other")]):   # "other": no class to speak of (无名道路)
         pair = CLASS_WORDS.get(str(k))
         if domain is not None and any(v.key == k for v in getattr(domain, "values", [])):
             # the catalogue's Chinese title; English words that read in a sentence ("local road")
