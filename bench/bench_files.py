@@ -44,7 +44,8 @@ def main():
     w.show()
     app.processEvents()
 
-    def timed(fn):
+    def timed(fn, op):
+        out[op + "_load"] = os.getloadavg()[0]
         ticks = []
         timer = QtCore.QTimer(interval=5)
         timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
@@ -60,22 +61,22 @@ def main():
         return out, t1 - t0, max(gaps) * 1000
 
     out = {{"headless_save": headless_save, "full_bytes": first.stat().st_size}}
-    ok, out["open_s"], out["open_gap_ms"] = timed(lambda: w.open_path(first))
+    ok, out["open_s"], out["open_gap_ms"] = timed(lambda: w.open_path(first), "open")
     assert ok, w.last_error
     second = folder / "city2.gpkg"
-    ok, out["save_s"], out["save_gap_ms"] = timed(lambda: w.save_to(second))
+    ok, out["save_s"], out["save_gap_ms"] = timed(lambda: w.save_to(second), "save")
     assert ok, w.last_error
     out["save_bytes"] = second.stat().st_size
     fid = str(w.session.result.flags["flag_idle_land"]["flag_id"].iloc[0])
     t = time.perf_counter()
     w.decide(fid, "dismissed", "bench")
     out["decide_s"] = time.perf_counter() - t
-    auto, out["autosave_s"], out["autosave_gap_ms"] = timed(w.autosave)
+    auto, out["autosave_s"], out["autosave_gap_ms"] = timed(w.autosave, "autosave")
     assert auto is not None, w.last_error
     out["autosave_bytes"] = auto.stat().st_size
     w.session.set_dirty(False)
     settings.setValue("recover_without_asking", False)
-    ok, out["reopen_s"], out["reopen_gap_ms"] = timed(lambda: w.open_path(second))
+    ok, out["reopen_s"], out["reopen_gap_ms"] = timed(lambda: w.open_path(second), "reopen")
     assert ok, w.last_error
     out["buildings"] = len(w.session.layer_of_role("buildings").frame)
     out["projects"] = len(w.session.projects)
@@ -90,7 +91,8 @@ def run() -> dict:
           f"project file {r['full_bytes'] / 1e6:.0f} MB (headless save {r['headless_save']:.1f} s)")
     for op in ("open", "save", "autosave", "reopen"):
         gap = r[f"{op}_gap_ms"]
-        print(row(f"{op} in the window (longest event-loop pause {gap:5.0f} ms)", r[f"{op}_s"]))
+        print(row(f"{op} in the window (longest event-loop pause {gap:5.0f} ms, load {r[f'{op}_load']:4.1f})",
+                  r[f"{op}_s"]))
     print(row("decide one flag (portfolio rebuilt)", r["decide_s"]))
     share = r["autosave_bytes"] / r["save_bytes"]
     print(f"  autosave after one decision: {r['autosave_bytes'] / 1e6:.1f} MB = {share:.1%} of the full save "
