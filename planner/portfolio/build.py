@@ -20,6 +20,7 @@ Inputs read: the harmonised layers (buildings, parcels, roads, boundary), ``resu
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from planner.analysis.network import RoadNetwork
     from planner.analysis.runner import RunResult
     from planner.pipeline import Workspace
-    from planner.portfolio.sites import Candidates
+    from planner.portfolio.sites import Candidates, SharedCover
 
 TYPE_PREFIX = {"old_compound": "OC", "unsafe_housing": "UH", "elevator": "EL", "idle_land": "IL",
                "land_supply": "LS", "underused_land": "UL", "idle_building": "IB", "road_link": "RL",
@@ -53,6 +54,30 @@ COLUMNS = ["project_id", "name", "type", "type_title", "subtype", "district", "b
            "score_ease", "phase", "status",
            "flags", "flag_count", "notes", "building_ids", "parcel_ids"]
 SERVICE_UPGRADE_TYPES = {"elderly_care", "community_service", "kindergarten", "nursery"}
+# The gap layers whose facility sites are chosen (layer, project type), in the order built.
+SITE_LAYERS = (("service_gap", "service_facility"), ("coverage_gap", "coverage_facility"))
+
+
+@dataclass
+class _SiteRun:
+    """One greedy run of facility sites: a facility type and radius of a gap layer."""
+
+    ftype: str
+    radius: float
+    rows: np.ndarray            # its gap flags' rows in the layer (one per building lacking the type)
+    net: RoadNetwork            # the network coverage is measured over
+    candidates: Candidates      # parcels (tier 0; an earlier run's are left out when it runs), road points
+    tier: np.ndarray
+    ticket: int                 # its cover in the plan's SharedCover
+
+
+@dataclass
+class _SitePlan:
+    flags: gpd.GeoDataFrame
+    runs: list[_SiteRun]
+    walk_net: RoadNetwork
+    built: gpd.GeoDataFrame
+    shared: SharedCover
 
 
 def _empty(crs: CRS | None) -> gpd.GeoDataFrame:
@@ -154,6 +179,7 @@ class _Builder:
         self.crs = ws.working_crs
         self.frames: list[pd.DataFrame] = []
         self.pocket_parcels: set[str] = set()
+        self._site_plans: dict[tuple[str, str], _SitePlan | None] = {}  # planned, not yet built
         self.boundary = ws.frame("boundary")
         b = ws.frame("buildings")
         self.buildings = b
@@ -552,93 +578,134 @@ class _Builder:
         out = Candidates.concat(parts)
         return out.take(np.flatnonzero(~np.isin(out.ref.astype(str), list(self.pocket_parcels))))
 
+    def _site_plan(self, layer: str, kind: str) -> _SitePlan | None:
+        """The facility-site runs of ``layer``, planned with those of the other gap layers not
+        planned yet (:data:`SITE_LAYERS`), so that their covers are measured together."""
+        if (layer, kind) not in self._site_plans:
+            todo = [(layer, kind)] + [(k, v) for k, v in SITE_LAYERS if k != layer and (k, v) not in self._site_plans]
+            self._site_plans.update(self._plan_sites(todo))
+        return self._site_plans.pop((layer, kind))
+
+    def _plan_sites(self, layers: list[tuple[str, str]]) -> dict[tuple[str, str], _SitePlan | None]:
+        """Per layer, per facility type and radius of its gap flags: the flags, the networks, the
+        candidate sites (parcels before the ones an earlier run uses are left out) and the ticket
+        of its cover in one :class:`~planner.portfolio.sites.SharedCover` for all the layers."""
+        from planner.analysis.coverage import VEHICLE_SITES, driving_network
+        from planner.portfolio.sites import (
+            Candidates,
+            SharedCover,
+            feet,
+            point_codes,
+            road_candidates,
+        )
+
+        plans: dict[tuple[str, str], _SitePlan | None] = {(layer, kind): None for layer, kind in layers}
+        frames = {layer: f for layer, _ in layers if (f := self.flags(layer)) is not None}
+        found = self.network() if frames else None
+        if found is None or found[0].n_nodes == 0:
+            return plans
+        walk_net, built = found
+        drive_net: RoadNetwork | None = None
+        opts = self.settings.sites
+        parcels = self.parcel_candidates()
+        road_ids = built["road_id"].astype(str).to_numpy(dtype=object)
+        road_names = (built["name"].to_numpy(dtype=object) if "name" in built else np.full(len(built), None, dtype=object))
+        # a gap building lacks several facility types, in both layers: its anchor is matched to
+        # each network once (per distinct point), not once per type
+        anchors = {layer: anchor_points(f.geometry.values) for layer, f in frames.items()}
+        every = np.concatenate(list(anchors.values()))
+        code, first = point_codes(every)
+        distinct = every[first]
+        at = np.cumsum([0] + [len(v) for v in anchors.values()])
+        codes = {layer: code[a:b] for layer, a, b in zip(anchors, at[:-1], at[1:], strict=True)}
+        attached: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        footed: dict[int, np.ndarray] = {}
+
+        def attach(network: RoadNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            if id(network) not in attached:
+                attached[id(network)] = network.attach(distinct)
+            return attached[id(network)]
+
+        def foot(network: RoadNetwork) -> np.ndarray:
+            if id(network) not in footed:
+                footed[id(network)] = feet(network, attach(network))
+            return footed[id(network)]
+
+        shared = SharedCover(distinct, attach)
+        for layer, kind in layers:
+            f = frames.get(layer)
+            if f is None:
+                continue
+            t = self.settings.types[kind]
+            radii = f["radius_m"].to_numpy(dtype=float)
+            pairs = pd.DataFrame({"k": f["facility_type"].astype(str).to_numpy(dtype=object), "r": radii}).drop_duplicates()
+            public = {k: t.public_of(k) for k in pairs["k"].tolist()}
+            groups = sorted(zip(pairs["k"].tolist(), pairs["r"].tolist(), strict=True),
+                            key=lambda k: (-public[k[0]], k[0], k[1]))
+            runs = []
+            for ftype, radius in groups:  # one greedy per facility type and radius (a dozen at most)
+                mine = np.flatnonzero((f["facility_type"] == ftype).to_numpy() & (radii == radius))
+                drives = "driving" in f and bool(f["driving"].iloc[mine].fillna(False).astype(bool).any())
+                vehicle = kind != "service_facility" and ftype in VEHICLE_SITES
+                if (drives or vehicle) and drive_net is None:
+                    excluded = (getattr(self.result, "parameters", {}) or {}).get("coverage", {}).get(
+                        "no_driving_classes", ["path"])
+                    drive_net = driving_network(walk_net, built, list(excluded))
+                net = drive_net if drives and drive_net is not None else walk_net
+                site_net = drive_net if vehicle and drive_net is not None else net  # vehicles reach a bus stop's site
+                site_m2 = t.site_m2_by_class.get(ftype, 1000.0)
+                dpts = anchors[layer][mine]
+                where = codes[layer][mine]
+                parts, tiers = [], []
+                if parcels is not None:
+                    pc = parcels.take(np.flatnonzero(parcels.area >= site_m2))
+                    if len(pc):  # straight distance is a lower bound of walking distance
+                        near = np.unique(shapely.STRtree(dpts).query(pc.point, predicate="dwithin", distance=radius)[0])
+                        pc = pc.take(near)
+                        parts.append(pc)
+                        tiers.append(np.zeros(len(pc), dtype=np.int64))
+                spacing = max(float(opts.get("road_spacing_m", 60.0)), radius * float(opts.get("road_spacing_share", 0.2)))
+                edge, t_along, off = attach(site_net)
+                rc = road_candidates(site_net, dpts, spacing, site_m2, road_ids, road_names,
+                                     attach=(edge[where], t_along[where], off[where]), foot=foot(site_net)[where])
+                parts.append(rc)
+                tiers.append(np.ones(len(rc), dtype=np.int64))
+                cands = Candidates.concat(parts)
+                runs.append(_SiteRun(ftype, radius, mine, net, cands, np.concatenate(tiers),
+                                     shared.ask(net, radius, cands.point, where)))
+            plans[(layer, kind)] = _SitePlan(f, runs, walk_net, built, shared)
+        return plans
+
     def services(self, layer: str = "service_gap", kind: str = "service_facility") -> None:
         """One project per proposed site (greedy maximum coverage over network distance), per
         facility type and radius of the gap flags of ``layer``; flags ``driving`` are covered
         over the driving network (planner.analysis.coverage)."""
-        from planner.portfolio.sites import (
-            UNNAMED_ROAD_SITE,
-            Candidates,
-            choose_sites,
-            road_candidates,
-        )
+        from planner.portfolio.sites import UNNAMED_ROAD_SITE, choose_sites
 
-        f = self.flags(layer)
-        if f is None:
+        plan = self._site_plan(layer, kind)
+        if plan is None:
             return
-        found = self.network()
-        if found is None or found[0].n_nodes == 0:
-            return
-        net, built = found
-        from planner.analysis.coverage import VEHICLE_SITES, driving_network
-
-        walk_net, drive_net = net, None
+        walk_net, built = plan.walk_net, plan.built
         t = self.settings.types[kind]
         opts = self.settings.sites
-        parcels = self.parcel_candidates()
         used: set[str] = set()
-        road_ids = built["road_id"].astype(str).to_numpy(dtype=object)
-        road_names = (built["name"].to_numpy(dtype=object) if "name" in built else np.full(len(built), None, dtype=object))
-        radii = f["radius_m"].to_numpy(dtype=float)
-        distinct = pd.DataFrame({"k": f["facility_type"].astype(str).to_numpy(dtype=object), "r": radii}).drop_duplicates()
-        groups = sorted(zip(distinct["k"].tolist(), distinct["r"].tolist(), strict=True),
-                        key=lambda k: (-t.public_of(k[0]), k[0], k[1]))
         rows: list[dict[str, np.ndarray]] = []
         geoms: list[np.ndarray] = []
-        # a gap building lacks several facility types: its anchor is matched to each network
-        # once (per distinct point), not once per type
-        all_pts = anchor_points(f.geometry.values)
-        point_code = pd.DataFrame({"x": shapely.get_x(all_pts), "y": shapely.get_y(all_pts)}).groupby(
-            ["x", "y"], sort=False, dropna=False).ngroup().to_numpy()
-        first = np.zeros(int(point_code.max()) + 1 if len(point_code) else 0, dtype=np.int64)
-        first[point_code[::-1]] = np.arange(len(point_code))[::-1]
-        attached: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-
-        def attach_rows(network: RoadNetwork, rows_of: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            if id(network) not in attached:
-                attached[id(network)] = network.attach(all_pts[first])
-            codes = point_code[rows_of]
-            edge, t_along, dist = attached[id(network)]
-            return edge[codes], t_along[codes], dist[codes]
-
-        for ftype, radius in groups:  # one greedy per facility type and radius (a dozen at most)
-            mine = np.flatnonzero((f["facility_type"] == ftype).to_numpy() & (radii == radius))
-            g = f.iloc[mine]
-            drives = "driving" in g and bool(g["driving"].fillna(False).astype(bool).any())
-            vehicle = kind != "service_facility" and ftype in VEHICLE_SITES
-            if (drives or vehicle) and drive_net is None:
-                excluded = (getattr(self.result, "parameters", {}) or {}).get("coverage", {}).get(
-                    "no_driving_classes", ["path"])
-                drive_net = driving_network(walk_net, built, list(excluded))
-            net = drive_net if drives and drive_net is not None else walk_net
-            site_net = drive_net if vehicle and drive_net is not None else net  # vehicles reach a bus stop's site
-            site_m2 = t.site_m2_by_class.get(ftype, 1000.0)
-            dpts = all_pts[mine]
+        for run in plan.runs:
+            ftype, radius, net = run.ftype, run.radius, run.net
+            g = plan.flags.iloc[run.rows]
             hh = (pd.to_numeric(g["households"], errors="coerce").fillna(0).to_numpy(dtype=float)
                   if "households" in g else np.zeros(len(g)))
             # no household data at all (the flags' households blank): the homes decide, and the
             # projects' households are unknown, not 0
             hh_known = "households" in g and bool(g["households"].notna().any())
-            parts, tiers = [], []
-            if parcels is not None:
-                ok = (parcels.area >= site_m2) & ~np.isin(parcels.ref.astype(str), list(used))
-                pc = parcels.take(np.flatnonzero(ok))
-                if len(pc):  # straight distance is a lower bound of walking distance
-                    near = np.unique(shapely.STRtree(dpts).query(pc.point, predicate="dwithin", distance=radius)[0])
-                    pc = pc.take(near)
-                    parts.append(pc)
-                    tiers.append(np.zeros(len(pc), dtype=np.int64))
-            spacing = max(float(opts.get("road_spacing_m", 60.0)), radius * float(opts.get("road_spacing_share", 0.2)))
-            attach = attach_rows(net, mine)
-            rc = road_candidates(site_net, dpts, spacing, site_m2, road_ids, road_names,
-                                 attach=attach if site_net is net else None)
-            parts.append(rc)
-            tiers.append(np.ones(len(rc), dtype=np.int64))
-            cands = Candidates.concat(parts)
+            # a parcel an earlier run of this layer chose is no candidate any more
+            keep = np.flatnonzero((run.tier != 0) | ~np.isin(run.candidates.ref.astype(str), list(used)))
+            cands = run.candidates.take(keep)
             # households decide; a building without household data still counts a little
-            picks = choose_sites(net, dpts, hh + 1e-3 if hh_known else np.ones(len(g)), cands, radius,
-                                 tier=np.concatenate(tiers),
-                                 min_gain=float(opts.get("min_new_households", 0.0)), attach=attach)
+            picks = choose_sites(net, g.geometry.values, hh + 1e-3 if hh_known else np.ones(len(g)), cands, radius,
+                                 tier=run.tier[keep], min_gain=float(opts.get("min_new_households", 0.0)),
+                                 cover=plan.shared.cover(run.ticket, keep))
             if not picks:
                 continue
             chosen = np.array([p.candidate for p in picks], dtype=np.int64)

@@ -16,7 +16,7 @@ Greedy maximum coverage is within 1 - 1/e of the optimum with the same number of
 
 from __future__ import annotations
 
-import heapq
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -52,6 +52,14 @@ def _rows_of(matrix: sparse.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, n
     return which, matrix.indices[np.repeat(start, counts) + offsets]
 
 
+def _refresh(blocks: np.ndarray, arg: np.ndarray, best: np.ndarray, changed: np.ndarray) -> None:
+    """The maximum (first among equals) of each changed block of candidates' gains."""
+    sub = blocks[changed]
+    at = sub.argmax(axis=1)
+    arg[changed] = at
+    best[changed] = sub[np.arange(len(changed)), at]
+
+
 def greedy_max_coverage(cover: sparse.csr_matrix, weight: np.ndarray, *, tier: np.ndarray | None = None,
                         min_gain: float = 0.0, max_sites: int | None = None) -> list[Pick]:
     """Greedy maximum coverage, tier by tier.
@@ -83,42 +91,54 @@ def greedy_max_coverage(cover: sparse.csr_matrix, weight: np.ndarray, *, tier: n
     covered = np.zeros(n_dem, dtype=bool)
     free = np.ones(n_cand, dtype=bool)
     picks: list[Pick] = []
+    # The best candidate is found through the maxima of blocks of candidates: a pick changes the
+    # gains of the candidates covering what it newly covers, and only their blocks are looked at
+    # again (each a vectorised max), then the largest of the block maxima is the next pick. The
+    # first maximum is taken at both levels: the largest gain, the lowest index among equals,
+    # as argmax over every candidate (and a heap of the gains before) chose.
+    size = max(32, int(np.sqrt(max(n_cand, 1))))
+    n_blocks = max(1, -(-n_cand // size))
     for level in np.unique(tier):
         mask = free & (tier == level)
-        # the best candidate from a heap of (-gain, index): gains only fall, so an entry whose
-        # gain is out of date is refreshed when it comes to the top; the first valid entry is
-        # the largest gain, the lowest index among equals (as argmax over every candidate was,
-        # at a cost per pick of the candidates touched, not of all of them)
-        idx = np.flatnonzero(mask)
-        heap = list(zip((-gains[idx]).tolist(), idx.tolist(), strict=True))
-        heapq.heapify(heap)
+        key = np.full(n_blocks * size, -np.inf)  # the gain of a candidate of this level, -inf for the rest
+        key[:n_cand][mask] = gains[mask]
+        blocks = key.reshape(n_blocks, size)
+        arg = blocks.argmax(axis=1)
+        best = blocks[np.arange(n_blocks), arg]
         while max_sites is None or len(picks) < max_sites:
-            j = -1
-            while heap:
-                g, c = heap[0]
-                if not mask[c]:
-                    heapq.heappop(heap)
-                elif -g != gains[c]:
-                    heapq.heapreplace(heap, (-float(gains[c]), c))
-                else:
-                    j = c
-                    break
-            if j < 0 or gains[j] <= min_gain:
+            top = int(best.argmax())
+            j = top * size + int(arg[top])
+            if not best[top] > min_gain:  # -inf: no candidate of this level is left
                 break
             cols = cover.indices[cover.indptr[j]:cover.indptr[j + 1]]  # the demand j covers
             new = cols[~covered[cols]]
-            if len(new) == 0 or weight[new].sum() <= min_gain:  # its gain was rounding residue
+            if len(new) == 0:
+                # its gain was rounding residue, as is that of every candidate of this level
+                # whose demand is all covered: they are dropped at once (one at a time, each
+                # would come to the top, cover nothing and go, changing nothing else)
+                dead = mask & ((cover @ (~covered).astype(np.int64)) == 0)
+                gains[dead] = 0.0
+                mask[dead] = False
+                key[:n_cand][dead] = -np.inf
+                _refresh(blocks, arg, best, np.unique(np.flatnonzero(dead) // size))
+                continue
+            mask[j] = False
+            key[j] = -np.inf
+            if weight[new].sum() <= min_gain:  # too little left to cover
                 gains[j] = 0.0
-                mask[j] = False
+                _refresh(blocks, arg, best, np.array([top]))
                 continue
             covered[new] = True
             picks.append(Pick(j, new, float(weight[new].sum())))
-            mask[j] = free[j] = False
+            free[j] = False
             # every candidate that also covered the newly covered demand loses its weight (summed
             # per candidate in the same order as a bincount over all candidates)
             which, cand = _rows_of(by_demand, new)
             touched, inverse = np.unique(cand, return_inverse=True)
             gains[touched] -= np.bincount(inverse, weights=weight[new][which], minlength=len(touched))
+            key[touched] = np.where(mask[touched], gains[touched], -np.inf)
+            hit = touched // size  # sorted, as touched is
+            _refresh(blocks, arg, best, np.unique(np.append(hit, top)))
     return picks
 
 
@@ -185,14 +205,16 @@ class Candidates:
 
 
 def road_candidates(net: RoadNetwork, demand_pts: np.ndarray, spacing: float, site_m2: float,
-                    road_ids: np.ndarray, road_names: np.ndarray, *, attach: Attachment | None = None) -> Candidates:
+                    road_ids: np.ndarray, road_names: np.ndarray, *, attach: Attachment | None = None,
+                    foot: np.ndarray | None = None) -> Candidates:
     """Points on the roads inside the gap: where each gap building meets its nearest road,
     thinned to one per ``spacing`` grid cell; the site is a circle of the facility's area
     (made by :meth:`Candidates.drawn` for the candidates chosen).
-    ``attach`` is ``net.attach(demand_pts)`` where the caller has it already."""
+    ``attach`` is ``net.attach(demand_pts)`` where the caller has it already, ``foot`` the
+    points where they meet the network (:func:`feet`)."""
     edge, t, _ = attach if attach is not None else net.attach(demand_pts)
     ok = edge >= 0
-    pts = shapely.line_interpolate_point(net.segments[edge[ok]], t[ok], normalized=True)
+    pts = foot[ok] if foot is not None else feet(net, (edge, t, np.zeros(0)))[ok]
     xy = shapely.get_coordinates(pts)
     key = pd.Series(np.floor(xy[:, 0] / spacing).astype(np.int64) * 1_000_003 + np.floor(xy[:, 1] / spacing).astype(np.int64))
     first = np.flatnonzero(~key.duplicated().to_numpy())
@@ -210,11 +232,103 @@ def road_candidates(net: RoadNetwork, demand_pts: np.ndarray, spacing: float, si
                       np.full(n, float(np.sqrt(site_m2 / np.pi))))
 
 
+def feet(net: RoadNetwork, attach: Attachment) -> np.ndarray:
+    """Where each attached point meets the network (None where it found no segment)."""
+    edge, t, _ = attach
+    ok = edge >= 0
+    out = np.full(len(edge), None, dtype=object)
+    out[ok] = shapely.line_interpolate_point(net.segments[edge[ok]], t[ok], normalized=True)
+    return out
+
+
 def choose_sites(net: RoadNetwork, demand_pts: np.ndarray, weight: np.ndarray, candidates: Candidates,
-                 radius: float, *, tier: np.ndarray, min_gain: float = 0.0, attach: Attachment | None = None) -> list[Pick]:
-    """Greedy sites for one facility type (candidates covering nothing are never chosen)."""
+                 radius: float, *, tier: np.ndarray, min_gain: float = 0.0, attach: Attachment | None = None,
+                 cover: sparse.csr_matrix | None = None) -> list[Pick]:
+    """Greedy sites for one facility type (candidates covering nothing are never chosen).
+    ``cover`` is the candidates x demand points within ``radius`` where the caller has it
+    already (:class:`SharedCover`)."""
     if len(candidates) == 0 or len(demand_pts) == 0:
         return []
-    ci, di, _ = pairs_within(net, candidates.point, demand_pts, limit=radius, target_attach=attach)
-    cover = sparse.csr_matrix((np.ones(len(ci), dtype=bool), (ci, di)), shape=(len(candidates), len(demand_pts)))
+    if cover is None:
+        ci, di, _ = pairs_within(net, candidates.point, demand_pts, limit=radius, target_attach=attach)
+        cover = sparse.csr_matrix((np.ones(len(ci), dtype=bool), (ci, di)), shape=(len(candidates), len(demand_pts)))
     return greedy_max_coverage(cover, weight, tier=tier, min_gain=min_gain)
+
+
+def point_codes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A code per distinct point (equal coordinates) and the position of each code's first point."""
+    code = pd.DataFrame({"x": shapely.get_x(points), "y": shapely.get_y(points)}).groupby(
+        ["x", "y"], sort=False, dropna=False).ngroup().to_numpy()
+    first = np.zeros(int(code.max()) + 1 if len(code) else 0, dtype=np.int64)
+    first[code[::-1]] = np.arange(len(code))[::-1]
+    return code, first
+
+
+class SharedCover:
+    """Which candidate covers which demand point, measured once per network and radius for all
+    the greedy runs that ask.
+
+    The facility types of one radius lack most of the same buildings, and their candidates share
+    many points (a road point is where the first gap building of its cell meets the road), so a
+    city's dozen runs measured one by one walked the same pairs five or six times. A pair's
+    walking distance depends on nothing but its two points' coordinates (planner.analysis.
+    network.pairs_within), so the pairs of the union of the points asked for, measured in one
+    call, give each run exactly the cover its own call gave.
+
+    Parameters
+    ----------
+    points : ndarray of Point
+        The distinct demand points; asks name theirs by position.
+    attach : callable
+        ``attach(net)``: ``net.attach(points)`` (kept by the caller, which needs it too).
+    """
+
+    def __init__(self, points: np.ndarray, attach: Callable[[RoadNetwork], Attachment]) -> None:
+        self.points = points
+        self._attach = attach
+        self._asks: list[tuple[tuple[int, float], np.ndarray, np.ndarray]] = []
+        self._nets: dict[int, RoadNetwork] = {}
+        self._made: dict[tuple[int, float], tuple[list[np.ndarray], np.ndarray, sparse.csr_matrix]] = {}
+        self._left: dict[tuple[int, float], int] = {}
+
+    def ask(self, net: RoadNetwork, radius: float, candidates: np.ndarray, demand: np.ndarray) -> int:
+        """Register a run's candidate points and demand (positions in ``points``); returns its ticket.
+        Every ask is registered before the first :meth:`cover`."""
+        key = (id(net), float(radius))
+        if key in self._made:
+            raise RuntimeError("SharedCover.ask after the pairs of its network and radius were measured")
+        self._nets[id(net)] = net
+        self._asks.append((key, np.asarray(candidates), np.asarray(demand, dtype=np.int64)))
+        self._left[key] = self._left.get(key, 0) + 1
+        return len(self._asks) - 1
+
+    def cover(self, ticket: int, rows: np.ndarray | None = None) -> sparse.csr_matrix:
+        """The ask's candidates (those at ``rows``, default all) x its demand points: True where
+        the walk is within the radius (sorted indices, as a matrix built from the pairs is)."""
+        key, _, demand = self._asks[ticket]
+        if key not in self._made:
+            self._made[key] = self._measure(key)
+        codes, dem, matrix = self._made[key]
+        cu = codes[ticket] if rows is None else codes[ticket][rows]
+        out = sparse.csr_matrix(matrix[cu][:, np.searchsorted(dem, demand)], dtype=bool)
+        out.sort_indices()
+        self._left[key] -= 1
+        if self._left[key] == 0:  # every run of this network and radius served
+            del self._made[key]
+        return out
+
+    def _measure(self, key: tuple[int, float]) -> tuple[list[np.ndarray], np.ndarray, sparse.csr_matrix]:
+        tickets = [i for i, a in enumerate(self._asks) if a[0] == key]
+        pts = np.concatenate([self._asks[i][1] for i in tickets])
+        code, first = point_codes(pts)
+        bounds = np.cumsum([0] + [len(self._asks[i][1]) for i in tickets])
+        codes = [np.empty(0, dtype=np.int64)] * len(self._asks)
+        for i, a, b in zip(tickets, bounds[:-1], bounds[1:], strict=True):
+            codes[i] = code[a:b]
+        dem = np.unique(np.concatenate([self._asks[i][2] for i in tickets]))
+        net = self._nets[key[0]]
+        edge, t, off = self._attach(net)
+        ci, di, _ = pairs_within(net, pts[first], self.points[dem], limit=key[1],
+                                 target_attach=(edge[dem], t[dem], off[dem]))
+        matrix = sparse.csr_matrix((np.ones(len(ci), dtype=bool), (ci, di)), shape=(len(first), len(dem)))
+        return codes, dem, matrix

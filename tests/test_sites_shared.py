@@ -1,0 +1,91 @@
+"""The facility-site search's faster paths give exactly what the plain ones gave: the greedy
+through block maxima (and dropping at once the candidates left with only rounding residue)
+against a plain argmax greedy, and one pairs_within over the union of several runs' points
+(SharedCover) against each run's own call, on the sample city's network."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from planner.analysis.common import anchor_points
+from planner.portfolio.sites import SharedCover, greedy_max_coverage
+
+
+def _plain_greedy(cover, weight, tier, min_gain=0.0):
+    """The greedy as first written: argmax over every candidate of the tier, one pick at a time
+    (gains kept with the same subtractions in the same order)."""
+    cover = sparse.csr_matrix(cover, dtype=bool)
+    by_demand = cover.T.tocsr()
+    gains = cover.astype(float) @ weight
+    covered = np.zeros(cover.shape[1], dtype=bool)
+    free = np.ones(cover.shape[0], dtype=bool)
+    out = []
+    for level in np.unique(tier):
+        mask = free & (tier == level)
+        while True:
+            masked = np.where(mask, gains, -np.inf)
+            j = int(masked.argmax())
+            if not masked[j] > min_gain:
+                break
+            cols = cover.indices[cover.indptr[j]:cover.indptr[j + 1]]
+            new = cols[~covered[cols]]
+            mask[j] = False
+            if len(new) == 0 or weight[new].sum() <= min_gain:
+                gains[j] = 0.0
+                continue
+            covered[new] = True
+            out.append((j, new.tolist(), float(weight[new].sum())))
+            free[j] = False
+            rows = np.concatenate([np.full(by_demand.indptr[d + 1] - by_demand.indptr[d], k)
+                                   for k, d in enumerate(new)])
+            cand = np.concatenate([by_demand.indices[by_demand.indptr[d]:by_demand.indptr[d + 1]] for d in new])
+            touched, inverse = np.unique(cand, return_inverse=True)
+            gains[touched] -= np.bincount(inverse, weights=weight[new][rows], minlength=len(touched))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_greedy_picks_exactly_what_a_plain_argmax_greedy_picks(seed):
+    rng = np.random.default_rng(seed)
+    n_cand, n_dem = int(rng.integers(50, 700)), int(rng.integers(100, 3000))
+    cover = sparse.random(n_cand, n_dem, density=float(rng.uniform(0.005, 0.05)), random_state=rng, format="csr") > 0
+    # duplicated rows (equal gains: the lowest index wins) and households as the build weighs them
+    # (whole numbers + 1e-3, whose sums leave rounding residue on candidates whose demand is covered)
+    dup = rng.choice(n_cand, n_cand // 5)
+    cover = sparse.vstack([cover, cover[dup]]).tocsr()
+    weight = rng.integers(0, 40, n_dem).astype(float) + 1e-3
+    tier = (rng.random(cover.shape[0]) < 0.3).astype(np.int64)
+    for min_gain in (0.0, 5.0):
+        ref = _plain_greedy(cover, weight, tier, min_gain)
+        got = greedy_max_coverage(cover, weight, tier=tier, min_gain=min_gain)
+        assert len(ref) > 5
+        assert [(p.candidate, p.covered.tolist(), p.gain) for p in got] == ref
+
+
+def test_shared_cover_gives_each_run_its_own_pairs(sample_workspace):
+    from planner.analysis.network import build_network, pairs_within
+    from planner.analysis.roads import built_mask
+
+    cfg, ws = sample_workspace
+    roads = ws.frame("roads")
+    net = build_network(roads.geometry.values[built_mask(roads)], tolerance=1.0)
+    pts = anchor_points(ws.frame("buildings").geometry.values)
+    rng = np.random.default_rng(5)
+    distinct = pts
+    shared = SharedCover(distinct, lambda n: n.attach(distinct))
+    runs = []
+    for radius in (300.0, 300.0, 500.0):
+        demand = np.sort(rng.choice(len(pts), len(pts) // 2, replace=False))
+        # candidates: some shared between runs, some repeated within a run
+        cand = pts[rng.choice(len(pts), 60)]
+        runs.append((radius, demand, cand, shared.ask(net, radius, cand, demand)))
+    for radius, demand, cand, ticket in runs:
+        keep = np.flatnonzero(rng.random(len(cand)) < 0.7)
+        got = shared.cover(ticket, keep)
+        ci, di, _ = pairs_within(net, cand[keep], pts[demand], limit=radius)
+        want = sparse.csr_matrix((np.ones(len(ci), dtype=bool), (ci, di)), shape=(len(keep), len(demand)))
+        assert want.nnz > 100
+        assert got.shape == want.shape and got.has_sorted_indices
+        assert np.array_equal(got.indptr, want.indptr) and np.array_equal(got.indices, want.indices)
