@@ -135,8 +135,19 @@ def test_keyboard_review_of_a_thousand_flags_moves_map_and_table(window, qtbot):
     item = next(tree.topLevelItem(i) for i in range(tree.topLevelItemCount())
                 if window.layer_panel.layer_of(tree.topLevelItem(i)) is gaps)
     assert item.checkState(0) == QtCore.Qt.CheckState.Checked
-    for _ in range(len(texts)):
+    # the count of reviewed flags (kept, not recounted per show) follows decisions and undo
+    def recount():
+        return int((panel.model.table["state"] != "").sum())
+
+    assert panel.model.reviewed() == recount() >= len(decided)
+    assert f"{recount():,}" in re.findall(r"[\d,]+", panel.count.text())
+    window.session.undo()
+    assert panel.model.reviewed() == recount() == len(decided) - 1
+    panel.show_table(window.session.flag_table())  # its view was made before the decisions
+    assert panel.model.reviewed() == recount() == len(decided) - 1
+    for _ in range(len(texts) - 1):
         window.session.undo()
+    assert panel.model.reviewed() == recount()
     box.setCurrentIndex(0)
 
 
