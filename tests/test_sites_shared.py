@@ -64,7 +64,8 @@ def test_greedy_picks_exactly_what_a_plain_argmax_greedy_picks(seed):
         assert [(p.candidate, p.covered.tolist(), p.gain) for p in got] == ref
 
 
-def test_shared_cover_gives_each_run_its_own_pairs(sample_workspace):
+@pytest.mark.parametrize("chunk", [None, 7])
+def test_shared_cover_gives_each_run_its_own_pairs(sample_workspace, chunk):
     from planner.analysis.network import build_network, pairs_within
     from planner.analysis.roads import built_mask
 
@@ -74,7 +75,7 @@ def test_shared_cover_gives_each_run_its_own_pairs(sample_workspace):
     pts = anchor_points(ws.frame("buildings").geometry.values)
     rng = np.random.default_rng(5)
     distinct = pts
-    shared = SharedCover(distinct, lambda n: n.attach(distinct))
+    shared = SharedCover(distinct, lambda n: n.attach(distinct), chunk=chunk)
     runs = []
     for radius in (300.0, 300.0, 500.0):
         demand = np.sort(rng.choice(len(pts), len(pts) // 2, replace=False))

@@ -612,12 +612,19 @@ class _Builder:
         road_names = (built["name"].to_numpy(dtype=object) if "name" in built else np.full(len(built), None, dtype=object))
         # a gap building lacks several facility types, in both layers: its anchor is matched to
         # each network once (per distinct point), not once per type
-        anchors = {layer: anchor_points(f.geometry.values) for layer, f in frames.items()}
-        every = np.concatenate(list(anchors.values()))
-        code, first = point_codes(every)
-        distinct = every[first]
-        at = np.cumsum([0] + [len(v) for v in anchors.values()])
-        codes = {layer: code[a:b] for layer, a, b in zip(anchors, at[:-1], at[1:], strict=True)}
+        # (the flags of a building share its geometry object: each object's anchor is computed
+        # once, not once per facility type it lacks)
+        shapes = np.concatenate([np.asarray(f.geometry.values, dtype=object) for f in frames.values()])
+        same, objects = pd.factorize(np.fromiter(map(id, shapes), dtype=np.int64, count=len(shapes)))
+        one = np.zeros(len(objects), dtype=np.int64)
+        one[same[::-1]] = np.arange(len(same))[::-1]
+        anchor = anchor_points(shapes[one])
+        code, first = point_codes(anchor)
+        distinct = anchor[first]
+        code = code[same]
+        del shapes, same, one, anchor
+        at = np.cumsum([0] + [len(f) for f in frames.values()])
+        codes = {layer: code[a:b] for layer, a, b in zip(frames, at[:-1], at[1:], strict=True)}
         attached: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         footed: dict[int, np.ndarray] = {}
 
@@ -654,8 +661,8 @@ class _Builder:
                 net = drive_net if drives and drive_net is not None else walk_net
                 site_net = drive_net if vehicle and drive_net is not None else net  # vehicles reach a bus stop's site
                 site_m2 = t.site_m2_by_class.get(ftype, 1000.0)
-                dpts = anchors[layer][mine]
                 where = codes[layer][mine]
+                dpts = distinct[where]
                 parts, tiers = [], []
                 if parcels is not None:
                     pc = parcels.take(np.flatnonzero(parcels.area >= site_m2))

@@ -281,10 +281,14 @@ class SharedCover:
         The distinct demand points; asks name theirs by position.
     attach : callable
         ``attach(net)``: ``net.attach(points)`` (kept by the caller, which needs it too).
+    chunk : int, optional
+        Candidate points per pairs_within call (default a few thousand, fewer for a larger radius).
     """
 
-    def __init__(self, points: np.ndarray, attach: Callable[[RoadNetwork], Attachment]) -> None:
+    def __init__(self, points: np.ndarray, attach: Callable[[RoadNetwork], Attachment], *,
+                 chunk: int | None = None) -> None:
         self.points = points
+        self.chunk = chunk  # sources measured per pairs_within call (default by the radius)
         self._attach = attach
         self._asks: list[tuple[tuple[int, float], np.ndarray, np.ndarray]] = []
         self._nets: dict[int, RoadNetwork] = {}
@@ -328,7 +332,23 @@ class SharedCover:
         dem = np.unique(np.concatenate([self._asks[i][2] for i in tickets]))
         net = self._nets[key[0]]
         edge, t, off = self._attach(net)
-        ci, di, _ = pairs_within(net, pts[first], self.points[dem], limit=key[1],
-                                 target_attach=(edge[dem], t[dem], off[dem]))
+        radius = key[1]
+        src, tgt = pts[first], self.points[dem]
+        attach = (edge[dem], t[dem], off[dem])
+        # sources a few thousand at a time, by cells as pairs_within groups them, so that the
+        # pairs in hand stay bounded (a dense city's 1 km runs have tens of millions)
+        xy = shapely.get_coordinates(src)
+        cell = max(500.0, 2 * radius)
+        order = np.lexsort((np.floor(xy[:, 1] / cell), np.floor(xy[:, 0] / cell))) if len(xy) else np.zeros(0, dtype=np.int64)
+        step = self.chunk or max(512, int(4e9 / radius ** 2))
+        rows, cols = [], []
+        for a in range(0, len(order), step):
+            part = order[a:a + step]
+            ci, di, _ = pairs_within(net, src[part], tgt, limit=radius, target_attach=attach)
+            rows.append(part[ci].astype(np.int32))
+            cols.append(di.astype(np.int32))
+        ci = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
+        di = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int32)
+        del rows, cols
         matrix = sparse.csr_matrix((np.ones(len(ci), dtype=bool), (ci, di)), shape=(len(first), len(dem)))
         return codes, dem, matrix
