@@ -347,14 +347,27 @@ class _Layer:
     geoms: np.ndarray
     attrs: dict = field(default_factory=dict)
     _tree: object = None
+    _hits: dict = field(default_factory=dict)
 
     def within(self, extent) -> np.ndarray:
-        """Row numbers of the features that meet ``extent``."""
+        """Row numbers of the features that meet ``extent`` (read-only). The last few extents'
+        answers are kept: a city's sheets by type share the overview's extent, and a query
+        over a million buildings is a tenth of a second each time the sheet base, the legend
+        and the labels ask (kept before the workers fork, they inherit them)."""
         if len(self.geoms) == 0:
             return np.zeros(0, dtype=int)
+        key = tuple(float(v) for v in extent)
+        hit = self._hits.get(key)
+        if hit is not None:
+            return hit
         if self._tree is None:
             self._tree = shapely.STRtree(self.geoms)
-        return np.sort(self._tree.query(shapely.box(*extent)))  # type: ignore[attr-defined]
+        rows = np.sort(self._tree.query(shapely.box(*extent)))  # type: ignore[attr-defined]
+        rows.flags.writeable = False
+        if len(self._hits) >= 4:
+            self._hits.pop(next(iter(self._hits)))
+        self._hits[key] = rows
+        return rows
 
 
 class SheetBase:
