@@ -59,8 +59,9 @@ def sample_workspace(sample_project):
 
 @pytest.fixture(scope="session")
 def sample_run(tmp_path_factory, sample_project):
-    """One command-line run of the sample project for every test that reads its deliverables;
-    the sample inputs' bytes are compared before and after (a run never writes to its inputs)."""
+    """One command-line run of the sample for every test that reads its deliverables (every
+    sheet, the plan draft, and the project file saved beside the output folder); the sample
+    inputs' bytes are compared before and after (a run never writes to its inputs)."""
     import hashlib
     import subprocess
     import sys
@@ -68,29 +69,23 @@ def sample_run(tmp_path_factory, sample_project):
     def digest():
         return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(SAMPLE.rglob("*")) if p.is_file()}
 
-    out = tmp_path_factory.mktemp("sample_run")
+    folder = tmp_path_factory.mktemp("sample_run")
+    out = folder / "run"
     before = digest()
-    proc = subprocess.run([sys.executable, "-m", "planner", "run", str(sample_project), "--out", str(out)],
-                          capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "planner", "run", str(sample_project), "--out", str(out), "--report",
+                           "--save-project", str(folder / "p.gpkg")], capture_output=True, text=True)
     assert digest() == before, "the run wrote to its inputs"
     return proc, out
 
 
 @pytest.fixture(scope="session")
-def saved_sample(tmp_path_factory, sample_project):
-    """One command-line run of the sample with the plan draft and the project file saved
-    (``--report --save-project``, no sheets), shared by the tests of the session, project file
-    and report: FOLDER/run holds the deliverables, FOLDER/p.gpkg the project. Tests that change
+def saved_sample(sample_run):
+    """The sample run's folder for the tests of the session, project file and report: FOLDER/run
+    holds the deliverables (with report.docx), FOLDER/p.gpkg the saved project. Tests that change
     the project work on a copy."""
-    import subprocess
-    import sys
-
-    folder = tmp_path_factory.mktemp("saved_sample")
-    proc = subprocess.run([sys.executable, "-m", "planner", "run", str(sample_project), "--out", str(folder / "run"),
-                           "--report", "--save-project", str(folder / "p.gpkg"), "--sheets", "none", "--quiet"],
-                          capture_output=True, text=True)
+    proc, out = sample_run
     assert proc.returncode == 0, proc.stderr
-    return folder
+    return out.parent
 
 
 @pytest.fixture(scope="module")
