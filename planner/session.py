@@ -475,6 +475,7 @@ class Session:
         self.dirty = False
         self.problems: list[str] = []
         self._projects: gpd.GeoDataFrame | None = None
+        self._weights_kept: tuple[tuple[str, str], dict[str, float]] | None = None
         self._recovery_dir = recovery_dir
         # How portfolio rebuilds run: directly, or (the window) on a worker while the event loop
         # turns; a rebuild overtaken by a newer one is dropped.
@@ -507,7 +508,15 @@ class Session:
 
     @property
     def weights(self) -> dict[str, float]:
-        return dict(portfolio_settings(self.state.params, self.state.weights).weights)
+        """The normalised priority weights (kept for the parameters and weights they come from:
+        the panels ask on every event, and the settings are deep-copied per call)."""
+        key = (repr(sorted((str(k), repr(v)) for k, v in self.state.params.items()
+                           if str(k).startswith(("weights.", "scales.")))),
+               repr(sorted((self.state.weights or {}).items())))
+        hit = self._weights_kept
+        if hit is None or hit[0] != key:
+            hit = self._weights_kept = (key, dict(portfolio_settings(self.state.params, self.state.weights).weights))
+        return dict(hit[1])
 
     @property
     def edits(self) -> list[dict[str, Any]]:
@@ -561,7 +570,7 @@ class Session:
         self.path = prepared.path
         self.rasters = dict(prepared.ws.rasters) if prepared.ws is not None else {}
         self.result = prepared.result or result_from_state(state)
-        self._owners = dict(prepared.owners)
+        self._owners = prepared.owners  # taken, not copied (a full build's ids: a copy paused the window)
         self.history.clear()
         self._projects = None
         self._saved_frames = {lyr.uid: lyr.frame for lyr in self.layers} if prepared.path else {}
