@@ -326,11 +326,24 @@ def _box_mask(boxes: np.ndarray, extent: np.ndarray, width: int, height: int) ->
     r0, r1 = np.clip(r0, 0, height - 1).astype(np.int64), np.clip(r1, 0, height - 1).astype(np.int64)
     ok = (c0 <= c1) & (r0 <= r1)
     c0, c1, r0, r1 = c0[ok], c1[ok], r0[ok], r1[ok]
-    diff = np.zeros((height + 1, width + 1), dtype=np.int32)
-    np.add.at(diff, (r0, c0), 1)
-    np.add.at(diff, (r0, c1 + 1), -1)
-    np.add.at(diff, (r1 + 1, c0), -1)
-    np.add.at(diff, (r1 + 1, c1 + 1), 1)
+    # the four corners' +1/-1 counted with bincount (np.add.at: ten times the time for a million boxes)
+    # one corner and one band of ~4 M cells at a time into int32 (a 6,000-pixel image's int64
+    # counts whole would be 0.3 GiB each)
+    w1, size = width + 1, (height + 1) * (width + 1)
+    diff = np.zeros(size, dtype=np.int32)
+    corners = [(r0 * w1 + c0, 1), (r0 * w1 + c1 + 1, -1), ((r1 + 1) * w1 + c0, -1), ((r1 + 1) * w1 + c1 + 1, 1)]
+    band = 1 << 22
+    for lo in range(0, size, band):
+        hi = min(lo + band, size)
+        for cells, sign in corners:
+            inside = cells[(cells >= lo) & (cells < hi)] - lo
+            if len(inside):
+                counts = np.bincount(inside, minlength=hi - lo)
+                if sign > 0:
+                    diff[lo:hi] += counts
+                else:
+                    diff[lo:hi] -= counts
+    diff = diff.reshape(height + 1, w1)
     np.cumsum(diff, axis=0, out=diff)  # in place: a 6,000-pixel image's int64 sums were 0.6 GiB
     np.cumsum(diff, axis=1, out=diff)
     out: np.ndarray = (diff[:height, :width] > 0).astype("uint8")
