@@ -137,8 +137,10 @@ def greedy_max_coverage(cover: sparse.csr_matrix, weight: np.ndarray, *, tier: n
             touched, inverse = np.unique(cand, return_inverse=True)
             gains[touched] -= np.bincount(inverse, weights=weight[new][which], minlength=len(touched))
             key[touched] = np.where(mask[touched], gains[touched], -np.inf)
-            hit = touched // size  # sorted, as touched is
-            _refresh(blocks, arg, best, np.unique(np.append(hit, top)))
+            hit = touched // size  # sorted, as touched is, and holding top's block (j covers new)
+            step = np.ones(len(hit), dtype=bool)
+            step[1:] = hit[1:] != hit[:-1]
+            _refresh(blocks, arg, best, hit[step])
     return picks
 
 
