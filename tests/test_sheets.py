@@ -320,3 +320,51 @@ def test_a_second_atlas_in_one_process_embeds_its_panel_labels(planned, tmp_path
         path = write_atlas(tmp_path / f"atlas{k}.pdf", base, some, info=sheet_info(ws, cfg, {}), workers=1)
         text = pypdf.PdfReader(path).pages[0].extract_text()
         assert "编制单位" in text and "比例" in text and "数据截至" in text, (k, text[-200:])
+
+
+def test_a_large_citys_sheets_share_one_base_image_and_pdf_matches_png(planned, tmp_path, monkeypatch):
+    """The large-city path on the sample (thresholds lowered): sheets at one extent share one
+    base raster with the other projects' muted outlines, each PDF places that image (encoded
+    once) clipped to its frame and a locator image; the PDF shows the same map as the PNG, and
+    the PNG is an RGB image at 300 dpi."""
+    import shutil
+    import subprocess
+
+    pypdf = pytest.importorskip("pypdf")
+    from planner.export import sheets as S
+    from planner.export.deliverables import sheet_info
+
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("poppler-utils not installed")
+    monkeypatch.setattr(S, "VECTOR_BUILDINGS_MAX", 10)       # the buildings become a raster: the shared path
+    monkeypatch.setattr(S, "LOCATOR_RASTER_ABOVE", 0)        # the locator an image drawn once
+    cfg, ws, projects = planned
+    base = S.SheetBase(ws)
+    encoded: list[int] = []
+    original = S._encode_pdf_image
+    monkeypatch.setattr(S, "_encode_pdf_image", lambda *a, **k: encoded.append(1) or original(*a, **k))
+    records = S.write_sheets(tmp_path, base, projects, title=cfg.name, info=sheet_info(ws, cfg, {}),
+                             which=["overview", "road_link", "idle_land"], workers=1)
+    assert len(records) == 3
+    assert len(encoded) == 2, "one base image for the three sheets at one extent, one locator image"
+    assert not S._PDF_IMAGES and not S._LOCATORS, "released after the sheets"
+    for rec in records:
+        png, pdf = rec["files"]
+        im = Image.open(png)
+        assert im.mode == "RGB" and abs(im.info["dpi"][0] - 300) < 0.5
+        reader = pypdf.PdfReader(pdf)
+        images = reader.pages[0]["/Resources"]["/XObject"]
+        sizes = sorted((int(o.get_object()["/Width"]), int(o.get_object()["/Height"])) for o in images.values()
+                       if o.get_object()["/Subtype"] == "/Image")
+        x0, y0, x1, y1 = rec["map_box_px"]
+        assert any(w >= x1 - x0 - 2 and h >= y1 - y0 - 2 for w, h in sizes), sizes   # the base image, whole
+        # the PDF's picture is the PNG's: rendered at 50 dpi against the PNG scaled down
+        subprocess.run(["pdftoppm", "-r", "50", "-png", pdf, str(tmp_path / rec["stem"])], check=True)
+        got = np.asarray(Image.open(next(tmp_path.glob(f"{rec['stem']}-*.png"))).convert("RGB")).astype(int)
+        want = np.asarray(im.convert("RGB").resize((got.shape[1], got.shape[0]), Image.Resampling.BOX)).astype(int)
+        frame = (slice(int(y0 / 6) + 3, int(y1 / 6) - 3), slice(int(x0 / 6) + 3, int(x1 / 6) - 3))
+        diff = np.abs(got[frame] - want[frame]).max(axis=2)
+        assert np.median(diff) < 12 and (diff > 80).mean() < 0.02, (rec["stem"], np.median(diff), (diff > 80).mean())
+    # the other projects' outlines are in the shared base: the road-link sheet still draws them
+    road_link = next(r for r in records if r["stem"] == "road_link")
+    assert any("其他更新项目" in e for e in road_link["legend"])
