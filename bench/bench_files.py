@@ -44,8 +44,10 @@ def main():
     w.show()
     app.processEvents()
 
+    loads = {{}}
+
     def timed(fn, op):
-        out[op + "_load"] = os.getloadavg()[0]
+        loads[op + "_load"] = os.getloadavg()[0]
         ticks = []
         timer = QtCore.QTimer(interval=5)
         timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
@@ -81,6 +83,7 @@ def main():
     out["buildings"] = len(w.session.layer_of_role("buildings").frame)
     out["projects"] = len(w.session.projects)
     out["seconds"] = out["open_s"] + out["save_s"] + out["autosave_s"] + out["reopen_s"]
+    out.update(loads)
     return out
 """
 
