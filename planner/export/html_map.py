@@ -330,7 +330,7 @@ def _box_mask(boxes: np.ndarray, extent: np.ndarray, width: int, height: int) ->
     # one corner and one band of ~4 M cells at a time into int32 (a 6,000-pixel image's int64
     # counts whole would be 0.3 GiB each)
     w1, size = width + 1, (height + 1) * (width + 1)
-    diff = np.zeros(size, dtype=np.int32)
+    flat = np.zeros(size, dtype=np.int32)
     corners = [(r0 * w1 + c0, 1), (r0 * w1 + c1 + 1, -1), ((r1 + 1) * w1 + c0, -1), ((r1 + 1) * w1 + c1 + 1, 1)]
     band = 1 << 22
     for lo in range(0, size, band):
@@ -340,10 +340,10 @@ def _box_mask(boxes: np.ndarray, extent: np.ndarray, width: int, height: int) ->
             if len(inside):
                 counts = np.bincount(inside, minlength=hi - lo)
                 if sign > 0:
-                    diff[lo:hi] += counts
+                    flat[lo:hi] += counts
                 else:
-                    diff[lo:hi] -= counts
-    diff = diff.reshape(height + 1, w1)
+                    flat[lo:hi] -= counts
+    diff = flat.reshape(height + 1, w1)
     np.cumsum(diff, axis=0, out=diff)  # in place: a 6,000-pixel image's int64 sums were 0.6 GiB
     np.cumsum(diff, axis=1, out=diff)
     out: np.ndarray = (diff[:height, :width] > 0).astype("uint8")
