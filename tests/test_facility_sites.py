@@ -139,8 +139,11 @@ def test_facility_projects_are_sites_not_hulls(sample_sites, sample_workspace):
 def test_each_site_states_what_it_newly_covers_and_the_gap_is_used_up(sample_sites, sample_network):
     from planner.analysis.services import walking_distances
 
+    from planner.portfolio.settings import load_settings
+
     projects, gaps = sample_sites
     ws, net = sample_network
+    settings = load_settings()
     sf = projects[projects["type"] == "service_facility"]
     b = ws.frame("buildings").set_index(ws.frame("buildings")["building_id"].astype(str))
     for ftype, group in sf.groupby("subtype"):
@@ -148,11 +151,16 @@ def test_each_site_states_what_it_newly_covers_and_the_gap_is_used_up(sample_sit
         radius = float(g["radius_m"].iloc[0])
         ids = [i.split(",") for i in group["building_ids"]]
         flat = [i for s in ids for i in s]
-        # newly covered: never twice for one type; together the whole gap (the sample's gap
-        # buildings can all be reached from some candidate)
+        # newly covered: never twice for one type; together the whole gap but what no site
+        # could bring above the type's minimum (the sample's gap buildings can all be reached
+        # from some candidate, so a building left out has no more households than the minimum)
         assert len(flat) == len(set(flat)), ftype
-        assert set(flat) == set(g["source_id"].astype(str)), ftype
+        gap = set(g["source_id"].astype(str))
+        assert set(flat) <= gap, ftype
         hh = g.set_index(g["source_id"].astype(str))["households"]
+        minimum = settings.min_new_households(ftype)
+        assert (hh.reindex(sorted(gap - set(flat))) <= minimum + 1e-3).all(), (ftype, minimum)
+        assert (group["households"] >= minimum).all(), (ftype, minimum)
         assert np.allclose(group["households"], [hh.reindex(s).sum() for s in ids])
         assert (group["buildings"] == [len(s) for s in ids]).all()
         # what a site claims is within the radius over the network

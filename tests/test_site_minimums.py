@@ -66,9 +66,6 @@ def test_a_site_is_proposed_only_above_its_types_minimum(households, proposed):
     assert bool(picks) is proposed
 
 
-@pytest.mark.xfail(strict=True, reason="needs planner/portfolio/build.py services() to pass "
-                   "self.settings.min_new_households(ftype, households_known=hh_known) as min_gain (HE's report); "
-                   "remove this mark when it does")
 def test_beijing_osm_sites_each_bring_more_homes_than_their_minimum(tmp_path):
     """On the Beijing OSM extract (households unknown; © OpenStreetMap contributors, ODbL 1.0)
     no community-facility site brings fewer homes than its type's minimum, and far fewer sites

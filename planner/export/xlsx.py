@@ -346,7 +346,10 @@ class _Book:
                      self.f_total_text)
             for c, value in (fixed_totals or {}).items():
                 if c in columns:  # a distinct count over all projects, not the sum of the rows
-                    ws.write_number(row, columns.index(c), float(value), self.f_total_int)
+                    if np.isfinite(float(value)):   # unknown households: blank, not 0
+                        ws.write_number(row, columns.index(c), float(value), self.f_total_int)
+                    else:
+                        ws.write_blank(row, columns.index(c), None, self.f_total_int)
             for c in totals or []:
                 if c in columns:
                     j = columns.index(c)
@@ -405,11 +408,17 @@ def _summary(book: _Book, projects: pd.DataFrame, membership: Membership) -> dic
     name = pick("汇总", "Summary", lang)
     ws = book.wb.add_worksheet(name)
     ws.write(0, 0, pick("项目汇总", "Portfolio summary", lang), book.f_title)
-    overall = membership.totals().iloc[0]
+    overall = membership.totals(blank_unknown=True).iloc[0]
     ws.write(1, 0, pick("受益户数、建筑与面积为去重数：同一住户或建筑属于多个项目时只计一次；合计行为全部项目的去重数，不等于各行之和。",
                         "Households, buildings and areas are distinct counts: a household or building in several "
                         "projects counts once; a total row counts all projects' distinct ones, not the sum of the rows.",
                         lang), book.f_note)
+    if overall["households_unknown_buildings"]:   # say what the households leave out
+        ws.write(2, 0, pick(f"{int(overall['households_unknown_projects']):,} 个项目的 "
+                            f"{int(overall['households_unknown_buildings']):,} 栋住宅未给出户数，不计入受益户数；户数空白为未知，不是 0。",
+                            f"{int(overall['households_unknown_buildings']):,} homes in "
+                            f"{int(overall['households_unknown_projects']):,} projects have no household count and are "
+                            "not in the households; a blank is unknown, not 0.", lang), book.f_note)
     row = 3
     chart_source = None
     heads = [pick("项目数", "Projects", lang), pick("估算投资（万元）", "Estimated cost (10k yuan)", lang),
@@ -423,7 +432,7 @@ def _summary(book: _Book, projects: pd.DataFrame, membership: Membership) -> dic
         ws.write_row(row, 0, [_alias(key, lang), *heads], book.f_head)
         label = projects[key].fillna("").astype(str)
         cost = projects.groupby(label)["estimated_cost"].sum()
-        t = membership.totals(by=key).sort_index()
+        t = membership.totals(by=key, blank_unknown=True).sort_index()
         first = row + 1
         for group, r in t.iterrows():
             row += 1
@@ -431,7 +440,10 @@ def _summary(book: _Book, projects: pd.DataFrame, membership: Membership) -> dic
             ws.write_number(row, 1, int(r["projects"]), book.f_int)
             ws.write_number(row, 2, float(cost.get(group, 0.0)), book.f_num)
             for j, c in ((3, "households"), (4, "buildings"), (5, "floor_area_m2"), (6, "residents")):
-                ws.write_number(row, j, round(float(r[c])), book.f_int)
+                if np.isfinite(float(r[c])):   # unknown households: blank, not 0
+                    ws.write_number(row, j, round(float(r[c])), book.f_int)
+                else:
+                    ws.write_blank(row, j, None, book.f_int)
         row += 1
         ws.write(row, 0, pick("合计", "Total", lang), book.f_total_text)
         for j, col in ((1, "B"), (2, "C")):
@@ -439,7 +451,10 @@ def _summary(book: _Book, projects: pd.DataFrame, membership: Membership) -> dic
             ws.write_formula(row, j, f"=SUM({col}{first + 1}:{col}{row})", book.f_total_int if j == 1 else book.f_total,
                              total)
         for j, c in ((3, "households"), (4, "buildings"), (5, "floor_area_m2"), (6, "residents")):
-            ws.write_number(row, j, round(float(overall[c])), book.f_total_int)
+            if np.isfinite(float(overall[c])):
+                ws.write_number(row, j, round(float(overall[c])), book.f_total_int)
+            else:
+                ws.write_blank(row, j, None, book.f_total_int)
         if key == "type_title":
             chart_source = (first, row - 1)
         row += 3
@@ -850,7 +865,7 @@ def write_workbook(path: Path, result: RunResult, projects: pd.DataFrame, run_in
 
             # the translated table: its groups (district, type, phase) are in the workbook's language
             membership = Membership(table, buildings, parcels)
-            distinct = membership.totals().iloc[0]
+            distinct = membership.totals(blank_unknown=True).iloc[0]
         name = pick("项目清单", "Projects", lang)
         _, n = book.table(name, table, PROJECT_COLUMNS, totals=["road_length_m", "estimated_cost"],
                           fixed_totals=None if distinct is None else {

@@ -95,7 +95,7 @@ class WorkflowActions:
         result, cfg, projects, problems, owners = payload
         self.session.apply_results(result, cfg, portfolio=(projects, problems, owners))
         counts = result.counts_by_code()
-        self.log(self.tr("Checks done: {0} flags, {1} projects").format(sum(counts.values()), len(projects)))
+        self.log(self.tr("Checks done: {0} flags, {1} projects").format(f"{sum(counts.values()):,}", f"{len(projects):,}"))
         for why in result.skipped.values():
             self.log(why)
 

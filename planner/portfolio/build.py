@@ -694,7 +694,6 @@ class _Builder:
             return
         walk_net, built = plan.walk_net, plan.built
         t = self.settings.types[kind]
-        opts = self.settings.sites
         used: set[str] = set()
         rows: list[dict[str, np.ndarray]] = []
         geoms: list[np.ndarray] = []
@@ -711,7 +710,7 @@ class _Builder:
             cands = run.candidates.take(keep)
             # households decide; a building without household data still counts a little
             picks = choose_sites(net, g.geometry.values, hh + 1e-3 if hh_known else np.ones(len(g)), cands, radius,
-                                 tier=run.tier[keep], min_gain=float(opts.get("min_new_households", 0.0)),
+                                 tier=run.tier[keep], min_gain=self.settings.min_new_households(ftype, households_known=hh_known),
                                  cover=plan.shared.cover(run.ticket, keep))
             if not picks:
                 continue
