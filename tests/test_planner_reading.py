@@ -145,3 +145,17 @@ def test_osm_homes_have_unknown_households_never_one_each(beijing_projects):
     sites = projects[projects["type"].isin(["service_facility", "coverage_facility"])]
     assert len(sites) and sites["households"].isna().all()
     assert sites["notes"].str.contains("户数未知").all() and (sites["buildings"] > 0).all()
+
+
+def test_a_link_states_only_the_costs_it_has(planned):
+    """A road link's cost source names demolition, a bridge or a rail crossing only where that
+    link crosses buildings, water or a railway (its notes say so); every link names the road's
+    unit cost."""
+    _cfg, _ws, projects = planned
+    links = projects[projects["type"] == "road_link"]
+    assert len(links) > 0
+    notes, basis = links["notes"].fillna(""), links["cost_basis"].fillna("")
+    assert basis.str.contains("万元/m").all()
+    for word, source in (("需拆迁", "compensation"), ("需建桥", "bridge"), ("需铁路立交", "railway")):
+        assert (basis.str.contains(source) == notes.str.contains(word)).all(), word
+    assert (~notes.str.contains("需拆迁|需建桥|需铁路立交")).any()   # a link that crosses nothing

@@ -34,7 +34,7 @@ import shapely
 from planner.analysis.common import anchor_points, points_in_polygons
 from planner.portfolio.heritage import check_heritage
 from planner.portfolio.seismic import raise_need
-from planner.portfolio.settings import PortfolioSettings, load_settings
+from planner.portfolio.settings import PortfolioSettings, ProjectType, load_settings
 
 if TYPE_CHECKING:
     from pyproj import CRS
@@ -266,6 +266,17 @@ class _Builder:
         frame["_public"] = data.get("_public", np.full(n, t.public))
         self.frames.append(frame)
 
+    @staticmethod
+    def _link_cost_basis(t: ProjectType, demolish: np.ndarray, bridge: np.ndarray, rail: np.ndarray) -> np.ndarray:
+        """Each link's cost basis: the road's unit cost, and the demolition, bridge and rail
+        crossing costs only where that link has them."""
+        out = pd.Series(t.costs[""][1] if "" in t.costs else "", index=range(len(demolish)), dtype=object)
+        for key, where in (("拆迁", demolish), ("跨水桥梁", bridge), ("铁路立交", rail)):
+            if key in t.costs:
+                out = out.where(~np.asarray(where, dtype=bool), out + "; " + t.costs[key][1])
+        basis: np.ndarray = out.str.lstrip("; ").to_numpy(dtype=object)
+        return basis
+
     def compound_label(self, keys: np.ndarray) -> np.ndarray:
         """Readable place names: the compound, 地块X片区, 第n街坊 or 零星住宅."""
         kind = (self._kind_of.reindex(pd.Index(np.asarray(keys, dtype=object))).to_numpy(dtype=object)
@@ -486,7 +497,7 @@ class _Builder:
         self.add("road_link", {
             "name": name, "subtype": np.where(planned, "规划未建", "缺口打通"), "road_length_m": length.round(1),
             "quantity": length.round(1), "estimated_cost": cost,
-            "cost_basis": ["; ".join(t.costs[k][1] for k in ("", "拆迁", "跨水桥梁", "铁路立交") if k in t.costs)] * len(f),
+            "cost_basis": self._link_cost_basis(t, crossed_fa > 0, bridge_m > 0, rail_n > 0),
             "flags": np.where(evidence != "", f["flag_id"].to_numpy().astype(object) + "," + evidence,
                               f["flag_id"].to_numpy()),
             "_severity": f["severity"].to_numpy(),
