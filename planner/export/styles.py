@@ -27,10 +27,12 @@ class _Declared(Mapping[str, V]):
         self._n = -1
 
     def _get(self) -> dict[str, V]:
-        from planner.analysis import modules  # noqa: F401  (importing registers the analyses)
-        from planner.analysis.registry import _REGISTRY
+        from planner.analysis import registry
 
-        n = len(_REGISTRY)  # (all_analyses() sorts them on every call: 60 µs a lookup, per flag in map.html)
+        if self._n < 0:
+            registry.all_analyses()  # the first time: imports (registers) the analyses
+        # then their number (all_analyses() sorts them on every call: 60 µs a lookup, per flag in map.html)
+        n = len(registry._REGISTRY)
         if n != self._n:
             self._data, self._n = self._build(), n
         return self._data
