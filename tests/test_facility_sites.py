@@ -138,7 +138,6 @@ def test_facility_projects_are_sites_not_hulls(sample_sites, sample_workspace):
 
 def test_each_site_states_what_it_newly_covers_and_the_gap_is_used_up(sample_sites, sample_network):
     from planner.analysis.services import walking_distances
-
     from planner.portfolio.settings import load_settings
 
     projects, gaps = sample_sites
