@@ -150,20 +150,29 @@ def _read_settings(overrides: tuple[tuple[str, float], ...], _mtime: int, _size:
 
 
 def portfolio_settings(params: dict[str, Any], weights: dict[str, float] | None) -> Any:
-    """The portfolio settings with the run's ``weights.*`` / ``scales.*`` parameters (checked:
-    known names, finite numbers ≥ 0) and the project's weights; weights normalised."""
-    from planner.portfolio.settings import COMPONENTS
+    """The portfolio settings with the run's ``weights.*`` / ``scales.*`` / ``sites.*``
+    parameters (checked: known names, finite numbers ≥ 0) and the project's weights; weights
+    normalised. ``sites.min_new_households_by_type.TYPE`` replaces a facility type's minimum."""
+    from planner.portfolio.settings import COMPONENTS, MIN_NEW_HOUSEHOLDS
 
     base = _settings({})
+    types = sorted(set(MIN_NEW_HOUSEHOLDS) | set(base.min_new_by_type))
     overrides: dict[str, float] = {}
     for key, value in params.items():
         group, _, name = str(key).partition(".")
-        if group not in ("weights", "scales"):
+        if group not in ("weights", "scales", "sites"):
             continue
-        known = COMPONENTS if group == "weights" else tuple(base.scales)
+        if group == "sites":
+            known = (*base.sites, *(f"min_new_households_by_type.{t}" for t in types))
+            word = "site setting"
+        else:
+            known = COMPONENTS if group == "weights" else tuple(base.scales)
+            word = group[:-1]
         if name not in known:
-            raise InputError(f"there is no {group[:-1]} '{name}'.", field=str(key),
-                             hint=f"{group}: {', '.join(known)} (layers/portfolio.toml).")
+            shown = ", ".join(known) if group != "sites" else (
+                ", ".join(base.sites) + ", min_new_households_by_type.TYPE (TYPE: " + ", ".join(types) + ")")
+            raise InputError(f"there is no {word} '{name}'.", field=str(key),
+                             hint=f"{group}: {shown} (layers/portfolio.toml).")
         try:
             number = float(value)
         except (TypeError, ValueError):

@@ -88,3 +88,31 @@ def test_beijing_osm_sites_each_bring_more_homes_than_their_minimum(tmp_path):
     need = sites["subtype"].map(lambda k: s.min_new_households(str(k), households_known=False))
     assert (sites["buildings"] > need).all(), sites.loc[sites["buildings"] <= need, ["name", "buildings"]]
     assert (sites["type"] == "service_facility").sum() < 250
+
+
+def test_site_minimums_set_on_the_command_line_change_the_sites(planned):
+    """``--set sites.min_new_households_by_type.TYPE=N`` (and ``sites.*``) reach the portfolio:
+    a zero minimum proposes at least as many sites of that type as the default, a huge one none;
+    an unknown site setting is refused naming the field."""
+    import dataclasses
+
+    from planner.errors import InputError
+    from planner.feedback import Feedback
+    from planner.pipeline import analyse, plan
+
+    cfg, ws, projects = planned
+    result = analyse(ws, cfg, Feedback())
+
+    def sites(params):
+        p, settings, _ = plan(ws, result, dataclasses.replace(cfg, params={**cfg.params, **params}))
+        return p[(p["type"] == "service_facility") & (p["subtype"] == "primary_school")], settings
+
+    default = projects[(projects["type"] == "service_facility") & (projects["subtype"] == "primary_school")]
+    low, s_low = sites({"sites.min_new_households_by_type.primary_school": 0})
+    high, s_high = sites({"sites.min_new_households": 1e9})
+    assert s_low.min_new_households("primary_school") == 0 and s_high.min_new_households("primary_school") == 1e9
+    assert len(low) >= len(default) > len(high) == 0
+    assert (default["households"] >= MIN_NEW_HOUSEHOLDS["primary_school"]).all()
+    with pytest.raises(InputError) as err:
+        sites({"sites.bogus": 1})
+    assert err.value.field == "sites.bogus" and "min_new_households" in str(err.value.hint)

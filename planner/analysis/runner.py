@@ -68,14 +68,14 @@ class RunResult:
         }
 
 
-PORTFOLIO_PREFIXES = ("weights.", "scales.")
+PORTFOLIO_PREFIXES = ("weights.", "scales.", "sites.")
 
 
 def split_params(params: dict[str, object]) -> dict[str, dict[str, object]]:
     """{'old_housing.cutoff_year': 2004} -> {'old_housing': {'cutoff_year': 2004}}."""
     out: dict[str, dict[str, object]] = {}
     for key, value in params.items():
-        if str(key).startswith(PORTFOLIO_PREFIXES):  # weights and scales: the portfolio's, checked there
+        if str(key).startswith(PORTFOLIO_PREFIXES):  # weights, scales, sites: the portfolio's, checked there
             continue
         analysis_id, sep, name = str(key).partition(".")
         if not sep:
