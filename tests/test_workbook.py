@@ -194,3 +194,17 @@ def test_a_flag_family_on_too_many_buildings_is_summarised_per_compound(demo, tm
         facility_title(k, "zh"): f"{v:,}" for k, v in counts.items()}
     shown = [int(part.rsplit(" ", 1)[1].replace(",", "")) for part in text.split("、")]
     assert shown == sorted(shown, reverse=True)  # most first
+
+
+def test_a_measure_that_does_not_apply_is_blank_not_zero(book):
+    """A housing project has no parcel area or road length: those cells are blank, not 0; a
+    road link states its length."""
+    pl = book["项目清单"]
+    heads = [c.value for c in pl[1]]
+    col = {h: heads.index(h) for h in ("项目类型", "地块面积（m²）", "道路长度（m）")}
+    rows = [[c.value for c in r] for r in pl.iter_rows(min_row=2) if r[col["项目类型"]].value]
+    housing = [r for r in rows if r[col["项目类型"]] == "危旧房改造"]
+    links = [r for r in rows if r[col["项目类型"]] == "断头路打通"]
+    assert housing and links
+    assert all(r[col["地块面积（m²）"]] is None and r[col["道路长度（m）"]] is None for r in housing)
+    assert all(isinstance(r[col["道路长度（m）"]], int | float) and r[col["道路长度（m）"]] > 0 for r in links)

@@ -860,6 +860,9 @@ def write_workbook(path: Path, result: RunResult, projects: pd.DataFrame, run_in
         ordered = projects.sort_values(key, ascending=key == "priority_rank") if len(projects) else projects
         distinct = membership = None
         table = _project_table(ordered, lang) if len(ordered) else pd.DataFrame(ordered)
+        for column in ("parcel_area_m2", "road_length_m"):  # 0: the measure does not apply (a house has no road length)
+            if column in table:
+                table[column] = pd.to_numeric(table[column], errors="coerce").where(lambda v: v != 0)
         if len(projects):
             from planner.portfolio.totals import Membership
 
