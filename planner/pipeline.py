@@ -293,6 +293,11 @@ def run_job(cfg: RunConfig, out_dir: Path, feedback: Feedback, *, export_options
         from planner.session import session_from_run  # noqa: PLC0415
 
         t3 = time.perf_counter()
+        try:  # a folder that does not exist yet is made, as for --out
+            save_project.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"the project file's folder cannot be created ({exc.strerror or exc}).",
+                             file=str(save_project), hint="give --save-project a folder you can write to.") from exc
         session = session_from_run(ws, cfg, result)
         target = session.save(save_project)
         timings["save_project"] = time.perf_counter() - t3
