@@ -87,7 +87,11 @@ def greedy_max_coverage(cover: sparse.csr_matrix, weight: np.ndarray, *, tier: n
     weight = np.asarray(weight, dtype=float)
     tier = np.zeros(n_cand, dtype=np.int64) if tier is None else np.asarray(tier, dtype=np.int64)
     by_demand = cover.T.tocsr()
-    gains = cover.astype(float) @ weight
+    # each candidate's weight summed in its row's order from 0, as the matrix-vector product
+    # (cover.astype(float) @ weight) sums it, without a float copy of the matrix
+    gains = np.bincount(np.repeat(np.arange(n_cand), np.diff(cover.indptr)), weights=weight[cover.indices],
+                        minlength=n_cand)
+    lost = np.zeros(n_cand)  # scratch: the weight each candidate loses by a pick, zero between picks
     covered = np.zeros(n_dem, dtype=bool)
     free = np.ones(n_cand, dtype=bool)
     picks: list[Pick] = []
@@ -98,6 +102,7 @@ def greedy_max_coverage(cover: sparse.csr_matrix, weight: np.ndarray, *, tier: n
     # as argmax over every candidate (and a heap of the gains before) chose.
     size = max(32, int(np.sqrt(max(n_cand, 1))))
     n_blocks = max(1, -(-n_cand // size))
+    hit_block = np.zeros(n_blocks, dtype=bool)  # scratch: the blocks a pick changed
     for level in np.unique(tier):
         mask = free & (tier == level)
         key = np.full(n_blocks * size, -np.inf)  # the gain of a candidate of this level, -inf for the rest
@@ -133,14 +138,17 @@ def greedy_max_coverage(cover: sparse.csr_matrix, weight: np.ndarray, *, tier: n
             free[j] = False
             # every candidate that also covered the newly covered demand loses its weight (summed
             # per candidate in the same order as a bincount over all candidates)
+            # (np.add.at sums each candidate's losses from 0 in the order a bincount over all
+            # candidates does; a candidate listed twice is written twice with the same value)
             which, cand = _rows_of(by_demand, new)
-            touched, inverse = np.unique(cand, return_inverse=True)
-            gains[touched] -= np.bincount(inverse, weights=weight[new][which], minlength=len(touched))
-            key[touched] = np.where(mask[touched], gains[touched], -np.inf)
-            hit = touched // size  # sorted, as touched is, and holding top's block (j covers new)
-            step = np.ones(len(hit), dtype=bool)
-            step[1:] = hit[1:] != hit[:-1]
-            _refresh(blocks, arg, best, hit[step])
+            np.add.at(lost, cand, weight[new][which])
+            gains[cand] -= lost[cand]
+            lost[cand] = 0.0
+            key[cand] = np.where(mask[cand], gains[cand], -np.inf)
+            hit_block[cand // size] = True  # holding top's block (j covers new)
+            hit = np.flatnonzero(hit_block)
+            hit_block[hit] = False
+            _refresh(blocks, arg, best, hit)
     return picks
 
 
