@@ -33,6 +33,9 @@ def _mapped(values: pd.Series, titles: dict) -> np.ndarray:
     return in_slices(len(values), part, size=TEXT_SLICE).astype(object, copy=False)
 
 
+_STATE_COLOURS = {"confirmed": "#1a7f37", "dismissed": "#8a8a8a", "reclassified": "#9a6700"}
+
+
 def _state_texts(states: pd.Series) -> np.ndarray:
     return _mapped(states, {s: i18n.state_title(s) for s in ("", "confirmed", "dismissed", "reclassified")})
 
@@ -60,6 +63,7 @@ def flag_view(table: pd.DataFrame) -> dict:
         districts: list = []
         severities: list = []
         states = np.zeros(0, dtype=object)
+        raw_codes = np.zeros(0, dtype=object)
     else:
         codes = pd.Series(table["code"])
         counts = _counts(codes)
@@ -76,10 +80,11 @@ def flag_view(table: pd.DataFrame) -> dict:
             "note": table["note"].to_numpy(dtype=object),
         }
         states = table["state"].to_numpy(dtype=object).copy()
+        raw_codes = codes.to_numpy(dtype=object)
         districts = [x for x in _counts(table["district"]) if x]
         severities = sorted(sev_values, reverse=True)
     view = {"table": table, "lang": lang, "texts": texts, "counts": counts, "districts": districts,
-            "severities": severities, "states": states, "reviewed": int(np.count_nonzero(states != ""))}
+            "severities": severities, "states": states, "codes": raw_codes, "reviewed": int(np.count_nonzero(states != ""))}
     _VIEW[0] = view
     return view
 
@@ -98,6 +103,10 @@ class FlagModel(QtCore.QAbstractTableModel):
         self.table = flag_table({}, {})
         self.order = np.zeros(0, dtype=np.int64)
         self._texts: dict[str, np.ndarray] = {}
+        # each row's code and review state (the cells' colours): arrays, not a frame lookup per
+        # cell (a pandas lookup is ~50 µs; a table's first paint asks for hundreds of cells)
+        self._codes = np.zeros(0, dtype=object)
+        self._states = np.zeros(0, dtype=object)
         self._sort: tuple[int, QtCore.Qt.SortOrder] | None = None
         self._reviewed: int | None = None
         self.filters: dict[str, str] = {}
@@ -125,6 +134,7 @@ class FlagModel(QtCore.QAbstractTableModel):
         # the view's copy of the states is as they were when it was made: rows decided since
         # (this model writes its own copy) are brought up to date
         states = self.table["state"].to_numpy(dtype=object)
+        self._codes, self._states = view["codes"], states
         self._texts["state"] = view["texts"]["state"].copy()
         changed = np.flatnonzero(states != view["states"]) if len(states) else np.zeros(0, dtype=np.int64)
         self._refresh_states(changed)
@@ -141,8 +151,13 @@ class FlagModel(QtCore.QAbstractTableModel):
     def _refresh_states(self, rows: np.ndarray | None = None) -> None:
         if rows is None or "state" not in self._texts:
             self._texts["state"] = _state_texts(self.table["state"])
+            self._states = self.table["state"].to_numpy(dtype=object)
         else:
             self._texts["state"][rows] = _state_texts(self.table["state"].iloc[rows])
+            if len(self._states) == len(self.table) and self._states.flags.writeable:
+                self._states[rows] = self.table["state"].iloc[rows].to_numpy(dtype=object)
+            else:  # a view of the table's column may be read-only
+                self._states = self.table["state"].to_numpy(dtype=object).copy()
         self._texts["note"] = self.table["note"].to_numpy(dtype=object)
 
     def update_decisions(self, decisions: dict, ids) -> None:
@@ -219,10 +234,9 @@ class FlagModel(QtCore.QAbstractTableModel):
         if role == QtCore.Qt.ItemDataRole.DecorationRole and key == "code":
             from planner.export.styles import CODE_COLOURS
 
-            return QtGui.QColor(CODE_COLOURS.get(self.table["code"].iat[r], "#888888"))
+            return QtGui.QColor(CODE_COLOURS.get(self._codes[r], "#888888"))
         if role == QtCore.Qt.ItemDataRole.ForegroundRole and key == "state":
-            s = self.table["state"].iat[r]
-            return QtGui.QColor({"confirmed": "#1a7f37", "dismissed": "#8a8a8a", "reclassified": "#9a6700"}.get(s, "#222222"))
+            return QtGui.QColor(_STATE_COLOURS.get(self._states[r], "#222222"))
         return None
 
     def headerData(self, section, orientation, role=QtCore.Qt.ItemDataRole.DisplayRole):  # noqa: N802
