@@ -9,6 +9,7 @@ import re
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import pytest
 import shapely
@@ -29,8 +30,50 @@ def _config(html: str) -> dict:
 
 
 def _block(html: str, block: str) -> dict:
+    """A data block read back as a GeoJSON FeatureCollection (lon/lat), decoded here on its own
+    from the compact form map_app.js reads (see html_map._features)."""
     m = re.search(rf'<script type="application/json" id="{block}">(.*?)</script>', html, re.S)
-    return json.loads(m.group(1))
+    return _decoded(json.loads(m.group(1)))
+
+
+def _decoded(d: dict) -> dict:
+    n, scale = d["n"], 10.0 ** d["d"]
+    xy = np.cumsum(np.asarray(d["c"], dtype=np.int64).reshape(-1, 2), axis=0) / scale
+    per_feature = d.get("f", [1] * n)
+    n_parts = sum(per_feature)
+    kinds = d["k"] if isinstance(d["k"], list) else [d["k"]] * n_parts
+    rings_per_part = d.get("p", [1] * n_parts)
+    vertices = d.get("r", [1] * sum(rings_per_part))
+    features, v, part, ring = [], 0, 0, 0
+    for i in range(n):
+        parts = []
+        for _ in range(per_feature[i]):
+            rings = []
+            for _ in range(rings_per_part[part]):
+                pts = xy[v:v + vertices[ring]].tolist()
+                v, ring = v + vertices[ring], ring + 1
+                rings.append(pts + pts[:1] if kinds[part] == 2 else pts)
+            parts.append((kinds[part], rings))
+            part += 1
+        kinds_here = {k for k, _ in parts}
+        if not parts:
+            geometry = None
+        elif kinds_here == {0}:
+            geometry = ({"type": "Point", "coordinates": parts[0][1][0][0]} if len(parts) == 1 else
+                        {"type": "MultiPoint", "coordinates": [r[0][0] for _, r in parts]})
+        elif kinds_here == {1}:
+            lines = [line for _, r in parts for line in r]
+            geometry = ({"type": "LineString", "coordinates": lines[0]} if len(lines) == 1 else
+                        {"type": "MultiLineString", "coordinates": lines})
+        elif kinds_here == {2}:
+            geometry = ({"type": "Polygon", "coordinates": parts[0][1]} if len(parts) == 1 else
+                        {"type": "MultiPolygon", "coordinates": [r for _, r in parts]})
+        else:
+            geometry = {"type": "GeometryCollection", "geometries": []}
+        props = {k: (col["k"][col["i"][i]] if isinstance(col, dict) else col[i]) for k, col in d["props"].items()}
+        features.append({"type": "Feature", "geometry": geometry, "properties": props})
+    assert v == len(xy), "every coordinate belongs to a feature"
+    return {"type": "FeatureCollection", "features": features}
 
 
 _NEWER = {  # ES2018+ syntax esprima 4 still reads, found in the tree instead
@@ -159,8 +202,6 @@ def test_many_buildings_are_one_image(tmp_path):
 def test_per_source_summary_lists_each_type_once_in_order(tmp_path):
     """A building's flags become one point listing the facility types it lacks, each once, in
     the order first met; a flag without a type adds nothing to the list."""
-    import pandas as pd
-
     from planner.export.html_map import _source_summary
 
     flags = gpd.GeoDataFrame({"source_id": ["B2", "B1", "B2", "B2", "B1", "B3"], "code": "SERVICE_GAP",
@@ -197,3 +238,41 @@ def test_more_projects_than_drawn_as_shapes_draw_the_small_ones_as_points(demo, 
     html = (tmp_path / "q.html").read_text(encoding="utf-8")
     layer = next(layer for layer in _config(html)["layers"] if layer["kind"] == "projects")
     assert "Point" not in {f["geometry"]["type"] for f in _block(html, layer["data"])["features"]}
+
+
+def test_compact_features_give_back_every_geometry_and_value(tmp_path):
+    """The page's compact data (coordinates as integer differences, properties as columns)
+    decode to the layer's own geometries (to 10^-6 degrees) and values: polygons with holes,
+    multipolygons, lines, multilines, points, a feature without geometry; repeated values
+    written once as a dictionary."""
+    from planner.export.html_map import write_map
+
+    ring = shapely.box(400000, 4500000, 400100, 4500080)
+    holed = shapely.Polygon(ring.exterior.coords, [shapely.box(400020, 4500020, 400040, 4500040).exterior.coords])
+    geoms = [holed, shapely.multipolygons([shapely.box(400200, 4500000, 400260, 4500050),
+                                           shapely.box(400300, 4500000, 400350, 4500050)]),
+             shapely.linestrings([[400000, 4500200], [400150, 4500230], [400300, 4500200]]),
+             shapely.multilinestrings([[[400000, 4500300], [400100, 4500300]], [[400200, 4500300], [400200, 4500400]]]),
+             shapely.points(400500, 4500500), None]
+    n = len(geoms)
+    flags = gpd.GeoDataFrame({"flag_id": [f"F{i}" for i in range(n)], "code": ["X_RULE"] * n,
+                              "reason": ["甲", "乙", "甲", "丙", "甲", "乙"]}, geometry=geoms, crs=4546)
+    many = pd.concat([flags] * 4, ignore_index=True)  # 24 rows: repeated reasons become a dictionary
+    write_map(tmp_path / "c.html", {"odd_layer": many}, title="t")
+    html = (tmp_path / "c.html").read_text(encoding="utf-8")
+    layer = _config(html)["layers"][0]
+    raw = json.loads(re.search(rf'id="{layer["data"]}">(.*?)</script>', html, re.S).group(1))
+    assert isinstance(raw["props"]["reason"], dict) and sorted(raw["props"]["reason"]["k"]) == ["丙", "乙", "甲"]
+    features = _block(html, layer["data"])["features"]
+    assert [f["properties"]["reason"] for f in features] == many["reason"].tolist()
+    assert [f["properties"]["flag_id"] for f in features] == many["flag_id"].tolist()
+    expected = many.to_crs(4326).geometry.values
+    for f, g in zip(features, expected, strict=True):
+        if g is None:
+            assert f["geometry"] is None
+            continue
+        got = shapely.from_geojson(json.dumps(f["geometry"]))
+        assert shapely.get_type_id(got) == shapely.get_type_id(g)
+        assert shapely.get_num_interior_rings(got if got.geom_type == "Polygon" else shapely.Point()) == \
+            shapely.get_num_interior_rings(g if g.geom_type == "Polygon" else shapely.Point())
+        assert np.allclose(shapely.get_coordinates(got), shapely.get_coordinates(g), atol=1e-6, rtol=0)

@@ -1,7 +1,7 @@
 /* Renewal Planner map.html: layers, legend, scale, search and popups.
  * ES5 on purpose (no let/const, arrow functions, spread or template strings): the page must run
  * in the older Chromium-based browsers of government PCs. The data are JSON blocks written by
- * planner/export/html_map.py; texts in them are HTML-escaped already. */
+ * planner/export/html_map.py (compact: see decode below); texts in them are HTML-escaped already. */
 (function () {
   "use strict";
   var CFG = JSON.parse(document.getElementById("rp-config").textContent);
@@ -16,6 +16,74 @@
     return JSON.parse(document.getElementById(id).textContent);
   }
 
+  // A data block (html_map.py's _features): n features; coordinates as integers of 10^-d
+  // degrees, each the difference from the vertex before; per feature its parts (f), per part
+  // its kind (k: 0 point, 1 line, 2 polygon) and rings (p), per ring its vertices (r), each
+  // list absent when all its entries are 1; properties as columns (a list, or {k: values,
+  // i: each row's index}). Returns the geometries as lat/lng arrays and a reader of
+  // row i's properties.
+  function decode(d) {
+    var s = Math.pow(10, d.d), c = d.c, x = 0, y = 0, ci = 0, pi = 0, ri = 0;
+    var geoms = new Array(d.n);
+    for (var i = 0; i < d.n; i++) {
+      var np = d.f ? d.f[i] : 1;
+      var parts = [];
+      for (var j = 0; j < np; j++, pi++) {
+        var kind = typeof d.k === "number" ? d.k : d.k[pi];
+        var nr = d.p ? d.p[pi] : 1;
+        var rings = [];
+        for (var r = 0; r < nr; r++, ri++) {
+          var nv = d.r ? d.r[ri] : 1;
+          var ring = new Array(nv);
+          for (var v = 0; v < nv; v++) {
+            x += c[ci++];
+            y += c[ci++];
+            ring[v] = [y / s, x / s];
+          }
+          rings.push(ring);
+        }
+        parts.push({kind: kind, rings: rings});
+      }
+      geoms[i] = parts;
+    }
+    var cols = d.props || {};
+    function props(i) {
+      var p = {};
+      for (var name in cols) {
+        if (Object.prototype.hasOwnProperty.call(cols, name)) {
+          var col = cols[name];
+          p[name] = col.i ? col.k[col.i[i]] : col[i];
+        }
+      }
+      return p;
+    }
+    return {geoms: geoms, props: props};
+  }
+
+  // One feature's map layer from its parts (null without any).
+  function featureLayer(parts, style, pointLayer) {
+    if (!parts.length) { return null; }
+    var kind = parts[0].kind, same = true, j;
+    for (j = 1; j < parts.length; j++) { if (parts[j].kind !== kind) { same = false; } }
+    if (same && kind === 2) {
+      var polys = [];
+      for (j = 0; j < parts.length; j++) { polys.push(parts[j].rings); }
+      return L.polygon(polys.length === 1 ? polys[0] : polys, style);
+    }
+    if (same && kind === 1) {
+      var lines = [];
+      for (j = 0; j < parts.length; j++) { lines = lines.concat(parts[j].rings); }
+      return L.polyline(lines.length === 1 ? lines[0] : lines, style);
+    }
+    if (parts.length === 1) { return pointLayer(parts[0].rings[0][0]); }
+    var group = [];
+    for (j = 0; j < parts.length; j++) {
+      var one = featureLayer([parts[j]], style, pointLayer);
+      if (one) { group.push(one); }
+    }
+    return L.featureGroup(group);
+  }
+
   function popupHtml(p, fields) {
     var rows = "";
     for (var i = 0; i < fields.length; i++) {
@@ -27,27 +95,24 @@
     return '<table class="rp-popup">' + rows + "</table>";
   }
 
-  function styleOf(spec) {
-    return function (f) {
-      var p = f.properties || {};
-      var c = p._c || "#666666";
-      switch (spec.kind) {
-        case "area":
-          return {color: "#222222", weight: 1.6, dashArray: "8 3 2 3", fill: false};
-        case "parcels":
-          return {color: "#a8a8a8", weight: 0.6, fill: false};
-        case "buildings":
-          return {color: "#c4c4c4", weight: 0.4, fillColor: "#e2e2e2", fillOpacity: 1};
-        case "roads":
-          return {color: c, weight: p._w || 1, opacity: 1, lineCap: "round"};
-        case "grid":
-          return {color: c, weight: 0.5, fillColor: c, fillOpacity: p._o || 0.4};
-        case "projects":
-          return {color: c, weight: 2, opacity: 1, fillColor: c, fillOpacity: 0.35};
-        default:
-          return {color: c, weight: 1.4, opacity: 0.95, fillColor: c, fillOpacity: 0.45};
-      }
-    };
+  function styleOf(spec, p) {
+    var c = p._c || "#666666";
+    switch (spec.kind) {
+      case "area":
+        return {color: "#222222", weight: 1.6, dashArray: "8 3 2 3", fill: false};
+      case "parcels":
+        return {color: "#a8a8a8", weight: 0.6, fill: false};
+      case "buildings":
+        return {color: "#c4c4c4", weight: 0.4, fillColor: "#e2e2e2", fillOpacity: 1};
+      case "roads":
+        return {color: c, weight: p._w || 1, opacity: 1, lineCap: "round"};
+      case "grid":
+        return {color: c, weight: 0.5, fillColor: c, fillOpacity: p._o || 0.4};
+      case "projects":
+        return {color: c, weight: 2, opacity: 1, fillColor: c, fillOpacity: 0.35};
+      default:
+        return {color: c, weight: 1.4, opacity: 0.95, fillColor: c, fillOpacity: 0.45};
+    }
   }
 
   var overlays = {};
@@ -60,40 +125,42 @@
     if (spec.kind === "image") {
       return L.imageOverlay(spec.url, spec.bounds, {opacity: 1, interactive: false});
     }
-    var data = readData(spec.data);
+    var data = decode(readData(spec.data));
+    var layers = [];
+    for (var i = 0; i < data.geoms.length; i++) {
+      var layer = makeFeature(spec, data.geoms[i], data.props(i));
+      if (layer) { layers.push(layer); }
+    }
+    return L.featureGroup(layers);
+  }
+
+  function makeFeature(spec, parts, p) {
     if (spec.kind === "labels") {
-      return L.geoJSON(data, {
-        pointToLayer: function (f, latlng) {
-          var p = f.properties;
-          return L.marker(latlng, {interactive: false, keyboard: false, icon: L.divIcon({
-            className: "", iconSize: null,
-            html: '<div class="rp-road-label" style="transform: translate(-50%, -50%) rotate(' + p.a +
-              'deg)">' + p.name + "</div>"})});
-        }
+      return featureLayer(parts, {}, function (latlng) {
+        return L.marker(latlng, {interactive: false, keyboard: false, icon: L.divIcon({
+          className: "", iconSize: null,
+          html: '<div class="rp-road-label" style="transform: translate(-50%, -50%) rotate(' + p.a +
+            'deg)">' + p.name + "</div>"})});
       });
     }
-    return L.geoJSON(data, {
-      renderer: renderer,
-      style: styleOf(spec),
-      pointToLayer: function (f, latlng) {
-        var c = (f.properties && f.properties._c) || "#666666";
-        return L.circleMarker(latlng, {renderer: renderer, radius: spec.kind === "projects" ? 6 : 4, color: "#333333",
-          weight: 0.6, fillColor: c, fillOpacity: 0.9});
-      },
-      onEachFeature: function (f, layer) {
-        var p = f.properties || {};
-        if (spec.kind === "roads") {
-          if (p.name) { layer.bindTooltip(p.name, {sticky: true}); }
-          return;
-        }
-        if (spec.fields && spec.fields.length) {
-          layer.bindPopup(function () { return popupHtml(p, spec.fields); }, {maxWidth: 440});
-        }
-        if (spec.search && p.project_id) {
-          searchIndex.push({id: p.project_id, name: p.name || "", layer: layer});
-        }
-      }
+    var style = styleOf(spec, p);
+    style.renderer = renderer;
+    var layer = featureLayer(parts, style, function (latlng) {
+      return L.circleMarker(latlng, {renderer: renderer, radius: spec.kind === "projects" ? 6 : 4,
+        color: "#333333", weight: 0.6, fillColor: p._c || "#666666", fillOpacity: 0.9});
     });
+    if (!layer) { return null; }
+    if (spec.kind === "roads") {
+      if (p.name) { layer.bindTooltip(p.name, {sticky: true}); }
+      return layer;
+    }
+    if (spec.fields && spec.fields.length) {
+      layer.bindPopup(function () { return popupHtml(p, spec.fields); }, {maxWidth: 440});
+    }
+    if (spec.search && p.project_id) {
+      searchIndex.push({id: p.project_id, name: p.name || "", layer: layer});
+    }
+    return layer;
   }
 
   // A layer with a minimum zoom: its group stays on the map (and checked), its content is
