@@ -115,12 +115,16 @@ def _join_by_group(values: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
     out = np.full(n, "", dtype=object)
     if len(values) == 0:
         return out
-    codes, uniq = pd.factorize(pd.Series(np.asarray(values, dtype=object)).astype(str))
+    values = np.asarray(values, dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # str already: hashed as objects
+        codes, uniq = pd.factorize(values)
+    else:
+        codes, uniq = pd.factorize(pd.Series(values).astype(str))
     group = np.asarray(group, dtype=np.int64)
     _, first = np.unique(group * (len(uniq) + 1) + codes, return_index=True)  # sorted by group
-    g, v = group[first], np.asarray(uniq, dtype=object)[codes[first]]
+    g, v = group[first], np.asarray(uniq, dtype=object)[codes[first]].tolist()
     start = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    out[g[start]] = [",".join(part) for part in np.split(v, start[1:])]
+    out[g[start]] = [",".join(v[a:b]) for a, b in zip(start.tolist(), start[1:].tolist() + [len(v)], strict=True)]
     return out
 
 
@@ -132,9 +136,9 @@ def _join_in_order(values: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
     if len(group) == 0:
         return out
     order = np.argsort(group, kind="stable")
-    g, v = group[order], np.asarray(values, dtype=object)[order]
+    g, v = group[order], np.asarray(values, dtype=object)[order].tolist()
     start = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    out[g[start]] = [",".join(part) for part in np.split(v, start[1:])]
+    out[g[start]] = [",".join(v[a:b]) for a, b in zip(start.tolist(), start[1:].tolist() + [len(v)], strict=True)]
     return out
 
 

@@ -16,7 +16,9 @@ Greedy maximum coverage is within 1 - 1/e of the optimum with the same number of
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -351,14 +353,24 @@ class SharedCover:
         cell = max(500.0, 2 * radius)
         order = np.lexsort((np.floor(xy[:, 1] / cell), np.floor(xy[:, 0] / cell))) if len(xy) else np.zeros(0, dtype=np.int64)
         step = self.chunk or max(512, int(4e9 / radius ** 2))
-        rows, cols = [], []
-        for a in range(0, len(order), step):
-            part = order[a:a + step]
+
+        def measure(part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             ci, di, _ = pairs_within(net, src[part], tgt, limit=radius, target_attach=attach)
-            rows.append(part[ci].astype(np.int32))
-            cols.append(di.astype(np.int32))
-        ci = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
-        di = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int32)
-        del rows, cols
+            return part[ci].astype(np.int32), di.astype(np.int32)
+
+        # the chunks on threads, in order (scipy's Dijkstra and numpy's large array operations
+        # release the GIL; each chunk's pairs depend on nothing but its own points); the
+        # network's lazily made graph and tree are made first, not by two threads at once
+        net.graph, net.tree  # noqa: B018
+        parts = [order[a:a + step] for a in range(0, len(order), step)]
+        workers = min(4, os.cpu_count() or 1, len(parts))
+        if workers > 1:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                found = list(pool.map(measure, parts))
+        else:
+            found = [measure(part) for part in parts]
+        ci = np.concatenate([f[0] for f in found]) if found else np.zeros(0, dtype=np.int32)
+        di = np.concatenate([f[1] for f in found]) if found else np.zeros(0, dtype=np.int32)
+        del found
         matrix = sparse.csr_matrix((np.ones(len(ci), dtype=bool), (ci, di)), shape=(len(first), len(dem)))
         return codes, dem, matrix
