@@ -593,6 +593,29 @@ class _Builder:
         out = Candidates.concat(parts)
         return out.take(np.flatnonzero(~np.isin(out.ref.astype(str), list(self.pocket_parcels))))
 
+    def _anchors(self, geoms: np.ndarray, ids: np.ndarray | None) -> np.ndarray:
+        """``anchor_points(geoms)``, taken from the run's building places (planner.analysis.
+        common.BuildingPlaces: every building's anchor, computed once by the analyses) where a
+        flag's geometry is its building's outline, coordinate for coordinate (``ids``: the
+        flags' building ids); computed for the rest (a dense city's 0.9 M gap buildings' anchors
+        were 18 s of its portfolio)."""
+        from planner.analysis.common import PLACES, BuildingPlaces
+
+        places = self.result.shared.get(PLACES) if hasattr(self.result, "shared") else None
+        if (ids is None or not isinstance(places, BuildingPlaces) or self.buildings is None
+                or len(places.points) != len(self.buildings)):
+            return anchor_points(geoms)
+        rows = self.building_rows(ids)
+        same = np.flatnonzero(rows >= 0)
+        same = same[shapely.equals_exact(geoms[same], np.asarray(places.geoms)[rows[same]], tolerance=0)]
+        out = np.empty(len(geoms), dtype=object)
+        out[same] = np.asarray(places.points)[rows[same]]
+        rest = np.ones(len(geoms), dtype=bool)
+        rest[same] = False
+        if rest.any():
+            out[rest] = anchor_points(geoms[rest])
+        return out
+
     def _site_plan(self, layer: str, kind: str) -> _SitePlan | None:
         """The facility-site runs of ``layer``, planned with those of the other gap layers not
         planned yet (:data:`SITE_LAYERS`), so that their covers are measured together."""
@@ -633,7 +656,9 @@ class _Builder:
         same, objects = pd.factorize(np.fromiter(map(id, shapes), dtype=np.int64, count=len(shapes)))
         one = np.zeros(len(objects), dtype=np.int64)
         one[same[::-1]] = np.arange(len(same))[::-1]
-        anchor = anchor_points(shapes[one])
+        sources = (np.concatenate([f["source_id"].to_numpy(dtype=object) for f in frames.values()])[one]
+                   if all("source_id" in f for f in frames.values()) else None)
+        anchor = self._anchors(shapes[one], sources)
         code, first = point_codes(anchor)
         distinct = anchor[first]
         code = code[same]
