@@ -278,28 +278,118 @@ def per_source(frame: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry=frame.geometry.values[head], crs=frame.crs)
 
 
+# The base layers (boundary, roads, parcels, buildings) do not change between the exports of
+# one city (a re-export after review, another language's deliverables, the next run on the
+# same inputs): a GeoPackage holding them alone is kept in the user's cache folder under the
+# hash of their content and copied as the start of the next portfolio.gpkg (the 1 M city's
+# million buildings cost ~10 s of CPU to write, their copy a fraction of a second).
+BASE_CACHE_VERSION = "1"
+BASE_CACHE_BYTES = 3 * 2**30   # the cache's size; the least recently used entries go first
+
+
+def base_cache_dir() -> Path:
+    """The folder of cached base layers: in the user's cache folder (platformdirs), or under
+    ``RENEWAL_PLANNER_DATA`` when set (tests, portable installs); never beside the inputs."""
+    import os
+
+    override = os.environ.get("RENEWAL_PLANNER_DATA")
+    if override:
+        return Path(override) / "cache" / "base-layers"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("RenewalPlanner", appauthor=False)) / "base-layers"
+
+
+def base_layers_key(layers: dict[str, tuple[pd.DataFrame, str, str]]) -> str:
+    """The hash of what the base layers write: their names, geometry types, descriptions, CRS,
+    columns and types, every row's values and every geometry's WKB, and the writer's versions."""
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=20)
+    h.update(f"{BASE_CACHE_VERSION}|{pyogrio.__version__}|{pyogrio.__gdal_version_string__}".encode())
+    for name, (frame, geometry_type, description) in layers.items():
+        crs = frame.crs.to_wkt() if getattr(frame, "crs", None) is not None else ""
+        h.update(repr((name, geometry_type, description, crs, len(frame), list(map(str, frame.columns)),
+                       list(map(str, frame.dtypes)))).encode())
+        geom = frame.geometry.name
+        attrs = pd.DataFrame(frame.drop(columns=geom))
+        if len(attrs.columns) and len(attrs):
+            h.update(pd.util.hash_pandas_object(attrs, index=False).to_numpy().tobytes())
+        wkb = shapely.to_wkb(np.asarray(frame.geometry.values, dtype=object))
+        h.update(b"".join(b"\x00" if w is None else len(w).to_bytes(4, "little") + w for w in wkb.tolist()))
+    return h.hexdigest()
+
+
+def _cached_base(layers: dict[str, tuple[pd.DataFrame, str, str]]) -> Path | None:
+    """The cached GeoPackage of ``layers`` (written now when missing), or None when the cache
+    cannot be used (a read-only or full cache folder: the layers are then written as usual)."""
+    import os
+
+    folder = base_cache_dir()
+    try:
+        key = base_layers_key(layers)
+        entry = folder / f"{key}.gpkg"
+        if entry.exists():
+            os.utime(entry)
+            return entry
+        folder.mkdir(parents=True, exist_ok=True)
+        with atomic_path(entry) as tmp:
+            for name, (frame, geometry_type, description) in layers.items():
+                _write_layer(frame, tmp, name, geometry_type, description, None)
+        entries = sorted(folder.glob("*.gpkg"), key=lambda p: p.stat().st_mtime, reverse=True)
+        total = 0
+        for old in entries:
+            total += old.stat().st_size
+            if total > BASE_CACHE_BYTES and old != entry:
+                old.unlink(missing_ok=True)
+        return entry
+    except Exception:  # noqa: BLE001 - any failure of the cache (full, read-only, a bad entry): written as usual
+        return None
+
+
+def _write_layer(frame: pd.DataFrame, tmp: Path, name: str, geometry_type: str, description: str,
+                 slice_seconds: float | None) -> None:
+    options = {"DESCRIPTION": description, "IDENTIFIER": name}
+    if not slice_seconds and len(frame) > STREAM_ROWS and (
+            geometry_type == "None" or isinstance(frame, gpd.GeoDataFrame)):
+        _write_stream(frame, tmp, name, geometry_type, options)
+    elif isinstance(frame, gpd.GeoDataFrame) and geometry_type != "None":
+        frame = _conformed(frame, geometry_type)
+        _write_frame(_prepare(frame), tmp, name, slice_seconds, geometry_type=geometry_type,
+                     promote_to_multi=geometry_type.startswith("Multi"), use_arrow=True,
+                     layer_options=options)
+    else:
+        table = pd.DataFrame(frame.drop(columns=getattr(frame, "_geometry_column_name", "geometry"),
+                                        errors="ignore"))
+        # a long table through Arrow (a third of the CPU of GDAL's row-by-row path)
+        _write_frame(_prepare(table), tmp, name, slice_seconds, **({"use_arrow": True} if len(table) > 5000
+                                                                   else {}),
+                     layer_options={**options, "ASPATIAL_VARIANT": "GPKG_ATTRIBUTES"})
+
+
 def write_layers(path: Path, layers: dict[str, tuple[pd.DataFrame, str, str]], styles: dict | None = None,
-                 lang: str = "zh", project: dict | None = None, slice_seconds: float | None = None) -> None:
+                 lang: str = "zh", project: dict | None = None, slice_seconds: float | None = None,
+                 cache_base: bool = False) -> None:
     """Write all layers into a new GeoPackage that replaces ``path`` in one step (with their
-    styles and, with ``project``, a QGIS project of them); ``slice_seconds``: see _write_frame."""
+    styles and, with ``project``, a QGIS project of them); ``slice_seconds``: see _write_frame.
+    ``cache_base``: the layers named base_* come from (or go into) the cache of base layers
+    (see base_cache_dir), unless writing in slices (the window: hashing holds the interpreter)."""
+    import shutil
+
+    base = {n: v for n, v in layers.items() if n.startswith("base_") and v[1] != "None"} if (
+        cache_base and not slice_seconds) else {}
+    cached = _cached_base(base) if base else None
     with atomic_path(path) as tmp:
+        if cached is not None:
+            try:
+                shutil.copyfile(cached, tmp)
+            except OSError:  # (the entry removed meanwhile by another export's clean-up): written as usual
+                tmp.unlink(missing_ok=True)
+                cached = None
         for name, (frame, geometry_type, description) in layers.items():
-            options = {"DESCRIPTION": description, "IDENTIFIER": name}
-            if not slice_seconds and len(frame) > STREAM_ROWS and (
-                    geometry_type == "None" or isinstance(frame, gpd.GeoDataFrame)):
-                _write_stream(frame, tmp, name, geometry_type, options)
-            elif isinstance(frame, gpd.GeoDataFrame) and geometry_type != "None":
-                frame = _conformed(frame, geometry_type)
-                _write_frame(_prepare(frame), tmp, name, slice_seconds, geometry_type=geometry_type,
-                             promote_to_multi=geometry_type.startswith("Multi"), use_arrow=True,
-                             layer_options=options)
-            else:
-                table = pd.DataFrame(frame.drop(columns=getattr(frame, "_geometry_column_name", "geometry"),
-                                                errors="ignore"))
-                # a long table through Arrow (a third of the CPU of GDAL's row-by-row path)
-                _write_frame(_prepare(table), tmp, name, slice_seconds, **({"use_arrow": True} if len(table) > 5000
-                                                                           else {}),
-                             layer_options={**options, "ASPATIAL_VARIANT": "GPKG_ATTRIBUTES"})
+            if cached is not None and name in base:
+                continue
+            _write_layer(frame, tmp, name, geometry_type, description, slice_seconds)
         if styles is None:
             styles = {name: _style_for(name, frame, gtype, description, "zh") for name, (frame, gtype, description)
                       in layers.items()}
@@ -421,4 +511,4 @@ def write_portfolio_gpkg(path: Path, result, ws, cfg, projects: gpd.GeoDataFrame
         extent = (min(x[0] for x in b), min(x[1] for x in b), max(x[2] for x in b), max(x[3] for x in b))
     project = {"file": path.name, "title": cfg.name, "crs": ws.working_crs, "extent": extent,
                "groups": [g_flags, g_projects, g_base, g_tables]}
-    write_layers(path, layers, styles, lang, project, slice_seconds)
+    write_layers(path, layers, styles, lang, project, slice_seconds, cache_base=True)
