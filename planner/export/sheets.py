@@ -1090,10 +1090,73 @@ def _render(task: dict) -> dict:
     import matplotlib.pyplot as plt
 
     use_cjk_font_in_matplotlib()
+    frames = _WORKER.get("frames", {})   # (inherited; see _share_frames)
+    task = {k: frames[v[1]] if isinstance(v, tuple) and len(v) == 2 and v[0] == _SHARED_FRAME else v
+            for k, v in task.items()}
     # the PDF's streams deflated at level 1: most of a sheet's PDF is paths and its base image,
-    # compressed at level 6 they took longer than drawing them
-    with plt.rc_context({"text.parse_math": False, "text.usetex": False, "pdf.fonttype": 42, "pdf.compression": 1}):
+    # compressed at level 6 they took longer than drawing them. The PNG's glyphs unhinted: at
+    # 300 dpi hinting changes little, and FreeType's auto-hinter on the CJK font's outlines was
+    # a third of the PNG's text drawing (1 M city, 12 sheets: 3,353 texts 8.0 -> 5.7 s CPU)
+    with plt.rc_context({"text.parse_math": False, "text.usetex": False, "pdf.fonttype": 42, "pdf.compression": 1,
+                         "text.hinting": "no_hinting"}), _shared_text_metrics():
         return _draw_sheet(task, _WORKER["base"])
+
+
+_METRICS: dict[tuple, tuple[float, float, float]] = {}
+
+
+@contextmanager
+def _shared_text_metrics():
+    """While a sheet is drawn, a text's measured size is kept for every renderer of its kind
+    (the PNG's at one dpi, the PDF's), not per renderer object: a worker's sheets share their
+    callout numbers, headings, road and district names and title-block labels, which
+    matplotlib measured again for each sheet's PNG and PDF (a CJK text's glyphs loaded each
+    time). The size of a text depends only on the renderer's kind and dpi, the text, its font
+    properties and the hinting setting, which make the key."""
+    import matplotlib
+    from matplotlib import text as mtext
+
+    original = getattr(mtext, "_get_text_metrics_with_cache", None)
+    if original is None:
+        yield
+        return
+
+    def metrics(renderer, text, fontprop, ismath, dpi):
+        fp = fontprop
+        key = (type(renderer), getattr(renderer, "dpi", None), text, ismath, dpi,
+               matplotlib.rcParams["text.hinting"], tuple(fp.get_family()), fp.get_style(), fp.get_variant(),
+               fp.get_weight(), fp.get_stretch(), fp.get_size_in_points(), fp.get_file(), fp.get_math_fontfamily())
+        hit = _METRICS.get(key)
+        if hit is None:
+            if len(_METRICS) > 100_000:
+                _METRICS.clear()
+            hit = _METRICS[key] = original(renderer, text, fontprop, ismath, dpi)
+        return hit
+
+    mtext._get_text_metrics_with_cache = metrics
+    try:
+        yield
+    finally:
+        mtext._get_text_metrics_with_cache = original
+
+
+_SHARED_FRAME = "shared frame"
+
+
+def _share_frames(tasks: list[dict]) -> list[dict]:
+    """The tasks with their project frames (the city's projects, a type's projects, those a
+    sheet numbers) put in ``_WORKER`` for forked workers to inherit, each task naming them:
+    pickled into every task, a city's 16,000 projects cost about 0.2 s of CPU a sheet."""
+    frames: dict[int, Any] = _WORKER.setdefault("frames", {})
+    out = []
+    for t in tasks:
+        t = dict(t)
+        for k in ("projects", "focus", "labelled"):
+            if k in t and len(t[k]) > 100:
+                frames[id(t[k])] = t[k]
+                t[k] = (_SHARED_FRAME, id(t[k]))
+        out.append(t)
+    return out
 
 
 SHARED_BASE_GROWTH = 2.5   # a shared base raster covers at most this many sheets' areas
@@ -1464,13 +1527,15 @@ def write_sheets(out_dir: Path, base: SheetBase, projects, *, title: str, info: 
             _prepare_locator(base, lang)
         if start_method == "spawn" or (workers > 1 and len(tasks) > 1):
             ctx = multiprocessing.get_context(start_method or "fork")
+            shared = _share_frames(tasks) if ctx.get_start_method() == "fork" else tasks
             with ProcessPoolExecutor(max_workers=max(min(workers, len(tasks)), 1), mp_context=ctx,
                                      initializer=_init_worker, initargs=(base,)) as pool:
-                return list(pool.map(_render, tasks))
+                return list(pool.map(_render, shared))
         _init_worker(base)
         return [_render(t) for t in tasks]
     finally:
         _WORKER.pop("base_images", None)
+        _WORKER.pop("frames", None)
         _PDF_IMAGES.clear()
         _LOCATORS.clear()
 
