@@ -245,7 +245,6 @@ def test_compact_features_give_back_every_geometry_and_value(tmp_path):
     decode to the layer's own geometries (to 10^-6 degrees) and values: polygons with holes,
     multipolygons, lines, multilines, points, a feature without geometry; repeated values
     written once as a dictionary."""
-    from planner.export.html_map import write_map
 
     ring = shapely.box(400000, 4500000, 400100, 4500080)
     holed = shapely.Polygon(ring.exterior.coords, [shapely.box(400020, 4500020, 400040, 4500040).exterior.coords])
@@ -258,11 +257,21 @@ def test_compact_features_give_back_every_geometry_and_value(tmp_path):
     flags = gpd.GeoDataFrame({"flag_id": [f"F{i}" for i in range(n)], "code": ["X_RULE"] * n,
                               "reason": ["甲", "乙", "甲", "丙", "甲", "乙"]}, geometry=geoms, crs=4546)
     many = pd.concat([flags] * 4, ignore_index=True)  # 24 rows: repeated reasons become a dictionary
-    write_map(tmp_path / "c.html", {"odd_layer": many}, title="t")
-    html = (tmp_path / "c.html").read_text(encoding="utf-8")
+    raw = _check_compact(tmp_path / "c.html", many)
+    assert isinstance(raw["props"]["reason"], dict) and sorted(raw["props"]["reason"]["k"]) == ["丙", "乙", "甲"]
+    # without holes (the rings are not taken apart) and single parts only (no parts made)
+    _check_compact(tmp_path / "d.html", many[many.index % n != 0].reset_index(drop=True))
+    single = many[many.geometry.geom_type.isin(["Polygon", "LineString", "Point"])].reset_index(drop=True)
+    _check_compact(tmp_path / "e.html", single)
+
+
+def _check_compact(path, many):
+    from planner.export.html_map import write_map
+
+    write_map(path, {"odd_layer": many}, title="t")
+    html = path.read_text(encoding="utf-8")
     layer = _config(html)["layers"][0]
     raw = json.loads(re.search(rf'id="{layer["data"]}">(.*?)</script>', html, re.S).group(1))
-    assert isinstance(raw["props"]["reason"], dict) and sorted(raw["props"]["reason"]["k"]) == ["丙", "乙", "甲"]
     features = _block(html, layer["data"])["features"]
     assert [f["properties"]["reason"] for f in features] == many["reason"].tolist()
     assert [f["properties"]["flag_id"] for f in features] == many["flag_id"].tolist()
@@ -276,3 +285,4 @@ def test_compact_features_give_back_every_geometry_and_value(tmp_path):
         assert shapely.get_num_interior_rings(got if got.geom_type == "Polygon" else shapely.Point()) == \
             shapely.get_num_interior_rings(g if g.geom_type == "Polygon" else shapely.Point())
         assert np.allclose(shapely.get_coordinates(got), shapely.get_coordinates(g), atol=1e-6, rtol=0)
+    return raw

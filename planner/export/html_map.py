@@ -196,24 +196,33 @@ def _features(geoms: np.ndarray, columns: dict[str, Any] | None = None, *, digit
     cols = ",".join(json.dumps(k) + ":" + _column(v) for k, v in (columns or {}).items())
     if n == 0:
         return '{"n":0,"d":' + str(digits) + ',"c":[],"k":0,"props":{' + cols + "}}"
-    parts, part_of = shapely.get_parts(geoms, return_index=True)
-    nonempty = ~shapely.is_empty(parts)
-    parts, part_of = parts[nonempty], part_of[nonempty]
-    tid = shapely.get_type_id(parts)
+    tid = shapely.get_type_id(geoms)
+    if ((tid == 0) | (tid == 1) | (tid == 3)).all():  # single parts only: no parts made
+        parts, part_of = geoms, np.arange(n)
+    else:
+        parts, part_of = shapely.get_parts(geoms, return_index=True)
+        tid = shapely.get_type_id(parts)
+    n_coords = shapely.get_num_coordinates(parts)
+    nonempty = n_coords > 0
+    if not nonempty.all():
+        parts, part_of, tid, n_coords = parts[nonempty], part_of[nonempty], tid[nonempty], n_coords[nonempty]
     kind = np.where(tid == 3, 2, np.where(tid == 0, 0, 1)).astype(np.int64)
     poly = kind == 2
     rings_per_part = np.ones(len(parts), dtype=np.int64)
     rings_per_part[poly] = shapely.get_num_interior_rings(parts[poly]) + 1
-    start = np.cumsum(rings_per_part) - rings_per_part
-    rings = np.empty(int(rings_per_part.sum()), dtype=object)
-    rings[start[~poly]] = parts[~poly]
-    poly_rings, of = shapely.get_rings(parts[poly], return_index=True)
-    if len(poly_rings):
-        first = np.r_[0, np.flatnonzero(np.diff(of)) + 1]
-        rank = np.arange(len(of)) - np.repeat(first, np.diff(np.r_[first, len(of)]))
-        rings[start[poly][of] + rank] = poly_rings
+    if (rings_per_part == 1).all():  # no holes: a part's coordinates are its one ring's
+        rings, counts = parts, n_coords
+    else:
+        start = np.cumsum(rings_per_part) - rings_per_part
+        rings = np.empty(int(rings_per_part.sum()), dtype=object)
+        rings[start[~poly]] = parts[~poly]
+        poly_rings, of = shapely.get_rings(parts[poly], return_index=True)
+        if len(poly_rings):
+            first = np.r_[0, np.flatnonzero(np.diff(of)) + 1]
+            rank = np.arange(len(of)) - np.repeat(first, np.diff(np.r_[first, len(of)]))
+            rings[start[poly][of] + rank] = poly_rings
+        counts = shapely.get_num_coordinates(rings)
     ring_poly = np.repeat(poly, rings_per_part)
-    counts = shapely.get_num_coordinates(rings)
     xy = shapely.get_coordinates(rings)
     # a polygon ring's closing vertex repeats its first: left out (the page closes the ring)
     keep = np.ones(len(xy), dtype=bool)
@@ -224,7 +233,7 @@ def _features(geoms: np.ndarray, columns: dict[str, Any] | None = None, *, digit
     per_feature = np.bincount(part_of, minlength=n)
 
     def ints(a: np.ndarray) -> str:
-        return "[" + ",".join(map(str, a.tolist())) + "]"
+        return json.dumps(a.tolist(), separators=(",", ":"))
 
     out = ['{"n":' + str(n) + ',"d":' + str(digits) + ',"c":' + ints(delta)]
     if (per_feature != 1).any():
