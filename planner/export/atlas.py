@@ -562,6 +562,27 @@ class _Canvas:
         return ("".join(self.out) + "Q\n").encode()
 
 
+def _copied(cv: _Canvas, key: tuple[Any, ...], draw: Any) -> None:
+    """What ``draw`` adds to the page, drawn once per ``key`` and copied after (the north arrow
+    and the scale bar of a map scale); a copy's glyphs still join this batch's font subset."""
+    font = cv.font
+    hit = _BLOCKS.get(key)
+    if hit is None:
+        if len(_BLOCKS) > 50_000:
+            _BLOCKS.clear()
+        mark, used = len(cv.out), font.used
+        font.used = set()
+        try:
+            draw()
+            hit = _BLOCKS[key] = ("".join(cv.out[mark:]), frozenset(font.used))
+        finally:
+            used.update(font.used)
+            font.used = used
+        del cv.out[mark:]
+    font.used.update(hit[1])
+    cv.out.append(hit[0])
+
+
 def _truncate(font: PdfFont, text: str, size: float, room: float) -> str:
     """``text`` cut to ``room`` mm with "…"; a closing part in brackets (an EPSG code, a unit)
     is kept whole and the text before it is cut."""
@@ -630,19 +651,68 @@ class _PageState:
         return self.scale / 1000
 
 
-def _world_paths(geoms: np.ndarray, page: _PageState, *, rings: bool) -> bytes:
-    """Outlines (rings) or lines of ``geoms`` as path operators in page path units."""
-    geoms = shapely.get_parts(geoms)
-    geoms = shapely.get_exterior_ring(geoms[shapely.get_type_id(geoms) == 3]) if rings else \
-        shapely.get_parts(shapely.boundary(geoms))
+@dataclass
+class _ProjectShapes:
+    """What each page of a run draws of its own project, made for all the run's pages at once
+    (per page, shapely's and numpy's call overheads were a quarter of a page's time): the
+    outlines (polygons' exterior rings, largest first) and lines as path operators in each
+    page's path units, the project's bounds, geometry type and a point on it."""
+
+    rings: list[bytes]
+    lines: list[bytes]
+    bounds: np.ndarray
+    kinds: np.ndarray
+    points: np.ndarray
+
+    @classmethod
+    def of(cls, geoms: np.ndarray, extents: np.ndarray, scales: np.ndarray) -> _ProjectShapes:
+        geoms = np.asarray(geoms, dtype=object)
+        n = len(geoms)
+        extents = np.asarray(extents, dtype=float).reshape(-1, 4)
+        k = 1000 / np.asarray(scales, dtype=np.int64) * UNIT   # metres to path units, page by page
+        parts, pidx = shapely.get_parts(geoms, return_index=True)
+        kinds = shapely.get_type_id(parts)
+        polys, ppage = parts[kinds == 3], pidx[kinds == 3]
+        order = np.lexsort((-shapely.area(polys), ppage))   # page by page, the largest first
+        rings = _paths_by_page(shapely.get_exterior_ring(polys[order]), ppage[order], n, extents, k)
+        lines = _paths_by_page(parts[kinds == 1], pidx[kinds == 1], n, extents, k)
+        bounds = shapely.bounds(geoms)
+        points = np.full((n, 2), np.nan)
+        b = bounds
+        size = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) * k / UNIT   # mm on the page
+        kind = shapely.get_type_id(geoms)
+        small = np.flatnonzero(((size < 2.0) & np.isfinite(size)) | np.isin(kind, (0, 4)))
+        if len(small):
+            pts = shapely.point_on_surface(geoms[small])
+            points[small] = np.column_stack([shapely.get_x(pts), shapely.get_y(pts)])
+        return cls(rings, lines, bounds, kind, points)
+
+
+def _paths_by_page(geoms: np.ndarray, page_of: np.ndarray, n: int, extents: np.ndarray, k: np.ndarray) -> list[bytes]:
+    """The vertices of ``geoms`` (each on page ``page_of``, in page order) as path operators in
+    their page's path units, one bytes object a page (b"" where it has none). Each page's
+    numbers have the width its own largest needs (``_path_bytes``), as when drawn page by page."""
+    out = [b""] * n
     coords, idx = shapely.get_coordinates(geoms, return_index=True)
     if len(coords) == 0:
-        return b""
+        return out
+    page = page_of[idx]
     first = np.empty(len(idx), dtype=bool)
     first[0] = True
     first[1:] = idx[1:] != idx[:-1]
-    xy = (coords - [page.extent[0], page.extent[1]]) * (1000 / page.scale * UNIT)
-    return _path_bytes(xy, first).tobytes()   # in bulk even for a few vertices (Python formatting: 1 us each)
+    xy = (coords - extents[page, :2]) * k[page, None]
+    v = np.abs(np.rint(xy).astype(np.int64)).max(axis=1)
+    peak = np.zeros(n, dtype=np.int64)
+    np.maximum.at(peak, page, v)
+    width = np.char.str_len(peak.astype(str))
+    for wd in np.unique(width[page]):
+        sel = width[page] == wd
+        rows = _path_bytes(xy[sel], first[sel])
+        pages = page[sel]
+        cuts = np.searchsorted(pages, np.arange(n + 1))
+        for p in np.flatnonzero(cuts[1:] > cuts[:-1]):
+            out[p] = rows[cuts[p]:cuts[p + 1]].tobytes()
+    return out
 
 
 def _circle(cx: float, cy: float, r: float) -> str:
@@ -879,41 +949,35 @@ def atlas_rows(p: dict[str, Any], lang: str, words: dict[str, dict[Any, str]]) -
     return [(k, v) for k, v in rows if v not in ("", "0", "0.00")]
 
 
-def _page_stream(ab: AtlasBase, font: PdfFont, project: dict[str, Any], geom: Any, page: _PageState,
-                 tiles: Sequence[tuple[int, int, int]], districts: list[tuple[str, float, float]], info: dict[str, Any],
-                 number: str, lang: str, words: dict[str, dict[Any, str]]) -> bytes:
+def _page_stream(ab: AtlasBase, font: PdfFont, project: dict[str, Any], shapes: _ProjectShapes, i: int,
+                 page: _PageState, tiles: Sequence[tuple[int, int, int]], districts: list[tuple[str, float, float]],
+                 info: dict[str, Any], number: str, lang: str, words: dict[str, dict[Any, str]]) -> bytes:
+    """Page ``i`` of a run (``shapes``: the run's projects, made in bulk)."""
     cv = _Canvas(font)
     x, y, w, h = ATLAS_MAP
     e = page.extent
     t_m = _tile_m(page.scale)
     cv.raw(f"q {_f(x)} {_f(y)} {_f(w)} {_f(h)} re W n\n")
-    for tid, i, j in tiles:   # the base map: tiles placed under the frame
-        dx, dy = x + (i * t_m - e[0]) / page.m_per_mm(), y + (j * t_m - e[1]) / page.m_per_mm()
+    for tid, ti, tj in tiles:   # the base map: tiles placed under the frame
+        dx, dy = x + (ti * t_m - e[0]) / page.m_per_mm(), y + (tj * t_m - e[1]) / page.m_per_mm()
         cv.raw(f"q 1 0 0 1 {_f(dx)} {_f(dy)} cm /T{tid} Do Q\n")
     k = 1 / UNIT
     cv.raw(f"q 1 0 0 1 {_f(x)} {_f(y)} cm {_f(k)} 0 0 {_f(k)} 0 0 cm\n")
     colour = TYPE_COLOURS.get(str(project.get("type", "")), "#888888")
-    parts = shapely.get_parts(np.array([geom]))
-    kinds = shapely.get_type_id(parts)
-    polys = parts[kinds == 3]
-    if len(polys):
+    if shapes.rings[i]:
         cv.raw(f"q /A35 gs {_rgb(colour)} rg {_rgb(colour)} RG {_f(0.9 * MM_PER_PT * UNIT)} w 0 J 1 j\n")
-        cv.raw(_world_paths(polys[np.argsort(-shapely.area(polys), kind='stable')], page, rings=True).decode()
-               + "B Q\n")
-    lines = parts[kinds == 1]
-    if len(lines):
+        cv.raw(shapes.rings[i].decode() + "B Q\n")
+    if shapes.lines[i]:
         cv.raw(f"{_rgb(colour)} RG {_f(2.2 * MM_PER_PT * UNIT)} w 0 J 1 j\n")
-        cv.raw(_world_paths(lines, page, rings=False).decode() + "S\n")
+        cv.raw(shapes.lines[i].decode() + "S\n")
     cv.raw("Q\n")
-    b = shapely.bounds(geom)
-    size_mm = max(b[2] - b[0], b[3] - b[1]) / page.m_per_mm()
-    if size_mm < 2.0 or shapely.get_type_id(geom) in (0, 4):   # too small to see: a symbol
-        p = shapely.point_on_surface(geom)
-        mx, my = page.to_mm(p.x, p.y)
+    px, py = shapes.points[i]
+    if math.isfinite(px):   # too small to see, or a point: a symbol
+        mx, my = page.to_mm(px, py)
         r = math.sqrt(22) / 2 * MM_PER_PT
         cv.raw(f"{_rgb(colour)} rg {_rgb('#333333')} RG {_f(0.4 * MM_PER_PT)} w {_circle(x + mx, y + my, r)}B\n")
     taken: list[tuple[float, float, float, float]] = [(w - 14, h - 22, w - 6, h - 5), (3, 3, 74, 18)]
-    pb = shapely.bounds(geom)   # the project itself: labels go beside it
+    pb = shapes.bounds[i]   # the project itself: labels go beside it
     (px0, py0), (px1, py1) = page.to_mm(pb[0], pb[1]), page.to_mm(pb[2], pb[3])
     if (px1 - px0) * (py1 - py0) < 0.25 * w * h:   # a large project may carry the label, as on the sheets
         taken.append((px0 - 1, py0 - 1, px1 + 1, py1 + 1))
@@ -921,7 +985,8 @@ def _page_stream(ab: AtlasBase, font: PdfFont, project: dict[str, Any], geom: An
     _road_names(cv, ab, page, taken)
     cv.raw("Q\n")
     cv.raw(f"0 0 0 RG {_f(1.2 * MM_PER_PT)} w 0 j {_f(x)} {_f(y)} {_f(w)} {_f(h)} re S\n")
-    _north_arrow_and_scale(cv, page, lang)
+    _copied(cv, ("north arrow and scale", str(font.path), page.scale, lang),
+            lambda: _north_arrow_and_scale(cv, page, lang))
     _panel(cv, project, atlas_rows(project, lang, words), info, number, page.scale, lang)
     return zlib.compress(cv.bytes(), 1)   # a page's own stream is small: the fastest level
 
@@ -980,9 +1045,10 @@ def _page_task(task: dict[str, Any]) -> tuple[list[bytes], set[int], float]:
     font.used = set()
     out = []
     districts = district_points(_STATE["ab"], np.asarray(task["extents"], dtype=float).reshape(-1, 4))
+    shapes = _ProjectShapes.of(task["geoms"], task["extents"], task["scales"])
     for k in range(len(task["rows"])):
         page = _PageState(tuple(task["extents"][k]), int(task["scales"][k]))
-        out.append(_page_stream(_STATE["ab"], font, task["rows"][k], task["geoms"][k], page, task["tiles"][k],
+        out.append(_page_stream(_STATE["ab"], font, task["rows"][k], shapes, k, page, task["tiles"][k],
                                 districts[k], task["info"], task["numbers"][k], task["lang"], task["words"]))
     return out, set(font.used), time.process_time() - t
 
