@@ -15,8 +15,7 @@ from PyQt6 import QtCore  # noqa: E402
 from ..conftest import SAMPLE  # noqa: E402
 
 
-@pytest.fixture
-def window(qtbot, tmp_path):
+def new_window(qtbot, tmp_path):
     from planner.gui.app import make_app
     from planner.gui.main_window import MainWindow
 
@@ -26,7 +25,30 @@ def window(qtbot, tmp_path):
     qtbot.addWidget(w)
     w.resize(1400, 900)
     w.show()
+    return w
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    """The sample project opened from its TOML, before any checks."""
+    w = new_window(qtbot, tmp_path)
     assert w.open_path(SAMPLE / "sample_project.toml")
+    return w
+
+
+@pytest.fixture
+def checked(qtbot, tmp_path, saved_sample):
+    """The sample after its checks: a copy of the project file the suite's one command-line run of
+    the sample saved (conftest's saved_sample), opened in a new window, so the tests of what a
+    planner does with the results do not run the checks again each (the checks in the window are
+    run by the tests of running, cancelling, re-running, saving and exporting)."""
+    import shutil
+
+    path = tmp_path / "checked.gpkg"
+    shutil.copy(saved_sample / "p.gpkg", path)
+    w = new_window(qtbot, tmp_path)
+    assert w.open_path(path)
+    assert w.result is not None and w.projects is not None and len(w.projects) > 20
     return w
 
 
@@ -51,8 +73,8 @@ def test_run_checks_shows_flags_projects_and_panels(window, qtbot):
     assert "projects" in window.portfolio_panel.totals.text() or "项目" in window.portfolio_panel.totals.text()
 
 
-def test_cancel_midway_keeps_previous_results(window, qtbot):
-    run_and_wait(window, qtbot)
+def test_cancel_midway_keeps_previous_results(checked, qtbot):
+    window = checked
     before = window.result
     n_projects = len(window.projects)
     worker = window.run_checks(params={"old_housing.cutoff_year": 1990})
@@ -63,8 +85,8 @@ def test_cancel_midway_keeps_previous_results(window, qtbot):
     assert window.session.state.params.get("old_housing.cutoff_year", 2000) == 2000
 
 
-def test_dismissal_survives_rerun_undo_redo_and_changes_the_portfolio(window, qtbot):
-    run_and_wait(window, qtbot)
+def test_dismissal_survives_rerun_undo_redo_and_changes_the_portfolio(checked, qtbot):
+    window = checked
     fid = idle_flag(window)
     n_idle = int((window.projects["type"] == "idle_land").sum())
     window.flag_panel.select_flag(fid)
@@ -81,8 +103,8 @@ def test_dismissal_survives_rerun_undo_redo_and_changes_the_portfolio(window, qt
     assert window.decisions()[fid]["state"] == "dismissed"
 
 
-def test_weights_rescore_and_undo(window, qtbot):
-    run_and_wait(window, qtbot)
+def test_weights_rescore_and_undo(checked, qtbot):
+    window = checked
     scores = window.projects["priority_score"].to_numpy().copy()
     window.set_weights({"need": 1.0, "residents": 0.0, "cost": 0.0, "ease": 0.0})
     assert not np.allclose(window.projects["priority_score"], scores)
@@ -130,9 +152,11 @@ def test_save_reopen_export_carry_the_decisions(window, qtbot, tmp_path):
         assert con.execute("SELECT count(*) FROM layer_styles").fetchone()[0] >= 6
 
 
-@pytest.mark.xfail(strict=False, reason="passes at load 1-3 (longest gaps 332 and 380 ms against 0.5 s) but with "
-                   "a thin margin; under load 10-13 GDAL's write calls held the GIL 0.25-0.7 s even with the "
-                   "GeoPackage written in slices; kept xfail until shown steady")
+@pytest.mark.slow  # a responsiveness measurement, not a check of a result: run with `pytest -m slow`
+# Passes at load 1-3 (longest gaps 332 and 380 ms against 0.5 s) but with a thin margin; under load 10-13 GDAL's
+# write calls held the GIL 0.25-0.7 s even with the GeoPackage written in slices. It was an xfail that xpassed
+# and cost ~63 s of `make test` (checks plus a full export with sheets); as a slow test its bound is asserted
+# whenever it runs (on a quiet machine), instead of being reported either way.
 def test_event_loop_keeps_turning_while_checks_and_export_run(window, qtbot, tmp_path):
     stamps = []
     timer = QtCore.QTimer(interval=10)
@@ -164,10 +188,10 @@ def test_run_checks_dialog_is_generated_from_parameters(window, qtbot):
     assert "services" not in d.selected() and d.as_of_date().isoformat() == "2026-06-30"
 
 
-def test_workflow_screenshot(window, qtbot):
+def test_workflow_screenshot(checked, qtbot):
     from ..conftest import ROOT
 
-    run_and_wait(window, qtbot)
+    window = checked
     window.docks["portfolio"].raise_()
     fid = idle_flag(window)
     window.flag_panel.select_flag(fid)
@@ -181,12 +205,12 @@ def projects_layer(window):
     return next(lyr for lyr in window.layers if lyr.role == "projects")
 
 
-def test_edit_project_boundary_with_snapping_split_merge_undo_save_export(window, qtbot, tmp_path):
+def test_edit_project_boundary_with_snapping_split_merge_undo_save_export(checked, qtbot, tmp_path):
     import shapely
 
     from planner.gui.main_window import MainWindow
 
-    run_and_wait(window, qtbot)
+    window = checked
     layer = projects_layer(window)
     oc = int(np.flatnonzero((layer.frame["type"] == "old_compound").to_numpy())[0])
     pid = layer.frame["project_id"].iloc[oc]
@@ -247,10 +271,10 @@ def test_edit_project_boundary_with_snapping_split_merge_undo_save_export(window
     assert len(ids) == n
 
 
-def test_vertex_tool_and_split_tool_by_mouse(window, qtbot):
+def test_vertex_tool_and_split_tool_by_mouse(checked, qtbot):
     import shapely
 
-    run_and_wait(window, qtbot)
+    window = checked
     layer = projects_layer(window)
     window.layer_panel.rebuild()
     window.layer_panel.set_current(layer)
@@ -282,8 +306,8 @@ def test_vertex_tool_and_split_tool_by_mouse(window, qtbot):
     assert len(layer.frame) == n
 
 
-def test_reclassify_is_exported(window, qtbot, tmp_path):
-    run_and_wait(window, qtbot)
+def test_reclassify_is_exported(checked, qtbot, tmp_path):
+    window = checked
     f = window.result.flags["flag_old_housing"]
     fid = str(f.loc[f["code"] == "UNSAFE_C", "flag_id"].iloc[0])
     window.decide(fid, "reclassified", "复核为D级", "UNSAFE_D")
@@ -295,10 +319,10 @@ def test_reclassify_is_exported(window, qtbot, tmp_path):
     assert (row["review"], row["review_code"], row["review_note"]) == ("reclassified", "UNSAFE_D", "复核为D级")
 
 
-def test_dashboard_lists_indicators_and_selects_the_features_behind_one(window, qtbot):
+def test_dashboard_lists_indicators_and_selects_the_features_behind_one(checked, qtbot):
     from planner.gui.dashboard import ALL
 
-    run_and_wait(window, qtbot)
+    window = checked
     d = window.dashboard
     ind = window.result.tables["indicators"]
     items = d.indicator_items()
@@ -325,8 +349,8 @@ def test_dashboard_lists_indicators_and_selects_the_features_behind_one(window, 
     assert d.chart.items and d.chart.target == 0
 
 
-def test_create_project_from_selection_and_edit_in_the_table(window, qtbot):
-    run_and_wait(window, qtbot)
+def test_create_project_from_selection_and_edit_in_the_table(checked, qtbot):
+    window = checked
     buildings = next(lyr for lyr in window.layers if lyr.role == "buildings")
     window.select_by_expression(buildings, "compound = '钢铁小区'")
     layer = projects_layer(window)
@@ -347,10 +371,10 @@ def test_create_project_from_selection_and_edit_in_the_table(window, qtbot):
     assert len(layer.frame) == n
 
 
-def test_draw_move_add_and_delete_vertices_by_mouse(window, qtbot):
+def test_draw_move_add_and_delete_vertices_by_mouse(checked, qtbot):
     import shapely
 
-    run_and_wait(window, qtbot)
+    window = checked
     layer = projects_layer(window)
     window.layer_panel.rebuild()
     window.layer_panel.set_current(layer)
