@@ -90,3 +90,34 @@ def test_shared_cover_gives_each_run_its_own_pairs(sample_workspace, chunk):
         assert want.nnz > 100
         assert got.shape == want.shape and got.has_sorted_indices
         assert np.array_equal(got.indptr, want.indptr) and np.array_equal(got.indices, want.indices)
+
+
+def test_gap_anchors_from_the_building_places_equal_those_computed(sample_analysed):
+    """The gap flags' anchors taken from the run's building places are the anchors computed
+    from the flags' own geometries, coordinate for coordinate; a flag whose geometry is not its
+    building's outline (moved here) or whose building is unknown gets its own anchor."""
+    import pandas as pd
+    import shapely
+
+    from planner.analysis.common import PLACES
+    from planner.portfolio.build import _Builder
+    from planner.portfolio.settings import load_settings
+
+    _, ws, result = sample_analysed
+    assert PLACES in result.shared
+    gaps = result.flags["service_gap"]
+    geoms = np.asarray(gaps.geometry.values, dtype=object)
+    ids = gaps["source_id"].to_numpy(dtype=object).copy()
+    moved = np.arange(0, len(geoms), 7)
+    geoms = geoms.copy()
+    geoms[moved] = shapely.transform(geoms[moved], lambda xy: xy + 3.0)
+    ids[1] = "no such building"
+    got = _Builder(ws, result, load_settings())._anchors(geoms, ids)
+    want = anchor_points(geoms)
+    assert len(got) == len(gaps) > 100
+    assert np.array_equal(shapely.get_coordinates(got), shapely.get_coordinates(want))
+    # the places' anchors were used for the others (the same point objects)
+    places = result.shared[PLACES].points
+    rows = pd.Index(ws.frame("buildings")["building_id"].astype(str)).get_indexer(ids.astype(str))
+    used = np.array([g is places[r] for g, r in zip(got, rows, strict=True)])
+    assert used.sum() > 0.8 * len(got) and not used[moved].any() and not used[1]
