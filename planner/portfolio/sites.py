@@ -356,7 +356,9 @@ class SharedCover:
         xy = shapely.get_coordinates(src)
         cell = max(500.0, 2 * radius)
         order = np.lexsort((np.floor(xy[:, 1] / cell), np.floor(xy[:, 0] / cell))) if len(xy) else np.zeros(0, dtype=np.int64)
-        step = self.chunk or max(512, int(4e9 / radius ** 2))
+        # chunks measured at once share the bound: as many pairs in hand as one chunk had
+        threads = min(4, os.cpu_count() or 1)
+        step = self.chunk or max(256, int(4e9 / radius ** 2) // threads)
 
         def measure(part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             ci, di, _ = pairs_within(net, src[part], tgt, limit=radius, target_attach=attach)
@@ -367,7 +369,7 @@ class SharedCover:
         # network's lazily made graph and tree are made first, not by two threads at once
         net.graph, net.tree  # noqa: B018
         parts = [order[a:a + step] for a in range(0, len(order), step)]
-        workers = min(4, os.cpu_count() or 1, len(parts))
+        workers = min(threads, len(parts))
         if workers > 1:
             with ThreadPoolExecutor(max_workers=workers) as pool:
                 found = list(pool.map(measure, parts))
