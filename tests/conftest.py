@@ -88,13 +88,24 @@ def saved_sample(sample_run):
     return out.parent
 
 
-@pytest.fixture(scope="module")
-def planned(sample_workspace):
-    """(cfg, ws, projects) of the sample city, analysed and planned once per test module."""
+@pytest.fixture(scope="session")
+def sample_analysed(sample_workspace):
+    """(cfg, ws, result) of the sample city, analysed once for the whole suite (the analyses
+    build new frames; no test writes into them)."""
     from planner.feedback import Feedback
-    from planner.pipeline import analyse, plan
+    from planner.pipeline import analyse
 
     cfg, ws = sample_workspace
-    result = analyse(ws, cfg, Feedback())
+    return cfg, ws, analyse(ws, cfg, Feedback())
+
+
+@pytest.fixture(scope="session")
+def planned(sample_analysed):
+    """(cfg, ws, projects) of the sample city, analysed and planned once for the whole suite
+    (it was once per test module: four modules, four runs of the analyses). Tests that change
+    the projects work on a copy."""
+    from planner.pipeline import plan
+
+    cfg, ws, result = sample_analysed
     projects, _, _ = plan(ws, result, cfg)
     return cfg, ws, projects

@@ -18,12 +18,11 @@ pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_meth
 
 
 @pytest.fixture(scope="module")
-def planned(sample_workspace):
-    from planner.analysis.runner import run_analyses
+def planned(sample_analysed):
+    """The sample's analyses (conftest's, run once for the suite) and their portfolio."""
     from planner.portfolio.build import build_portfolio
 
-    cfg, ws = sample_workspace
-    result = run_analyses(ws, cfg, Feedback())
+    cfg, ws, result = sample_analysed
     return cfg, ws, result, build_portfolio(ws, result)
 
 

@@ -29,12 +29,10 @@ def _write(tmp, result, ws, cfg, projects, lang="zh"):
 
 
 @pytest.fixture(scope="module")
-def sample(sample_workspace, tmp_path_factory):
-    from planner.feedback import Feedback
-    from planner.pipeline import analyse, plan
+def sample(sample_analysed, tmp_path_factory):
+    from planner.pipeline import plan
 
-    cfg, ws = sample_workspace
-    result = analyse(ws, cfg, Feedback())
+    cfg, ws, result = sample_analysed  # the suite's one analysis of the sample
     projects, _, _ = plan(ws, result, cfg)
     tmp = tmp_path_factory.mktemp("report_review")
     return projects, _write(tmp, result, ws, cfg, projects), _write(tmp, result, ws, cfg, projects, "en")
