@@ -123,29 +123,54 @@ def cell_text(v, labels: dict | None = None) -> str:
     return str(v)
 
 
+_RESIZES: list = []  # the tables' column fits waiting, one column per turn across every table
+_RESIZE_TIMER: list = []
+
+
 def resize_columns_in_turns(view: QtWidgets.QTableView, *, cap: int = 260, floors: tuple[int, ...] = (),
                             rows: int = 40) -> None:
     """Fit a table's columns to their first ``rows`` rows, one column per turn of the event loop
     (a wide table's texts are measured without holding the window), each at most ``cap`` and
-    at least its ``floors`` entry."""
+    at least its ``floors`` entry. Tables shown together (a project opened) take turns: one
+    column of one table a turn, never a column of each in the same turn."""
+    from PyQt6 import sip
+
     view.horizontalHeader().setResizeContentsPrecision(rows)
     model = view.model()
-    timer = QtCore.QTimer(view, interval=0)  # owned by the view: gone with it
     column = [0]
 
-    def step() -> None:
+    def step() -> bool:
+        """One column; False when this table is done (or gone, or shows another model)."""
+        if sip.isdeleted(view) or model is not view.model() or column[0] >= model.columnCount():
+            return False
         c = column[0]
-        if model is not view.model() or c >= model.columnCount():
-            timer.stop()
-            timer.deleteLater()
-            return
         view.resizeColumnToContents(c)
         width = min(view.columnWidth(c), cap)
         view.setColumnWidth(c, max(width, floors[c]) if c < len(floors) else width)
         column[0] = c + 1
+        return column[0] < model.columnCount()
 
-    timer.timeout.connect(step)
-    timer.start()
+    _RESIZES.append(step)
+    if _RESIZE_TIMER and sip.isdeleted(_RESIZE_TIMER[0]):  # its application was closed
+        _RESIZE_TIMER.clear()
+    if not _RESIZE_TIMER:
+        timer = QtCore.QTimer(interval=0)
+
+        def turn() -> None:
+            while _RESIZES:
+                job = _RESIZES.pop(0)
+                try:
+                    more = job()
+                except RuntimeError:  # the view was deleted meanwhile
+                    continue
+                if more:
+                    _RESIZES.append(job)  # the next table's column next turn
+                return
+            timer.stop()
+
+        timer.timeout.connect(turn)
+        _RESIZE_TIMER.append(timer)
+    _RESIZE_TIMER[0].start()
 
 
 class FrameModel(QtCore.QAbstractTableModel):
