@@ -12,13 +12,14 @@ import shapely
 pytest.importorskip("PyQt6")
 from PyQt6 import QtCore  # noqa: E402
 
-from ..conftest import SAMPLE  # noqa: E402
-
 
 @pytest.fixture(scope="module")
-def checked(qapp, tmp_path_factory):
-    """The sample project after the checks, in a window (one run for the module)."""
+def checked(qapp, tmp_path_factory, saved_sample):
+    """The sample project after the checks, in a window: a copy of the project file the suite's
+    one command-line run of the sample saved (conftest's saved_sample), opened once for the module
+    (the checks are not run again here; test_workflow runs them in the window)."""
     import os
+    import shutil
 
     from planner.gui.app import make_app
     from planner.gui.main_window import MainWindow
@@ -30,11 +31,10 @@ def checked(qapp, tmp_path_factory):
     w = MainWindow(settings=settings, ask=False)
     w.resize(1600, 1000)
     w.show()
-    assert w.open_path(SAMPLE / "sample_project.toml")
-    worker = w.run_checks()
-    loop = QtCore.QEventLoop()
-    worker.finished.connect(loop.quit)
-    loop.exec()
+    path = tmp / "checked.gpkg"
+    shutil.copy(saved_sample / "p.gpkg", path)
+    assert w.open_path(path)
+    assert w.result is not None and len(w.result.flags) > 3
     yield w
     w.session.set_dirty(False)
     w.close()
