@@ -91,10 +91,11 @@ def run_app(project: str | None = None, *, screenshot: str | None = None) -> int
     if screenshot and "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("DISPLAY"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     app = make_app()
-    from planner.errorlog import survive_file_size_limits
+    from planner.errorlog import record_crashes, survive_file_size_limits
     from planner.gui.main_window import MainWindow
 
     survive_file_size_limits()
+    record_crashes()
     window = MainWindow(ask=screenshot is None)
     install_exception_hook(window)
     window.show()
