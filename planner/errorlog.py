@@ -6,10 +6,11 @@ import datetime as dt
 import faulthandler
 import signal
 from pathlib import Path
+from typing import TextIO
 
 from planner.paths import user_log_dir
 
-_CRASH_LOG: list = []  # the open crash log (faulthandler writes to its file descriptor)
+_CRASH_LOG: list[TextIO] = []  # the open crash log (faulthandler writes to its file descriptor)
 
 
 def write_error_log(text: str) -> Path | None:
