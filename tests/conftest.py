@@ -57,6 +57,19 @@ def sample_workspace(sample_project):
     return cfg, load_inputs(cfg, Feedback())
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _user_data_folder(tmp_path_factory):
+    """The suite's user folders (logs, the GeoPackage base-layer cache, settings) in a temporary
+    folder, never the user's own; the command-line runs the tests start inherit it."""
+    old = os.environ.get("RENEWAL_PLANNER_DATA")
+    os.environ["RENEWAL_PLANNER_DATA"] = str(tmp_path_factory.mktemp("user_data"))
+    yield
+    if old is None:
+        os.environ.pop("RENEWAL_PLANNER_DATA", None)
+    else:
+        os.environ["RENEWAL_PLANNER_DATA"] = old
+
+
 @pytest.fixture(scope="session")
 def sample_run(tmp_path_factory, sample_project):
     """One command-line run of the sample for every test that reads its deliverables (every
