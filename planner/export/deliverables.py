@@ -13,6 +13,7 @@ turns it on or off.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -208,7 +209,13 @@ def write_deliverables(out_dir: Path, result: Any, ws: Any, cfg: Any, projects: 
     feedback.set_stage("写出成果 Writing deliverables")
     run = _Run(out_dir, result, ws, cfg, projects, run_info, options, lang)
 
-    side = _SideProcesses(run) if _parallel(options) else None
+    parallel = _parallel(options)
+    if parallel:
+        # the run's objects (a million geometries, flag tables) out of the collector's reach in the
+        # forked processes: a collection there writes to every tracked object's header, which copies
+        # each memory page it touches from the parent (copy-on-write) - CPU and memory per process
+        gc.freeze()
+    side = _SideProcesses(run) if parallel else None
     try:
         if side is None:
             for name, (job, progress) in _SIDE_JOBS.items():
@@ -226,6 +233,8 @@ def write_deliverables(out_dir: Path, result: Any, ws: Any, cfg: Any, projects: 
     finally:
         if side is not None:
             side.stop(out_dir)
+        if parallel:
+            gc.unfreeze()
     feedback.set_progress(100)
     return timings
 
