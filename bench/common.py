@@ -14,8 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "out" / "bench"
 
 
-def measure(code: str, *, label: str) -> dict:
-    """Run ``code`` in a new interpreter; it must print one JSON line with 'seconds'."""
+def measure(code: str, *, label: str, sample_memory: bool = True) -> dict:
+    """Run ``code`` in a new interpreter; it must print one JSON line with 'seconds'.
+    ``sample_memory=False``: the code samples its own process tree's memory (one sampler, not two)."""
     wrapper = textwrap.dedent(
         """
         import json, resource, sys, time
@@ -33,7 +34,7 @@ def measure(code: str, *, label: str) -> dict:
     def sample() -> None:   # the process tree's memory (side and page workers included), every 2 s
         # every 2 s: reading smaps_rollup walks the page tables of every process of the tree; at
         # twice a second it took 18 % of the 2 cores during the 1 M deliverables (perf)
-        while not done.wait(2.0):
+        while sample_memory and not done.wait(2.0):
             peak[0] = max(peak[0], tree_pss_mib(proc.pid))
 
     sampler = threading.Thread(target=sample, daemon=True)
