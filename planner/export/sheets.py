@@ -1349,19 +1349,19 @@ def _draw_sheet(task: dict, base: SheetBase) -> dict:
     counts = shown_in["type"].value_counts() if len(shown_in) else {}
     for t, n in (counts.items() if len(shown_in) else []):
         c = TYPE_COLOURS.get(t, "#888888")
-        entries.append((f"{type_title(t, lang)}（{n}）" if lang == "zh" else f"{type_title(t, lang)} ({n})", "fill",
+        entries.append((f"{type_title(t, lang)}（{n:,}）" if lang == "zh" else f"{type_title(t, lang)} ({n:,})", "fill",
                         {"face": c + "59", "edge": c}))
     if task["name"] != "overview" and len(others):
-        entries.append((pick(f"其他更新项目（{len(others)}）", f"Other projects ({len(others)})", lang), "fill",
+        entries.append((pick(f"其他更新项目（{len(others):,}）", f"Other projects ({len(others):,})", lang), "fill",
                         {"face": BASE["other_projects"] + "22", "edge": BASE["other_projects"], "lw": 0.4}))
     for c in sorted(drawn.get("roads", {}), key=lambda c: -ROAD_ORDER.index(c) if c in ROAD_ORDER else 0):
         n = drawn["roads"][c]
         if c == "planned":
-            entries.append((pick(f"规划道路（{n}段）", f"Planned roads ({n})", lang), "line",
+            entries.append((pick(f"规划道路（{n:,}段）", f"Planned roads ({n:,})", lang), "line",
                             {"colour": "#7D7D7D", "width": 0.8, "ls": (0, (3, 2))}))
             continue
         colour, width = road_style(c)
-        entries.append((pick(f"{road_class_title(c, 'zh')}（{n}段）", f"{road_class_title(c, 'en')} ({n})", lang),
+        entries.append((pick(f"{road_class_title(c, 'zh')}（{n:,}段）", f"{road_class_title(c, 'en')} ({n:,})", lang),
                         "line", {"colour": colour, "width": width}))
     if drawn.get("buildings"):
         n = drawn["buildings"]
