@@ -38,6 +38,9 @@ e2e: setup
 		(apt-get update -qq && apt-get install -y -qq chromium chromium-driver python3-qgis fonts-noto-cjk \
 			libreoffice-writer python3-uno poppler-utils)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests/e2e
+	# the slow tests (soak and responsiveness measurements, whole OSM extracts) that `make test` leaves
+	# out; the installer's own run in `make test-installer`
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m slow --ignore=tests/e2e --ignore=tests/test_installer.py
 
 bench: setup
 	$(PY) bench/run_bench.py
