@@ -12,6 +12,18 @@ import shapely
 _MIN_CHUNK = 50_000
 
 
+def die_with_parent() -> None:
+    """Linux: this (forked or spawned worker) process gets SIGKILL when the thread that started it
+    ends, so a run killed with ``kill -9`` leaves no worker waiting on its task queue for ever."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def chunked(fn: Callable[[np.ndarray], np.ndarray], array: np.ndarray, *, workers: int | None = None) -> np.ndarray:
     """``fn(array)`` computed in chunks on threads; small arrays run inline."""
     workers = workers or os.cpu_count() or 1

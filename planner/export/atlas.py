@@ -1022,6 +1022,9 @@ TIMINGS: dict[str, float] = {}   # the last atlas: seconds of its stages and CPU
 
 def _init(ab: AtlasBase | None, base: Any = None, project_geoms: np.ndarray | None = None) -> None:
     """A worker's state: inherited when forked; rebuilt from the sheet base when spawned."""
+    from planner.parallel import die_with_parent
+
+    die_with_parent()  # a killed run leaves no page worker waiting for tasks
     _STATE["ab"] = ab if ab is not None else AtlasBase(base, project_geoms)
     if "font" not in _STATE:
         from planner.fonts import FONT_FILE

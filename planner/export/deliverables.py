@@ -106,13 +106,9 @@ _FORKED: dict[str, _Run] = {}   # the run a forked side process writes from (inh
 def _die_with_parent() -> None:
     """Linux: this process gets SIGKILL when the process that forked it dies (a killed run
     leaves no side process writing on)."""
-    try:
-        import ctypes
-        import signal
+    from planner.parallel import die_with_parent
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    die_with_parent()
 
 
 def _side(name: str, conn: Connection) -> None:

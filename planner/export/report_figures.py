@@ -441,6 +441,9 @@ DRAW = {"flags": draw_flags_map, "projects": draw_projects_map, "study_area": dr
 
 
 def _init(cache: Cache | None) -> None:
+    from planner.parallel import die_with_parent
+
+    die_with_parent()  # a killed run leaves no figure worker waiting for tasks
     _WORKER["cache"] = cache
 
 

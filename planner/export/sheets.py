@@ -1081,6 +1081,9 @@ _WORKER: dict = {}
 
 
 def _init_worker(base: SheetBase) -> None:
+    from planner.parallel import die_with_parent
+
+    die_with_parent()  # a killed run leaves no sheet worker waiting for tasks
     _WORKER["base"] = base
 
 
