@@ -42,3 +42,15 @@ def user_log_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_log_dir("RenewalPlanner", appauthor=False))
+
+
+def user_cache_dir() -> Path:
+    """The user's cache folder (copies the app can always make again); never beside the inputs."""
+    import os
+
+    override = os.environ.get("RENEWAL_PLANNER_DATA")
+    if override:
+        return Path(override) / "cache"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("RenewalPlanner", appauthor=False))

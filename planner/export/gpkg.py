@@ -290,14 +290,9 @@ BASE_CACHE_BYTES = 3 * 2**30   # the cache's size; the least recently used entri
 def base_cache_dir() -> Path:
     """The folder of cached base layers: in the user's cache folder (platformdirs), or under
     ``RENEWAL_PLANNER_DATA`` when set (tests, portable installs); never beside the inputs."""
-    import os
+    from planner.paths import user_cache_dir
 
-    override = os.environ.get("RENEWAL_PLANNER_DATA")
-    if override:
-        return Path(override) / "cache" / "base-layers"
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("RenewalPlanner", appauthor=False)) / "base-layers"
+    return user_cache_dir() / "base-layers"
 
 
 def base_layers_key(layers: dict[str, tuple[pd.DataFrame, str, str]]) -> str:
