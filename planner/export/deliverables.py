@@ -103,17 +103,11 @@ _TARGETS = {"export.gpkg": "portfolio.gpkg", "export.xlsx": "portfolio.xlsx", "e
 _FORKED: dict[str, _Run] = {}   # the run a forked side process writes from (inherited, never pickled)
 
 
-def _die_with_parent() -> None:
-    """Linux: this process gets SIGKILL when the process that forked it dies (a killed run
-    leaves no side process writing on)."""
-    from planner.parallel import die_with_parent
-
-    die_with_parent()
-
-
 def _side(name: str, conn: Connection) -> None:
     """A forked side process: write one deliverable, send back (seconds, warnings) or the error."""
-    _die_with_parent()
+    from planner.parallel import die_with_parent
+
+    die_with_parent()  # a killed run leaves no side process writing on
     run = _FORKED["run"]
     run.warnings = []
     t = time.perf_counter()
