@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -107,6 +107,14 @@ def _district_names(geoms: np.ndarray, boundary: gpd.GeoDataFrame | None) -> np.
     return np.where(which >= 0, names[np.maximum(which, 0)], "")
 
 
+def _join_runs(out: np.ndarray, g: np.ndarray, v: list[Any]) -> np.ndarray:
+    """``out`` with each run of equal groups ``g`` (sorted) holding its values ``v`` joined with
+    commas: one C-level ``join`` per group."""
+    start = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    out[g[start]] = [",".join(v[a:b]) for a, b in zip(start.tolist(), start[1:].tolist() + [len(v)], strict=True)]
+    return out
+
+
 def _join_by_group(values: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
     """The distinct ``values`` of each group ``0..n-1`` joined with commas ("" for an empty group).
 
@@ -123,9 +131,7 @@ def _join_by_group(values: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
     group = np.asarray(group, dtype=np.int64)
     _, first = np.unique(group * (len(uniq) + 1) + codes, return_index=True)  # sorted by group
     g, v = group[first], np.asarray(uniq, dtype=object)[codes[first]].tolist()
-    start = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    out[g[start]] = [",".join(v[a:b]) for a, b in zip(start.tolist(), start[1:].tolist() + [len(v)], strict=True)]
-    return out
+    return _join_runs(out, g, v)
 
 
 def _join_in_order(values: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
@@ -137,9 +143,7 @@ def _join_in_order(values: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
         return out
     order = np.argsort(group, kind="stable")
     g, v = group[order], np.asarray(values, dtype=object)[order].tolist()
-    start = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    out[g[start]] = [",".join(v[a:b]) for a, b in zip(start.tolist(), start[1:].tolist() + [len(v)], strict=True)]
-    return out
+    return _join_runs(out, g, v)
 
 
 def _one_link_per_corridor(f: gpd.GeoDataFrame, links: dict[str, float]) -> tuple[gpd.GeoDataFrame, np.ndarray]:
