@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from planner.arrays import breathe
+
 
 @contextlib.contextmanager
 def atomic_path(target: str | Path, *, suffix: str | None = None) -> Iterator[Path]:
@@ -83,6 +85,7 @@ def write_layer_in_slices(frame: Any, path: str | Path, *, layer: str, coordinat
     start = 0
     appended = {k: v for k, v in kwargs.items() if k != "layer_options"}
     while start < n:
+        breathe()
         base = int(ends[start - 1]) if start else 0
         stop = int(np.searchsorted(ends, base + coordinates_per_slice, side="right"))
         stop = min(max(stop, start + 50), n)

@@ -38,6 +38,7 @@ import shapely
 from geopandas.array import GeometryArray
 
 from planner import __version__
+from planner.arrays import breathing
 from planner.errors import InputError
 from planner.fileio import write_layer_in_slices
 from planner.model import LayerList, MapLayer
@@ -509,7 +510,7 @@ def _read_frame(path: Path, table: str) -> gpd.GeoDataFrame | pd.DataFrame:
     with pyogrio.open_arrow(path, layer=table, batch_size=READ_BATCH, use_pyarrow=True) as (info, reader):
         gname = info.get("geometry_name") or "wkb_geometry"
         spatial = info.get("geometry_type") is not None
-        for batch in reader:
+        for batch in breathing(reader):
             names = batch.schema.names
             if spatial and gname in names:
                 geoms.append(shapely.from_wkb(batch.column(names.index(gname)).to_numpy(zero_copy_only=False)))
@@ -523,7 +524,7 @@ def _read_frame(path: Path, table: str) -> gpd.GeoDataFrame | pd.DataFrame:
         return data
     values = np.empty(len(data), dtype=object)
     at = 0
-    for part in geoms:
+    for part in breathing(geoms):
         values[at:at + len(part)] = part
         at += len(part)
     # the array and the frame are this function's own: no copies (each copy of a million-row

@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 from PyQt6 import QtCore, QtGui
 
-from planner.arrays import in_slices, slices
+from planner.arrays import breathing, in_slices, slices
 from planner.gui.cartography import map_style
 from planner.model import MapLayer
 
@@ -80,7 +80,7 @@ def _repeat(values: np.ndarray, counts: np.ndarray, plus_position: bool = False)
     out = np.empty(total, dtype=values.dtype)
     step = max(1, int(len(counts) * REPEAT_SLICE // total))
     pos = 0
-    for a in range(0, len(counts), step):
+    for a in breathing(range(0, len(counts), step)):
         piece = np.repeat(values[a:a + step], counts[a:a + step])
         if plus_position:
             piece += np.arange(pos, pos + len(piece), dtype=piece.dtype)
