@@ -84,6 +84,13 @@ def main():
     out["projects"] = len(w.session.projects)
     out["seconds"] = out["open_s"] + out["save_s"] + out["autosave_s"] + out["reopen_s"]
     out.update(loads)
+    # quit as the application does: the drawings stopped before the window and Qt go (a thread
+    # still painting while main() dropped them crashed the process now and then)
+    from planner.gui.canvas import stop_renders
+    w.session.set_dirty(False)
+    w.close()
+    stop_renders()
+    app.processEvents()
     return out
 """
 

@@ -19,7 +19,8 @@ def measure(code: str, *, label: str, sample_memory: bool = True) -> dict:
     ``sample_memory=False``: the code samples its own process tree's memory (one sampler, not two)."""
     wrapper = textwrap.dedent(
         """
-        import json, resource, sys, time
+        import faulthandler, json, resource, sys, time
+        faulthandler.enable(all_threads=True)  # a crash shows every thread's stack in the error
         {code}
         out = main()
         out["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -43,7 +44,9 @@ def measure(code: str, *, label: str, sample_memory: bool = True) -> dict:
     done.set()
     sampler.join()
     if proc.returncode != 0:
-        raise RuntimeError(f"{label} failed:\n{stderr[-3000:]}")
+        fatal = stderr.find("Fatal Python error")  # a crash: every thread's stack (module list cut)
+        text = stderr[fatal:fatal + 8000].split("\nExtension modules:")[0] if fatal >= 0 else stderr[-3000:]
+        raise RuntimeError(f"{label} failed (exit {proc.returncode}):\n{text}")
     result = json.loads(stdout.strip().splitlines()[-1])
     result["label"] = label
     # peak_mib: the largest of the main process's own peak and the sampled peak of its whole tree
