@@ -5,10 +5,12 @@ hands each event over through :mod:`planner.gui.threads`."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
 import traceback
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from PyQt6 import QtCore
 
@@ -56,6 +58,51 @@ def resume_full_collections() -> None:
             gc.set_threshold(t0, t1, _FULL["threshold"])
 
 
+PACE = 0.01  # seconds between two turns of the pacer
+_JOBS = {"running": 0}
+_JOBS_LOCK = threading.Lock()
+
+
+def foreground_busy() -> bool:
+    """Whether a worker's job (an open, a save, a run) or other work the window waits on (see
+    :func:`foreground`) is under way: background work (letting go of a replaced project) waits."""
+    return _JOBS["running"] > 0
+
+
+@contextlib.contextmanager
+def foreground() -> Iterator[None]:
+    """Work the window does that background work should not compete with (a project's panels
+    being built after it opened)."""
+    _job_count(+1)
+    try:
+        yield
+    finally:
+        _job_count(-1)
+
+
+def _job_count(step: int) -> None:
+    with _JOBS_LOCK:
+        _JOBS["running"] += step
+
+
+def _pace(job: threading.Thread) -> None:
+    """While ``job`` runs, a thread of no work takes the interpreter every :data:`PACE` seconds
+    and gives it back at once.
+
+    CPython hands the interpreter to a waiting thread only when its holder keeps it a whole
+    switch interval without letting go; a worker whose calls let go and take it back at once
+    (numpy, shapely, Arrow, SQLite do, many times a millisecond) is never asked to, and the
+    window waited for it 60-110 ms at a time while a million-building project opened. Each turn
+    of the pacer takes the interpreter from the worker; when the pacer lets go, the window,
+    waiting longer, gets its turn (with it, the longest pause stayed under 50 ms)."""
+
+    def pace() -> None:
+        while job.is_alive():
+            time.sleep(PACE)
+
+    threading.Thread(target=pace, daemon=True, name="planner-pacer").start()
+
+
 class Worker(QtCore.QObject):
     """Runs a function on a thread; progress, result and failure come back as queued signals."""
 
@@ -96,6 +143,7 @@ class Worker(QtCore.QObject):
                     result = fn(feedback)
                 finally:
                     resume_full_collections()
+                    _job_count(-1)
             except Cancelled:
                 emit_in_gui(me, "cancelled")
                 return
@@ -115,7 +163,9 @@ class Worker(QtCore.QObject):
                 emit_in_gui(me, "finished", result)
 
         self.thread = threading.Thread(target=run, daemon=True, name="planner-job")
+        _job_count(+1)
         self.thread.start()
+        _pace(self.thread)
 
     def cancel(self) -> None:
         self.feedback.cancel()

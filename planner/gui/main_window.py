@@ -23,7 +23,7 @@ from planner.gui.dashboard import Dashboard
 from planner.gui.edit_actions import EditActions
 from planner.gui.files import FileActions
 from planner.gui.identify import IdentifyPanel
-from planner.gui.jobs import run_blocking
+from planner.gui.jobs import foreground, run_blocking
 from planner.gui.layer_panel import LayerPanel
 from planner.gui.panels import PortfolioPanel
 from planner.gui.review import FlagReviewPanel
@@ -190,10 +190,11 @@ class MainWindow(FileActions, EditActions, WorkflowActions, WindowActions, QtWid
             self.session.adopt(prepared)
         finally:
             pending, self._pending_views = self._pending_views, None
-        for fn, args in pending:
-            QtWidgets.QApplication.processEvents()
-            for _ in _steps(fn(*args)):
+        with foreground():  # a replaced project is let go after the panels are built
+            for fn, args in pending:
                 QtWidgets.QApplication.processEvents()
+                for _ in _steps(fn(*args)):
+                    QtWidgets.QApplication.processEvents()
         if old[0] or old[1] is not None:
             from planner.gui.canvas import _RUNNING
             from planner.gui.release import release_in_slices

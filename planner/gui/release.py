@@ -17,10 +17,21 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from planner.arrays import slices
+from planner.arrays import breathe
+from planner.gui.jobs import foreground_busy
 
 BIG = 10_000  # object arrays shorter than this are freed at once (short calls anyway)
-FREE_SLICE = 5_000  # items let go per call (20 k geometries: ~10-40 ms of the release thread under load)
+FREE_SLICE = 5_000  # items let go per call at first (20 k geometries: ~10-40 ms of the release thread under load)
+FREE_SECONDS = 0.003  # then as many as were let go in about this time (a project's multipolygon costs more than a footprint)
+
+
+def _wait_for_jobs() -> None:
+    """The release gives way to a running job (the next project opening) and to the window
+    building a project's panels: with them it took the interpreter in turns, and the window waited
+    0.2-0.7 s at a time."""
+    while foreground_busy():
+        time.sleep(0.05)
+    breathe()
 
 
 def object_arrays(root: object, depth: int = 6) -> list[np.ndarray]:
@@ -82,11 +93,40 @@ def empty_in_slices(arrays: Iterable[np.ndarray], keep: Iterable[np.ndarray] = (
         flat = a.reshape(-1) if a.flags.c_contiguous else None
         if flat is None:
             continue
-        for s0, s1 in slices(len(flat), size):
+        s0, step = 0, size
+        while s0 < len(flat):
+            _wait_for_jobs()
+            s1 = min(s0 + step, len(flat))
+            t = time.perf_counter()
             flat[s0:s1] = None
-            time.sleep(0)  # the window's turn
+            took = time.perf_counter() - t
+            step = max(1, min(4 * step, int((s1 - s0) * FREE_SECONDS / max(took, 1e-6))))
+            s0 = s1
         done += len(flat)
     return done
+
+
+def _let_go(old: object, new: object) -> None:
+    """What is left of ``old`` (numbers, Arrow columns), a layer or a result's entry at a time
+    (never a list or dict that ``new`` also holds): freeing a million-building project's memory
+    at once took 0.3-0.7 s with the interpreter held."""
+    if not isinstance(old, tuple):
+        return
+    shared = {id(v) for part in (new if isinstance(new, tuple) else ()) for v in
+              ([part] + list(vars(part).values()) if hasattr(part, "__dict__") else [part])}
+    for part in old:
+        if id(part) in shared:
+            continue
+        if isinstance(part, list):
+            while part:
+                _wait_for_jobs()
+                part.pop()
+        elif part is not None and hasattr(part, "__dict__"):
+            for value in list(vars(part).values()):
+                if isinstance(value, dict) and id(value) not in shared:
+                    for key in list(value):
+                        _wait_for_jobs()
+                        value.pop(key, None)
 
 
 def release_in_slices(old: object, new: object, wait_for: Iterable[threading.Thread] = ()) -> threading.Thread:
@@ -100,7 +140,9 @@ def release_in_slices(old: object, new: object, wait_for: Iterable[threading.Thr
         for t in waits:
             t.join()
         try:
+            _wait_for_jobs()
             empty_in_slices(object_arrays(holder[0]), object_arrays(new))
+            _let_go(holder.pop(), new)
         finally:
             holder.clear()
 

@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 from PyQt6 import QtCore, QtGui
 
-from planner.arrays import breathing, in_slices, slices
+from planner.arrays import breathe, breathing, in_slices, slices
 from planner.gui.cartography import map_style
 from planner.model import MapLayer
 
@@ -132,7 +132,9 @@ def _qpaths(x: np.ndarray, y: np.ndarray, move: np.ndarray, cuts: np.ndarray) ->
         pieces += (heads[4 * i:4 * i + 4], body[a * size:c * size], _TRAILER)
     stream = QtCore.QDataStream(QtCore.QByteArray(b"".join(pieces)))
     paths = []
-    for _ in range(len(n)):
+    for k in range(len(n)):
+        if k % 64 == 0:
+            breathe()  # each Qt call lets go of the interpreter and takes it back at once
         path = QtGui.QPainterPath()
         stream >> path
         paths.append(path)
@@ -644,6 +646,7 @@ class Renderer:
                 prep.path_vertices = 0
                 missing = visible.tolist()
             for a in range(0, len(missing), PATHS_PER_BUILD):  # a bounded gather per call (see qpaths)
+                breathe()
                 if cancelled():
                     return
                 some = missing[a:a + PATHS_PER_BUILD]
