@@ -87,3 +87,25 @@ def test_a_replaced_project_is_emptied_a_slice_at_a_time_and_what_the_new_one_us
     assert not shared.frame.geometry.isna().any()  # the new project's
     assert not small.frame.geometry.isna().any()   # small: freed at once anyway
     assert empty_in_slices([np.array(["x"] * 3, dtype=object)], size=2) == 3
+
+
+def test_the_release_gives_way_to_foreground_work_and_lets_go_of_no_dict_the_new_project_holds():
+    """While a job runs or the window builds a project's panels (foreground), the release of the
+    replaced project waits; then it empties it, and empties the old result's tables one entry at
+    a time, except a table the new result shares."""
+    from planner.gui.jobs import foreground
+    from planner.gui.release import release_in_slices
+
+    n = 25_000
+    old = MapLayer("b", gpd.GeoDataFrame(geometry=shapely.points(np.arange(n, dtype=float), np.zeros(n)), crs=4546))
+    old_result = RunResult(flags={"f": old.frame}, tables={}, derived={"k": 1})
+    new_result = RunResult(flags={}, tables={}, derived=old_result.derived)
+    with foreground():
+        thread = release_in_slices(([old], old_result), ([], new_result))
+        thread.join(0.3)
+        assert thread.is_alive() and old.frame.geometry.values[0] is not None
+    thread.join(10)
+    assert not thread.is_alive()
+    assert old.frame.geometry.isna().all()
+    assert old_result.flags == {}              # let go an entry at a time
+    assert old_result.derived == {"k": 1}      # the new result's own table

@@ -112,7 +112,7 @@ def _let_go(old: object, new: object) -> None:
     at once took 0.3-0.7 s with the interpreter held."""
     if not isinstance(old, tuple):
         return
-    shared = {id(v) for part in (new if isinstance(new, tuple) else ()) for v in
+    shared = {id(v) for part in (new if isinstance(new, tuple | list) else [new]) for v in
               ([part] + list(vars(part).values()) if hasattr(part, "__dict__") else [part])}
     for part in old:
         if id(part) in shared:
