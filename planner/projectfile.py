@@ -475,13 +475,31 @@ def _upgrade_v1(meta: dict[str, Any]) -> dict[str, Any]:
     return meta
 
 
+BLOB_CHUNK = 1 << 20  # bytes of a stored product read per call
+
+
+def _read_blob(con: sqlite3.Connection, rowid: int, size: int | None) -> bytes:
+    """One stored product, read a megabyte at a time: SQLite copies a large value out with the
+    interpreter held (the window waited 60-110 ms on the products of a million-building
+    project when they came out with their rows)."""
+    if not size:
+        return b""
+    out = bytearray(size)
+    with con.blobopen(BLOB_TABLE, "data", rowid, readonly=True) as blob:
+        for at in breathing(range(0, size, BLOB_CHUNK)):
+            out[at:at + BLOB_CHUNK] = blob.read(BLOB_CHUNK)
+    return bytes(out)
+
+
 def _read_products(path: Path) -> dict[str, Any]:
-    with _read_only(path) as con:
-        if BLOB_TABLE not in _tables(con):
-            return {}
-        rows = con.execute(f"SELECT name, kind, data FROM {BLOB_TABLE}").fetchall()
     try:
-        return decode({name: (kind, bytes(data)) for name, kind, data in rows})
+        with _read_only(path) as con:
+            if BLOB_TABLE not in _tables(con):
+                return {}
+            records = {name: (kind, _read_blob(con, rowid, size))
+                       for rowid, name, kind, size in con.execute(
+                           f"SELECT rowid, name, kind, length(CAST(data AS BLOB)) FROM {BLOB_TABLE}").fetchall()}
+        return decode(records)
     except Exception as exc:
         raise InputError(f"the analysis results stored in the project are damaged ({exc}).", file=str(path),
                          hint="run the checks again, or open the autosave copy.") from None

@@ -237,3 +237,27 @@ def test_a_layer_read_in_many_batches_equals_one_read(tmp_path, monkeypatch):
     missing = pd.isna(expected)
     assert (pd.isna(geoms) == missing).all() and shapely.equals(geoms[~missing], expected[~missing]).all()
     assert pd.isna(geoms).sum() == len(range(0, n, 17))
+
+
+def test_stored_products_come_back_whole_and_damaged_ones_are_refused(tmp_path):
+    """Analysis products are read back a megabyte at a time (several megabytes here, equal to
+    what was saved); a product SQLite holds as text or NULL gives a clear message, not a
+    traceback."""
+    from planner.projectfile import BLOB_CHUNK, BLOB_TABLE, _read_products
+
+    state = small_state()
+    big = np.arange(3 * BLOB_CHUNK // 8 + 17, dtype=np.float64)  # 3 MB and a bit: four reads
+    state.products = {"shared/values": big, "shared/kinds": np.array(["甲", "乙", "丙"], dtype=object)}
+    path = tmp_path / "p.gpkg"
+    save_project(state, path)
+    back = _read_products(path)
+    assert np.array_equal(back["shared/values"], big)
+    assert list(back["shared/kinds"]) == ["甲", "乙", "丙"]
+    for bad in ("'text, not a product'", "NULL"):
+        damaged = tmp_path / f"d{len(bad)}.gpkg"
+        shutil.copy(path, damaged)
+        with sqlite3.connect(damaged) as con:
+            con.execute(f"UPDATE {BLOB_TABLE} SET data = {bad} WHERE name = 'shared/values'")
+        with pytest.raises(InputError) as err:
+            _read_products(damaged)
+        assert "damaged" in err.value.message()
