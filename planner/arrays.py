@@ -25,7 +25,8 @@ SLICE = 20_000
 
 # A worker going through slices lets go of the interpreter inside each call (numpy, shapely and
 # Arrow release it) but takes it straight back, and CPython hands the interpreter to a waiting
-# thread only when its holder keeps it for 5 ms without a break: a window waiting on such a
+# thread only when its holder keeps it for a whole switch interval (5 ms by default, 1 ms in the
+# window) without a break: a window waiting on such a
 # worker waited for the whole loop (100-190 ms when a million-building project was opened). So a
 # worker going through slices sleeps a moment every few milliseconds, long enough for a waiting
 # thread to wake up and take its turn.

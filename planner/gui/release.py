@@ -25,7 +25,7 @@ FREE_SLICE = 5_000  # items let go per call at first (20 k geometries: ~10-40 ms
 FREE_SECONDS = 0.003  # then as many as were let go in about this time (a project's multipolygon costs more than a footprint)
 
 
-def _wait_for_jobs() -> None:
+def _give_way() -> None:
     """The release gives way to a running job (the next project opening) and to the window
     building a project's panels: with them it took the interpreter in turns, and the window waited
     0.2-0.7 s at a time."""
@@ -95,7 +95,7 @@ def empty_in_slices(arrays: Iterable[np.ndarray], keep: Iterable[np.ndarray] = (
             continue
         s0, step = 0, size
         while s0 < len(flat):
-            _wait_for_jobs()
+            _give_way()
             s1 = min(s0 + step, len(flat))
             t = time.perf_counter()
             flat[s0:s1] = None
@@ -119,13 +119,13 @@ def _let_go(old: object, new: object) -> None:
             continue
         if isinstance(part, list):
             while part:
-                _wait_for_jobs()
+                _give_way()
                 part.pop()
         elif part is not None and hasattr(part, "__dict__"):
             for value in list(vars(part).values()):
                 if isinstance(value, dict) and id(value) not in shared:
                     for key in list(value):
-                        _wait_for_jobs()
+                        _give_way()
                         value.pop(key, None)
 
 
@@ -140,7 +140,7 @@ def release_in_slices(old: object, new: object, wait_for: Iterable[threading.Thr
         for t in waits:
             t.join()
         try:
-            _wait_for_jobs()
+            _give_way()
             empty_in_slices(object_arrays(holder[0]), object_arrays(new))
             _let_go(holder.pop(), new)
         finally:
