@@ -34,7 +34,14 @@ class InputError(Exception):
         self.hint = hint
         super().__init__(self.message())
 
-    def message(self) -> str:
+    def message(self, lang: str = "en") -> str:
+        """The paragraph shown to the user: "en" (the CLI, the tests, run.json) or "zh" (the
+        Chinese window; planner.messages_zh translates the problem and the hint, and keeps the
+        English text of any sentence it has no entry for)."""
+        if str(lang).lower().startswith("zh"):
+            from planner.messages_zh import chinese_message
+
+            return chinese_message(self)
         where = []
         if self.file:
             where.append(f"file '{self.file}'")

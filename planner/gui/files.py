@@ -11,6 +11,7 @@ from pyproj import CRS
 from PyQt6 import QtWidgets
 
 from planner.errors import Cancelled, InputError
+from planner.gui import i18n
 from planner.gui.jobs import run_blocking
 from planner.model import MapLayer
 from planner.session import (
@@ -197,7 +198,7 @@ class FileActions:
             self.log(self.tr("Autosaved to {0} ({1} KB)").format(path, f"{size / 1024:,.0f}"))
             return path
         except InputError as exc:
-            self.log(exc.message())
+            self.log(exc.message(i18n.lang()))
             return None
         finally:
             self._autosaving = False

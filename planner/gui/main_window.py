@@ -271,7 +271,7 @@ class MainWindow(FileActions, EditActions, WorkflowActions, WindowActions, QtWid
     def error(self, exc: BaseException, title: str | None = None) -> None:
         """Show a problem in the Messages panel (and a dialog when asking); the traceback of a
         bug was written to the user's log folder by whoever caught it."""
-        text = exc.message() if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
+        text = exc.message(i18n.lang()) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
         self.log(text)
         log_path = getattr(exc, "log_path", None)
         if log_path:
