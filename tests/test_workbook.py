@@ -208,3 +208,40 @@ def test_a_measure_that_does_not_apply_is_blank_not_zero(book):
     assert housing and links
     assert all(r[col["地块面积（m²）"]] is None and r[col["道路长度（m）"]] is None for r in housing)
     assert all(isinstance(r[col["道路长度（m）"]], int | float) and r[col["道路长度（m）"]] > 0 for r in links)
+
+
+def _indicator_rows(ws):
+    rows = list(ws.iter_rows(min_row=2))
+    heads = [c.value for c in ws[1]]
+    return heads, rows
+
+
+def test_indicator_counts_are_whole_numbers_and_shares_keep_decimals(book):
+    """"D级危房数量 12 栋" reads 12, not 12.00; a share in % keeps its two decimals."""
+    heads, rows = _indicator_rows(book["城市体检指标"])
+    value, unit, target = heads.index("数值"), heads.index("单位"), heads.index("目标值")
+    counts = [r for r in rows if r[unit].value in {"栋", "处", "户"} and r[value].value is not None]
+    shares = [r for r in rows if r[unit].value == "%" and r[value].value is not None]
+    assert counts and shares
+    assert {r[value].number_format for r in counts} == {"#,##0"}
+    assert {r[target].number_format for r in counts if r[target].value is not None} == {"#,##0"}
+    assert {r[value].number_format for r in shares} == {"#,##0.00"}
+
+
+def test_an_english_workbook_gives_indicator_units_in_english(demo, tmp_path):
+    import re
+
+    from planner.export.xlsx import write_workbook
+
+    gpkg = demo / "portfolio.gpkg"
+    tables = {"indicators": pyogrio.read_dataframe(gpkg, layer="indicators", read_geometry=False)}
+    projects = pyogrio.read_dataframe(gpkg, layer="projects")
+    result = types.SimpleNamespace(flags={}, tables=tables)
+    write_workbook(tmp_path / "p.xlsx", result, projects, {"name": "t", "parameters": {}}, lang="en")
+    ws = openpyxl.load_workbook(tmp_path / "p.xlsx")["Indicators"]
+    heads, rows = _indicator_rows(ws)
+    units = {r[heads.index("Unit")].value for r in rows} - {None}
+    assert "buildings" in units and "%" in units
+    assert [u for u in units if re.search(r"[\u4e00-\u9fff]", u)] == []
+    grade_d = [r for r in rows if r[heads.index("Title")].value == "Grade D dangerous buildings"]
+    assert grade_d and grade_d[0][heads.index("Value")].number_format == "#,##0"

@@ -68,6 +68,8 @@ INTEGER = {"buildings", "households", "flag_count", "priority_rank", "unknown_ye
            "elevator_candidates", "precast", "buildings_covered", "households_covered", "facilities", "flags",
            "projects", "year_built_max", "storeys", "households_new", "buildings_new"}
 AREA = {"floor_area_m2", "parcel_area_m2", "res_floor_area_m2", "old_floor_area_m2", "area_m2"}
+# indicators counted in these units are whole numbers: "12 栋", not "12.00 栋"
+COUNT_UNITS = {"栋", "处", "户", "个", "部", "所", "座"}
 EXTRA_ALIASES = {"flags_summary": ("涵盖标记", "Flags covered"), "missing": ("缺少的设施", "Facilities missing"),
                  "flag_total": ("标记数", "Flags"), "codes": ("命中规则", "Rules"),
                  "rule": ("规则", "Rule"), "layer": ("图层", "Layer"), "block": ("小区/网格", "Compound / cell"),
@@ -286,7 +288,10 @@ class _Book:
 
     def table(self, name: str, frame: pd.DataFrame, columns: list[str], *, note: str | None = None,
               totals: list[str] | None = None, fixed_totals: dict[str, float] | None = None,
-              wide: set[str] | None = None, layer: str | None = None) -> tuple[_BulkSheet, int]:
+              wide: set[str] | None = None, layer: str | None = None,
+              count_rows: np.ndarray | None = None) -> tuple[_BulkSheet, int]:
+        """``count_rows``: a mask of the rows whose numbers are counts (shown as whole numbers
+        whatever their column's format)."""
         ws = self.wb.add_worksheet(name, worksheet_class=_BulkSheet)
         columns = [c for c in columns if c in frame.columns]
         start = 0
@@ -314,7 +319,11 @@ class _Book:
                 arr = s.to_numpy(dtype=float, na_value=np.nan)
                 if fmt is self.f_int:
                     arr = np.round(arr)
-                cells.append(_number_cells(arr, j, refs, fmt))
+                body = _number_cells(arr, j, refs, fmt)
+                if count_rows is not None and fmt is not self.f_int and count_rows[:n].any():
+                    whole = _number_cells(np.round(arr), j, refs, self.f_int)
+                    body = pc.if_else(pa.array(count_rows[:n]), whole, body)
+                cells.append(body)
                 sample = [v for v in arr[:500].tolist() if np.isfinite(v)]
             else:
                 text = s.astype(object).where(s.notna(), None)
@@ -888,9 +897,13 @@ def write_workbook(path: Path, result: RunResult, projects: pd.DataFrame, run_in
                 ind["title"] = ind["title_en"]
             titles = {t: codes_in_text(t, lang) for t in pd.unique(ind["title"].dropna().astype(str))}
             ind["title"] = ind["title"].astype(str).map(titles)
+            counts = None
+            if "unit" in ind:
+                counts = ind["unit"].astype("string").isin(COUNT_UNITS).to_numpy(dtype=bool, na_value=False)
+                ind["unit"] = translate_series(ind["unit"], lang)
             cols = ["district", "title", "value", "unit", "target", "direction", "pass"]
             name = pick("城市体检指标", "Indicators", lang)
-            ws, n = book.table(name, ind, cols, wide={"title"})
+            ws, n = book.table(name, ind, cols, wide={"title"}, count_rows=counts)
             rows[name] = n
             col = [c for c in cols if c in ind.columns].index("pass")
             yes, no = pick("是", "yes", lang), pick("否", "no", lang)
