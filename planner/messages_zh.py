@@ -4,9 +4,11 @@ window: ``InputError.message("zh")``.
 Each entry pairs the shape of an English sentence, written as its call site writes it (the
 literal text, with ``{name}`` for a part that varies and ``{name?}`` for one that may be empty),
 with a Chinese template that reuses those parts: ``{name}`` verbatim (file names, fields, CRS
-codes, numbers), ``{name|t}`` through TERMS (the few English words the engine puts into its
-sentences, e.g. "raster file", "a named pipe"; an unknown word stays as it is). The shapes are
-compiled once, at import; a sentence no entry matches is shown in English, never dropped.
+codes, numbers), ``{name|t}`` through TERMS or PARTS (the few English words the engine puts into
+its sentences, e.g. "raster file", "a named pipe"; an unknown word stays as it is; ``{name?|t}``
+in a shape matches only one of TERMS, or nothing), ``{name|m}`` as a list of "ROLE: <English
+message>" paragraphs joined by " | " (each one read back and translated). The shapes are compiled
+once, at import; a sentence no entry matches is shown in English, never dropped.
 tests/test_messages_zh.py checks that every InputError call site in planner/ has an entry.
 """
 
@@ -39,6 +41,7 @@ TERMS: Final[dict[str, str]] = {
     # the content a file was found to hold (planner.io.sources.sniff_format)
     "a GDAL VRT or connection file (it makes GDAL open other files or URLs)":
         "GDAL VRT 或连接文件（它会让 GDAL 打开其他文件或网址）",
+    "unknown": "未知格式",
     # CSV parse problems (planner.io.readers)
     "a quote is opened and never closed": "引号未闭合",
     "the row has more fields than the header": "该行的字段数多于表头",
@@ -46,8 +49,15 @@ TERMS: Final[dict[str, str]] = {
     "weight": "权重", "scale": "尺度系数", "site setting": "选址设置",
     "weights": "可用权重", "scales": "可用尺度系数", "sites": "可用选址设置",
     # project edits (planner.portfolio.overlay)
-    " to merge": "（待合并）", " to split": "（待拆分）",
+    " to merge": "待合并的", " to split": "待拆分的",
 }
+
+#: Variable parts with a shape of their own (an example a call site passes in), for ``{name|t}``
+#: when TERMS has no exact entry; the same syntax as ENTRIES.
+PARTS: Final[tuple[tuple[str, str], ...]] = (
+    ('{role} = "file.gpkg:layer", or [inputs.{table}] with path = "..."',
+     '{role} = "file.gpkg:layer"，或带 path = "..." 的 [inputs.{table}] 表'),
+)
 
 #: (English shape, Chinese template); the order does not matter: the shape with the most literal
 #: text is tried first.
@@ -138,7 +148,7 @@ ENTRIES: Final[tuple[tuple[str, str], ...]] = (
     ("select features on the map first.", "请先在地图上选择要素。"),
     ("'{value}' is not a number.", "'{value}' 不是数值。"),
     ("unknown project edit '{op}'.", "未知的项目编辑操作 '{op}'。"),
-    ("project(s) {ids}{what?|t} no longer exist.", "项目 {ids}{what|t} 已不存在。"),
+    ("project(s) {ids}{what?|t} no longer exist.", "{what|t}项目 {ids} 已不存在。"),
     ("project {pid} exists already.", "项目 {pid} 已存在。"),
     # output folder -------------------------------------------------------------------------
     ("the output folder is a file.", "输出文件夹的位置是一个文件。"),
@@ -288,7 +298,7 @@ ENTRIES: Final[tuple[tuple[str, str], ...]] = (
     ("no input layer has a CRS or coordinates from which a working CRS can be chosen.",
      "没有任何输入图层带有坐标系或可据以确定工作坐标系的坐标。"),
     ("give --crs EPSG:NNNN (e.g. EPSG:4546) or add .prj files.", "请指定 --crs EPSG:NNNN（例如 EPSG:4546），或补充 .prj 文件。"),
-    ("no input layer could be used: {errors}", "没有可用的输入图层：{errors}"),
+    ("no input layer could be used: {errors|m}", "没有可用的输入图层：{errors|m}"),
     ("fix the inputs named above and run again.", "请修正上述输入后重新运行。"),
     ("the working CRS {crs} is in degrees; analyses need metres.",
      "工作坐标系 {crs} 以度为单位；分析需要以米为单位的投影坐标系。"),
@@ -301,8 +311,8 @@ ENTRIES: Final[tuple[tuple[str, str], ...]] = (
     ("'{name}' is not a layer role.", "'{name}' 不是图层角色。"),
     ("use one of: {names}.", "请使用以下之一：{names}。"),
     ("'{key}' must be {want|t}, not {kind|t} ({value}).", "'{key}' 应为{want|t}，而不是{kind|t}（{value}）。"),
-    ("write it as {example} (see the sample project in sample_data/).",
-     "请写成 {example}（参见 sample_data/ 中的示例项目）。"),
+    ("write it as {example|t} (see the sample project in sample_data/).",
+     "请写成 {example|t}（参见 sample_data/ 中的示例项目）。"),
     ("the project file is not a regular file (a folder, pipe or device); it is not read.",
      "项目文件不是普通文件（而是文件夹、管道或设备），未予读取。"),
     ("give the path of a .toml file.", "请提供 .toml 文件的路径。"),
@@ -397,7 +407,7 @@ ENTRIES: Final[tuple[tuple[str, str], ...]] = (
     ("there are no results to export yet.", "尚无可导出的结果。"),
 )
 
-_PART = re.compile(r"\{(\w+)(\?)?(\|t)?\}")
+_PART = re.compile(r"\{(\w+)(\?)?(\|[tm])?\}")
 
 
 class _Entry:
@@ -417,6 +427,12 @@ class _Entry:
             name = m.group(1)
             if name in seen:
                 parts.append(f"(?P={name})")
+            elif m.group(2) and m.group(3):  # optional and translated: one of TERMS, or nothing
+                parts.append(f"(?P<{name}>{'|'.join(map(re.escape, sorted(TERMS, key=len, reverse=True)))}|)")
+                seen.add(name)
+            elif m.group(3) == "|m":
+                parts.append(f"(?P<{name}>.+)")
+                seen.add(name)
             else:
                 parts.append(f"(?P<{name}>.{'*' if m.group(2) else '+'}?)")
                 seen.add(name)
@@ -433,7 +449,9 @@ class _Entry:
     def render(self, match: re.Match[str]) -> str:
         def part(m: re.Match[str]) -> str:
             value = match.group(m.group(1))
-            return TERMS.get(value, value) if m.group(3) else value
+            if m.group(3) == "|m":
+                return _paragraphs(value)
+            return _term(value) if m.group(3) else value
 
         return _PART.sub(part, self.template)
 
@@ -441,6 +459,20 @@ class _Entry:
 #: Most literal text first, so "the project file does not exist." wins over "the {what} does not exist.".
 _ENTRIES: Final[tuple[_Entry, ...]] = tuple(sorted((_Entry(s, t) for s, t in ENTRIES),
                                                    key=lambda e: -e.literal))
+
+
+_PARTS: Final[tuple[_Entry, ...]] = tuple(sorted((_Entry(s, t) for s, t in PARTS), key=lambda e: -e.literal))
+
+
+def _term(value: str) -> str:
+    """A variable part in Chinese when TERMS or PARTS knows it; else as it is."""
+    if value in TERMS:
+        return TERMS[value]
+    for entry in _PARTS:
+        match = entry.pattern.fullmatch(value)
+        if match is not None:
+            return entry.render(match)
+    return value
 
 
 def find_entry(text: str) -> _Entry | None:
@@ -460,6 +492,37 @@ def translate(text: str) -> str:
         if match is not None:
             return entry.render(match)
     return text
+
+
+_WHERE_EN = re.compile(r"(file|layer|field) '([^']*)'|row (\S+)")
+_PARAGRAPH_EN = re.compile(
+    r"(?P<role>raster [^:\s]+|[^:\s]+): "
+    r"(?:(?P<where>(?:(?:file|layer|field) '[^']*'|row [^,:\s]+)(?:, (?:(?:file|layer|field) '[^']*'|row [^,:\s]+))*): )?"
+    r"(?P<problem>.+?)(?: What to do: (?P<hint>.+))?", re.DOTALL)
+_WHERE_ZH: Final[dict[str, str]] = {"file": "文件", "layer": "图层", "field": "字段"}
+
+
+def _paragraph(text: str) -> str:
+    """One "ROLE: <InputError English paragraph>" of a run's list of unusable inputs in Chinese
+    (pipeline: "no input layer could be used: A | B"); as it is when it does not parse."""
+    match = _PARAGRAPH_EN.fullmatch(text.strip())
+    if match is None:
+        return text
+    role = match.group("role")
+    out = f"栅格 {role[7:]}" if role.startswith("raster ") else role
+    where = []
+    for w in _WHERE_EN.finditer(match.group("where") or ""):
+        where.append(f"{_WHERE_ZH[w.group(1)]} '{w.group(2)}'" if w.group(1) else _row(w.group(3)))
+    body = translate(match.group("problem"))
+    if where:
+        body = f"{'，'.join(where)}：{body}"
+    if match.group("hint"):
+        body = f"{body}处理办法：{translate(match.group('hint'))}"
+    return f"{out}：{body}"
+
+
+def _paragraphs(text: str) -> str:
+    return " | ".join(_paragraph(p) for p in text.split(" | "))
 
 
 def _row(row: str | int) -> str:
