@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import unicodedata
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -99,6 +100,9 @@ def _path_bytes(xy: np.ndarray, first: np.ndarray, close: bool = False) -> np.nd
     return rows
 
 
+_STAND_INS = {"©": "(c)", "®": "(R)", "™": "TM"}   # for characters the bundled font lacks
+
+
 class PdfFont:
     """The bundled CJK TrueType font: glyph ids and advance widths for text, and the objects
     that embed it (subset to the glyphs used, ids kept)."""
@@ -134,7 +138,7 @@ class PdfFont:
         its text map: a blank in the page and a wrong character when the text was copied)."""
         hit = self._cache.get(text)
         if hit is None:
-            gids = tuple(self.cmap.get(ord(ch), 0) for ch in text)
+            gids = self._gids(text)
             adv = self._advances
             hit = ("".join([f"{g:04X}" for g in gids]), float(sum([adv[g] for g in gids])), gids)
             self._cache[text] = hit
@@ -144,7 +148,28 @@ class PdfFont:
     def cmap_ids(self, text: str) -> tuple[int, ...]:
         """The glyph ids of ``text`` (encoded once)."""
         hit = self._cache.get(text)
-        return hit[2] if hit is not None else tuple(self.cmap.get(ord(ch), 0) for ch in text)
+        return hit[2] if hit is not None else self._gids(text)
+
+    def _gids(self, text: str) -> tuple[int, ...]:
+        """Glyph ids of ``text``; a character the font lacks is written as its stand-in (©
+        as "(c)": the bundled font holds GBK, which has no ©, and a licence notice drawn with a
+        box in it is not a notice) or its base letter, else notdef."""
+        cmap = self.cmap
+        if all(ord(ch) in cmap for ch in text):
+            return tuple(cmap[ord(ch)] for ch in text)
+        out: list[int] = []
+        for ch in text:
+            g = cmap.get(ord(ch))
+            if g is not None:
+                out.append(g)
+                continue
+            stand_in = _STAND_INS.get(ch) or "".join(c for c in unicodedata.normalize("NFKD", ch)
+                                                      if not unicodedata.combining(c))
+            if stand_in and stand_in != ch and all(ord(c) in cmap for c in stand_in):
+                out.extend(cmap[ord(c)] for c in stand_in)
+            else:
+                out.append(0)
+        return tuple(out)
 
     def width_mm(self, text: str, size_pt: float) -> float:
         return self.encode(text)[1] * size_pt * MM_PER_PT
@@ -873,6 +898,8 @@ def _panel(cv: _Canvas, project: dict[str, Any], rows: list[tuple[str, str]], in
     cv.lines_of(bkeys, x + 1, by + 5 * len(bkeys) - 1, 6.5, 1.75, colour="#333333")
     cv.lines_of(texts, x + 22, by + 5 * len(bkeys) - 1, 6.5, 1.75)
     cv.raw(f"{_rgb('#111111')} RG {_f(0.8 * MM_PER_PT)} w {_f(x)} {_f(by)} {_f(W - 8 - x)} {_f(5 * len(bkeys))} re S\n")
+    if info.get("attribution"):   # data under a licence that asks for it (OSM's ODbL): on every page, as on the sheets
+        cv.text(x, by - 1.5, str(info["attribution"]), 5.5, colour="#555555", va="top")
 
 
 def _wrapped_rows(font: PdfFont, rows: Sequence[tuple[str, str]], size: float, room: float, *,

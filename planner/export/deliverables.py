@@ -73,7 +73,7 @@ def _gpkg(r: _Run) -> None:
 def _xlsx(r: _Run) -> None:
     from planner.export.xlsx import write_workbook
 
-    info = sheet_info(r.ws, r.cfg, r.options, "", r.lang)
+    info = sheet_info(r.ws, r.cfg, r.options, r.attribution, r.lang)   # OSM's ODbL notice on 说明
     write_workbook(r.out_dir / "portfolio.xlsx", r.result, r.projects, r.run_info, buildings=r.ws.frame("buildings"),
                    parcels=r.ws.frame("parcels"), warnings=r.warnings, lang=r.lang, meta=info)
 

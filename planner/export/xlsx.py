@@ -808,6 +808,7 @@ def _readme(book: _Book, run_info: RunInfo, sheets: list[tuple[str, str]], meta:
         (pick("坐标系", "CRS", lang), meta.get("crs") or run_info.get("working_crs", "")),
         (pick("软件版本", "Software", lang), f"{pick('城市更新规划助手', 'Renewal Planner', lang)} "
                                              f"{run_info.get('software', '')}"),
+        *([(pick("数据来源", "Data", lang), str(meta["attribution"]))] if meta.get("attribution") else []),
         ("", ""),
         (pick("工作表", "Sheet", lang), pick("内容", "Content", lang)),
     ]
@@ -828,7 +829,7 @@ def write_workbook(path: Path, result: RunResult, projects: pd.DataFrame, run_in
 
     ``buildings`` and ``parcels`` (the harmonised input layers) give each building's households
     and floor area and each parcel's area, so that totals count each of them once. ``meta``:
-    organisation, date and crs (in words) for the 说明 sheet."""
+    organisation, date, crs (in words) and attribution (a licence notice of the inputs) for the 说明 sheet."""
     rows: dict[str, int] = {}
     meta = dict(meta or {})
     if "crs" not in meta and run_info.get("working_crs"):

@@ -1,0 +1,59 @@
+"""Deliverables made from OpenStreetMap data carry its licence notice (© OpenStreetMap
+contributors, ODbL 1.0) where a planner hands them on: every atlas page (with "(c)": the bundled
+font has no ©), the map sheets, the
+workbook's 说明 sheet and the HTML map. Run on the real Hefei extract in tests/data
+(© OpenStreetMap contributors, ODbL 1.0); the sample city (no OSM input) carries none."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import openpyxl
+import pytest
+
+from .conftest import OSM_FILE
+
+NOTICE = "© OpenStreetMap contributors (ODbL)"
+
+
+@pytest.fixture(scope="module")
+def osm_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("osm_run") / "run"
+    proc = subprocess.run([sys.executable, "-m", "planner", "run", "--roads", str(OSM_FILE), "--buildings",
+                           str(OSM_FILE), "--facilities", str(OSM_FILE), "--as-of", "2026-06-30", "--out", str(out),
+                           "--sheets", "overview", "--atlas", "all", "--quiet"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def _pdf_pages_text(path) -> list[str]:
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return text.split("\f")[:-1]   # pdftotext ends every page with a form feed
+
+
+def test_every_atlas_page_and_sheet_of_osm_data_carries_the_notice(osm_run):
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils not installed")
+    atlas = osm_run / "maps" / "项目图集.pdf"
+    pages = _pdf_pages_text(atlas)
+    assert len(pages) >= 1
+    # the bundled font has no ©: the atlas writes "(c)", never a box (notdef)
+    assert [i + 1 for i, p in enumerate(pages) if "(c) OpenStreetMap contributors (ODbL)" not in p] == []
+    assert all("OpenStreetMap contributors" in p for p in _pdf_pages_text(osm_run / "maps" / "overview.pdf"))
+
+
+def test_the_workbook_and_map_of_osm_data_carry_the_notice(osm_run):
+    ws = openpyxl.load_workbook(osm_run / "portfolio.xlsx")["说明"]
+    rows = {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r[0]}
+    assert rows.get("数据来源") == NOTICE
+    assert NOTICE in (osm_run / "map.html").read_text(encoding="utf-8")
+
+
+def test_a_city_without_osm_data_has_no_notice(sample_run):
+    proc, out = sample_run
+    assert proc.returncode == 0, proc.stderr
+    ws = openpyxl.load_workbook(out / "portfolio.xlsx")["说明"]
+    assert "数据来源" not in [r[0] for r in ws.iter_rows(values_only=True)]
