@@ -278,7 +278,7 @@ class MainWindow(FileActions, EditActions, WorkflowActions, WindowActions, QtWid
             self.log(self.tr("Details: {0}").format(log_path))
         if self.ask:
             QtWidgets.QMessageBox.warning(self, title or self.tr("Problem"), text)
-        self.last_error = text
+        self.last_error = exc.message() if isinstance(exc, InputError) else text  # English, as in the log
 
     def _report_error(self, text: str) -> None:
         self.log(self.tr("Internal error (the work is kept): {0}").format(text))
