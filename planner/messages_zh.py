@@ -544,5 +544,6 @@ def chinese_message(exc: InputError) -> str:
     if where:
         text = f"{'，'.join(where)}：{text}"
     if exc.hint:
-        text = f"{text}处理办法：{translate(exc.hint)}"
+        gap = "" if text.endswith(("。", "）", "”")) else " "  # after an untranslated sentence
+        text = f"{text}{gap}处理办法：{translate(exc.hint)}"
     return text

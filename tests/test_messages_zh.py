@@ -167,6 +167,8 @@ def test_variable_parts_are_kept_and_terms_translated():
     assert t("the working CRS EPSG:4490 is in degrees; analyses need metres.").startswith("工作坐标系 EPSG:4490 ")
     # no entry: the English text, never an empty one
     assert t("a sentence nobody wrote.") == "a sentence nobody wrote."
+    exc = InputError("a sentence nobody wrote.", file="a.shp", hint="check the path.")
+    assert exc.message("zh") == "文件 'a.shp'：a sentence nobody wrote. 处理办法：请检查路径。"
 
 
 # 2. real bad inputs -----------------------------------------------------------------------------
