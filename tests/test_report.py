@@ -340,3 +340,15 @@ def test_pocket_park_sheet_counts_households_whole_and_gives_the_walk_to_a_park(
     for r in body:
         assert r[hh].number_format == "#,##0" and float(r[hh].value).is_integer()
         assert isinstance(r[walk].value, (int, float)) and r[walk].value > 500, "the walk to the nearest park is given"
+
+
+def test_households_of_a_type_that_serves_no_building_do_not_apply(runs):
+    """As in the workbook's 汇总: road links and land serve no building, their households read
+    不适用 rather than 0; a type with homes keeps its count."""
+    doc = Document(str(runs / "run" / "report.docx"))
+    rows = {r[0]: r for r in table_after(doc, "按类型汇总")[1:-1]}
+    assert rows["断头路打通"][3] == "不适用" and rows["断头路打通"][4] == "0"
+    assert number(rows["危旧房改造"][3]) > 0
+    xlsx = openpyxl.load_workbook(runs / "run" / "portfolio.xlsx")["汇总"]
+    summary = {r[0]: r for r in xlsx.iter_rows(values_only=True) if r[0]}
+    assert summary["断头路打通"][3] == "不适用"

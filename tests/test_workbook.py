@@ -245,3 +245,33 @@ def test_an_english_workbook_gives_indicator_units_in_english(demo, tmp_path):
     assert [u for u in units if re.search(r"[\u4e00-\u9fff]", u)] == []
     grade_d = [r for r in rows if r[heads.index("Title")].value == "Grade D dangerous buildings"]
     assert grade_d and grade_d[0][heads.index("Value")].number_format == "#,##0"
+
+
+def test_no_zero_where_a_count_does_not_apply(book):
+    """A facility site counts the buildings and households it serves but measures no floor area:
+    its 建筑面积 is blank, not "370 栋, 0 m²"; a road link or a parcel serves no building: its
+    建筑数 and 户数 are blank in 项目清单 and its type's households read 不适用 in 汇总 (not
+    "受益户数 0"); a type with buildings keeps its numbers."""
+    pl = book["项目清单"]
+    heads = [c.value for c in pl[1]]
+    col = {h: heads.index(h) for h in ("项目类型", "建筑数", "户数", "建筑面积（m²）")}
+    rows = [[c.value for c in r] for r in pl.iter_rows(min_row=2) if r[col["项目类型"]].value in
+            {"完整社区补短板", "断头路打通", "闲置土地处置", "危旧房改造"}]
+    by_type: dict[str, list] = {}
+    for r in rows:
+        by_type.setdefault(r[col["项目类型"]], []).append(r)
+    assert set(by_type) == {"完整社区补短板", "断头路打通", "闲置土地处置", "危旧房改造"}
+    sites = by_type["完整社区补短板"]
+    assert all(r[col["建筑数"]] > 0 and r[col["建筑面积（m²）"]] is None for r in sites)
+    for t in ("断头路打通", "闲置土地处置"):
+        assert all(r[col["建筑数"]] is None and r[col["户数"]] is None for r in by_type[t]), t
+    assert all(r[col["建筑面积（m²）"]] > 0 and r[col["建筑数"]] > 0 for r in by_type["危旧房改造"])
+    summary = [[c.value for c in r] for r in book["汇总"].iter_rows()]
+    start = next(i for i, r in enumerate(summary) if r[0] == "按类型")
+    heads = summary[start + 1]
+    hh, res, bld = heads.index("受益户数（去重）"), heads.index("受益人口（估算）"), heads.index("涉及建筑（去重）")
+    types = {r[0]: r for r in summary[start + 2:] if r[0] and r[0] != "合计" and not str(r[0]).startswith("按")}
+    for t in ("断头路打通", "闲置土地处置", "低效用地再开发", "批而未供土地供应"):
+        assert types[t][hh] == "不适用" and types[t][res] == "不适用" and types[t][bld] == 0, types[t]
+    assert isinstance(types["危旧房改造"][hh], int | float) and types["危旧房改造"][hh] > 0
+    assert types["闲置楼宇盘活"][hh] == 0   # offices: buildings without homes, a true 0

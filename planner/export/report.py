@@ -934,8 +934,10 @@ def _group_rows(r: _Run, by: str, labels: dict[str, str], order: list[str] | Non
         if g not in t.index:
             continue
         row = t.loc[g]
+        # a group of road links or land serves no building: its households do not apply (as in the workbook)
+        households = r.t("不适用", "n/a") if float(row["buildings"]) == 0 else _hh(row["households"])
         rows.append([labels.get(g, g) or r.t("（未分区）", "(no district)"), _n(row["projects"]), _money(cost.get(g, 0.0)),
-                     _hh(row["households"]), _n(row["buildings"]), _n(row["floor_area_m2"])])
+                     households, _n(row["buildings"]), _n(row["floor_area_m2"])])
     return rows, [g for g in groups if g in t.index], t, cost
 
 

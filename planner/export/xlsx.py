@@ -253,6 +253,7 @@ class _Book:
         self.f_total = wb.add_format({**base, "bold": True, "num_format": "#,##0.00", "top": 1})
         self.f_total_text = wb.add_format({**base, "bold": True, "top": 1})
         self.f_total_int = wb.add_format({**base, "bold": True, "num_format": "#,##0", "top": 1})
+        self.f_na = wb.add_format({**base, "align": "right", "font_color": "#666666"})
         self.f_pass = wb.add_format({**base, "bg_color": "#C6EFCE", "font_color": "#006100"})
         self.f_fail = wb.add_format({**base, "bg_color": "#FFC7CE", "font_color": "#9C0006"})
 
@@ -449,7 +450,10 @@ def _summary(book: _Book, projects: pd.DataFrame, membership: Membership) -> dic
             ws.write_number(row, 1, int(r["projects"]), book.f_int)
             ws.write_number(row, 2, float(cost.get(group, 0.0)), book.f_num)
             for j, c in ((3, "households"), (4, "buildings"), (5, "floor_area_m2"), (6, "residents")):
-                if np.isfinite(float(r[c])):   # unknown households: blank, not 0
+                if c in {"households", "residents"} and float(r["buildings"]) == 0:
+                    # road links, land: they serve no building, "受益户数 0" would read as benefiting no one
+                    ws.write_string(row, j, pick("不适用", "n/a", lang), book.f_na)
+                elif np.isfinite(float(r[c])):   # unknown households: blank, not 0
                     ws.write_number(row, j, round(float(r[c])), book.f_int)
                 else:
                     ws.write_blank(row, j, None, book.f_int)
@@ -870,9 +874,17 @@ def write_workbook(path: Path, result: RunResult, projects: pd.DataFrame, run_in
         ordered = projects.sort_values(key, ascending=key == "priority_rank") if len(projects) else projects
         distinct = membership = None
         table = _project_table(ordered, lang) if len(ordered) else pd.DataFrame(ordered)
-        for column in ("parcel_area_m2", "road_length_m"):  # 0: the measure does not apply (a house has no road length)
+        # 0: the measure does not apply (a house has no road length; a facility site's beneficiaries
+        # are counted as buildings and households, its floor area is not measured: "370 栋, 0 m²"
+        # read as empty homes)
+        for column in ("parcel_area_m2", "road_length_m", "floor_area_m2"):
             if column in table:
                 table[column] = pd.to_numeric(table[column], errors="coerce").where(lambda v: v != 0)
+        if "buildings" in table:   # a road link or a parcel has no buildings: no buildings or households to count
+            none = pd.to_numeric(table["buildings"], errors="coerce").fillna(0).to_numpy() == 0
+            for column in ("buildings", "households"):
+                if column in table:
+                    table[column] = pd.to_numeric(table[column], errors="coerce").where(~none)
         if len(projects):
             from planner.portfolio.totals import Membership
 
