@@ -25,15 +25,15 @@ TERMS: Final[dict[str, str]] = {
     # check_path(what=...), parse_date_option(what=...)
     "file": "文件", "raster file": "栅格文件", "project date": "项目日期", "as-of date": "现状基准日期",
     # kinds of file that are not regular
-    "a named pipe": "命名管道", "a device": "设备文件", "a socket": "套接字", "not a regular file": "特殊文件",
+    "a named pipe": "命名管道", "a device": "设备文件", "a socket": "套接字", "a special file": "特殊文件",
     # project file value kinds (planner.project._KIND and the "want" of its checks)
     "text": "文本", "an integer": "整数", "a number": "数值", "true/false": "布尔值（true/false）",
     "a list": "列表", "a table": "表（TOML 表）", "a date": "日期", "a date and time": "日期时间",
     "a list of folders": "文件夹列表", "a folder (text)": "文件夹（文本）",
     "a file path (text) or a table with a path": "文件路径（文本）或带 path 的表",
     "a column name (text)": "列名（文本）", "a file path (text)": "文件路径（文本）",
-    # parameter types (kind.__name__)
-    "int": "整数", "float": "数值", "str": "文本", "bool": "布尔值", "list": "列表",
+    # what a parameter or a number field takes (planner.analysis.registry, planner.gui.edit_actions)
+    "a whole number": "整数", "whole numbers": "整数", "numbers": "数值",
     # geometry kinds of layer roles
     "polygon": "面", "line": "线", "point": "点", "any": "任意",
     # file suffix shown when there is none
@@ -76,8 +76,8 @@ ENTRIES: Final[tuple[tuple[str, str], ...]] = (
     ("pick one of the choices listed.", "请从所列可选值中选择一个。"),
     ("there is no analysis '{name}'.", "不存在分析项 '{name}'。"),
     ("analyses: {names}.", "可用的分析项：{names}。"),
-    ("parameter {where} = {value} is not a {kind|t}.", "参数 {where} = {value} 不是{kind|t}。"),
-    ("give a {kind|t} (default {default}).", "请填写{kind|t}（默认值 {default}）。"),
+    ("parameter {where} = {value} is not {kind|t}.", "参数 {where} = {value} 不是{kind|t}。"),
+    ("give {kind|t} (default {default}).", "请填写{kind|t}（默认值 {default}）。"),
     ("parameter {where} = {value} is outside {low}..{high}.", "参数 {where} = {value} 超出取值范围 {low}..{high}。"),
     ("give a value in range (default {default}).", "请填写取值范围内的值（默认值 {default}）。"),
     ("analysis '{name}' has no parameter '{key}'.", "分析项 '{name}' 没有参数 '{key}'。"),
@@ -142,7 +142,8 @@ ENTRIES: Final[tuple[tuple[str, str], ...]] = (
     ("select them in the table or on the map.", "请在表格或地图上选择。"),
     ("the shape cannot lose another vertex.", "该图形不能再删除节点。"),
     ("delete the feature instead.", "如需去掉该节点，请直接删除整个要素。"),
-    ("'{value}' is not a valid {dtype} value.", "'{value}' 不是有效的 {dtype} 值。"),
+    ("'{value}' is not {kind|t}.", "'{value}' 不是{kind|t}。"),
+    ("this field takes {kinds|t}: enter {kind|t}.", "该字段只接受{kinds|t}：请输入{kind|t}。"),
     ("enter a number.", "请输入数值。"),
     ("no features are selected.", "未选中任何要素。"),
     ("select features on the map first.", "请先在地图上选择要素。"),

@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from planner.catalogue import Catalogue
     from planner.feedback import Feedback
 
+#: What a parameter's value must be, in words (not Python's type names), for its messages.
+_KIND_NOUN: dict[type, str] = {int: "a whole number", float: "a number", bool: "true/false", str: "text",
+                               list: "a list", tuple: "a list"}
+
 FLAG_COLUMNS = ["source_layer", "source_id", "code", "severity", "reason", "reason_en"]
 
 
@@ -86,8 +90,9 @@ class Parameter:
             else:
                 out = str(value)
         except (TypeError, ValueError, OverflowError):
-            raise InputError(f"parameter {where} = {value!r} is not a {kind.__name__}.",
-                             hint=f"give a {kind.__name__} (default {self.default!r}).") from None
+            noun = _KIND_NOUN.get(kind, "text")
+            raise InputError(f"parameter {where} = {value!r} is not {noun}.",
+                             hint=f"give {noun} (default {self.default!r}).") from None
         if isinstance(out, float) and not math.isfinite(out):
             raise InputError(f"parameter {where} = {out} is not a finite number.",
                              hint=f"give a number (default {self.default!r}).")

@@ -108,9 +108,11 @@ class EditActions:
                 value = str(value).strip().lower() in {"1", "true", "yes", "是", "有"}
             else:
                 value = str(value)
-        except (TypeError, ValueError):
-            raise InputError(f"'{value}' is not a valid {col.dtype} value.", layer=layer.name, field=column, row=row,
-                             hint="enter a number.") from None
+        except (TypeError, ValueError):  # only the number columns refuse a text
+            whole = pd.api.types.is_integer_dtype(col.dtype)
+            noun, nouns = ("a whole number", "whole numbers") if whole else ("a number", "numbers")
+            raise InputError(f"'{value}' is not {noun}.", layer=layer.name, field=column, row=row,
+                             hint=f"this field takes {nouns}: enter {noun}.") from None
         frame.iloc[row, frame.columns.get_loc(column)] = value
         self._push_frame(layer, frame, self.tr("Edit {0}").format(column))
 

@@ -111,7 +111,7 @@ def check_path(path: Path, *, what: str = "file", folder_ok: bool = False) -> No
                          hint="give a file (a FileGDB folder must end in .gdb).")
     if not stat.S_ISREG(mode):
         kind = ("a named pipe" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-                else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+                else "a socket" if stat.S_ISSOCK(mode) else "a special file")
         raise InputError(f"the {what} is {kind}, not a regular file; it is not read.", file=str(path),
                          hint="save the data to a regular file and give that.")
 
