@@ -275,3 +275,36 @@ def test_no_zero_where_a_count_does_not_apply(book):
         assert types[t][hh] == "不适用" and types[t][res] == "不适用" and types[t][bld] == 0, types[t]
     assert isinstance(types["危旧房改造"][hh], int | float) and types["危旧房改造"][hh] > 0
     assert types["闲置楼宇盘活"][hh] == 0   # offices: buildings without homes, a true 0
+
+
+def test_compounds_of_osm_buildings_leave_what_osm_does_not_state_blank(tmp_path):
+    """小区汇总 of the Beijing 亦庄 extract (© OpenStreetMap contributors, ODbL 1.0): OSM gives no
+    construction year, safety grade, structure or elevator, so a compound none of whose homes
+    has a known year has no 老旧占比 (blank, not 0%, and no 否 as a candidate) and the C级, D级,
+    预制板 and 加梯候选 counts are blank, not 0; the sample city, which states them, keeps its
+    numbers (test_numbers_are_formatted and the sheet's other tests)."""
+    import datetime as dt
+
+    from planner.export.xlsx import write_workbook
+    from planner.feedback import Feedback
+    from planner.pipeline import analyse, load_inputs
+    from planner.project import InputConfig, RunConfig
+
+    from .conftest import TEST_DATA
+
+    path = tmp_path / "beijing_yizhuang.osm.pbf"
+    path.write_bytes((TEST_DATA / "beijing_yizhuang.osm.pbf").read_bytes())
+    cfg = RunConfig(name="北京亦庄", inputs={r: InputConfig(r, str(path)) for r in ("roads", "buildings")},
+                    as_of=dt.date(2026, 6, 30))
+    ws = load_inputs(cfg, Feedback())
+    result = analyse(ws, cfg, Feedback(), only=["old_housing"])
+    compounds = result.tables["compounds"]
+    assert len(compounds) > 10 and (compounds["unknown_year"] == compounds["buildings"]).all()
+    write_workbook(tmp_path / "p.xlsx", result, pd.DataFrame(), {"name": "t", "parameters": {}},
+                   buildings=ws.frame("buildings"))
+    rows = list(openpyxl.load_workbook(tmp_path / "p.xlsx")["小区汇总"].iter_rows(values_only=True))
+    heads, body = rows[0], rows[1:]
+    assert len(body) == len(compounds)
+    for h in ("老旧住宅面积（m²）", "老旧占比", "改造候选", "C级", "D级", "加梯候选", "预制板"):
+        assert {r[heads.index(h)] for r in body} == {None}, h
+    assert all(r[heads.index("建筑数")] > 0 and r[heads.index("住宅建筑面积（m²）")] > 0 for r in body)

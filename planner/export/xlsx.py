@@ -408,6 +408,32 @@ class _FastZipFile(zipfile.ZipFile):
         super().__init__(*args, **kwargs)
 
 
+# a compound's count of what the buildings layer does not state is unknown, not 0 (OpenStreetMap
+# states no grade, structure or elevator): the count's column and the fields it needs
+_COMPOUND_NEEDS = {"unsafe_c": ("safety_grade",), "unsafe_d": ("safety_grade",), "precast": ("structure",),
+                   "elevator_candidates": ("floors", "has_elevator")}
+
+
+def _unknown_not_zero(t: pd.DataFrame, buildings: pd.DataFrame | None) -> pd.DataFrame:
+    """小区汇总 without a 0 that means "not known": a compound none of whose homes has a known
+    year has no old share (blank, and no 是/否 as a candidate), and a count whose fields the
+    buildings layer does not fill (no safety grades: C级/D级) is blank in every row."""
+    t = t.copy()
+    if {"unknown_year", "buildings"} <= set(t.columns):
+        unknown = (pd.to_numeric(t["unknown_year"], errors="coerce") >= pd.to_numeric(t["buildings"], errors="coerce")
+                   ).to_numpy(dtype=bool)
+        for c in ("old_floor_area_m2", "old_share", "candidate"):
+            if c in t:
+                t[c] = t[c].astype(object).where(~unknown, None) if c == "candidate" else \
+                    pd.to_numeric(t[c], errors="coerce").where(~unknown)
+    if buildings is not None:
+        for c, fields in _COMPOUND_NEEDS.items():
+            stated = all(f in buildings and buildings[f].notna().any() for f in fields)
+            if c in t and not stated:
+                t[c] = np.nan
+    return t
+
+
 def _summary(book: _Book, projects: pd.DataFrame, membership: Membership) -> dict[str, float]:
     """汇总: projects, cost and benefiting households by district / type / phase.
 
@@ -945,6 +971,7 @@ def write_workbook(path: Path, result: RunResult, projects: pd.DataFrame, run_in
                 t.loc[block, "compound"] = t.loc[block, "compound"].astype(str).str.replace(
                     "block", pick("街区", "Block ", lang), regex=False)
                 t["compound_kind"] = translate_series(t["compound_kind"], lang)
+            t = _unknown_not_zero(t, buildings)
             name = pick("小区汇总", "Compounds", lang)
             _, rows[name] = book.table(name, t, list(t.columns))
         t = result.tables.get("service_coverage")
