@@ -408,7 +408,91 @@ ENTRIES: Final[tuple[tuple[str, str], ...]] = (
     ("there are no results to export yet.", "尚无可导出的结果。"),
 )
 
-_PART = re.compile(r"\{(\w+)(\?)?(\|[tm])?\}")
+#: The engine's warnings and notices that reach the window's Messages panel (layer
+#: harmonisation, the run's loading, the portfolio's manual edits), as their call sites write them
+#: (a sentence that sits inside another, e.g. an encoding decision's warning, after its "{label}: ");
+#: ``{name|p}`` is a whole message read back (an InputError paragraph, "ROLE: paragraph" or a warning).
+#: Translated for display only (:func:`display`); the engine, the CLI and run.json keep the English.
+WARNINGS: Final[tuple[tuple[str, str], ...]] = (
+    # the run (planner.pipeline, planner.analysis.runner) ------------------------------------
+    ("working CRS {crs}: {reason}", "工作坐标系 {crs}：{reason}"),
+    ("raster '{name}' is of no kind in the catalogue (layers/rasters.toml); it is recorded but no analysis uses it",
+     "栅格 '{name}' 不属于图层目录（layers/rasters.toml）中的任何栅格类型；已记录，但没有分析使用它"),
+    ("{analysis} ({id}) skipped: missing {missing}", "{analysis}（{id}）已跳过：缺少 {missing}"),
+    # portfolio (planner.portfolio.overlay) ----------------------------------------------------
+    ("manual edit {i} ({op}) not applied: {text|p}", "手工编辑 {i}（{op}）未能应用：{text|p}"),
+    # loading (planner.io.loading) --------------------------------------------------------------
+    ("{label}: {n} feature{s?} left out, {reason}: {rows}{ids?}", "{label}：{n} 个要素被略去（{reason}）：{rows}{ids}"),
+    ("{label}: no CRS in the file; {note}", "{label}：文件中没有坐标系；{note}"),
+    ("{label}: the {title} layer is empty", "{label}：图层（{title}）为空"),
+    ("{label}: NO COLUMN FOUND for {fields} of the {role} layer, so the checks that need {them} find nothing here. "
+     "Columns seen: {columns}. If one of them is it, map it (--map {role}.{first}=COLUMN, or mapping = "
+     "{ {first} = \"COLUMN\" } under [inputs.{role}]); if the names look garbled, declare the file's encoding "
+     "(encoding = \"GBK\" / \"UTF-8\" / \"BIG5\")",
+     "{label}：未找到列！{role} 图层中没有 {fields} 对应的列，依赖这些字段的检查在此查不出任何结果。"
+     "现有列：{columns}。如其中某列即是，请映射（--map {role}.{first}=COLUMN，或在 [inputs.{role}] 下写 "
+     "mapping = { {first} = \"COLUMN\" }）；如列名显示为乱码，请声明文件编码"
+     "（encoding = \"GBK\" / \"UTF-8\" / \"BIG5\"）"),
+    ("{label}: field '{column}' ({name}): {count} values could not be read and were left empty (e.g. {examples})",
+     "{label}：字段 '{column}'（{name}）中有 {count} 个值无法读取，已留空（例如 {examples}）"),
+    ("{path}: {n} of {total} features of the {role} layer lie outside the study area (boundary {boundary}) and are "
+     "left out of the analyses (e.g. ids {ids}); extend the boundary layer to include them",
+     "{path}：{role} 图层的 {total} 个要素中有 {n} 个位于研究范围（边界 {boundary}）之外，未纳入分析"
+     "（例如编号 {ids}）；如需纳入，请扩大研究范围图层"),
+    ("{label}: {n} features share an id in field '{field}' (e.g. {id}); flags name them by row as well",
+     "{label}：字段 '{field}' 中有 {n} 个要素编号重复（例如 {id}）；问题标记同时注明其行号"),
+    # reading (planner.io.readers, planner.io.encoding, planner.io.osm) ---------------------------
+    ("{label}: {n} of {total} rows dropped: their coordinates in columns {lon}/{lat} are empty or not numbers "
+     "({rows}); fix them to include those features",
+     "{label}：{total} 行中有 {n} 行被略去：其坐标列 {lon}/{lat} 为空或不是数值（{rows}）；修正后即可纳入这些要素"),
+    ("{label}: some text could not be decoded as {encoding} and was replaced; check the names and values, or "
+     "declare the encoding",
+     "{label}：部分文本无法按 {encoding} 解码，已被替换；请检查名称和数值，或声明编码"),
+    ("{label}: encoding '{encoding}' is ignored: {kind} text is UTF-8 by definition",
+     "{label}：已忽略编码 '{encoding}'：{kind} 文本按规范即为 UTF-8"),
+    ("{label}: {n} character(s) of the text are cut in the middle and were left out ({encoding})",
+     "{label}：文本中有 {n} 个字符被从中间截断，已略去（{encoding}）"),
+    ("{label}: field name '{column}' was cut in the middle of a character by the program that wrote the file and "
+     "matches no known field name; map it by hand if it matters (e.g. --map {role}.FIELD={column2})",
+     "{label}：字段名 '{column}' 被写出该文件的程序从字符中间截断，且不匹配任何已知字段名；"
+     "如该字段有用，请手工映射（例如 --map {role}.FIELD={column2}）"),
+    ("{label}: the .prj file cannot be read as a CRS; the layer is treated as having none (declare its CRS, e.g. "
+     "crs = \"EPSG:4546\" for the input in the project file)",
+     "{label}：.prj 文件无法解析为坐标系；该图层按无坐标系处理（请声明其坐标系，例如在项目文件中为该输入写 "
+     "crs = \"EPSG:4546\"）"),
+    ("{label}: the text encoding is uncertain: read as {encoding} ({why}, confidence {confidence}); if names or "
+     "values look wrong, declare the encoding (a .cpg file, or encoding = \"...\" for the input in the project file)",
+     "{label}：文本编码不确定：已按 {encoding} 读取（{why}，置信度 {confidence}）；如名称或数值显示有误，请声明编码"
+     "（.cpg 文件，或在项目文件中为该输入写 encoding = \"...\"）"),
+    ("{label}: some text does not decode as {said} ({by}); those characters are left out: check the names and values",
+     "{label}：部分文本无法按 {said}（{by}）解码，这些字符已略去：请检查名称和数值"),
+    ("{label}: {by} declares {said}, but the text is {choice}; read as {choice2} (correct or delete the {by2})",
+     "{label}：{by} 声明的编码为 {said}，但文本实为 {choice}；已按 {choice2} 读取（请更正或删除该 {by2}）"),
+    ("{label}: the OpenStreetMap extract holds no building outlines (building=*); the checks of buildings find "
+     "nothing here",
+     "{label}：该 OpenStreetMap 数据中没有建筑轮廓（building=*）；建筑相关的检查在此查不出任何结果"),
+    ("{label}: OpenStreetMap has no households, safety grades, structures, elevators or vacancy rates: the checks "
+     "that need them (unsafe housing, elevators, precast slabs, idle buildings, households served) have nothing to "
+     "go on for these buildings; load the city's building survey for them",
+     "{label}：OpenStreetMap 没有户数、安全等级、结构类型、电梯和空置率数据：依赖这些数据的检查"
+     "（危房、电梯、预制板、闲置建筑、服务户数）对这些建筑无从判断；请为其加载城市的建筑普查数据"),
+    ("{label}: the OpenStreetMap extract maps no {types}: the service and coverage gaps of those types show what "
+     "the map lacks as much as what the city lacks; add the city's facility list (POI table) before relying on them",
+     "{label}：该 OpenStreetMap 数据中没有 {types}：这些类型的服务与覆盖缺口既可能是城市缺少设施，"
+     "也可能只是地图缺少数据；请先加入城市的设施清单（POI 表）再据此判断"),
+    ("{label}: {n} of {total} named residential areas (landuse=residential, e.g. {shown}) hold no building outline "
+     "in OpenStreetMap: their housing is not on the map, so no check sees it; load the city's building survey for "
+     "them",
+     "{label}：{total} 个有名称的居住区（landuse=residential，例如 {shown}）中有 {n} 个在 OpenStreetMap 中"
+     "没有建筑轮廓：其住房不在地图上，任何检查都看不到；请为其加载城市的建筑普查数据"),
+    ("{label}: in {n} named residential areas (e.g. {shown}) no building outline is tagged as housing (building=yes "
+     "or another use): they are not checked as homes; tag them building=residential / apartments, or load the "
+     "city's building survey",
+     "{label}：{n} 个有名称的居住区（例如 {shown}）中没有标注为住房的建筑轮廓（building=yes 或其他用途）："
+     "不按住房检查；请将其标注为 building=residential / apartments，或加载城市的建筑普查数据"),
+)
+
+_PART = re.compile(r"\{(\w+)(\?)?(\|[tmp])?\}")
 
 
 class _Entry:
@@ -431,7 +515,7 @@ class _Entry:
             elif m.group(2) and m.group(3):  # optional and translated: one of TERMS, or nothing
                 parts.append(f"(?P<{name}>{'|'.join(map(re.escape, sorted(TERMS, key=len, reverse=True)))}|)")
                 seen.add(name)
-            elif m.group(3) == "|m":
+            elif m.group(3) in ("|m", "|p"):
                 parts.append(f"(?P<{name}>.+)")
                 seen.add(name)
             else:
@@ -452,6 +536,8 @@ class _Entry:
             value = match.group(m.group(1))
             if m.group(3) == "|m":
                 return _paragraphs(value)
+            if m.group(3) == "|p":
+                return display(value)
             return _term(value) if m.group(3) else value
 
         return _PART.sub(part, self.template)
@@ -463,6 +549,7 @@ _ENTRIES: Final[tuple[_Entry, ...]] = tuple(sorted((_Entry(s, t) for s, t in ENT
 
 
 _PARTS: Final[tuple[_Entry, ...]] = tuple(sorted((_Entry(s, t) for s, t in PARTS), key=lambda e: -e.literal))
+_WARNINGS: Final[tuple[_Entry, ...]] = tuple(sorted((_Entry(s, t) for s, t in WARNINGS), key=lambda e: -e.literal))
 
 
 def _term(value: str) -> str:
@@ -547,4 +634,54 @@ def chinese_message(exc: InputError) -> str:
     if exc.hint:
         gap = "" if text.endswith(("。", "）", "”")) else " "  # after an untranslated sentence
         text = f"{text}{gap}处理办法：{translate(exc.hint)}"
+    return text
+
+
+def find_warning(text: str) -> _Entry | None:
+    """The WARNINGS entry whose English shape ``text`` has (None when there is none)."""
+    for entry in _WARNINGS:
+        if entry.pattern.fullmatch(text):
+            return entry
+    return None
+
+
+_BARE_EN = re.compile(
+    r"(?:(?P<where>(?:(?:file|layer|field) '[^']*'|row [^,:\s]+)(?:, (?:(?:file|layer|field) '[^']*'|row [^,:\s]+))*): )?"
+    r"(?P<problem>.+?)(?: What to do: (?P<hint>.+))?", re.DOTALL)
+
+
+def _bare_paragraph(text: str) -> str | None:
+    """An InputError's English paragraph ("file 'x', field 'y': problem What to do: hint") in
+    Chinese; None unless its problem sentence has an entry."""
+    match = _BARE_EN.fullmatch(text)
+    if match is None or find_entry(match.group("problem").strip()) is None:
+        return None
+    where = [f"{_WHERE_ZH[w.group(1)]} '{w.group(2)}'" if w.group(1) else _row(w.group(3))
+             for w in _WHERE_EN.finditer(match.group("where") or "")]
+    body = translate(match.group("problem"))
+    if where:
+        body = f"{'，'.join(where)}：{body}"
+    if match.group("hint"):
+        gap = "" if body.endswith(("。", "）", "”")) else " "
+        body = f"{body}{gap}处理办法：{translate(match.group('hint'))}"
+    return body
+
+
+def display(text: str) -> str:
+    """Any engine message the window shows, in Chinese: a warning of WARNINGS, an InputError's
+    English paragraph (alone, or "ROLE: paragraph" / "raster NAME: paragraph" as the run lists
+    the inputs it could not use), or a sentence of ENTRIES; the text as it is when none fits
+    (a message never gets lost, nor half translated into something else)."""
+    stripped = text.strip()
+    for entry in _WARNINGS:
+        match = entry.pattern.fullmatch(stripped)
+        if match is not None:
+            return entry.render(match)
+    bare = _bare_paragraph(stripped)
+    if bare is not None:
+        return bare
+    role = re.fullmatch(r"(raster [^:\s]+|[^:\s'/\\]+): (.+)", stripped, re.DOTALL)
+    if role is not None and (inner := _bare_paragraph(role.group(2))) is not None:
+        name = role.group(1)
+        return f"{f'栅格 {name[7:]}' if name.startswith('raster ') else name}：{inner}"
     return text

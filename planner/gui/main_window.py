@@ -14,6 +14,7 @@ import numpy as np
 from pyproj import CRS
 from PyQt6 import QtCore, QtWidgets
 
+from planner import messages_zh
 from planner.errors import InputError
 from planner.gui import i18n
 from planner.gui.actions import WindowActions
@@ -266,6 +267,8 @@ class MainWindow(FileActions, EditActions, WorkflowActions, WindowActions, QtWid
 
         if sip.isdeleted(self) or sip.isdeleted(self.messages):  # a message after the window closed
             return
+        if i18n.lang() == "zh":  # the engine's English warnings and bad-input paragraphs, in Chinese
+            text = messages_zh.display(text)
         self.messages.appendPlainText(f"[{time.strftime('%H:%M:%S')}] {text}")
 
     def error(self, exc: BaseException, title: str | None = None) -> None:
