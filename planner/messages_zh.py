@@ -50,6 +50,10 @@ TERMS: Final[dict[str, str]] = {
     "weights": "可用权重", "scales": "可用尺度系数", "sites": "可用选址设置",
     # project edits (planner.portfolio.overlay)
     " to merge": "待合并的", " to split": "待拆分的",
+    # why features are left out (planner.io.loading._drop)
+    "no geometry": "没有几何图形", "empty geometry": "几何图形为空",
+    "coordinates that are not numbers (NaN)": "坐标不是数值（NaN）",
+    "a polygon that collapses to nothing when repaired": "面修复后退化为空",
 }
 
 #: Variable parts with a shape of their own (an example a call site passes in), for ``{name|t}``
@@ -422,7 +426,7 @@ WARNINGS: Final[tuple[tuple[str, str], ...]] = (
     # portfolio (planner.portfolio.overlay) ----------------------------------------------------
     ("manual edit {i} ({op}) not applied: {text|p}", "手工编辑 {i}（{op}）未能应用：{text|p}"),
     # loading (planner.io.loading) --------------------------------------------------------------
-    ("{label}: {n} feature{s?} left out, {reason}: {rows}{ids?}", "{label}：{n} 个要素被略去（{reason}）：{rows}{ids}"),
+    ("{label}: {n} feature{s?} left out, {reason|t}: {rows|r}", "{label}：{n} 个要素被略去（{reason|t}）：{rows|r}"),
     ("{label}: no CRS in the file; {note}", "{label}：文件中没有坐标系；{note}"),
     ("{label}: the {title} layer is empty", "{label}：图层（{title}）为空"),
     ("{label}: NO COLUMN FOUND for {fields} of the {role} layer, so the checks that need {them} find nothing here. "
@@ -443,8 +447,8 @@ WARNINGS: Final[tuple[tuple[str, str], ...]] = (
      "{label}：字段 '{field}' 中有 {n} 个要素编号重复（例如 {id}）；问题标记同时注明其行号"),
     # reading (planner.io.readers, planner.io.encoding, planner.io.osm) ---------------------------
     ("{label}: {n} of {total} rows dropped: their coordinates in columns {lon}/{lat} are empty or not numbers "
-     "({rows}); fix them to include those features",
-     "{label}：{total} 行中有 {n} 行被略去：其坐标列 {lon}/{lat} 为空或不是数值（{rows}）；修正后即可纳入这些要素"),
+     "({rows|r}); fix them to include those features",
+     "{label}：{total} 行中有 {n} 行被略去：其坐标列 {lon}/{lat} 为空或不是数值（{rows|r}）；修正后即可纳入这些要素"),
     ("{label}: some text could not be decoded as {encoding} and was replaced; check the names and values, or "
      "declare the encoding",
      "{label}：部分文本无法按 {encoding} 解码，已被替换；请检查名称和数值，或声明编码"),
@@ -492,7 +496,7 @@ WARNINGS: Final[tuple[tuple[str, str], ...]] = (
      "不按住房检查；请将其标注为 building=residential / apartments，或加载城市的建筑普查数据"),
 )
 
-_PART = re.compile(r"\{(\w+)(\?)?(\|[tmp])?\}")
+_PART = re.compile(r"\{(\w+)(\?)?(\|[tmpr])?\}")
 
 
 class _Entry:
@@ -538,6 +542,8 @@ class _Entry:
                 return _paragraphs(value)
             if m.group(3) == "|p":
                 return display(value)
+            if m.group(3) == "|r":
+                return _rows_text(value)
             return _term(value) if m.group(3) else value
 
         return _PART.sub(part, self.template)
@@ -611,6 +617,21 @@ def _paragraph(text: str) -> str:
 
 def _paragraphs(text: str) -> str:
     return " | ".join(_paragraph(p) for p in text.split(" | "))
+
+
+_ROWS_EN = re.compile(r"rows? (?P<rows>[^()]+?)(?:, \.\.\. \(first (?P<n>\d+) of (?P<total>\d+)\))?"
+                      r"(?: \(ids (?P<ids>.*)\))?")
+
+
+def _rows_text(text: str) -> str:
+    """planner.io.readers.rows_text's "rows 3, 7, ... (first 10 of 25)" in Chinese."""
+    match = _ROWS_EN.fullmatch(text)
+    if match is None:
+        return text
+    text = f"第 {match.group('rows')} 行"
+    if match.group("n"):
+        text = f"第 {match.group('rows')} 等行（共 {match.group('total')} 行，列出前 {match.group('n')} 行）"
+    return f"{text}（编号 {match.group('ids')}）" if match.group("ids") is not None else text
 
 
 def _row(row: str | int) -> str:

@@ -336,7 +336,10 @@ def prepare_toml(path: str | Path, feedback: Feedback | None = None, catalogue: 
     state.extra["source_toml"] = str(Path(path).resolve())
     for layer in input_layers(ws, catalogue):
         state.layers.append(layer)
-    return Prepared(state, None, ws=ws, cfg=cfg, messages=list(feedback.warnings) + list(ws.errors))
+    # an input that failed is listed once, as "ROLE: message" (feedback also had it without its role)
+    failed = {e.split(": ", 1)[1] for e in ws.errors if ": " in e}
+    return Prepared(state, None, ws=ws, cfg=cfg,
+                    messages=[w for w in feedback.warnings if w not in failed] + list(ws.errors))
 
 
 @functools.lru_cache(maxsize=1)
