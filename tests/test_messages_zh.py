@@ -63,6 +63,9 @@ def _shapes(node: ast.expr, scope: ast.AST) -> list[str] | None:
         return out
     if isinstance(node, ast.Call):  # e.g. ' | '.join(errors): a variable part
         return [WILD.format(ast.unparse(node))]
+    if isinstance(node, ast.IfExp):  # f"; {legacy}" if legacy else "": both texts
+        body, orelse = _shapes(node.body, scope), _shapes(node.orelse, scope)
+        return None if body is None or orelse is None else body + orelse
     return None
 
 
@@ -169,6 +172,110 @@ def test_variable_parts_are_kept_and_terms_translated():
     assert t("a sentence nobody wrote.") == "a sentence nobody wrote."
     exc = InputError("a sentence nobody wrote.", file="a.shp", hint="check the path.")
     assert exc.message("zh") == "文件 'a.shp'：a sentence nobody wrote. 处理办法：请检查路径。"
+
+
+# 1b. warnings -----------------------------------------------------------------------------------
+#: Where the engine's warnings that reach the window's Messages panel are written: the loading
+#: feedback's warnings (Prepared.messages), the layer reports' warnings, the portfolio's problems
+#: (manual edits not applied) and the run's notices. planner/gui writes its own text through Qt's
+#: translators; planner/export's warnings go to run.json and the CLI, never to the panel.
+LABEL = "X9: "  # a sentence that sits inside a warning after its file's label
+
+
+def _warning_sites() -> Iterator[tuple[str, ast.expr, list[str] | None]]:
+    """(file:line, the argument, its shapes as the panel gets them) of every warning call site."""
+    for path in sorted((ROOT / "planner").rglob("*.py")):
+        if {"gui", "export"} & set(path.relative_to(ROOT).parts):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        scopes = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+        for node in ast.walk(tree):
+            found: list[tuple[ast.expr, str]] = []  # (argument, how it is shown)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+                owner, attr = ast.unparse(node.func.value), node.func.attr
+                if (attr in ("warn", "info") and owner.endswith("feedback")) or (
+                        attr == "append" and (owner.endswith("warnings") or owner in ("warns", "problems"))):
+                    found.append((node.args[0], ""))
+                elif attr == "append" and owner == "notes":
+                    found.append((node.args[0], "note"))
+            if isinstance(node, ast.Call):
+                found += [(k.value, "inner") for k in node.keywords if k.arg == "warning"]
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Attribute) and t.attr == "warning"
+                                                    for t in node.targets):
+                found.append((node.value, "inner"))
+            for arg, how in found:
+                scope = min((s for s in scopes if s.lineno <= node.lineno <= (s.end_lineno or s.lineno)),
+                            key=lambda s: (s.end_lineno or s.lineno) - s.lineno, default=tree)
+                shapes = _shapes(arg, scope)
+                if how == "note":  # a reader's note "warning: ..." becomes "LABEL: ..." (readers.read_vector)
+                    if shapes is None or not all(x.startswith("warning: ") for x in shapes):
+                        continue
+                    shapes = [LABEL + x[len("warning: "):] for x in shapes]
+                elif how == "inner" and shapes is not None:
+                    shapes = [LABEL + x for x in shapes]
+                yield f"{path.relative_to(ROOT)}:{node.lineno}", arg, shapes
+
+
+WARNING_SITES = list(_warning_sites())
+
+
+def _passed_on(arg: ast.expr) -> bool:
+    """A warning passed on as it came (``feedback.warn(w)``, ``exc.message()``): its text is
+    written, and checked, where it was made."""
+    return isinstance(arg, ast.Name) or (isinstance(arg, ast.Call) and getattr(arg.func, "attr", "") == "message")
+
+
+def test_the_warning_sites_are_found():
+    files = {w.split(":")[0] for w, _, _ in WARNING_SITES}
+    assert files >= {"planner/pipeline.py", "planner/io/loading.py", "planner/io/readers.py", "planner/io/osm.py",
+                     "planner/io/encoding.py", "planner/portfolio/overlay.py", "planner/analysis/runner.py"}
+    assert len(WARNING_SITES) > 30
+
+
+def test_every_warning_the_panel_shows_has_a_chinese_entry():
+    missing, unreadable = [], []
+    for where, arg, shapes in WARNING_SITES:
+        if shapes is None:
+            if not _passed_on(arg):
+                unreadable.append(f"{where}: {ast.unparse(arg)}")
+            continue
+        for shape in shapes:
+            if CJK.search(shape) or VARIABLE.sub("", shape).replace(LABEL, "").strip(" .:") == "":
+                continue  # already Chinese (bilingual notices), or a text passed on from elsewhere
+            if messages_zh.find_warning(_sample(shape)) is None:
+                missing.append(f"{where}: {_readable(shape)!r}")
+    assert not unreadable, "warnings whose text cannot be read statically:\n" + "\n".join(unreadable)
+    assert not missing, "add these to planner/messages_zh.py WARNINGS:\n" + "\n".join(missing)
+
+
+def test_every_warning_entry_has_a_call_site_and_a_chinese_template():
+    used = set()
+    for _, _, shapes in WARNING_SITES:
+        for shape in shapes or []:
+            entry = messages_zh.find_warning(_sample(shape))
+            if entry is not None:
+                used.add(entry.shape)
+    dead = [shape for shape, _ in messages_zh.WARNINGS if shape not in used]
+    assert not dead, f"WARNINGS entries no call site writes: {dead}"
+    for shape, template in messages_zh.WARNINGS:
+        assert CJK.search(template), shape
+        assert not ENGLISH_RUN.search(re.sub(r"\{[^}]*\}", "", template)), template
+
+
+def test_display_reads_a_whole_message_back():
+    """display(): a warning, an InputError paragraph alone or after its role, or the text as it is."""
+    d = messages_zh.display
+    en = "file 'a b.shp', field '年份': there is no field '年份'. What to do: fields: id, name"
+    assert d(en) == "文件 'a b.shp'，字段 '年份'：不存在字段 '年份'。处理办法：现有字段：id, name"
+    assert d("buildings: " + en) == "buildings：" + d(en)
+    assert d("raster dem: file 'd.tif': the raster cannot be read (bad). What to do: give a GeoTIFF file.") == \
+        "栅格 dem：文件 'd.tif'：无法读取该栅格（bad）。处理办法：请提供 GeoTIFF 文件。"
+    assert d("/x/楼.shp: 1 feature left out, no geometry: row 4 (ids B7)") == \
+        "/x/楼.shp：1 个要素被略去（没有几何图形）：第 4 行（编号 B7）"
+    assert d("manual edit 2 (merge) not applied: KeyError: 'x'") == "手工编辑 2（merge）未能应用：KeyError: 'x'"
+    # no entry: as it is (a text with a colon is not taken for a role and a message)
+    for text in ("hello: world", "a sentence nobody wrote.", "file 'a': nobody wrote this. What to do: nothing."):
+        assert d(text) == text
 
 
 # 2. real bad inputs -----------------------------------------------------------------------------
