@@ -127,3 +127,35 @@ def test_copied_scale_bar_keeps_its_glyphs():
     _copied(second, key, lambda: pytest.fail("drawn again instead of copied"))
     assert font.used == drawn
     assert second.bytes() == first.bytes()
+
+
+def test_every_page_has_a_legend_of_its_project_type_clear_of_the_table(planned, tmp_path):
+    """Each atlas page keys what its map shows: 图例 with this project in its type's words, the
+    other projects, buildings and roads, between the key-field table and the title block."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils not installed")
+    import re
+
+    from planner.export.deliverables import sheet_info
+    from planner.export.sheets import SheetBase, write_atlas
+    from planner.export.terms import type_title
+
+    cfg, ws, projects = planned
+    ranked = projects.sort_values("priority_rank")
+    some = ranked.groupby("type", sort=False).head(1)   # one page per project type
+    path = write_atlas(tmp_path / "atlas.pdf", SheetBase(ws), some, info=sheet_info(ws, cfg, {}, "", "zh"), workers=1)
+    html = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    pages = html.split("<page ")[1:]
+    assert len(pages) == len(some) > 5
+    word = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>')
+    for page, t in zip(pages, some["type"].astype(str), strict=True):
+        words = [(float(x), float(y0), float(y1), w) for x, y0, y1, w in word.findall(page)]
+        text = "".join(w for *_, w in words)
+        assert f"本项目（{type_title(t)}）" in text and "其他更新项目" in text and "现状建筑" in text, t
+        legend_top = next(y0 for x, y0, y1, w in words if w == "图例" and x > 500)
+        block_top = next(y0 for x, y0, y1, w in words if w == "编制单位")
+        # between the legend's heading and the title block only the legend (no line of the table)
+        between = {w for x, y0, y1, w in words if x > 500 and legend_top <= y0 < block_top}
+        assert between == {"图例", f"本项目（{type_title(t)}）", "其他更新项目", "现状建筑", "道路"}, (t, between)
+        table_bottom = max(y1 for x, y0, y1, w in words if x > 500 and w == "估算依据")
+        assert table_bottom < legend_top < block_top, t

@@ -872,7 +872,9 @@ def _north_arrow_and_scale(cv: _Canvas, page: _PageState, lang: str) -> None:
 
 
 def _panel(cv: _Canvas, project: dict[str, Any], rows: list[tuple[str, str]], info: dict[str, Any], number: str, scale: int,
-           lang: str) -> None:
+           lang: str, *, drawn: str = "fill") -> None:
+    """The panel right of the map: title, key fields, legend (``drawn``: how the project is
+    drawn, fill, line or point), title block and a licence notice."""
     font = cv.font
     W, H = A4_MM
     x = ATLAS_PANEL_X
@@ -889,6 +891,7 @@ def _panel(cv: _Canvas, project: dict[str, Any], rows: list[tuple[str, str]], in
     top = H - 25 - down
     cv.lines_of(keys, x, top, 7.2, 1.9, colour="#333333")
     cv.lines_of(values, x + 27, top, 7.2, 1.9)
+    table_bottom = top - len(keys) * 1.9 * 7.2 * MM_PER_PT
     block = [(pick("编制单位", "Prepared by", lang), info["organisation"] or pick("（未填写）", "(not given)", lang)),
              (pick("编制日期", "Date", lang), info["date"]), (pick("图号", "Sheet no.", lang), number),
              (pick("比例", "Scale", lang), f"1:{scale:,}"), (pick("坐标系", "CRS", lang), info["crs"]),
@@ -898,8 +901,48 @@ def _panel(cv: _Canvas, project: dict[str, Any], rows: list[tuple[str, str]], in
     cv.lines_of(bkeys, x + 1, by + 5 * len(bkeys) - 1, 6.5, 1.75, colour="#333333")
     cv.lines_of(texts, x + 22, by + 5 * len(bkeys) - 1, 6.5, 1.75)
     cv.raw(f"{_rgb('#111111')} RG {_f(0.8 * MM_PER_PT)} w {_f(x)} {_f(by)} {_f(W - 8 - x)} {_f(5 * len(bkeys))} re S\n")
+    legend_top = by + 5 * len(bkeys) + 17
+    if legend_top < table_bottom - 2:   # (a table of very long values keeps its room)
+        _legend(cv, str(project.get("type", "")), x, legend_top, W - 8 - x, lang, drawn)
     if info.get("attribution"):   # data under a licence that asks for it (OSM's ODbL): on every page, as on the sheets
         cv.text(x, by - 1.5, str(info["attribution"]), 5.5, colour="#555555", va="top")
+
+
+def _legend(cv: _Canvas, ptype: str, x: float, top: float, width: float, lang: str, drawn: str = "fill") -> None:
+    """图例 of what the map shows: this project in its type's colour, the other projects muted,
+    buildings and roads (as drawn by ``_page_stream`` and the tiles)."""
+    from planner.export.terms import type_title
+
+    colour = TYPE_COLOURS.get(ptype, "#888888")
+    road_colour, road_width = road_style("secondary")
+    cv.text(x, top, pick("图例", "Legend", lang), 7.5, va="top")
+    entries = [(pick(f"本项目（{type_title(ptype, lang)}）", f"This project ({type_title(ptype, lang)})", lang),
+                "", drawn),
+               (pick("其他更新项目", "Other projects", lang), f"{_rgb(BASE['other_projects'])} RG {_f(0.25 * MM_PER_PT)} w",
+                "outline"),
+               (pick("现状建筑", "Buildings", lang),
+                f"{_rgb(BASE['buildings'])} rg {_rgb(BASE['buildings_outline'])} RG {_f(0.15 * MM_PER_PT)} w", "box"),
+               (pick("道路", "Roads", lang), f"{_rgb(road_colour)} RG {_f(road_width * MM_PER_PT)} w", "line")]
+    third = width / 3
+    for k, (label, style, kind) in enumerate(entries):   # this project on a row of its own, then three a row
+        ex, ey = (x, top - 6.8) if k == 0 else (x + (k - 1) * third, top - 11.3)   # swatch's lower left
+        room = width - 10 if k == 0 else third - 10
+        if kind == "fill":   # the project's translucent fill under its outline, as on the map
+            cv.raw(f"q /A35 gs {_rgb(colour)} rg {_f(ex)} {_f(ey)} 6 3 re f Q "
+                   f"{_rgb(colour)} RG {_f(0.9 * MM_PER_PT)} w {_f(ex)} {_f(ey)} 6 3 re S\n")
+        elif kind == "point":
+            r = math.sqrt(22) / 2 * MM_PER_PT
+            cv.raw(f"{_rgb(colour)} rg {_rgb('#333333')} RG {_f(0.4 * MM_PER_PT)} w {_circle(ex + 3, ey + 1.5, r)}B\n")
+        elif kind == "line" and k == 0:
+            cv.raw(f"q {_rgb(colour)} RG {_f(2.2 * MM_PER_PT)} w 1 J {_f(ex)} {_f(ey + 1.5)} m {_f(ex + 6)} "
+                   f"{_f(ey + 1.5)} l S Q\n")
+        elif kind == "outline":
+            cv.raw(f"q {style} {_f(ex)} {_f(ey)} 6 3 re S Q\n")
+        elif kind == "box":
+            cv.raw(f"q {style} {_f(ex)} {_f(ey)} 6 3 re B Q\n")
+        else:
+            cv.raw(f"q {style} 1 J {_f(ex)} {_f(ey + 1.5)} m {_f(ex + 6)} {_f(ey + 1.5)} l S Q\n")
+        cv.text(ex + 8, ey + 1.5, _truncate(cv.font, label, 6.5, room), 6.5, va="center")
 
 
 def _wrapped_rows(font: PdfFont, rows: Sequence[tuple[str, str]], size: float, room: float, *,
@@ -1014,7 +1057,8 @@ def _page_stream(ab: AtlasBase, font: PdfFont, project: dict[str, Any], shapes: 
     cv.raw(f"0 0 0 RG {_f(1.2 * MM_PER_PT)} w 0 j {_f(x)} {_f(y)} {_f(w)} {_f(h)} re S\n")
     _copied(cv, ("north arrow and scale", str(font.path), page.scale, lang),
             lambda: _north_arrow_and_scale(cv, page, lang))
-    _panel(cv, project, atlas_rows(project, lang, words), info, number, page.scale, lang)
+    drawn = "fill" if shapes.rings[i] else "line" if shapes.lines[i] else "point"
+    _panel(cv, project, atlas_rows(project, lang, words), info, number, page.scale, lang, drawn=drawn)
     return zlib.compress(cv.bytes(), 1)   # a page's own stream is small: the fastest level
 
 
