@@ -903,7 +903,9 @@ def _panel(cv: _Canvas, project: dict[str, Any], rows: list[tuple[str, str]], in
     cv.raw(f"{_rgb('#111111')} RG {_f(0.8 * MM_PER_PT)} w {_f(x)} {_f(by)} {_f(W - 8 - x)} {_f(5 * len(bkeys))} re S\n")
     legend_top = by + 5 * len(bkeys) + 17
     if legend_top < table_bottom - 2:   # (a table of very long values keeps its room)
-        _legend(cv, str(project.get("type", "")), x, legend_top, W - 8 - x, lang, drawn)
+        ptype = str(project.get("type", ""))
+        _copied(cv, ("legend", str(font.path), ptype, drawn, legend_top, lang),
+                lambda: _legend(cv, ptype, x, legend_top, W - 8 - x, lang, drawn))
     if info.get("attribution"):   # data under a licence that asks for it (OSM's ODbL): on every page, as on the sheets
         cv.text(x, by - 1.5, str(info["attribution"]), 5.5, colour="#555555", va="top")
 
