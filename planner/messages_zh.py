@@ -422,7 +422,7 @@ WARNINGS: Final[tuple[tuple[str, str], ...]] = (
     ("working CRS {crs}: {reason}", "工作坐标系 {crs}：{reason}"),
     ("raster '{name}' is of no kind in the catalogue (layers/rasters.toml); it is recorded but no analysis uses it",
      "栅格 '{name}' 不属于图层目录（layers/rasters.toml）中的任何栅格类型；已记录，但没有分析使用它"),
-    ("{analysis} ({id}) skipped: missing {missing}", "{analysis}（{id}）已跳过：缺少 {missing}"),
+    ("{analysis} ({id}) skipped: missing {missing|s}", "分析项 {id} 已跳过：缺少{missing|s}"),
     # portfolio (planner.portfolio.overlay) ----------------------------------------------------
     ("manual edit {i} ({op}) not applied: {text|p}", "手工编辑 {i}（{op}）未能应用：{text|p}"),
     # loading (planner.io.loading) --------------------------------------------------------------
@@ -496,7 +496,7 @@ WARNINGS: Final[tuple[tuple[str, str], ...]] = (
      "不按住房检查；请将其标注为 building=residential / apartments，或加载城市的建筑普查数据"),
 )
 
-_PART = re.compile(r"\{(\w+)(\?)?(\|[tmpr])?\}")
+_PART = re.compile(r"\{(\w+)(\?)?(\|[tmprs])?\}")
 
 
 class _Entry:
@@ -544,6 +544,8 @@ class _Entry:
                 return display(value)
             if m.group(3) == "|r":
                 return _rows_text(value)
+            if m.group(3) == "|s":
+                return _missing_text(value)
             return _term(value) if m.group(3) else value
 
         return _PART.sub(part, self.template)
@@ -632,6 +634,27 @@ def _rows_text(text: str) -> str:
     if match.group("n"):
         text = f"第 {match.group('rows')} 等行（共 {match.group('total')} 行，列出前 {match.group('n')} 行）"
     return f"{text}（编号 {match.group('ids')}）" if match.group("ids") is not None else text
+
+
+_MISSING_EN = re.compile(r"layer '(?P<layer>[^']*)'|raster '(?P<raster>[^']*)'|"
+                         r"field\(s\) (?P<fields>.+) of layer '(?P<of>[^']*)'")
+
+
+def _missing_text(text: str) -> str:
+    """An analysis's missing inputs ("layer 'roads'; raster 'dem'"; planner.analysis.registry
+    Analysis.missing_inputs) in Chinese; an item it does not know stays as it is."""
+    out = []
+    for item in text.split("; "):
+        m = _MISSING_EN.fullmatch(item)
+        if m is None:
+            out.append(item)
+        elif m.group("layer") is not None:
+            out.append(f"图层 '{m.group('layer')}'")
+        elif m.group("raster") is not None:
+            out.append(f"栅格 '{m.group('raster')}'")
+        else:
+            out.append(f"图层 '{m.group('of')}' 的字段 {m.group('fields')}")
+    return "；".join(out)
 
 
 def _row(row: str | int) -> str:
