@@ -175,7 +175,9 @@ def build_manifest(cfg: RunConfig, ws: Workspace, timings: dict[str, float], ext
         "errors": ws.errors,
         "warnings": [w for layer in ws.layers.values() for w in layer.report.warnings],
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
-        "attribution": "Sample and test data may include © OpenStreetMap contributors (ODbL 1.0)",
+        # the licence notice the inputs ask for (OSM's ODbL), none for a city's own data
+        "attribution": ("© OpenStreetMap contributors (ODbL 1.0)"
+                        if any(layer.report.driver == "OSM" for layer in ws.layers.values()) else None),
         **(extra or {}),
     }
 

@@ -57,3 +57,13 @@ def test_a_city_without_osm_data_has_no_notice(sample_run):
     assert proc.returncode == 0, proc.stderr
     ws = openpyxl.load_workbook(out / "portfolio.xlsx")["说明"]
     assert "数据来源" not in [r[0] for r in ws.iter_rows(values_only=True)]
+
+
+def test_run_json_states_the_notice_only_for_osm_inputs(osm_run, sample_run):
+    import json
+
+    assert json.loads((osm_run / "run.json").read_text(encoding="utf-8"))["attribution"] == \
+        "© OpenStreetMap contributors (ODbL 1.0)"
+    proc, out = sample_run
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((out / "run.json").read_text(encoding="utf-8"))["attribution"] is None
