@@ -67,3 +67,35 @@ def test_run_json_states_the_notice_only_for_osm_inputs(osm_run, sample_run):
     proc, out = sample_run
     assert proc.returncode == 0, proc.stderr
     assert json.loads((out / "run.json").read_text(encoding="utf-8"))["attribution"] is None
+
+
+def _qgis_layer_names(gpkg) -> list[str]:
+    import io
+    import re
+    import sqlite3
+    import zipfile
+
+    with sqlite3.connect(gpkg) as con:
+        blob = con.execute("SELECT content FROM qgis_projects").fetchone()[0]
+    data = bytes.fromhex(blob) if isinstance(blob, str) else blob
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        xml = z.read(next(n for n in z.namelist() if n.endswith(".qgs"))).decode()
+    return re.findall(r"<layername>([^<]*)</layername>", xml)
+
+
+def test_a_flag_layer_of_an_analysis_that_did_not_run_says_so(osm_run, sample_run):
+    """The Hefei extract has no parcels, DEM or heritage layer: in QGIS its empty 闲置及低效用地
+    layer reads 闲置及低效用地（未评估）, not an empty layer that looks like "none found"; layers of
+    analyses that ran keep their names, and the sample (every analysis ran) has no such name."""
+    import sqlite3
+
+    names = _qgis_layer_names(osm_run / "portfolio.gpkg")
+    assert "闲置及低效用地（未评估）" in names and "易涝积水点（未评估）" in names and "历史文化保护冲突（未评估）" in names
+    assert "断头路端点" in names and "更新项目" in names
+    with sqlite3.connect(osm_run / "portfolio.gpkg") as con:
+        described = dict(con.execute("SELECT table_name, description FROM gpkg_contents"))
+    assert described["flag_idle_land"] == "闲置及低效用地（未评估）"
+    assert described["flag_dead_end"] == "断头路端点"
+    proc, out = sample_run
+    assert proc.returncode == 0, proc.stderr
+    assert not [n for n in _qgis_layer_names(out / "portfolio.gpkg") if "未评估" in n]

@@ -467,6 +467,7 @@ def write_portfolio_gpkg(path: Path, result, ws, cfg, projects: gpd.GeoDataFrame
     g_flags, g_projects = pick("问题标记", "Flags", lang), pick("更新项目", "Projects", lang)
     g_base, g_tables = pick("底图", "Base map", lang), pick("统计表", "Tables", lang)
     every: dict[str, str] = {}   # a summarised layer's table of every flag: its layer
+    not_run: set[str] = set()    # flag layers of analyses that did not run
     for spec in flag_layers():  # every declared flag layer, empty when its analysis did not run
         frame = result.flags.get(spec.name)
         title = pick(spec.title, spec.title_en, lang)
@@ -478,6 +479,9 @@ def write_portfolio_gpkg(path: Path, result, ws, cfg, projects: gpd.GeoDataFrame
             layers[flags_table_name(spec.name)] = (frame, "None", flags_table_title(spec.name, lang))
             every[flags_table_name(spec.name)] = spec.name
             continue
+        if frame is None:   # not assessed (an input missing): said in its name, an empty layer is not "none found"
+            not_run.add(spec.name)
+            title += pick("（未评估）", " (not assessed)", lang)
         layers[spec.name] = (frame if frame is not None else empty_flags(ws.working_crs), spec.geometry, title)
     if projects is not None:
         layers["projects"] = (projects, "MultiPolygon", pick("城市更新项目库", "Renewal projects", lang))
@@ -496,7 +500,7 @@ def write_portfolio_gpkg(path: Path, result, ws, cfg, projects: gpd.GeoDataFrame
     for name, (frame, gtype, description) in layers.items():
         group = (g_projects if name == "projects" else g_base if name.startswith("base_") else
                  g_flags if name in every else g_tables if gtype == "None" else g_flags)
-        title = (flags_table_title(every[name], lang) if name in every else
+        title = (flags_table_title(every[name], lang) if name in every else description if name in not_run else
                  layer_title(name[5:] if name.startswith("base_") else name, lang))
         styles[name] = _style_for(name, frame, gtype, description, lang, group, title)
     extent = None
