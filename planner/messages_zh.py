@@ -427,7 +427,7 @@ WARNINGS: Final[tuple[tuple[str, str], ...]] = (
     ("manual edit {i} ({op}) not applied: {text|p}", "手工编辑 {i}（{op}）未能应用：{text|p}"),
     # loading (planner.io.loading) --------------------------------------------------------------
     ("{label}: {n} feature{s?} left out, {reason|t}: {rows|r}", "{label}：{n} 个要素被略去（{reason|t}）：{rows|r}"),
-    ("{label}: no CRS in the file; {note}", "{label}：文件中没有坐标系；{note}"),
+    ("{label}: no CRS in the file; {note|c}", "{label}：文件中没有坐标系；{note|c}"),
     ("{label}: the {title} layer is empty", "{label}：图层（{title}）为空"),
     ("{label}: NO COLUMN FOUND for {fields} of the {role} layer, so the checks that need {them} find nothing here. "
      "Columns seen: {columns}. If one of them is it, map it (--map {role}.{first}=COLUMN, or mapping = "
@@ -496,7 +496,7 @@ WARNINGS: Final[tuple[tuple[str, str], ...]] = (
      "不按住房检查；请将其标注为 building=residential / apartments，或加载城市的建筑普查数据"),
 )
 
-_PART = re.compile(r"\{(\w+)(\?)?(\|[tmprs])?\}")
+_PART = re.compile(r"\{(\w+)(\?)?(\|[tmprsc])?\}")
 
 
 class _Entry:
@@ -546,6 +546,8 @@ class _Entry:
                 return _rows_text(value)
             if m.group(3) == "|s":
                 return _missing_text(value)
+            if m.group(3) == "|c":
+                return _crs_note(value)
             return _term(value) if m.group(3) else value
 
         return _PART.sub(part, self.template)
@@ -634,6 +636,49 @@ def _rows_text(text: str) -> str:
     if match.group("n"):
         text = f"第 {match.group('rows')} 等行（共 {match.group('total')} 行，列出前 {match.group('n')} 行）"
     return f"{text}（编号 {match.group('ids')}）" if match.group("ids") is not None else text
+
+
+#: planner.crs.guess_crs's reasons and legacy_datum_warning (a layer without CRS: "guessed: ...").
+_CRS_GUESS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
+    (re.compile(r"coordinates are degrees within China: CGCS2000 geographic \(EPSG:4490\)"),
+     "坐标为中国境内的经纬度，按 CGCS2000 地理坐标系（EPSG:4490）读取"),
+    (re.compile(r"eastings carry zone prefix (?P<z>\d+): CGCS2000 3-degree GK zone (?P=z) \(EPSG:(?P<e>\d+)\)"),
+     "横坐标带有带号 {z}，按 CGCS2000 3 度带高斯-克吕格投影第 {z} 带（EPSG:{e}）读取"),
+    (re.compile(r"eastings without zone prefix; assumed the zone of the other layers, central meridian "
+                r"(?P<cm>\S+)°E \(EPSG:(?P<e>\d+)\)"),
+     "横坐标不带带号，假定与其他图层同带（中央经线 {cm}°E，EPSG:{e}）"),
+)
+_CRS_NOTE_EN = re.compile(r"guessed: (?P<guess>.+?)(?:; (?P<legacy>if the data are in Beijing 1954 .+))?", re.DOTALL)
+_LEGACY_EN = re.compile(
+    r"if the data are in Beijing 1954 or Xian 1980 coordinates \(older surveys\), they look the same but would be "
+    r"offset by tens of metres \(up to about 100 m\); then declare the CRS under \[inputs\.(?P<role>[^\]]+)\] in "
+    r"the project file, (?P<options>.+), or add the \.prj file that came with the data", re.DOTALL)
+
+
+def _crs_note(text: str) -> str:
+    """How the CRS of a layer without one was guessed, and the warning about older datums, in
+    Chinese; a part it does not know stays as it is."""
+    match = _CRS_NOTE_EN.fullmatch(text)
+    if match is None:
+        return text
+    guess = match.group("guess")
+    for pattern, template in _CRS_GUESS:
+        g = pattern.fullmatch(guess)
+        if g is not None:
+            guess = template.format(**g.groupdict())
+            break
+    out = f"按坐标推断：{guess}"
+    legacy = match.group("legacy")
+    if legacy:
+        m = _LEGACY_EN.fullmatch(legacy)
+        if m is not None:
+            options = (m.group("options").replace(" or ", " 或 ").replace(" (Xian 1980)", "（西安 1980）")
+                       .replace(" (Beijing 1954)", "（北京 1954）"))
+            legacy = (f"如数据实为北京 1954 或西安 1980 坐标（较早的测绘成果），坐标看似相同，但位置会偏差数十米"
+                      f"（最多约 100 米）；此时请在项目文件的 [inputs.{m.group('role')}] 下声明坐标系，{options}，"
+                      "或补上数据附带的 .prj 文件")
+        out = f"{out}；{legacy}"
+    return out
 
 
 _MISSING_EN = re.compile(r"layer '(?P<layer>[^']*)'|raster '(?P<raster>[^']*)'|"

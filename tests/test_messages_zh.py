@@ -471,3 +471,38 @@ def test_the_window_shows_the_message_in_its_language(lang, qtbot, tmp_path, mon
     finally:
         install_translations(app, "zh_CN")
         i18n.set_lang("zh")
+
+
+def test_the_sample_projects_warning_of_a_guessed_crs():
+    """The sample's parcels have no .prj: the warning of the guessed CRS and of the older datums
+    it may be, read back in Chinese with the role, the EPSG codes and the file kept."""
+    from planner.session import prepare_toml
+
+    from .conftest import SAMPLE
+
+    (warning,) = prepare_toml(SAMPLE / "sample_project.toml").messages
+    assert warning.startswith(f"{SAMPLE / 'parcels' / '地块.shp'}: no CRS in the file; guessed: eastings carry")
+    zh = messages_zh.display(warning)
+    assert zh == (f"{SAMPLE / 'parcels' / '地块.shp'}：文件中没有坐标系；按坐标推断：横坐标带有带号 37，按 CGCS2000 3 度带"
+                  "高斯-克吕格投影第 37 带（EPSG:4525）读取；如数据实为北京 1954 或西安 1980 坐标（较早的测绘成果），"
+                  "坐标看似相同，但位置会偏差数十米（最多约 100 米）；此时请在项目文件的 [inputs.parcels] 下声明坐标系，"
+                  'crs = "EPSG:2361"（西安 1980） 或 crs = "EPSG:2413"（北京 1954），或补上数据附带的 .prj 文件')
+    assert not ENGLISH_RUN.search(zh.replace(str(SAMPLE), ""))
+    # a reason it does not know stays as it is, after the parts it knows
+    assert messages_zh.display("a.shp: no CRS in the file; guessed: by magic") == "a.shp：文件中没有坐标系；按坐标推断：by magic"
+
+
+def test_parameter_values_are_named_in_words():
+    """A parameter value of the wrong kind: 'a whole number' / 'a number', never Python's type name."""
+    from planner.analysis.registry import all_analyses
+    from planner.project import parse_value
+
+    p = next(p for a in all_analyses() for p in a.parameters if p.name == "cutoff_year")
+    with pytest.raises(InputError) as exc:
+        p.coerce(parse_value("'去年'"), analysis_id="old_housing")
+    assert exc.value.message() == ("parameter old_housing.cutoff_year = '去年' is not a whole number. "
+                                   f"What to do: give a whole number (default {p.default!r}).")
+    assert exc.value.message("zh") == f"参数 old_housing.cutoff_year = '去年' 不是整数。处理办法：请填写整数（默认值 {p.default!r}）。"
+    q = next(p for a in all_analyses() for p in a.parameters if p.name == "snap_tolerance_m")
+    with pytest.raises(InputError, match=r"= 'x' is not a number\. What to do: give a number \(default"):
+        q.coerce(parse_value("'x'"), analysis_id="roads")
