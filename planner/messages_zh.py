@@ -480,9 +480,9 @@ WARNINGS: Final[tuple[tuple[str, str], ...]] = (
      "go on for these buildings; load the city's building survey for them",
      "{label}：OpenStreetMap 没有户数、安全等级、结构类型、电梯和空置率数据：依赖这些数据的检查"
      "（危房、电梯、预制板、闲置建筑、服务户数）对这些建筑无从判断；请为其加载城市的建筑普查数据"),
-    ("{label}: the OpenStreetMap extract maps no {types}: the service and coverage gaps of those types show what "
+    ("{label}: the OpenStreetMap extract maps no {types|f}: the service and coverage gaps of those types show what "
      "the map lacks as much as what the city lacks; add the city's facility list (POI table) before relying on them",
-     "{label}：该 OpenStreetMap 数据中没有 {types}：这些类型的服务与覆盖缺口既可能是城市缺少设施，"
+     "{label}：该 OpenStreetMap 数据中没有 {types|f}：这些类型的服务与覆盖缺口既可能是城市缺少设施，"
      "也可能只是地图缺少数据；请先加入城市的设施清单（POI 表）再据此判断"),
     ("{label}: {n} of {total} named residential areas (landuse=residential, e.g. {shown}) hold no building outline "
      "in OpenStreetMap: their housing is not on the map, so no check sees it; load the city's building survey for "
@@ -496,7 +496,7 @@ WARNINGS: Final[tuple[tuple[str, str], ...]] = (
      "不按住房检查；请将其标注为 building=residential / apartments，或加载城市的建筑普查数据"),
 )
 
-_PART = re.compile(r"\{(\w+)(\?)?(\|[tmprsc])?\}")
+_PART = re.compile(r"\{(\w+)(\?)?(\|[tmprscf])?\}")
 
 
 class _Entry:
@@ -548,6 +548,8 @@ class _Entry:
                 return _missing_text(value)
             if m.group(3) == "|c":
                 return _crs_note(value)
+            if m.group(3) == "|f":
+                return _facility_types(value)
             return _term(value) if m.group(3) else value
 
         return _PART.sub(part, self.template)
@@ -679,6 +681,17 @@ def _crs_note(text: str) -> str:
                       "或补上数据附带的 .prj 文件")
         out = f"{out}；{legacy}"
     return out
+
+
+def _facility_types(text: str) -> str:
+    """A list of facility types ("kindergarten, clinic") by their Chinese titles (the catalogue's
+    facility_type domain, e.g. 幼儿园（kindergarten）); a key it does not know stays as it is."""
+    from planner.catalogue import default_catalogue
+
+    domain = default_catalogue().domains.get("facility_type")
+    keys = {v.key for v in domain.values} if domain is not None else set()
+    return "、".join(f"{domain.title(k)}（{k}）" if domain is not None and k in keys else k
+                    for k in text.split(", "))
 
 
 _MISSING_EN = re.compile(r"layer '(?P<layer>[^']*)'|raster '(?P<raster>[^']*)'|"

@@ -506,3 +506,23 @@ def test_parameter_values_are_named_in_words():
     q = next(p for a in all_analyses() for p in a.parameters if p.name == "snap_tolerance_m")
     with pytest.raises(InputError, match=r"= 'x' is not a number\. What to do: give a number \(default"):
         q.coerce(parse_value("'x'"), analysis_id="roads")
+
+
+def test_the_warnings_of_a_real_openstreetmap_extract():
+    """The Hefei extract read as buildings and facilities with a declared encoding: every warning
+    (the ignored encoding, compounds without outlines, what OSM lacks, facility types it maps
+    none of) is Chinese for the window, keeps the file and the compound names, and names the
+    facility types by their titles."""
+    from .conftest import OSM_FILE
+
+    warnings = [w for role in ("buildings", "facilities")
+                for w in read_vector(parse_source(str(OSM_FILE)), role=role, encoding="GBK").warnings]
+    assert len(warnings) >= 4
+    for w in warnings:
+        zh = messages_zh.display(w)
+        assert zh.startswith(f"{OSM_FILE}：") and zh != w, w
+        assert not ENGLISH_RUN.search(zh.replace(str(OSM_FILE), "")), zh
+    shown = "\n".join(messages_zh.display(w) for w in warnings)
+    assert "已忽略编码 'GBK'：OSM 文本按规范即为 UTF-8" in shown
+    assert "包河苑C区" in shown and "在 OpenStreetMap 中没有建筑轮廓" in shown
+    assert "幼儿园（kindergarten）" in shown and "OpenStreetMap 没有户数、安全等级" in shown
