@@ -50,6 +50,8 @@ TERMS: Final[dict[str, str]] = {
     "weights": "可用权重", "scales": "可用尺度系数", "sites": "可用选址设置",
     # project edits (planner.portfolio.overlay)
     " to merge": "待合并的", " to split": "待拆分的",
+    # who declared a text encoding (planner.io.encoding)
+    "the project file": "项目文件", "the .cpg file": ".cpg 文件",
     # why features are left out (planner.io.loading._drop)
     "no geometry": "没有几何图形", "empty geometry": "几何图形为空",
     "coordinates that are not numbers (NaN)": "坐标不是数值（NaN）",
@@ -464,14 +466,14 @@ WARNINGS: Final[tuple[tuple[str, str], ...]] = (
      "crs = \"EPSG:4546\" for the input in the project file)",
      "{label}：.prj 文件无法解析为坐标系；该图层按无坐标系处理（请声明其坐标系，例如在项目文件中为该输入写 "
      "crs = \"EPSG:4546\"）"),
-    ("{label}: the text encoding is uncertain: read as {encoding} ({why}, confidence {confidence}); if names or "
+    ("{label}: the text encoding is uncertain: read as {encoding} ({why|w}, confidence {confidence}); if names or "
      "values look wrong, declare the encoding (a .cpg file, or encoding = \"...\" for the input in the project file)",
-     "{label}：文本编码不确定：已按 {encoding} 读取（{why}，置信度 {confidence}）；如名称或数值显示有误，请声明编码"
+     "{label}：文本编码不确定：已按 {encoding} 读取（{why|w}，置信度 {confidence}）；如名称或数值显示有误，请声明编码"
      "（.cpg 文件，或在项目文件中为该输入写 encoding = \"...\"）"),
-    ("{label}: some text does not decode as {said} ({by}); those characters are left out: check the names and values",
-     "{label}：部分文本无法按 {said}（{by}）解码，这些字符已略去：请检查名称和数值"),
-    ("{label}: {by} declares {said}, but the text is {choice}; read as {choice2} (correct or delete the {by2})",
-     "{label}：{by} 声明的编码为 {said}，但文本实为 {choice}；已按 {choice2} 读取（请更正或删除该 {by2}）"),
+    ("{label}: some text does not decode as {said} ({by|t}); those characters are left out: check the names and values",
+     "{label}：部分文本无法按 {said}（{by|t}）解码，这些字符已略去：请检查名称和数值"),
+    ("{label}: {by|t} declares {said}, but the text is {choice}; read as {choice2} (correct or delete the {by2|t})",
+     "{label}：{by|t}声明的编码为 {said}，但文本实为 {choice}；已按 {choice2} 读取（请更正或删除{by2|t}中的编码声明）"),
     ("{label}: the OpenStreetMap extract holds no building outlines (building=*); the checks of buildings find "
      "nothing here",
      "{label}：该 OpenStreetMap 数据中没有建筑轮廓（building=*）；建筑相关的检查在此查不出任何结果"),
@@ -496,7 +498,7 @@ WARNINGS: Final[tuple[tuple[str, str], ...]] = (
      "不按住房检查；请将其标注为 building=residential / apartments，或加载城市的建筑普查数据"),
 )
 
-_PART = re.compile(r"\{(\w+)(\?)?(\|[tmprscf])?\}")
+_PART = re.compile(r"\{(\w+)(\?)?(\|[tmprscfw])?\}")
 
 
 class _Entry:
@@ -550,6 +552,8 @@ class _Entry:
                 return _crs_note(value)
             if m.group(3) == "|f":
                 return _facility_types(value)
+            if m.group(3) == "|w":
+                return _encoding_why(value)
             return _term(value) if m.group(3) else value
 
         return _PART.sub(part, self.template)
@@ -681,6 +685,25 @@ def _crs_note(text: str) -> str:
                       "或补上数据附带的 .prj 文件")
         out = f"{out}；{legacy}"
     return out
+
+
+#: planner.io.encoding.detect_text_encoding's reasons for the encoding it chose.
+_ENCODING_WHY: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
+    (re.compile(r"valid UTF-8 text"), "为有效的 UTF-8 文本"),
+    (re.compile(r"UTF-8 text with (?P<n>\d+) cut character\(s\)"), "为 UTF-8 文本，含 {n} 个被截断的字符"),
+    (re.compile(r"(?P<p>\S+) common Chinese characters as (?P<a>\S+) \((?P<q>\S+) as (?P<b>\S+)\)"),
+     "按 {a} 解码时常用汉字占 {p}（按 {b} 为 {q}）"),
+    (re.compile(r"neither UTF-8 nor Chinese text \(best (?P<p>\S+) common characters as (?P<a>\S+)\)"),
+     "既不是 UTF-8 也不是中文文本（按 {a} 解码时常用字最多，占 {p}）"),
+)
+
+
+def _encoding_why(text: str) -> str:
+    for pattern, template in _ENCODING_WHY:
+        match = pattern.fullmatch(text)
+        if match is not None:
+            return template.format(**match.groupdict())
+    return text
 
 
 def _facility_types(text: str) -> str:

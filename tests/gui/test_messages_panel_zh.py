@@ -108,6 +108,7 @@ def test_the_warnings_of_opening_a_project(lang, qtbot, tmp_path):
             f"{tmp_path / '设施.csv'}：2 行中有 1 行被略去：其坐标列 lon/lat 为空或不是数值（第 3 行）",
             "heritage：文件 '", "字段 'nonsense'：'nonsense' 不是图层角色 'heritage' 的字段",
             "栅格 'slope' 不属于图层目录（layers/rasters.toml）中的任何栅格类型",
+            f"{tmp_path / '设施.csv'}：文本编码不确定：已按 UTF-8 读取（为有效的 UTF-8 文本，置信度 ",
             f"buildings 图层的 813 个要素中有 439 个位于研究范围（边界 {tmp_path / '范围.gpkg'}）之外",
         ]
         for text in expected:
