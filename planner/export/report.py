@@ -137,6 +137,15 @@ class _Figure:
     task: dict[str, Any]  # planner.export.report_figures' task
 
 
+def _head_room(head: str) -> int:
+    """The narrowest width (half-width characters, with a margin) a header can wrap to: its
+    longest word; Chinese wraps between characters, so two of them."""
+    from planner.export.xlsx import text_width
+
+    words = [w for w in re.split(r"(?<=[\u3000-\u9fff\uff00-\uffef])|(?=[\u3000-\u9fff\uff00-\uffef])|\s+", head) if w]
+    return max([text_width(w) for w in words] or [0]) + 3
+
+
 @dataclass
 class _Doc:
     """The Word document being written: headings, numbered captions, tables and figures
@@ -287,7 +296,10 @@ class _Doc:
 
     def _widths(self, headers: list[str], body: list[list[str]]) -> list[int]:
         """Column widths (twips) after their contents: short columns (numbers, short words) get
-        their natural width, long texts share what remains."""
+        their natural width, long texts share what remains. A header may wrap (a Chinese one
+        between any two characters, an English one between words): it asks for no more than
+        its longest word (before, 严重程度 and 历史文化保护对象 each held 9 characters' width, and
+        a 7-column table left its reasons a quarter of the page, 16 lines a cell)."""
         from planner.export.xlsx import text_width
 
         total = self.text_width_mm / 1.95      # half-width characters of 五号 text across the page
@@ -297,7 +309,7 @@ class _Doc:
             longest = max([text_width(c) for c in cells] or [0]) + 1
             head_w = text_width(head) + 1
             natural.append(min(max(longest, head_w, 4), 80))
-            minimum.append(max(min(longest, 11), min(head_w, 9), 4))
+            minimum.append(max(min(longest, 11), min(_head_room(head), 9), 4))
         if sum(natural) <= total:
             units = [float(n) for n in natural]
         else:
