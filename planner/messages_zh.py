@@ -472,7 +472,7 @@ WARNINGS: Final[tuple[tuple[str, str], ...]] = (
      "（.cpg 文件，或在项目文件中为该输入写 encoding = \"...\"）"),
     ("{label}: some text does not decode as {said} ({by|t}); those characters are left out: check the names and values",
      "{label}：部分文本无法按 {said}（{by|t}）解码，这些字符已略去：请检查名称和数值"),
-    ("{label}: {by|t} declares {said}, but the text is {choice}; read as {choice2} (correct or delete the {by2|t})",
+    ("{label}: {by|t} declares {said}, but the text is {choice}; read as {choice2} (correct or remove the encoding declared in {by2|t})",
      "{label}：{by|t}声明的编码为 {said}，但文本实为 {choice}；已按 {choice2} 读取（请更正或删除{by2|t}中的编码声明）"),
     ("{label}: the OpenStreetMap extract holds no building outlines (building=*); the checks of buildings find "
      "nothing here",

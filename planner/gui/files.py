@@ -113,7 +113,7 @@ class FileActions:
                 prepared = run_blocking(lambda fb: warm_views(prepare_project(path, source=source)), self,
                                         self._progress)
                 if source != path:
-                    prepared.messages.append(self.tr("Opened project {0}").format(path) + " (autosave)")
+                    prepared.messages.append(self.tr("Opened project {0}").format(path) + i18n.pick("（自动保存副本）", " (autosave)"))
         except (InputError, Cancelled) as exc:
             if isinstance(exc, InputError):
                 self.error(exc, self.tr("Cannot open"))

@@ -179,7 +179,7 @@ def detect_text_encoding(data: bytes, *, declared: str | None = None, declared_b
             return TextEncoding(choice, round(float(sure), 2), f"{declared_by} says {said}, but the text is "
                                 f"{_title(choice)} ({why})", lenient=lenient,
                                 warning=f"{declared_by} declares {said}, but the text is {_title(choice)}; "
-                                f"read as {_title(choice)} (correct or delete the {declared_by})")
+                                f"read as {_title(choice)} (correct or remove the encoding declared in {declared_by})")
         if d_ok >= 0.97:
             return TextEncoding(declared, 0.9, f"{declared_by} says {said}")
         return TextEncoding(declared, 0.5, f"{declared_by} says {said}, but some text does not decode in it",
