@@ -1,8 +1,10 @@
 """Deliverables made from OpenStreetMap data carry its licence notice (© OpenStreetMap
 contributors, ODbL 1.0) where a planner hands them on: every atlas page (with "(c)": the bundled
 font has no ©), the map sheets, the
-workbook's 说明 sheet and the HTML map. Run on the real Hefei extract in tests/data
-(© OpenStreetMap contributors, ODbL 1.0); the sample city (no OSM input) carries none."""
+workbook's 说明 sheet, the HTML map and run.json. Run on the real Hefei extract in tests/data
+(© OpenStreetMap contributors, ODbL 1.0); the sample city (no OSM input) carries none. The same
+run (no parcels, DEM or vacancy rates) checks that what did not run says so: its GeoPackage layers
+and the plan draft's words for what was missing."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ def osm_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("osm_run") / "run"
     proc = subprocess.run([sys.executable, "-m", "planner", "run", "--roads", str(OSM_FILE), "--buildings",
                            str(OSM_FILE), "--facilities", str(OSM_FILE), "--as-of", "2026-06-30", "--out", str(out),
-                           "--sheets", "overview", "--atlas", "all", "--quiet"], capture_output=True, text=True)
+                           "--sheets", "overview", "--atlas", "all", "--report", "--quiet"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     return out
 
@@ -99,3 +101,17 @@ def test_a_flag_layer_of_an_analysis_that_did_not_run_says_so(osm_run, sample_ru
     proc, out = sample_run
     assert proc.returncode == 0, proc.stderr
     assert not [n for n in _qgis_layer_names(out / "portfolio.gpkg") if "未评估" in n]
+
+
+def test_the_report_names_what_an_analysis_that_did_not_run_lacked(osm_run):
+    """OSM gives no vacancy rate and the run no DEM: the plan draft says so ("缺少现状建筑的空置率
+    字段", "缺少高程栅格（DEM）") instead of "缺少所需字段" for both; a missing layer is named."""
+    from docx import Document
+
+    doc = Document(str(osm_run / "report.docx"))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    text += "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
+    assert "“易涝积水点”未运行（缺少高程栅格（DEM））" in text
+    assert "“闲置楼宇”未运行（缺少现状建筑的空置率字段）" in text
+    assert "“闲置及低效用地”未运行（缺少地块）" in text
+    assert "所需字段" not in text

@@ -137,6 +137,34 @@ class _Figure:
     task: dict[str, Any]  # planner.export.report_figures' task
 
 
+def _missing_inputs(a: Any, r: Any) -> list[str]:
+    """What an analysis that did not run lacked, in the report's words: a layer (地块), a field
+    of a layer (现状建筑的空置率) or a raster (高程); before, a missing field or DEM read
+    "缺少所需字段" (a run without a DEM was said to lack fields)."""
+    from planner.catalogue import default_catalogue
+    from planner.export.styles import alias
+
+    lang, ws = r.lang, r.ws
+    out = []
+    for role, fields in a.requires.items():
+        layer = ws.layers.get(role)
+        if layer is None:
+            out.append(layer_title(role, lang))
+            continue
+        absent = [f for f in fields if f in (getattr(layer.report, "missing_fields", None) or [])]
+        if absent:
+            names = _sep(lang).join(alias(f, lang, role) for f in absent)
+            out.append(pick(f"{layer_title(role, lang)}的{names}字段", f"{names} of {layer_title(role, lang)}", lang))
+    kinds = default_catalogue().rasters
+    present = {getattr(kinds.get(n), "name", n) for n in ws.rasters} | set(ws.rasters)
+    for kind in a.rasters:
+        if kind not in present:
+            k = kinds.get(kind)
+            out.append(pick(f"{k.title}栅格（{kind.upper()}）" if k else f"栅格 {kind}",
+                            f"{k.title_en} raster" if k else f"raster '{kind}'", lang))
+    return out
+
+
 def _head_room(head: str) -> int:
     """The narrowest width (half-width characters, with a margin) a header can wrap to: its
     longest word; Chinese wraps between characters, so two of them."""
@@ -567,7 +595,7 @@ def _overview(d: _Doc, r: _Run, base: SheetBase) -> None:
         if a.id in ran:
             state = r.t("已运行", "run")
         else:
-            missing = [layer_title(role, lang) for role in a.requires if role not in ws.layers]
+            missing = _missing_inputs(a, r)
             state = r.t("未运行：缺少" + _sep(lang).join(missing or ["所需字段"]),
                         "not run: missing " + _sep(lang).join(missing or ["required fields"]))
         rows.append([pick(a.title, a.title_en, lang), rules, _basis_text(a.basis, lang), state])
@@ -1249,7 +1277,7 @@ def _limitations(r: _Run) -> list[str]:
         from planner.analysis.registry import get_analysis
 
         a = get_analysis(a_id)
-        missing = [layer_title(role, lang) for role in a.requires if role not in r.ws.layers]
+        missing = _missing_inputs(a, r)
         out.append(r.t(f"“{a.title}”未运行（缺少" + (_sep(lang).join(missing) if missing else "所需字段") + "），相应问题未纳入",
                        f"'{a.title_en}' did not run (missing " + (_sep(lang).join(missing) if missing else
                                                                     "required fields") + "); its problems are not included"))
