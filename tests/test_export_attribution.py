@@ -98,9 +98,14 @@ def test_a_flag_layer_of_an_analysis_that_did_not_run_says_so(osm_run, sample_ru
         described = dict(con.execute("SELECT table_name, description FROM gpkg_contents"))
     assert described["flag_idle_land"] == "闲置及低效用地（未评估）"
     assert described["flag_dead_end"] == "断头路端点"
+    # the base layers copied from OSM keep its notice (ODbL's derived database)
+    assert described["base_roads"] == "道路（数据来源：© OpenStreetMap contributors，ODbL 1.0）"
+    assert "道路" in names   # the layer's name in QGIS stays short
     proc, out = sample_run
     assert proc.returncode == 0, proc.stderr
     assert not [n for n in _qgis_layer_names(out / "portfolio.gpkg") if "未评估" in n]
+    with sqlite3.connect(out / "portfolio.gpkg") as con:
+        assert not [d for (d,) in con.execute("SELECT description FROM gpkg_contents") if "OpenStreetMap" in (d or "")]
 
 
 def test_the_report_names_what_an_analysis_that_did_not_run_lacked(osm_run):

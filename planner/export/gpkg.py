@@ -496,7 +496,12 @@ def write_portfolio_gpkg(path: Path, result, ws, cfg, projects: gpd.GeoDataFrame
             if frame is None or len(frame) == 0:
                 continue
             cols = [c for c in keep if c in frame.columns]
-            layers[table] = (frame[[*cols, frame.geometry.name]], gtype, layer_title(role, lang))
+            description = layer_title(role, lang)
+            layer = ws.layers.get(role)
+            if layer is not None and layer.report.driver == "OSM":   # a derived database keeps ODbL's notice
+                description += pick("（数据来源：© OpenStreetMap contributors，ODbL 1.0）",
+                                    " (data: © OpenStreetMap contributors, ODbL 1.0)", lang)
+            layers[table] = (frame[[*cols, frame.geometry.name]], gtype, description)
     for name, (frame, gtype, description) in layers.items():
         group = (g_projects if name == "projects" else g_base if name.startswith("base_") else
                  g_flags if name in every else g_tables if gtype == "None" else g_flags)
