@@ -168,7 +168,7 @@ def test_compound_share_of_old_floor_area():
 def test_parameters_are_checked():
     a = get_analysis("old_housing")
     assert a.resolve_params({"cutoff_year": "2004"})["cutoff_year"] == 2004
-    with pytest.raises(InputError, match="not a int"):
+    with pytest.raises(InputError, match="is not a whole number"):
         a.resolve_params({"cutoff_year": "soon"})
     with pytest.raises(InputError, match="no parameter"):
         a.resolve_params({"colour": 1})
