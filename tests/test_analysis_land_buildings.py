@@ -174,3 +174,25 @@ def test_parameters_are_checked():
         a.resolve_params({"colour": 1})
     with pytest.raises(InputError, match="outside"):
         a.resolve_params({"elevator_min_floors": 0})
+
+
+def test_indicators_say_unknown_where_no_home_states_its_year_or_elevator():
+    """A city whose buildings state no year and no elevator (an OSM extract): the share of old homes
+    and the elevator candidates are unknown (blank), not 0 % and 0 that a reviewer would sign; with
+    the data, the same indicators count."""
+    def indicators(rows):
+        geoms = [box(i * 50, 0, 20, 20) for i in range(len(rows))]
+        base = {"use": "residential", "year_built": np.nan, "year_built_max": np.nan, "floors": 6,
+                "has_elevator": pd.NA, "safety_grade": None, "structure": None, "compound": None,
+                "households": 10, "floor_area": 1000.0}
+        b = frame([{**base, **r} for r in rows], geoms)
+        b["has_elevator"] = b["has_elevator"].astype("boolean")
+        out = run("old_housing", {"buildings": b})
+        return run("indicators", {"buildings": b}, shared=out.shared).tables["indicators"].set_index("indicator")
+
+    blank = indicators([{"building_id": "a"}, {"building_id": "b"}])
+    assert pd.isna(blank.loc["old_housing_share", "value"]) and pd.isna(blank.loc["elevator_candidates", "value"])
+    known = indicators([{"building_id": "a", "year_built": 1990, "year_built_max": 1990, "has_elevator": False},
+                        {"building_id": "b", "year_built": 2010, "year_built_max": 2010, "has_elevator": True}])
+    assert known.loc["old_housing_share", "value"] == pytest.approx(50.0)
+    assert known.loc["elevator_candidates", "value"] == 1

@@ -108,9 +108,13 @@ def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> A
         fa = shared["floor_area"]
         old_fa = per_group(bd, np.where(res & shared["old"], fa, 0.0))
         res_fa = per_group(bd, np.where(res, fa, 0.0))
+        # where no home states its year the share is unknown (no data), not 0 % old
+        unknown_year = shared.get("old_unknown")
+        known_fa = res_fa if unknown_year is None else per_group(bd, np.where(res & ~unknown_year, fa, 0.0))
         add("old_housing_share", "2000年及以前建成住宅建筑面积占比", "Share of residential floor area built in or before "
             f"{inputs.shared.get('cutoff_year', 2000)}", "%",
-            [o / r * 100 if r else np.nan for o, r in zip(old_fa, res_fa, strict=True)], area="housing")
+            [o / r * 100 if r and k else np.nan for o, r, k in zip(old_fa, res_fa, known_fa, strict=True)],
+            area="housing")
         grade = b["safety_grade"].to_numpy(dtype=object) if "safety_grade" in b else np.full(len(b), None)
         # without any safety grade the counts are unknown (no data), not 0 dangerous buildings that pass
         graded = "safety_grade" in b and bool(b["safety_grade"].notna().any())
@@ -124,8 +128,10 @@ def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> A
             target=0, better="lower", area="housing", basis=BASIS["unsafe"])
         flags = shared.get("elevator_flags")
         if flags is not None:
+            # a candidate is a home stated to have no elevator: where no building states it, unknown, not 0
+            stated = "has_elevator" in b and bool(b["has_elevator"].notna().any())
             add("elevator_candidates", "加装电梯候选住宅数量", "Elevator-retrofit candidates", "栋",
-                per_group(bd, flags.astype(float)), area="housing")
+                per_group(bd, flags.astype(float)) if stated else [np.nan] * len(groups), area="housing")
     parcels = inputs.layers.get("parcels")
     idle = shared.get("idle_codes")
     if parcels is not None and idle is not None:
