@@ -34,6 +34,11 @@ class InputError(Exception):
         self.hint = hint
         super().__init__(self.message())
 
+    def places(self) -> list[tuple[str, str | int]]:
+        """Where it is wrong, in the order a message names it: ("file" | "layer" | "field" | "row", value)."""
+        named: list[tuple[str, str | int | None]] = [("file", self.file), ("layer", self.layer), ("field", self.field)]
+        return [(k, v) for k, v in named if v] + ([("row", self.row)] if self.row is not None else [])
+
     def message(self, lang: str = "en") -> str:
         """The paragraph shown to the user: "en" (the CLI, the tests, run.json) or "zh" (the
         Chinese window; planner.messages_zh translates the problem and the hint, and keeps the
@@ -42,15 +47,7 @@ class InputError(Exception):
             from planner.messages_zh import chinese_message
 
             return chinese_message(self)
-        where = []
-        if self.file:
-            where.append(f"file '{self.file}'")
-        if self.layer:
-            where.append(f"layer '{self.layer}'")
-        if self.field:
-            where.append(f"field '{self.field}'")
-        if self.row is not None:
-            where.append(f"row {self.row}")
+        where = [f"row {value}" if kind == "row" else f"{kind} '{value}'" for kind, value in self.places()]
         text = self.problem
         if where:
             text = f"{', '.join(where)}: {text}"

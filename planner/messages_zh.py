@@ -568,42 +568,83 @@ _PARTS: Final[tuple[_Entry, ...]] = tuple(sorted((_Entry(s, t) for s, t in PARTS
 _WARNINGS: Final[tuple[_Entry, ...]] = tuple(sorted((_Entry(s, t) for s, t in WARNINGS), key=lambda e: -e.literal))
 
 
+def _first(entries: tuple[_Entry, ...], text: str) -> tuple[_Entry, re.Match[str]] | None:
+    """The first of ``entries`` (most literal text first) whose English shape ``text`` has, with its match."""
+    for entry in entries:
+        match = entry.pattern.fullmatch(text)
+        if match is not None:
+            return entry, match
+    return None
+
+
+def _rendered(entries: tuple[_Entry, ...], text: str) -> str | None:
+    """``text`` in Chinese by the first of ``entries`` it fits; None when none does."""
+    found = _first(entries, text)
+    return found[0].render(found[1]) if found is not None else None
+
+
+def _by_pattern(table: tuple[tuple[re.Pattern[str], str], ...], text: str) -> str | None:
+    """``text`` in Chinese by the first (pattern, template) of ``table`` it fits; None when none does."""
+    for pattern, template in table:
+        match = pattern.fullmatch(text)
+        if match is not None:
+            return template.format(**match.groupdict())
+    return None
+
+
 def _term(value: str) -> str:
     """A variable part in Chinese when TERMS or PARTS knows it; else as it is."""
     if value in TERMS:
         return TERMS[value]
-    for entry in _PARTS:
-        match = entry.pattern.fullmatch(value)
-        if match is not None:
-            return entry.render(match)
-    return value
+    rendered = _rendered(_PARTS, value)
+    return value if rendered is None else rendered
 
 
 def find_entry(text: str) -> _Entry | None:
     """The catalogue entry whose English shape ``text`` has (None when there is none)."""
-    for entry in _ENTRIES:
-        if entry.pattern.fullmatch(text):
-            return entry
-    return None
+    found = _first(_ENTRIES, text)
+    return found[0] if found is not None else None
 
 
 def translate(text: str) -> str:
     """One English sentence of a bad-input message in Chinese; the English text when the
     catalogue has no entry for it."""
-    stripped = text.strip()
-    for entry in _ENTRIES:
-        match = entry.pattern.fullmatch(stripped)
-        if match is not None:
-            return entry.render(match)
+    rendered = _rendered(_ENTRIES, text.strip())
+    return text if rendered is None else rendered
+
+
+#: InputError.message()'s English paragraph: "file 'x', field 'y', row 3: problem What to do: hint".
+_WHERE_EN = re.compile(r"(file|layer|field) '([^']*)'|row (\S+)")
+_PLACE_EN = r"(?:(?:file|layer|field) '[^']*'|row [^,:\s]+)"
+_BODY_EN = rf"(?:(?P<where>{_PLACE_EN}(?:, {_PLACE_EN})*): )?(?P<problem>.+?)(?: What to do: (?P<hint>.+))?"
+_BARE_EN = re.compile(_BODY_EN, re.DOTALL)
+_PARAGRAPH_EN = re.compile(rf"(?P<role>raster [^:\s]+|[^:\s]+): {_BODY_EN}", re.DOTALL)
+_WHERE_ZH: Final[dict[str, str]] = {"file": "文件", "layer": "图层", "field": "字段"}
+
+
+def _role(name: str) -> str:
+    """An input's name as a run lists it ("buildings", "raster dem") in Chinese."""
+    return f"栅格 {name[7:]}" if name.startswith("raster ") else name
+
+
+def _chinese(places: list[tuple[str, str | int]], problem: str, hint: str | None) -> str:
+    """A bad-input paragraph in Chinese: where (文件、图层、字段、行), the problem, 处理办法 and the hint;
+    the problem and the hint translated (an English sentence is kept when it has no entry)."""
+    where = [_row(value) if kind == "row" else f"{_WHERE_ZH[kind]} '{value}'" for kind, value in places]
+    text = translate(problem)
+    if where:
+        text = f"{'，'.join(where)}：{text}"
+    if hint:
+        gap = "" if text.endswith(("。", "）", "”")) else " "  # after an untranslated sentence
+        text = f"{text}{gap}处理办法：{translate(hint)}"
     return text
 
 
-_WHERE_EN = re.compile(r"(file|layer|field) '([^']*)'|row (\S+)")
-_PARAGRAPH_EN = re.compile(
-    r"(?P<role>raster [^:\s]+|[^:\s]+): "
-    r"(?:(?P<where>(?:(?:file|layer|field) '[^']*'|row [^,:\s]+)(?:, (?:(?:file|layer|field) '[^']*'|row [^,:\s]+))*): )?"
-    r"(?P<problem>.+?)(?: What to do: (?P<hint>.+))?", re.DOTALL)
-_WHERE_ZH: Final[dict[str, str]] = {"file": "文件", "layer": "图层", "field": "字段"}
+def _read_back(match: re.Match[str]) -> str:
+    """The Chinese of an English paragraph matched by _BARE_EN or _PARAGRAPH_EN."""
+    places: list[tuple[str, str | int]] = [(w.group(1), w.group(2)) if w.group(1) else ("row", w.group(3))
+                                           for w in _WHERE_EN.finditer(match.group("where") or "")]
+    return _chinese(places, match.group("problem"), match.group("hint"))
 
 
 def _paragraph(text: str) -> str:
@@ -612,17 +653,7 @@ def _paragraph(text: str) -> str:
     match = _PARAGRAPH_EN.fullmatch(text.strip())
     if match is None:
         return text
-    role = match.group("role")
-    out = f"栅格 {role[7:]}" if role.startswith("raster ") else role
-    where = []
-    for w in _WHERE_EN.finditer(match.group("where") or ""):
-        where.append(f"{_WHERE_ZH[w.group(1)]} '{w.group(2)}'" if w.group(1) else _row(w.group(3)))
-    body = translate(match.group("problem"))
-    if where:
-        body = f"{'，'.join(where)}：{body}"
-    if match.group("hint"):
-        body = f"{body}处理办法：{translate(match.group('hint'))}"
-    return f"{out}：{body}"
+    return f"{_role(match.group('role'))}：{_read_back(match)}"
 
 
 def _paragraphs(text: str) -> str:
@@ -668,12 +699,7 @@ def _crs_note(text: str) -> str:
     if match is None:
         return text
     guess = match.group("guess")
-    for pattern, template in _CRS_GUESS:
-        g = pattern.fullmatch(guess)
-        if g is not None:
-            guess = template.format(**g.groupdict())
-            break
-    out = f"按坐标推断：{guess}"
+    out = f"按坐标推断：{_by_pattern(_CRS_GUESS, guess) or guess}"
     legacy = match.group("legacy")
     if legacy:
         m = _LEGACY_EN.fullmatch(legacy)
@@ -699,11 +725,7 @@ _ENCODING_WHY: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
 
 
 def _encoding_why(text: str) -> str:
-    for pattern, template in _ENCODING_WHY:
-        match = pattern.fullmatch(text)
-        if match is not None:
-            return template.format(**match.groupdict())
-    return text
+    return _by_pattern(_ENCODING_WHY, text) or text
 
 
 def _facility_types(text: str) -> str:
@@ -744,35 +766,13 @@ def _row(row: str | int) -> str:
 
 def chinese_message(exc: InputError) -> str:
     """The Chinese paragraph of ``exc``: where (文件、图层、字段、行), what, and what to do."""
-    where = []
-    if exc.file:
-        where.append(f"文件 '{exc.file}'")
-    if exc.layer:
-        where.append(f"图层 '{exc.layer}'")
-    if exc.field:
-        where.append(f"字段 '{exc.field}'")
-    if exc.row is not None:
-        where.append(_row(exc.row))
-    text = translate(exc.problem)
-    if where:
-        text = f"{'，'.join(where)}：{text}"
-    if exc.hint:
-        gap = "" if text.endswith(("。", "）", "”")) else " "  # after an untranslated sentence
-        text = f"{text}{gap}处理办法：{translate(exc.hint)}"
-    return text
+    return _chinese(exc.places(), exc.problem, exc.hint)
 
 
 def find_warning(text: str) -> _Entry | None:
     """The WARNINGS entry whose English shape ``text`` has (None when there is none)."""
-    for entry in _WARNINGS:
-        if entry.pattern.fullmatch(text):
-            return entry
-    return None
-
-
-_BARE_EN = re.compile(
-    r"(?:(?P<where>(?:(?:file|layer|field) '[^']*'|row [^,:\s]+)(?:, (?:(?:file|layer|field) '[^']*'|row [^,:\s]+))*): )?"
-    r"(?P<problem>.+?)(?: What to do: (?P<hint>.+))?", re.DOTALL)
+    found = _first(_WARNINGS, text)
+    return found[0] if found is not None else None
 
 
 def _bare_paragraph(text: str) -> str | None:
@@ -781,15 +781,7 @@ def _bare_paragraph(text: str) -> str | None:
     match = _BARE_EN.fullmatch(text)
     if match is None or find_entry(match.group("problem").strip()) is None:
         return None
-    where = [f"{_WHERE_ZH[w.group(1)]} '{w.group(2)}'" if w.group(1) else _row(w.group(3))
-             for w in _WHERE_EN.finditer(match.group("where") or "")]
-    body = translate(match.group("problem"))
-    if where:
-        body = f"{'，'.join(where)}：{body}"
-    if match.group("hint"):
-        gap = "" if body.endswith(("。", "）", "”")) else " "
-        body = f"{body}{gap}处理办法：{translate(match.group('hint'))}"
-    return body
+    return _read_back(match)
 
 
 def display(text: str) -> str:
@@ -798,15 +790,13 @@ def display(text: str) -> str:
     the inputs it could not use), or a sentence of ENTRIES; the text as it is when none fits
     (a message never gets lost, nor half translated into something else)."""
     stripped = text.strip()
-    for entry in _WARNINGS:
-        match = entry.pattern.fullmatch(stripped)
-        if match is not None:
-            return entry.render(match)
+    warning = _rendered(_WARNINGS, stripped)
+    if warning is not None:
+        return warning
     bare = _bare_paragraph(stripped)
     if bare is not None:
         return bare
     role = re.fullmatch(r"(raster [^:\s]+|[^:\s'/\\]+): (.+)", stripped, re.DOTALL)
     if role is not None and (inner := _bare_paragraph(role.group(2))) is not None:
-        name = role.group(1)
-        return f"{f'栅格 {name[7:]}' if name.startswith('raster ') else name}：{inner}"
+        return f"{_role(role.group(1))}：{inner}"
     return text
