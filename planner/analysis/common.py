@@ -240,3 +240,15 @@ def layer_tree(inputs: AnalysisInputs, out: AnalysisOutput, role: str) -> shapel
             trees = LayerTrees()
             out.shared[TREES] = trees
     return trees.tree(role, inputs.layers[role].geometry.values)
+
+
+#: The old-housing check's counts per building and the building fields each needs: where the
+#: buildings layer fills none of them (OpenStreetMap states no grade, structure or elevator), a
+#: count is unknown, not 0 (indicators, the workbook's 小区汇总).
+COUNT_NEEDS: dict[str, tuple[str, ...]] = {"unsafe_c": ("safety_grade",), "unsafe_d": ("safety_grade",),
+                                           "precast": ("structure",), "elevator_candidates": ("floors", "has_elevator")}
+
+
+def states(buildings: pd.DataFrame, count: str) -> bool:
+    """Whether ``buildings`` fill the fields the count ``count`` of :data:`COUNT_NEEDS` needs."""
+    return all(f in buildings and bool(buildings[f].notna().any()) for f in COUNT_NEEDS[count])

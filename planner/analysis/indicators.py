@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner.analysis.common import anchor_points, building_places, points_in_polygons
+from planner.analysis.common import anchor_points, building_places, points_in_polygons, states
 from planner.analysis.registry import Analysis, AnalysisInputs, AnalysisOutput, Parameter, register
 from planner.arrays import FloatArray, GeometryArray, Int64Array
 
@@ -117,7 +117,7 @@ def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> A
             area="housing")
         grade = b["safety_grade"].to_numpy(dtype=object) if "safety_grade" in b else np.full(len(b), None)
         # without any safety grade the counts are unknown (no data), not 0 dangerous buildings that pass
-        graded = "safety_grade" in b and bool(b["safety_grade"].notna().any())
+        graded = states(b, "unsafe_d")
 
         def count(mask: np.ndarray) -> list[float]:
             return per_group(bd, mask.astype(float)) if graded else [np.nan] * len(groups)
@@ -128,10 +128,11 @@ def run(inputs: AnalysisInputs, params: dict[str, Any], feedback: Feedback) -> A
             target=0, better="lower", area="housing", basis=BASIS["unsafe"])
         flags = shared.get("elevator_flags")
         if flags is not None:
-            # a candidate is a home stated to have no elevator: where no building states it, unknown, not 0
-            stated = "has_elevator" in b and bool(b["has_elevator"].notna().any())
+            # a candidate is a home of enough floors stated to have no elevator: where no building
+            # states floors or elevators, unknown, not 0
             add("elevator_candidates", "加装电梯候选住宅数量", "Elevator-retrofit candidates", "栋",
-                per_group(bd, flags.astype(float)) if stated else [np.nan] * len(groups), area="housing")
+                per_group(bd, flags.astype(float)) if states(b, "elevator_candidates") else [np.nan] * len(groups),
+                area="housing")
     parcels = inputs.layers.get("parcels")
     idle = shared.get("idle_codes")
     if parcels is not None and idle is not None:

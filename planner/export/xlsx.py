@@ -408,12 +408,6 @@ class _FastZipFile(zipfile.ZipFile):
         super().__init__(*args, **kwargs)
 
 
-# a compound's count of what the buildings layer does not state is unknown, not 0 (OpenStreetMap
-# states no grade, structure or elevator): the count's column and the fields it needs
-_COMPOUND_NEEDS = {"unsafe_c": ("safety_grade",), "unsafe_d": ("safety_grade",), "precast": ("structure",),
-                   "elevator_candidates": ("floors", "has_elevator")}
-
-
 def _unknown_not_zero(t: pd.DataFrame, buildings: pd.DataFrame | None) -> pd.DataFrame:
     """小区汇总 without a 0 that means "not known": a compound none of whose homes has a known
     year has no old share (blank, and no 是/否 as a candidate), and a count whose fields the
@@ -427,9 +421,10 @@ def _unknown_not_zero(t: pd.DataFrame, buildings: pd.DataFrame | None) -> pd.Dat
                 t[c] = t[c].astype(object).where(~unknown, None) if c == "candidate" else \
                     pd.to_numeric(t[c], errors="coerce").where(~unknown)
     if buildings is not None:
-        for c, fields in _COMPOUND_NEEDS.items():
-            stated = all(f in buildings and buildings[f].notna().any() for f in fields)
-            if c in t and not stated:
+        from planner.analysis.common import COUNT_NEEDS, states
+
+        for c in COUNT_NEEDS:
+            if c in t and not states(buildings, c):
                 t[c] = np.nan
     return t
 
